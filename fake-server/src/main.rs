@@ -1,1 +1,73 @@
-fn main() {}
+//! `bili-qr-fake-server [--port N] [--tls] [--watch-stdin] [--quiet]`: a thin wrapper over the library.
+//! The first stdout line is `listening http://127.0.0.1:PORT` (or `https://…`); nothing else goes to stdout.
+
+use std::io::{Read, Write};
+use std::process::ExitCode;
+
+use bili_qr_fake_server::{FakeServer, Options};
+
+const USAGE: &str = "usage: bili-qr-fake-server [--port N] [--tls] [--watch-stdin] [--quiet]";
+
+fn main() -> ExitCode {
+    let mut opts = Options {
+        quiet: false,
+        ..Options::default()
+    };
+    let mut watch_stdin = false;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--port" => match args.next().and_then(|p| p.parse::<u16>().ok()) {
+                Some(p) => opts.port = p,
+                None => {
+                    eprintln!("--port wants a number 0-65535\n{USAGE}");
+                    return ExitCode::from(2);
+                }
+            },
+            "--tls" => opts.tls = true,
+            "--watch-stdin" => watch_stdin = true,
+            "--quiet" => opts.quiet = true,
+            "-h" | "--help" => {
+                eprintln!("{USAGE}");
+                return ExitCode::SUCCESS;
+            }
+            other => {
+                eprintln!("unknown argument `{other}`\n{USAGE}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let srv = match FakeServer::start_with(opts) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("bili-qr-fake-server: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    {
+        let mut out = std::io::stdout().lock();
+        if writeln!(out, "listening {}", srv.base_url())
+            .and_then(|_| out.flush())
+            .is_err()
+        {
+            return ExitCode::FAILURE;
+        }
+    }
+    if watch_stdin {
+        let mut stdin = std::io::stdin().lock();
+        let mut buf = [0u8; 4096];
+        loop {
+            match stdin.read(&mut buf) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => break,
+            }
+        }
+        // Exit at once: open keep-alive connections need not be drained.
+        std::process::exit(0);
+    }
+    loop {
+        std::thread::park();
+    }
+}
