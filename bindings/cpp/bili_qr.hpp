@@ -1,0 +1,415 @@
+// bili_qr.hpp -- header-only C++17 wrapper over the bili_qr C ABI (version 1).
+//
+// Everything here goes through the functions declared in "bili_qr.h"; nothing else of the library is used.
+// The caller never sees a char* owned by the library: every string the library hands out is held in a
+// std::unique_ptr whose deleter is bili_qr_free (which zeroes the bytes), and copied into std::string /
+// parsed with nlohmann::json before the pointer is released, on success and on every error path.
+//
+// Errors are exceptions: bili_qr::Error (a std::runtime_error) carries the library's status code
+// (BILI_QR_ERR_*) and its one-line message from bili_qr_last_error(). A wait that ends because the ticket
+// expired throws bili_qr::ExpiredError; one that was cancelled throws bili_qr::CancelledError.
+//
+// Before the first call into the library the wrapper checks that the loaded library speaks the ABI this header
+// was written for (bili_qr_abi_version() == BILI_QR_ABI_VERSION == 1) and throws bili_qr::Error otherwise.
+// Call bili_qr::check_abi() at program start to fail early.
+//
+// Dependencies: "bili_qr.h" and <nlohmann/json.hpp> (Debian/Ubuntu: nlohmann-json3-dev) on the include path.
+//
+// Thread safety: as the C library -- every function may be called from any thread. A wait() blocks the calling
+// thread; cancel() from another thread ends it.
+#ifndef BILI_QR_HPP
+#define BILI_QR_HPP
+
+#include "bili_qr.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#if !defined(BILI_QR_ABI_VERSION) || BILI_QR_ABI_VERSION != 1
+#error "bili_qr.hpp is written for bili_qr.h with BILI_QR_ABI_VERSION 1"
+#endif
+
+namespace bili_qr {
+
+// ---------------------------------------------------------------------------------------------- errors
+
+// Any failure reported by the library (status < 0), or a misuse the wrapper detects before calling it.
+class Error : public std::runtime_error {
+ public:
+  Error(int status, const std::string& message) : std::runtime_error(message), status_(status) {}
+  // One of the BILI_QR_ERR_* codes (BILI_QR_EXPIRED for ExpiredError).
+  int status() const noexcept { return status_; }
+
+ private:
+  int status_;
+};
+
+// wait() ended because the ticket expired (status BILI_QR_EXPIRED): start a new QR code.
+class ExpiredError : public Error {
+ public:
+  using Error::Error;
+};
+
+// wait() was cancelled by its progress callback returning false, or by cancel() (BILI_QR_ERR_CANCELLED).
+class CancelledError : public Error {
+ public:
+  using Error::Error;
+};
+
+namespace detail {
+
+struct Free {
+  void operator()(char* p) const noexcept { bili_qr_free(p); }
+};
+using Owned = std::unique_ptr<char, Free>;
+
+inline std::string status_name(int status) {
+  const char* s = bili_qr_status_str(status);
+  return s ? std::string(s) : std::string("unknown status");
+}
+
+[[noreturn]] inline void throw_status(int status, const std::string& message) {
+  if (status == BILI_QR_EXPIRED) throw ExpiredError(status, message);
+  if (status == BILI_QR_ERR_CANCELLED) throw CancelledError(status, message);
+  throw Error(status, message);
+}
+
+// Must be called right after the failing call, on the same thread, before any other call into the library.
+[[noreturn]] inline void throw_last_error(const char* function, int status) {
+  const char* m = bili_qr_last_error();
+  std::string message = std::string(function) + ": ";
+  if (m != nullptr && *m != '\0') {
+    message += m;
+  } else {
+    message += status_name(status);
+  }
+  throw_status(status, message);
+}
+
+inline int check_abi_once() {
+  const int loaded = bili_qr_abi_version();
+  return loaded;
+}
+
+// A C string for the C ABI; std::string may hold a NUL, which C would silently truncate at.
+inline std::string c_arg(std::string_view what, std::string_view value) {
+  if (value.find('\0') != std::string_view::npos) {
+    throw Error(BILI_QR_ERR_ARGUMENT, std::string(what) + " contains a NUL byte");
+  }
+  return std::string(value);
+}
+
+inline nlohmann::json parse_owned(const char* function, const Owned& text) {
+  if (!text) {
+    throw Error(BILI_QR_ERR_INTERNAL, std::string(function) + ": the library returned success without a result");
+  }
+  try {
+    return nlohmann::json::parse(text.get());
+  } catch (const nlohmann::json::exception&) {
+    // Never quote the text: it may hold cookie values.
+    throw Error(BILI_QR_ERR_INTERNAL, std::string(function) + ": the library returned JSON this wrapper cannot parse");
+  }
+}
+
+}  // namespace detail
+
+// Throws bili_qr::Error (status BILI_QR_ERR_INTERNAL) when the loaded library was built for another ABI version
+// than this header (for example a stale libbili_qr.so found first on the library path). Checked once, then
+// cached; every other function of this namespace calls it first.
+inline void check_abi() {
+  static const int loaded = detail::check_abi_once();
+  if (loaded != BILI_QR_ABI_VERSION) {
+    throw Error(BILI_QR_ERR_INTERNAL, "bili_qr: the loaded library implements ABI version " + std::to_string(loaded) +
+                                          " but bili_qr.hpp needs version " + std::to_string(BILI_QR_ABI_VERSION) +
+                                          "; install a matching libbili_qr");
+  }
+}
+
+// The loaded library's version, e.g. "0.1.0".
+inline std::string version() {
+  check_abi();
+  const char* v = bili_qr_version();
+  return v ? std::string(v) : std::string();
+}
+
+// The library's English phrase for a status code.
+inline std::string status_str(int status) { return detail::status_name(status); }
+
+// ---------------------------------------------------------------------------------------------- options
+
+// Every option of the ABI; an unset field is left out and the library's default applies.
+// See ABI.md / bili_qr.h for the ranges; the library checks them and reports ERR_ARGUMENT naming the key.
+struct Options {
+  std::optional<std::string> base_url;        // default https://passport.bilibili.tv (http only for loopback)
+  std::optional<std::string> locale;          // default "en_US", sent as s_locale
+  std::optional<std::string> platform;        // default "web"
+  std::optional<std::int64_t> timeout_ms;     // default 10000; one whole request
+  std::optional<std::string> user_agent;      // default: a desktop browser's
+  std::optional<std::string> proxy;           // default: proxy environment variables; "" = no proxy
+  std::optional<std::int64_t> poll_interval_ms;  // wait only; default 2000
+  std::optional<std::int64_t> wait_timeout_ms;   // wait only; default 300000
+  std::optional<std::int64_t> max_retries;       // wait only; default 3
+
+  // The options as the JSON object the C ABI takes ("{}" when nothing is set). Strings are escaped by
+  // nlohmann::json; a string that is not valid UTF-8 throws Error(BILI_QR_ERR_ARGUMENT).
+  std::string to_json() const {
+    nlohmann::json j = nlohmann::json::object();
+    auto put_s = [&j](const char* key, const std::optional<std::string>& v) {
+      if (v) j[key] = *v;
+    };
+    auto put_i = [&j](const char* key, const std::optional<std::int64_t>& v) {
+      if (v) j[key] = *v;
+    };
+    put_s("base_url", base_url);
+    put_s("locale", locale);
+    put_s("platform", platform);
+    put_i("timeout_ms", timeout_ms);
+    put_s("user_agent", user_agent);
+    put_s("proxy", proxy);
+    put_i("poll_interval_ms", poll_interval_ms);
+    put_i("wait_timeout_ms", wait_timeout_ms);
+    put_i("max_retries", max_retries);
+    try {
+      return j.dump();
+    } catch (const nlohmann::json::exception&) {
+      throw Error(BILI_QR_ERR_ARGUMENT, "bili_qr::Options: a string option is not valid UTF-8");
+    }
+  }
+};
+
+// ---------------------------------------------------------------------------------------------- results
+
+struct QrCode {
+  std::string ticket;   // the ticket query parameter of qr_url
+  std::string qr_url;   // show this as a QR code (see render()) for the bilibili app to scan
+  std::string qr_type;  // "qrcode_login"
+};
+
+struct Cookie {
+  std::string name;
+  std::string value;                   // exactly as sent by the server (not decoded)
+  std::optional<std::string> domain;   // without a leading dot; empty when the cookie had no Domain
+  std::string path = "/";
+  std::optional<std::int64_t> expires; // Unix seconds; empty for a session cookie
+  bool secure = false;
+  bool http_only = false;
+};
+
+struct Login {
+  std::int64_t mid = 0;
+  std::string name;
+  std::string face;
+  bool is_new = false;
+  std::string go_url;
+  std::vector<Cookie> cookies;  // in the order received
+  std::string cookie_header;    // "SESSDATA=...; bili_jct=...; ..." ready for a Cookie header
+
+  // The cookie of that name, or nullptr.
+  const Cookie* cookie(std::string_view cookie_name) const noexcept {
+    for (const Cookie& c : cookies) {
+      if (c.name == cookie_name) return &c;
+    }
+    return nullptr;
+  }
+};
+
+enum class State { waiting, scanned, expired, confirmed };
+
+struct PollResult {
+  int status = BILI_QR_WAITING;  // BILI_QR_OK (confirmed), BILI_QR_WAITING, BILI_QR_SCANNED or BILI_QR_EXPIRED
+  State state = State::waiting;
+  std::int64_t code = 0;         // the API's code (0, 10018101, 10018102, 10018100)
+  std::string message;           // the API's message
+  std::optional<Login> login;    // set when state == State::confirmed
+
+  bool confirmed() const noexcept { return state == State::confirmed; }
+};
+
+namespace detail {
+
+inline std::string get_string(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return std::string();
+  return it->get<std::string>();
+}
+
+inline Login parse_login(const nlohmann::json& j) {
+  Login l;
+  l.mid = j.at("mid").get<std::int64_t>();
+  l.is_new = j.value("is_new", false);
+  l.go_url = get_string(j, "go_url");
+  auto prof = j.find("user_profile");
+  if (prof != j.end() && prof->is_object()) {
+    l.name = get_string(*prof, "name");
+    l.face = get_string(*prof, "face");
+  }
+  for (const auto& c : j.at("cookies")) {
+    Cookie k;
+    k.name = c.at("name").get<std::string>();
+    k.value = c.at("value").get<std::string>();
+    auto d = c.find("domain");
+    if (d != c.end() && !d->is_null()) k.domain = d->get<std::string>();
+    auto p = c.find("path");
+    if (p != c.end() && !p->is_null()) k.path = p->get<std::string>();
+    auto e = c.find("expires");
+    if (e != c.end() && !e->is_null()) k.expires = e->get<std::int64_t>();
+    k.secure = c.value("secure", false);
+    k.http_only = c.value("http_only", false);
+    l.cookies.push_back(std::move(k));
+  }
+  l.cookie_header = get_string(j, "cookie_header");
+  return l;
+}
+
+inline PollResult parse_poll(int status, const nlohmann::json& j) {
+  PollResult r;
+  r.status = status;
+  const std::string s = j.at("status").get<std::string>();
+  if (s == "waiting") {
+    r.state = State::waiting;
+  } else if (s == "scanned") {
+    r.state = State::scanned;
+  } else if (s == "expired") {
+    r.state = State::expired;
+  } else if (s == "confirmed") {
+    r.state = State::confirmed;
+  } else {
+    throw Error(BILI_QR_ERR_INTERNAL, "bili_qr: the library returned an unknown poll status");
+  }
+  r.code = j.at("code").get<std::int64_t>();
+  r.message = get_string(j, "message");
+  if (r.state == State::confirmed) r.login = parse_login(j);
+  return r;
+}
+
+// Converts a nlohmann::json type/out_of_range error (the library's JSON is not the documented shape) into Error.
+template <typename F>
+auto guarded(const char* function, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const nlohmann::json::exception&) {
+    throw Error(BILI_QR_ERR_INTERNAL, std::string(function) + ": the library returned JSON of an unexpected shape");
+  }
+}
+
+struct WaitContext {
+  const std::function<bool(const PollResult&)>* on_progress = nullptr;
+  std::exception_ptr error;
+};
+
+// The C callback: never lets an exception cross into the library. An exception thrown by the user's callback
+// (or by parsing) is kept and the wait is cancelled; wait() rethrows it.
+inline int progress_trampoline(int status, const char* event_json, void* user_data) noexcept {
+  auto* ctx = static_cast<WaitContext*>(user_data);
+  try {
+    if (event_json == nullptr) {
+      throw Error(BILI_QR_ERR_INTERNAL, "bili_qr_wait: the progress callback received no event");
+    }
+    PollResult r = guarded("bili_qr_wait", [&] { return parse_poll(status, nlohmann::json::parse(event_json)); });
+    return (*ctx->on_progress)(r) ? 0 : 1;
+  } catch (...) {
+    ctx->error = std::current_exception();
+    return 1;
+  }
+}
+
+}  // namespace detail
+
+// ---------------------------------------------------------------------------------------------- calls
+
+// Asks for a new QR code. Throws Error on failure.
+inline QrCode start(const Options& opts = {}) {
+  check_abi();
+  const std::string o = opts.to_json();
+  char* raw = nullptr;
+  const int st = bili_qr_start(o.c_str(), &raw);
+  detail::Owned out(raw);
+  if (st < 0) detail::throw_last_error("bili_qr_start", st);
+  const nlohmann::json j = detail::parse_owned("bili_qr_start", out);
+  return detail::guarded("bili_qr_start", [&] {
+    QrCode q;
+    q.ticket = j.at("ticket").get<std::string>();
+    q.qr_url = j.at("qr_url").get<std::string>();
+    q.qr_type = detail::get_string(j, "qr_type");
+    return q;
+  });
+}
+
+// Asks once for the state of a ticket (a bare ticket or the qr_url). An expired ticket is a result
+// (state == State::expired), not an exception; errors throw Error.
+inline PollResult poll(std::string_view ticket, const Options& opts = {}) {
+  check_abi();
+  const std::string t = detail::c_arg("ticket", ticket);
+  const std::string o = opts.to_json();
+  char* raw = nullptr;
+  const int st = bili_qr_poll(t.c_str(), o.c_str(), &raw);
+  detail::Owned out(raw);
+  if (st < 0) detail::throw_last_error("bili_qr_poll", st);
+  const nlohmann::json j = detail::parse_owned("bili_qr_poll", out);
+  return detail::guarded("bili_qr_poll", [&] { return detail::parse_poll(st, j); });
+}
+
+using ProgressFn = std::function<bool(const PollResult&)>;
+
+// Polls every poll_interval_ms on this thread until the user confirms, and returns the login.
+// on_progress (may be empty) is called after each poll answering waiting or scanned; returning false cancels the
+// wait (CancelledError). An exception thrown by on_progress cancels the wait and is rethrown from here unchanged.
+// Throws ExpiredError when the ticket expired, CancelledError when cancelled (also by cancel()), and Error
+// (status BILI_QR_ERR_TIMEOUT, ..._NETWORK, ...) otherwise.
+inline Login wait(std::string_view ticket, const Options& opts = {}, const ProgressFn& on_progress = {}) {
+  check_abi();
+  const std::string t = detail::c_arg("ticket", ticket);
+  const std::string o = opts.to_json();
+  detail::WaitContext ctx;
+  ctx.on_progress = &on_progress;
+  char* raw = nullptr;
+  const int st = bili_qr_wait(t.c_str(), o.c_str(), on_progress ? &detail::progress_trampoline : nullptr,
+                              on_progress ? static_cast<void*>(&ctx) : nullptr, &raw);
+  detail::Owned out(raw);
+  if (ctx.error) std::rethrow_exception(ctx.error);
+  if (st < 0) detail::throw_last_error("bili_qr_wait", st);
+  if (st == BILI_QR_EXPIRED) {
+    throw ExpiredError(st, "bili_qr_wait: the QR code expired; start a new one");
+  }
+  if (st != BILI_QR_OK) {
+    throw Error(BILI_QR_ERR_INTERNAL, "bili_qr_wait: unexpected status " + std::to_string(st));
+  }
+  const nlohmann::json j = detail::parse_owned("bili_qr_wait", out);
+  return detail::guarded("bili_qr_wait", [&] { return detail::parse_login(j); });
+}
+
+// Ends every wait running on that ticket in this process; returns how many were signalled.
+inline int cancel(std::string_view ticket) {
+  check_abi();
+  const std::string t = detail::c_arg("ticket", ticket);
+  const int st = bili_qr_cancel(t.c_str());
+  if (st < 0) detail::throw_last_error("bili_qr_cancel", st);
+  return st;
+}
+
+// Draws text as a QR code: format "utf8" (terminal), "svg" or "matrix" (rows of '0'/'1').
+inline std::string render(std::string_view text, std::string_view format = "utf8") {
+  check_abi();
+  const std::string t = detail::c_arg("text", text);
+  const std::string f = detail::c_arg("format", format);
+  char* raw = nullptr;
+  const int st = bili_qr_render(t.c_str(), f.c_str(), &raw);
+  detail::Owned out(raw);
+  if (st < 0) detail::throw_last_error("bili_qr_render", st);
+  if (!out) throw Error(BILI_QR_ERR_INTERNAL, "bili_qr_render: the library returned success without a result");
+  return std::string(out.get());
+}
+
+}  // namespace bili_qr
+
+#endif  // BILI_QR_HPP

@@ -1,0 +1,206 @@
+#!/usr/bin/env bash
+# Installs the bili_qr C library, its C and C++ headers, a pkg-config file and a CMake package into a prefix.
+#
+#   scripts/install.sh --prefix DIR [--no-build] [--destdir DIR]
+#
+# Layout (Linux):
+#   DIR/lib/libbili_qr.so.X.Y.Z          the shared library, soname libbili_qr.so.X
+#   DIR/lib/libbili_qr.so.X -> libbili_qr.so.X.Y.Z,  DIR/lib/libbili_qr.so -> libbili_qr.so.X
+#   DIR/lib/libbili_qr.a                 the static library (needs the system libraries in Libs.private)
+#   DIR/include/bili_qr.h, DIR/include/bili_qr.hpp
+#   DIR/lib/pkgconfig/bili_qr.pc         pkg-config --cflags --libs bili_qr      (shared)
+#   DIR/lib/pkgconfig/bili_qr-static.pc  pkg-config --cflags --libs bili_qr-static (static archive + system libs)
+#   DIR/lib/cmake/bili_qr/bili_qrConfig.cmake, bili_qrConfigVersion.cmake
+#        find_package(bili_qr) -> bili_qr::bili_qr (shared), bili_qr::bili_qr_static, bili_qr::cpp (C++ header)
+#
+# Why a script and not cargo-c (`cargo cinstall`): cargo-c would first have to be compiled from crates.io (minutes
+# on a small machine, and one more tool to pin), while everything it does for us is this file: build with cargo,
+# copy, make the symlinks, write the .pc and CMake files. The result is the same layout cargo-c produces.
+#
+# --no-build   use the existing target/release artifacts (after `cargo build --release`)
+# --destdir D  stage into D/PREFIX (for packagers); the installed files still name PREFIX
+# Environment: CARGO (default cargo), BILI_QR_NATIVE_STATIC_LIBS (override the static link's system libraries).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+prefix=""
+destdir=""
+build=1
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --prefix) prefix=${2:?--prefix needs a directory}; shift 2 ;;
+    --prefix=*) prefix=${1#--prefix=}; shift ;;
+    --destdir) destdir=${2:?--destdir needs a directory}; shift 2 ;;
+    --destdir=*) destdir=${1#--destdir=}; shift ;;
+    --no-build) build=0; shift ;;
+    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "install.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+  esac
+done
+[[ -n $prefix ]] || { echo "install.sh: --prefix DIR is required (see --help)" >&2; exit 2; }
+case "$(uname -s)" in
+  Linux) ;;
+  *) echo "install.sh: only Linux is supported by this script (got $(uname -s))" >&2; exit 2 ;;
+esac
+mkdir -p "$destdir$prefix"
+prefix=$(cd "$destdir$prefix" && pwd)
+prefix=${prefix#"$destdir"}
+[[ $prefix == /* ]] || { echo "install.sh: could not make the prefix absolute" >&2; exit 2; }
+stage="$destdir$prefix"
+
+# The package version from the root Cargo.toml's [package] section.
+version=$(awk '/^\[/{sec=$0} sec=="[package]" && /^version *=/{gsub(/.*= *"|".*/,""); print; exit}' "$root/Cargo.toml")
+[[ $version =~ ^([0-9]+)\.([0-9]+)\.([0-9]+) ]] || { echo "install.sh: cannot read version from Cargo.toml" >&2; exit 1; }
+major=${BASH_REMATCH[1]}
+minor=${BASH_REMATCH[2]}
+soname="libbili_qr.so.$major"
+realname="libbili_qr.so.$version"
+
+if [[ $build == 1 ]]; then
+  locked=()
+  [[ -f $root/Cargo.lock ]] && locked=(--locked)
+  (cd "$root" && "${CARGO:-cargo}" build --release -p bili_qr "${locked[@]}")
+fi
+# cargo's target directory (honours CARGO_TARGET_DIR / .cargo/config like cargo itself would).
+target_dir=${CARGO_TARGET_DIR:-$root/target}
+so="$target_dir/release/libbili_qr.so"
+ar="$target_dir/release/libbili_qr.a"
+hdr="$root/include/bili_qr.h"
+hpp="$root/bindings/cpp/bili_qr.hpp"
+for f in "$so" "$ar" "$hdr" "$hpp"; do
+  [[ -f $f ]] || { echo "install.sh: missing $f (run cargo build --release, or drop --no-build)" >&2; exit 1; }
+done
+
+# The system libraries a Rust static library needs on Linux/glibc; this is what
+# `cargo rustc --release -- --print native-static-libs` prints for this crate on x86_64-unknown-linux-gnu.
+native_libs=${BILI_QR_NATIVE_STATIC_LIBS:-"-lgcc_s -lutil -lrt -lpthread -lm -ldl -lc"}
+
+libdir="$stage/lib"
+mkdir -p "$libdir/pkgconfig" "$libdir/cmake/bili_qr" "$stage/include"
+
+# Shared library: copy to a temporary name, give it the soname, then rename into place (atomic for readers).
+tmp="$libdir/.$realname.tmp.$$"
+cp "$so" "$tmp"
+have_soname=$(readelf -d "$tmp" | sed -n 's/.*(SONAME).*\[\(.*\)\].*/\1/p')
+if [[ $have_soname != "$soname" ]]; then
+  if ! command -v patchelf >/dev/null; then
+    rm -f "$tmp"
+    echo "install.sh: $so has soname '${have_soname:-none}', want $soname, and patchelf is not installed" >&2
+    exit 1
+  fi
+  patchelf --set-soname "$soname" "$tmp"
+  echo "install.sh: set soname $soname with patchelf (the build had '${have_soname:-none}')"
+fi
+chmod 0755 "$tmp"
+mv -f "$tmp" "$libdir/$realname"
+ln -sfn "$realname" "$libdir/$soname"
+ln -sfn "$soname" "$libdir/libbili_qr.so"
+
+install -m 0644 "$ar" "$libdir/libbili_qr.a"
+install -m 0644 "$hdr" "$stage/include/bili_qr.h"
+install -m 0644 "$hpp" "$stage/include/bili_qr.hpp"
+
+cat >"$libdir/pkgconfig/bili_qr.pc" <<EOF
+prefix=$prefix
+exec_prefix=\${prefix}
+libdir=\${exec_prefix}/lib
+includedir=\${prefix}/include
+
+Name: bili_qr
+Description: bilibili.tv (international) QR-code login with a C ABI (C++ wrapper bili_qr.hpp needs nlohmann-json)
+Version: $version
+Libs: -L\${libdir} -lbili_qr
+Libs.private: $native_libs
+Cflags: -I\${includedir}
+EOF
+
+cat >"$libdir/pkgconfig/bili_qr-static.pc" <<EOF
+prefix=$prefix
+exec_prefix=\${prefix}
+libdir=\${exec_prefix}/lib
+includedir=\${prefix}/include
+
+Name: bili_qr-static
+Description: bili_qr linked statically (libbili_qr.a and the system libraries Rust's standard library needs)
+Version: $version
+Libs: \${libdir}/libbili_qr.a $native_libs
+Cflags: -I\${includedir}
+EOF
+
+cmake_libs=$(for l in $native_libs; do printf '%s;' "${l#-l}"; done)
+cmake_libs=${cmake_libs%;}
+
+cat >"$libdir/cmake/bili_qr/bili_qrConfig.cmake" <<EOF
+# CMake package of bili_qr $version, written by scripts/install.sh.
+#   find_package(bili_qr 0.1 REQUIRED)
+#   target_link_libraries(app PRIVATE bili_qr::bili_qr)         # shared library + bili_qr.h
+#   target_link_libraries(app PRIVATE bili_qr::bili_qr_static)  # static library + the system libraries it needs
+#   target_link_libraries(app PRIVATE bili_qr::cpp)             # + bili_qr.hpp (C++17, nlohmann_json)
+# The package is relocatable: paths are computed from this file's location (PREFIX/lib/cmake/bili_qr).
+cmake_minimum_required(VERSION 3.11)
+get_filename_component(_bili_qr_prefix "\${CMAKE_CURRENT_LIST_DIR}/../../.." ABSOLUTE)
+
+if(NOT TARGET bili_qr::bili_qr)
+  add_library(bili_qr::bili_qr SHARED IMPORTED)
+  set_target_properties(bili_qr::bili_qr PROPERTIES
+    IMPORTED_LOCATION "\${_bili_qr_prefix}/lib/$realname"
+    IMPORTED_SONAME "$soname"
+    INTERFACE_INCLUDE_DIRECTORIES "\${_bili_qr_prefix}/include")
+endif()
+
+if(NOT TARGET bili_qr::bili_qr_static)
+  add_library(bili_qr::bili_qr_static STATIC IMPORTED)
+  set_target_properties(bili_qr::bili_qr_static PROPERTIES
+    IMPORTED_LOCATION "\${_bili_qr_prefix}/lib/libbili_qr.a"
+    IMPORTED_LINK_INTERFACE_LANGUAGES "C"
+    INTERFACE_INCLUDE_DIRECTORIES "\${_bili_qr_prefix}/include"
+    INTERFACE_LINK_LIBRARIES "$cmake_libs")
+endif()
+
+if(NOT TARGET bili_qr::cpp)
+  # The header-only C++ wrapper over the shared library; it needs C++17 and nlohmann/json.hpp.
+  add_library(bili_qr::cpp INTERFACE IMPORTED)
+  set_target_properties(bili_qr::cpp PROPERTIES
+    INTERFACE_LINK_LIBRARIES "bili_qr::bili_qr"
+    INTERFACE_COMPILE_FEATURES "cxx_std_17")
+  find_package(nlohmann_json 3 QUIET)
+  if(TARGET nlohmann_json::nlohmann_json)
+    set_property(TARGET bili_qr::cpp APPEND PROPERTY INTERFACE_LINK_LIBRARIES nlohmann_json::nlohmann_json)
+  endif()
+endif()
+
+set(bili_qr_VERSION "$version")
+set(bili_qr_INCLUDE_DIRS "\${_bili_qr_prefix}/include")
+set(bili_qr_LIBRARIES bili_qr::bili_qr)
+unset(_bili_qr_prefix)
+EOF
+
+cat >"$libdir/cmake/bili_qr/bili_qrConfigVersion.cmake" <<EOF
+# Version file of the bili_qr CMake package: a request is met by $version when it asks for the same major
+# version (for 0.x: the same minor version) and no newer version, on a 64-bit build.
+set(PACKAGE_VERSION "$version")
+set(PACKAGE_VERSION_COMPATIBLE FALSE)
+set(PACKAGE_VERSION_EXACT FALSE)
+if(NOT PACKAGE_FIND_VERSION OR PACKAGE_FIND_VERSION VERSION_EQUAL PACKAGE_VERSION)
+  set(PACKAGE_VERSION_COMPATIBLE TRUE)
+  if(PACKAGE_FIND_VERSION VERSION_EQUAL PACKAGE_VERSION)
+    set(PACKAGE_VERSION_EXACT TRUE)
+  endif()
+elseif(PACKAGE_FIND_VERSION VERSION_LESS PACKAGE_VERSION)
+  if("$major" STREQUAL "0")
+    if(PACKAGE_FIND_VERSION_MAJOR EQUAL 0 AND PACKAGE_FIND_VERSION_MINOR EQUAL $minor)
+      set(PACKAGE_VERSION_COMPATIBLE TRUE)
+    endif()
+  elseif(PACKAGE_FIND_VERSION_MAJOR EQUAL $major)
+    set(PACKAGE_VERSION_COMPATIBLE TRUE)
+  endif()
+endif()
+if(CMAKE_SIZEOF_VOID_P AND NOT CMAKE_SIZEOF_VOID_P EQUAL 8)
+  set(PACKAGE_VERSION "\${PACKAGE_VERSION} (64bit)")
+  set(PACKAGE_VERSION_UNSUITABLE TRUE)
+endif()
+EOF
+
+echo "installed bili_qr $version into $stage"
+echo "  lib/$realname (soname $soname), lib/libbili_qr.a, include/bili_qr.h, include/bili_qr.hpp,"
+echo "  lib/pkgconfig/bili_qr.pc, lib/pkgconfig/bili_qr-static.pc, lib/cmake/bili_qr/"

@@ -1,0 +1,550 @@
+// Tests of bindings/cpp/bili_qr.hpp against the fake passport server (fake-server/PROTOCOL.md).
+// Run by tests/suites/20-cpp.sh with BILI_QR_TEST_BASE=http://127.0.0.1:PORT of a running fake server.
+// Built with -std=c++17 -Wall -Wextra -Werror -fsanitize=address,undefined.
+#include "bili_qr.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+int g_failures = 0;
+int g_checks = 0;
+std::string g_base;  // http://127.0.0.1:PORT
+int g_port = 0;
+
+#define CHECK(cond)                                                                   \
+  do {                                                                                \
+    ++g_checks;                                                                       \
+    if (!(cond)) {                                                                    \
+      ++g_failures;                                                                   \
+      std::cerr << "  FAILED " << __FILE__ << ":" << __LINE__ << ": " #cond "\n";     \
+    }                                                                                 \
+  } while (0)
+
+// Expects `expr` to throw an exception of type T (a bili_qr::Error or subclass) with the given status.
+#define CHECK_THROWS_STATUS(T, want_status, expr)                                              \
+  do {                                                                                         \
+    ++g_checks;                                                                                \
+    bool caught_ = false;                                                                      \
+    try {                                                                                      \
+      (void)(expr);                                                                            \
+    } catch (const T& e_) {                                                                    \
+      caught_ = true;                                                                          \
+      if (e_.status() != (want_status)) {                                                      \
+        ++g_failures;                                                                          \
+        std::cerr << "  FAILED " << __LINE__ << ": status " << e_.status() << " (" << e_.what() \
+                  << "), want " << (want_status) << "\n";                                      \
+      }                                                                                        \
+    } catch (const std::exception& e_) {                                                       \
+      caught_ = true;                                                                          \
+      ++g_failures;                                                                            \
+      std::cerr << "  FAILED " << __LINE__ << ": wrong exception type: " << e_.what() << "\n"; \
+    }                                                                                          \
+    if (!caught_) {                                                                            \
+      ++g_failures;                                                                            \
+      std::cerr << "  FAILED " << __LINE__ << ": no exception from " #expr "\n";              \
+    }                                                                                          \
+  } while (0)
+
+// A minimal HTTP/1.1 client for the fake server's control API (Connection: close, read to EOF).
+std::string http(const std::string& method, const std::string& path) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) throw std::runtime_error("socket failed");
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(g_port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    throw std::runtime_error("connect to fake server failed");
+  }
+  std::string req = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+  if (::send(fd, req.data(), req.size(), 0) != static_cast<ssize_t>(req.size())) {
+    ::close(fd);
+    throw std::runtime_error("send failed");
+  }
+  std::string resp;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    resp.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  auto body = resp.find("\r\n\r\n");
+  if (body == std::string::npos) throw std::runtime_error("bad HTTP answer from control API");
+  std::string headers = resp.substr(0, body);
+  std::string b = resp.substr(body + 4);
+  std::string lower;
+  for (char c : headers) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower.find("transfer-encoding: chunked") != std::string::npos) {  // de-chunk
+    std::string out;
+    size_t pos = 0;
+    for (;;) {
+      size_t eol = b.find("\r\n", pos);
+      if (eol == std::string::npos) break;
+      size_t len = std::stoul(b.substr(pos, eol - pos), nullptr, 16);
+      if (len == 0) break;
+      out += b.substr(eol + 2, len);
+      pos = eol + 2 + len + 2;
+    }
+    b = out;
+  }
+  return b;
+}
+
+// The fake server's request records whose path contains `needle` (a scenario id) and ends with `endpoint`.
+std::vector<nlohmann::json> requests(const std::string& needle, const std::string& endpoint) {
+  std::vector<nlohmann::json> out;
+  for (const auto& r : nlohmann::json::parse(http("GET", "/__log"))) {
+    const std::string p = r.at("path").get<std::string>();
+    if (p.find(needle) != std::string::npos && p.size() >= endpoint.size() &&
+        p.compare(p.size() - endpoint.size(), endpoint.size(), endpoint) == 0) {
+      out.push_back(r);
+    }
+  }
+  return out;
+}
+
+bili_qr::Options scenario(const std::string& s) {
+  bili_qr::Options o;
+  o.base_url = g_base + "/s/" + s;
+  o.timeout_ms = 5000;
+  o.poll_interval_ms = 100;
+  o.wait_timeout_ms = 20000;
+  return o;
+}
+
+using Clock = std::chrono::steady_clock;
+long long ms_since(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
+}
+
+const std::vector<std::string> kCookieOrder = {"SESSDATA", "bili_jct", "DedeUserID", "DedeUserID__ckMd5",
+                                               "joy_jct",  "mid",      "sid"};
+
+// ---------------------------------------------------------------------------------------------- tests
+
+void test_version() {
+  std::string want = std::to_string(BILI_QR_VERSION_MAJOR) + "." + std::to_string(BILI_QR_VERSION_MINOR) + "." +
+                     std::to_string(BILI_QR_VERSION_PATCH);
+  bili_qr::check_abi();  // must not throw: the loaded library is ABI 1
+  CHECK(bili_qr::version() == want);
+  CHECK(bili_qr::status_str(BILI_QR_ERR_CANCELLED) != bili_qr::status_str(BILI_QR_OK));
+  CHECK(bili_qr::status_str(12345) == "unknown status");
+}
+
+void test_options_json() {
+  CHECK(bili_qr::Options{}.to_json() == "{}");
+  bili_qr::Options o;
+  o.user_agent = "Agent \"quoted\" back\\slash \\\" end";
+  o.timeout_ms = 1234;
+  o.proxy = "";
+  auto j = nlohmann::json::parse(o.to_json());
+  CHECK(j.size() == 3);
+  CHECK(j.at("user_agent").get<std::string>() == *o.user_agent);
+  CHECK(j.at("timeout_ms").is_number_integer() && j.at("timeout_ms").get<int>() == 1234);
+  CHECK(j.at("proxy").get<std::string>().empty());
+  bili_qr::Options bad;
+  bad.user_agent = std::string("\xff\xfe", 2);
+  CHECK_THROWS_STATUS(bili_qr::Error, BILI_QR_ERR_ARGUMENT, bad.to_json());
+}
+
+// The user agent with quotes and backslashes reaches the server exactly; locale and platform are sent.
+void test_options_sent() {
+  auto o = scenario("id=cpp-opts");
+  o.user_agent = "CppTest/1.0 \"quoted\" C:\\path\\ \\\"x\\\"";
+  o.locale = "th_TH";
+  o.platform = "android";
+  o.proxy = "";
+  auto q = bili_qr::start(o);
+  CHECK(q.qr_url.find("/h5/th/") != std::string::npos);
+  auto recs = requests("id=cpp-opts", "/qrcode/auth/url");
+  CHECK(recs.size() == 1);
+  if (!recs.empty()) {
+    CHECK(recs[0].at("headers").at("user-agent").get<std::string>() == *o.user_agent);
+    CHECK(recs[0].at("query").at("s_locale").get<std::string>() == "th_TH");
+    CHECK(recs[0].at("query").at("platform").get<std::string>() == "android");
+  }
+}
+
+void test_start_and_poll() {
+  const std::string id = "id=cpp-poll,flow=wsc,mid=42,name=Alice";
+  auto o = scenario(id);
+  auto q = bili_qr::start(o);
+  CHECK(q.ticket.size() == 32);
+  CHECK(q.qr_type == "qrcode_login");
+  CHECK(q.qr_url.find("ticket=" + q.ticket) != std::string::npos);
+
+  auto r1 = bili_qr::poll(q.ticket, o);
+  CHECK(r1.state == bili_qr::State::waiting && r1.status == BILI_QR_WAITING && r1.code == 10018101);
+  CHECK(!r1.login && !r1.confirmed());
+  auto r2 = bili_qr::poll(q.qr_url, o);  // the qr_url works as a ticket
+  CHECK(r2.state == bili_qr::State::scanned && r2.status == BILI_QR_SCANNED && r2.code == 10018102);
+  auto r3 = bili_qr::poll(q.ticket, o);
+  CHECK(r3.confirmed() && r3.status == BILI_QR_OK && r3.code == 0);
+  CHECK(r3.login.has_value());
+  if (r3.login) {
+    const auto& l = *r3.login;
+    CHECK(l.mid == 42);
+    CHECK(l.name == "Alice");
+    CHECK(!l.is_new);
+    std::vector<std::string> names;
+    for (const auto& c : l.cookies) names.push_back(c.name);
+    CHECK(names == kCookieOrder);
+    const auto* sess = l.cookie("SESSDATA");
+    CHECK(sess != nullptr);
+    if (sess) {
+      CHECK(sess->secure && sess->http_only);
+      CHECK(sess->domain && *sess->domain == "bilibili.tv");
+      CHECK(sess->path == "/");
+      CHECK(sess->expires && *sess->expires > 1700000000);
+    }
+    const auto* jct = l.cookie("bili_jct");
+    CHECK(jct && jct->domain && *jct->domain == "bilibili.tv" && jct->secure && !jct->http_only);
+    const auto* sid = l.cookie("sid");
+    CHECK(sid && !sid->domain && !sid->expires && sid->path == "/" && !sid->secure);
+    CHECK(l.cookie("buvid3") == nullptr && l.cookie("ad_track") == nullptr);
+    const auto* mid = l.cookie("mid");
+    CHECK(mid && mid->domain && *mid->domain == "biliintl.com" && mid->value == "42");
+    // Compare with what the server actually sent (values exactly, no decoding).
+    auto recs = requests("id=cpp-poll", "/qrcode/auth/fetch");
+    CHECK(recs.size() == 3);
+    if (recs.size() == 3 && sess) {
+      bool found = false;
+      for (const auto& sc : recs[2].at("set_cookies")) {
+        if (sc.get<std::string>().rfind("SESSDATA=" + sess->value + ";", 0) == 0) found = true;
+      }
+      CHECK(found);
+    }
+    std::string header;
+    for (const auto& c : l.cookies) header += (header.empty() ? "" : "; ") + c.name + "=" + c.value;
+    CHECK(l.cookie_header == header);
+  }
+  // Spent: later polls answer expired, as a result (no exception).
+  auto r4 = bili_qr::poll(q.ticket, o);
+  CHECK(r4.state == bili_qr::State::expired && r4.status == BILI_QR_EXPIRED && r4.code == 10018100 && !r4.login);
+}
+
+void test_wait_progress() {
+  auto o = scenario("id=cpp-wait,flow=wwsc");
+  auto q = bili_qr::start(o);
+  std::vector<int> seen;
+  std::vector<bili_qr::State> states;
+  auto login = bili_qr::wait(q.ticket, o, [&](const bili_qr::PollResult& r) {
+    seen.push_back(r.status);
+    states.push_back(r.state);
+    return true;
+  });
+  CHECK((seen == std::vector<int>{BILI_QR_WAITING, BILI_QR_WAITING, BILI_QR_SCANNED}));
+  CHECK((states == std::vector<bili_qr::State>{bili_qr::State::waiting, bili_qr::State::waiting,
+                                                bili_qr::State::scanned}));
+  CHECK(login.mid == 1709658507);
+  CHECK(login.name == "DemoUser");
+  const auto* sess = login.cookie("SESSDATA");
+  CHECK(sess && !sess->value.empty());
+  CHECK(login.cookie_header.rfind("SESSDATA=", 0) == 0);
+  CHECK(login.cookies.size() == kCookieOrder.size());
+}
+
+void test_wait_without_callback() {
+  auto o = scenario("id=cpp-nocb,flow=sc");
+  auto q = bili_qr::start(o);
+  auto login = bili_qr::wait(q.ticket, o);
+  CHECK(login.cookie("SESSDATA") != nullptr);
+  CHECK(login.cookie("DedeUserID") && login.cookie("DedeUserID")->value == "1709658507");
+}
+
+void test_wait_expired() {
+  auto o = scenario("id=cpp-exp,flow=wse");
+  auto q = bili_qr::start(o);
+  int calls = 0;
+  CHECK_THROWS_STATUS(bili_qr::ExpiredError, BILI_QR_EXPIRED, bili_qr::wait(q.ticket, o, [&](const bili_qr::PollResult&) {
+    ++calls;
+    return true;
+  }));
+  CHECK(calls == 2);
+  // An ExpiredError is also a bili_qr::Error and a std::runtime_error.
+  auto q2 = bili_qr::start(o);
+  bool ok = false;
+  try {
+    bili_qr::wait(q2.ticket, o);
+  } catch (const std::runtime_error& e) {
+    ok = dynamic_cast<const bili_qr::Error*>(&e) != nullptr;
+  }
+  CHECK(ok);
+}
+
+void test_progress_false_cancels() {
+  auto o = scenario("id=cpp-false,flow=w");
+  auto q = bili_qr::start(o);
+  int calls = 0;
+  CHECK_THROWS_STATUS(bili_qr::CancelledError, BILI_QR_ERR_CANCELLED,
+                      bili_qr::wait(q.ticket, o, [&](const bili_qr::PollResult&) { return ++calls < 2; }));
+  CHECK(calls == 2);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(requests("id=cpp-false", "/qrcode/auth/fetch").size() == 2);  // no poll after the cancel
+}
+
+struct MyError : std::exception {
+  int tag;
+  explicit MyError(int t) : tag(t) {}
+  const char* what() const noexcept override { return "my error"; }
+};
+
+void test_progress_exception_rethrown() {
+  auto o = scenario("id=cpp-throw,flow=w");
+  auto q = bili_qr::start(o);
+  int calls = 0;
+  int tag = 0;
+  try {
+    bili_qr::wait(q.ticket, o, [&](const bili_qr::PollResult&) -> bool {
+      ++calls;
+      throw MyError(42);
+    });
+  } catch (const MyError& e) {
+    tag = e.tag;
+  } catch (const std::exception& e) {
+    std::cerr << "  unexpected exception: " << e.what() << "\n";
+  }
+  CHECK(tag == 42);
+  CHECK(calls == 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(requests("id=cpp-throw", "/qrcode/auth/fetch").size() == 1);
+  // A non-std exception type is carried as well.
+  bool caught_int = false;
+  auto q2 = bili_qr::start(o);
+  try {
+    bili_qr::wait(q2.ticket, o, [](const bili_qr::PollResult&) -> bool { throw 7; });
+  } catch (int v) {
+    caught_int = v == 7;
+  }
+  CHECK(caught_int);
+}
+
+void test_cancel_from_other_thread() {
+  auto o = scenario("id=cpp-cancel,flow=w");
+  o.poll_interval_ms = 1000;
+  auto q = bili_qr::start(o);
+  std::atomic<int> status{1000};
+  std::atomic<long long> ended_ms{0};
+  auto t0 = Clock::now();
+  std::thread th([&] {
+    try {
+      bili_qr::wait(q.ticket, o);
+      status = 0;
+    } catch (const bili_qr::CancelledError& e) {
+      status = e.status();
+    } catch (const std::exception&) {
+      status = -1000;
+    }
+    ended_ms = ms_since(t0);
+  });
+  int signalled = 0;
+  for (int i = 0; i < 100 && signalled == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    signalled = bili_qr::cancel(q.ticket);
+  }
+  auto cancelled_at = ms_since(t0);
+  th.join();
+  CHECK(signalled == 1);
+  CHECK(status == BILI_QR_ERR_CANCELLED);
+  CHECK(ended_ms - cancelled_at < 600);  // the wait slept 1000 ms between polls; cancel wakes it
+  CHECK(bili_qr::cancel(q.ticket) == 0);  // nothing waits any more
+  CHECK_THROWS_STATUS(bili_qr::Error, BILI_QR_ERR_ARGUMENT, bili_qr::cancel("not a ticket!"));
+  CHECK_THROWS_STATUS(bili_qr::Error, BILI_QR_ERR_ARGUMENT, bili_qr::cancel(std::string("abc\0def", 7)));
+}
+
+void test_concurrent_waits() {
+  auto o1 = scenario("id=cpp-conc1,flow=wwc,mid=1");
+  auto o2 = scenario("id=cpp-conc2,flow=wsc,mid=2");
+  auto q1 = bili_qr::start(o1);
+  auto q2 = bili_qr::start(o2);
+  std::int64_t m1 = 0, m2 = 0;
+  std::thread a([&] {
+    try {
+      m1 = bili_qr::wait(q1.ticket, o1).mid;
+    } catch (...) {
+    }
+  });
+  std::thread b([&] {
+    try {
+      m2 = bili_qr::wait(q2.ticket, o2).mid;
+    } catch (...) {
+    }
+  });
+  a.join();
+  b.join();
+  CHECK(m1 == 1 && m2 == 2);
+}
+
+int closed_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  socklen_t len = sizeof a;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+void test_errors() {
+  // HTTP 412: ERR_HTTP, message names the status.
+  try {
+    bili_qr::start(scenario("id=cpp-e412,fault=412"));
+    CHECK(false);
+  } catch (const bili_qr::Error& e) {
+    CHECK(e.status() == BILI_QR_ERR_HTTP);
+    CHECK(std::string(e.what()).find("412") != std::string::npos);
+  }
+  CHECK_THROWS_STATUS(bili_qr::Error, BILI_QR_ERR_API, bili_qr::start(scenario("id=cpp-eapi,fault=api-352")));
+  CHECK_THROWS_STATUS(bili_qr::Error, BILI_QR_ERR_PROTOCOL, bili_qr::start(scenario("id=cpp-ejson,fault=notjson")));
+  {
+    auto o = scenario("id=cpp-eslow,fault=slow,delay=3000");
+    o.timeout_ms = 300;
+    CHECK_THROWS_STATUS(bili_qr::Error, BILI_QR_ERR_TIMEOUT, bili_qr::start(o));
+  }
+  {
+    bili_qr::Options o;
+    o.base_url = "http://127.0.0.1:" + std::to_string(closed_port());
+    o.timeout_ms = 3000;
+    CHECK_THROWS_STATUS(bili_qr::Error, BILI_QR_ERR_NETWORK, bili_qr::start(o));
+  }
+  {  // a confirmed login without cookies
+    auto o = scenario("id=cpp-enock,flow=c,fault=nocookies,on=fetch");
+    auto q = bili_qr::start(o);
+    CHECK_THROWS_STATUS(bili_qr::Error, BILI_QR_ERR_PROTOCOL, bili_qr::wait(q.ticket, o));
+  }
+  {  // the wait times out
+    auto o = scenario("id=cpp-ewt,flow=w");
+    o.wait_timeout_ms = 1000;
+    auto q = bili_qr::start(o);
+    auto t0 = Clock::now();
+    CHECK_THROWS_STATUS(bili_qr::Error, BILI_QR_ERR_TIMEOUT, bili_qr::wait(q.ticket, o));
+    CHECK(ms_since(t0) >= 900 && ms_since(t0) < 5000);
+  }
+  // Bad options and arguments.
+  {
+    auto o = scenario("id=cpp-earg");
+    o.locale = "has space";
+    CHECK_THROWS_STATUS(bili_qr::Error, BILI_QR_ERR_ARGUMENT, bili_qr::start(o));
+    try {
+      bili_qr::start(o);
+    } catch (const bili_qr::Error& e) {
+      CHECK(std::string(e.what()).find("locale") != std::string::npos);
+    }
+    auto o2 = scenario("id=cpp-earg");
+    o2.timeout_ms = 0;
+    CHECK_THROWS_STATUS(bili_qr::Error, BILI_QR_ERR_ARGUMENT, bili_qr::start(o2));
+    bili_qr::Options o3;
+    o3.base_url = "http://example.com";
+    CHECK_THROWS_STATUS(bili_qr::Error, BILI_QR_ERR_ARGUMENT, bili_qr::start(o3));
+    auto o4 = scenario("id=cpp-earg");
+    o4.poll_interval_ms = 5;
+    CHECK_THROWS_STATUS(bili_qr::Error, BILI_QR_ERR_ARGUMENT, bili_qr::wait("0123456789abcdef", o4));
+    CHECK_THROWS_STATUS(bili_qr::Error, BILI_QR_ERR_ARGUMENT, bili_qr::poll("bad ticket!", scenario("id=cpp-earg")));
+    CHECK_THROWS_STATUS(bili_qr::Error, BILI_QR_ERR_ARGUMENT, bili_qr::poll("", scenario("id=cpp-earg")));
+    CHECK_THROWS_STATUS(bili_qr::Error, BILI_QR_ERR_ARGUMENT,
+                        bili_qr::poll(std::string("abc\0def", 7), scenario("id=cpp-earg")));
+    CHECK(requests("id=cpp-earg", "").empty());  // nothing was sent for bad arguments
+  }
+}
+
+void test_render() {
+  const std::string text = "https://www.bilibili.tv/h5/en/qrcode/login?ticket=0123456789abcdef0123456789abcdef";
+  auto m = bili_qr::render(text, "matrix");
+  std::istringstream in(m);
+  std::string line;
+  std::vector<std::string> rows;
+  while (std::getline(in, line)) rows.push_back(line);
+  CHECK(!m.empty() && m.back() == '\n');
+  const size_t n = rows.size();
+  CHECK(n >= 21 && (n - 17) % 4 == 0);
+  bool square = true, binary = true;
+  for (const auto& r : rows) {
+    if (r.size() != n) square = false;
+    if (r.find_first_not_of("01") != std::string::npos) binary = false;
+  }
+  CHECK(square && binary);
+  if (n >= 7) CHECK(rows[0].substr(0, 7) == "1111111");  // finder pattern
+
+  auto u = bili_qr::render(text, "utf8");
+  CHECK(!u.empty() && u.back() == '\n');
+  CHECK(u.find("\xe2\x96\x88") != std::string::npos || u.find("\xe2\x96\x80") != std::string::npos);
+  CHECK(bili_qr::render(text) == u);  // utf8 is the default
+
+  auto s = bili_qr::render(text, "svg");
+  CHECK(s.find("<svg") != std::string::npos && s.find("</svg>") != std::string::npos);
+
+  CHECK_THROWS_STATUS(bili_qr::Error, BILI_QR_ERR_ARGUMENT, bili_qr::render(text, "bmp"));
+  CHECK_THROWS_STATUS(bili_qr::Error, BILI_QR_ERR_ARGUMENT, bili_qr::render("", "utf8"));
+  CHECK_THROWS_STATUS(bili_qr::Error, BILI_QR_ERR_ARGUMENT, bili_qr::render(std::string(2049, 'a'), "utf8"));
+  CHECK_THROWS_STATUS(bili_qr::Error, BILI_QR_ERR_ARGUMENT, bili_qr::render(std::string("a\0b", 3), "utf8"));
+  CHECK(!bili_qr::render(std::string(2048, 'a'), "matrix").empty());
+}
+
+}  // namespace
+
+int main() {
+  const char* base = std::getenv("BILI_QR_TEST_BASE");
+  if (base == nullptr || std::strncmp(base, "http://127.0.0.1:", 17) != 0) {
+    std::cerr << "set BILI_QR_TEST_BASE=http://127.0.0.1:PORT (a running bili-qr-fake-server)\n";
+    return 2;
+  }
+  g_base = base;
+  g_port = std::atoi(base + 17);
+
+  struct Test {
+    const char* name;
+    void (*fn)();
+  };
+  const Test tests[] = {
+      {"version", test_version},
+      {"options_json", test_options_json},
+      {"options_sent", test_options_sent},
+      {"start_and_poll", test_start_and_poll},
+      {"wait_progress", test_wait_progress},
+      {"wait_without_callback", test_wait_without_callback},
+      {"wait_expired", test_wait_expired},
+      {"progress_false_cancels", test_progress_false_cancels},
+      {"progress_exception_rethrown", test_progress_exception_rethrown},
+      {"cancel_from_other_thread", test_cancel_from_other_thread},
+      {"concurrent_waits", test_concurrent_waits},
+      {"errors", test_errors},
+      {"render", test_render},
+  };
+  for (const auto& t : tests) {
+    const int before = g_failures;
+    try {
+      t.fn();
+    } catch (const bili_qr::Error& e) {
+      ++g_failures;
+      std::cerr << "  unexpected bili_qr::Error status " << e.status() << ": " << e.what() << "\n";
+    } catch (const std::exception& e) {
+      ++g_failures;
+      std::cerr << "  unexpected exception: " << e.what() << "\n";
+    }
+    std::cout << (g_failures == before ? "ok   " : "FAIL ") << t.name << "\n";
+  }
+  std::cout << g_checks << " checks, " << g_failures << " failed\n";
+  return g_failures == 0 ? 0 : 1;
+}
