@@ -223,6 +223,7 @@ struct Shared {
     inner: Mutex<Inner>,
     live: Mutex<HashMap<u64, TcpStream>>,
     tls: Option<Arc<rustls::ServerConfig>>,
+    cert_der: Option<Vec<u8>>,
 }
 
 impl Shared {
@@ -257,10 +258,11 @@ impl FakeServer {
     }
 
     pub fn start_with(opts: Options) -> io::Result<FakeServer> {
-        let tls = if opts.tls {
-            Some(tls::server_config().map_err(io::Error::other)?)
+        let (tls, cert_der) = if opts.tls {
+            let (cfg, der) = tls::server_config().map_err(io::Error::other)?;
+            (Some(cfg), Some(der))
         } else {
-            None
+            (None, None)
         };
         let listener = TcpListener::bind(("127.0.0.1", opts.port))?;
         let addr = listener.local_addr()?;
@@ -273,6 +275,7 @@ impl FakeServer {
             inner: Mutex::new(Inner::default()),
             live: Mutex::new(HashMap::new()),
             tls,
+            cert_der,
         });
         let sh = shared.clone();
         let accept = thread::Builder::new()
@@ -288,6 +291,11 @@ impl FakeServer {
     /// `http://127.0.0.1:PORT` (or `https://…`).
     pub fn base_url(&self) -> String {
         self.shared.origin.clone()
+    }
+
+    /// With TLS: the self-signed certificate (DER), e.g. to build a client that trusts it.
+    pub fn cert_der(&self) -> Option<Vec<u8>> {
+        self.shared.cert_der.clone()
     }
 
     pub fn port(&self) -> u16 {

@@ -5,7 +5,8 @@ use std::sync::Arc;
 use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use rustls::ServerConfig;
 
-pub fn server_config() -> Result<Arc<ServerConfig>, String> {
+/// The server configuration and the certificate's DER bytes.
+pub fn server_config() -> Result<(Arc<ServerConfig>, Vec<u8>), String> {
     let ck =
         rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string(), "localhost".to_string()])
             .map_err(|e| format!("certificate generation failed: {e}"))?;
@@ -16,7 +17,7 @@ pub fn server_config() -> Result<Arc<ServerConfig>, String> {
         .with_safe_default_protocol_versions()
         .map_err(|e| format!("TLS config failed: {e}"))?
         .with_no_client_auth()
-        .with_single_cert(vec![cert], key)
+        .with_single_cert(vec![cert.clone()], key)
         .map_err(|e| format!("TLS config failed: {e}"))?;
-    Ok(Arc::new(cfg))
+    Ok((Arc::new(cfg), cert.as_ref().to_vec()))
 }

@@ -1,0 +1,350 @@
+"""bilibili.tv (international) QR-code login, in Python.
+
+A thin ctypes binding of the native ``bili_qr`` library::
+
+    import bili_qr
+
+    qr = bili_qr.start()
+    print(bili_qr.render(qr.qr_url))          # scan this with the BiliBili app
+    login = bili_qr.wait(qr.ticket)           # blocks until confirmed; ExpiredError when the code expires
+    print(f"logged in as {login.name} ({login.mid})")
+    login.save_cookies_txt("cookies.txt")     # for yt-dlp --cookies cookies.txt
+
+Keyword arguments of :func:`start`, :func:`poll` and :func:`wait` are the library's options, with the same
+names: ``base_url``, ``locale``, ``platform``, ``timeout_ms``, ``user_agent``, ``proxy``, and for :func:`wait`
+also ``poll_interval_ms``, ``wait_timeout_ms`` and ``max_retries``. A keyword set to None is left out (the
+library's default applies). Every function is thread-safe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import inspect
+import json
+import threading
+from typing import Any, Awaitable, Callable, Dict, Optional, Tuple, Union
+from urllib.parse import parse_qs, urlsplit
+
+from . import _lib
+from ._errors import (
+    EXPIRED,
+    ApiError,
+    ArgumentError,
+    CancelledError,
+    Error,
+    ExpiredError,
+    HttpError,
+    InternalError,
+    NetworkError,
+    ProtocolError,
+    TimeoutError,
+    error_for_status,
+)
+from ._types import Cookie, Login, PollResult, QrCode
+from ._version import __version__
+
+__all__ = [
+    "start",
+    "poll",
+    "wait",
+    "wait_async",
+    "cancel",
+    "render",
+    "abi_version",
+    "library_version",
+    "library_path",
+    "status_str",
+    "QrCode",
+    "PollResult",
+    "Login",
+    "Cookie",
+    "Error",
+    "ArgumentError",
+    "NetworkError",
+    "TimeoutError",
+    "HttpError",
+    "ProtocolError",
+    "ApiError",
+    "CancelledError",
+    "InternalError",
+    "ExpiredError",
+    "__version__",
+]
+
+#: The file the native library was loaded from.
+library_path: str = _lib.path
+
+ProgressCallback = Callable[[PollResult], Any]
+AsyncProgressCallback = Union[Callable[[PollResult], Any], Callable[[PollResult], Awaitable[Any]]]
+
+_DEFAULT_HOST = "passport.bilibili.tv"
+
+
+def abi_version() -> int:
+    """The C ABI version of the loaded library (always 1: the package refuses to load any other)."""
+    return int(_lib.lib.bili_qr_abi_version())
+
+
+def library_version() -> str:
+    """The version of the loaded native library, e.g. ``"0.1.0"`` (equals ``__version__`` for a bundled one)."""
+    return (_lib.lib.bili_qr_version() or b"").decode("utf-8", "replace")
+
+
+def status_str(status: int) -> str:
+    """The library's English phrase for a status code (``"unknown status"`` for other values)."""
+    return (_lib.lib.bili_qr_status_str(int(status)) or b"").decode("utf-8", "replace")
+
+
+# --- helpers -------------------------------------------------------------------------------------------------
+
+
+def _c_text(value: str, what: str) -> bytes:
+    """UTF-8 bytes for a C string argument; ArgumentError for text C cannot carry."""
+    if not isinstance(value, str):
+        raise ArgumentError(-1, f"{what} must be a str, not {type(value).__name__}")
+    if "\0" in value:
+        raise ArgumentError(-1, f"{what} holds a NUL character")
+    try:
+        return value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ArgumentError(-1, f"{what} is not valid Unicode (it holds a lone surrogate)") from None
+
+
+def _options_json(options: Dict[str, Any]) -> Optional[bytes]:
+    kept = {k: v for k, v in options.items() if v is not None}
+    if not kept:
+        return None
+    try:
+        text = json.dumps(kept, ensure_ascii=True, allow_nan=False)
+    except (TypeError, ValueError) as e:
+        raise ArgumentError(-1, f"options must be JSON values (str, int, ...): {e}") from None
+    return text.encode("ascii")
+
+
+def _cookie_host(options: Dict[str, Any]) -> str:
+    base = options.get("base_url")
+    if isinstance(base, str) and base:
+        host = urlsplit(base).hostname
+        if host:
+            return host
+    return _DEFAULT_HOST
+
+
+def _call_out(fn: Any, *args: Any) -> Tuple[int, Optional[str], str]:
+    """Call a function whose last parameter is ``char **out``: (status, the string copied out, error message).
+
+    The string is released with ``bili_qr_free`` whatever happens; the error message is read at once, on the
+    same thread, before any other library call can replace it.
+    """
+    out = ctypes.c_void_p()
+    try:
+        rc = int(fn(*args, ctypes.byref(out)))
+        message = _lib.last_error() if rc < 0 else ""
+        text = _lib.take_string(out)
+        return rc, text, message
+    finally:
+        if out.value:
+            _lib.lib.bili_qr_free(out)
+            out.value = None
+
+
+def _raise_for(rc: int, message: str) -> None:
+    raise error_for_status(rc, message)
+
+
+def _bare_ticket(ticket_or_url: str) -> str:
+    """The ticket itself, from a bare ticket or a URL whose query has ``ticket=``."""
+    if "?" in ticket_or_url or "://" in ticket_or_url:
+        values = parse_qs(urlsplit(ticket_or_url).query).get("ticket")
+        if values:
+            return values[0]
+    return ticket_or_url
+
+
+# --- the API -------------------------------------------------------------------------------------------------
+
+
+def start(**options: Any) -> QrCode:
+    """Ask the service for a new QR code.
+
+    Returns a :class:`QrCode`; show its ``qr_url`` as a QR code and pass its ``ticket`` to :func:`wait`.
+    Raises a subclass of :class:`Error` on failure (e.g. :class:`HttpError` for a 412 risk-control refusal).
+    """
+    opts = _options_json(options)
+    rc, text, message = _call_out(_lib.lib.bili_qr_start, opts)
+    if rc < 0:
+        _raise_for(rc, message)
+    if text is None:
+        raise InternalError(-8, "bili_qr_start succeeded but returned no JSON")
+    obj = json.loads(text)
+    return QrCode(ticket=str(obj["ticket"]), qr_url=str(obj["qr_url"]), qr_type=str(obj.get("qr_type") or ""))
+
+
+def poll(ticket_or_url: str, **options: Any) -> PollResult:
+    """Ask once for the state of a ticket (or of a ``qr_url``).
+
+    Returns a :class:`PollResult` whose ``status`` is ``"waiting"``, ``"scanned"``, ``"expired"`` (not an
+    exception here: polling just reports it) or ``"confirmed"`` with ``login`` set. Raises a subclass of
+    :class:`Error` when the poll itself failed.
+    """
+    ticket = _c_text(ticket_or_url, "ticket")
+    opts = _options_json(options)
+    rc, text, message = _call_out(_lib.lib.bili_qr_poll, ticket, opts)
+    if rc < 0:
+        _raise_for(rc, message)
+    if text is None:
+        raise InternalError(-8, f"bili_qr_poll returned {rc} but no JSON")
+    return PollResult.from_json(json.loads(text), _cookie_host(options))
+
+
+def wait(
+    ticket_or_url: str,
+    on_progress: Optional[ProgressCallback] = None,
+    **options: Any,
+) -> Login:
+    """Poll every ``poll_interval_ms`` (default 2000) until the login is confirmed, on this thread.
+
+    ``on_progress(result)`` is called on this thread after every poll answering ``"waiting"`` or ``"scanned"``.
+    If it raises, the wait is cancelled and that exception propagates from :func:`wait`.
+
+    Returns the :class:`Login`. Raises :class:`ExpiredError` when the QR code expires, :class:`CancelledError`
+    when :func:`cancel` ends the wait, :class:`TimeoutError` after ``wait_timeout_ms`` (default 300000), or the
+    error that ended the wait (transient network errors are retried ``max_retries`` times first).
+    """
+    ticket = _c_text(ticket_or_url, "ticket")
+    opts = _options_json(options)
+    host = _cookie_host(options)
+    raised: list = []
+
+    def trampoline(status: int, event_json: Optional[bytes], _user_data: Optional[int]) -> int:
+        # Runs on this thread, called from C. It must never let an exception escape (ctypes would print it and
+        # return 0): store it, return non-zero to cancel the wait, and re-raise it below. Running Python code
+        # here also lets Ctrl-C (KeyboardInterrupt) end a wait between polls.
+        try:
+            if on_progress is not None and event_json is not None:
+                on_progress(PollResult.from_json(json.loads(event_json.decode("utf-8")), host))
+            return 0
+        except BaseException as e:  # noqa: B902 - KeyboardInterrupt must cancel the wait too
+            raised.append(e)
+            return 1
+
+    callback = _lib.PROGRESS_FN(trampoline)  # kept alive by this frame for the whole call
+    try:
+        rc, text, message = _call_out(_lib.lib.bili_qr_wait, ticket, opts, callback, None)
+    finally:
+        del callback
+    if raised:
+        exc = raised[0]
+        raised.clear()
+        try:
+            raise exc
+        finally:
+            del exc
+    if rc < 0:
+        _raise_for(rc, message)
+    result = PollResult.from_json(json.loads(text), host) if text else None
+    if rc == EXPIRED or (result is not None and result.status == "expired"):
+        raise ExpiredError(EXPIRED, "", result)
+    if result is None or result.login is None:
+        raise InternalError(-8, f"bili_qr_wait returned {rc} without a confirmed login")
+    return result.login
+
+
+async def wait_async(
+    ticket_or_url: str,
+    on_progress: Optional[AsyncProgressCallback] = None,
+    **options: Any,
+) -> Login:
+    """:func:`wait` for asyncio: the wait runs in its own thread and the event loop stays free.
+
+    ``on_progress`` may be a plain function (called on the waiting thread) or a coroutine function (run on the
+    event loop; the wait goes on once it returns). If it raises, the wait is cancelled and that exception
+    propagates. Cancelling the task cancels the wait (through :func:`cancel` on its ticket, which also ends
+    any other wait on the same ticket in this process) and returns once the thread has ended.
+    """
+    loop = asyncio.get_running_loop()
+    ticket = _bare_ticket(ticket_or_url)
+    stop = threading.Event()
+    done: "asyncio.Future[Login]" = loop.create_future()
+
+    def progress(result: PollResult) -> None:
+        if stop.is_set():
+            raise CancelledError(-7, "the wait was cancelled")
+        if on_progress is None:
+            return
+        value = on_progress(result)
+        if inspect.isawaitable(value):
+            asyncio.run_coroutine_threadsafe(_awaited(value), loop).result()
+
+    def settle(outcome: Any, failed: bool) -> None:
+        if done.done():
+            return
+        if failed:
+            done.set_exception(outcome)
+        else:
+            done.set_result(outcome)
+
+    def run() -> None:
+        try:
+            if stop.is_set():
+                raise CancelledError(-7, "the wait was cancelled before it started")
+            login = wait(ticket_or_url, progress, **options)
+        except BaseException as e:  # noqa: B902 - handed to the awaiting task
+            outcome: Any = e
+            failed = True
+        else:
+            outcome = login
+            failed = False
+        try:
+            loop.call_soon_threadsafe(settle, outcome, failed)
+        except RuntimeError:  # the loop is closed: nobody waits for this any more
+            pass
+
+    thread = threading.Thread(target=run, name=f"bili_qr.wait {ticket[:6]}", daemon=True)
+    thread.start()
+    try:
+        return await asyncio.shield(done)
+    except asyncio.CancelledError:
+        stop.set()
+        # Signal the C wait until the thread has ended: the first cancel may come before the wait registered.
+        while not done.done():
+            try:
+                cancel(ticket)
+            except Error:
+                pass
+            try:
+                await asyncio.wait({done}, timeout=0.05)
+            except asyncio.CancelledError:
+                continue  # cancelled again while cleaning up: finish the clean-up all the same
+        if not done.cancelled():
+            done.exception()  # mark it retrieved
+        raise
+
+
+async def _awaited(value: Awaitable[Any]) -> Any:
+    return await value
+
+
+def cancel(ticket: str) -> int:
+    """End every :func:`wait` running on ``ticket`` in this process: each raises :class:`CancelledError`
+    within 100 ms (or once its request in flight ends). Returns how many waits were signalled."""
+    t = _c_text(_bare_ticket(ticket), "ticket")
+    rc = int(_lib.lib.bili_qr_cancel(t))
+    if rc < 0:
+        _raise_for(rc, _lib.last_error())
+    return rc
+
+
+def render(text: str, format: str = "utf8") -> str:  # noqa: A002 - the ABI's name
+    """Draw ``text`` (1 to 2048 bytes) as a QR code.
+
+    ``format``: ``"utf8"`` (terminal text with ▀ ▄ █), ``"svg"`` (an SVG document) or ``"matrix"`` (lines of
+    ``0``/``1``, no quiet zone).
+    """
+    t = _c_text(text, "text")
+    f = _c_text(format, "format")
+    rc, out, message = _call_out(_lib.lib.bili_qr_render, t, f)
+    if rc < 0:
+        _raise_for(rc, message)
+    return out or ""

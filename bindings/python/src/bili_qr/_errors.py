@@ -1,0 +1,134 @@
+"""Exceptions raised by bili_qr, one class per error status of the C ABI."""
+
+from __future__ import annotations
+
+import builtins
+from typing import TYPE_CHECKING, Dict, Optional, Type
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._types import PollResult
+
+__all__ = [
+    "Error",
+    "ArgumentError",
+    "NetworkError",
+    "TimeoutError",
+    "HttpError",
+    "ProtocolError",
+    "ApiError",
+    "CancelledError",
+    "InternalError",
+    "ExpiredError",
+    "error_for_status",
+]
+
+# Status codes of the C ABI (include/bili_qr.h).
+OK = 0
+WAITING = 1
+SCANNED = 2
+EXPIRED = 3
+ERR_ARGUMENT = -1
+ERR_NETWORK = -2
+ERR_TIMEOUT = -3
+ERR_HTTP = -4
+ERR_PROTOCOL = -5
+ERR_API = -6
+ERR_CANCELLED = -7
+ERR_INTERNAL = -8
+
+
+class Error(Exception):
+    """Base class of every error bili_qr raises.
+
+    ``status`` is the C ABI status code (negative for errors, ``3`` for :class:`ExpiredError`) and ``message``
+    the library's one-line English explanation (``bili_qr_last_error()``), which never holds a cookie value or
+    more than the first 6 characters of a ticket.
+    """
+
+    status: int
+    message: str
+
+    def __init__(self, status: int, message: str) -> None:
+        # One argument to the base classes: OSError subclasses would otherwise read (status, message) as
+        # (errno, strerror).
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(status={self.status}, message={self.message!r})"
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (type(self), (self.status, self.message))
+
+
+class ArgumentError(Error, ValueError):
+    """A bad argument: an unknown or out-of-range option, a malformed ticket, text that is not UTF-8 or holds NUL."""
+
+
+class NetworkError(Error, ConnectionError):
+    """DNS, connect, TLS, reset or proxy failure, or too many redirects."""
+
+
+class TimeoutError(Error, builtins.TimeoutError):  # noqa: A001 - deliberately shadows the builtin name
+    """A request ran past ``timeout_ms``, or a wait ran past ``wait_timeout_ms``. Also a builtin TimeoutError."""
+
+
+class HttpError(Error):
+    """An HTTP status other than 2xx (for example a 412 risk-control page); the message names the status."""
+
+
+class ProtocolError(Error):
+    """A 2xx answer that is not the documented JSON, or a confirmed login without the session cookies."""
+
+
+class ApiError(Error):
+    """Documented JSON carrying an API ``code`` the docs do not list (-412, -352, ...); the message names it."""
+
+
+class CancelledError(Error):
+    """A wait was cancelled by :func:`bili_qr.cancel` (or by a progress callback). Not asyncio's CancelledError."""
+
+
+class InternalError(Error):
+    """A bug in the library (a caught panic). Please report it."""
+
+
+class ExpiredError(Error):
+    """The QR code expired before the login was confirmed: call :func:`bili_qr.start` for a new one.
+
+    ``result`` holds the expired poll object when there is one.
+    """
+
+    result: Optional["PollResult"]
+
+    def __init__(self, status: int = EXPIRED, message: str = "", result: Optional["PollResult"] = None) -> None:
+        super().__init__(status, message or "the QR code expired before the login was confirmed; start a new one")
+        self.result = result
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (type(self), (self.status, self.message))
+
+
+_BY_STATUS: Dict[int, Type[Error]] = {
+    ERR_ARGUMENT: ArgumentError,
+    ERR_NETWORK: NetworkError,
+    ERR_TIMEOUT: TimeoutError,
+    ERR_HTTP: HttpError,
+    ERR_PROTOCOL: ProtocolError,
+    ERR_API: ApiError,
+    ERR_CANCELLED: CancelledError,
+    ERR_INTERNAL: InternalError,
+    EXPIRED: ExpiredError,
+}
+
+
+def error_for_status(status: int, message: str) -> Error:
+    """The exception for a status code; :class:`Error` itself for a status this version does not know."""
+    cls = _BY_STATUS.get(status, Error)
+    if not message:
+        message = f"bili_qr call failed with status {status}"
+    return cls(status, message)

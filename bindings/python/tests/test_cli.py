@@ -1,0 +1,53 @@
+"""python -m bili_qr login against the fake server."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import stat
+import subprocess
+import sys
+
+import bili_qr
+
+
+def run_cli(*args: str, timeout: float = 30) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "bili_qr", *args], capture_output=True, text=True,
+                          encoding="utf-8", timeout=timeout)
+
+
+def test_cli_login_writes_cookies(server, scenario, tmp_path):
+    sc = scenario(flow="wsc", name="CliUser", mid="777")
+    cookies = tmp_path / "cookies.txt"
+    r = run_cli("login", "--base-url", server.url(sc), "--poll-interval-ms", "100", "--cookies", str(cookies))
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    assert "█" in out or "▀" in out  # the QR code
+    assert "waiting for the scan" in out and "scanned" in out
+    assert "logged in as CliUser (777)" in out
+    assert stat.S_IMODE(os.stat(cookies).st_mode) == 0o600
+    jar = http.cookiejar.MozillaCookieJar()
+    jar.load(str(cookies), ignore_discard=True)
+    values = {c.name: c.value for c in jar}
+    assert values["DedeUserID"] == "777"
+    (confirmed,) = [x for x in server.requests_for(sc, "fetch") if x["set_cookies"]]
+    sent = dict(h.split(";")[0].split("=", 1) for h in confirmed["set_cookies"])
+    assert values["SESSDATA"] == sent["SESSDATA"]
+    for value in values.values():  # no cookie value on the terminal
+        if len(value) >= 6:
+            assert value not in out and value not in r.stderr
+    ticket = server.requests_for(sc, "fetch")[0]["query"]["ticket"]
+    assert ticket not in out and ticket not in r.stderr
+
+
+def test_cli_expired_and_errors(base_url):
+    r = run_cli("login", "--base-url", base_url(flow="we"), "--poll-interval-ms", "100")
+    assert r.returncode == 3 and "expired" in r.stderr
+    r = run_cli("login", "--base-url", base_url(fault="412"))
+    assert r.returncode == 1 and "412" in r.stderr
+    r = run_cli("login", "--base-url", "ftp://x")
+    assert r.returncode == 1 and "error:" in r.stderr
+    r = run_cli()
+    assert r.returncode == 2
+    r = run_cli("--version")
+    assert r.returncode == 0 and bili_qr.__version__ in r.stdout

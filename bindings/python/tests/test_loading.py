@@ -1,0 +1,78 @@
+"""Which library gets loaded, and the ABI check at import time."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import bili_qr
+from bili_qr import _lib
+
+
+def _import_in_subprocess(env_library):
+    env = dict(os.environ)
+    if env_library is None:
+        env.pop("BILI_QR_LIBRARY", None)
+    else:
+        env["BILI_QR_LIBRARY"] = env_library
+    code = "import bili_qr; print(bili_qr.library_path); print(bili_qr.library_version())"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+
+
+def test_bili_qr_library_names_the_file():
+    wanted = os.environ.get("BILI_QR_LIBRARY")
+    if not wanted:
+        pytest.skip("BILI_QR_LIBRARY is not set")
+    assert os.path.samefile(bili_qr.library_path, wanted)
+
+
+def test_missing_library_file_is_a_clear_import_error(tmp_path):
+    missing = str(tmp_path / "nope" / _lib.library_file_name())
+    r = _import_in_subprocess(missing)
+    assert r.returncode != 0
+    assert "ImportError" in r.stderr and missing in r.stderr and "BILI_QR_LIBRARY" in r.stderr
+
+
+def test_wrong_abi_version_is_refused(tmp_path):
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if cc is None or sys.platform == "win32":
+        pytest.skip("no C compiler to build a stand-in library")
+    src = tmp_path / "fake.c"
+    names = ["version", "status_str", "last_error", "start", "poll", "free", "wait", "cancel", "render"]
+    body = "".join(f"int bili_qr_{n}(void) {{ return 0; }}\n" for n in names)
+    src.write_text("int bili_qr_abi_version(void) { return 2; }\n" + body)
+    so = tmp_path / "libbili_qr.so"
+    subprocess.run([cc, "-shared", "-fPIC", "-o", str(so), str(src)], check=True)
+    r = _import_in_subprocess(str(so))
+    assert r.returncode != 0
+    assert "ImportError" in r.stderr and "ABI version 2" in r.stderr and "needs version 1" in r.stderr
+
+
+def test_not_a_bili_qr_library_is_refused():
+    import ctypes.util
+
+    libm = ctypes.util.find_library("m")
+    if libm is None:
+        pytest.skip("no libm")
+    r = _import_in_subprocess(libm)
+    assert r.returncode != 0 and "not a bili_qr library" in r.stderr
+
+
+def test_bundled_library_is_used_without_the_variable():
+    """An installed package carries its own library (pip install builds and bundles it)."""
+    bundled = Path(_lib.__file__).resolve().parent / _lib.library_file_name()
+    if not bundled.exists():
+        if os.environ.get("BILI_QR_TEST_STRICT") == "1":
+            pytest.fail(f"no bundled library at {bundled}: pip install did not bundle it")
+        pytest.skip("running from a source tree: no bundled library")
+    r = _import_in_subprocess(None)
+    assert r.returncode == 0, r.stderr
+    path, version = r.stdout.split()
+    assert os.path.samefile(path, bundled)
+    assert version == bili_qr.__version__

@@ -1,0 +1,112 @@
+//! Typed errors of the Rust core. The FFI layer maps [`ErrorKind`] to the ABI's negative status codes.
+
+use std::fmt;
+
+/// What went wrong, one variant per negative status of the C ABI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// A caller mistake: missing or malformed argument, bad option, bad ticket.
+    Argument,
+    /// DNS, connect, TLS, reset, proxy, refused or too many redirects.
+    Network,
+    /// A request ran past `timeout_ms`, or a wait ran past `wait_timeout_ms`.
+    Timeout,
+    /// An HTTP status other than 2xx.
+    Http,
+    /// A 2xx answer that is not the documented JSON, or a confirmed login without the session cookies.
+    Protocol,
+    /// Documented JSON carrying a `code` the docs do not list.
+    Api,
+    /// A wait cancelled by its callback or by [`crate::cancel`].
+    Cancelled,
+    /// A bug (a caught panic).
+    Internal,
+}
+
+impl ErrorKind {
+    /// Whether `wait` retries after this error (with backoff) instead of ending.
+    pub fn is_transient(self, http_status: Option<u16>) -> bool {
+        match self {
+            ErrorKind::Network | ErrorKind::Timeout => true,
+            ErrorKind::Http => matches!(http_status, Some(s) if s >= 500),
+            _ => false,
+        }
+    }
+}
+
+/// An error with a one-line English message that names what failed and what to do.
+///
+/// Messages never hold a cookie value, and never more than the first 6 characters of a ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    kind: ErrorKind,
+    message: String,
+    http_status: Option<u16>,
+}
+
+impl Error {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Error {
+            kind,
+            message: message.into(),
+            http_status: None,
+        }
+    }
+
+    pub(crate) fn http(status: u16, message: impl Into<String>) -> Self {
+        Error {
+            kind: ErrorKind::Http,
+            message: message.into(),
+            http_status: Some(status),
+        }
+    }
+
+    pub(crate) fn argument(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Argument, message)
+    }
+
+    pub(crate) fn protocol(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Protocol, message)
+    }
+
+    pub(crate) fn network(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Network, message)
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The HTTP status, for [`ErrorKind::Http`].
+    pub fn http_status(&self) -> Option<u16> {
+        self.http_status
+    }
+
+    /// Whether `wait` retries after this error.
+    pub fn is_transient(&self) -> bool {
+        self.kind.is_transient(self.http_status)
+    }
+
+    /// Replaces every occurrence of `secret` in the message by its first 6 characters and `…`.
+    pub(crate) fn redact(mut self, secret: &str) -> Self {
+        if secret.len() > 6 && self.message.contains(secret) {
+            let short = crate::ticket::shorten(secret);
+            self.message = self.message.replace(secret, &short);
+        }
+        self
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+pub type Result<T> = std::result::Result<T, Error>;

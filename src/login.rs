@@ -1,0 +1,171 @@
+//! The login flow: start, poll once, and wait (poll until the login ends, with retries and cancellation).
+
+use crate::cancellation;
+use crate::cookies::CookieJar;
+use crate::error::{Error, ErrorKind, Result};
+use crate::options::Options;
+use crate::passport::{self, PollResult, PollStatus, QrCode};
+use crate::ticket;
+use crate::transport::{self, Mode};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// The longest pause between two polls after transient failures.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(60);
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// Asks for a new QR code.
+pub fn start(options: &Options) -> Result<QrCode> {
+    let answer = transport::get(options, &passport::url_endpoint(options), Mode::Api, None)?;
+    passport::parse_qr_code(&answer.body)
+}
+
+/// Asks once for the state of a ticket (a bare ticket, or a URL with `ticket=`).
+pub fn poll(ticket_or_url: &str, options: &Options) -> Result<PollResult> {
+    let ticket = ticket::extract(ticket_or_url)?;
+    poll_ticket(ticket, options, None).map_err(|e| e.redact(ticket))
+}
+
+fn poll_ticket(ticket: &str, options: &Options, cap: Option<Duration>) -> Result<PollResult> {
+    let fetch_url = passport::fetch_endpoint(options, ticket);
+    let answer = transport::get(options, &fetch_url, Mode::Api, cap)?;
+    let (status, envelope, confirmed) = passport::parse_fetch(&answer.body)?;
+    let login = match confirmed {
+        None => None,
+        Some(data) => {
+            let now = unix_now();
+            let base_host = options.base_url.host();
+            let mut jar = CookieJar::default();
+            for header in &answer.set_cookies {
+                jar.apply_set_cookie(header, base_host, now);
+            }
+            if let Some(info) = &data.cookie_info {
+                jar.apply_cookie_info(info, base_host, now)?;
+            }
+            let mut note = None;
+            if !data.go_url.is_empty() {
+                match transport::resolve(&fetch_url, &data.go_url) {
+                    Some(go_url) => {
+                        match transport::get(options, &go_url, Mode::GoUrl { base_host }, cap) {
+                            Ok(hops) => {
+                                for header in &hops.set_cookies {
+                                    jar.apply_set_cookie(header, base_host, now);
+                                }
+                            }
+                            Err(e) => note = Some(format!("following go_url failed: {}", e.message())),
+                        }
+                    }
+                    None => note = Some("go_url is not a URL".to_owned()),
+                }
+            }
+            Some(passport::finish_login(data, jar, note.as_deref())?)
+        }
+    };
+    Ok(PollResult {
+        status,
+        code: envelope.code,
+        message: envelope.message,
+        login,
+    })
+}
+
+/// Polls every `poll_interval` until the login is confirmed or expired (both `Ok`), the wait times out,
+/// is cancelled (by [`cancel`] or by `on_progress` returning `false`), or an error ends it.
+///
+/// Network errors, per-request timeouts and HTTP 5xx are retried with a growing pause, up to `max_retries`
+/// in a row. `on_progress` is called on this thread after every poll that answers waiting or scanned.
+/// A login that completes while a cancel is racing with it is still returned: its ticket is spent.
+pub fn wait(
+    ticket_or_url: &str,
+    options: &Options,
+    on_progress: &mut dyn FnMut(&PollResult) -> bool,
+) -> Result<PollResult> {
+    let ticket = ticket::extract(ticket_or_url)?;
+    wait_ticket(ticket, options, on_progress).map_err(|e| e.redact(ticket))
+}
+
+fn cancelled(by: &str) -> Error {
+    Error::new(ErrorKind::Cancelled, format!("the wait was cancelled by {by}"))
+}
+
+fn wait_timed_out(options: &Options) -> Error {
+    Error::new(
+        ErrorKind::Timeout,
+        format!(
+            "the login was not confirmed within wait_timeout_ms ({} ms); start a new login or raise wait_timeout_ms",
+            options.wait_timeout.as_millis()
+        ),
+    )
+}
+
+fn wait_ticket(
+    ticket: &str,
+    options: &Options,
+    on_progress: &mut dyn FnMut(&PollResult) -> bool,
+) -> Result<PollResult> {
+    let registration = cancellation::register(ticket);
+    let signal = registration.signal();
+    let deadline = Instant::now() + options.wait_timeout;
+    let mut failures: u32 = 0;
+    loop {
+        if signal.is_cancelled() {
+            return Err(cancelled("bili_qr_cancel"));
+        }
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        if remaining.is_zero() {
+            return Err(wait_timed_out(options));
+        }
+        let pause = match poll_ticket(ticket, options, Some(remaining)) {
+            Ok(result) => {
+                failures = 0;
+                match result.status {
+                    PollStatus::Confirmed | PollStatus::Expired => return Ok(result),
+                    PollStatus::Waiting | PollStatus::Scanned => {
+                        if signal.is_cancelled() {
+                            return Err(cancelled("bili_qr_cancel"));
+                        }
+                        if !on_progress(&result) {
+                            return Err(cancelled("the progress callback"));
+                        }
+                    }
+                }
+                options.poll_interval
+            }
+            Err(e) if e.is_transient() && failures < options.max_retries => {
+                if Instant::now() >= deadline {
+                    return Err(wait_timed_out(options));
+                }
+                failures += 1;
+                options
+                    .poll_interval
+                    .saturating_mul(1 << failures.min(16))
+                    .min(MAX_BACKOFF)
+            }
+            Err(e) if e.kind() == ErrorKind::Timeout && Instant::now() >= deadline => {
+                return Err(wait_timed_out(options));
+            }
+            Err(e) if e.is_transient() => {
+                return Err(Error::new(
+                    e.kind(),
+                    format!("{} (gave up after {} retries)", e.message(), options.max_retries),
+                ));
+            }
+            Err(e) => return Err(e),
+        };
+        let wake = (Instant::now() + pause).min(deadline);
+        if signal.sleep_until(wake) {
+            return Err(cancelled("bili_qr_cancel"));
+        }
+    }
+}
+
+/// Signals every wait now running on this ticket (a bare ticket or a URL with `ticket=`) in this process.
+/// Returns how many were signalled.
+pub fn cancel(ticket_or_url: &str) -> Result<usize> {
+    let ticket = ticket::extract(ticket_or_url)?;
+    Ok(cancellation::cancel_all(ticket))
+}

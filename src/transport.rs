@@ -1,0 +1,365 @@
+//! HTTP: one keep-alive pool (a ureq `Agent`) per distinct transport setting, shared by every call with the
+//! same options; manual redirect following with the ABI's rules; the 1 MiB body limit; error mapping.
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::options::{is_loopback_host, Options, ProxySetting};
+use once_cell::sync::Lazy;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+use ureq::Agent;
+
+/// The largest body read from the service.
+pub const MAX_BODY: u64 = 1 << 20;
+/// The most redirects followed for one request.
+pub const MAX_REDIRECTS: usize = 5;
+pub const REFERER: &str = "https://www.bilibili.tv/";
+pub const ORIGIN: &str = "https://www.bilibili.tv";
+
+/// A complete answer: the raw `Set-Cookie` values and the body (2xx API answers only).
+#[derive(Debug)]
+pub struct Answer {
+    pub set_cookies: Vec<String>,
+    pub body: Vec<u8>,
+}
+
+/// What a request is for, which decides where it and its redirects may go.
+#[derive(Debug, Clone, Copy)]
+pub enum Mode<'a> {
+    /// An API call: https anywhere, plain http only to loopback hosts. The final answer must be 2xx; its
+    /// body (at most 1 MiB) is read.
+    Api,
+    /// Following `go_url`: additionally only hosts under bilibili.tv / biliintl.com or the `base_url` host.
+    /// The chain stops quietly at a hop it may not follow, at a non-2xx answer or after 5 redirects; every
+    /// hop's cookies are collected and no body is kept.
+    GoUrl { base_host: &'a str },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct PoolKey {
+    timeout: Duration,
+    user_agent: String,
+    proxy: ProxySetting,
+}
+
+/// Agents by transport settings. Bounded: a program that cycles through many distinct settings gets fresh
+/// pools rather than unbounded growth.
+static POOLS: Lazy<Mutex<HashMap<PoolKey, Agent>>> = Lazy::new(|| Mutex::new(HashMap::new()));
+const MAX_POOLS: usize = 32;
+
+fn agent_for(options: &Options) -> Result<Agent> {
+    let proxy = match (&options.proxy, options.base_url.is_loopback()) {
+        // The environment's proxy is for reaching the outside; loopback stays direct.
+        (ProxySetting::FromEnvironment, true) => ProxySetting::Direct,
+        (p, _) => p.clone(),
+    };
+    let key = PoolKey {
+        timeout: options.timeout,
+        user_agent: options.user_agent.clone(),
+        proxy,
+    };
+    let mut pools = POOLS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(agent) = pools.get(&key) {
+        return Ok(agent.clone());
+    }
+    let proxy = match &key.proxy {
+        ProxySetting::FromEnvironment => ureq::Proxy::try_from_env(),
+        ProxySetting::Direct => None,
+        ProxySetting::Url(url) => Some(
+            ureq::Proxy::new(url)
+                .map_err(|_| Error::argument("option proxy is not a valid proxy URL"))?,
+        ),
+    };
+    let agent: Agent = Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .timeout_global(Some(key.timeout))
+        .user_agent(key.user_agent.as_str())
+        .proxy(proxy)
+        .max_idle_connections(256)
+        .max_idle_connections_per_host(64)
+        .build()
+        .into();
+    if pools.len() >= MAX_POOLS {
+        pools.clear();
+    }
+    pools.insert(key, agent.clone());
+    Ok(agent)
+}
+
+/// Scheme, host (lowercase, no brackets) and the rest of an absolute http(s) URL.
+struct Target<'u> {
+    https: bool,
+    authority: &'u str,
+    host: String,
+    path_and_query: &'u str,
+}
+
+fn split_url(url: &str) -> Option<Target<'_>> {
+    let (https, rest) = if url.len() > 8 && url[..8].eq_ignore_ascii_case("https://") {
+        (true, &url[8..])
+    } else if url.len() > 7 && url[..7].eq_ignore_ascii_case("http://") {
+        (false, &url[7..])
+    } else {
+        return None;
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    if authority.is_empty() || authority.contains('@') {
+        return None;
+    }
+    let host_port = authority;
+    let host = if let Some(stripped) = host_port.strip_prefix('[') {
+        stripped.split(']').next().unwrap_or("")
+    } else {
+        host_port.rsplit_once(':').map_or(host_port, |(h, _)| h)
+    };
+    if host.is_empty() {
+        return None;
+    }
+    Some(Target {
+        https,
+        authority,
+        host: host.to_ascii_lowercase(),
+        path_and_query: &rest[end..],
+    })
+}
+
+/// Resolves a `Location` header against the URL it answered.
+pub fn resolve(base: &str, location: &str) -> Option<String> {
+    let location = location.trim();
+    if split_url(location).is_some() {
+        return Some(location.to_owned());
+    }
+    let b = split_url(base)?;
+    let scheme = if b.https { "https" } else { "http" };
+    if let Some(rest) = location.strip_prefix("//") {
+        return Some(format!("{scheme}://{rest}"));
+    }
+    if location.starts_with('/') {
+        return Some(format!("{scheme}://{}{location}", b.authority));
+    }
+    let path = b.path_and_query.split(['?', '#']).next().unwrap_or("");
+    let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+    Some(format!("{scheme}://{}{dir}/{location}", b.authority))
+}
+
+/// Checks that `url` may be requested in `mode`; the error names only the host.
+fn check_hop(url: &str, mode: Mode<'_>) -> Result<String> {
+    let target = split_url(url)
+        .ok_or_else(|| Error::network("a redirect pointed to something that is not an http(s) URL"))?;
+    if !target.https && !is_loopback_host(&target.host) {
+        return Err(Error::network(format!(
+            "refused to follow a redirect to plain http://{}: only https, or http to a loopback host, is allowed",
+            target.host
+        )));
+    }
+    if let Mode::GoUrl { base_host } = mode {
+        if !crate::cookies::is_trusted(&target.host, base_host) {
+            return Err(Error::network(format!(
+                "refused to follow go_url to {}: only hosts under bilibili.tv or biliintl.com, or the base_url host, are followed",
+                target.host
+            )));
+        }
+    }
+    Ok(target.host)
+}
+
+/// GETs `url` with the ABI's headers, following up to 5 redirects allowed by `mode`.
+/// `timeout_cap` shortens the request timeout (so that a wait ends on time).
+pub fn get(options: &Options, url: &str, mode: Mode<'_>, timeout_cap: Option<Duration>) -> Result<Answer> {
+    let go_url = matches!(mode, Mode::GoUrl { .. });
+    let mut collected = Vec::new();
+    let stop_quietly = |collected: Vec<String>| Answer {
+        set_cookies: collected,
+        body: Vec::new(),
+    };
+    let mut host = match check_hop(url, mode) {
+        Ok(host) => host,
+        Err(_) if go_url => return Ok(stop_quietly(collected)),
+        Err(e) => return Err(e),
+    };
+    let agent = agent_for(options)?;
+    let mut current = url.to_owned();
+    for _ in 0..=MAX_REDIRECTS {
+        let request = agent
+            .get(&current)
+            .header("User-Agent", options.user_agent.as_str())
+            .header("Referer", REFERER)
+            .header("Origin", ORIGIN)
+            .header("Accept", "application/json");
+        let result = match timeout_cap {
+            Some(cap) if cap < options.timeout => request
+                .config()
+                .timeout_global(Some(cap.max(Duration::from_millis(1))))
+                .build()
+                .call(),
+            _ => request.call(),
+        };
+        let mut response = result.map_err(|e| map_error(e, &host))?;
+        let status = response.status().as_u16();
+        let set_cookies = response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| std::str::from_utf8(v.as_bytes()).ok().map(str::to_owned));
+        if go_url {
+            collected.extend(set_cookies);
+        } else if (200..300).contains(&status) {
+            collected = set_cookies.collect();
+        }
+        if (300..400).contains(&status) && status != 304 {
+            let location = response
+                .headers()
+                .get("location")
+                .and_then(|v| std::str::from_utf8(v.as_bytes()).ok())
+                .and_then(|loc| resolve(&current, loc));
+            // Drain a small body so that the connection can be reused; a failure only costs the reuse.
+            let _ = response.body_mut().with_config().limit(64 * 1024).read_to_vec();
+            let Some(location) = location else {
+                if go_url {
+                    return Ok(stop_quietly(collected));
+                }
+                return Err(Error::network(format!(
+                    "HTTP {status} from {host} without a usable Location header"
+                )));
+            };
+            host = match check_hop(&location, mode) {
+                Ok(host) => host,
+                Err(_) if go_url => return Ok(stop_quietly(collected)),
+                Err(e) => return Err(e),
+            };
+            current = location;
+            continue;
+        }
+        if go_url {
+            let _ = response.body_mut().with_config().limit(64 * 1024).read_to_vec();
+            return Ok(stop_quietly(collected));
+        }
+        if !(200..300).contains(&status) {
+            return Err(http_error(status, &host));
+        }
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(MAX_BODY)
+            .read_to_vec()
+            .map_err(|e| map_error(e, &host))?;
+        return Ok(Answer {
+            set_cookies: collected,
+            body,
+        });
+    }
+    if go_url {
+        return Ok(stop_quietly(collected));
+    }
+    Err(Error::network(format!(
+        "too many redirects (more than {MAX_REDIRECTS}) starting from {}",
+        split_url(url).map_or_else(String::new, |t| t.host)
+    )))
+}
+
+fn http_error(status: u16, host: &str) -> Error {
+    let advice = match status {
+        412 => "the request was refused by risk control; slow down or change network",
+        429 => "too many requests; slow down and try again later",
+        403 => "access was refused; the service may not be available in this region",
+        400..=499 => "the service refused the request; check base_url and the options",
+        500..=599 => "the service failed; try again later",
+        _ => "an unexpected status; check base_url",
+    };
+    Error::http(status, format!("HTTP {status} from {host}: {advice}"))
+}
+
+fn map_error(error: ureq::Error, host: &str) -> Error {
+    use ureq::Error as E;
+    match error {
+        E::Timeout(what) => Error::new(
+            ErrorKind::Timeout,
+            format!("request to {host} timed out ({what}); raise timeout_ms or check the network"),
+        ),
+        E::BodyExceedsLimit(_) => Error::protocol(format!(
+            "the answer from {host} is larger than 1 MiB: not the documented JSON"
+        )),
+        E::HostNotFound => Error::network(format!(
+            "could not resolve host {host}; check the network or base_url"
+        )),
+        E::ConnectionFailed => Error::network(format!(
+            "could not connect to {host}; check the network, proxy or base_url"
+        )),
+        E::Io(io) => match io.kind() {
+            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => Error::new(
+                ErrorKind::Timeout,
+                format!("request to {host} timed out; raise timeout_ms or check the network"),
+            ),
+            std::io::ErrorKind::ConnectionRefused => Error::network(format!(
+                "connection to {host} refused; check base_url and that the service is reachable"
+            )),
+            std::io::ErrorKind::UnexpectedEof => Error::network(format!(
+                "the connection to {host} closed before the whole answer arrived; try again"
+            )),
+            _ if io.get_ref().is_some_and(|inner| inner.to_string().contains("certificate")) => {
+                Error::network(format!(
+                    "TLS certificate of {host} refused ({}); the connection is not trusted",
+                    io.get_ref().map(|e| e.to_string()).unwrap_or_default()
+                ))
+            }
+            kind => Error::network(format!(
+                "network error talking to {host} ({kind}); check the network and try again"
+            )),
+        },
+        E::Rustls(tls) => {
+            let what = tls.to_string();
+            if what.contains("certificate") {
+                Error::network(format!(
+                    "TLS certificate of {host} refused ({what}); the connection is not trusted"
+                ))
+            } else {
+                Error::network(format!("TLS failed with {host} ({what})"))
+            }
+        }
+        E::Tls(what) => Error::network(format!("TLS failed with {host} ({what})")),
+        E::TooManyRedirects | E::RedirectFailed => {
+            Error::network(format!("redirects from {host} could not be followed"))
+        }
+        E::ConnectProxyFailed(_) | E::InvalidProxyUrl => Error::network(format!(
+            "the proxy refused or failed the connection to {host}; check the proxy option"
+        )),
+        E::LargeResponseHeader(_, _) => Error::protocol(format!(
+            "the answer from {host} has oversized headers: not the documented service"
+        )),
+        E::Protocol(_) => Error::network(format!(
+            "{host} answered something that is not valid HTTP/1.1; check base_url and the proxy"
+        )),
+        E::BadUri(_) => Error::argument("the request URL is not valid; check base_url"),
+        E::StatusCode(status) => http_error(status, host),
+        _ => Error::network(format!("request to {host} failed; check the network and try again")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_locations() {
+        let base = "http://127.0.0.1:9/a/b?x=1";
+        assert_eq!(resolve(base, "/c").unwrap(), "http://127.0.0.1:9/c");
+        assert_eq!(resolve(base, "c?d").unwrap(), "http://127.0.0.1:9/a/c?d");
+        assert_eq!(resolve(base, "https://h/x").unwrap(), "https://h/x");
+        assert_eq!(resolve(base, "//h/x").unwrap(), "http://h/x");
+    }
+
+    #[test]
+    fn hop_rules() {
+        assert!(check_hop("https://example.com/x", Mode::Api).is_ok());
+        assert!(check_hop("http://example.com/x", Mode::Api).is_err());
+        assert!(check_hop("http://127.0.0.1:5/x", Mode::Api).is_ok());
+        assert!(check_hop("http://[::1]:5/x", Mode::Api).is_ok());
+        let t = Mode::GoUrl { base_host: "127.0.0.1" };
+        assert!(check_hop("https://www.bilibili.tv/x", t).is_ok());
+        assert!(check_hop("https://evil.example.com/x", t).is_err());
+        assert!(check_hop("http://127.0.0.1:1/x", t).is_ok());
+        assert!(check_hop("ftp://x", t).is_err());
+    }
+}
