@@ -6,7 +6,7 @@
 mod cancellation;
 pub mod cookies;
 pub mod error;
-mod ffi;
+pub mod ffi;
 mod login;
 pub mod options;
 pub mod passport;

@@ -1,4 +1,4 @@
-//! The C ABI (shared/ABI.md, version 1): thin `extern "C"` functions over the Rust core. Each one checks
+//! The C ABI (shared/ABI.md, version 1), also callable from Rust (the integration tests do): thin `extern "C"` functions over the Rust core. Each one checks
 //! its arguments, runs inside the panic boundary, converts, and hands out strings the caller frees with
 //! `bili_qr_free`.
 
