@@ -568,7 +568,15 @@ static class Tests
         A.True(BiliQr.Render("ログイン 🎮 Ünïcødé", "matrix") != BiliQr.Render("ログイン ?? Ünïcødé", "matrix"), "the emoji's bytes reach the encoder");
         A.Status(BiliQrStatus.ErrArgument, () => BiliQr.Render("lone \ud83c surrogate", "matrix"), "a lone surrogate");
         A.Status(BiliQrStatus.ErrArgument, () => BiliQr.Render("a\0b", "matrix"), "an embedded NUL");
-        // Output decoding: the SVG of non-ASCII text comes back as well-formed XML.
+        // Output decoding: a non-ASCII user name (percent-encoded in the scenario, decoded by the fake server,
+        // sent as UTF-8 JSON) comes back from the library intact, including a character outside the BMP.
+        string name = "Zoë 张三 🎮";
+        var nopt = Fake.Opt(Fake.Scenario("flow=c,name=" + Uri.EscapeDataString(name)));
+        var nqr = BiliQr.Start(nopt);
+        var confirmed = BiliQr.Poll(nqr.Ticket, nopt);
+        A.Eq(BiliQrStatus.Ok, confirmed.Status, "confirmed at the first poll");
+        A.Eq(name, confirmed.Login.UserProfile.Name, "non-ASCII name round-trip");
+        // The SVG of non-ASCII text comes back as well-formed XML.
         new XmlDocument().LoadXml(BiliQr.Render("ログイン 🎮", "svg"));
     }
 
