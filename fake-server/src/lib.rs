@@ -501,7 +501,9 @@ fn read_more<S: Read>(s: &mut S, buf: &mut Vec<u8>) -> bool {
     }
 }
 
-fn send_error<S: Write>(s: &mut S, status: u16, msg: &str) {
+/// Answers a request the server will not process, then closes gracefully: stops sending and drains
+/// what the client is still sending for a moment, so the answer is not lost to a TCP reset.
+fn send_error<S: Write>(s: &mut S, raw: &TcpStream, status: u16, msg: &str) {
     let body = format!("{status} {}: {msg}\n", reason(status));
     let head = format!(
         "HTTP/1.1 {status} {}\r\nContent-Type: {TEXT}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
@@ -510,6 +512,17 @@ fn send_error<S: Write>(s: &mut S, status: u16, msg: &str) {
     );
     let _ = s.write_all(head.as_bytes());
     let _ = s.flush();
+    let _ = raw.shutdown(Shutdown::Write);
+    let _ = raw.set_read_timeout(Some(Duration::from_millis(200)));
+    let mut sink = [0u8; 16 * 1024];
+    let mut r = raw;
+    let mut drained = 0usize;
+    while drained < 4 * MAX_BODY {
+        match r.read(&mut sink) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => drained += n,
+        }
+    }
 }
 
 fn serve_conn<S: Read + Write>(sh: &Shared, conn: u64, s: &mut S, raw: &TcpStream) {
@@ -526,7 +539,7 @@ fn serve_conn<S: Read + Write>(sh: &Shared, conn: u64, s: &mut S, raw: &TcpStrea
                 break e;
             }
             if buf.len() > MAX_HEAD {
-                send_error(s, 431, "request head too large");
+                send_error(s, raw, 431, "request head too large");
                 return;
             }
             scan_from = buf.len();
@@ -535,22 +548,22 @@ fn serve_conn<S: Read + Write>(sh: &Shared, conn: u64, s: &mut S, raw: &TcpStrea
             }
         };
         if head_end > MAX_HEAD {
-            send_error(s, 431, "request head too large");
+            send_error(s, raw, 431, "request head too large");
             return;
         }
         let head = match parse_head(&buf[..head_end]) {
             Ok(h) => h,
             Err(msg) => {
-                send_error(s, 400, msg);
+                send_error(s, raw, 400, msg);
                 return;
             }
         };
         if head.chunked {
-            send_error(s, 501, "chunked request bodies are not supported");
+            send_error(s, raw, 501, "chunked request bodies are not supported");
             return;
         }
         if head.content_length > MAX_BODY {
-            send_error(s, 413, "request body too large");
+            send_error(s, raw, 413, "request body too large");
             return;
         }
         let total = head_end + head.content_length;

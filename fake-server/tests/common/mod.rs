@@ -165,14 +165,23 @@ pub fn get(base: &str, target: &str) -> Response {
 
 /// Issues a ticket via `{prefix}/…/url` and returns it.
 pub fn issue(base: &str, scenario: &str) -> String {
-    let r = get(base, &format!("{}{URL}?s_locale=en_US&platform=web", prefix(scenario)));
+    let r = get(
+        base,
+        &format!("{}{URL}?s_locale=en_US&platform=web", prefix(scenario)),
+    );
     assert_eq!(r.status, 200);
     let j = r.json();
     assert_eq!(j["code"], 0);
     let qr = j["data"]["qr_url"].as_str().expect("qr_url").to_string();
-    let t = qr.split("ticket=").nth(1).expect("ticket in qr_url").to_string();
+    let t = qr
+        .split("ticket=")
+        .nth(1)
+        .expect("ticket in qr_url")
+        .to_string();
     assert_eq!(t.len(), 32, "{qr}");
-    assert!(t.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
+    assert!(t
+        .bytes()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
     t
 }
 
@@ -185,7 +194,13 @@ pub fn prefix(scenario: &str) -> String {
 }
 
 pub fn fetch(base: &str, scenario: &str, ticket: &str) -> Response {
-    get(base, &format!("{}{FETCH}?ticket={ticket}&s_locale=en_US&platform=web", prefix(scenario)))
+    get(
+        base,
+        &format!(
+            "{}{FETCH}?ticket={ticket}&s_locale=en_US&platform=web",
+            prefix(scenario)
+        ),
+    )
 }
 
 /// The cookie's `name=value`.

@@ -1,0 +1,931 @@
+//! The fake server's documented behaviour, checked byte by byte with a raw TCP client.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::thread;
+use std::time::{Duration, Instant, SystemTime};
+
+use bili_qr_fake_server::{FakeServer, RequestRecord, State, LOG_CAPACITY};
+use common::*;
+
+const KEEP_ORDER: [&str; 7] = [
+    "SESSDATA",
+    "bili_jct",
+    "DedeUserID",
+    "DedeUserID__ckMd5",
+    "joy_jct",
+    "mid",
+    "sid",
+];
+
+fn assert_hex(s: &str, len: usize) {
+    assert_eq!(s.len(), len, "{s}");
+    assert!(
+        s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
+        "{s}"
+    );
+}
+
+fn attr<'a>(set_cookie: &'a str, name: &str) -> Option<&'a str> {
+    set_cookie.split(';').skip(1).find_map(|a| {
+        let a = a.trim();
+        let (n, v) = a.split_once('=').unwrap_or((a, ""));
+        n.eq_ignore_ascii_case(name).then_some(v)
+    })
+}
+
+fn check_full_cookie_set(r: &Response, mid: u64) {
+    let sc = r.set_cookies();
+    assert_eq!(
+        names(&sc),
+        [
+            "SESSDATA",
+            "bili_jct",
+            "DedeUserID",
+            "DedeUserID__ckMd5",
+            "joy_jct",
+            "mid",
+            "sid",
+            "buvid3",
+            "old_tracker",
+            "ad_track"
+        ]
+    );
+    // Header names in mixed case, each cookie its own header line.
+    let header_names: Vec<&str> = r
+        .headers
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case("set-cookie"))
+        .map(|(n, _)| n.as_str())
+        .collect();
+    for casing in ["Set-Cookie", "set-cookie", "SET-COOKIE"] {
+        assert!(header_names.contains(&casing), "{header_names:?}");
+    }
+    // SESSDATA=<8 hex>%2C<unix expiry>%2C<5 hex>%2A<2 chars>
+    let sess = pair(&sc[0]).1;
+    let parts: Vec<&str> = sess.split("%2C").collect();
+    assert_eq!(parts.len(), 3, "{sess}");
+    assert_hex(parts[0], 8);
+    let expiry: u64 = parts[1].parse().expect("unix expiry");
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    assert!(expiry > now + 179 * 86400 && expiry < now + 181 * 86400);
+    let (five, two) = parts[2].split_once("%2A").expect("%2A");
+    assert_hex(five, 5);
+    assert_eq!(two.len(), 2);
+    assert_eq!(attr(&sc[0], "Domain"), Some("bilibili.tv"));
+    assert!(attr(&sc[0], "HttpOnly").is_some() && attr(&sc[0], "Secure").is_some());
+    let exp =
+        httpdate::parse_http_date(attr(&sc[0], "Expires").expect("Expires")).expect("IMF-fixdate");
+    let secs = exp
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .expect("after epoch")
+        .as_secs();
+    assert!(secs > now + 179 * 86400 && secs < now + 181 * 86400);
+    let jct = pair(&sc[1]).1;
+    assert_hex(&jct, 32);
+    assert_eq!(attr(&sc[1], "Domain"), Some(".bilibili.tv"));
+    assert_eq!(pair(&sc[4]).1, jct, "joy_jct = bili_jct");
+    assert_eq!(pair(&sc[2]).1, mid.to_string());
+    assert_eq!(attr(&sc[2], "Max-Age"), Some("15552000"));
+    assert_hex(&pair(&sc[3]).1, 16);
+    assert_eq!(pair(&sc[5]).1, mid.to_string());
+    assert_eq!(attr(&sc[5], "Domain"), Some("biliintl.com"));
+    assert_eq!(sc[6].split(';').count(), 1, "sid has no attributes");
+    assert_eq!(pair(&sc[6]).1.len(), 8);
+    assert_eq!(attr(&sc[7], "Max-Age"), Some("0"));
+    assert_eq!(
+        attr(&sc[8], "Expires"),
+        Some("Thu, 01 Jan 1970 00:00:01 GMT")
+    );
+    assert_eq!(attr(&sc[9], "Domain"), Some("evil.example.com"));
+    let _ = KEEP_ORDER;
+}
+
+#[test]
+fn url_then_fetch_follows_default_flow() {
+    let srv = FakeServer::start();
+    let base = srv.base_url();
+    let t = issue(&base, "id=flow1");
+    let r = fetch(&base, "id=flow1", &t);
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.header("content-type"),
+        Some("application/json; charset=utf-8")
+    );
+    assert_eq!(
+        r.text(),
+        r#"{"code":10018101,"message":"Not scanned","ttl":1,"data":null}"#
+    );
+    assert!(r.set_cookies().is_empty());
+    let r = fetch(&base, "id=flow1", &t);
+    assert_eq!(r.code(), 10018102);
+    assert_eq!(r.json()["message"], "Scanned, waiting for confirmation");
+    assert!(r.json()["data"].is_null());
+    let r = fetch(&base, "id=flow1", &t);
+    let j = r.json();
+    assert_eq!(j["code"], 0);
+    assert_eq!(j["message"], "0");
+    assert_eq!(j["data"]["mid"], 1709658507u64);
+    assert_eq!(j["data"]["is_new"], false);
+    assert_eq!(j["data"]["go_url"], "");
+    assert_eq!(j["data"]["user_profile"]["name"], "DemoUser");
+    assert_eq!(j["data"]["user_profile"]["is_userBlankProfile"], false);
+    check_full_cookie_set(&r, 1709658507);
+    // Spent.
+    for _ in 0..2 {
+        let r = fetch(&base, "id=flow1", &t);
+        assert_eq!(r.code(), 10018100);
+        assert_eq!(r.json()["message"], "QR code expired");
+    }
+    // The log holds exactly what was sent.
+    let log = srv.log();
+    assert_eq!(log.len(), 6);
+    assert_eq!(log[3].set_cookies, r_cookies_of(&log, 3));
+    assert_eq!(log[3].query.get("ticket"), Some(&t));
+    assert_eq!(log[3].set_cookies.len(), 10);
+    assert!(log[4].set_cookies.is_empty());
+    // Other tickets and other scenarios are independent.
+    let t2 = issue(&base, "id=flow1");
+    assert_ne!(t, t2);
+    assert_eq!(fetch(&base, "id=flow1", &t2).code(), 10018101);
+    assert_eq!(fetch(&base, "id=flow2", &t).code(), 10018101);
+}
+
+fn r_cookies_of(log: &[RequestRecord], i: usize) -> Vec<String> {
+    log[i].set_cookies.clone()
+}
+
+#[test]
+fn confirmed_cookie_values_match_the_log() {
+    let srv = FakeServer::start();
+    let base = srv.base_url();
+    let t = issue(&base, "flow=c,id=v,mid=42,name=Zo%C3%AB");
+    let r = fetch(&base, "flow=c,id=v,mid=42,name=Zo%C3%AB", &t);
+    check_full_cookie_set(&r, 42);
+    assert_eq!(r.json()["data"]["user_profile"]["name"], "Zoë");
+    let log = srv.log();
+    assert_eq!(
+        log.last().map(|l| l.set_cookies.clone()),
+        Some(r.set_cookies())
+    );
+}
+
+#[test]
+fn flow_letters_and_first_seen_tickets() {
+    let srv = FakeServer::start();
+    let base = srv.base_url();
+    // A ticket never issued is accepted from its first fetch.
+    let codes: Vec<i64> = (0..5)
+        .map(|_| fetch(&base, "flow=wwsec,id=f", "abc").code())
+        .collect();
+    assert_eq!(codes, [10018101, 10018101, 10018102, 10018100, 0]);
+    assert_eq!(fetch(&base, "flow=wwsec,id=f", "abc").code(), 10018100);
+    // The last letter repeats.
+    let codes: Vec<i64> = (0..4)
+        .map(|_| fetch(&base, "flow=ws,id=g", "t").code())
+        .collect();
+    assert_eq!(codes, [10018101, 10018102, 10018102, 10018102]);
+    // Default scenario (no prefix).
+    let t = issue(&base, "");
+    let codes: Vec<i64> = (0..4).map(|_| fetch(&base, "", &t).code()).collect();
+    assert_eq!(codes, [10018101, 10018102, 0, 10018100]);
+}
+
+#[test]
+fn missing_or_empty_ticket_is_a_request_error() {
+    let srv = FakeServer::start();
+    let base = srv.base_url();
+    for target in [
+        FETCH.to_string(),
+        format!("{FETCH}?ticket="),
+        format!("/s/id=m{FETCH}?x=1"),
+    ] {
+        let r = get(&base, &target);
+        assert_eq!(r.status, 200);
+        assert_eq!(
+            r.text(),
+            r#"{"code":-400,"message":"Request error","ttl":1}"#
+        );
+    }
+}
+
+#[test]
+fn locale_picks_the_qr_url_language() {
+    let srv = FakeServer::start();
+    let base = srv.base_url();
+    for (loc, lang) in [("th_TH", "th"), ("vi_VN", "vi"), ("en_US", "en")] {
+        let j = get(&base, &format!("{URL}?s_locale={loc}&platform=web")).json();
+        let qr = j["data"]["qr_url"].as_str().expect("qr_url");
+        assert!(
+            qr.starts_with(&format!(
+                "https://www.bilibili.tv/h5/{lang}/qrcode/login?ticket="
+            )),
+            "{qr}"
+        );
+        assert_eq!(j["data"]["qr_type"], "qrcode_login");
+    }
+    let j = get(&base, URL).json();
+    assert!(j["data"]["qr_url"]
+        .as_str()
+        .is_some_and(|q| q.contains("/h5/en/")));
+}
+
+#[test]
+fn forced_state_via_api_and_control_endpoint() {
+    let srv = FakeServer::start();
+    let base = srv.base_url();
+    let sc = "flow=w,id=st";
+    let t = issue(&base, sc);
+    assert_eq!(fetch(&base, sc, &t).code(), 10018101);
+    srv.set_state(sc, &t, State::Scanned);
+    assert_eq!(fetch(&base, sc, &t).code(), 10018102);
+    assert_eq!(fetch(&base, sc, &t).code(), 10018102);
+    // Through the control endpoint (scenario percent-encoded).
+    let mut c = Conn::open(&base);
+    let r = c.post(&format!(
+        "/__state?scenario=flow%3Dw%2Cid%3Dst&ticket={t}&state=confirmed"
+    ));
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["ok"], true);
+    let r = fetch(&base, sc, &t);
+    assert_eq!(r.code(), 0);
+    assert_eq!(r.set_cookies().len(), 10);
+    assert_eq!(
+        fetch(&base, sc, &t).code(),
+        10018100,
+        "spent after confirmation"
+    );
+    // Default scenario with an empty `scenario`.
+    let t2 = issue(&base, "");
+    let r = c.post(&format!("/__state?scenario=&ticket={t2}&state=expired"));
+    assert_eq!(r.status, 200);
+    assert_eq!(fetch(&base, "", &t2).code(), 10018100);
+    // Bad requests.
+    for bad in [
+        "/__state?scenario=&ticket=x&state=bogus",
+        "/__state?scenario=&state=waiting",
+    ] {
+        let r = c.post(bad);
+        assert_eq!(r.status, 400, "{bad}");
+    }
+    // Control calls are neither logged nor counted.
+    assert_eq!(srv.requests(), 8);
+    assert!(srv.log().iter().all(|l| !l.path.starts_with("/__")));
+}
+
+#[test]
+fn phone_timing() {
+    let srv = FakeServer::start();
+    let base = srv.base_url();
+    let sc = "phone=300:600,id=ph";
+    let start = Instant::now();
+    let t = issue(&base, sc);
+    let mut seen = Vec::new();
+    while start.elapsed() < Duration::from_millis(1500) {
+        let code = fetch(&base, sc, &t).code();
+        let ms = start.elapsed().as_millis();
+        seen.push((ms, code));
+        if code == 0 {
+            break;
+        }
+        thread::sleep(Duration::from_millis(25));
+    }
+    let first_scanned = seen
+        .iter()
+        .find(|(_, c)| *c == 10018102)
+        .expect("scanned seen");
+    let confirmed = seen.iter().find(|(_, c)| *c == 0).expect("confirmed seen");
+    assert!(first_scanned.0 >= 300 && first_scanned.0 < 550, "{seen:?}");
+    assert!(confirmed.0 >= 600, "{seen:?}");
+    assert!(seen
+        .iter()
+        .take_while(|(ms, _)| *ms < 290)
+        .all(|(_, c)| *c == 10018101));
+    assert_eq!(fetch(&base, sc, &t).code(), 10018100);
+}
+
+#[test]
+fn expire_wins_over_flow() {
+    let srv = FakeServer::start();
+    let base = srv.base_url();
+    let sc = "expire=200,flow=w,id=ex";
+    // Measured from first fetch for an unknown ticket.
+    assert_eq!(fetch(&base, sc, "t1").code(), 10018101);
+    thread::sleep(Duration::from_millis(250));
+    assert_eq!(fetch(&base, sc, "t1").code(), 10018100);
+    let t = issue(&base, sc);
+    thread::sleep(Duration::from_millis(250));
+    assert_eq!(fetch(&base, sc, &t).code(), 10018100, "from issue time");
+}
+
+#[test]
+fn bad_scenario_and_unknown_path() {
+    let srv = FakeServer::start();
+    let base = srv.base_url();
+    let r = get(&base, &format!("/s/flow=xyz{URL}"));
+    assert_eq!(r.status, 400);
+    assert!(r.text().contains("flow"), "{}", r.text());
+    let r = get(&base, &format!("/s/bogus=1{URL}"));
+    assert_eq!(r.status, 400);
+    let r = get(&base, "/nope");
+    assert_eq!(r.status, 404);
+    assert_eq!(srv.requests(), 3);
+}
+
+/// Sends one GET on a fresh connection and returns every byte the server sent until it closed.
+fn raw_exchange(base: &str, target: &str) -> Vec<u8> {
+    let mut s = TcpStream::connect(addr_of(base)).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    s.write_all(
+        format!("GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
+    )
+    .expect("write");
+    let mut v = Vec::new();
+    let _ = s.read_to_end(&mut v);
+    v
+}
+
+fn split_head(raw: &[u8]) -> (String, Vec<u8>) {
+    let i = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("complete head");
+    (
+        String::from_utf8_lossy(&raw[..i]).into_owned(),
+        raw[i + 4..].to_vec(),
+    )
+}
+
+#[test]
+fn http_status_faults() {
+    let srv = FakeServer::start();
+    let base = srv.base_url();
+    for code in [412u16, 500, 502, 503, 404] {
+        for ep in [URL, FETCH] {
+            let r = get(&base, &format!("/s/fault={code}{ep}?ticket=abc"));
+            assert_eq!(r.status, code);
+            assert!(r
+                .header("content-type")
+                .is_some_and(|c| c.starts_with("text/html")));
+            assert!(
+                r.text().starts_with("<") && r.text().contains("</html>"),
+                "{}",
+                r.text()
+            );
+            assert!(serde_json::from_slice::<serde_json::Value>(&r.body).is_err());
+        }
+    }
+    let r = get(&base, &format!("/s/fault=412{URL}"));
+    assert!(r.text().contains("412"));
+}
+
+#[test]
+fn api_code_faults() {
+    let srv = FakeServer::start();
+    let base = srv.base_url();
+    for code in [412i64, 352, 400, 799] {
+        let r = get(&base, &format!("/s/fault=api-{code}{FETCH}?ticket=abc"));
+        assert_eq!(r.status, 200);
+        let j = r.json();
+        assert_eq!(j["code"], -code);
+        assert!(j["data"].is_null());
+        assert!(!j["message"].as_str().unwrap_or("").is_empty());
+    }
+    let r = get(&base, &format!("/s/fault=api-412{URL}"));
+    assert_eq!(
+        r.text(),
+        r#"{"code":-412,"message":"请求被拦截","ttl":1,"data":null}"#
+    );
+}
+
+#[test]
+fn on_and_times_limit_faults() {
+    let srv = FakeServer::start();
+    let base = srv.base_url();
+    // `times`: transient.
+    let sc = "fault=503,times=2,id=tr";
+    let statuses: Vec<u16> = (0..4)
+        .map(|_| get(&base, &format!("/s/{sc}{URL}")).status)
+        .collect();
+    assert_eq!(statuses, [503, 503, 200, 200]);
+    // `on=fetch`: url is normal.
+    let sc = "fault=500,on=fetch,id=on";
+    let t = issue(&base, sc);
+    assert_eq!(fetch(&base, sc, &t).status, 500);
+    // `on=url`: fetch is normal.
+    let sc = "fault=api-799,on=url,id=on2";
+    assert_eq!(get(&base, &format!("/s/{sc}{URL}")).code(), -799);
+    assert_eq!(fetch(&base, sc, "tt").code(), 10018101);
+    // Reset clears the fault counters too.
+    let sc = "fault=503,times=1,id=tr2";
+    assert_eq!(get(&base, &format!("/s/{sc}{URL}")).status, 503);
+    assert_eq!(get(&base, &format!("/s/{sc}{URL}")).status, 200);
+    srv.reset();
+    assert_eq!(get(&base, &format!("/s/{sc}{URL}")).status, 503);
+}
+
+#[test]
+fn slow_fault_waits() {
+    let srv = FakeServer::start();
+    let base = srv.base_url();
+    let t0 = Instant::now();
+    let r = get(
+        &base,
+        &format!("/s/fault=slow,delay=300,flow=c{FETCH}?ticket=z"),
+    );
+    assert!(t0.elapsed() >= Duration::from_millis(300));
+    assert_eq!(r.code(), 0, "answers normally after the wait");
+    let t0 = Instant::now();
+    let r = get(&base, &format!("/s/fault=slow,delay=200,on=fetch{URL}"));
+    assert!(t0.elapsed() < Duration::from_millis(200));
+    assert_eq!(r.code(), 0);
+}
+
+#[test]
+fn truncated_fault_lies_about_length_and_closes() {
+    let srv = FakeServer::start();
+    let base = srv.base_url();
+    for ep in [URL, FETCH] {
+        let raw = raw_exchange(&base, &format!("/s/fault=truncated{ep}?ticket=a"));
+        let (head, body) = split_head(&raw);
+        assert!(head.starts_with("HTTP/1.1 200 "), "{head}");
+        let cl: usize = head
+            .lines()
+            .find_map(|l| l.strip_prefix("Content-Length: "))
+            .and_then(|v| v.parse().ok())
+            .expect("Content-Length");
+        assert!(!body.is_empty());
+        assert_eq!(cl, body.len() + 200);
+    }
+}
+
+#[test]
+fn huge_faults() {
+    let srv = FakeServer::start();
+    let base = srv.base_url();
+    let r = get(&base, &format!("/s/fault=huge{URL}"));
+    assert_eq!(r.header("content-length"), Some("2097152"));
+    assert_eq!(r.body.len(), 2 * 1024 * 1024);
+    assert!(r.json().is_object());
+    let mut c = Conn::open(&base);
+    let r = c.get(&format!("/s/fault=huge-chunked{FETCH}?ticket=x"));
+    assert_eq!(r.header("content-length"), None);
+    assert_eq!(r.header("transfer-encoding"), Some("chunked"));
+    assert_eq!(r.body.len(), 2 * 1024 * 1024);
+    assert!(r.json().is_object());
+    // The connection stays usable after a well-formed chunked answer.
+    assert_eq!(c.get(URL).code(), 0);
+}
+
+#[test]
+fn body_shape_faults() {
+    let srv = FakeServer::start();
+    let base = srv.base_url();
+    for ep in [URL, FETCH] {
+        let r = get(&base, &format!("/s/fault=notjson{ep}?ticket=a"));
+        assert_eq!(r.status, 200);
+        assert!(r
+            .header("content-type")
+            .is_some_and(|c| c.starts_with("text/html")));
+        assert!(r.text().starts_with("<html>") && r.text().ends_with("</html>"));
+
+        let r = get(&base, &format!("/s/fault=empty{ep}?ticket=a"));
+        assert_eq!(r.status, 200);
+        assert_eq!(r.header("content-length"), Some("0"));
+        assert!(r.body.is_empty());
+
+        let r = get(&base, &format!("/s/fault=badtypes{ep}?ticket=a"));
+        assert_eq!(r.json()["code"], "0");
+
+        let r = get(&base, &format!("/s/fault=missing{ep}?ticket=a"));
+        assert_eq!(r.text(), r#"{"code":0,"message":"0","ttl":1,"data":{}}"#);
+    }
+    // noticket: only the url endpoint.
+    let j = get(&base, &format!("/s/fault=noticket{URL}")).json();
+    assert_eq!(j["code"], 0);
+    let qr = j["data"]["qr_url"].as_str().expect("qr_url");
+    assert!(
+        qr.starts_with("https://www.bilibili.tv/h5/en/qrcode/login") && !qr.contains("ticket=")
+    );
+    assert_eq!(
+        get(&base, &format!("/s/fault=noticket{FETCH}?ticket=q")).code(),
+        10018101
+    );
+}
+
+#[test]
+fn cookie_faults() {
+    let srv = FakeServer::start();
+    let base = srv.base_url();
+    let r = fetch(&base, "fault=nocookies,flow=c", "a");
+    assert_eq!(r.code(), 0);
+    assert_eq!(r.json()["data"]["mid"], 1709658507u64);
+    assert!(r.set_cookies().is_empty());
+    let r = fetch(&base, "fault=partialcookies,flow=c", "a");
+    assert_eq!(r.code(), 0);
+    assert_eq!(names(&r.set_cookies()), ["SESSDATA"]);
+    // times counts confirmed answers only: the waiting answer does not use it up.
+    let sc = "fault=nocookies,times=1,flow=wc,id=ct";
+    assert_eq!(fetch(&base, sc, "t1").code(), 10018101);
+    assert!(fetch(&base, sc, "t1").set_cookies().is_empty());
+    let r = fetch(&base, sc, "t2");
+    assert_eq!(r.code(), 10018101);
+    let r = fetch(&base, sc, "t2");
+    assert_eq!(r.set_cookies().len(), 10);
+}
+
+#[test]
+fn redirect_faults() {
+    let srv = FakeServer::start();
+    let base = srv.base_url();
+    let sc = "fault=redirect,flow=wc,id=rd";
+    let target = format!("/s/{sc}{FETCH}?ticket=tk&s_locale=en_US");
+    let r = get(&base, &target);
+    assert_eq!(r.status, 302);
+    let loc = r.header("location").expect("Location").to_string();
+    assert_eq!(loc, format!("{base}/r{target}"));
+    // The target answers normally, with the normal state machine.
+    let next = loc.trim_start_matches(&base).to_string();
+    assert_eq!(get(&base, &next).code(), 10018101);
+    assert_eq!(get(&base, &next).code(), 0);
+    assert_eq!(get(&base, &next).code(), 10018100);
+    // url endpoint too.
+    let r = get(&base, &format!("/s/{sc}{URL}"));
+    assert_eq!(r.status, 302);
+    let next = r
+        .header("location")
+        .expect("Location")
+        .trim_start_matches(&base)
+        .to_string();
+    assert_eq!(get(&base, &next).code(), 0);
+    // Loop: the same URL again and again.
+    let target = format!("/s/fault=redirect-loop{FETCH}?ticket=x");
+    for _ in 0..3 {
+        let r = get(&base, &target);
+        assert_eq!(r.status, 302);
+        assert_eq!(
+            r.header("location"),
+            Some(format!("{base}{target}").as_str())
+        );
+    }
+    let r = get(&base, &format!("/s/fault=redirect-foreign{URL}"));
+    assert_eq!(r.status, 302);
+    assert_eq!(r.header("location"), Some("http://example.com/x"));
+}
+
+#[test]
+fn reset_fault_closes_without_answer() {
+    let srv = FakeServer::start();
+    let base = srv.base_url();
+    for ep in [URL, FETCH] {
+        let raw = raw_exchange(&base, &format!("/s/fault=reset{ep}?ticket=a"));
+        assert!(raw.is_empty(), "{:?}", String::from_utf8_lossy(&raw));
+    }
+    let log = srv.log();
+    assert_eq!(log.len(), 2);
+    assert_eq!(log[0].status, 0);
+    // Transient: times=1 then normal.
+    let mut c = Conn::open(&base);
+    c.send_raw(
+        format!("GET /s/fault=reset,times=1,id=r1{URL} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes(),
+    );
+    assert!(c.read_response().is_none());
+    assert_eq!(
+        get(&base, &format!("/s/fault=reset,times=1,id=r1{URL}")).code(),
+        0
+    );
+}
+
+#[test]
+fn gourl_hops() {
+    let srv = FakeServer::start();
+    let base = srv.base_url();
+    let sc = "gourl=1,flow=c,id=go";
+    let r = fetch(&base, sc, "tk");
+    let j = r.json();
+    assert_eq!(j["code"], 0);
+    let go = j["data"]["go_url"].as_str().expect("go_url").to_string();
+    assert_eq!(go, format!("{base}/s/{sc}/gourl/hop1"));
+    assert_eq!(
+        names(&r.set_cookies()),
+        ["SESSDATA", "buvid3", "old_tracker", "ad_track"]
+    );
+    let mut c = Conn::open(&base);
+    let r1 = c.get(go.trim_start_matches(&base));
+    assert_eq!(r1.status, 302);
+    assert_eq!(
+        r1.header("location"),
+        Some(format!("/s/{sc}/gourl/hop2").as_str())
+    );
+    let c1 = r1.set_cookies();
+    assert_eq!(names(&c1), ["bili_jct", "joy_jct"]);
+    assert_eq!(pair(&c1[0]).1, pair(&c1[1]).1);
+    let r2 = c.get(&format!("/s/{sc}/gourl/hop2"));
+    assert_eq!(r2.status, 200);
+    assert!(r2
+        .header("content-type")
+        .is_some_and(|v| v.starts_with("text/html")));
+    let c2 = r2.set_cookies();
+    assert_eq!(names(&c2), ["DedeUserID", "DedeUserID__ckMd5"]);
+    assert_eq!(pair(&c2[0]).1, "1709658507");
+    // The log records the hops' cookies.
+    let log = srv.log();
+    assert_eq!(log[1].set_cookies, c1);
+    assert_eq!(log[2].set_cookies, c2);
+
+    let r = fetch(&base, "gourl=foreign,flow=c", "tk");
+    assert_eq!(r.json()["data"]["go_url"], "https://evil.example.com/steal");
+    assert_eq!(r.set_cookies().len(), 10);
+}
+
+#[test]
+fn cookie_info_body() {
+    let srv = FakeServer::start();
+    let base = srv.base_url();
+    let r = fetch(&base, "cookieinfo=1,flow=c,mid=77", "tk");
+    assert_eq!(names(&r.set_cookies()), ["SESSDATA"]);
+    let j = r.json();
+    let ci = &j["data"]["cookie_info"];
+    assert_eq!(ci["domains"], serde_json::json!([".bilibili.tv"]));
+    let list = ci["cookies"].as_array().expect("cookies array");
+    let got: Vec<String> = list
+        .iter()
+        .map(|c| {
+            format!(
+                "{}={}",
+                c["name"].as_str().unwrap_or(""),
+                c["value"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    assert_eq!(got.len(), 3);
+    assert!(got[0].starts_with("bili_jct="));
+    assert_eq!(got[1], "DedeUserID=77");
+    assert!(got[2].starts_with("DedeUserID__ckMd5="));
+    for c in list {
+        assert_eq!(c["http_only"], 0);
+        assert_eq!(c["secure"], 0);
+        assert!(c["expires"].as_u64().is_some_and(|e| e > 1_700_000_000));
+    }
+    assert_eq!(srv.log()[0].cookie_info, got);
+}
+
+#[test]
+fn control_api_log_stats_reset() {
+    let srv = FakeServer::start();
+    let base = srv.base_url();
+    let mut c = Conn::open(&base);
+    c.send_raw(
+        format!(
+            "GET /s/id=a{FETCH}?ticket=ab%63d&s_locale=en_US&platform=web HTTP/1.1\r\nHost: x\r\nUser-Agent: UA/1\r\nX-Mixed-CASE: v\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    assert_eq!(c.read_response().expect("answer").code(), 10018101);
+    let r = c.get("/__log");
+    assert_eq!(r.status, 200);
+    let log: Vec<RequestRecord> = serde_json::from_slice(&r.body).expect("log JSON");
+    assert_eq!(log.len(), 1);
+    let rec = &log[0];
+    assert_eq!(rec.seq, 1);
+    assert_eq!(rec.method, "GET");
+    assert_eq!(rec.path, format!("/s/id=a{FETCH}"));
+    assert_eq!(rec.query.get("ticket").map(String::as_str), Some("abcd"));
+    assert_eq!(rec.query.get("platform").map(String::as_str), Some("web"));
+    assert_eq!(
+        rec.headers.get("user-agent").map(String::as_str),
+        Some("UA/1")
+    );
+    assert_eq!(
+        rec.headers.get("x-mixed-case").map(String::as_str),
+        Some("v")
+    );
+    assert_eq!(&log, &srv.log());
+    let raw: serde_json::Value = serde_json::from_slice(&r.body).expect("JSON");
+    assert!(raw[0]["set_cookies"].is_array() && raw[0]["conn"].is_u64());
+
+    let st = c.get("/__stats").json();
+    assert_eq!(st, serde_json::json!({"connections": 1, "requests": 1}));
+    let r = c.post("/__reset");
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        c.get("/__stats").json(),
+        serde_json::json!({"connections": 0, "requests": 0})
+    );
+    assert_eq!(c.get("/__log").json(), serde_json::json!([]));
+    // Ticket states were cleared: the ticket starts over.
+    assert_eq!(
+        c.get(&format!("/s/id=a{FETCH}?ticket=abcd")).code(),
+        10018101
+    );
+    // After a reset the same connection counts again.
+    assert_eq!(
+        c.get("/__stats").json(),
+        serde_json::json!({"connections": 1, "requests": 1})
+    );
+    assert_eq!(c.get("/__nope").status, 404);
+}
+
+#[test]
+fn keep_alive_and_connection_counting() {
+    let srv = FakeServer::start();
+    let base = srv.base_url();
+    let mut c = Conn::open(&base);
+    let t = {
+        let j = c.get(URL).json();
+        j["data"]["qr_url"]
+            .as_str()
+            .unwrap_or("")
+            .split("ticket=")
+            .nth(1)
+            .unwrap_or("")
+            .to_string()
+    };
+    let codes: Vec<i64> = (0..4)
+        .map(|_| c.get(&format!("{FETCH}?ticket={t}")).code())
+        .collect();
+    assert_eq!(codes, [10018101, 10018102, 0, 10018100]);
+    assert_eq!(srv.connections(), 1);
+    assert_eq!(srv.requests(), 5);
+    let log = srv.log();
+    assert!(log.iter().all(|l| l.conn == log[0].conn));
+    assert_eq!(
+        log.iter().map(|l| l.seq).collect::<Vec<_>>(),
+        [1, 2, 3, 4, 5]
+    );
+    // Pipelined requests in one write.
+    c.send_raw(
+        format!("GET {URL} HTTP/1.1\r\nHost: x\r\n\r\nGET {URL} HTTP/1.1\r\nHost: x\r\n\r\n")
+            .as_bytes(),
+    );
+    assert_eq!(c.read_response().expect("1st").code(), 0);
+    assert_eq!(c.read_response().expect("2nd").code(), 0);
+    // Connection: close is honoured.
+    c.send_raw(format!("GET {URL} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes());
+    let r = c.read_response().expect("answer");
+    assert_eq!(r.header("connection"), Some("close"));
+    assert!(c.read_to_end().is_empty(), "closed after the answer");
+    // A control-only connection is not counted; a second real one is.
+    let mut c2 = Conn::open(&base);
+    assert_eq!(c2.get("/__stats").json()["connections"], 1);
+    let _ = get(&base, URL);
+    assert_eq!(srv.connections(), 2);
+    assert_eq!(srv.requests(), 9);
+    // HTTP/1.0 closes by default.
+    let mut c3 = Conn::open(&base);
+    c3.send_raw(format!("GET {URL} HTTP/1.0\r\n\r\n").as_bytes());
+    assert_eq!(c3.read_response().expect("answer").code(), 0);
+    assert!(c3.read_to_end().is_empty());
+}
+
+#[test]
+fn garbage_input_does_not_kill_the_server() {
+    let srv = FakeServer::start();
+    let base = srv.base_url();
+    let cases: Vec<Vec<u8>> = vec![
+        b"\x00\x01\x02\xff\r\n\r\n".to_vec(),
+        b"GET\r\n\r\n".to_vec(),
+        b"GET / HTTP/9.9\r\n\r\n".to_vec(),
+        b"GET / HTTP/1.1\r\nno colon here\r\n\r\n".to_vec(),
+        b"GET / HTTP/1.1\r\nContent-Length: -5\r\n\r\n".to_vec(),
+        b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec(),
+        b"POST / HTTP/1.1\r\nContent-Length: 99999999999\r\n\r\n".to_vec(),
+        format!("GET /s/id=%ff%{URL}?ticket=%%%&=&a HTTP/1.1\r\nConnection: close\r\n\r\n")
+            .into_bytes(),
+    ];
+    for case in cases {
+        let mut c = Conn::open(&base);
+        c.send_raw(&case);
+        let raw = c.read_to_end();
+        let text = String::from_utf8_lossy(&raw);
+        assert!(text.starts_with("HTTP/1.1 "), "{case:?} -> {text:?}");
+    }
+    // A head over 64 KiB.
+    let mut c = Conn::open(&base);
+    let big = format!("GET / HTTP/1.1\r\nX: {}\r\n", "a".repeat(70 * 1024));
+    c.send_raw(big.as_bytes());
+    let raw = c.read_to_end();
+    assert!(String::from_utf8_lossy(&raw).starts_with("HTTP/1.1 431 "));
+    // Half a request then close.
+    let mut c = Conn::open(&base);
+    c.send_raw(b"GET /x/intl/pass");
+    drop(c);
+    // Still serving.
+    assert_eq!(get(&base, URL).code(), 0);
+}
+
+#[test]
+fn log_is_bounded_but_counters_keep_counting() {
+    let srv = FakeServer::start();
+    let base = srv.base_url();
+    let n = LOG_CAPACITY + 50;
+    let c = Conn::open(&base);
+    let mut w = c.w.try_clone().expect("clone");
+    let writer = thread::spawn(move || {
+        let one = format!("GET {FETCH}?ticket=x HTTP/1.1\r\nHost: x\r\n\r\n");
+        let mut batch = String::new();
+        for _ in 0..100 {
+            batch.push_str(&one);
+        }
+        for _ in 0..n / 100 {
+            w.write_all(batch.as_bytes()).expect("write");
+        }
+        for _ in 0..n % 100 {
+            w.write_all(one.as_bytes()).expect("write");
+        }
+    });
+    let mut c = c;
+    for _ in 0..n {
+        c.read_response().expect("answer");
+    }
+    writer.join().expect("writer");
+    assert_eq!(srv.requests(), n as u64);
+    assert_eq!(srv.connections(), 1);
+    let log = srv.log();
+    assert_eq!(log.len(), LOG_CAPACITY);
+    assert_eq!(log[0].seq, 51);
+    assert_eq!(log.last().map(|l| l.seq), Some(n as u64));
+}
+
+#[test]
+fn tls_serves_https_with_a_self_signed_certificate() {
+    use std::sync::Arc;
+    let srv = FakeServer::start_tls();
+    let base = srv.base_url();
+    assert!(base.starts_with("https://127.0.0.1:"));
+    let der = srv.cert_der().expect("certificate");
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(rustls::pki_types::CertificateDer::from(der))
+        .expect("add root");
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let cfg = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let name = rustls::pki_types::ServerName::try_from("127.0.0.1").expect("ip name");
+    let conn = rustls::ClientConnection::new(Arc::new(cfg), name).expect("client");
+    let sock = TcpStream::connect(addr_of(&base)).expect("connect");
+    sock.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let mut tls = rustls::StreamOwned::new(conn, sock);
+    tls.write_all(
+        format!("GET /s/flow=c{FETCH}?ticket=t HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .as_bytes(),
+    )
+    .expect("write");
+    let mut v = Vec::new();
+    let _ = tls.read_to_end(&mut v);
+    let (head, body) = split_head(&v);
+    assert!(head.starts_with("HTTP/1.1 200 OK"), "{head}");
+    let j: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
+    assert_eq!(j["code"], 0);
+    assert_eq!(srv.log().len(), 1);
+    // Plain HTTP to the TLS port gets no HTTP answer.
+    let raw = raw_exchange(&base, URL);
+    assert!(!raw.starts_with(b"HTTP/"));
+    // A client with the usual web roots refuses it (the certificate is self-signed).
+    let cfg = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("versions")
+    .with_root_certificates(rustls::RootCertStore::empty())
+    .with_no_client_auth();
+    let name = rustls::pki_types::ServerName::try_from("127.0.0.1").expect("ip name");
+    let conn = rustls::ClientConnection::new(Arc::new(cfg), name).expect("client");
+    let sock = TcpStream::connect(addr_of(&base)).expect("connect");
+    let (mut sock, mut conn) = (sock, conn);
+    sock.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let err = conn
+        .complete_io(&mut sock)
+        .expect_err("handshake must fail");
+    assert!(
+        err.to_string().to_lowercase().contains("certificate"),
+        "{err}"
+    );
+}
+
+#[test]
+fn drop_shuts_down() {
+    let srv = FakeServer::start();
+    let base = srv.base_url();
+    let mut idle = Conn::open(&base);
+    assert_eq!(idle.get(URL).code(), 0);
+    drop(srv);
+    assert!(idle.read_to_end().is_empty(), "open connections are closed");
+    let refused = TcpStream::connect_timeout(
+        &addr_of(&base).parse().expect("addr"),
+        Duration::from_millis(500),
+    );
+    assert!(refused.is_err(), "the listener is closed");
+}

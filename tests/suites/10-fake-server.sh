@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# The fake passport server's own tests (raw-socket protocol checks, faults, control API, the binary).
+set -euo pipefail
+cd "${BILI_QR_ROOT:-$(dirname "$0")/../..}"
+exec cargo test --release -p bili-qr-fake-server
