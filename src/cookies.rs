@@ -39,8 +39,12 @@ pub fn domain_matches(domain: &str, root: &str) -> bool {
 
 /// Whether cookies for `domain`, and hops to host `domain`, are accepted given the `base_url` host.
 pub fn is_trusted(domain: &str, base_host: &str) -> bool {
-    TRUSTED_DOMAINS.iter().any(|root| domain_matches(domain, root))
-        || domain.trim_start_matches('.').eq_ignore_ascii_case(base_host)
+    TRUSTED_DOMAINS
+        .iter()
+        .any(|root| domain_matches(domain, root))
+        || domain
+            .trim_start_matches('.')
+            .eq_ignore_ascii_case(base_host)
 }
 
 /// The cookies of one login, in the order received; a later cookie of the same name replaces an earlier one
@@ -116,7 +120,10 @@ impl CookieJar {
                 Some(Value::Number(n)) => n.as_i64().unwrap_or(0) != 0,
                 _ => false,
             };
-            let expires = item.get("expires").and_then(Value::as_i64).filter(|&e| e != 0);
+            let expires = item
+                .get("expires")
+                .and_then(Value::as_i64)
+                .filter(|&e| e != 0);
             if matches!(expires, Some(e) if e <= now) {
                 self.remove(name);
                 continue;
@@ -154,7 +161,7 @@ impl CookieJar {
         REQUIRED
             .iter()
             .copied()
-            .filter(|n| self.get(n).is_none_or(|c| c.value.is_empty()))
+            .filter(|n| !self.get(n).is_some_and(|c| !c.value.is_empty()))
             .collect()
     }
 
@@ -208,11 +215,19 @@ mod tests {
         assert_eq!(s.expires, Some(2139722880));
         assert!(s.secure && s.http_only);
         let j = jar.get("bili_jct").unwrap();
-        assert_eq!((j.domain.as_deref(), j.expires), (Some("bilibili.tv"), Some(NOW + 100)));
+        assert_eq!(
+            (j.domain.as_deref(), j.expires),
+            (Some("bilibili.tv"), Some(NOW + 100))
+        );
         let sid = jar.get("sid").unwrap();
-        assert_eq!((sid.domain.as_deref(), sid.path.as_str(), sid.expires), (None, "/", None));
+        assert_eq!(
+            (sid.domain.as_deref(), sid.path.as_str(), sid.expires),
+            (None, "/", None)
+        );
         assert!(jar.missing_required().is_empty());
-        assert!(jar.cookie_header().starts_with("SESSDATA=9f3c1a2b%2C1811061062%2C5e7d1%2A51; bili_jct=abc; "));
+        assert!(jar
+            .cookie_header()
+            .starts_with("SESSDATA=9f3c1a2b%2C1811061062%2C5e7d1%2A51; bili_jct=abc; "));
     }
 
     #[test]

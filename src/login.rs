@@ -56,7 +56,9 @@ fn poll_ticket(ticket: &str, options: &Options, cap: Option<Duration>) -> Result
                                     jar.apply_set_cookie(header, base_host, now);
                                 }
                             }
-                            Err(e) => note = Some(format!("following go_url failed: {}", e.message())),
+                            Err(e) => {
+                                note = Some(format!("following go_url failed: {}", e.message()))
+                            }
                         }
                     }
                     None => note = Some("go_url is not a URL".to_owned()),
@@ -89,7 +91,10 @@ pub fn wait(
 }
 
 fn cancelled(by: &str) -> Error {
-    Error::new(ErrorKind::Cancelled, format!("the wait was cancelled by {by}"))
+    Error::new(
+        ErrorKind::Cancelled,
+        format!("the wait was cancelled by {by}"),
+    )
 }
 
 fn wait_timed_out(options: &Options) -> Error {
@@ -151,7 +156,11 @@ fn wait_ticket(
             Err(e) if e.is_transient() => {
                 return Err(Error::new(
                     e.kind(),
-                    format!("{} (gave up after {} retries)", e.message(), options.max_retries),
+                    format!(
+                        "{} (gave up after {} retries)",
+                        e.message(),
+                        options.max_retries
+                    ),
                 ));
             }
             Err(e) => return Err(e),

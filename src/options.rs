@@ -107,7 +107,10 @@ impl Options {
                 "timeout_ms" => self.timeout = millis(key, value, 1, 600_000)?,
                 "user_agent" => {
                     let ua = string(key, value)?;
-                    if ua.is_empty() || ua.len() > 512 || !ua.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+                    if ua.is_empty()
+                        || ua.len() > 512
+                        || !ua.bytes().all(|b| (0x20..0x7f).contains(&b))
+                    {
                         return Err(Error::argument(
                             "option user_agent must be 1 to 512 printable ASCII characters",
                         ));
@@ -140,9 +143,13 @@ fn integer(key: &str, value: &Value, min: u64, max: u64) -> Result<u64> {
     let n = value.as_u64().filter(|n| (min..=max).contains(n));
     n.ok_or_else(|| {
         if value.is_number() {
-            Error::argument(format!("option {key} must be an integer from {min} to {max}"))
+            Error::argument(format!(
+                "option {key} must be an integer from {min} to {max}"
+            ))
         } else {
-            Error::argument(format!("option {key} must be an integer (from {min} to {max})"))
+            Error::argument(format!(
+                "option {key} must be an integer (from {min} to {max})"
+            ))
         }
     })
 }
@@ -155,7 +162,9 @@ fn token(key: &str, value: &Value) -> Result<String> {
     let s = string(key, value)?;
     if s.is_empty()
         || s.len() > 16
-        || !s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        || !s
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
     {
         return Err(Error::argument(format!(
             "option {key} must be 1 to 16 characters of A-Z a-z 0-9 _ -"
@@ -224,9 +233,7 @@ pub fn parse_base_url(s: &str) -> Result<BaseUrl> {
     if authority.is_empty() {
         return Err(bad("has no host"));
     }
-    let uri: ureq::http::Uri = s
-        .parse()
-        .map_err(|_| bad("is not a valid URL"))?;
+    let uri: ureq::http::Uri = s.parse().map_err(|_| bad("is not a valid URL"))?;
     let host = uri
         .host()
         .ok_or_else(|| bad("has no host"))?

@@ -134,13 +134,22 @@ pub fn parse_envelope(endpoint: &str, body: &[u8]) -> Result<Envelope> {
         .ok_or_else(|| not_documented(endpoint, "code is missing or not an integer"))?;
     let message = match root.get("message") {
         Some(Value::String(s)) => s.clone(),
-        _ => return Err(not_documented(endpoint, "message is missing or not a string")),
+        _ => {
+            return Err(not_documented(
+                endpoint,
+                "message is missing or not a string",
+            ))
+        }
     };
     if root.get("ttl").is_some_and(|t| !t.is_number()) {
         return Err(not_documented(endpoint, "ttl is not a number"));
     }
     let data = root.remove("data").unwrap_or(Value::Null);
-    Ok(Envelope { code, message, data })
+    Ok(Envelope {
+        code,
+        message,
+        data,
+    })
 }
 
 /// The error for a `code` the documentation does not list for this endpoint.
@@ -173,9 +182,12 @@ pub fn parse_qr_code(body: &[u8]) -> Result<QrCode> {
         .as_object()
         .ok_or_else(|| not_documented("qrcode/auth/url", "data is missing or not an object"))?;
     let field = |name: &str| {
-        data.get(name)
-            .and_then(Value::as_str)
-            .ok_or_else(|| not_documented("qrcode/auth/url", &format!("data.{name} is missing or not a string")))
+        data.get(name).and_then(Value::as_str).ok_or_else(|| {
+            not_documented(
+                "qrcode/auth/url",
+                &format!("data.{name} is missing or not a string"),
+            )
+        })
     };
     let qr_url = field("qr_url")?;
     let qr_type = field("qr_type")?;
@@ -225,14 +237,22 @@ fn confirmed_data(data: &Value) -> Result<ConfirmedData> {
             .get(name)
             .and_then(Value::as_str)
             .map(str::to_owned)
-            .ok_or_else(|| not_documented(EP, &format!("data.user_profile.{name} is missing or not a string")))
+            .ok_or_else(|| {
+                not_documented(
+                    EP,
+                    &format!("data.user_profile.{name} is missing or not a string"),
+                )
+            })
     };
     let user_profile = UserProfile {
         is_user_blank_profile: profile
             .get("is_userBlankProfile")
             .and_then(Value::as_bool)
             .ok_or_else(|| {
-                not_documented(EP, "data.user_profile.is_userBlankProfile is missing or not a boolean")
+                not_documented(
+                    EP,
+                    "data.user_profile.is_userBlankProfile is missing or not a boolean",
+                )
             })?,
         name: text("name")?,
         face: text("face")?,
@@ -265,7 +285,11 @@ pub fn parse_fetch(body: &[u8]) -> Result<(PollStatus, Envelope, Option<Confirme
 }
 
 /// Builds the confirmed login from its data and collected cookies, checking the required cookies.
-pub fn finish_login(data: ConfirmedData, jar: CookieJar, go_url_note: Option<&str>) -> Result<Login> {
+pub fn finish_login(
+    data: ConfirmedData,
+    jar: CookieJar,
+    go_url_note: Option<&str>,
+) -> Result<Login> {
     let missing = jar.missing_required();
     if !missing.is_empty() {
         let note = go_url_note.map(|n| format!(" ({n})")).unwrap_or_default();
@@ -293,7 +317,10 @@ mod tests {
         let body = br#"{"code":0,"message":"0","ttl":1,"data":{"qr_url":"https://www.bilibili.tv/h5/en/qrcode/login?ticket=4478b3e64d05ce26638f4d715ebe0a91","qr_type":"qrcode_login","extra":1}}"#;
         let qr = parse_qr_code(body).unwrap();
         assert_eq!(qr.ticket, "4478b3e64d05ce26638f4d715ebe0a91");
-        let e = parse_qr_code(br#"{"code":0,"message":"0","ttl":1,"data":{"qr_url":"https://x/","qr_type":"q"}}"#).unwrap_err();
+        let e = parse_qr_code(
+            br#"{"code":0,"message":"0","ttl":1,"data":{"qr_url":"https://x/","qr_type":"q"}}"#,
+        )
+        .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Protocol);
         let e = parse_qr_code(br#"{"code":-412,"message":"blocked","ttl":1}"#).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Api);
@@ -302,13 +329,32 @@ mod tests {
 
     #[test]
     fn fetch_codes() {
-        for (code, st) in [(10018100, PollStatus::Expired), (10018101, PollStatus::Waiting), (10018102, PollStatus::Scanned)] {
+        for (code, st) in [
+            (10018100, PollStatus::Expired),
+            (10018101, PollStatus::Waiting),
+            (10018102, PollStatus::Scanned),
+        ] {
             let body = format!(r#"{{"code":{code},"message":"m","ttl":1,"data":null}}"#);
             assert_eq!(parse_fetch(body.as_bytes()).unwrap().0, st);
         }
-        assert_eq!(parse_fetch(br#"{"code":"0","message":"0"}"#).err().unwrap().kind(), ErrorKind::Protocol);
-        assert_eq!(parse_fetch(br#"{"code":0,"message":"0","data":{}}"#).err().unwrap().kind(), ErrorKind::Protocol);
-        assert_eq!(parse_fetch(b"<html>").err().unwrap().kind(), ErrorKind::Protocol);
+        assert_eq!(
+            parse_fetch(br#"{"code":"0","message":"0"}"#)
+                .err()
+                .unwrap()
+                .kind(),
+            ErrorKind::Protocol
+        );
+        assert_eq!(
+            parse_fetch(br#"{"code":0,"message":"0","data":{}}"#)
+                .err()
+                .unwrap()
+                .kind(),
+            ErrorKind::Protocol
+        );
+        assert_eq!(
+            parse_fetch(b"<html>").err().unwrap().kind(),
+            ErrorKind::Protocol
+        );
         assert_eq!(parse_fetch(b"").err().unwrap().kind(), ErrorKind::Protocol);
     }
 

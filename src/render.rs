@@ -56,7 +56,10 @@ fn matrix(code: &QrCode) -> String {
     let colors = code.to_colors();
     let mut out = String::with_capacity(n * (n + 1));
     for row in colors.chunks(n) {
-        out.extend(row.iter().map(|c| if *c == Color::Dark { '1' } else { '0' }));
+        out.extend(
+            row.iter()
+                .map(|c| if *c == Color::Dark { '1' } else { '0' }),
+        );
         out.push('\n');
     }
     out
@@ -69,7 +72,11 @@ fn utf8(code: &QrCode) -> String {
     let size = n as isize + 2 * q;
     let dark = |x: isize, y: isize| -> bool {
         let (mx, my) = (x - q, y - q);
-        mx >= 0 && my >= 0 && mx < n as isize && my < n as isize && colors[(my as usize) * n + mx as usize] == Color::Dark
+        mx >= 0
+            && my >= 0
+            && mx < n as isize
+            && my < n as isize
+            && colors[(my as usize) * n + mx as usize] == Color::Dark
     };
     let mut out = String::new();
     let mut y = 0;
@@ -94,13 +101,21 @@ mod tests {
 
     #[test]
     fn matrix_is_square_and_utf8_matches_it() {
-        let m = render("https://www.bilibili.tv/h5/en/qrcode/login?ticket=abc", Format::Matrix).unwrap();
+        let m = render(
+            "https://www.bilibili.tv/h5/en/qrcode/login?ticket=abc",
+            Format::Matrix,
+        )
+        .unwrap();
         let rows: Vec<&str> = m.lines().collect();
         let n = rows.len();
         assert!(n >= 21 && rows.iter().all(|r| r.len() == n));
         // Finder pattern: the top-left 7 modules of the first row are dark.
         assert_eq!(&rows[0][..7], "1111111");
-        let u = render("https://www.bilibili.tv/h5/en/qrcode/login?ticket=abc", Format::Utf8).unwrap();
+        let u = render(
+            "https://www.bilibili.tv/h5/en/qrcode/login?ticket=abc",
+            Format::Utf8,
+        )
+        .unwrap();
         let lines: Vec<&str> = u.lines().collect();
         assert_eq!(lines.len(), (n + 4).div_ceil(2));
         assert!(lines.iter().all(|l| l.chars().count() == n + 4));

@@ -43,8 +43,7 @@ pub fn extract(input: &str) -> Result<&str> {
 fn is_ticket(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= MAX_TICKET_LEN
-        && s
-            .bytes()
+        && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~'))
 }
 

@@ -58,7 +58,9 @@ fn agent_for(options: &Options) -> Result<Agent> {
         user_agent: options.user_agent.clone(),
         proxy,
     };
-    let mut pools = POOLS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut pools = POOLS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     if let Some(agent) = pools.get(&key) {
         return Ok(agent.clone());
     }
@@ -146,8 +148,9 @@ pub fn resolve(base: &str, location: &str) -> Option<String> {
 
 /// Checks that `url` may be requested in `mode`; the error names only the host.
 fn check_hop(url: &str, mode: Mode<'_>) -> Result<String> {
-    let target = split_url(url)
-        .ok_or_else(|| Error::network("a redirect pointed to something that is not an http(s) URL"))?;
+    let target = split_url(url).ok_or_else(|| {
+        Error::network("a redirect pointed to something that is not an http(s) URL")
+    })?;
     if !target.https && !is_loopback_host(&target.host) {
         return Err(Error::network(format!(
             "refused to follow a redirect to plain http://{}: only https, or http to a loopback host, is allowed",
@@ -167,7 +170,12 @@ fn check_hop(url: &str, mode: Mode<'_>) -> Result<String> {
 
 /// GETs `url` with the ABI's headers, following up to 5 redirects allowed by `mode`.
 /// `timeout_cap` shortens the request timeout (so that a wait ends on time).
-pub fn get(options: &Options, url: &str, mode: Mode<'_>, timeout_cap: Option<Duration>) -> Result<Answer> {
+pub fn get(
+    options: &Options,
+    url: &str,
+    mode: Mode<'_>,
+    timeout_cap: Option<Duration>,
+) -> Result<Answer> {
     let go_url = matches!(mode, Mode::GoUrl { .. });
     let mut collected = Vec::new();
     let stop_quietly = |collected: Vec<String>| Answer {
@@ -215,7 +223,11 @@ pub fn get(options: &Options, url: &str, mode: Mode<'_>, timeout_cap: Option<Dur
                 .and_then(|v| std::str::from_utf8(v.as_bytes()).ok())
                 .and_then(|loc| resolve(&current, loc));
             // Drain a small body so that the connection can be reused; a failure only costs the reuse.
-            let _ = response.body_mut().with_config().limit(64 * 1024).read_to_vec();
+            let _ = response
+                .body_mut()
+                .with_config()
+                .limit(64 * 1024)
+                .read_to_vec();
             let Some(location) = location else {
                 if go_url {
                     return Ok(stop_quietly(collected));
@@ -233,7 +245,11 @@ pub fn get(options: &Options, url: &str, mode: Mode<'_>, timeout_cap: Option<Dur
             continue;
         }
         if go_url {
-            let _ = response.body_mut().with_config().limit(64 * 1024).read_to_vec();
+            let _ = response
+                .body_mut()
+                .with_config()
+                .limit(64 * 1024)
+                .read_to_vec();
             return Ok(stop_quietly(collected));
         }
         if !(200..300).contains(&status) {
@@ -298,7 +314,10 @@ fn map_error(error: ureq::Error, host: &str) -> Error {
             std::io::ErrorKind::UnexpectedEof => Error::network(format!(
                 "the connection to {host} closed before the whole answer arrived; try again"
             )),
-            _ if io.get_ref().is_some_and(|inner| inner.to_string().contains("certificate")) => {
+            _ if io
+                .get_ref()
+                .is_some_and(|inner| inner.to_string().contains("certificate")) =>
+            {
                 Error::network(format!(
                     "TLS certificate of {host} refused ({}); the connection is not trusted",
                     io.get_ref().map(|e| e.to_string()).unwrap_or_default()
@@ -333,7 +352,9 @@ fn map_error(error: ureq::Error, host: &str) -> Error {
         )),
         E::BadUri(_) => Error::argument("the request URL is not valid; check base_url"),
         E::StatusCode(status) => http_error(status, host),
-        _ => Error::network(format!("request to {host} failed; check the network and try again")),
+        _ => Error::network(format!(
+            "request to {host} failed; check the network and try again"
+        )),
     }
 }
 
@@ -356,7 +377,9 @@ mod tests {
         assert!(check_hop("http://example.com/x", Mode::Api).is_err());
         assert!(check_hop("http://127.0.0.1:5/x", Mode::Api).is_ok());
         assert!(check_hop("http://[::1]:5/x", Mode::Api).is_ok());
-        let t = Mode::GoUrl { base_host: "127.0.0.1" };
+        let t = Mode::GoUrl {
+            base_host: "127.0.0.1",
+        };
         assert!(check_hop("https://www.bilibili.tv/x", t).is_ok());
         assert!(check_hop("https://evil.example.com/x", t).is_err());
         assert!(check_hop("http://127.0.0.1:1/x", t).is_ok());

@@ -79,7 +79,10 @@ pub(super) unsafe fn required_str<'a>(ptr: *const c_char, name: &str) -> Result<
 ///
 /// # Safety
 /// As [`required_str`].
-pub(super) unsafe fn optional_str<'a>(ptr: *const c_char, name: &str) -> Result<Option<&'a str>, Error> {
+pub(super) unsafe fn optional_str<'a>(
+    ptr: *const c_char,
+    name: &str,
+) -> Result<Option<&'a str>, Error> {
     if ptr.is_null() {
         Ok(None)
     } else {
@@ -91,9 +94,14 @@ pub(super) unsafe fn optional_str<'a>(ptr: *const c_char, name: &str) -> Result<
 ///
 /// # Safety
 /// `out` is NULL or valid for a pointer-sized write.
-pub(super) unsafe fn reset_out<'a>(out: *mut *mut c_char, name: &str) -> Result<&'a mut *mut c_char, Error> {
+pub(super) unsafe fn reset_out<'a>(
+    out: *mut *mut c_char,
+    name: &str,
+) -> Result<&'a mut *mut c_char, Error> {
     if out.is_null() {
-        return Err(Error::argument(format!("{name} is NULL: pass the address of a char * variable")));
+        return Err(Error::argument(format!(
+            "{name} is NULL: pass the address of a char * variable"
+        )));
     }
     *out = std::ptr::null_mut();
     Ok(&mut *out)
@@ -102,7 +110,10 @@ pub(super) unsafe fn reset_out<'a>(out: *mut *mut c_char, name: &str) -> Result<
 /// Hands a string to the caller, who releases it with `bili_qr_free`.
 pub(super) fn hand_out(text: String, out: &mut *mut c_char) -> Result<(), Error> {
     let owned = CString::new(text).map_err(|_| {
-        Error::new(ErrorKind::Internal, "internal error: an output held a NUL byte; please report it")
+        Error::new(
+            ErrorKind::Internal,
+            "internal error: an output held a NUL byte; please report it",
+        )
     })?;
     *out = owned.into_raw();
     Ok(())

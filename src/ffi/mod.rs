@@ -131,7 +131,10 @@ pub extern "C" fn bili_qr_last_error() -> *const c_char {
 /// # Safety
 /// String arguments are NULL or NUL-terminated; `out_json` is NULL or writable.
 #[no_mangle]
-pub unsafe extern "C" fn bili_qr_start(options_json: *const c_char, out_json: *mut *mut c_char) -> c_int {
+pub unsafe extern "C" fn bili_qr_start(
+    options_json: *const c_char,
+    out_json: *mut *mut c_char,
+) -> c_int {
     boundary(|| {
         let out = reset_out(out_json, "out_json")?;
         let options = Options::from_json(optional_str(options_json, "options_json")?)?;
