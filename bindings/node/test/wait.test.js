@@ -1,0 +1,268 @@
+'use strict';
+// wait(): confirmed login with cookies, expiry, abort, progress callbacks, concurrency, responsiveness.
+
+// Every running wait holds one libuv threadpool thread (koffi's async calls run there); the pool has 4
+// threads unless UV_THREADPOOL_SIZE says otherwise, read once when the pool first starts. Set it before
+// anything can use the pool, so that the 16 concurrent waits below really run at the same time.
+process.env.UV_THREADPOOL_SIZE = process.env.UV_THREADPOOL_SIZE || '24';
+
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { startFakeServer, scenario, sleep } = require('./helpers');
+const biliQr = require('..');
+
+const { BiliQrError, ExpiredError, STATUS } = biliQr;
+
+let server;
+test.before(async () => {
+  server = await startFakeServer();
+});
+test.after(async () => {
+  if (server) await server.stop();
+});
+
+function opts(spec, extra = {}) {
+  const sc = scenario(spec);
+  return { sc, options: { base_url: server.url(sc), poll_interval_ms: 100, ...extra } };
+}
+
+async function rejection(promise) {
+  try {
+    await promise;
+  } catch (e) {
+    return e;
+  }
+  assert.fail('expected the promise to reject');
+}
+
+test('wait resolves with the confirmed login; cookies match what the server sent', async () => {
+  const { sc, options } = opts('flow=wwsc');
+  const qr = biliQr.start(options);
+  const events = [];
+  const login = await biliQr.wait(qr.ticket, options, { onProgress: (ev) => events.push(ev) });
+  assert.deepEqual(
+    events.map((e) => e.status),
+    ['waiting', 'waiting', 'scanned'],
+  );
+  assert.equal(events[2].code, 10018102);
+  assert.equal(login.status, 'confirmed');
+  assert.equal(login.code, 0);
+  assert.equal(login.mid, 1709658507);
+  assert.equal(login.user_profile.name, 'DemoUser');
+  assert.deepEqual(
+    login.cookies.map((c) => c.name),
+    ['SESSDATA', 'bili_jct', 'DedeUserID', 'DedeUserID__ckMd5', 'joy_jct', 'mid', 'sid'],
+  );
+  // compare values with the Set-Cookie headers in the server's log (without printing them)
+  const confirmed = (await server.fetches(qr.ticket, sc)).find((r) => r.set_cookies && r.set_cookies.length > 0);
+  assert.ok(confirmed, 'the server logged the confirmed answer');
+  const sent = new Map(
+    confirmed.set_cookies.map((h) => {
+      const pair = h.split(';')[0];
+      const i = pair.indexOf('=');
+      return [pair.slice(0, i), pair.slice(i + 1)];
+    }),
+  );
+  for (const c of login.cookies) {
+    assert.ok(sent.get(c.name) === c.value, `value of cookie ${c.name} is exactly what the server sent`);
+  }
+  const sess = login.cookies[0];
+  assert.equal(sess.domain, 'bilibili.tv');
+  assert.equal(sess.path, '/');
+  assert.equal(sess.secure, true);
+  assert.equal(sess.http_only, true);
+  assert.equal(typeof sess.expires, 'number');
+  const sid = login.cookies.find((c) => c.name === 'sid');
+  assert.equal(sid.expires, null);
+  assert.equal(sid.domain, null);
+  const header = login.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+  assert.ok(login.cookie_header === header, 'cookie_header joins the cookies in order');
+});
+
+test('an expired ticket rejects with ExpiredError (a BiliQrError with status 3)', async () => {
+  const { options } = opts('flow=wwe');
+  const qr = biliQr.start(options);
+  const e = await rejection(biliQr.wait(qr.ticket, options));
+  assert.ok(e instanceof ExpiredError, `got ${e}`);
+  assert.ok(e instanceof BiliQrError);
+  assert.equal(e.status, STATUS.EXPIRED);
+  assert.equal(e.code, 'EXPIRED');
+  assert.equal(e.result.status, 'expired');
+  assert.equal(e.result.code, 10018100);
+  assert.ok(!e.message.includes(qr.ticket), 'the message does not hold the ticket');
+});
+
+test('errors that end a wait: HTTP 412 and API -412', async () => {
+  for (const [fault, status] of [
+    ['412', STATUS.ERR_HTTP],
+    ['api-412', STATUS.ERR_API],
+  ]) {
+    const { options } = opts(`fault=${fault},on=fetch`);
+    const qr = biliQr.start(options);
+    const e = await rejection(biliQr.wait(qr.ticket, options));
+    assert.ok(e instanceof BiliQrError, `got ${e}`);
+    assert.equal(e.status, status, `fault=${fault}: ${e.message}`);
+  }
+});
+
+test('wait_timeout_ms ends a wait with ERR_TIMEOUT', async () => {
+  const { options } = opts('flow=w', { wait_timeout_ms: 1000 });
+  const qr = biliQr.start(options);
+  const t0 = Date.now();
+  const e = await rejection(biliQr.wait(qr.ticket, options));
+  assert.equal(e.status, STATUS.ERR_TIMEOUT, e.message);
+  assert.equal(e.code, 'ERR_TIMEOUT');
+  assert.ok(Date.now() - t0 >= 900, 'not before the timeout');
+});
+
+test('AbortSignal: rejects at once with signal.reason, and the server sees no further polls', async () => {
+  const { sc, options } = opts('flow=w', { poll_interval_ms: 200 });
+  const qr = biliQr.start(options);
+  const ac = new AbortController();
+  let progressCalls = 0;
+  const promise = biliQr.wait(qr.ticket, options, {
+    signal: ac.signal,
+    onProgress: () => {
+      progressCalls += 1;
+    },
+  });
+  // let it poll a few times
+  for (let i = 0; i < 100 && progressCalls < 2; i++) await sleep(20);
+  assert.ok(progressCalls >= 2, 'the wait was polling');
+  const reason = new Error('user closed the login window');
+  const abortedAt = Date.now();
+  ac.abort(reason);
+  const e = await rejection(promise);
+  const took = Date.now() - abortedAt;
+  assert.equal(e, reason, 'rejects with signal.reason');
+  assert.ok(took < 150, `rejected ${took} ms after abort`);
+  await sleep(300); // a request in flight at abort time has been answered by now
+  const settled = (await server.fetches(qr.ticket, sc)).length;
+  assert.equal(biliQr.cancel(qr.ticket), 0, 'no wait is running on the ticket any more');
+  await sleep(1000); // 5 poll intervals
+  const later = (await server.fetches(qr.ticket, sc)).length;
+  assert.equal(later, settled, 'no poll after the abort');
+});
+
+test('abort with the default reason rejects with an AbortError', async () => {
+  const { options } = opts('flow=w');
+  const qr = biliQr.start(options);
+  const ac = new AbortController();
+  const promise = biliQr.wait(qr.ticket, options, { signal: ac.signal });
+  await sleep(150);
+  ac.abort();
+  const e = await rejection(promise);
+  assert.equal(e.name, 'AbortError');
+});
+
+test('an already aborted signal rejects without sending anything', async () => {
+  const { sc, options } = opts('flow=w');
+  const qr = biliQr.start(options);
+  const e = await rejection(biliQr.wait(qr.ticket, options, { signal: AbortSignal.abort() }));
+  assert.equal(e.name, 'AbortError');
+  await sleep(300);
+  assert.equal((await server.fetches(qr.ticket, sc)).length, 0);
+});
+
+test('onProgress returning false cancels: BiliQrError ERR_CANCELLED, no poll after', async () => {
+  const { sc, options } = opts('flow=w');
+  const qr = biliQr.start(options);
+  let calls = 0;
+  const e = await rejection(
+    biliQr.wait(qr.ticket, options, {
+      onProgress: () => {
+        calls += 1;
+        return calls < 3;
+      },
+    }),
+  );
+  assert.ok(e instanceof BiliQrError, `got ${e}`);
+  assert.equal(e.status, STATUS.ERR_CANCELLED);
+  assert.equal(e.code, 'ERR_CANCELLED');
+  assert.equal(calls, 3);
+  await sleep(400);
+  assert.equal((await server.fetches(qr.ticket, sc)).length, 3, 'one poll per progress call, none after');
+});
+
+test('onProgress throwing cancels and rejects with that exception', async () => {
+  const { sc, options } = opts('flow=w');
+  const qr = biliQr.start(options);
+  const boom = new TypeError('boom in onProgress');
+  let calls = 0;
+  const e = await rejection(
+    biliQr.wait(qr.ticket, options, {
+      onProgress: () => {
+        calls += 1;
+        throw boom;
+      },
+    }),
+  );
+  assert.equal(e, boom);
+  assert.equal(calls, 1);
+  await sleep(400);
+  assert.equal((await server.fetches(qr.ticket, sc)).length, 1);
+});
+
+test('cancel(ticket) from elsewhere ends a running wait with ERR_CANCELLED', async () => {
+  const { options } = opts('flow=w');
+  const qr = biliQr.start(options);
+  let polled = false;
+  const promise = biliQr.wait(qr.ticket, options, {
+    onProgress: () => {
+      polled = true;
+    },
+  });
+  for (let i = 0; i < 100 && !polled; i++) await sleep(20);
+  const t0 = Date.now();
+  assert.equal(biliQr.cancel(qr.ticket), 1);
+  const e = await rejection(promise);
+  assert.equal(e.status, STATUS.ERR_CANCELLED);
+  assert.ok(Date.now() - t0 < 500, 'ended promptly');
+});
+
+test('16 concurrent waits on distinct tickets run at the same time and all confirm', async () => {
+  const n = 16;
+  const { sc, options } = opts('phone=400:800');
+  const tickets = [];
+  for (let i = 0; i < n; i++) tickets.push(biliQr.start(options).ticket);
+  const t0 = Date.now();
+  const logins = await Promise.all(tickets.map((t) => biliQr.wait(t, options)));
+  const elapsed = Date.now() - t0;
+  for (const login of logins) {
+    assert.equal(login.status, 'confirmed');
+    assert.ok(login.cookies.some((c) => c.name === 'SESSDATA'));
+  }
+  // each ticket saw several polls: the waits overlapped instead of running 4 at a time
+  const log = await server.log();
+  for (const t of tickets) {
+    const polls = log.filter((r) => r.path === `/s/${sc}/x/intl/passport-login/qrcode/auth/fetch` && r.query.ticket === t);
+    assert.ok(polls.length >= 2, `ticket ${t.slice(0, 6)} was polled ${polls.length} times`);
+  }
+  // with 16 waits in parallel this takes about one wait (~0.8 s); four at a time would take 2 s or more
+  assert.ok(elapsed < 2500, `16 waits took ${elapsed} ms`);
+});
+
+test('the event loop keeps running during a wait', async () => {
+  const { options } = opts('phone=600:1200');
+  const qr = biliQr.start(options);
+  let ticks = 0;
+  let last = Date.now();
+  let maxGap = 0;
+  const timer = setInterval(() => {
+    const now = Date.now();
+    maxGap = Math.max(maxGap, now - last);
+    last = now;
+    ticks += 1;
+  }, 20);
+  const t0 = Date.now();
+  try {
+    const login = await biliQr.wait(qr.ticket, options);
+    assert.equal(login.status, 'confirmed');
+  } finally {
+    clearInterval(timer);
+  }
+  const elapsed = Date.now() - t0;
+  assert.ok(elapsed >= 1000, `the wait took ${elapsed} ms`);
+  assert.ok(ticks >= elapsed / 20 / 3, `${ticks} ticks in ${elapsed} ms`);
+  assert.ok(maxGap < 400, `longest gap between ticks: ${maxGap} ms`);
+});
