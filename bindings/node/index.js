@@ -60,14 +60,20 @@ function libraryFileName() {
   return 'libbili_qr.so';
 }
 
+const ASAR = `${path.sep}app.asar${path.sep}`;
+const UNPACKED = `${path.sep}app.asar.unpacked${path.sep}`;
+
 /** The places the library is looked for, in order (see README). */
 function libraryCandidates() {
   const name = libraryFileName();
   const fromEnv = process.env.BILI_QR_LIBRARY;
   if (fromEnv) return [path.resolve(fromEnv)]; // explicit: no fallback that could pick a stale copy
+  const prebuilt = path.join(__dirname, 'prebuilds', `${process.platform}-${process.arch}`, name);
   return [
     path.join(__dirname, '..', '..', 'target', 'release', name),
-    path.join(__dirname, 'prebuilds', `${process.platform}-${process.arch}`, name),
+    // Electron: a library cannot be loaded from inside app.asar; packagers unpack it to app.asar.unpacked
+    ...(prebuilt.includes(ASAR) ? [prebuilt.replace(ASAR, UNPACKED)] : []),
+    prebuilt,
   ];
 }
 

@@ -62,6 +62,25 @@ test('the prebuilds/<platform>-<arch>/ folder is the last resort', { skip: !proc
   }
 });
 
+test('inside an Electron app.asar, the prebuild is taken from app.asar.unpacked', { skip: !process.platform.startsWith('linux') }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'biliqr-node-'));
+  try {
+    // stand-ins for resources/app.asar (the archive: JS only) and resources/app.asar.unpacked (native files)
+    const pkg = path.join(dir, 'app.asar', 'node_modules', 'bili-qr');
+    const pre = path.join(dir, 'app.asar.unpacked', 'node_modules', 'bili-qr', 'prebuilds', `${process.platform}-${process.arch}`);
+    fs.mkdirSync(pkg, { recursive: true });
+    fs.mkdirSync(pre, { recursive: true });
+    fs.copyFileSync(path.join(PKG, 'index.js'), path.join(pkg, 'index.js'));
+    fs.symlinkSync(path.join(PKG, 'node_modules'), path.join(pkg, 'node_modules'));
+    fs.copyFileSync(BUILT, path.join(pre, 'libbili_qr.so'));
+    const r = runNode("console.log(require('.').libraryPath)", undefined, pkg);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), path.join(pre, 'libbili_qr.so'));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a missing library fails loudly, naming where it looked', () => {
   const missing = path.join(os.tmpdir(), 'no-such-dir-biliqr', 'libbili_qr.so');
   const r = runNode("require('.')", missing);
