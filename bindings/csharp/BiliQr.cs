@@ -246,7 +246,13 @@ namespace Bilibili.QrLogin
         /// <summary>The C ABI version this binding is written for.</summary>
         public const int AbiVersion = 1;
 
+#if UNITY_IOS && !UNITY_EDITOR
+        // iOS links native plugins statically into the app: the symbols live in the executable itself.
+        const string Lib = "__Internal";
+#else
+        // Mono, .NET and Unity map this to libbili_qr.so / libbili_qr.dylib / bili_qr.dll.
         const string Lib = "bili_qr";
+#endif
 
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] static extern int bili_qr_abi_version();
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] static extern IntPtr bili_qr_version();
@@ -341,7 +347,8 @@ namespace Bilibili.QrLogin
 
         /// <summary>
         /// Runs Wait on a background thread. When cancellationToken fires, the wait is ended through
-        /// bili_qr_cancel (within about 100 ms) and the task ends as cancelled (OperationCanceledException).
+        /// bili_qr_cancel (within about 100 ms) and the task ends as cancelled (OperationCanceledException); like
+        /// Cancel, that ends every wait on this ticket in the process.
         /// Progress is reported through progress (a Progress&lt;T&gt; created on Unity's main thread reports there).
         /// </summary>
         public static Task<Login> WaitAsync(string ticket, Options options = null, IProgress<PollResult> progress = null,
