@@ -19,6 +19,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{sync_channel, SyncSender};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
@@ -217,7 +218,11 @@ impl Inner {
 
 struct Shared {
     origin: String,
-    quiet: bool,
+    /// stderr log lines go through a bounded queue to a writer thread, so a stderr pipe nobody reads
+    /// never stalls request handling (lines are dropped when the queue is full).
+    logger: Option<SyncSender<String>>,
+    /// Log lines queued but not yet written.
+    log_pending: Arc<AtomicU64>,
     stop: AtomicBool,
     next_conn: AtomicU64,
     inner: Mutex<Inner>,
@@ -267,9 +272,15 @@ impl FakeServer {
         let listener = TcpListener::bind(("127.0.0.1", opts.port))?;
         let addr = listener.local_addr()?;
         let scheme = if tls.is_some() { "https" } else { "http" };
+        let log_pending = Arc::new(AtomicU64::new(0));
         let shared = Arc::new(Shared {
             origin: format!("{scheme}://127.0.0.1:{}", addr.port()),
-            quiet: opts.quiet,
+            logger: if opts.quiet {
+                None
+            } else {
+                Some(spawn_logger(log_pending.clone())?)
+            },
+            log_pending,
             stop: AtomicBool::new(false),
             next_conn: AtomicU64::new(1),
             inner: Mutex::new(Inner::default()),
@@ -333,6 +344,14 @@ impl FakeServer {
         force_state(&self.shared, scenario, ticket, state);
     }
 
+    /// Waits (at most `max`) until every queued stderr log line has been written.
+    pub fn flush_log(&self, max: Duration) {
+        let t0 = Instant::now();
+        while self.shared.log_pending.load(Ordering::SeqCst) > 0 && t0.elapsed() < max {
+            thread::sleep(Duration::from_millis(1));
+        }
+    }
+
     /// Clears the log, the counters, ticket states and fault counters.
     pub fn reset(&self) {
         self.shared.inner().clear();
@@ -358,6 +377,19 @@ impl Drop for FakeServer {
             let _ = s.shutdown(Shutdown::Both);
         }
     }
+}
+
+fn spawn_logger(pending: Arc<AtomicU64>) -> io::Result<SyncSender<String>> {
+    let (tx, rx) = sync_channel::<String>(4096);
+    thread::Builder::new()
+        .name("fake-server-log".into())
+        .spawn(move || {
+            for line in rx {
+                let _ = io::stderr().write_all(line.as_bytes());
+                pending.fetch_sub(1, Ordering::SeqCst);
+            }
+        })?;
+    Ok(tx)
 }
 
 fn accept_loop(listener: TcpListener, sh: Arc<Shared>) {
@@ -643,11 +675,10 @@ fn log_request(
     resp: &Resp,
     status: u16,
 ) {
-    let line = if sh.quiet {
-        None
-    } else {
-        Some(log_line(head, path, resp, status))
-    };
+    let line = sh
+        .logger
+        .as_ref()
+        .map(|_| log_line(head, path, resp, status));
     let seq = {
         let mut inner = sh.inner();
         inner.requests += 1;
@@ -673,8 +704,14 @@ fn log_request(
         });
         seq
     };
-    if let Some(line) = line {
-        eprintln!("fake-server #{seq} conn={conn} {line}");
+    if let (Some(line), Some(tx)) = (line, sh.logger.as_ref()) {
+        sh.log_pending.fetch_add(1, Ordering::SeqCst);
+        if tx
+            .try_send(format!("fake-server #{seq} conn={conn} {line}\n"))
+            .is_err()
+        {
+            sh.log_pending.fetch_sub(1, Ordering::SeqCst);
+        }
     }
 }
 
@@ -786,13 +823,16 @@ fn handle(
     } else {
         (false, path)
     };
-    let (scenario, rest) = match p.strip_prefix("/s/") {
+    let (raw_scenario, rest) = match p.strip_prefix("/s/") {
         Some(after) => match after.find('/') {
             Some(i) => (&after[..i], &after[i..]),
             None => (after, ""),
         },
         None => ("", p),
     };
+    // The scenario string as a key: percent-decoded, so `flow%3Dc` and `flow=c` are the same scenario.
+    let scenario_key = http::percent_decode(raw_scenario, false);
+    let scenario = scenario_key.as_str();
     let sc = match Scenario::parse(scenario) {
         Ok(sc) => sc,
         Err(msg) => {
@@ -807,7 +847,7 @@ fn handle(
     let ep = match rest {
         URL_PATH => Endpoint::Url,
         FETCH_PATH => Endpoint::Fetch,
-        "/gourl/hop1" => return hop1(sh, scenario),
+        "/gourl/hop1" => return hop1(raw_scenario),
         "/gourl/hop2" => return hop2(&sc),
         _ => {
             return Resp::json_static(r#"{"code":-404,"message":"啥都木有","ttl":1,"data":null}"#)
@@ -903,7 +943,7 @@ fn handle(
 
     match ep {
         Endpoint::Url => url_answer(sh, scenario, query, fault == Some(Fault::NoTicket)),
-        Endpoint::Fetch => fetch_answer(sh, scenario, &sc, query, fault),
+        Endpoint::Fetch => fetch_answer(sh, scenario, raw_scenario, &sc, query, fault),
     }
 }
 
@@ -970,6 +1010,7 @@ fn url_answer(
 fn fetch_answer(
     sh: &Shared,
     scenario: &str,
+    raw_scenario: &str,
     sc: &Scenario,
     query: &BTreeMap<String, String>,
     fault: Option<Fault>,
@@ -999,14 +1040,15 @@ fn fetch_answer(
                 }
                 _ => None,
             };
-            confirmed(sh, scenario, sc, cookie_fault)
+            confirmed(sh, raw_scenario, sc, cookie_fault)
         }
     };
     r.ticket = Some(ticket.clone());
     r
 }
 
-fn confirmed(sh: &Shared, scenario: &str, sc: &Scenario, cookie_fault: Option<Fault>) -> Resp {
+/// `raw_scenario` is the scenario path segment as requested (used to build `go_url`).
+fn confirmed(sh: &Shared, raw_scenario: &str, sc: &Scenario, cookie_fault: Option<Fault>) -> Resp {
     let exp = cookies::expires();
     let mut go_url = String::new();
     let mut cookie_info = None;
@@ -1015,10 +1057,10 @@ fn confirmed(sh: &Shared, scenario: &str, sc: &Scenario, cookie_fault: Option<Fa
         (Some(Fault::NoCookies), _, _) => Vec::new(),
         (Some(_), _, _) => vec![cookies::sessdata(&exp)],
         (None, Some(GoUrl::Hops), _) => {
-            go_url = if scenario.is_empty() {
+            go_url = if raw_scenario.is_empty() {
                 format!("{}/gourl/hop1", sh.origin)
             } else {
-                format!("{}/s/{scenario}/gourl/hop1", sh.origin)
+                format!("{}/s/{raw_scenario}/gourl/hop1", sh.origin)
             };
             let mut v = vec![cookies::sessdata(&exp)];
             v.extend(cookies::droppable());
@@ -1061,13 +1103,12 @@ fn confirmed(sh: &Shared, scenario: &str, sc: &Scenario, cookie_fault: Option<Fa
     r
 }
 
-fn hop1(sh: &Shared, scenario: &str) -> Resp {
-    let _ = sh;
+fn hop1(raw_scenario: &str) -> Resp {
     let exp = cookies::expires();
-    let loc = if scenario.is_empty() {
+    let loc = if raw_scenario.is_empty() {
         "/gourl/hop2".to_string()
     } else {
-        format!("/s/{scenario}/gourl/hop2")
+        format!("/s/{raw_scenario}/gourl/hop2")
     };
     let mut r = Resp::redirect(loc);
     r.cookies = cookies::jct_pair(&exp).to_vec();

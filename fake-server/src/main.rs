@@ -64,7 +64,8 @@ fn main() -> ExitCode {
                 Err(_) => break,
             }
         }
-        // Exit at once: open keep-alive connections need not be drained.
+        // Exit at once (open keep-alive connections need not be drained), after the pending log lines.
+        srv.flush_log(std::time::Duration::from_secs(1));
         std::process::exit(0);
     }
     loop {

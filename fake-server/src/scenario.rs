@@ -1,6 +1,5 @@
 //! Parsing of the `/s/{scenario}` string: `key=value,key=value,…`.
 
-use crate::http::percent_decode;
 use crate::State;
 
 /// A fault mode (`fault=`).
@@ -125,7 +124,7 @@ impl Scenario {
                 Some(kv) => kv,
                 None => return Err(format!("`{part}` is not key=value")),
             };
-            let v = percent_decode(v, false);
+            let v = v.to_string();
             match k {
                 "id" => {}
                 "flow" => {
@@ -213,7 +212,7 @@ mod tests {
     #[test]
     fn parses_keys() {
         let sc = Scenario::parse(
-            "id=a,flow=wwsc,fault=api-412,on=fetch,times=2,delay=5,mid=7,name=Zoe%20X",
+            "id=a,flow=wwsc,fault=api-412,on=fetch,times=2,delay=5,mid=7,name=Zoe X",
         )
         .expect("valid");
         assert_eq!(sc.flow.len(), 4);

@@ -125,3 +125,19 @@ fn bad_flags_exit_2() {
         assert_eq!(st.code(), Some(2), "{args:?}");
     }
 }
+
+#[test]
+fn unread_stderr_pipe_never_stalls_the_server() {
+    // stderr is piped and never read: the log lines beyond the pipe's capacity are dropped, the
+    // requests are still answered.
+    let (mut child, line, _out) = spawn(&["--watch-stdin"]);
+    let base = line.trim_end().trim_start_matches("listening ").to_string();
+    let mut c = Conn::open(&base);
+    let t0 = Instant::now();
+    for _ in 0..5000 {
+        assert_eq!(c.get(&format!("{FETCH}?ticket=abcdef0123")).status, 200);
+    }
+    assert!(t0.elapsed() < Duration::from_secs(20));
+    drop(child.stdin.take());
+    assert!(wait_exit(&mut child, Duration::from_secs(5)).is_some_and(|s| s.success()));
+}

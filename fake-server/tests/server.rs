@@ -929,3 +929,14 @@ fn drop_shuts_down() {
     );
     assert!(refused.is_err(), "the listener is closed");
 }
+
+#[test]
+fn percent_encoded_scenario_is_the_same_scenario() {
+    let srv = FakeServer::start();
+    let base = srv.base_url();
+    assert_eq!(fetch(&base, "flow=wc,id=pe", "tk").code(), 10018101);
+    // The same scenario, its separators percent-encoded by an eager client.
+    assert_eq!(fetch(&base, "flow%3Dwc%2Cid%3Dpe", "tk").code(), 0);
+    srv.set_state("flow=wc,id=pe", "tk", State::Scanned);
+    assert_eq!(fetch(&base, "flow%3Dwc%2Cid%3Dpe", "tk").code(), 10018102);
+}
