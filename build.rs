@@ -7,16 +7,15 @@ fn main() {
     println!("cargo:rerun-if-changed=src/ffi");
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-changed=build.rs");
-    let target_os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
-    if target_os == "linux" {
-        // A versioned soname, so installs can keep libbili_qr.so.0 -> libbili_qr.so.0.1.0 symlinks.
-        let major = std::env::var("CARGO_PKG_VERSION_MAJOR").unwrap_or_else(|_| "0".into());
-        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libbili_qr.so.{major}");
-    }
-
-    let crate_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
-    let mut config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).expect("cbindgen.toml parses");
-    let version = |part: &str| std::env::var(format!("CARGO_PKG_VERSION_{part}")).unwrap_or_else(|_| "0".into());
+    // No soname here: target/release/libbili_qr.so must be usable as built (cc -lbili_qr). The installer
+    // (scripts/install.sh) gives the installed copy its versioned soname.
+    let crate_dir =
+        PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let mut config =
+        cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).expect("cbindgen.toml parses");
+    let version = |part: &str| {
+        std::env::var(format!("CARGO_PKG_VERSION_{part}")).unwrap_or_else(|_| "0".into())
+    };
     config.after_includes = Some(format!(
         "\n#include <stddef.h>\n\n/* The library version this header belongs to (Cargo.toml); bili_qr_version() gives the loaded one. */\n#define BILI_QR_VERSION_MAJOR {}\n#define BILI_QR_VERSION_MINOR {}\n#define BILI_QR_VERSION_PATCH {}\n",
         version("MAJOR"),

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The C ABI from C: the header compiles as C99/C11/C++ with -Wpedantic -Werror, only bili_qr_* is exported,
+# and tests/c/test_abi.c passes plain, under ASan+UBSan, and under valgrind (no error, nothing lost).
+set -euo pipefail
+root=${BILI_QR_ROOT:?run through tests/run-all.sh}
+out="$root/target/c-tests"
+mkdir -p "$out"
+cflags=(-Wall -Wextra -Wpedantic -Werror -I"$BILI_QR_INCLUDE")
+libdir=$(dirname "$BILI_QR_LIBRARY")
+
+echo "-- header compiles alone (C99, C11, C++11)"
+printf '#include "bili_qr.h"\nint main(void){return bili_qr_abi_version()==BILI_QR_ABI_VERSION?0:1;}\n' > "$out/h.c"
+cc -std=c99 "${cflags[@]}" -c "$out/h.c" -o "$out/h99.o"
+cc -std=c11 "${cflags[@]}" -c "$out/h.c" -o "$out/h11.o"
+c++ -std=c++11 -x c++ "${cflags[@]}" -c "$out/h.c" -o "$out/hpp.o"
+
+echo "-- exported symbols are bili_qr_* only"
+others=$(nm -D --defined-only "$BILI_QR_LIBRARY" | awk '$2 ~ /^[TDBRVW]$/ {print $3}' | grep -v '^bili_qr_' || true)
+if [[ -n $others ]]; then echo "unexpected exports:"; echo "$others"; exit 1; fi
+for f in $(grep -oE 'bili_qr_[a-z_]+\(' "$root/../shared/ABI.md" 2>/dev/null | tr -d '(' | sort -u); do
+  nm -D --defined-only "$BILI_QR_LIBRARY" | grep -qw "$f" || { echo "missing export $f"; exit 1; }
+done
+
+echo "-- build"
+cc -std=c11 "${cflags[@]}" -O1 -g tests/c/test_abi.c -o "$out/test_abi" -L"$libdir" -lbili_qr -lpthread -Wl,-rpath,"$libdir"
+cc -std=c11 "${cflags[@]}" -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer tests/c/test_abi.c \
+   -o "$out/test_abi_asan" -L"$libdir" -lbili_qr -lpthread -Wl,-rpath,"$libdir"
+
+server_log="$out/fake-server.log"
+coproc SERVER { exec "$BILI_QR_FAKE_SERVER" --watch-stdin --quiet 2>"$server_log"; }
+trap 'kill "$SERVER_PID" 2>/dev/null || true' EXIT
+read -r -t 10 first <&"${SERVER[0]}"
+base=${first#listening }
+echo "fake server at $base"
+
+echo "-- plain"
+"$out/test_abi" "$base"
+echo "-- ASan + UBSan"
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 "$out/test_abi_asan" "$base"
+echo "-- valgrind"
+valgrind --quiet --error-exitcode=3 --leak-check=full --errors-for-leak-kinds=definite \
+  --show-leak-kinds=definite "$out/test_abi" "$base"
