@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # Runs every test in every language: the Rust suite, then each tests/suites/*.sh in name order.
-# Usage: bash tests/run-all.sh [SUITE-NAME-SUBSTRING...]
+# Usage: bash tests/run-all.sh [--install] [SUITE-NAME-SUBSTRING...]
+#   --install   first install what the suites need (tests/install-deps.sh: apt, pip, npm; needs root)
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+if [[ ${1:-} == --install ]]; then
+  shift
+  bash tests/install-deps.sh || { echo "installing the test dependencies failed"; exit 1; }
+fi
 echo "== building (cargo build --release --workspace)"
 cargo build --release --workspace --all-targets --locked 2>&1 | tail -n 3 || { echo "build failed"; exit 1; }
 export BILI_QR_ROOT="$root"

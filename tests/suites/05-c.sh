@@ -40,3 +40,8 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 "$o
 echo "-- valgrind"
 valgrind --quiet --error-exitcode=3 --leak-check=full --errors-for-leak-kinds=definite \
   --show-leak-kinds=definite "$out/test_abi" "$base"
+
+echo "-- README's C example compiles"
+awk '/^```c$/{on=1;next} /^```$/{on=0} on' "$root/README.md" > "$out/readme_example.c"
+cc -std=c11 -Wall -Wextra -Werror -I"$BILI_QR_INCLUDE" "$out/readme_example.c" -o "$out/readme_example" -L"$libdir" -lbili_qr
+echo "c: all checks passed"
