@@ -200,3 +200,14 @@ test('render errors: unknown format, empty or over-long text', () => {
   assert.ok(biliQr.render('x'.repeat(2048), 'matrix').length > 0);
   throwsStatus(() => biliQr.render(undefined), STATUS.ERR_ARGUMENT);
 });
+
+test('wait refuses bad hooks before sending anything', async () => {
+  const opts = { base_url: server.url(scenario('flow=w')) };
+  const qr = biliQr.start(opts);
+  const before = (await server.stats()).requests;
+  await rejectsStatus(biliQr.wait(qr.ticket, opts, { onProgress: 'yes' }), STATUS.ERR_ARGUMENT);
+  await rejectsStatus(biliQr.wait(qr.ticket, opts, { signal: {} }), STATUS.ERR_ARGUMENT);
+  await rejectsStatus(biliQr.wait(qr.ticket, opts, null), STATUS.ERR_ARGUMENT);
+  await rejectsStatus(biliQr.wait(qr.ticket, { poll_interval_ms: 5 }), STATUS.ERR_ARGUMENT); // out of range
+  assert.equal((await server.stats()).requests, before);
+});

@@ -203,6 +203,32 @@ test('onProgress throwing cancels and rejects with that exception', async () => 
   assert.equal((await server.fetches(qr.ticket, sc)).length, 1);
 });
 
+test('onProgress may call back into the library (poll, render, cancel, abort) without deadlock', async () => {
+  // the worker thread is blocked inside bili_qr_wait while onProgress runs on the main thread
+  const { options } = opts('flow=w');
+  const qr = biliQr.start(options);
+  let calls = 0;
+  const e1 = await rejection(
+    biliQr.wait(qr.ticket, options, {
+      onProgress: () => {
+        calls += 1;
+        assert.equal(biliQr.poll(qr.ticket, options).status, 'waiting');
+        assert.ok(biliQr.render('x', 'matrix').length > 0);
+        if (calls === 2) assert.equal(biliQr.cancel(qr.ticket), 1);
+      },
+    }),
+  );
+  assert.equal(e1.status, STATUS.ERR_CANCELLED);
+  assert.equal(calls, 2);
+
+  const ac = new AbortController();
+  const qr2 = biliQr.start(options);
+  const e2 = await rejection(biliQr.wait(qr2.ticket, options, { signal: ac.signal, onProgress: () => ac.abort() }));
+  assert.equal(e2.name, 'AbortError');
+  await sleep(300);
+  assert.equal(biliQr.cancel(qr2.ticket), 0, 'the aborted wait has ended');
+});
+
 test('cancel(ticket) from elsewhere ends a running wait with ERR_CANCELLED', async () => {
   const { options } = opts('flow=w');
   const qr = biliQr.start(options);
