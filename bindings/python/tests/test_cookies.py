@@ -14,6 +14,7 @@ import pytest
 import bili_qr
 
 FAST = {"poll_interval_ms": 100}
+HTTPONLY = getattr(http.cookiejar, "HTTPONLY_ATTR", "HTTPOnly")
 ON_WWW = ["SESSDATA", "bili_jct", "DedeUserID", "DedeUserID__ckMd5", "joy_jct"]
 
 
@@ -51,7 +52,7 @@ def test_to_cookiejar(login):
     for c in login.cookies:
         assert by_name[c.name].value == c.value
         assert by_name[c.name].secure == c.secure
-        assert by_name[c.name].has_nonstandard_attr("HttpOnly") == c.http_only
+        assert by_name[c.name].has_nonstandard_attr(HTTPONLY) == c.http_only
     header = _cookie_header(jar, "https://www.bilibili.tv/video/123")
     sent = dict(part.split("=", 1) for part in header.split("; "))
     assert set(sent) == set(ON_WWW)
@@ -74,7 +75,7 @@ def test_cookies_txt_read_back_by_http_cookiejar(login, tmp_path):
         assert got.expires == c.expires
         assert got.path == c.path
         if sys.version_info >= (3, 10):
-            assert got.has_nonstandard_attr("HttpOnly") == c.http_only
+            assert got.has_nonstandard_attr(HTTPONLY) == c.http_only
     assert loaded["SESSDATA"].domain == ".bilibili.tv"
     assert loaded["sid"].domain == "127.0.0.1"  # host-only: the host that set it
     header = _cookie_header(jar, "https://www.bilibili.tv/")

@@ -18,6 +18,8 @@ NETSCAPE_HEADER = (
     "\n"
 )
 HTTPONLY_PREFIX = "#HttpOnly_"
+# the nonstandard attribute http.cookiejar uses for HttpOnly (and writes as "#HttpOnly_" in cookies.txt)
+HTTPONLY_ATTR = getattr(http.cookiejar, "HTTPONLY_ATTR", "HTTPOnly")
 
 
 def mask_ticket(ticket: str) -> str:
@@ -148,7 +150,7 @@ class Login:
                     discard=c.expires is None,
                     comment=None,
                     comment_url=None,
-                    rest={"HttpOnly": ""} if c.http_only else {},
+                    rest={HTTPONLY_ATTR: ""} if c.http_only else {},
                 )
             )
         return jar
