@@ -100,8 +100,10 @@ install -m 0644 "$ar" "$libdir/libbili_qr.a"
 install -m 0644 "$hdr" "$stage/include/bili_qr.h"
 install -m 0644 "$hpp" "$stage/include/bili_qr.hpp"
 
+# pkg-config splits on spaces: a space in the prefix is written as "\ " (pkg-config prints it escaped for the shell).
+pc_prefix=${prefix// /\\ }
 cat >"$libdir/pkgconfig/bili_qr.pc" <<EOF
-prefix=$prefix
+prefix=$pc_prefix
 exec_prefix=\${prefix}
 libdir=\${exec_prefix}/lib
 includedir=\${prefix}/include
@@ -115,7 +117,7 @@ Cflags: -I\${includedir}
 EOF
 
 cat >"$libdir/pkgconfig/bili_qr-static.pc" <<EOF
-prefix=$prefix
+prefix=$pc_prefix
 exec_prefix=\${prefix}
 libdir=\${exec_prefix}/lib
 includedir=\${prefix}/include

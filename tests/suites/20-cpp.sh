@@ -95,7 +95,7 @@ cmp -s "$staticlib" "$L/libbili_qr.a" || fail "installed libbili_qr.a differs fr
 nm -D --defined-only "$L/libbili_qr.so.$version" | grep -q ' T bili_qr_abi_version$' || fail "installed .so does not export bili_qr_abi_version"
 export PKG_CONFIG_PATH="$L/pkgconfig"
 [[ $(pkg-config --modversion bili_qr) == "$version" ]] || fail "pkg-config --modversion bili_qr != $version"
-pkg-config --cflags bili_qr | grep -qF -- "-I$prefix/include" || fail "pkg-config --cflags lacks the include dir"
+pkg-config --cflags bili_qr | grep -qF -- "-I${prefix// /\\ }/include" || fail "pkg-config --cflags lacks the include dir"
 pkg-config --static --libs bili_qr | grep -q -- '-lgcc_s' || fail "bili_qr.pc Libs.private lacks the system libs"
 step "installed $version: soname $soname, pkg-config and CMake files present"
 
