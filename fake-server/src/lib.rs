@@ -889,9 +889,17 @@ fn handle(
             ))
         }
         Some(Fault::Slow) => {
-            let until = Instant::now() + Duration::from_millis(sc.delay);
+            // Capped at an hour (and checked), whatever the scenario says.
+            let wait = Duration::from_millis(sc.delay.min(3_600_000));
+            let until = Instant::now().checked_add(wait).unwrap_or_else(Instant::now);
             while Instant::now() < until && !sh.stop.load(Ordering::Relaxed) {
                 thread::sleep((until - Instant::now()).min(Duration::from_millis(50)));
+            }
+            if sh.stop.load(Ordering::Relaxed) {
+                // Shutting down: no answer.
+                let mut r = Resp::new(0, TEXT, Body::Static(b""));
+                r.kind = Kind::Reset;
+                return r;
             }
         }
         Some(Fault::Truncated) => {

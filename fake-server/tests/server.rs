@@ -281,32 +281,41 @@ fn forced_state_via_api_and_control_endpoint() {
 
 #[test]
 fn phone_timing() {
+    // Robust under load: each answer is checked against the window its request could have been
+    // served in (the ticket was born between s0 and s1; the request was served between tb and ta).
     let srv = FakeServer::start();
     let base = srv.base_url();
-    let sc = "phone=300:600,id=ph";
-    let start = Instant::now();
+    let sc = "phone=300:900,id=ph";
+    let s0 = Instant::now();
     let t = issue(&base, sc);
+    let s1 = s0.elapsed().as_millis();
     let mut seen = Vec::new();
-    while start.elapsed() < Duration::from_millis(1500) {
+    while s0.elapsed() < Duration::from_secs(5) {
+        let tb = s0.elapsed().as_millis();
         let code = fetch(&base, sc, &t).code();
-        let ms = start.elapsed().as_millis();
-        seen.push((ms, code));
+        let ta = s0.elapsed().as_millis();
+        seen.push((tb, ta, code));
+        let (lo, hi) = (tb.saturating_sub(s1), ta);
+        let expected: &[i64] = if hi < 300 {
+            &[10018101]
+        } else if lo >= 300 && hi < 900 {
+            &[10018102]
+        } else if lo >= 900 {
+            &[0]
+        } else if hi < 900 {
+            &[10018101, 10018102]
+        } else {
+            &[10018102, 0]
+        };
+        assert!(expected.contains(&code), "{seen:?}");
         if code == 0 {
             break;
         }
         thread::sleep(Duration::from_millis(25));
     }
-    let first_scanned = seen
-        .iter()
-        .find(|(_, c)| *c == 10018102)
-        .expect("scanned seen");
-    let confirmed = seen.iter().find(|(_, c)| *c == 0).expect("confirmed seen");
-    assert!(first_scanned.0 >= 300 && first_scanned.0 < 550, "{seen:?}");
-    assert!(confirmed.0 >= 600, "{seen:?}");
-    assert!(seen
-        .iter()
-        .take_while(|(ms, _)| *ms < 290)
-        .all(|(_, c)| *c == 10018101));
+    assert!(seen.iter().any(|s| s.2 == 10018101), "{seen:?}");
+    assert!(seen.iter().any(|s| s.2 == 10018102), "{seen:?}");
+    assert!(seen.iter().any(|s| s.2 == 0), "{seen:?}");
     assert_eq!(fetch(&base, sc, &t).code(), 10018100);
 }
 
@@ -939,4 +948,20 @@ fn percent_encoded_scenario_is_the_same_scenario() {
     assert_eq!(fetch(&base, "flow%3Dwc%2Cid%3Dpe", "tk").code(), 0);
     srv.set_state("flow=wc,id=pe", "tk", State::Scanned);
     assert_eq!(fetch(&base, "flow%3Dwc%2Cid%3Dpe", "tk").code(), 10018102);
+}
+
+#[test]
+fn drop_interrupts_a_slow_answer() {
+    let srv = FakeServer::start();
+    let base = srv.base_url();
+    let mut c = Conn::open(&base);
+    c.send_raw(
+        format!("GET /s/fault=slow,delay=18446744073709551615{URL} HTTP/1.1\r\nHost: x\r\n\r\n")
+            .as_bytes(),
+    );
+    thread::sleep(Duration::from_millis(100));
+    let t0 = Instant::now();
+    drop(srv);
+    assert!(c.read_to_end().is_empty());
+    assert!(t0.elapsed() < Duration::from_secs(3), "{:?}", t0.elapsed());
 }
