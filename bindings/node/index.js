@@ -177,7 +177,9 @@ function ticketString(ticket) {
 
 /** First 6 characters only: tickets are credentials until they expire. */
 function shortTicket(ticket) {
-  return ticket.length > 6 ? `${ticket.slice(0, 6)}…` : ticket;
+  const m = /[?&]ticket=([^&#]*)/.exec(ticket); // a qr_url: show its ticket, not "https:"
+  const bare = m ? m[1] : ticket;
+  return bare.length > 6 ? `${bare.slice(0, 6)}…` : bare;
 }
 
 /** Error for a status < 0 returned on this (the main) thread: the library's message is still current. */
