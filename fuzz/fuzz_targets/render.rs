@@ -1,0 +1,104 @@
+//! `render` in all formats, through the Rust API and the C ABI: the first byte picks the format for the C
+//! call, the rest is the text.
+//!
+//! Invariants: every text of 1 to 2048 bytes renders (version 40-M holds 2331 bytes), others are argument
+//! errors; the matrix is square (N = 17 + 4v, 21..=177) of `0`/`1` lines with the three finder patterns;
+//! the terminal drawing is the matrix with a 2-module quiet zone, two rows per line, and decodes back to it;
+//! the SVG is one document; the C ABI hands out exactly what the Rust API returns and accepts it back in
+//! `bili_qr_free`.
+#![no_main]
+
+mod common;
+
+use bili_qr::ffi::{bili_qr_free, bili_qr_render, BILI_QR_ERR_ARGUMENT, BILI_QR_OK};
+use bili_qr::{render, ErrorKind, Format};
+use libfuzzer_sys::fuzz_target;
+use std::ffi::{CStr, CString};
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&selector, rest)) = data.split_first() else {
+        return;
+    };
+    let Ok(text) = std::str::from_utf8(rest) else {
+        return;
+    };
+    let fits = (1..=2048).contains(&text.len());
+    let matrix = match render(text, Format::Matrix) {
+        Ok(m) => {
+            assert!(fits, "rendered {} bytes", text.len());
+            m
+        }
+        Err(e) => {
+            assert!(!fits, "refused a text of {} bytes: {}", text.len(), e.message());
+            assert_eq!(e.kind(), ErrorKind::Argument);
+            common::check_message(&e);
+            assert!(render(text, Format::Utf8).is_err() && render(text, Format::Svg).is_err());
+            return;
+        }
+    };
+    let rows: Vec<&[u8]> = matrix.as_bytes().split(|&b| b == b'\n').collect();
+    assert_eq!(rows.last(), Some(&&b""[..]), "matrix does not end with a newline");
+    let rows = &rows[..rows.len() - 1];
+    let n = rows.len();
+    assert!((21..=177).contains(&n) && (n - 17) % 4 == 0, "matrix of {n} rows");
+    for r in rows {
+        assert_eq!(r.len(), n, "matrix is not square");
+        assert!(r.iter().all(|&b| b == b'0' || b == b'1'));
+    }
+    let dark = |x: usize, y: usize| rows[y][x] == b'1';
+    for (ox, oy) in [(0, 0), (n - 7, 0), (0, n - 7)] {
+        for i in 0..7 {
+            assert!(dark(ox + i, oy) && dark(ox + i, oy + 6) && dark(ox, oy + i) && dark(ox + 6, oy + i));
+        }
+        assert!(dark(ox + 3, oy + 3), "finder pattern centre");
+    }
+
+    let utf8 = render(text, Format::Utf8).expect("utf8 refused a text matrix accepted");
+    assert!(utf8.ends_with('\n'));
+    let q = 2;
+    let size = n + 2 * q;
+    let lines: Vec<&str> = utf8.split_terminator('\n').collect();
+    assert_eq!(lines.len(), size.div_ceil(2));
+    for (i, line) in lines.iter().enumerate() {
+        let cells: Vec<char> = line.chars().collect();
+        assert_eq!(cells.len(), size, "utf8 line {i} has {} cells", cells.len());
+        for (x, ch) in cells.iter().enumerate() {
+            let (top, bottom) = match ch {
+                '█' => (true, true),
+                '▀' => (true, false),
+                '▄' => (false, true),
+                ' ' => (false, false),
+                other => panic!("unexpected character {other:?} in the utf8 drawing"),
+            };
+            let module = |y: usize| -> bool {
+                y >= q && y < q + n && x >= q && x < q + n && dark(x - q, y - q)
+            };
+            assert_eq!(top, module(2 * i), "utf8 differs from the matrix at ({x}, {})", 2 * i);
+            assert_eq!(bottom, module(2 * i + 1), "utf8 differs from the matrix at ({x}, {})", 2 * i + 1);
+        }
+    }
+
+    let svg = render(text, Format::Svg).expect("svg refused a text matrix accepted");
+    assert!(svg.contains("<svg") && svg.trim_end().ends_with("</svg>"));
+    assert_eq!(svg.matches("<svg").count(), 1);
+
+    // The C ABI: the same drawing for the selected format (texts with a NUL cannot be passed in C).
+    let (name, expected) = match selector % 3 {
+        0 => ("matrix", &matrix),
+        1 => ("utf8", &utf8),
+        _ => ("svg", &svg),
+    };
+    if let Ok(c_text) = CString::new(text) {
+        let c_format = CString::new(name).expect("no NUL");
+        let mut out = std::ptr::null_mut();
+        let status = unsafe { bili_qr_render(c_text.as_ptr(), c_format.as_ptr(), &mut out) };
+        assert_eq!(status, BILI_QR_OK);
+        assert!(!out.is_null());
+        assert_eq!(unsafe { CStr::from_ptr(out) }.to_str().ok(), Some(expected.as_str()));
+        unsafe { bili_qr_free(out) };
+        let bad = CString::new(format!("{name}x")).expect("no NUL");
+        let status = unsafe { bili_qr_render(c_text.as_ptr(), bad.as_ptr(), &mut out) };
+        assert_eq!(status, BILI_QR_ERR_ARGUMENT);
+        assert!(out.is_null(), "out not reset to NULL on an error");
+    }
+});
