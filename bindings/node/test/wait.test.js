@@ -295,3 +295,15 @@ test('the event loop keeps running during a wait', async () => {
   assert.ok(ticks >= elapsed / 20 / 4, `${ticks} ticks in ${elapsed} ms`);
   assert.ok(maxGap < 600, `longest gap between ticks: ${maxGap} ms`);
 });
+
+test('every wait released its registered progress callback (koffi slots do not leak)', async () => {
+  const koffi = require('koffi');
+  // all waits above have ended (the aborted ones were checked with cancel() === 0)
+  assert.equal(koffi.stats().callbacks, 0);
+  const { options } = opts('flow=c');
+  const tickets = Array.from({ length: 50 }, () => biliQr.start(options).ticket);
+  const pending = tickets.map((t) => biliQr.wait(t, options, { onProgress: () => true }));
+  assert.equal(koffi.stats().callbacks, 50, 'one slot per running wait');
+  await Promise.all(pending);
+  assert.equal(koffi.stats().callbacks, 0);
+});
