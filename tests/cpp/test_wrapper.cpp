@@ -19,6 +19,12 @@
 #include <thread>
 #include <vector>
 
+#ifdef BILI_QR_TEST_ABI_MISMATCH
+// This build plays a library of another ABI version: the executable's definition takes precedence over the
+// shared library's in symbol lookup, so the wrapper sees bili_qr_abi_version() == 2.
+extern "C" int bili_qr_abi_version(void) { return BILI_QR_ABI_VERSION + 1; }
+#endif
+
 namespace {
 
 int g_failures = 0;
@@ -502,6 +508,22 @@ void test_render() {
   CHECK(!bili_qr::render(std::string(2048, 'a'), "matrix").empty());
 }
 
+// Built with -DBILI_QR_TEST_ABI_MISMATCH: every call refuses to run, and nothing reaches the server.
+void test_abi_mismatch() {
+  bool thrown = false;
+  try {
+    bili_qr::check_abi();
+  } catch (const bili_qr::Error& e) {
+    thrown = e.status() == BILI_QR_ERR_INTERNAL && std::string(e.what()).find("ABI version 2") != std::string::npos;
+  }
+  CHECK(thrown);
+  CHECK_THROWS_STATUS(bili_qr::Error, BILI_QR_ERR_INTERNAL, bili_qr::start(scenario("id=cpp-abi")));
+  CHECK_THROWS_STATUS(bili_qr::Error, BILI_QR_ERR_INTERNAL, bili_qr::poll("0123456789abcdef", scenario("id=cpp-abi")));
+  CHECK_THROWS_STATUS(bili_qr::Error, BILI_QR_ERR_INTERNAL, bili_qr::wait("0123456789abcdef", scenario("id=cpp-abi")));
+  CHECK_THROWS_STATUS(bili_qr::Error, BILI_QR_ERR_INTERNAL, bili_qr::render("x", "utf8"));
+  CHECK(requests("id=cpp-abi", "").empty());
+}
+
 }  // namespace
 
 int main() {
@@ -517,7 +539,13 @@ int main() {
     const char* name;
     void (*fn)();
   };
+#ifdef BILI_QR_TEST_ABI_MISMATCH
+  const bool mismatch_build = true;  // runs abi_mismatch alone
+#else
+  const bool mismatch_build = false;  // runs everything else
+#endif
   const Test tests[] = {
+      {"abi_mismatch", test_abi_mismatch},
       {"version", test_version},
       {"options_json", test_options_json},
       {"options_sent", test_options_sent},
@@ -533,6 +561,7 @@ int main() {
       {"render", test_render},
   };
   for (const auto& t : tests) {
+    if ((std::strcmp(t.name, "abi_mismatch") == 0) != mismatch_build) continue;
     const int before = g_failures;
     try {
       t.fn();

@@ -65,6 +65,12 @@ BILI_QR_TEST_BASE=$base ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 timeout 180 "$work/test_wrapper" ||
   fail "tests/cpp/test_wrapper.cpp failed"
 
+step "building and running the ABI-mismatch variant (bili_qr_abi_version() == 2 must be refused)"
+g++ -std=c++17 -O0 -Wall -Wextra -Werror -fsanitize=address,undefined -fno-sanitize-recover=all -pthread \
+  -DBILI_QR_TEST_ABI_MISMATCH -I"$inc" -I"$root/bindings/cpp" "$root/tests/cpp/test_wrapper.cpp" \
+  -L"$work/devlib" -Wl,-rpath,"$work/devlib" -lbili_qr -o "$work/test_abi_mismatch"
+BILI_QR_TEST_BASE=$base timeout 60 "$work/test_abi_mismatch" || fail "the wrapper accepted a library of another ABI version"
+
 # The header also compiles as C++20 and with stricter warnings, with nothing but bili_qr.h and nlohmann.
 printf '#include "bili_qr.hpp"\nint main() { return bili_qr::Options{}.to_json() == "{}" ? 0 : 1; }\n' >"$work/cxx20.cpp"
 g++ -std=c++20 -Wall -Wextra -Werror -Wconversion -Wshadow -Wpedantic -I"$inc" -I"$root/bindings/cpp" \
