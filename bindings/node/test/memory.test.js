@@ -1,0 +1,77 @@
+'use strict';
+// The memory rule, checked against a counting stand-in library (test/fixtures/counting_stub.c): every string
+// handed out is given back through bili_qr_free exactly once, also when the status is an error and when
+// decoding/JSON parsing throws; bili_qr_free never sees a pointer the library did not hand out.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const PKG = path.resolve(__dirname, '..');
+const haveCc = spawnSync('cc', ['--version']).status === 0;
+
+const SCRIPT = `
+const koffi = require('koffi');
+const b = require('.');
+const stub = koffi.load(process.env.BILI_QR_LIBRARY); // the same loaded library (dlopen is refcounted)
+const count = (name) => stub.func('int ' + name + '(void)')();
+const expectThrow = (fn, check) => { try { fn(); } catch (e) { check(e); return; } throw new Error('no throw'); };
+const expectReject = async (p, check) => { try { await p; } catch (e) { check(e); return; } throw new Error('no rejection'); };
+(async () => {
+  // success paths
+  if (b.start().ticket !== 'abc') throw new Error('start');
+  if (b.poll('abc').status !== 'waiting') throw new Error('poll');
+  if (b.render('x', 'matrix') !== '1\\n') throw new Error('render');
+  if ((await b.startAsync()).ticket !== 'abc') throw new Error('startAsync');
+  if ((await b.pollAsync('abc')).status !== 'waiting') throw new Error('pollAsync');
+  let events = 0;
+  const login = await b.wait('abc', '{"x":1}', { onProgress: () => { events++; } });
+  if (login.status !== 'confirmed' || events !== 2) throw new Error('wait');
+  // the library returned a string that is not JSON: parse throws, the string is still released
+  expectThrow(() => b.start('{"badjson":1}'), (e) => { if (!(e instanceof SyntaxError)) throw e; });
+  expectThrow(() => b.poll('abc', '{"badjson":1}'), (e) => { if (!(e instanceof SyntaxError)) throw e; });
+  await expectReject(b.startAsync('{"badjson":1}'), (e) => { if (!(e instanceof SyntaxError)) throw e; });
+  await expectReject(b.wait('abc', '{"badjson":1}'), (e) => { if (!(e instanceof SyntaxError)) throw e; });
+  // error statuses
+  expectThrow(() => b.start('{"fail":1}'), (e) => { if (e.status !== -4) throw e; });
+  await expectReject(b.pollAsync('abc', '{"fail":1}'), (e) => { if (e.status !== -4) throw e; });
+  await expectReject(b.wait('abc', '{"fail":1}'), (e) => { if (e.status !== -4) throw e; });
+  // expired (status 3 with a result), onProgress false / throwing, abort
+  await expectReject(b.wait('abc', '{"expired":1}'), (e) => { if (e.status !== 3 || e.result.code !== 10018100) throw e; });
+  await expectReject(b.wait('abc', null, { onProgress: () => false }), (e) => { if (e.status !== -7) throw e; });
+  await expectReject(b.wait('abc', null, { onProgress: () => { throw new RangeError('x'); } }), (e) => { if (!(e instanceof RangeError)) throw e; });
+  const ac = new AbortController();
+  await expectReject(b.wait('abc', null, { signal: ac.signal, onProgress: () => ac.abort() }), (e) => { if (e.name !== 'AbortError') throw e; });
+  // many concurrent async calls
+  await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? b.pollAsync('abc') : b.wait('abc'))));
+  await new Promise((r) => setTimeout(r, 200)); // let the aborted wait's completion run
+  console.log(JSON.stringify({ out: count('stub_handed_out'), back: count('stub_given_back'), foreign: count('stub_foreign_frees') }));
+})().catch((e) => { console.error(e); process.exit(1); });
+`;
+
+test('every string from the library is released with bili_qr_free exactly once, on every path', { skip: !haveCc && 'no C compiler' }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'biliqr-node-'));
+  try {
+    const so = path.join(dir, 'libbili_qr_stub.so');
+    const cc = spawnSync('cc', ['-shared', '-fPIC', '-pthread', '-o', so, path.join(__dirname, 'fixtures', 'counting_stub.c')], {
+      encoding: 'utf8',
+    });
+    assert.equal(cc.status, 0, cc.stderr);
+    const r = spawnSync(process.execPath, ['-e', SCRIPT], {
+      cwd: PKG,
+      env: { ...process.env, BILI_QR_LIBRARY: so },
+      encoding: 'utf8',
+      timeout: 30000,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const counts = JSON.parse(r.stdout.trim().split('\n').pop());
+    // 6 successes + 4 bad JSON + 1 expired + 40 concurrent = 51 strings handed out
+    assert.equal(counts.out, 51, JSON.stringify(counts));
+    assert.equal(counts.back, counts.out, `released ${counts.back} of ${counts.out}`);
+    assert.equal(counts.foreign, 0, 'bili_qr_free never got a pointer the library did not hand out');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
