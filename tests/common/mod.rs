@@ -1,0 +1,604 @@
+//! Shared helpers of the root crate's integration tests: safe wrappers over the C ABI (`bili_qr::ffi`)
+//! that check the out-parameter and last-error rules of shared/ABI.md on every call, a per-test fake
+//! passport server, and the secret checks (no error message may hold a cookie value or more than the
+//! first 6 characters of a ticket).
+#![allow(dead_code)]
+
+use bili_qr::ffi::*;
+use bili_qr_fake_server::{FakeServer, RequestRecord};
+use serde_json::{json, Map, Value};
+use std::ffi::{c_char, c_int, c_void, CStr, CString};
+use std::sync::Mutex;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// A non-NULL pointer that is never dereferenced: out-parameters are pre-filled with it to prove that the
+/// library sets them to NULL first.
+pub const DANGLING: *mut c_char = 0x10 as *mut c_char;
+
+/// Every error message any call of this test binary produced (checked against secrets by [`Env`]).
+static MESSAGES: Mutex<Vec<String>> = Mutex::new(Vec::new());
+/// Every ticket and cookie value this test binary handled.
+static SECRETS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+pub fn remember_secret(s: &str) {
+    if !s.is_empty() {
+        lock(&SECRETS).push(s.to_owned());
+    }
+}
+
+/// Remembers the ticket in a `ticket` argument: the argument itself, or the `ticket=` value of a URL.
+fn remember_ticket(arg: &str) {
+    match arg.find("ticket=") {
+        Some(i) => {
+            let rest = &arg[i + "ticket=".len()..];
+            remember_secret(rest.split(['&', '#']).next().unwrap_or(""));
+        }
+        None if !arg.contains("://") => remember_secret(arg),
+        None => {}
+    }
+}
+
+/// This thread's last error; asserts the pointer is never NULL and the text is UTF-8.
+pub fn last_error() -> String {
+    let p = bili_qr_last_error();
+    assert!(!p.is_null(), "bili_qr_last_error() returned NULL");
+    unsafe { CStr::from_ptr(p) }
+        .to_str()
+        .expect("last error is UTF-8")
+        .to_owned()
+}
+
+pub fn c(s: &str) -> CString {
+    CString::new(s).expect("test strings have no NUL")
+}
+
+/// `Some(s)` as a C string, `None` as NULL.
+pub fn c_opt(s: Option<&str>) -> Option<CString> {
+    s.map(c)
+}
+
+pub fn ptr(s: &Option<CString>) -> *const c_char {
+    s.as_ref().map_or(std::ptr::null(), |c| c.as_ptr())
+}
+
+/// What a call returned: its status, the out string (copied, then released with `bili_qr_free`), and
+/// this thread's last error right after the call.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub status: c_int,
+    pub out: Option<String>,
+    pub error: String,
+}
+
+impl Outcome {
+    /// Asserts the status, showing the error message when it differs.
+    #[track_caller]
+    pub fn expect(self, status: c_int) -> Outcome {
+        assert_eq!(
+            self.status, status,
+            "expected status {status}, got {} (error: {:?}, out: {:?})",
+            self.status, self.error, self.out
+        );
+        self
+    }
+
+    /// Asserts an error status whose message contains every one of `needles`.
+    #[track_caller]
+    pub fn expect_err(self, status: c_int, needles: &[&str]) -> Outcome {
+        let o = self.expect(status);
+        for n in needles {
+            assert!(
+                o.error.contains(n),
+                "the message of status {status} should contain {n:?}: {:?}",
+                o.error
+            );
+        }
+        o
+    }
+
+    pub fn json(&self) -> Value {
+        let text = self.out.as_deref().expect("an out string");
+        serde_json::from_str(text).unwrap_or_else(|e| panic!("out is not JSON ({e}): {text}"))
+    }
+
+    pub fn text(&self) -> &str {
+        self.out.as_deref().expect("an out string")
+    }
+}
+
+/// Checks the ABI's rules on a finished call and releases the out string.
+/// - status < 0: `*out` is NULL, the last error is one non-empty line;
+/// - status >= 0: `*out` is a string, the last error is "".
+pub fn finish(status: c_int, out: *mut c_char, has_out: bool) -> Outcome {
+    let error = last_error();
+    let mut text = None;
+    if has_out {
+        if status < 0 {
+            assert!(
+                out.is_null(),
+                "status {status}: *out must be NULL on an error (error: {error:?})"
+            );
+        } else {
+            assert!(!out.is_null(), "status {status}: *out must be set");
+            assert_ne!(out, DANGLING, "status {status}: *out was left untouched");
+            let s = unsafe { CStr::from_ptr(out) }
+                .to_str()
+                .expect("out is UTF-8")
+                .to_owned();
+            unsafe { bili_qr_free(out) };
+            text = Some(s);
+        }
+    }
+    if status < 0 {
+        assert!(
+            !error.is_empty(),
+            "status {status}: the last error must be set"
+        );
+        assert!(
+            !error.contains('\n') && !error.contains('\r'),
+            "the last error must be one line: {error:?}"
+        );
+        lock(&MESSAGES).push(error.clone());
+    } else {
+        assert_eq!(
+            error, "",
+            "status {status}: the last error must be \"\" after a status >= 0"
+        );
+    }
+    Outcome {
+        status,
+        out: text,
+        error,
+    }
+}
+
+/// Calls `f` with an out-parameter pre-filled with [`DANGLING`].
+pub fn call_out(f: impl FnOnce(*mut *mut c_char) -> c_int) -> Outcome {
+    let mut out: *mut c_char = DANGLING;
+    let status = f(&mut out);
+    finish(status, out, true)
+}
+
+pub fn start(opts: Option<&str>) -> Outcome {
+    let o = c_opt(opts);
+    let r = call_out(|out| unsafe { bili_qr_start(ptr(&o), out) });
+    if let Some(Ok(v)) = r.out.as_deref().map(serde_json::from_str::<Value>) {
+        if let Some(t) = v["ticket"].as_str() {
+            remember_secret(t);
+        }
+    }
+    r
+}
+
+fn remember_cookies(r: &Outcome) {
+    if let Some(Ok(v)) = r.out.as_deref().map(serde_json::from_str::<Value>) {
+        if let Some(list) = v["cookies"].as_array() {
+            for c in list {
+                if let Some(val) = c["value"].as_str() {
+                    remember_secret(val);
+                }
+            }
+        }
+    }
+}
+
+pub fn poll(ticket: &str, opts: Option<&str>) -> Outcome {
+    remember_ticket(ticket);
+    let t = c(ticket);
+    let o = c_opt(opts);
+    let r = call_out(|out| unsafe { bili_qr_poll(t.as_ptr(), ptr(&o), out) });
+    remember_cookies(&r);
+    r
+}
+
+pub fn wait_with(
+    ticket: &str,
+    opts: Option<&str>,
+    cb: bili_qr_progress_fn,
+    user_data: *mut c_void,
+) -> Outcome {
+    remember_ticket(ticket);
+    let t = c(ticket);
+    let o = c_opt(opts);
+    let r = call_out(|out| unsafe { bili_qr_wait(t.as_ptr(), ptr(&o), cb, user_data, out) });
+    remember_cookies(&r);
+    r
+}
+
+pub fn wait(ticket: &str, opts: Option<&str>) -> Outcome {
+    wait_with(ticket, opts, None, std::ptr::null_mut())
+}
+
+/// `bili_qr_cancel`; the outcome's status is its return value (a count, or an error).
+pub fn cancel(ticket: &str) -> Outcome {
+    remember_ticket(ticket);
+    let t = c(ticket);
+    let status = unsafe { bili_qr_cancel(t.as_ptr()) };
+    finish(status, std::ptr::null_mut(), false)
+}
+
+pub fn render(text: &str, format: &str) -> Outcome {
+    let t = c(text);
+    let f = c(format);
+    call_out(|out| unsafe { bili_qr_render(t.as_ptr(), f.as_ptr(), out) })
+}
+
+/// Progress events seen by [`record_progress`]: (status, event JSON, user_data pointer).
+#[derive(Default)]
+pub struct Progress {
+    pub events: Mutex<Vec<(c_int, Value, usize)>>,
+    /// Return value for the callback: 0 keeps waiting; after `cancel_after` events it returns non-zero.
+    pub cancel_after: Option<usize>,
+    /// Signalled (once per event) to let a test know the wait is sleeping between polls.
+    pub notify: Mutex<Option<std::sync::mpsc::Sender<()>>>,
+}
+
+/// A `bili_qr_progress_fn` whose `user_data` is a `*const Progress`.
+pub unsafe extern "C" fn record_progress(
+    status: c_int,
+    event_json: *const c_char,
+    user_data: *mut c_void,
+) -> c_int {
+    let progress = &*(user_data as *const Progress);
+    assert!(!event_json.is_null(), "event_json is NULL");
+    let text = CStr::from_ptr(event_json).to_str().expect("event is UTF-8");
+    let value: Value = serde_json::from_str(text).expect("event is JSON");
+    let n = {
+        let mut ev = lock(&progress.events);
+        ev.push((status, value, user_data as usize));
+        ev.len()
+    };
+    if let Some(tx) = lock(&progress.notify).as_ref() {
+        let _ = tx.send(());
+    }
+    match progress.cancel_after {
+        Some(k) if n >= k => 1,
+        _ => 0,
+    }
+}
+
+pub fn progress_fn() -> bili_qr_progress_fn {
+    Some(record_progress)
+}
+
+pub fn now_unix() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs() as i64
+}
+
+/// A fresh fake passport server for one test, and the test's scenario string.
+pub struct Env {
+    pub srv: FakeServer,
+    pub scenario: String,
+}
+
+impl Env {
+    /// `scenario` must be unique per test (it carries an `id=`).
+    pub fn new(scenario: &str) -> Env {
+        Env {
+            srv: FakeServer::start(),
+            scenario: scenario.to_owned(),
+        }
+    }
+
+    pub fn base(&self) -> String {
+        self.srv.url(&self.scenario)
+    }
+
+    /// Options JSON: this scenario's base_url, poll_interval_ms 100, timeout_ms 5000, plus `extra`
+    /// (a JSON object whose keys override).
+    pub fn opts(&self, extra: Value) -> String {
+        let mut m = Map::new();
+        m.insert("base_url".into(), json!(self.base()));
+        m.insert("poll_interval_ms".into(), json!(100));
+        m.insert("timeout_ms".into(), json!(5000));
+        if let Value::Object(e) = extra {
+            m.extend(e);
+        }
+        Value::Object(m).to_string()
+    }
+
+    pub fn default_opts(&self) -> String {
+        self.opts(json!({}))
+    }
+
+    pub fn log(&self) -> Vec<RequestRecord> {
+        self.srv.log()
+    }
+
+    /// The fetch requests of the log.
+    pub fn fetches(&self) -> Vec<RequestRecord> {
+        self.log()
+            .into_iter()
+            .filter(|r| r.path.ends_with("/qrcode/auth/fetch"))
+            .collect()
+    }
+
+    /// Starts a login and returns its ticket.
+    #[track_caller]
+    pub fn new_ticket(&self) -> String {
+        let r = start(Some(&self.default_opts())).expect(BILI_QR_OK);
+        r.json()["ticket"].as_str().expect("ticket").to_owned()
+    }
+
+    /// Asserts that no error message seen so far holds a ticket (beyond its first 6 characters) or a
+    /// cookie value this server or this binary handled.
+    pub fn check_secrets(&self) {
+        let mut secrets: Vec<String> = lock(&SECRETS).clone();
+        for rec in self.log() {
+            if let Some(t) = rec.query.get("ticket") {
+                secrets.push(t.clone());
+            }
+            for sc in rec.set_cookies.iter().chain(rec.cookie_info.iter()) {
+                let pair = sc.split(';').next().unwrap_or("");
+                if let Some((_, v)) = pair.split_once('=') {
+                    secrets.push(v.trim().to_owned());
+                }
+            }
+        }
+        let messages = lock(&MESSAGES).clone();
+        for m in &messages {
+            assert_no_secret(m, &secrets);
+        }
+    }
+}
+
+/// Fails if `message` holds more than the first 6 characters of any secret (secrets of up to 6 characters,
+/// such as `1` or `deleted`-like short values, are too short to tell apart and are skipped; full values of
+/// 7+ characters are checked).
+#[track_caller]
+pub fn assert_no_secret(message: &str, secrets: &[String]) {
+    for s in secrets {
+        if s.len() > 6 && s.is_char_boundary(7) {
+            let head = &s[..7];
+            assert!(
+                !message.contains(head),
+                "an error message holds more than 6 characters of a secret ({}…): {message:?}",
+                &s[..3]
+            );
+        }
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            self.check_secrets();
+        }
+    }
+}
+
+/// A parsed `Set-Cookie` header value: name, value and lowercase attribute names with their values.
+#[derive(Debug, Clone)]
+pub struct SetCookie {
+    pub name: String,
+    pub value: String,
+    pub attrs: Vec<(String, String)>,
+}
+
+impl SetCookie {
+    pub fn parse(header: &str) -> SetCookie {
+        let mut parts = header.split(';');
+        let pair = parts.next().unwrap_or("");
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let attrs = parts
+            .map(|a| {
+                let (k, v) = a.split_once('=').unwrap_or((a, ""));
+                (k.trim().to_ascii_lowercase(), v.trim().to_owned())
+            })
+            .collect();
+        SetCookie {
+            name: name.trim().to_owned(),
+            value: value.trim().to_owned(),
+            attrs,
+        }
+    }
+
+    pub fn attr(&self, key: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn flag(&self, key: &str) -> bool {
+        self.attr(key).is_some()
+    }
+}
+
+/// Parses an IMF-fixdate (`Thu, 01 Jan 1970 00:00:01 GMT`) into Unix seconds (independent of the
+/// library's parser).
+pub fn parse_http_date(s: &str) -> i64 {
+    let p: Vec<&str> = s.split_whitespace().collect();
+    assert_eq!(p.len(), 6, "not an IMF-fixdate: {s}");
+    assert_eq!(p[5], "GMT", "not an IMF-fixdate: {s}");
+    let day: i64 = p[1].parse().expect("day");
+    let month = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
+    .iter()
+    .position(|m| *m == p[2])
+    .expect("month") as i64
+        + 1;
+    let year: i64 = p[3].parse().expect("year");
+    let hms: Vec<i64> = p[4].split(':').map(|x| x.parse().expect("time")).collect();
+    // Days from civil (H. Hinnant).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146097 + doe - 719468;
+    days * 86400 + hms[0] * 3600 + hms[1] * 60 + hms[2]
+}
+
+/// Checks one cookie object of the poll object against the `Set-Cookie` header it came from.
+/// `t0..=t1` bounds the time of the answer (for Max-Age).
+#[track_caller]
+pub fn assert_cookie_matches(obj: &Value, sc: &SetCookie, t0: i64, t1: i64) {
+    let keys: Vec<&String> = obj.as_object().expect("cookie object").keys().collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(
+        sorted,
+        [
+            "domain",
+            "expires",
+            "http_only",
+            "name",
+            "path",
+            "secure",
+            "value"
+        ],
+        "cookie keys"
+    );
+    assert_eq!(obj["name"], json!(sc.name));
+    assert_eq!(
+        obj["value"].as_str(),
+        Some(sc.value.as_str()),
+        "value of {} must be byte-equal to what was sent",
+        sc.name
+    );
+    match sc.attr("domain") {
+        Some(d) => assert_eq!(
+            obj["domain"],
+            json!(d.trim_start_matches('.')),
+            "domain of {}",
+            sc.name
+        ),
+        None => assert_eq!(obj["domain"], Value::Null, "domain of {}", sc.name),
+    }
+    assert_eq!(
+        obj["path"],
+        json!(sc.attr("path").unwrap_or("/")),
+        "path of {}",
+        sc.name
+    );
+    assert_eq!(
+        obj["secure"],
+        json!(sc.flag("secure")),
+        "secure of {}",
+        sc.name
+    );
+    assert_eq!(
+        obj["http_only"],
+        json!(sc.flag("httponly")),
+        "http_only of {}",
+        sc.name
+    );
+    if let Some(age) = sc.attr("max-age") {
+        let age: i64 = age.parse().expect("max-age");
+        let e = obj["expires"].as_i64().expect("expires from Max-Age");
+        assert!(
+            (t0 + age - 1..=t1 + age + 1).contains(&e),
+            "expires of {} from Max-Age={age}: {e} not in {}..={}",
+            sc.name,
+            t0 + age,
+            t1 + age
+        );
+    } else if let Some(date) = sc.attr("expires") {
+        assert_eq!(
+            obj["expires"],
+            json!(parse_http_date(date)),
+            "expires of {} from Expires={date}",
+            sc.name
+        );
+    } else {
+        assert_eq!(
+            obj["expires"],
+            Value::Null,
+            "expires of session cookie {}",
+            sc.name
+        );
+    }
+}
+
+/// The cookies of `set_cookies` a correct client keeps, in order (later ones of a name replace earlier).
+pub fn kept(set_cookies: &[String], now: i64) -> Vec<SetCookie> {
+    let mut out: Vec<SetCookie> = Vec::new();
+    for h in set_cookies {
+        let sc = SetCookie::parse(h);
+        let foreign = sc.attr("domain").is_some_and(|d| {
+            let d = d.trim_start_matches('.').to_ascii_lowercase();
+            !(d == "bilibili.tv"
+                || d.ends_with(".bilibili.tv")
+                || d == "biliintl.com"
+                || d.ends_with(".biliintl.com")
+                || d == "127.0.0.1")
+        });
+        if foreign {
+            continue;
+        }
+        let deleted = match sc.attr("max-age") {
+            Some(a) => a.parse::<i64>().expect("max-age") <= 0,
+            None => sc
+                .attr("expires")
+                .is_some_and(|e| parse_http_date(e) <= now),
+        };
+        let at = out.iter().position(|c| c.name == sc.name);
+        match (at, deleted) {
+            (Some(i), true) => {
+                out.remove(i);
+            }
+            (Some(i), false) => out[i] = sc,
+            (None, true) => {}
+            (None, false) => out.push(sc),
+        }
+    }
+    out
+}
+
+/// A TCP port on 127.0.0.1 with nothing listening on it.
+pub fn closed_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    drop(l);
+    port
+}
+
+/// A "proxy" on 127.0.0.1 that records the first line of each request it receives, then closes the
+/// connection without answering (a proxy failure).
+pub struct FakeProxy {
+    pub port: u16,
+    pub lines: std::sync::Arc<Mutex<Vec<String>>>,
+}
+
+impl FakeProxy {
+    pub fn start() -> FakeProxy {
+        use std::io::Read;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind proxy");
+        let port = listener.local_addr().expect("addr").port();
+        let lines = std::sync::Arc::new(Mutex::new(Vec::new()));
+        let seen = lines.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(2)));
+                let mut head = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 16 * 1024 {
+                    match stream.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let text = String::from_utf8_lossy(&head);
+                let first = text.lines().next().unwrap_or("").to_owned();
+                lock(&seen).push(first);
+                drop(stream);
+            }
+        });
+        FakeProxy { port, lines }
+    }
+
+    pub fn lines(&self) -> Vec<String> {
+        lock(&self.lines).clone()
+    }
+}
