@@ -60,7 +60,10 @@ impl CookieJar {
         let Ok(parsed) = cookie::Cookie::parse(header) else {
             return;
         };
-        let domain = parsed.domain().map(|d| d.to_ascii_lowercase());
+        // The cookie crate strips one leading dot; `Domain=..bilibili.tv` keeps another: drop them all.
+        let domain = parsed
+            .domain()
+            .map(|d| d.trim_start_matches('.').to_ascii_lowercase());
         if let Some(d) = &domain {
             if !is_trusted(d, base_host) {
                 return;
@@ -240,6 +243,18 @@ mod tests {
         jar.apply_set_cookie("a=; Max-Age=-1", "h", NOW);
         assert_eq!(jar.cookie_header(), "b=1");
         assert_eq!(jar.missing_required(), REQUIRED.to_vec());
+    }
+
+    /// Regression (fuzz target set_cookie): `Domain=..bilibili.tv` was kept as ".bilibili.tv", but the ABI
+    /// hands out `domain` without a leading dot.
+    #[test]
+    fn domain_is_kept_without_any_leading_dot() {
+        let mut jar = CookieJar::default();
+        jar.apply_set_cookie("z=1; Domain=..BiliBili.tv", "127.0.0.1", NOW);
+        jar.apply_set_cookie("y=1; Domain=...evil.example.com", "127.0.0.1", NOW);
+        let z = jar.get("z").expect("a bilibili.tv cookie is kept");
+        assert_eq!(z.domain.as_deref(), Some("bilibili.tv"));
+        assert!(jar.get("y").is_none());
     }
 
     #[test]
