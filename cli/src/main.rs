@@ -1,1 +1,145 @@
-fn main() {}
+//! `bili-qr`: log in to bilibili.tv (international) from a terminal by scanning a QR code, and export the
+//! session for other tools. A thin program over the `bili_qr` library's Rust API.
+
+mod args;
+mod login;
+mod netscape;
+mod output;
+
+use args::{Cli, Command};
+use bili_qr::ErrorKind;
+use clap::Parser;
+use std::io::Write;
+use std::process::ExitCode;
+
+pub const EXIT_OK: u8 = 0;
+/// The QR code expired, and so did every refresh.
+pub const EXIT_EXPIRED: i32 = 1;
+pub const EXIT_USAGE: i32 = 2;
+/// Network error or timeout.
+pub const EXIT_NETWORK: i32 = 3;
+/// Refused by the server: an HTTP error status, an API error code, or an answer that is not the documented one.
+pub const EXIT_REFUSED: i32 = 4;
+/// A local failure: an output file could not be written, or an internal error.
+pub const EXIT_LOCAL: i32 = 5;
+/// Cancelled by Ctrl-C (SIGINT).
+pub const EXIT_CANCELLED: i32 = 130;
+
+/// Why the program ends unsuccessfully: an exit code and a one-line reason.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: i32,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn from_error(e: &bili_qr::Error) -> Failure {
+        let code = match e.kind() {
+            ErrorKind::Argument => EXIT_USAGE,
+            ErrorKind::Network | ErrorKind::Timeout => EXIT_NETWORK,
+            ErrorKind::Http | ErrorKind::Protocol | ErrorKind::Api => EXIT_REFUSED,
+            ErrorKind::Cancelled => EXIT_CANCELLED,
+            ErrorKind::Internal => EXIT_LOCAL,
+        };
+        // The library's messages are one line and never hold a cookie value or a whole ticket.
+        Failure {
+            code,
+            message: e.message().to_owned(),
+        }
+    }
+}
+
+/// The one-line reason of a clap error: its first line without the `error: ` prefix.
+fn usage_reason(e: &clap::Error) -> String {
+    let text = e.to_string();
+    let first = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("invalid arguments");
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    format!("{first} (see bili-qr --help)")
+}
+
+fn render(args: args::RenderArgs) -> Result<(), Failure> {
+    let mut text =
+        bili_qr::render(&args.text, args.format.into()).map_err(|e| Failure::from_error(&e))?;
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| Failure {
+            code: EXIT_LOCAL,
+            message: format!("cannot write to standard output: {e}"),
+        })
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind as K;
+            return match e.kind() {
+                K::DisplayHelp | K::DisplayVersion => {
+                    let _ = e.print();
+                    ExitCode::from(EXIT_OK)
+                }
+                K::DisplayHelpOnMissingArgumentOrSubcommand => {
+                    let _ = e.print();
+                    ExitCode::from(EXIT_USAGE as u8)
+                }
+                _ => {
+                    eprintln!("bili-qr: {}", usage_reason(&e));
+                    ExitCode::from(EXIT_USAGE as u8)
+                }
+            };
+        }
+    };
+    let result = match cli.command {
+        Command::Login(a) => login::run(*a),
+        Command::Render(a) => render(a),
+    };
+    match result {
+        Ok(()) => ExitCode::from(EXIT_OK),
+        Err(f) => {
+            eprintln!("bili-qr: {}", f.message);
+            ExitCode::from(u8::try_from(f.code).unwrap_or(1))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_by_error_kind() {
+        for (kind, code) in [
+            (ErrorKind::Argument, 2),
+            (ErrorKind::Network, 3),
+            (ErrorKind::Timeout, 3),
+            (ErrorKind::Http, 4),
+            (ErrorKind::Protocol, 4),
+            (ErrorKind::Api, 4),
+            (ErrorKind::Cancelled, 130),
+            (ErrorKind::Internal, 5),
+        ] {
+            assert_eq!(
+                Failure::from_error(&bili_qr::Error::new(kind, "m")).code,
+                code,
+                "{kind:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn usage_reason_is_one_line() {
+        let e = Cli::try_parse_from(["bili-qr", "login", "--bogus"]).unwrap_err();
+        let r = usage_reason(&e);
+        assert!(
+            !r.contains('\n') && r.contains("--bogus") && !r.starts_with("error:"),
+            "{r}"
+        );
+    }
+}

@@ -1,0 +1,421 @@
+//! The command line: clap definitions, duration values, and the mapping of flags to the library's options.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+pub const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (bili_qr library ",
+    env!("CARGO_PKG_VERSION"),
+    ")"
+);
+
+const AFTER_HELP: &str = "\
+Exit codes: 0 logged in (or rendered), 1 the QR code expired after every refresh, 2 usage error,
+3 network error or timeout, 4 refused by the server (HTTP error, API error, unexpected answer),
+5 a local failure (an output file could not be written, or an internal error), 130 cancelled (Ctrl-C).
+
+Try it offline:  bili-qr login --demo --cookies cookies.txt";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "bili-qr",
+    version = env!("CARGO_PKG_VERSION"),
+    long_version = LONG_VERSION,
+    about = "Log in to bilibili.tv (international) by scanning a QR code, and export the session cookies",
+    after_help = AFTER_HELP,
+    propagate_version = true,
+    disable_help_subcommand = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Show a QR code, wait until it is scanned and confirmed in the bilibili.tv app, save the session
+    Login(Box<LoginArgs>),
+    /// Draw TEXT as a QR code on standard output
+    Render(RenderArgs),
+}
+
+#[derive(Args, Debug)]
+#[command(after_help = AFTER_HELP)]
+pub struct LoginArgs {
+    /// Save the cookies in Netscape cookies.txt format (for yt-dlp --cookies, curl -b)
+    #[arg(long, value_name = "FILE")]
+    pub cookies: Option<PathBuf>,
+
+    /// Save the confirmed login (the library's poll object: mid, user_profile, cookies, cookie_header) as JSON
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+
+    /// Write the current QR code as SVG (for a GUI) as soon as it is issued, and again on every refresh
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
+
+    /// Print the Cookie header on standard output once logged in (progress then goes to standard error)
+    #[arg(long)]
+    pub print_header: bool,
+
+    /// Replace an expired QR code by a new one at most N times
+    #[arg(long, value_name = "N", default_value_t = 3,
+          value_parser = clap::value_parser!(u32).range(0..=1000))]
+    pub max_refresh: u32,
+
+    /// Offline demo: run against a local fake server with a simulated phone (scans after ~2 s, confirms after ~4 s)
+    #[arg(long, conflicts_with = "base_url")]
+    pub demo: bool,
+
+    #[command(flatten)]
+    pub net: NetArgs,
+}
+
+/// The library's options (ABI `options_json`), one flag each. Unset flags keep the library's defaults.
+#[derive(Args, Debug, Default, Clone, PartialEq, Eq)]
+pub struct NetArgs {
+    /// Passport server [default: https://passport.bilibili.tv]; http:// only for 127.0.0.1, ::1, localhost
+    #[arg(long, value_name = "URL", help_heading = "Connection")]
+    pub base_url: Option<String>,
+
+    /// Sent as s_locale [default: en_US]
+    #[arg(long, value_name = "LOCALE", help_heading = "Connection")]
+    pub locale: Option<String>,
+
+    /// Sent as platform [default: web]
+    #[arg(long, value_name = "NAME", help_heading = "Connection")]
+    pub platform: Option<String>,
+
+    /// Limit for one request, e.g. 10s, 500ms, 1m; a bare number is seconds [default: 10s]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_ms, help_heading = "Connection")]
+    pub timeout: Option<u64>,
+
+    /// User-Agent header [default: a current desktop browser's]
+    #[arg(long, value_name = "TEXT", help_heading = "Connection")]
+    pub user_agent: Option<String>,
+
+    /// http://, https:// or socks5:// proxy URL; "" for none [default: the *_PROXY environment variables]
+    #[arg(long, value_name = "URL", help_heading = "Connection")]
+    pub proxy: Option<String>,
+
+    /// Pause between two polls [default: 2s; 500ms with --demo]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_ms, help_heading = "Connection")]
+    pub poll_interval: Option<u64>,
+
+    /// Give up on one QR code after this long [default: 5m]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_ms, help_heading = "Connection")]
+    pub wait_timeout: Option<u64>,
+
+    /// Retries of a failed poll (network error, timeout, HTTP 5xx) in a row [default: 3]
+    #[arg(long, value_name = "N", help_heading = "Connection")]
+    pub max_retries: Option<u64>,
+}
+
+#[derive(Args, Debug)]
+pub struct RenderArgs {
+    /// The text to encode (1 to 2048 bytes)
+    #[arg(value_name = "TEXT")]
+    pub text: String,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = RenderFormat::Utf8)]
+    pub format: RenderFormat,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RenderFormat {
+    /// Half-block characters for a terminal
+    Utf8,
+    /// A standalone SVG document
+    Svg,
+    /// N lines of N characters, 1 dark, 0 light
+    Matrix,
+}
+
+impl From<RenderFormat> for bili_qr::Format {
+    fn from(f: RenderFormat) -> Self {
+        match f {
+            RenderFormat::Utf8 => bili_qr::Format::Utf8,
+            RenderFormat::Svg => bili_qr::Format::Svg,
+            RenderFormat::Matrix => bili_qr::Format::Matrix,
+        }
+    }
+}
+
+/// A duration in whole milliseconds: `500ms`, `10s`, `1.5s`, `2m`, or a bare number of seconds (`10`, `0.5`).
+pub fn parse_duration_ms(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (number, scale) = if let Some(n) = t.strip_suffix("ms") {
+        (n, 1.0)
+    } else if let Some(n) = t.strip_suffix('s') {
+        (n, 1000.0)
+    } else if let Some(n) = t.strip_suffix('m') {
+        (n, 60_000.0)
+    } else if let Some(n) = t.strip_suffix('h') {
+        (n, 3_600_000.0)
+    } else {
+        (t, 1000.0)
+    };
+    let bad = || {
+        format!(
+            "\"{s}\" is not a duration (examples: 500ms, 10s, 1.5s, 2m; a bare number is seconds)"
+        )
+    };
+    let number = number.trim();
+    if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return Err(bad());
+    }
+    let value: f64 = number.parse().map_err(|_| bad())?;
+    let ms = (value * scale).round();
+    if !ms.is_finite() || ms > 1e12 {
+        return Err(bad());
+    }
+    Ok(ms as u64)
+}
+
+/// (JSON key, flag) pairs, to name the flag in the library's messages about a key.
+const KEY_FLAGS: [(&str, &str); 9] = [
+    ("base_url", "--base-url"),
+    ("locale", "--locale"),
+    ("platform", "--platform"),
+    ("timeout_ms", "--timeout"),
+    ("user_agent", "--user-agent"),
+    ("proxy", "--proxy"),
+    ("poll_interval_ms", "--poll-interval"),
+    ("wait_timeout_ms", "--wait-timeout"),
+    ("max_retries", "--max-retries"),
+];
+
+impl NetArgs {
+    /// The `options_json` object for the set flags.
+    pub fn to_options_json(&self) -> String {
+        let mut map = serde_json::Map::new();
+        let mut put = |k: &str, v: serde_json::Value| {
+            map.insert(k.to_owned(), v);
+        };
+        if let Some(v) = &self.base_url {
+            put("base_url", v.clone().into());
+        }
+        if let Some(v) = &self.locale {
+            put("locale", v.clone().into());
+        }
+        if let Some(v) = &self.platform {
+            put("platform", v.clone().into());
+        }
+        if let Some(v) = self.timeout {
+            put("timeout_ms", v.into());
+        }
+        if let Some(v) = &self.user_agent {
+            put("user_agent", v.clone().into());
+        }
+        if let Some(v) = &self.proxy {
+            put("proxy", v.clone().into());
+        }
+        if let Some(v) = self.poll_interval {
+            put("poll_interval_ms", v.into());
+        }
+        if let Some(v) = self.wait_timeout {
+            put("wait_timeout_ms", v.into());
+        }
+        if let Some(v) = self.max_retries {
+            put("max_retries", v.into());
+        }
+        serde_json::Value::Object(map).to_string()
+    }
+
+    /// The library's options, or a one-line message naming the offending flag.
+    pub fn to_options(&self) -> Result<bili_qr::Options, String> {
+        bili_qr::Options::from_json(Some(&self.to_options_json())).map_err(|e| {
+            let msg = e.message();
+            // "option timeout_ms must be ...": name the flag, with milliseconds where the key says so.
+            match KEY_FLAGS
+                .iter()
+                .find(|(key, _)| msg.contains(&format!("option {key} ")))
+            {
+                Some((key, flag)) => {
+                    let unit = if key.ends_with("_ms") {
+                        " (in milliseconds)"
+                    } else {
+                        ""
+                    };
+                    format!("{flag}: {msg}{unit}")
+                }
+                None => msg.to_owned(),
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::error::ErrorKind;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("bili-qr").chain(args.iter().copied()))
+    }
+
+    fn login(args: &[&str]) -> LoginArgs {
+        match parse(&[&["login"], args].concat()).unwrap().command {
+            Command::Login(l) => *l,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration_ms("500ms"), Ok(500));
+        assert_eq!(parse_duration_ms("10s"), Ok(10_000));
+        assert_eq!(parse_duration_ms("1.5s"), Ok(1_500));
+        assert_eq!(parse_duration_ms("2m"), Ok(120_000));
+        assert_eq!(parse_duration_ms("1h"), Ok(3_600_000));
+        assert_eq!(parse_duration_ms("10"), Ok(10_000));
+        assert_eq!(parse_duration_ms("0.25"), Ok(250));
+        for bad in ["", "s", "-1s", "1e3", "ten", "1.2.3s", "5 d", "nan"] {
+            assert!(parse_duration_ms(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn login_defaults() {
+        let l = login(&[]);
+        assert_eq!(l.max_refresh, 3);
+        assert!(!l.demo && !l.print_header);
+        assert!(l.cookies.is_none() && l.json.is_none() && l.svg.is_none());
+        assert_eq!(l.net, NetArgs::default());
+        assert_eq!(l.net.to_options_json(), "{}");
+        assert_eq!(l.net.to_options().unwrap(), bili_qr::Options::default());
+    }
+
+    #[test]
+    fn every_option_flag_reaches_the_options() {
+        let l = login(&[
+            "--base-url",
+            "http://127.0.0.1:9/s/x",
+            "--locale",
+            "th_TH",
+            "--platform",
+            "android",
+            "--timeout",
+            "750ms",
+            "--user-agent",
+            "ua/1",
+            "--proxy",
+            "",
+            "--poll-interval",
+            "0.5",
+            "--wait-timeout",
+            "2m",
+            "--max-retries",
+            "7",
+            "--max-refresh",
+            "1",
+            "--cookies",
+            "c.txt",
+            "--json",
+            "j.json",
+            "--svg",
+            "q.svg",
+            "--print-header",
+        ]);
+        assert_eq!(l.max_refresh, 1);
+        assert!(l.print_header);
+        assert_eq!(l.cookies.as_deref(), Some(std::path::Path::new("c.txt")));
+        let o = l.net.to_options().unwrap();
+        assert_eq!(o.base_url.as_str(), "http://127.0.0.1:9/s/x");
+        assert_eq!(
+            (o.locale.as_str(), o.platform.as_str()),
+            ("th_TH", "android")
+        );
+        assert_eq!(o.timeout.as_millis(), 750);
+        assert_eq!(o.user_agent, "ua/1");
+        assert_eq!(o.proxy, bili_qr::options::ProxySetting::Direct);
+        assert_eq!(o.poll_interval.as_millis(), 500);
+        assert_eq!(o.wait_timeout.as_millis(), 120_000);
+        assert_eq!(o.max_retries, 7);
+    }
+
+    #[test]
+    fn bad_values_name_the_flag() {
+        let e = login(&["--poll-interval", "50ms"])
+            .net
+            .to_options()
+            .unwrap_err();
+        assert!(
+            e.starts_with("--poll-interval: ") && e.contains("milliseconds"),
+            "{e}"
+        );
+        let e = login(&["--base-url", "http://example.com"])
+            .net
+            .to_options()
+            .unwrap_err();
+        assert!(e.starts_with("--base-url: "), "{e}");
+        let e = login(&["--locale", "en US"]).net.to_options().unwrap_err();
+        assert!(e.starts_with("--locale: "), "{e}");
+        let e = login(&["--max-retries", "101"])
+            .net
+            .to_options()
+            .unwrap_err();
+        assert!(e.starts_with("--max-retries: "), "{e}");
+    }
+
+    #[test]
+    fn usage_errors() {
+        for (args, kind) in [
+            (&[][..], ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand),
+            (&["login", "--bogus"][..], ErrorKind::UnknownArgument),
+            (
+                &["login", "--timeout", "soon"][..],
+                ErrorKind::ValueValidation,
+            ),
+            (
+                &["login", "--max-refresh", "-1"][..],
+                ErrorKind::UnknownArgument,
+            ),
+            (
+                &["login", "--max-refresh", "x"][..],
+                ErrorKind::ValueValidation,
+            ),
+            (
+                &["login", "--demo", "--base-url", "http://127.0.0.1:1"][..],
+                ErrorKind::ArgumentConflict,
+            ),
+            (&["render"][..], ErrorKind::MissingRequiredArgument),
+            (
+                &["render", "x", "--format", "png"][..],
+                ErrorKind::InvalidValue,
+            ),
+            (&["frobnicate"][..], ErrorKind::InvalidSubcommand),
+            (&["--help"][..], ErrorKind::DisplayHelp),
+            (&["--version"][..], ErrorKind::DisplayVersion),
+        ] {
+            let e = parse(args).unwrap_err();
+            assert_eq!(e.kind(), kind, "{args:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn render_args() {
+        match parse(&["render", "hello", "--format", "matrix"])
+            .unwrap()
+            .command
+        {
+            Command::Render(r) => {
+                assert_eq!(r.text, "hello");
+                assert_eq!(r.format, RenderFormat::Matrix);
+            }
+            other => panic!("{other:?}"),
+        }
+        match parse(&["render", "hello"]).unwrap().command {
+            Command::Render(r) => assert_eq!(r.format, RenderFormat::Utf8),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

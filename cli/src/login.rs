@@ -1,0 +1,457 @@
+//! `bili-qr login`: the QR flow with live progress, automatic refresh of expired codes, Ctrl-C, and outputs.
+//!
+//! Threads: a worker runs `start` / `wait` (and refreshes); the main thread draws the progress it reports and
+//! handles signals. On SIGINT the main thread calls `bili_qr::cancel` on the current ticket and exits 130
+//! without writing anything. Output files are written by the main thread only after a confirmed login, and
+//! signals are no longer looked at from then on, so a late Ctrl-C cannot leave a half-written set of files.
+
+use crate::args::LoginArgs;
+use crate::output;
+use crate::{netscape, Failure, EXIT_CANCELLED, EXIT_EXPIRED, EXIT_LOCAL, EXIT_USAGE};
+use bili_qr::{PollResult, PollStatus, QrCode};
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// The simulated phone of `--demo`: scans 2 s after the code is issued, confirms at 4 s.
+pub const DEMO_SCENARIO: &str = "phone=2000:4000,id=demo";
+/// How long, after Ctrl-C, the worker gets to report that its wait ended before the program exits anyway.
+const CANCEL_GRACE: Duration = Duration::from_millis(300);
+const SIGINT: i32 = 2;
+
+enum Event {
+    /// A new QR code; the number of refreshes so far.
+    Qr(QrCode, u32),
+    Progress(PollStatus),
+    Done(Outcome),
+    Signal(i32),
+}
+
+enum Outcome {
+    Confirmed(Box<PollResult>),
+    /// Expired after `refreshes` refreshes.
+    Expired(u32),
+    Failed(bili_qr::Error),
+}
+
+/// Text from the server made safe for a terminal: no control characters (so no escape sequences).
+fn printable(s: &str) -> String {
+    s.chars().filter(|c| !c.is_control()).take(200).collect()
+}
+
+/// The progress display: in place on a terminal, plain lines otherwise.
+struct Ui {
+    out: Box<dyn Write>,
+    tty: bool,
+    /// Lines of the current QR block above the status line (terminal mode).
+    block_lines: usize,
+    /// The status line now shown (terminal mode: not yet ended by a line break).
+    status: Option<String>,
+}
+
+impl Ui {
+    fn new(to_stderr: bool) -> Ui {
+        let (out, tty): (Box<dyn Write>, bool) = if to_stderr {
+            (Box::new(io::stderr()), io::stderr().is_terminal())
+        } else {
+            (Box::new(io::stdout()), io::stdout().is_terminal())
+        };
+        Ui {
+            out,
+            tty,
+            block_lines: 0,
+            status: None,
+        }
+    }
+
+    fn write(&mut self, s: &str) {
+        // A closed output (e.g. `| head`) must not stop the login.
+        let _ = self.out.write_all(s.as_bytes());
+        let _ = self.out.flush();
+    }
+
+    /// Ends the status line, so that what follows starts on a line of its own.
+    fn end_status(&mut self) {
+        if self.tty && self.status.take().is_some() {
+            self.write("\n");
+        }
+        self.status = None;
+        self.block_lines = 0;
+    }
+
+    /// A line of its own, outside the redrawn block.
+    fn line(&mut self, s: &str) {
+        self.end_status();
+        self.write(&format!("{s}\n"));
+    }
+
+    fn qr(&mut self, qr: &QrCode, refreshes: u32, max_refresh: u32) -> Result<(), Failure> {
+        let drawing = bili_qr::render(&qr.qr_url, bili_qr::Format::Utf8).map_err(|e| Failure {
+            code: EXIT_LOCAL,
+            message: format!("cannot draw the QR code: {}", e.message()),
+        })?;
+        let mut block = String::new();
+        if self.tty && self.status.is_some() && self.block_lines > 0 {
+            // Back to the first line of the previous block, and clear to the end of the screen.
+            block.push_str(&format!("\r\x1b[{}A\x1b[J", self.block_lines));
+        } else {
+            self.end_status();
+        }
+        let mut lines = Vec::new();
+        lines.push(
+            "Scan this QR code with the bilibili.tv app (or open the link on a logged-in phone):"
+                .to_owned(),
+        );
+        if self.tty {
+            // Black modules on white, whatever the terminal's colours: scanners expect dark on light, and
+            // most terminals have a dark background.
+            lines.extend(
+                drawing
+                    .lines()
+                    .map(|l| format!("\x1b[38;5;16;48;5;231m{l}\x1b[0m")),
+            );
+        } else {
+            lines.extend(drawing.lines().map(str::to_owned));
+        }
+        lines.push(printable(&qr.qr_url));
+        if refreshes > 0 {
+            lines.push(format!(
+                "(the previous code expired: this is new code {refreshes} of {max_refresh})"
+            ));
+        }
+        for l in &lines {
+            block.push_str(l);
+            block.push('\n');
+        }
+        self.write(&block);
+        self.block_lines = lines.len();
+        self.status = None;
+        self.set_status("waiting for the scan".to_owned());
+        Ok(())
+    }
+
+    fn set_status(&mut self, text: String) {
+        if self.status.as_deref() == Some(text.as_str()) {
+            return;
+        }
+        if self.tty {
+            self.write(&format!("\r\x1b[2K{text}"));
+        } else {
+            self.write(&format!("{text}\n"));
+        }
+        self.status = Some(text);
+    }
+
+    /// The final state, with a line break.
+    fn finish(&mut self, text: String) {
+        self.set_status(text);
+        self.end_status();
+    }
+}
+
+fn status_text(s: PollStatus) -> String {
+    match s {
+        PollStatus::Waiting => "waiting for the scan",
+        PollStatus::Scanned => "scanned, waiting for confirmation in the app",
+        PollStatus::Expired => "expired",
+        PollStatus::Confirmed => "confirmed",
+    }
+    .to_owned()
+}
+
+fn worker(
+    opts: bili_qr::Options,
+    max_refresh: u32,
+    stop: Arc<AtomicBool>,
+    current: Arc<Mutex<Option<String>>>,
+    tx: Sender<Event>,
+) {
+    let stopped = || stop.load(Ordering::SeqCst);
+    let cancelled = || bili_qr::Error::new(bili_qr::ErrorKind::Cancelled, "cancelled");
+    let mut refreshes = 0;
+    let outcome = loop {
+        if stopped() {
+            break Outcome::Failed(cancelled());
+        }
+        let qr = match bili_qr::start(&opts) {
+            Ok(qr) => qr,
+            Err(e) => break Outcome::Failed(e),
+        };
+        *current.lock().unwrap_or_else(|p| p.into_inner()) = Some(qr.ticket.clone());
+        if stopped() {
+            break Outcome::Failed(cancelled());
+        }
+        let ticket = qr.ticket.clone();
+        let _ = tx.send(Event::Qr(qr, refreshes));
+        let result = bili_qr::wait(&ticket, &opts, &mut |r: &PollResult| {
+            let _ = tx.send(Event::Progress(r.status));
+            !stopped()
+        });
+        match result {
+            Ok(r) if r.status == PollStatus::Confirmed => break Outcome::Confirmed(Box::new(r)),
+            Ok(_) if refreshes < max_refresh && !stopped() => refreshes += 1,
+            Ok(_) => break Outcome::Expired(refreshes),
+            Err(e) => break Outcome::Failed(e),
+        }
+    };
+    let _ = tx.send(Event::Done(outcome));
+}
+
+#[cfg(unix)]
+fn watch_signals(tx: Sender<Event>) -> Result<(), Failure> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let mut signals =
+        signal_hook::iterator::Signals::new([SIGINT, SIGTERM]).map_err(|e| Failure {
+            code: EXIT_LOCAL,
+            message: format!("cannot install the Ctrl-C handler: {e}"),
+        })?;
+    std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            for sig in signals.forever() {
+                if tx.send(Event::Signal(sig)).is_err() {
+                    break;
+                }
+            }
+        })
+        .map_err(|e| Failure {
+            code: EXIT_LOCAL,
+            message: format!("cannot start the signal thread: {e}"),
+        })?;
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn watch_signals(_tx: Sender<Event>) -> Result<(), Failure> {
+    Ok(())
+}
+
+fn usage(message: String) -> Failure {
+    Failure {
+        code: EXIT_USAGE,
+        message,
+    }
+}
+
+pub fn run(args: LoginArgs) -> Result<(), Failure> {
+    for (flag, path) in [
+        ("--cookies", &args.cookies),
+        ("--json", &args.json),
+        ("--svg", &args.svg),
+    ] {
+        if let Some(p) = path {
+            output::check_target(flag, p).map_err(usage)?;
+        }
+    }
+    let outputs: Vec<&PathBuf> = [&args.cookies, &args.json, &args.svg]
+        .into_iter()
+        .flatten()
+        .collect();
+    for (i, a) in outputs.iter().enumerate() {
+        if outputs[..i].contains(a) {
+            return Err(usage(format!("{} is given for two outputs", a.display())));
+        }
+    }
+
+    let mut net = args.net.clone();
+    let demo_server = if args.demo {
+        let server =
+            bili_qr_fake_server::FakeServer::start_with(Default::default()).map_err(|e| {
+                Failure {
+                    code: EXIT_LOCAL,
+                    message: format!(
+                        "--demo: cannot start the local fake server on 127.0.0.1: {e}"
+                    ),
+                }
+            })?;
+        net.base_url = Some(server.url(DEMO_SCENARIO));
+        net.poll_interval.get_or_insert(500);
+        Some(server)
+    } else {
+        None
+    };
+    let opts = net.to_options().map_err(usage)?;
+    let base_host = opts.base_url.host().to_owned();
+
+    let mut ui = Ui::new(args.print_header);
+    if let Some(server) = &demo_server {
+        ui.line(&format!(
+            "OFFLINE DEMO: nothing is sent to bilibili. A fake passport server runs inside this program at {},\n\
+             and a simulated phone scans the code after ~2 s and confirms after ~4 s. The cookies are fake.\n\
+             For a real login, run `bili-qr login` without --demo.",
+            server.base_url()
+        ));
+    }
+
+    let (tx, rx) = mpsc::channel();
+    watch_signals(tx.clone())?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let current = Arc::new(Mutex::new(None::<String>));
+    {
+        let (stop, current, opts, max_refresh) = (
+            stop.clone(),
+            current.clone(),
+            opts.clone(),
+            args.max_refresh,
+        );
+        std::thread::Builder::new()
+            .name("login".into())
+            .spawn(move || worker(opts, max_refresh, stop, current, tx))
+            .map_err(|e| Failure {
+                code: EXIT_LOCAL,
+                message: format!("cannot start the login thread: {e}"),
+            })?;
+    }
+
+    let outcome = loop {
+        let Ok(event) = rx.recv() else {
+            break Outcome::Failed(bili_qr::Error::new(
+                bili_qr::ErrorKind::Internal,
+                "the login thread stopped",
+            ));
+        };
+        match event {
+            Event::Qr(qr, refreshes) => {
+                ui.qr(&qr, refreshes, args.max_refresh)?;
+                if let Some(svg) = &args.svg {
+                    let drawing =
+                        bili_qr::render(&qr.qr_url, bili_qr::Format::Svg).map_err(|e| Failure {
+                            code: EXIT_LOCAL,
+                            message: format!("cannot draw the QR code as SVG: {}", e.message()),
+                        })?;
+                    if let Err(message) = output::write_all(&[(svg.clone(), drawing.into_bytes())])
+                    {
+                        ui.end_status();
+                        return Err(Failure {
+                            code: EXIT_LOCAL,
+                            message,
+                        });
+                    }
+                }
+            }
+            Event::Progress(status) => ui.set_status(status_text(status)),
+            Event::Done(outcome) => break outcome,
+            Event::Signal(sig) => {
+                stop.store(true, Ordering::SeqCst);
+                if let Some(ticket) = current.lock().unwrap_or_else(|p| p.into_inner()).as_deref() {
+                    let _ = bili_qr::cancel(ticket);
+                }
+                // Let the wait report its end (it wakes at once unless a request is in flight); then go.
+                let deadline = std::time::Instant::now() + CANCEL_GRACE;
+                while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+                    match rx.recv_timeout(left) {
+                        Ok(Event::Done(_)) | Err(_) => break,
+                        Ok(_) => {}
+                    }
+                }
+                ui.end_status();
+                // 130 for SIGINT (Ctrl-C), 143 for SIGTERM: the shell's 128 + signal number.
+                let (code, name) = if sig == SIGINT {
+                    (EXIT_CANCELLED, "Ctrl-C")
+                } else {
+                    (128 + sig, "SIGTERM")
+                };
+                return Err(Failure {
+                    code,
+                    message: format!("cancelled by {name}; nothing was written"),
+                });
+            }
+        }
+    };
+
+    let result = match outcome {
+        Outcome::Confirmed(r) => r,
+        Outcome::Expired(refreshes) => {
+            ui.finish("expired".to_owned());
+            let message = if refreshes == 0 {
+                format!("the QR code expired before it was confirmed (--max-refresh {}); run bili-qr login again", args.max_refresh)
+            } else {
+                format!(
+                    "the QR code expired {} times without a confirmed login (refreshed {refreshes} times, --max-refresh {}); run bili-qr login again",
+                    refreshes + 1,
+                    args.max_refresh
+                )
+            };
+            return Err(Failure {
+                code: EXIT_EXPIRED,
+                message,
+            });
+        }
+        Outcome::Failed(e) => {
+            ui.end_status();
+            return Err(Failure::from_error(&e));
+        }
+    };
+    let Some(login) = &result.login else {
+        return Err(Failure::from_error(&bili_qr::Error::new(
+            bili_qr::ErrorKind::Internal,
+            "a confirmed answer without login data",
+        )));
+    };
+    ui.finish(format!(
+        "logged in as {} (mid {})",
+        printable(&login.user_profile.name),
+        login.mid
+    ));
+
+    // Everything is staged and renamed together: all outputs or none.
+    let mut files = Vec::new();
+    let mut notes = Vec::new();
+    if let Some(path) = &args.cookies {
+        let (text, skipped) = netscape::format(&login.cookies, &base_host);
+        if !skipped.is_empty() {
+            notes.push(format!(
+                "warning: left out of {} the cookie(s) {} (a tab or line break in a field)",
+                path.display(),
+                skipped
+                    .iter()
+                    .map(|n| printable(n))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        notes.push(format!(
+            "saved {} cookies to {} (Netscape format: yt-dlp --cookies, curl -b)",
+            login.cookies.len() - skipped.len(),
+            path.display()
+        ));
+        files.push((path.clone(), text.into_bytes()));
+    }
+    if let Some(path) = &args.json {
+        let mut json = result.to_json();
+        json.push('\n');
+        files.push((path.clone(), json.into_bytes()));
+        notes.push(format!("saved the login as JSON to {}", path.display()));
+    }
+    output::write_all(&files).map_err(|message| Failure {
+        code: EXIT_LOCAL,
+        message: format!("logged in, but {message}; nothing was saved"),
+    })?;
+    for n in notes {
+        ui.line(&n);
+    }
+    if args.print_header {
+        let mut out = io::stdout().lock();
+        writeln!(out, "{}", login.cookie_header)
+            .and_then(|()| out.flush())
+            .map_err(|e| Failure {
+                code: EXIT_LOCAL,
+                message: format!("cannot write the Cookie header to standard output: {e}"),
+            })?;
+    }
+    drop(demo_server);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_text_cannot_carry_escapes() {
+        assert_eq!(printable("a\x1b[2Jb\nc\u{7}"), "a[2Jbc");
+    }
+}
