@@ -51,3 +51,34 @@ def test_cli_expired_and_errors(base_url):
     assert r.returncode == 2
     r = run_cli("--version")
     assert r.returncode == 0 and bili_qr.__version__ in r.stdout
+
+
+def test_cli_ctrl_c_ends_the_wait(server, scenario):
+    import signal
+    import time
+
+    if sys.platform == "win32":
+        return
+    sc = scenario(flow="w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bili_qr", "login", "--base-url", server.url(sc), "--poll-interval-ms", "200"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        deadline = time.monotonic() + 15
+        while len(server.requests_for(sc, "fetch")) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        started = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 130, err
+    assert time.monotonic() - started < 2.0
+    assert "interrupted" in err
+    polls = len(server.requests_for(sc, "fetch"))
+    time.sleep(0.5)
+    assert len(server.requests_for(sc, "fetch")) == polls

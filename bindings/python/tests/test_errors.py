@@ -241,3 +241,29 @@ def test_callback_base_exception_propagates(base_url):
         bili_qr.wait(qr.ticket, on_progress, base_url=url, **FAST)
     # the library is fine afterwards, on this thread too
     assert bili_qr.poll(qr.ticket, base_url=url).status == "scanned"
+
+
+def test_ctrl_c_cancels_a_wait_on_the_main_thread(server, scenario):
+    import os
+    import signal
+    import threading
+
+    if not hasattr(signal, "SIGINT") or threading.current_thread() is not threading.main_thread():
+        pytest.skip("needs SIGINT and the main thread")
+    before = signal.getsignal(signal.SIGINT)
+    sc = scenario(flow="w")
+    url = server.url(sc)
+    qr = bili_qr.start(base_url=url)
+    timer = threading.Timer(0.5, os.kill, args=(os.getpid(), signal.SIGINT))
+    timer.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            bili_qr.wait(qr.ticket, base_url=url, poll_interval_ms=200)
+    finally:
+        timer.cancel()
+    assert time.monotonic() - started < 1.5
+    assert signal.getsignal(signal.SIGINT) is before  # the handler is restored
+    polls = len(server.requests_for(sc, "fetch"))
+    time.sleep(0.5)
+    assert len(server.requests_for(sc, "fetch")) == polls

@@ -19,11 +19,13 @@ library's default applies). Every function is thread-safe.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
 import inspect
 import json
+import signal
 import threading
-from typing import Any, Awaitable, Callable, Dict, Optional, Tuple, Union
+from typing import Any, Awaitable, Callable, Dict, Iterator, Optional, Tuple, Union
 from urllib.parse import parse_qs, urlsplit
 
 from . import _lib
@@ -216,12 +218,14 @@ def wait(
     opts = _options_json(options)
     host = _cookie_host(options)
     raised: list = []
+    interrupted: list = []
 
     def trampoline(status: int, event_json: Optional[bytes], _user_data: Optional[int]) -> int:
         # Runs on this thread, called from C. It must never let an exception escape (ctypes would print it and
-        # return 0): store it, return non-zero to cancel the wait, and re-raise it below. Running Python code
-        # here also lets Ctrl-C (KeyboardInterrupt) end a wait between polls.
+        # return 0): store it, return non-zero to cancel the wait, and re-raise it below.
         try:
+            if interrupted:
+                return 1
             if on_progress is not None and event_json is not None:
                 on_progress(PollResult.from_json(json.loads(event_json.decode("utf-8")), host))
             return 0
@@ -230,17 +234,18 @@ def wait(
             return 1
 
     callback = _lib.PROGRESS_FN(trampoline)  # kept alive by this frame for the whole call
-    try:
-        rc, text, message = _call_out(_lib.lib.bili_qr_wait, ticket, opts, callback, None)
-    finally:
-        del callback
-    if raised:
-        exc = raised[0]
-        raised.clear()
+    with _deferred_sigint(interrupted):
         try:
-            raise exc
+            rc, text, message = _call_out(_lib.lib.bili_qr_wait, ticket, opts, callback, None)
         finally:
-            del exc
+            del callback
+        if raised:
+            exc = raised[0]
+            raised.clear()
+            try:
+                raise exc
+            finally:
+                del exc
     if rc < 0:
         _raise_for(rc, message)
     result = PollResult.from_json(json.loads(text), host) if text else None
@@ -249,6 +254,44 @@ def wait(
     if result is None or result.login is None:
         raise InternalError(-8, f"bili_qr_wait returned {rc} without a confirmed login")
     return result.login
+
+
+@contextlib.contextmanager
+def _deferred_sigint(interrupted: list) -> Iterator[None]:
+    """While a wait blocks the main thread, turn Ctrl-C into a cancellation of the wait.
+
+    Python runs signal handlers only between bytecodes of the main thread, which here means at the entry of the
+    progress trampoline, where a KeyboardInterrupt would escape into ctypes and be lost. So the SIGINT handler is
+    swapped for one that only records the signal; the trampoline then cancels the wait, and once it has returned
+    the original handler runs (by default it raises KeyboardInterrupt here).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    try:
+        original = signal.getsignal(signal.SIGINT)
+    except (AttributeError, ValueError):  # pragma: no cover - no SIGINT on this platform
+        yield
+        return
+    if not callable(original):  # SIG_IGN, SIG_DFL or set from C: leave it alone
+        yield
+        return
+
+    def record(signum: int, frame: Any) -> None:
+        interrupted.append((signum, frame))
+
+    try:
+        signal.signal(signal.SIGINT, record)
+    except ValueError:  # pragma: no cover - not the main interpreter
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, original)
+    if interrupted:
+        signum, frame = interrupted[0]
+        original(signum, frame)
 
 
 async def wait_async(
