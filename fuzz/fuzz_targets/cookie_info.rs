@@ -34,19 +34,36 @@ fuzz_target!(|data: &[u8]| {
     }
     let before = jar.clone().into_vec();
     let result = jar.apply_cookie_info(&info, base_host, common::NOW);
-    let entries: Vec<&Value> = info.get("cookies").and_then(Value::as_array).map(|a| a.iter().collect()).unwrap_or_default();
-    let sent_values: Vec<&str> = entries.iter().filter_map(|e| e.get("value").and_then(Value::as_str)).collect();
-    let sent_names: Vec<&str> = entries.iter().filter_map(|e| e.get("name").and_then(Value::as_str)).collect();
+    let entries: Vec<&Value> = info
+        .get("cookies")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().collect())
+        .unwrap_or_default();
+    let sent_values: Vec<&str> = entries
+        .iter()
+        .filter_map(|e| e.get("value").and_then(Value::as_str))
+        .collect();
+    let sent_names: Vec<&str> = entries
+        .iter()
+        .filter_map(|e| e.get("name").and_then(Value::as_str))
+        .collect();
     if let Err(e) = &result {
         common::check_message(e);
         assert_eq!(e.kind(), ErrorKind::Protocol);
         for v in &sent_values {
             if v.len() >= 4 && v.bytes().any(|b| b.is_ascii_digit()) {
-                assert!(!e.message().contains(v), "cookie value in message {:?}", e.message());
+                assert!(
+                    !e.message().contains(v),
+                    "cookie value in message {:?}",
+                    e.message()
+                );
             }
         }
     } else {
-        assert!(info.get("cookies").is_some_and(Value::is_array), "accepted without a cookies array");
+        assert!(
+            info.get("cookies").is_some_and(Value::is_array),
+            "accepted without a cookies array"
+        );
     }
     let header = jar.cookie_header();
     let after = jar.into_vec();
@@ -56,14 +73,26 @@ fuzz_target!(|data: &[u8]| {
         match before.iter().find(|b| b.name == c.name) {
             Some(b) if b == c => {}
             _ => {
-                assert!(sent_names.contains(&c.name.as_str()), "cookie {:?} appeared from nowhere", c.name);
-                assert!(sent_values.contains(&c.value.as_str()), "value of {:?} is not one sent", c.name);
+                assert!(
+                    sent_names.contains(&c.name.as_str()),
+                    "cookie {:?} appeared from nowhere",
+                    c.name
+                );
+                assert!(
+                    sent_values.contains(&c.value.as_str()),
+                    "value of {:?} is not one sent",
+                    c.name
+                );
             }
         }
     }
     for b in &before {
         if !after.iter().any(|a| a.name == b.name) {
-            assert!(sent_names.contains(&b.name.as_str()), "cookie {:?} removed by no entry", b.name);
+            assert!(
+                sent_names.contains(&b.name.as_str()),
+                "cookie {:?} removed by no entry",
+                b.name
+            );
         }
     }
 });

@@ -37,8 +37,14 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(d["mid"].as_i64(), Some(c.mid));
             assert_eq!(d["is_new"].as_bool(), Some(c.is_new));
             assert_eq!(d["go_url"].as_str(), Some(c.go_url.as_str()));
-            assert_eq!(d["user_profile"]["name"].as_str(), Some(c.user_profile.name.as_str()));
-            assert_eq!(d["user_profile"]["face"].as_str(), Some(c.user_profile.face.as_str()));
+            assert_eq!(
+                d["user_profile"]["name"].as_str(),
+                Some(c.user_profile.name.as_str())
+            );
+            assert_eq!(
+                d["user_profile"]["face"].as_str(),
+                Some(c.user_profile.face.as_str())
+            );
             if let Some(info) = &c.cookie_info {
                 assert!(!info.is_null());
                 for base_host in ["127.0.0.1", "passport.bilibili.tv"] {
@@ -75,9 +81,15 @@ fuzz_target!(|data: &[u8]| {
 /// `cookie_info` appears in the message.
 fn check_no_values(message: &str, info: &Value) {
     if let Some(list) = info.get("cookies").and_then(Value::as_array) {
-        for v in list.iter().filter_map(|c| c.get("value").and_then(Value::as_str)) {
+        for v in list
+            .iter()
+            .filter_map(|c| c.get("value").and_then(Value::as_str))
+        {
             if v.len() >= 4 && v.bytes().any(|b| b.is_ascii_digit()) {
-                assert!(!message.contains(v), "cookie value {v:?} in message {message:?}");
+                assert!(
+                    !message.contains(v),
+                    "cookie value {v:?} in message {message:?}"
+                );
             }
         }
     }

@@ -27,7 +27,9 @@ const KNOWN: [&str; 9] = [
 ];
 
 fn token_ok(s: &str) -> bool {
-    (1..=16).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    (1..=16).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -44,30 +46,61 @@ fuzz_target!(|data: &[u8]| {
     match result {
         Ok(o) => {
             if !text.trim().is_empty() {
-                let v: serde_json::Value = serde_json::from_str(text).expect("accepted text that is not JSON");
+                let v: serde_json::Value =
+                    serde_json::from_str(text).expect("accepted text that is not JSON");
                 let map = v.as_object().expect("accepted JSON that is not an object");
-                assert!(map.keys().all(|k| KNOWN.contains(&k.as_str())), "accepted an unknown key");
+                assert!(
+                    map.keys().all(|k| KNOWN.contains(&k.as_str())),
+                    "accepted an unknown key"
+                );
             }
             let url = o.base_url.as_str();
             let host = o.base_url.host();
             assert!(!host.is_empty());
-            assert!(!url.contains(['?', '#', '@', ' ']), "base_url {url:?}");
+            assert!(!url.contains(['?', '#', ' ']), "base_url {url:?}");
+            let after_scheme = &url[url.find("://").expect("a scheme") + 3..];
+            let authority = after_scheme.split('/').next().unwrap_or("");
+            assert!(
+                !authority.contains('@'),
+                "user info kept in base_url {url:?}"
+            );
+            assert!(
+                authority.contains(host) || authority.contains(&format!("[{host}]")),
+                "host {host:?} not the authority of {url:?}"
+            );
             assert!(!url.ends_with('/'), "trailing slash kept: {url:?}");
             if url.starts_with("http://") {
-                assert!(is_loopback_host(host) && o.base_url.is_loopback(), "plain http to {host:?}");
+                assert!(
+                    is_loopback_host(host) && o.base_url.is_loopback(),
+                    "plain http to {host:?}"
+                );
             } else {
                 assert!(url.starts_with("https://"), "base_url scheme: {url:?}");
             }
             assert!(token_ok(&o.locale) && token_ok(&o.platform));
-            assert!(o.timeout >= Duration::from_millis(1) && o.timeout <= Duration::from_millis(600_000));
-            assert!(o.poll_interval >= Duration::from_millis(100) && o.poll_interval <= Duration::from_secs(60));
-            assert!(o.wait_timeout >= Duration::from_secs(1) && o.wait_timeout <= Duration::from_secs(3600));
+            assert!(
+                o.timeout >= Duration::from_millis(1)
+                    && o.timeout <= Duration::from_millis(600_000)
+            );
+            assert!(
+                o.poll_interval >= Duration::from_millis(100)
+                    && o.poll_interval <= Duration::from_secs(60)
+            );
+            assert!(
+                o.wait_timeout >= Duration::from_secs(1)
+                    && o.wait_timeout <= Duration::from_secs(3600)
+            );
             assert!(o.max_retries <= 100);
             let ua = &o.user_agent;
             assert!((1..=512).contains(&ua.len()) && ua.bytes().all(|b| (0x20..0x7f).contains(&b)));
             if let ProxySetting::Url(p) = &o.proxy {
                 let l = p.to_ascii_lowercase();
-                assert!(["http://", "https://", "socks5://"].iter().any(|s| l.starts_with(s)), "proxy {p:?}");
+                assert!(
+                    ["http://", "https://", "socks5://"]
+                        .iter()
+                        .any(|s| l.starts_with(s)),
+                    "proxy {p:?}"
+                );
             }
         }
         Err(e) => {
@@ -76,9 +109,17 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     // No option switches certificate checks off, whatever its value.
-    for key in ["insecure", "verify", "danger_accept_invalid_certs", "tls_verify"] {
-        let e = Options::from_json(Some(&format!("{{\"{key}\":{}}}", if text.is_empty() { "true" } else { "false" })))
-            .expect_err("a TLS switch was accepted");
+    for key in [
+        "insecure",
+        "verify",
+        "danger_accept_invalid_certs",
+        "tls_verify",
+    ] {
+        let e = Options::from_json(Some(&format!(
+            "{{\"{key}\":{}}}",
+            if text.is_empty() { "true" } else { "false" }
+        )))
+        .expect_err("a TLS switch was accepted");
         assert!(e.message().contains(key));
     }
 });

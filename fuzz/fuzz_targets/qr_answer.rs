@@ -19,14 +19,34 @@ fuzz_target!(|data: &[u8]| {
         Ok(qr) => {
             let env = envelope.expect("parse_qr_code accepted a body parse_envelope refuses");
             assert_eq!(env.code, 0, "accepted a non-zero code");
-            let data_obj = env.data.as_object().expect("accepted without a data object");
-            assert_eq!(data_obj.get("qr_url").and_then(|v| v.as_str()), Some(qr.qr_url.as_str()));
-            assert_eq!(data_obj.get("qr_type").and_then(|v| v.as_str()), Some(qr.qr_type.as_str()));
+            let data_obj = env
+                .data
+                .as_object()
+                .expect("accepted without a data object");
+            assert_eq!(
+                data_obj.get("qr_url").and_then(|v| v.as_str()),
+                Some(qr.qr_url.as_str())
+            );
+            assert_eq!(
+                data_obj.get("qr_type").and_then(|v| v.as_str()),
+                Some(qr.qr_type.as_str())
+            );
             let t = &qr.ticket;
-            assert!(!t.is_empty() && t.len() <= MAX_TICKET_LEN, "ticket length {}", t.len());
-            assert!(t.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.~".contains(&b)), "bad ticket {t:?}");
+            assert!(
+                !t.is_empty() && t.len() <= MAX_TICKET_LEN,
+                "ticket length {}",
+                t.len()
+            );
+            assert!(
+                t.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.~".contains(&b)),
+                "bad ticket {t:?}"
+            );
             assert_ne!(t, &qr.qr_url, "the whole qr_url taken as a ticket");
-            assert!(qr.qr_url.contains(&format!("ticket={t}")), "ticket not from ticket=: {t:?}");
+            assert!(
+                qr.qr_url.contains(&format!("ticket={t}")),
+                "ticket not from ticket=: {t:?}"
+            );
             assert_eq!(extract(&qr.qr_url).ok(), Some(t.as_str()));
         }
         Err(e) => {
@@ -34,7 +54,10 @@ fuzz_target!(|data: &[u8]| {
             match &envelope {
                 Ok(env) if env.code != 0 => {
                     assert_eq!(e.kind(), ErrorKind::Api);
-                    assert!(e.message().contains(&env.code.to_string()), "API message lacks the code");
+                    assert!(
+                        e.message().contains(&env.code.to_string()),
+                        "API message lacks the code"
+                    );
                 }
                 _ => assert_eq!(e.kind(), ErrorKind::Protocol, "{}", e.message()),
             }

@@ -12,7 +12,13 @@ mod common;
 use bili_qr::cookies::{Cookie, CookieJar};
 use libfuzzer_sys::fuzz_target;
 
-const HOSTS: [&str; 5] = ["127.0.0.1", "localhost", "passport.bilibili.tv", "example.com", "::1"];
+const HOSTS: [&str; 5] = [
+    "127.0.0.1",
+    "localhost",
+    "passport.bilibili.tv",
+    "example.com",
+    "::1",
+];
 
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, rest)) = data.split_first() else {
@@ -45,16 +51,29 @@ fn check_step(before: &[Cookie], after: &[Cookie], header: &str) {
                 .map(|a| a.name.as_str()),
         )
         .collect();
-    assert!(changed.len() <= 1, "one header {header:?} changed several cookies: {changed:?}");
+    assert!(
+        changed.len() <= 1,
+        "one header {header:?} changed several cookies: {changed:?}"
+    );
     // The untouched cookies keep their relative order.
     let keep = |list: &[Cookie]| -> Vec<String> {
-        list.iter().filter(|c| !changed.contains(&c.name.as_str())).map(|c| c.name.clone()).collect()
+        list.iter()
+            .filter(|c| !changed.contains(&c.name.as_str()))
+            .map(|c| c.name.clone())
+            .collect()
     };
-    assert_eq!(keep(before), keep(after), "order of untouched cookies changed by {header:?}");
+    assert_eq!(
+        keep(before),
+        keep(after),
+        "order of untouched cookies changed by {header:?}"
+    );
     let Some(&name) = changed.first() else {
         return;
     };
-    assert!(header.contains(name), "cookie {name:?} changed by a header that does not name it: {header:?}");
+    assert!(
+        header.contains(name),
+        "cookie {name:?} changed by a header that does not name it: {header:?}"
+    );
     let old = before.iter().position(|c| c.name == name);
     let new = after.iter().position(|c| c.name == name);
     match (old, new) {
@@ -64,7 +83,11 @@ fn check_step(before: &[Cookie], after: &[Cookie], header: &str) {
     }
     if let Some(n) = new {
         let c = &after[n];
-        assert!(header.contains(&c.value), "value {:?} not as sent in {header:?}", c.value);
+        assert!(
+            header.contains(&c.value),
+            "value {:?} not as sent in {header:?}",
+            c.value
+        );
         if let Some(e) = c.expires {
             assert!(e > common::NOW);
         }

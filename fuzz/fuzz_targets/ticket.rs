@@ -15,7 +15,8 @@ use std::sync::OnceLock;
 
 fn valid(s: &str) -> bool {
     (1..=MAX_TICKET_LEN).contains(&s.len())
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~'))
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~'))
 }
 
 /// The library's own wording for refused tickets (what a message may contain besides the input).
@@ -38,7 +39,8 @@ fuzz_target!(|data: &[u8]| {
         Ok(t) => {
             let range = input.as_ptr() as usize..input.as_ptr() as usize + input.len();
             assert!(
-                range.contains(&(t.as_ptr() as usize)) && t.as_ptr() as usize + t.len() <= range.end,
+                range.contains(&(t.as_ptr() as usize))
+                    && t.as_ptr() as usize + t.len() <= range.end,
                 "the ticket is not a substring of the input"
             );
             assert!(valid(t), "invalid ticket {t:?}");
@@ -46,11 +48,17 @@ fuzz_target!(|data: &[u8]| {
                 assert_eq!(t, input);
             } else {
                 let query = &input[input.find('?').expect("a URL ticket without a query") + 1..];
-                assert!(query.contains(&format!("ticket={t}")), "ticket {t:?} not from ticket= in {input:?}");
+                assert!(
+                    query.contains(&format!("ticket={t}")),
+                    "ticket {t:?} not from ticket= in {input:?}"
+                );
             }
             let short = shorten(t);
             assert!(short.chars().count() <= 7 && t.starts_with(short.trim_end_matches('…')));
-            assert_eq!(bili_qr::cancel(input).expect("cancel refused a valid ticket"), 0);
+            assert_eq!(
+                bili_qr::cancel(input).expect("cancel refused a valid ticket"),
+                0
+            );
         }
         Err(e) => {
             assert_eq!(e.kind(), ErrorKind::Argument);

@@ -13,7 +13,10 @@ pub fn check_message(e: &Error) {
     let m = e.message();
     assert!(!m.is_empty(), "empty error message for {:?}", e.kind());
     assert!(m.len() <= 600, "error message of {} bytes: {m:?}", m.len());
-    assert!(!m.chars().any(char::is_control), "control character in message: {m:?}");
+    assert!(
+        !m.chars().any(char::is_control),
+        "control character in message: {m:?}"
+    );
 }
 
 /// Whether `needle` (at least 7 bytes) from the input occurs in `message` although it is not part of the
@@ -40,12 +43,22 @@ pub fn check_cookies(cookies: &[Cookie], base_host: &str, now: i64) {
     for (i, c) in cookies.iter().enumerate() {
         assert!(!c.name.is_empty(), "cookie with an empty name kept");
         if let Some(d) = &c.domain {
-            assert!(is_trusted(d, base_host), "foreign-domain cookie kept: {d:?} (base host {base_host:?})");
-            assert!(!d.starts_with('.'), "domain kept with its leading dot: {d:?}");
+            assert!(
+                is_trusted(d, base_host),
+                "foreign-domain cookie kept: {d:?} (base host {base_host:?})"
+            );
+            assert!(
+                !d.starts_with('.'),
+                "domain kept with its leading dot: {d:?}"
+            );
             assert_eq!(d, &d.to_ascii_lowercase(), "domain not lowercased");
         }
         if let Some(e) = c.expires {
-            assert!(e > now, "an expired cookie ({e} <= {now}) was kept: {}", c.name);
+            assert!(
+                e > now,
+                "an expired cookie ({e} <= {now}) was kept: {}",
+                c.name
+            );
         }
         assert!(!c.path.is_empty(), "empty path");
         assert!(
@@ -58,6 +71,9 @@ pub fn check_cookies(cookies: &[Cookie], base_host: &str, now: i64) {
 
 /// `cookie_header` is the kept cookies as `name=value` joined by `"; "`, in order.
 pub fn check_header(header: &str, cookies: &[Cookie]) {
-    let expected: Vec<String> = cookies.iter().map(|c| format!("{}={}", c.name, c.value)).collect();
+    let expected: Vec<String> = cookies
+        .iter()
+        .map(|c| format!("{}={}", c.name, c.value))
+        .collect();
     assert_eq!(header, expected.join("; "));
 }

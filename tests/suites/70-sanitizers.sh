@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The root crate's Rust tests (library unit tests and tests/*.rs integration tests, which drive the C ABI
+# against the fake server) once more, built with AddressSanitizer (LeakSanitizer included) on nightly.
+#
+# -Zbuild-std would instrument the standard library too, but needs the nightly `rust-src` component; it is
+# used when installed, else the crate and its dependencies are instrumented and std is not (heap errors and
+# leaks in our code and every dependency are still caught: malloc/free are intercepted process-wide).
+# Separate target dir (target/asan). The C and C++ programs under ASan/UBSan are in 05-c.sh and 20-cpp.sh.
+set -euo pipefail
+root=${BILI_QR_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+cd "$root"
+if ! rustup run nightly rustc --version >/dev/null 2>&1; then
+  echo "SKIP: no nightly toolchain (rustup toolchain install nightly): the ASan run needs -Zsanitizer"
+  exit 0
+fi
+host=$(rustup run nightly rustc -vV | sed -n 's/^host: //p')
+case $host in
+  x86_64-unknown-linux-gnu | aarch64-unknown-linux-gnu) ;;
+  *) echo "SKIP: AddressSanitizer is not set up for host $host here"; exit 0 ;;
+esac
+build_std=()
+if rustup component list --toolchain nightly --installed 2>/dev/null | grep -q '^rust-src'; then
+  build_std=(-Zbuild-std)
+  echo "-- rust-src is installed: std is instrumented too (-Zbuild-std)"
+else
+  echo "-- nightly has no rust-src component: std is not instrumented (our crates and dependencies are)"
+fi
+export RUSTFLAGS="-Zsanitizer=address -Cforce-frame-pointers=yes"
+export RUSTDOCFLAGS="-Zsanitizer=address"
+# halt on the first error; leaks are reported at exit of every test binary.
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1:detect_stack_use_after_return=1:strict_string_checks=1"
+export LSAN_OPTIONS="report_objects=1"
+echo "-- cargo +nightly test (ASan) for bili_qr, target dir target/asan"
+# --tests: the lib's unit tests and every integration test (doctests are skipped: rustdoc does not forward the
+# sanitizer to the test it links). The stress test is #[ignore] and runs in 80-stress.sh.
+cargo +nightly test "${build_std[@]}" --target "$host" --target-dir target/asan --locked -p bili_qr --tests \
+  -- --test-threads=2
+echo "sanitizers: the Rust test suite passed under AddressSanitizer"
