@@ -85,7 +85,12 @@ impl CookieJar {
             name: parsed.name().to_owned(),
             value: parsed.value().to_owned(),
             domain,
-            path: parsed.path().unwrap_or("/").to_owned(),
+            // An empty or relative Path attribute counts as absent (RFC 6265 5.2.4).
+            path: parsed
+                .path()
+                .filter(|p| p.starts_with('/'))
+                .unwrap_or("/")
+                .to_owned(),
             expires,
             secure: parsed.secure().unwrap_or(false),
             http_only: parsed.http_only().unwrap_or(false),
@@ -255,6 +260,19 @@ mod tests {
         let z = jar.get("z").expect("a bilibili.tv cookie is kept");
         assert_eq!(z.domain.as_deref(), Some("bilibili.tv"));
         assert!(jar.get("y").is_none());
+    }
+
+    /// Regression (fuzz target set_cookie): `Path=` (empty) was kept as an empty path; the ABI's `path` is
+    /// "/" when absent, and an empty or relative Path counts as absent.
+    #[test]
+    fn an_empty_or_relative_path_is_the_default_path() {
+        let mut jar = CookieJar::default();
+        jar.apply_set_cookie("a=1; Path=", "h", NOW);
+        jar.apply_set_cookie("b=1; Path=x/y", "h", NOW);
+        jar.apply_set_cookie("c=1; Path=/x", "h", NOW);
+        assert_eq!(jar.get("a").unwrap().path, "/");
+        assert_eq!(jar.get("b").unwrap().path, "/");
+        assert_eq!(jar.get("c").unwrap().path, "/x");
     }
 
     #[test]
