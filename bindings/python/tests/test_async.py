@@ -150,5 +150,5 @@ def test_many_async_waits_at_once(base_url):
 
     started = time.monotonic()
     logins = run(main())
-    assert [l.mid for l in logins] == [1000 + i for i in range(8)]
+    assert [lg.mid for lg in logins] == [1000 + i for i in range(8)]
     assert time.monotonic() - started < 5  # concurrent, not one after the other

@@ -61,9 +61,12 @@ def test_to_cookiejar(login):
     assert _cookie_header(jar, "http://www.bilibili.tv/") == ""
 
 
-def test_cookies_txt_read_back_by_http_cookiejar(login, tmp_path):
+@pytest.mark.parametrize("prefix", [True, False])
+def test_cookies_txt_read_back_by_http_cookiejar(login, tmp_path, prefix):
+    if prefix and sys.version_info < (3, 10):
+        pytest.skip("MozillaCookieJar reads #HttpOnly_ lines from Python 3.10 on")
     path = tmp_path / "cookies.txt"
-    login.save_cookies_txt(path)
+    login.save_cookies_txt(path, http_only_prefix=prefix)
     jar = http.cookiejar.MozillaCookieJar()
     jar.load(str(path), ignore_discard=True)  # keep the session cookie (sid) too
     loaded = {c.name: c for c in jar}
@@ -74,15 +77,15 @@ def test_cookies_txt_read_back_by_http_cookiejar(login, tmp_path):
         assert got.secure == c.secure
         assert got.expires == c.expires
         assert got.path == c.path
-        if sys.version_info >= (3, 10):
-            assert got.has_nonstandard_attr(HTTPONLY) == c.http_only
+        assert got.has_nonstandard_attr(HTTPONLY) == (c.http_only and prefix)
     assert loaded["SESSDATA"].domain == ".bilibili.tv"
     assert loaded["sid"].domain == "127.0.0.1"  # host-only: the host that set it
     header = _cookie_header(jar, "https://www.bilibili.tv/")
     assert sorted(p.split("=", 1)[0] for p in header.split("; ")) == sorted(ON_WWW)
     text = path.read_text("utf-8")
     assert text.startswith("# Netscape HTTP Cookie File\n")
-    assert "#HttpOnly_.bilibili.tv\tTRUE\t/\tTRUE\t" in text
+    assert ("#HttpOnly_.bilibili.tv\tTRUE\t/\tTRUE\t" in text) == prefix
+    assert "#HttpOnly_" not in login.cookies_txt(http_only_prefix=False)
 
 
 def test_cookies_txt_read_back_by_yt_dlp(login, tmp_path):

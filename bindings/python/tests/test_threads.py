@@ -29,7 +29,7 @@ def test_eight_threads_log_in_at_once(base_url):
         assert (login.mid, login.name) == (500 + i, f"user{i}")
         assert statuses == ["waiting", "waiting", "scanned"]
         assert login.cookie("DedeUserID").value == str(500 + i)  # type: ignore[union-attr]
-    assert len({l.cookie("SESSDATA").value for _, l, _ in results}) == 8  # type: ignore[union-attr]
+    assert len({lg.cookie("SESSDATA").value for _, lg, _ in results}) == 8  # type: ignore[union-attr]
 
 
 def test_error_messages_are_per_thread(base_url):

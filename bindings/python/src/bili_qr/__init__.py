@@ -25,7 +25,7 @@ import inspect
 import json
 import signal
 import threading
-from typing import Any, Awaitable, Callable, Dict, Iterator, Optional, Tuple, Union
+from typing import Any, Awaitable, Callable, Dict, Iterator, List, Optional, Tuple, Union
 from urllib.parse import parse_qs, urlsplit
 
 from . import _lib
@@ -217,8 +217,8 @@ def wait(
     ticket = _c_text(ticket_or_url, "ticket")
     opts = _options_json(options)
     host = _cookie_host(options)
-    raised: list = []
-    interrupted: list = []
+    raised: List[BaseException] = []
+    interrupted: List[Tuple[int, Any]] = []
 
     def trampoline(status: int, event_json: Optional[bytes], _user_data: Optional[int]) -> int:
         # Runs on this thread, called from C. It must never let an exception escape (ctypes would print it and
@@ -257,7 +257,7 @@ def wait(
 
 
 @contextlib.contextmanager
-def _deferred_sigint(interrupted: list) -> Iterator[None]:
+def _deferred_sigint(interrupted: List[Tuple[int, Any]]) -> Iterator[None]:
     """While a wait blocks the main thread, turn Ctrl-C into a cancellation of the wait.
 
     Python runs signal handlers only between bytecodes of the main thread, which here means at the entry of the

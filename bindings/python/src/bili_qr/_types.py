@@ -155,10 +155,13 @@ class Login:
             )
         return jar
 
-    def cookies_txt(self) -> str:
+    def cookies_txt(self, http_only_prefix: bool = True) -> str:
         """The cookies as a Netscape cookies.txt document (curl, yt-dlp, ``MozillaCookieJar``).
 
-        HttpOnly cookies get curl's ``#HttpOnly_`` prefix; a session cookie has an empty expiry field.
+        HttpOnly cookies get curl's ``#HttpOnly_`` prefix, which curl, yt-dlp and Python 3.10+ read; readers that
+        do not know it (``MozillaCookieJar`` before Python 3.10) take those lines for comments and lose the
+        cookies, so pass ``http_only_prefix=False`` for them (the HttpOnly flag is then not recorded). A session
+        cookie has an empty expiry field.
         """
         lines = [NETSCAPE_HEADER]
         for c in self.cookies:
@@ -175,17 +178,17 @@ class Login:
             for f in fields:
                 if any(ch in f for ch in "\t\r\n"):
                     raise ValueError(f"cookie {c.name!r} cannot be written to cookies.txt: a field holds a tab or newline")
-            lines.append((HTTPONLY_PREFIX if c.http_only else "") + "\t".join(fields) + "\n")
+            lines.append((HTTPONLY_PREFIX if c.http_only and http_only_prefix else "") + "\t".join(fields) + "\n")
         return "".join(lines)
 
-    def save_cookies_txt(self, path: PathLike) -> None:
+    def save_cookies_txt(self, path: PathLike, http_only_prefix: bool = True) -> None:
         """Write the cookies to ``path`` in Netscape cookies.txt format, for ``yt-dlp --cookies`` or curl.
 
         The file is written atomically: a temporary file in the same directory, created with mode 0600 (never
         readable by others, not even for a moment), flushed to disk, then renamed over ``path``. An existing
-        file is replaced, and ends with mode 0600 too.
+        file is replaced, and ends with mode 0600 too. ``http_only_prefix``: see :meth:`cookies_txt`.
         """
-        _write_private_atomic(os.fspath(path), self.cookies_txt().encode("utf-8"))
+        _write_private_atomic(os.fspath(path), self.cookies_txt(http_only_prefix).encode("utf-8"))
 
 
 def _write_private_atomic(path: str, data: bytes) -> None:
