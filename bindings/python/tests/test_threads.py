@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import bili_qr
@@ -11,14 +12,18 @@ FAST = {"poll_interval_ms": 100}
 
 
 def test_eight_threads_log_in_at_once(base_url):
-    urls = [base_url(flow="wwsc", mid=str(500 + i), name=f"user{i}") for i in range(8)]
+    urls = [base_url(flow="wwwwwsc", mid=str(500 + i), name=f"user{i}") for i in range(8)]
     barrier = threading.Barrier(8)
+    spans = []
 
     def one(i):
         barrier.wait(10)
         qr = bili_qr.start(base_url=urls[i])
         statuses = []
-        login = bili_qr.wait(qr.ticket, lambda r: statuses.append(r.status), base_url=urls[i], **FAST)
+        times = []
+        login = bili_qr.wait(qr.ticket, lambda r: (statuses.append(r.status), times.append(time.monotonic())),
+                             base_url=urls[i], **FAST)
+        spans.append((times[0], times[-1]))
         return qr.ticket, login, statuses
 
     with ThreadPoolExecutor(8) as pool:
@@ -27,9 +32,11 @@ def test_eight_threads_log_in_at_once(base_url):
     assert len(tickets) == 8
     for i, (_, login, statuses) in enumerate(results):
         assert (login.mid, login.name) == (500 + i, f"user{i}")
-        assert statuses == ["waiting", "waiting", "scanned"]
+        assert statuses == ["waiting"] * 5 + ["scanned"]
         assert login.cookie("DedeUserID").value == str(500 + i)  # type: ignore[union-attr]
     assert len({lg.cookie("SESSDATA").value for _, lg, _ in results}) == 8  # type: ignore[union-attr]
+    # the waits ran at the same time: every one had started polling before any of them ended
+    assert max(first for first, _ in spans) < min(last for _, last in spans)
 
 
 def test_error_messages_are_per_thread(base_url):

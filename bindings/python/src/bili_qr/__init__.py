@@ -19,6 +19,7 @@ library's default applies). Every function is thread-safe.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import ctypes
 import inspect
@@ -318,7 +319,15 @@ async def wait_async(
             return
         value = on_progress(result)
         if inspect.isawaitable(value):
-            asyncio.run_coroutine_threadsafe(_awaited(value), loop).result()
+            pending = asyncio.run_coroutine_threadsafe(_awaited(value), loop)
+            while True:
+                try:
+                    pending.result(timeout=0.1)
+                    return
+                except concurrent.futures.TimeoutError:
+                    if loop.is_closed():  # nobody will ever run it
+                        pending.cancel()
+                        raise CancelledError(-7, "the event loop closed during the wait") from None
 
     def settle(outcome: Any, failed: bool) -> None:
         if done.done():
