@@ -1,0 +1,364 @@
+#!/usr/bin/env bash
+# The bili-qr command line (cli/), run as a real binary against the fake passport server:
+#   every exit code (0, 1 after refreshing, 2, 3, 4, 130), the 0600 mode and atomicity of the outputs (an
+#   existing file survives a failed or cancelled login unchanged, no temporary file is left), SIGINT, plain
+#   non-TTY progress (and in-place redraw on a pseudo-terminal), --print-header, --json, --svg, --demo end to
+#   end, and the cookies file read back by curl (-b/-c) and by yt-dlp (YoutubeDLCookieJar).
+# Needs: curl (.ci/deps/cli.apt), python3 with venv (for yt-dlp from PyPI, in target/cli-venv), `script`
+# (util-linux, optional: the TTY check is skipped without it).
+set -euo pipefail
+
+root=${BILI_QR_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+cli=${BILI_QR_CLI:-$root/target/release/bili-qr}
+server=${BILI_QR_FAKE_SERVER:-$root/target/release/bili-qr-fake-server}
+venv=$root/target/cli-venv
+YT_DLP_VERSION=2026.10.26
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+step() { echo "-- $*"; }
+for f in "$cli" "$server"; do [[ -x $f ]] || fail "missing $f (cargo build --release --workspace)"; done
+command -v curl >/dev/null || fail "curl is not installed (.ci/deps/cli.apt)"
+command -v python3 >/dev/null || fail "python3 is not installed"
+
+t=$(mktemp -d "${TMPDIR:-/tmp}/bili-qr-cli.XXXXXX")
+bg_pid=
+cleanup() {
+  [[ -n $bg_pid ]] && kill "$bg_pid" 2>/dev/null || true
+  rm -rf "$t"
+}
+trap cleanup EXIT
+
+# The fake server: stdin is a pipe held by this shell (--watch-stdin), so it ends with us.
+coproc SRV { exec "$server" --watch-stdin --quiet; }
+read -r -t 10 first <&"${SRV[0]}" || fail "the fake server did not start"
+[[ $first =~ ^listening\ (http://127\.0\.0\.1:([0-9]+))$ ]] || fail "unexpected first line: $first"
+base=${BASH_REMATCH[1]}
+port=${BASH_REMATCH[2]}
+step "fake server $base; cli $cli ($("$cli" --version))"
+
+# run ARGS...: runs the CLI (stdin closed), sets rc, out ($t/out), err ($t/err).
+run() {
+  set +e
+  timeout 30 "$cli" "$@" </dev/null >"$t/out" 2>"$t/err"
+  rc=$?
+  set -e
+}
+expect_rc() {
+  [[ $rc == "$1" ]] || { echo "stdout:"; cat "$t/out"; echo "stderr:"; cat "$t/err"; fail "$2: exit $rc, expected $1"; }
+}
+# The stderr of a failure: exactly one line "bili-qr: ...", without a whole ticket (32 hex) or a cookie.
+one_line_reason() {
+  [[ $(wc -l <"$t/err") == 1 ]] || { cat "$t/err"; fail "$1: stderr is not one line"; }
+  grep -q '^bili-qr: ' "$t/err" || fail "$1: stderr does not start with 'bili-qr: '"
+  ! grep -Eq '[0-9a-f]{32}|SESSDATA=' "$t/err" || fail "$1: stderr holds a whole ticket or a cookie"
+  if [[ -n ${2:-} ]]; then grep -Eq -- "$2" "$t/err" || fail "$1: stderr lacks /$2/: $(cat "$t/err")"; fi
+}
+no_escapes() { ! grep -q $'\x1b' "$1" || fail "$2: ANSI escape sequences in non-terminal output"; }
+log_json() { curl -sf "$base/__log"; }
+# requests SCENARIO ENDPOINT(url|fetch): how many requests the server got for them.
+requests() {
+  log_json | python3 -c '
+import json, sys
+sc, ep = sys.argv[1], sys.argv[2]
+print(sum(1 for r in json.load(sys.stdin) if r["path"] == f"/s/{sc}/x/intl/passport-login/qrcode/auth/{ep}"))' "$1" "$2"
+}
+mode_of() { stat -c %a "$1"; }
+only_files() {  # only_files DIR NAMES...: DIR holds exactly these entries (no temporary file)
+  local want got
+  want=
+  (( $# > 1 )) && want=$(printf '%s\n' "${@:2}" | sort | tr '\n' ' ')
+  got=$(ls -A "$1" | sort | tr '\n' ' ')
+  [[ $got == "$want" ]] || fail "$1 holds [$got], expected [$want]"
+}
+
+fast=(--poll-interval 100ms --timeout 2s)
+
+# ---------------------------------------------------------------------------------------------------------
+step "exit 0: --cookies --json --svg --print-header (progress on stderr, the header alone on stdout)"
+mkdir "$t/ok"
+sc="flow=wsc,id=ok"
+run login --base-url "$base/s/$sc" "${fast[@]}" --cookies "$t/ok/cookies.txt" --json "$t/ok/login.json" \
+  --svg "$t/ok/qr.svg" --print-header
+expect_rc 0 "confirmed login"
+[[ $(wc -l <"$t/out") == 1 ]] || fail "--print-header: stdout is not exactly one line"
+grep -q 'logged in as DemoUser (mid 1709658507)' "$t/err" || fail "no 'logged in as' line"
+no_escapes "$t/err" "--print-header progress"
+only_files "$t/ok" cookies.txt login.json qr.svg
+for f in cookies.txt login.json qr.svg; do
+  [[ $(mode_of "$t/ok/$f") == 600 ]] || fail "$f has mode $(mode_of "$t/ok/$f"), expected 600"
+done
+qr_url=$(grep -Eo 'https://www\.bilibili\.tv/h5/[a-z]+/qrcode/login\?ticket=[0-9a-f]{32}' "$t/err" | head -1)
+[[ -n $qr_url ]] || fail "no QR URL under the code"
+log_json >"$t/ok/log.json"
+python3 - "$t/ok" "$sc" "${qr_url##*ticket=}" <<'EOF' || fail "the outputs do not match what the server sent"
+import json, sys
+d, sc, ticket = sys.argv[1], sys.argv[2], sys.argv[3]
+log = [r for r in json.load(open(f"{d}/log.json")) if r["path"].startswith(f"/s/{sc}/")]
+fetches = [r for r in log if r["path"].endswith("/fetch")]
+assert all(r["query"]["ticket"] == ticket for r in fetches), "polled another ticket than the one shown"
+sent = [c.split(";")[0].split("=", 1) for c in fetches[-1]["set_cookies"]]
+sent = {k: v for k, v in sent}
+login = json.load(open(f"{d}/login.json"))
+assert login["status"] == "confirmed" and login["mid"] == 1709658507, login["status"]
+assert login["user_profile"]["name"] == "DemoUser"
+names = [c["name"] for c in login["cookies"]]
+assert names == ["SESSDATA", "bili_jct", "DedeUserID", "DedeUserID__ckMd5", "joy_jct", "mid", "sid"], names
+for c in login["cookies"]:
+    assert c["value"] == sent[c["name"]], c["name"]
+header = open(f"{d}/../out").read()
+assert header == login["cookie_header"] + "\n", "--print-header differs from the JSON cookie_header"
+assert header.startswith("SESSDATA=" + sent["SESSDATA"] + "; bili_jct=")
+# The Netscape file: header, 7 fields a line, the right domain/flags for each cookie.
+lines = open(f"{d}/cookies.txt").read().splitlines()
+assert lines[0] == "# Netscape HTTP Cookie File", lines[0]
+rows = {}
+for l in lines[1:]:
+    if not l or (l.startswith("#") and not l.startswith("#HttpOnly_")):
+        continue
+    f = l.split("\t")
+    assert len(f) == 7, l
+    rows[f[5]] = f
+assert list(rows) == names, list(rows)
+by = {c["name"]: c for c in login["cookies"]}
+for n, f in rows.items():
+    c = by[n]
+    assert f[6] == c["value"], n
+    assert f[4] == str(c["expires"] or 0), (n, f[4])
+    assert f[3] == ("TRUE" if c["secure"] else "FALSE"), n
+    assert f[0].startswith("#HttpOnly_") == c["http_only"], n
+assert rows["SESSDATA"][:2] == ["#HttpOnly_.bilibili.tv", "TRUE"], rows["SESSDATA"]
+assert rows["mid"][:2] == [".biliintl.com", "TRUE"], rows["mid"]
+assert rows["sid"][:5] == ["127.0.0.1", "FALSE", "/", "FALSE", "0"], rows["sid"]
+EOF
+# --svg is the issued code: the same document `bili-qr render URL --format svg` draws.
+"$cli" render "$qr_url" --format svg >"$t/ok/render.svg"
+grep -q '</svg>' "$t/ok/qr.svg" || fail "--svg is not an SVG document"
+cmp -s <(cat "$t/ok/qr.svg"; [[ $(tail -c1 "$t/ok/qr.svg") == "" ]] || echo) "$t/ok/render.svg" \
+  || fail "--svg is not the QR code of $qr_url"
+rm "$t/ok/render.svg"
+# Cookie values appear nowhere but in the outputs and the header.
+sess=$(grep -Po '^#HttpOnly_\.bilibili\.tv\t.*\tSESSDATA\t\K.*' "$t/ok/cookies.txt")
+! grep -qF "$sess" "$t/err" || fail "a cookie value was printed on stderr"
+
+# ---------------------------------------------------------------------------------------------------------
+step "curl reads the cookies file: sends the host-only cookie to 127.0.0.1, keeps every line in its jar"
+curl -sf -b "$t/ok/cookies.txt" -c "$t/curl-jar.txt" "$base/s/id=curl/x/intl/passport-login/qrcode/auth/url" >/dev/null \
+  || fail "curl -b failed"
+log_json >"$t/curl-log.json"
+python3 - "$t/ok/login.json" "$t/curl-jar.txt" "$t/curl-log.json" <<'EOF' || fail "curl did not read the cookies file as written"
+import json, sys
+login = json.load(open(sys.argv[1]))
+vals = {c["name"]: c["value"] for c in login["cookies"]}
+rec = [r for r in json.load(open(sys.argv[3])) if r["path"].startswith("/s/id=curl/")][-1]
+# Only sid is for 127.0.0.1; the .bilibili.tv/.biliintl.com cookies must not be sent there.
+assert rec["headers"].get("cookie") == "sid=" + vals["sid"], rec["headers"].get("cookie")
+jar = {}
+for l in open(sys.argv[2]).read().splitlines():
+    if l.startswith("#HttpOnly_"):
+        l = l[len("#HttpOnly_"):]
+        http_only = True
+    elif not l or l.startswith("#"):
+        continue
+    else:
+        http_only = False
+    f = l.split("\t")
+    jar[f[5]] = (f[0], f[6], http_only)
+want = {c["name"]: (("." + c["domain"]) if c["domain"] else "127.0.0.1", c["value"], c["http_only"]) for c in login["cookies"]}
+assert jar == want, (jar, want)
+EOF
+
+# ---------------------------------------------------------------------------------------------------------
+step "exit 0 without a terminal: plain one-line progress on stdout, no escape sequences"
+sc="flow=wwsssc,id=plain"
+run login --base-url "$base/s/$sc" "${fast[@]}"
+expect_rc 0 "plain progress"
+no_escapes "$t/out" "stdout"
+[[ ! -s $t/err ]] || fail "stderr is not empty on success: $(cat "$t/err")"
+grep -q '█' "$t/out" || fail "no QR drawing on stdout"
+for s in "waiting for the scan" "scanned, waiting for confirmation in the app" "logged in as DemoUser (mid 1709658507)"; do
+  [[ $(grep -cxF "$s" "$t/out") == 1 ]] || fail "the line '$s' is not there exactly once"
+done
+[[ $(grep -n -xF -e "waiting for the scan" -e "scanned, waiting for confirmation in the app" \
+     -e "logged in as DemoUser (mid 1709658507)" "$t/out" | cut -d: -f2- | tr '\n' '|') == \
+   "waiting for the scan|scanned, waiting for confirmation in the app|logged in as DemoUser (mid 1709658507)|" ]] \
+  || fail "the states are not in order"
+
+if command -v script >/dev/null; then
+  step "on a terminal (script(1) pseudo-terminal): the status line is redrawn in place"
+  sc="flow=wwsssc,id=tty"
+  set +e
+  TERM=xterm timeout 30 script -qec "'$cli' login --base-url '$base/s/$sc' --poll-interval 100ms" /dev/null \
+    </dev/null >"$t/tty.out" 2>&1
+  rc=$?
+  set -e
+  [[ $rc == 0 ]] || { cat "$t/tty.out"; fail "login on a pseudo-terminal: exit $rc"; }
+  grep -q $'\r\x1b\\[2Kscanned, waiting for confirmation in the app\r\x1b\\[2Klogged in as DemoUser' "$t/tty.out" \
+    || { cat -v "$t/tty.out" | tail -3; fail "no in-place redraw on a terminal"; }
+fi
+
+# ---------------------------------------------------------------------------------------------------------
+step "exit 1: the code expires, is refreshed once (--max-refresh 1), expires again; outputs untouched"
+mkdir "$t/exp"
+printf 'keep me\n' >"$t/exp/cookies.txt"; chmod 644 "$t/exp/cookies.txt"
+sc="flow=we,id=exp"
+run login --base-url "$base/s/$sc" "${fast[@]}" --max-refresh 1 --cookies "$t/exp/cookies.txt" --json "$t/exp/l.json"
+expect_rc 1 "expired twice"
+one_line_reason "expired" "expired 2 times"
+[[ $(requests "$sc" url) == 2 ]] || fail "expected 2 QR codes (1 refresh), the server issued $(requests "$sc" url)"
+[[ $(grep -Eo 'ticket=[0-9a-f]{32}' "$t/out" | sort -u | wc -l) == 2 ]] || fail "the refreshed code was not shown"
+grep -q 'new code 1 of 1' "$t/out" || fail "the refresh is not announced"
+[[ $(cat "$t/exp/cookies.txt") == "keep me" && $(mode_of "$t/exp/cookies.txt") == 644 ]] \
+  || fail "an existing cookies file was changed by a failed login"
+only_files "$t/exp" cookies.txt
+
+run login --base-url "$base/s/flow=e,id=exp0" "${fast[@]}" --max-refresh 0
+expect_rc 1 "--max-refresh 0"
+[[ $(requests "flow=e,id=exp0" url) == 1 ]] || fail "--max-refresh 0 refreshed"
+
+# ---------------------------------------------------------------------------------------------------------
+step "exit 2: usage errors (and no request is made)"
+mkdir "$t/usage"
+ub="$base/s/id=usage"
+while IFS= read -r line; do
+  read -r -a a <<<"$line"
+  run "${a[@]}"
+  expect_rc 2 "$line"
+  one_line_reason "$line"
+done <<EOF
+login --bogus --base-url $ub
+login --timeout soon --base-url $ub
+login --poll-interval 10ms --base-url $ub
+login --max-refresh x --base-url $ub
+login --locale en_US! --base-url $ub
+login --demo --base-url $ub
+login --base-url http://example.com
+login --base-url $ub --cookies $t/usage/missing-dir/c.txt
+login --base-url $ub --json $t/usage
+login --base-url $ub --cookies $t/usage/a --json $t/usage/a
+render
+render x --format png
+frobnicate
+EOF
+run render ""
+expect_rc 2 "render ''"
+one_line_reason "render ''" "1 to 2048"
+[[ $(requests "id=usage" url) == 0 ]] || fail "a usage error still asked the server for a code"
+only_files "$t/usage"
+run; expect_rc 2 "no subcommand"
+run --help; expect_rc 0 "--help"; grep -q 'login' "$t/out" || fail "--help does not list login"
+run login --help; expect_rc 0 "login --help"
+for flag in --cookies --json --svg --print-header --max-refresh --demo --base-url --locale --platform --timeout \
+            --user-agent --proxy --poll-interval --wait-timeout --max-retries; do
+  grep -q -- "$flag" "$t/out" || fail "login --help does not document $flag"
+done
+grep -q '130' "$t/out" || fail "login --help does not list the exit codes"
+run --version; expect_rc 0 "--version"; grep -Eq '^bili-qr [0-9]+\.[0-9]+\.[0-9]+' "$t/out" || fail "--version: $(cat "$t/out")"
+run render "hello" --format matrix; expect_rc 0 "render matrix"
+[[ $(head -c7 "$t/out") == 1111111 && $(wc -l <"$t/out") == $(head -1 "$t/out" | tr -d '\n' | wc -c) ]] \
+  || fail "render --format matrix is not a square matrix with a finder pattern"
+
+# ---------------------------------------------------------------------------------------------------------
+step "exit 3: closed port, request timeout, wait timeout"
+closed=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+run login --base-url "http://127.0.0.1:$closed" --max-retries 0 --timeout 2s
+expect_rc 3 "closed port"; one_line_reason "closed port"
+start=$(date +%s%N)
+run login --base-url "$base/s/fault=slow,delay=3000,id=slow" --timeout 300ms --max-retries 0
+expect_rc 3 "slow server"; one_line_reason "slow server"
+(( ($(date +%s%N) - start) / 1000000 < 2500 )) || fail "--timeout 300ms did not bound the request"
+run login --base-url "$base/s/flow=w,id=wt" --poll-interval 200ms --wait-timeout 1s --cookies "$t/exp/cookies.txt"
+expect_rc 3 "wait timeout"; one_line_reason "wait timeout" "wait_timeout|not confirmed"
+[[ $(cat "$t/exp/cookies.txt") == "keep me" ]] || fail "a timed-out login changed the cookies file"
+
+# ---------------------------------------------------------------------------------------------------------
+step "exit 4: refused by the server (HTTP 412, API -412, 412 while polling, not JSON)"
+for sc in "fault=412,id=r1" "fault=api-412,id=r2" "fault=412,on=fetch,id=r3" "fault=notjson,id=r4"; do
+  run login --base-url "$base/s/$sc" "${fast[@]}" --cookies "$t/exp/cookies.txt"
+  expect_rc 4 "$sc"
+  one_line_reason "$sc"
+  [[ $sc == *notjson* ]] || grep -q 412 "$t/err" || fail "$sc: the reason does not name the 412"
+done
+[[ $(cat "$t/exp/cookies.txt") == "keep me" ]] || fail "a refused login changed the cookies file"
+only_files "$t/exp" cookies.txt
+
+# ---------------------------------------------------------------------------------------------------------
+# sigint_case SCENARIO: starts a login that never completes, sends SIGINT once it waits, checks 130, promptness,
+# and that nothing was written.
+sigint_case() {
+  local sc=$1 t0 t1 i
+  rm -f "$t/exp/l.json"
+  "$cli" login --base-url "$base/s/$sc" --poll-interval 200ms --timeout 5s --cookies "$t/exp/cookies.txt" \
+    --json "$t/exp/l.json" </dev/null >"$t/out" 2>"$t/err" &
+  bg_pid=$!
+  for i in $(seq 200); do grep -q 'waiting for the scan' "$t/out" && break; sleep 0.05; done
+  grep -q 'waiting for the scan' "$t/out" || { cat "$t/out" "$t/err"; log_json | tail -c 600; echo
+    fail "$sc: the login did not start waiting within 10 s"; }
+  sleep 0.5   # into the wait (several polls, or a slow request in flight)
+  t0=$(date +%s%N)
+  kill -INT "$bg_pid"
+  set +e; wait "$bg_pid"; rc=$?; set -e
+  bg_pid=
+  t1=$(date +%s%N)
+  expect_rc 130 "SIGINT ($sc)"
+  one_line_reason "SIGINT" "cancelled"
+  (( (t1 - t0) / 1000000 < 1000 )) || fail "$sc: exit took $(( (t1 - t0) / 1000000 )) ms after SIGINT"
+  echo "   $sc: exit 130 $(( (t1 - t0) / 1000000 )) ms after SIGINT"
+  [[ $(cat "$t/exp/cookies.txt") == "keep me" ]] || fail "$sc: a cancelled login changed the cookies file"
+  only_files "$t/exp" cookies.txt
+}
+step "exit 130: SIGINT while waiting (between polls, and during a slow poll request)"
+sigint_case "flow=w,id=int1"
+sigint_case "fault=slow,on=fetch,delay=4000,id=int2"
+
+# ---------------------------------------------------------------------------------------------------------
+step "--demo end to end (in-process fake server, phone scans at ~2 s, confirms at ~4 s)"
+mkdir "$t/demo"
+start=$(date +%s%N)
+pushd "$t/demo" >/dev/null
+run login --demo --cookies cookies.txt
+popd >/dev/null
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+expect_rc 0 "--demo"
+grep -q 'OFFLINE DEMO' "$t/out" || fail "--demo does not say it is an offline demo"
+grep -q 'logged in as DemoUser' "$t/out" || fail "--demo did not log in"
+grep -q 'scanned, waiting for confirmation' "$t/out" || fail "--demo did not show the scanned state"
+(( ms >= 3500 && ms < 15000 )) || fail "--demo took $ms ms (expected about 4 s)"
+[[ $(mode_of "$t/demo/cookies.txt") == 600 ]] || fail "--demo cookies file mode"
+grep -q $'^#HttpOnly_\\.bilibili\\.tv\tTRUE\t/\tTRUE\t[0-9]*\tSESSDATA\t' "$t/demo/cookies.txt" || fail "--demo cookies file"
+only_files "$t/demo" cookies.txt
+echo "   demo: $ms ms"
+
+# ---------------------------------------------------------------------------------------------------------
+step "yt-dlp reads the cookies file (YoutubeDLCookieJar from PyPI yt-dlp==$YT_DLP_VERSION, venv $venv)"
+if ! "$venv/bin/python" -c "import yt_dlp.version as v, sys; sys.exit(v.__version__ != '$YT_DLP_VERSION')" 2>/dev/null; then
+  rm -rf "$venv"
+  python3 -m venv "$venv" || fail "python3 -m venv failed (Debian: apt-get install python3-venv)"
+  PIP_DISABLE_PIP_VERSION_CHECK=1 "$venv/bin/pip" install -q "yt-dlp==$YT_DLP_VERSION" || fail "pip install yt-dlp failed"
+fi
+"$venv/bin/python" - "$t/ok/cookies.txt" "$t/ok/login.json" <<'EOF' || fail "yt-dlp did not read the cookies file as written"
+import json, sys
+from yt_dlp.cookies import YoutubeDLCookieJar
+jar = YoutubeDLCookieJar(sys.argv[1])
+jar.load(ignore_discard=True, ignore_expires=True)
+login = json.load(open(sys.argv[2]))
+got = {c.name: c for c in jar}
+assert sorted(got) == sorted(c["name"] for c in login["cookies"]), sorted(got)
+for c in login["cookies"]:
+    y = got[c["name"]]
+    assert y.value == c["value"], c["name"]
+    assert y.domain == ("." + c["domain"] if c["domain"] else "127.0.0.1"), (c["name"], y.domain)
+    assert bool(y.secure) == c["secure"], c["name"]
+    assert y.expires == c["expires"], (c["name"], y.expires, c["expires"])
+# yt-dlp sends them where they belong: SESSDATA to www.bilibili.tv over https, not to another site.
+import urllib.request
+req = urllib.request.Request("https://www.bilibili.tv/en/video/1")
+jar.add_cookie_header(req)
+hdr = req.get_header("Cookie") or ""
+assert "SESSDATA=" + {c["name"]: c["value"] for c in login["cookies"]}["SESSDATA"] in hdr, "SESSDATA not sent"
+req = urllib.request.Request("https://example.com/")
+jar.add_cookie_header(req)
+assert not req.get_header("Cookie"), req.get_header("Cookie")
+print(f"   yt-dlp loaded {len(got)} cookies")
+EOF
+
+echo "cli: all checks passed"
