@@ -1,0 +1,906 @@
+//! The C ABI against the fake passport server: start, poll (every state, the confirmed object and its
+//! cookies, go_url hops, cookie_info), every fault mode, wait/cancel, retries, threads and connection reuse.
+
+mod common;
+
+use bili_qr::ffi::*;
+use bili_qr_fake_server::State;
+use common::*;
+use serde_json::{json, Value};
+use std::ffi::{c_int, c_void};
+use std::sync::mpsc;
+use std::sync::{Arc, Barrier, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+const URL_PATH: &str = "/x/intl/passport-login/qrcode/auth/url";
+const FETCH_PATH: &str = "/x/intl/passport-login/qrcode/auth/fetch";
+const KEPT: [&str; 7] = [
+    "SESSDATA",
+    "bili_jct",
+    "DedeUserID",
+    "DedeUserID__ckMd5",
+    "joy_jct",
+    "mid",
+    "sid",
+];
+
+fn keys(v: &Value) -> Vec<String> {
+    let mut k: Vec<String> = v.as_object().expect("object").keys().cloned().collect();
+    k.sort();
+    k
+}
+
+/// The `ticket` query parameter of a URL (no decoding needed: tickets are unreserved characters).
+fn ticket_param(url: &str) -> &str {
+    let q = url.split_once('?').expect("a query").1;
+    q.split('&')
+        .find_map(|p| p.strip_prefix("ticket="))
+        .expect("ticket=")
+}
+
+#[track_caller]
+fn assert_documented_headers(h: &std::collections::BTreeMap<String, String>, ua: Option<&str>) {
+    match ua {
+        Some(ua) => assert_eq!(h["user-agent"], ua),
+        None => {
+            let ua = &h["user-agent"];
+            assert!(
+                ua.starts_with("Mozilla/5.0 (")
+                    && (ua.contains("Chrome/") || ua.contains("Firefox/")),
+                "default User-Agent is a desktop browser's: {ua}"
+            );
+        }
+    }
+    assert_eq!(h["referer"], "https://www.bilibili.tv/");
+    assert_eq!(h["origin"], "https://www.bilibili.tv");
+    assert_eq!(h["accept"], "application/json");
+    assert!(!h.contains_key("cookie"), "no Cookie header: {h:?}");
+}
+
+// ---------------------------------------------------------------- start
+
+#[test]
+fn start_answers_the_documented_object_and_sends_the_documented_request() {
+    let env = Env::new("id=start1");
+    let r = start(Some(&env.default_opts())).expect(BILI_QR_OK);
+    let v = r.json();
+    assert_eq!(keys(&v), ["qr_type", "qr_url", "ticket"]);
+    assert_eq!(v["qr_type"], "qrcode_login");
+    let qr_url = v["qr_url"].as_str().unwrap();
+    assert!(
+        qr_url.starts_with("https://www.bilibili.tv/h5/en/qrcode/login?ticket="),
+        "{qr_url}"
+    );
+    let ticket = v["ticket"].as_str().unwrap();
+    assert_eq!(
+        ticket,
+        ticket_param(qr_url),
+        "ticket is qr_url's ticket parameter"
+    );
+    assert_eq!(ticket.len(), 32);
+    // A second start issues another ticket.
+    let again = start(Some(&env.default_opts())).expect(BILI_QR_OK).json();
+    assert_ne!(again["ticket"], v["ticket"]);
+
+    let log = env.log();
+    assert_eq!(log.len(), 2);
+    let rec = &log[0];
+    assert_eq!(rec.method, "GET");
+    assert_eq!(rec.path, format!("/s/id=start1{URL_PATH}"));
+    let q: Vec<(&str, &str)> = rec
+        .query
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(q, [("platform", "web"), ("s_locale", "en_US")]);
+    assert_documented_headers(&rec.headers, None);
+}
+
+#[test]
+fn start_sends_locale_platform_and_a_custom_user_agent() {
+    let env = Env::new("id=start2");
+    let ua = "MyLauncher/2.1 (+https://example.org/bot)";
+    let opts = env.opts(json!({"locale": "th_TH", "platform": "android", "user_agent": ua}));
+    let v = start(Some(&opts)).expect(BILI_QR_OK).json();
+    assert!(
+        v["qr_url"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://www.bilibili.tv/h5/th/qrcode/login?ticket="),
+        "{v}"
+    );
+    let rec = &env.log()[0];
+    assert_eq!(rec.query["s_locale"], "th_TH");
+    assert_eq!(rec.query["platform"], "android");
+    assert_documented_headers(&rec.headers, Some(ua));
+}
+
+// ---------------------------------------------------------------- poll
+
+#[test]
+fn poll_sends_the_documented_query_and_headers() {
+    let env = Env::new("id=pollq,flow=wc");
+    let opts = env.opts(json!({"locale": "id_ID", "platform": "h5"}));
+    let ticket = "Ab-_.~9zZ";
+    poll(ticket, Some(&opts)).expect(BILI_QR_WAITING);
+    poll(ticket, Some(&opts)).expect(BILI_QR_OK);
+    // After a confirmed login has received cookies, later requests still carry no Cookie header.
+    poll(ticket, Some(&opts)).expect(BILI_QR_EXPIRED);
+    let log = env.fetches();
+    assert_eq!(log.len(), 3);
+    for rec in &log {
+        assert_eq!(rec.method, "GET");
+        assert_eq!(rec.path, format!("/s/id=pollq,flow=wc{FETCH_PATH}"));
+        let q: Vec<(&str, &str)> = rec
+            .query
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            q,
+            [
+                ("platform", "h5"),
+                ("s_locale", "id_ID"),
+                ("ticket", ticket)
+            ]
+        );
+        assert_documented_headers(&rec.headers, None);
+    }
+}
+
+#[test]
+fn poll_reports_every_state_of_the_flow() {
+    let env = Env::new("id=states,flow=wwsc");
+    let opts = env.default_opts();
+    let ticket = env.new_ticket();
+    let expect = [
+        (BILI_QR_WAITING, "waiting", 10018101, "Not scanned"),
+        (BILI_QR_WAITING, "waiting", 10018101, "Not scanned"),
+        (
+            BILI_QR_SCANNED,
+            "scanned",
+            10018102,
+            "Scanned, waiting for confirmation",
+        ),
+    ];
+    for (st, name, code, msg) in expect {
+        let v = poll(&ticket, Some(&opts)).expect(st).json();
+        assert_eq!(v, json!({"status": name, "code": code, "message": msg}));
+    }
+    let v = poll(&ticket, Some(&opts)).expect(BILI_QR_OK).json();
+    assert_eq!(v["status"], "confirmed");
+    // A spent ticket answers expired.
+    let v = poll(&ticket, Some(&opts)).expect(BILI_QR_EXPIRED).json();
+    assert_eq!(
+        v,
+        json!({"status": "expired", "code": 10018100, "message": "QR code expired"})
+    );
+    // Forced states, and a flow that starts expired.
+    let other = env.new_ticket();
+    env.srv.set_state(&env.scenario, &other, State::Scanned);
+    poll(&other, Some(&opts)).expect(BILI_QR_SCANNED);
+    let env2 = Env::new("id=states2,flow=e");
+    poll("expiredticket", Some(&env2.default_opts())).expect(BILI_QR_EXPIRED);
+}
+
+#[test]
+fn poll_confirmed_object_is_exact() {
+    let env = Env::new("id=confirm,flow=c,mid=424242,name=Alice");
+    let opts = env.default_opts();
+    let ticket = env.new_ticket();
+    let t0 = now_unix();
+    let r = poll(&ticket, Some(&opts)).expect(BILI_QR_OK);
+    let t1 = now_unix();
+    let v = r.json();
+    assert_eq!(
+        keys(&v),
+        [
+            "code",
+            "cookie_header",
+            "cookies",
+            "go_url",
+            "is_new",
+            "message",
+            "mid",
+            "status",
+            "user_profile"
+        ]
+    );
+    assert_eq!(v["status"], "confirmed");
+    assert_eq!(v["code"], 0);
+    assert_eq!(v["message"], "0");
+    assert_eq!(v["mid"], 424242);
+    assert_eq!(v["is_new"], false);
+    assert_eq!(v["go_url"], "");
+    assert_eq!(
+        v["user_profile"],
+        json!({"is_userBlankProfile": false, "name": "Alice", "face": ""})
+    );
+
+    let rec = env.fetches().pop().unwrap();
+    assert_eq!(
+        rec.set_cookies.len(),
+        10,
+        "PROTOCOL.md's confirmed set: {:?}",
+        rec.set_cookies
+    );
+    let kept = kept(&rec.set_cookies, t1);
+    let names: Vec<&str> = kept.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, KEPT, "the oracle keeps PROTOCOL.md's list");
+    let cookies = v["cookies"].as_array().unwrap();
+    let got: Vec<&str> = cookies
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        got, KEPT,
+        "kept cookies, in order (deleted and foreign ones dropped)"
+    );
+    for (obj, sc) in cookies.iter().zip(&kept) {
+        assert_cookie_matches(obj, sc, t0, t1);
+    }
+    let header: Vec<String> = kept
+        .iter()
+        .map(|c| format!("{}={}", c.name, c.value))
+        .collect();
+    assert_eq!(v["cookie_header"], header.join("; "));
+
+    // Spot checks against the letter of ABI.md.
+    let by = |n: &str| cookies.iter().find(|c| c["name"] == n).unwrap().clone();
+    let sess = by("SESSDATA");
+    assert!(
+        sess["value"].as_str().unwrap().contains("%2C"),
+        "no decoding"
+    );
+    assert_eq!(
+        (
+            sess["domain"].clone(),
+            sess["secure"].clone(),
+            sess["http_only"].clone()
+        ),
+        (json!("bilibili.tv"), json!(true), json!(true))
+    );
+    assert!(sess["expires"].as_i64().unwrap() > t1 + 170 * 86400);
+    assert_eq!(
+        by("bili_jct")["domain"],
+        "bilibili.tv",
+        "leading dot removed"
+    );
+    assert_eq!(by("bili_jct")["http_only"], false);
+    assert_eq!(by("DedeUserID")["value"], "424242");
+    assert_eq!(by("mid")["domain"], "biliintl.com");
+    let sid = by("sid");
+    assert_eq!(
+        (
+            sid["domain"].clone(),
+            sid["path"].clone(),
+            sid["expires"].clone()
+        ),
+        (Value::Null, json!("/"), Value::Null),
+        "a session cookie"
+    );
+    for dropped in ["buvid3", "old_tracker", "ad_track"] {
+        assert!(!v["cookie_header"].as_str().unwrap().contains(dropped));
+    }
+}
+
+#[test]
+fn poll_merges_cookies_across_go_url_hops() {
+    let env = Env::new("id=gourl,flow=c,gourl=1");
+    let opts = env.default_opts();
+    let t0 = now_unix();
+    let v = poll("gourlticket01", Some(&opts)).expect(BILI_QR_OK).json();
+    let t1 = now_unix();
+    assert_eq!(v["go_url"], format!("{}/gourl/hop1", env.base()));
+    let log = env.log();
+    let paths: Vec<String> = log.iter().map(|r| r.path.clone()).collect();
+    assert_eq!(
+        paths,
+        [
+            format!("/s/id=gourl,flow=c,gourl=1{FETCH_PATH}"),
+            "/s/id=gourl,flow=c,gourl=1/gourl/hop1".into(),
+            "/s/id=gourl,flow=c,gourl=1/gourl/hop2".into(),
+        ]
+    );
+    for rec in &log {
+        assert!(
+            !rec.headers.contains_key("cookie"),
+            "no Cookie header on hops"
+        );
+    }
+    let all: Vec<String> = log.iter().flat_map(|r| r.set_cookies.clone()).collect();
+    let kept = kept(&all, t1);
+    let names: Vec<&str> = kept.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "SESSDATA",
+            "bili_jct",
+            "joy_jct",
+            "DedeUserID",
+            "DedeUserID__ckMd5"
+        ]
+    );
+    let cookies = v["cookies"].as_array().unwrap();
+    assert_eq!(cookies.len(), kept.len(), "{v}");
+    for (obj, sc) in cookies.iter().zip(&kept) {
+        assert_cookie_matches(obj, sc, t0, t1);
+    }
+    let header: Vec<String> = kept
+        .iter()
+        .map(|c| format!("{}={}", c.name, c.value))
+        .collect();
+    assert_eq!(v["cookie_header"], header.join("; "));
+}
+
+#[test]
+fn poll_does_not_follow_a_foreign_go_url() {
+    let env = Env::new("id=gourlforeign,flow=c,gourl=foreign");
+    let t0 = now_unix();
+    let v = poll("foreignticket", Some(&env.default_opts()))
+        .expect(BILI_QR_OK)
+        .json();
+    let t1 = now_unix();
+    assert_eq!(v["go_url"], "https://evil.example.com/steal");
+    let log = env.log();
+    assert_eq!(log.len(), 1);
+    let kept = kept(&log[0].set_cookies, t1);
+    let cookies = v["cookies"].as_array().unwrap();
+    let got: Vec<&str> = cookies
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(got, KEPT, "all cookies come from the confirmed answer");
+    for (obj, sc) in cookies.iter().zip(&kept) {
+        assert_cookie_matches(obj, sc, t0, t1);
+    }
+}
+
+#[test]
+fn poll_takes_cookies_from_cookie_info() {
+    let env = Env::new("id=cookieinfo,flow=c,cookieinfo=1");
+    let t1 = now_unix();
+    let v = poll("cookieinfoticket", Some(&env.default_opts()))
+        .expect(BILI_QR_OK)
+        .json();
+    let rec = env.fetches().pop().unwrap();
+    assert_eq!(rec.set_cookies.len(), 1);
+    let sess = SetCookie::parse(&rec.set_cookies[0]);
+    let cookies = v["cookies"].as_array().unwrap();
+    let got: Vec<&str> = cookies
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        got,
+        ["SESSDATA", "bili_jct", "DedeUserID", "DedeUserID__ckMd5"]
+    );
+    assert_cookie_matches(&cookies[0], &sess, t1, now_unix());
+    let mut pairs = vec![format!("SESSDATA={}", sess.value)];
+    for (obj, pair) in cookies[1..].iter().zip(&rec.cookie_info) {
+        let (name, value) = pair.split_once('=').unwrap();
+        assert_eq!(obj["name"], name);
+        assert_eq!(obj["value"], value, "byte-equal to cookie_info");
+        assert_eq!(
+            obj["domain"], "bilibili.tv",
+            "from domains[], without the dot"
+        );
+        assert_eq!(obj["path"], "/");
+        assert_eq!(obj["secure"], false);
+        assert_eq!(obj["http_only"], false);
+        let e = obj["expires"].as_i64().expect("expires from cookie_info");
+        assert!((t1 + 179 * 86400..t1 + 181 * 86400).contains(&e), "{e}");
+        pairs.push(pair.clone());
+    }
+    assert_eq!(rec.cookie_info.len(), 3);
+    assert_eq!(v["cookie_header"], pairs.join("; "));
+}
+
+#[test]
+fn a_qr_url_is_accepted_as_the_ticket() {
+    let env = Env::new("id=qrurl,flow=wsc");
+    let opts = env.default_opts();
+    let v = start(Some(&opts)).expect(BILI_QR_OK).json();
+    let (ticket, qr_url) = (v["ticket"].as_str().unwrap(), v["qr_url"].as_str().unwrap());
+    poll(qr_url, Some(&opts)).expect(BILI_QR_WAITING);
+    // Any URL with ticket= among other parameters, with a fragment.
+    let other = format!("https://example.org/x?a=1&ticket={ticket}&b=2#frag");
+    poll(&other, Some(&opts)).expect(BILI_QR_SCANNED);
+    assert_eq!(cancel(qr_url).status, 0);
+    let r = wait(qr_url, Some(&opts)).expect(BILI_QR_OK);
+    assert_eq!(r.json()["status"], "confirmed");
+    for rec in env.fetches() {
+        assert_eq!(rec.query["ticket"], ticket);
+    }
+}
+
+// ---------------------------------------------------------------- faults
+
+/// A fault on the url endpoint (`start`) and/or on the fetch endpoint (`poll` of a confirming ticket).
+fn fault_case(fault: &str, on_start: Option<c_int>, on_poll: Option<c_int>, needles: &[&str]) {
+    if let Some(st) = on_start {
+        let env = Env::new(&format!("id=f-url,fault={fault},on=url"));
+        let r = start(Some(&env.default_opts())).expect_err_or_ok(st, needles, fault);
+        if st == BILI_QR_OK {
+            assert_eq!(r.json()["ticket"].as_str().unwrap().len(), 32);
+        }
+        assert!(!env.log().is_empty());
+    }
+    if let Some(st) = on_poll {
+        let env = Env::new(&format!("id=f-fetch,fault={fault},on=fetch,flow=c"));
+        let r =
+            poll("faultticket0123", Some(&env.default_opts())).expect_err_or_ok(st, needles, fault);
+        if st == BILI_QR_OK {
+            let names: Vec<Value> = r.json()["cookies"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["name"].clone())
+                .collect();
+            assert_eq!(names, KEPT.map(|n| json!(n)));
+        }
+        assert!(!env.log().is_empty());
+    }
+}
+
+trait ExpectOr {
+    fn expect_err_or_ok(self, st: c_int, needles: &[&str], fault: &str) -> Outcome;
+}
+
+impl ExpectOr for Outcome {
+    #[track_caller]
+    fn expect_err_or_ok(self, st: c_int, needles: &[&str], fault: &str) -> Outcome {
+        assert_eq!(
+            self.status, st,
+            "fault={fault}: expected {st}, got {} ({:?})",
+            self.status, self.error
+        );
+        for n in needles {
+            assert!(
+                self.error.contains(n),
+                "fault={fault}: message lacks {n:?}: {:?}",
+                self.error
+            );
+        }
+        self
+    }
+}
+
+macro_rules! fault_tests {
+    ($($name:ident: $fault:expr => $start:expr, $poll:expr, [$($needle:expr),*];)*) => {
+        $(
+            #[test]
+            fn $name() {
+                fault_case($fault, $start, $poll, &[$($needle),*]);
+            }
+        )*
+    };
+}
+
+const HTTP: Option<c_int> = Some(BILI_QR_ERR_HTTP);
+const API: Option<c_int> = Some(BILI_QR_ERR_API);
+const NET: Option<c_int> = Some(BILI_QR_ERR_NETWORK);
+const PROTO: Option<c_int> = Some(BILI_QR_ERR_PROTOCOL);
+const OK: Option<c_int> = Some(BILI_QR_OK);
+
+fault_tests! {
+    fault_412_is_http_naming_412: "412" => HTTP, HTTP, ["412"];
+    fault_500_is_http: "500" => HTTP, HTTP, ["500"];
+    fault_502_is_http: "502" => HTTP, HTTP, ["502"];
+    fault_503_is_http: "503" => HTTP, HTTP, ["503"];
+    fault_404_is_http: "404" => HTTP, HTTP, ["404"];
+    fault_api_412_is_api: "api-412" => API, API, ["-412"];
+    fault_api_352_is_api: "api-352" => API, API, ["-352"];
+    fault_api_400_is_api: "api-400" => API, API, ["-400"];
+    fault_api_799_is_api: "api-799" => API, API, ["-799"];
+    fault_truncated_is_network: "truncated" => NET, NET, [];
+    fault_reset_is_network: "reset" => NET, NET, [];
+    fault_huge_is_protocol: "huge" => PROTO, PROTO, [];
+    fault_huge_chunked_is_protocol: "huge-chunked" => PROTO, PROTO, [];
+    fault_notjson_is_protocol: "notjson" => PROTO, PROTO, [];
+    fault_empty_is_protocol: "empty" => PROTO, PROTO, [];
+    fault_badtypes_is_protocol: "badtypes" => PROTO, PROTO, [];
+    fault_missing_is_protocol: "missing" => PROTO, PROTO, [];
+    fault_noticket_is_protocol: "noticket" => PROTO, None, [];
+    fault_nocookies_is_protocol: "nocookies" => None, PROTO, ["SESSDATA"];
+    fault_partialcookies_is_protocol: "partialcookies" => None, PROTO, ["bili_jct"];
+    fault_redirect_is_followed: "redirect" => OK, OK, [];
+    fault_redirect_loop_is_network: "redirect-loop" => NET, NET, ["redirect"];
+    fault_redirect_foreign_is_network: "redirect-foreign" => NET, NET, [];
+}
+
+#[test]
+fn the_api_message_is_carried_in_the_error() {
+    let env = Env::new("id=apimsg,fault=api-412");
+    let r = start(Some(&env.default_opts())).expect(BILI_QR_ERR_API);
+    assert!(
+        r.error.contains("-412") && r.error.contains("请求被拦截"),
+        "{}",
+        r.error
+    );
+}
+
+#[test]
+fn redirects_are_followed_up_to_5_and_not_to_plain_http_elsewhere() {
+    let env = Env::new("id=redir,fault=redirect");
+    start(Some(&env.default_opts())).expect(BILI_QR_OK);
+    let paths: Vec<String> = env.log().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(
+        paths,
+        [
+            format!("/s/id=redir,fault=redirect{URL_PATH}"),
+            format!("/r/s/id=redir,fault=redirect{URL_PATH}")
+        ]
+    );
+    let env = Env::new("id=loop,fault=redirect-loop");
+    start(Some(&env.default_opts())).expect(BILI_QR_ERR_NETWORK);
+    assert_eq!(
+        env.log().len(),
+        6,
+        "the request and 5 redirects, then it gives up"
+    );
+    let env = Env::new("id=foreign,fault=redirect-foreign");
+    start(Some(&env.default_opts())).expect(BILI_QR_ERR_NETWORK);
+    assert_eq!(env.log().len(), 1, "http://example.com is never requested");
+}
+
+#[test]
+fn a_slow_answer_past_timeout_ms_is_a_timeout() {
+    let env = Env::new("id=slow,fault=slow,delay=1500");
+    let opts = env.opts(json!({"timeout_ms": 300}));
+    let t = Instant::now();
+    start(Some(&opts)).expect(BILI_QR_ERR_TIMEOUT);
+    poll("slowticket01", Some(&opts)).expect(BILI_QR_ERR_TIMEOUT);
+    assert!(
+        t.elapsed() < Duration::from_millis(1400),
+        "two requests bounded by timeout_ms 300: {:?}",
+        t.elapsed()
+    );
+}
+
+#[test]
+fn a_closed_port_is_a_network_error() {
+    let port = closed_port();
+    let opts = json!({"base_url": format!("http://127.0.0.1:{port}/s/id=closed"), "poll_interval_ms": 100, "max_retries": 1})
+        .to_string();
+    start(Some(&opts)).expect(BILI_QR_ERR_NETWORK);
+    let r = poll("closedportticket", Some(&opts)).expect(BILI_QR_ERR_NETWORK);
+    assert_no_secret(&r.error, &["closedportticket".to_owned()]);
+    let r = wait("closedportticket", Some(&opts)).expect(BILI_QR_ERR_NETWORK);
+    assert_no_secret(&r.error, &["closedportticket".to_owned()]);
+}
+
+// ---------------------------------------------------------------- wait
+
+fn user_data(p: &Progress) -> *mut c_void {
+    p as *const Progress as *mut c_void
+}
+
+#[test]
+fn wait_confirms_and_reports_progress() {
+    let env = Env::new("id=wait1,flow=wwsc");
+    let ticket = env.new_ticket();
+    let progress = Progress::default();
+    let t0 = now_unix();
+    let r = wait_with(
+        &ticket,
+        Some(&env.default_opts()),
+        progress_fn(),
+        user_data(&progress),
+    )
+    .expect(BILI_QR_OK);
+    let t1 = now_unix();
+    let v = r.json();
+    assert_eq!(v["status"], "confirmed");
+    let rec = env.fetches().pop().unwrap();
+    let kept = kept(&rec.set_cookies, t1);
+    for (obj, sc) in v["cookies"].as_array().unwrap().iter().zip(&kept) {
+        assert_cookie_matches(obj, sc, t0, t1);
+    }
+    assert_eq!(v["cookies"].as_array().unwrap().len(), KEPT.len());
+    let events = progress.events.lock().unwrap();
+    let seen: Vec<(c_int, Value)> = events.iter().map(|(s, v, _)| (*s, v.clone())).collect();
+    let w = json!({"status": "waiting", "code": 10018101, "message": "Not scanned"});
+    let s = json!({"status": "scanned", "code": 10018102, "message": "Scanned, waiting for confirmation"});
+    assert_eq!(
+        seen,
+        [
+            (BILI_QR_WAITING, w.clone()),
+            (BILI_QR_WAITING, w),
+            (BILI_QR_SCANNED, s)
+        ]
+    );
+    for (_, _, ud) in events.iter() {
+        assert_eq!(
+            *ud,
+            user_data(&progress) as usize,
+            "user_data passed through"
+        );
+    }
+    assert_eq!(env.fetches().len(), 4);
+}
+
+#[test]
+fn wait_without_a_callback_and_wait_to_expiry() {
+    let env = Env::new("id=wait2,flow=wse");
+    let v = wait("waitexpire01", Some(&env.default_opts()))
+        .expect(BILI_QR_EXPIRED)
+        .json();
+    assert_eq!(
+        v,
+        json!({"status": "expired", "code": 10018100, "message": "QR code expired"})
+    );
+    assert_eq!(env.fetches().len(), 3);
+}
+
+#[test]
+fn a_callback_returning_non_zero_cancels_the_wait() {
+    let env = Env::new("id=wait3,flow=w");
+    let progress = Progress {
+        cancel_after: Some(2),
+        ..Default::default()
+    };
+    let r = wait_with(
+        "waitcb01",
+        Some(&env.default_opts()),
+        progress_fn(),
+        user_data(&progress),
+    )
+    .expect(BILI_QR_ERR_CANCELLED);
+    assert!(r.error.contains("callback"), "{}", r.error);
+    assert_eq!(progress.events.lock().unwrap().len(), 2);
+    assert_eq!(
+        env.fetches().len(),
+        2,
+        "no poll after the callback said stop"
+    );
+}
+
+/// Starts a wait on another thread; returns its handle once its first poll has answered (it then sleeps).
+fn spawn_wait(
+    env: &Env,
+    ticket: &str,
+    opts: &str,
+    tx: mpsc::Sender<()>,
+) -> thread::JoinHandle<(Outcome, Instant)> {
+    let _ = env;
+    let (ticket, opts) = (ticket.to_owned(), opts.to_owned());
+    thread::spawn(move || {
+        let progress = Progress {
+            notify: Mutex::new(Some(tx)),
+            ..Default::default()
+        };
+        let r = wait_with(&ticket, Some(&opts), progress_fn(), user_data(&progress));
+        (r, Instant::now())
+    })
+}
+
+#[test]
+fn cancel_from_another_thread_ends_a_sleeping_wait_promptly() {
+    let env = Env::new("id=cancel1,flow=w");
+    let ticket = env.new_ticket();
+    let opts = env.opts(json!({"poll_interval_ms": 60000}));
+    let (tx, rx) = mpsc::channel();
+    let h = spawn_wait(&env, &ticket, &opts, tx);
+    rx.recv_timeout(Duration::from_secs(10))
+        .expect("the first poll answered");
+    thread::sleep(Duration::from_millis(150)); // now it sleeps for 60 s
+    let asked = Instant::now();
+    let r = cancel(&ticket);
+    assert_eq!(r.status, 1, "one wait signalled");
+    let (r, ended) = h.join().unwrap();
+    r.expect(BILI_QR_ERR_CANCELLED);
+    let took = ended.duration_since(asked);
+    assert!(took < Duration::from_secs(2), "cancel took {took:?}");
+    assert_eq!(env.fetches().len(), 1);
+    // Nothing runs on the ticket any more.
+    assert_eq!(cancel(&ticket).status, 0);
+}
+
+#[test]
+fn cancel_signals_every_wait_on_the_ticket_and_zero_when_idle() {
+    let env = Env::new("id=cancel2,flow=w");
+    let ticket = env.new_ticket();
+    assert_eq!(cancel(&ticket).status, 0, "idle ticket");
+    let opts = env.opts(json!({"poll_interval_ms": 60000}));
+    let (tx, rx) = mpsc::channel();
+    let a = spawn_wait(&env, &ticket, &opts, tx.clone());
+    let b = spawn_wait(&env, &ticket, &opts, tx);
+    for _ in 0..2 {
+        rx.recv_timeout(Duration::from_secs(10))
+            .expect("both waits polled");
+    }
+    // A wait on another ticket is not touched.
+    assert_eq!(cancel("someotherticket").status, 0);
+    let asked = Instant::now();
+    assert_eq!(cancel(&ticket).status, 2);
+    for h in [a, b] {
+        let (r, ended) = h.join().unwrap();
+        r.expect(BILI_QR_ERR_CANCELLED);
+        assert!(ended.duration_since(asked) < Duration::from_secs(2));
+    }
+    assert_eq!(cancel(&ticket).status, 0);
+}
+
+#[test]
+fn wait_times_out_after_wait_timeout_ms() {
+    let env = Env::new("id=waittimeout,flow=w");
+    let opts = env.opts(json!({"wait_timeout_ms": 1000}));
+    let t = Instant::now();
+    let r = wait("waittimeout01", Some(&opts)).expect(BILI_QR_ERR_TIMEOUT);
+    let took = t.elapsed();
+    assert!(r.error.contains("wait_timeout_ms"), "{}", r.error);
+    assert!(
+        took >= Duration::from_millis(950) && took < Duration::from_secs(3),
+        "{took:?}"
+    );
+    assert!(env.fetches().len() >= 3, "it kept polling every 100 ms");
+}
+
+#[test]
+fn wait_retries_transient_5xx_then_succeeds() {
+    let env = Env::new("id=retry1,fault=503,times=2,on=fetch,flow=c");
+    let opts = env.opts(json!({"max_retries": 3}));
+    let v = wait("retryticket1", Some(&opts)).expect(BILI_QR_OK).json();
+    assert_eq!(v["status"], "confirmed");
+    let st: Vec<u16> = env.fetches().iter().map(|r| r.status).collect();
+    assert_eq!(st, [503, 503, 200]);
+}
+
+#[test]
+fn wait_gives_up_after_max_retries_transient_failures() {
+    let env = Env::new("id=retry2,fault=503,on=fetch,flow=c");
+    let opts = env.opts(json!({"max_retries": 1}));
+    let r = wait("retryticket2", Some(&opts)).expect(BILI_QR_ERR_HTTP);
+    assert!(r.error.contains("503"), "{}", r.error);
+    assert_eq!(env.fetches().len(), 2, "the request and exactly 1 retry");
+    let env = Env::new("id=retry2b,fault=502,on=fetch,flow=c");
+    let opts = env.opts(json!({"max_retries": 0}));
+    wait("retryticket2", Some(&opts)).expect(BILI_QR_ERR_HTTP);
+    assert_eq!(env.fetches().len(), 1, "max_retries 0: no retry");
+}
+
+#[test]
+fn wait_ends_at_once_on_4xx_api_and_protocol_errors() {
+    for (fault, st) in [
+        ("412", BILI_QR_ERR_HTTP),
+        ("404", BILI_QR_ERR_HTTP),
+        ("api-412", BILI_QR_ERR_API),
+        ("api-799", BILI_QR_ERR_API),
+        ("notjson", BILI_QR_ERR_PROTOCOL),
+        ("partialcookies", BILI_QR_ERR_PROTOCOL),
+    ] {
+        let env = Env::new(&format!("id=once,fault={fault},on=fetch,flow=c"));
+        let opts = env.opts(json!({"max_retries": 5}));
+        let r = wait("onceticket01", Some(&opts));
+        assert_eq!(r.status, st, "{fault}: {}", r.error);
+        assert_eq!(env.fetches().len(), 1, "{fault}: ends after one request");
+    }
+}
+
+#[test]
+fn wait_retries_a_reset_connection() {
+    let env = Env::new("id=retry3,fault=reset,times=1,on=fetch,flow=c");
+    let opts = env.opts(json!({"max_retries": 2}));
+    wait("retryticket3", Some(&opts)).expect(BILI_QR_OK);
+    let st: Vec<u16> = env.fetches().iter().map(|r| r.status).collect();
+    assert_eq!(st, [0, 200], "reset, then the retry");
+}
+
+#[test]
+fn wait_retries_a_request_timeout() {
+    // The slow request times out (timeout_ms 300) and is retried; the next poll answers waiting and
+    // the callback stops the wait: a per-request timeout did not end it.
+    let env = Env::new("id=retry4,fault=slow,delay=1500,times=1,on=fetch,flow=w");
+    let opts = env.opts(json!({"timeout_ms": 300, "max_retries": 2}));
+    let progress = Progress {
+        cancel_after: Some(1),
+        ..Default::default()
+    };
+    let t = Instant::now();
+    wait_with(
+        "retryticket4",
+        Some(&opts),
+        progress_fn(),
+        user_data(&progress),
+    )
+    .expect(BILI_QR_ERR_CANCELLED);
+    assert!(
+        t.elapsed() < Duration::from_millis(1400),
+        "{:?}",
+        t.elapsed()
+    );
+    assert_eq!(progress.events.lock().unwrap().len(), 1);
+}
+
+// ---------------------------------------------------------------- threads and connection reuse
+
+#[test]
+fn eight_threads_poll_at_once() {
+    let env = Env::new("id=threads,flow=wsc");
+    let opts = env.default_opts();
+    let tickets: Vec<String> = (0..8).map(|_| env.new_ticket()).collect();
+    let barrier = Arc::new(Barrier::new(8));
+    let handles: Vec<_> = tickets
+        .iter()
+        .map(|t| {
+            let (t, opts, barrier) = (t.clone(), opts.clone(), barrier.clone());
+            thread::spawn(move || {
+                barrier.wait();
+                let a = poll(&t, Some(&opts)).status;
+                let b = poll(&t, Some(&opts)).status;
+                let c = poll(&t, Some(&opts));
+                (a, b, c)
+            })
+        })
+        .collect();
+    let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    let log = env.fetches();
+    let mut sessions = Vec::new();
+    for (ticket, (a, b, c)) in tickets.iter().zip(results) {
+        assert_eq!((a, b), (BILI_QR_WAITING, BILI_QR_SCANNED));
+        let v = c.expect(BILI_QR_OK).json();
+        let rec = log
+            .iter()
+            .find(|r| r.query["ticket"] == *ticket && !r.set_cookies.is_empty())
+            .expect("the confirming fetch of this ticket");
+        let kept = kept(&rec.set_cookies, now_unix());
+        let header: Vec<String> = kept
+            .iter()
+            .map(|c| format!("{}={}", c.name, c.value))
+            .collect();
+        assert_eq!(
+            v["cookie_header"],
+            header.join("; "),
+            "this ticket's own cookies"
+        );
+        sessions.push(v["cookie_header"].as_str().unwrap().to_owned());
+    }
+    sessions.sort();
+    sessions.dedup();
+    assert_eq!(sessions.len(), 8);
+}
+
+#[test]
+fn one_thread_polling_reuses_one_connection() {
+    let env = Env::new("id=reuse1,flow=w");
+    let opts = env.default_opts();
+    let ticket = env.new_ticket();
+    for _ in 0..20 {
+        poll(&ticket, Some(&opts)).expect(BILI_QR_WAITING);
+    }
+    assert_eq!(env.srv.requests(), 21);
+    assert_eq!(
+        env.srv.connections(),
+        1,
+        "start and 20 polls on one keep-alive connection"
+    );
+}
+
+#[test]
+fn eight_threads_polling_open_at_most_eight_connections() {
+    let env = Env::new("id=reuse8,flow=w");
+    let opts = env.default_opts();
+    let barrier = Arc::new(Barrier::new(8));
+    let handles: Vec<_> = (0..8)
+        .map(|i| {
+            let (opts, barrier) = (opts.clone(), barrier.clone());
+            thread::spawn(move || {
+                barrier.wait();
+                for _ in 0..10 {
+                    poll(&format!("reuse8ticket{i}"), Some(&opts)).expect(BILI_QR_WAITING);
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    assert_eq!(env.srv.requests(), 80);
+    let conns = env.srv.connections();
+    assert!(
+        (1..=8).contains(&conns),
+        "{conns} connections for 8 threads"
+    );
+}
