@@ -370,8 +370,9 @@ pub fn run(args: LoginArgs) -> Result<(), Failure> {
                 format!("the QR code expired before it was confirmed (--max-refresh {}); run bili-qr login again", args.max_refresh)
             } else {
                 format!(
-                    "the QR code expired {} times without a confirmed login (refreshed {refreshes} times, --max-refresh {}); run bili-qr login again",
+                    "the QR code expired {} times without a confirmed login (refreshed {}, --max-refresh {}); run bili-qr login again",
                     refreshes + 1,
+                    if refreshes == 1 { "once".to_owned() } else { format!("{refreshes} times") },
                     args.max_refresh
                 )
             };

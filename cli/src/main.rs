@@ -44,9 +44,37 @@ impl Failure {
         // The library's messages are one line and never hold a cookie value or a whole ticket.
         Failure {
             code,
-            message: e.message().to_owned(),
+            message: flagify(e.message()),
         }
     }
+}
+
+/// Names the command line's flags where a library message names an option key ("raise timeout_ms").
+fn flagify(msg: &str) -> String {
+    let mut out = String::with_capacity(msg.len() + 8);
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        out.push_str(match word.as_str() {
+            "base_url" => "--base-url",
+            "timeout_ms" => "--timeout",
+            "wait_timeout_ms" => "--wait-timeout",
+            "poll_interval_ms" => "--poll-interval",
+            "max_retries" => "--max-retries",
+            "user_agent" => "--user-agent",
+            w => w,
+        });
+        word.clear();
+    };
+    for ch in msg.chars() {
+        if ch.is_ascii_alphanumeric() || ch == '_' {
+            word.push(ch);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(ch);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
 }
 
 /// The one-line reason of a clap error: its first line without the `error: ` prefix.
@@ -131,6 +159,26 @@ mod tests {
                 "{kind:?}"
             );
         }
+    }
+
+    #[test]
+    fn library_messages_name_flags() {
+        assert_eq!(
+            flagify("not confirmed within wait_timeout_ms (1000 ms); raise wait_timeout_ms"),
+            "not confirmed within --wait-timeout (1000 ms); raise --wait-timeout"
+        );
+        assert_eq!(
+            flagify("timed out; raise timeout_ms or check base_url"),
+            "timed out; raise --timeout or check --base-url"
+        );
+        assert_eq!(
+            flagify("refused to follow go_url to x_base_url"),
+            "refused to follow go_url to x_base_url"
+        );
+        assert_eq!(
+            flagify("\"请求被拦截\" max_retries"),
+            "\"请求被拦截\" --max-retries"
+        );
     }
 
     #[test]
