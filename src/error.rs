@@ -91,13 +91,35 @@ impl Error {
         self.kind.is_transient(self.http_status)
     }
 
-    /// Replaces every occurrence of `secret` in the message by its first 6 characters and `…`.
+    /// Replaces every occurrence of `secret` in the message by its first 6 characters and `…`, then every
+    /// run of 7 or more of its characters that is left (a copy cut short, e.g. by the length limit on a
+    /// server's message) by `…`.
     pub(crate) fn redact(mut self, secret: &str) -> Self {
         if secret.len() > 6 && self.message.contains(secret) {
             let short = crate::ticket::shorten(secret);
             self.message = self.message.replace(secret, &short);
         }
+        if secret.len() > 6 && secret.is_ascii() {
+            remove_runs(&mut self.message, secret);
+        }
         self
+    }
+}
+
+/// Removes from `message` every run of 7 or more consecutive characters of the ASCII `secret`, longest first.
+fn remove_runs(message: &mut String, secret: &str) {
+    const RUN: usize = 7;
+    let n = secret.len();
+    let any = |m: &str| (0..=n - RUN).any(|i| m.contains(&secret[i..i + RUN]));
+    while any(message) {
+        let piece = (RUN..=n)
+            .rev()
+            .flat_map(|len| (0..=n - len).map(move |i| &secret[i..i + len]))
+            .find(|p| message.contains(p));
+        match piece {
+            Some(p) => *message = message.replace(p, "…"),
+            None => break,
+        }
     }
 }
 
@@ -110,3 +132,25 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {}
 
 pub type Result<T> = std::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression (tests/secrets.rs): a server message that repeats the ticket is cut to 120 characters in
+    /// the API error; a cut copy is no whole occurrence, and 20 characters of the ticket were left.
+    #[test]
+    fn redact_removes_whole_and_cut_copies_of_the_secret() {
+        let t = "73ec406ce8609662a9a8f00d11223344";
+        let e = Error::new(
+            ErrorKind::Api,
+            format!("code -400 (\"{t} is bad; x{}\"): check", &t[..20]),
+        )
+        .redact(t);
+        assert_eq!(e.message(), "code -400 (\"73ec40… is bad; x…\"): check");
+        let e = Error::new(ErrorKind::Api, format!("tail {}", &t[10..17])).redact(t);
+        assert_eq!(e.message(), "tail …");
+        let e = Error::new(ErrorKind::Api, format!("six {} only", &t[3..9])).redact(t);
+        assert_eq!(e.message(), format!("six {} only", &t[3..9]));
+    }
+}
