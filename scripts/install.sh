@@ -15,7 +15,7 @@
 #
 # Why a script and not cargo-c (`cargo cinstall`): cargo-c would first have to be compiled from crates.io (minutes
 # on a small machine, and one more tool to pin), while everything it does for us is this file: build with cargo,
-# copy, make the symlinks, write the .pc and CMake files. The result is the same layout cargo-c produces.
+# copy, set the soname, make the symlinks, write the .pc and CMake files (the layout cargo-c would produce).
 #
 # --no-build   use the existing target/release artifacts (after `cargo build --release`)
 # --destdir D  stage into D/PREFIX (for packagers); the installed files still name PREFIX
@@ -33,7 +33,7 @@ while [[ $# -gt 0 ]]; do
     --destdir) destdir=${2:?--destdir needs a directory}; shift 2 ;;
     --destdir=*) destdir=${1#--destdir=}; shift ;;
     --no-build) build=0; shift ;;
-    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
     *) echo "install.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -42,6 +42,8 @@ case "$(uname -s)" in
   Linux) ;;
   *) echo "install.sh: only Linux is supported by this script (got $(uname -s))" >&2; exit 2 ;;
 esac
+if [[ -n $destdir ]]; then mkdir -p "$destdir" && destdir=$(cd "$destdir" && pwd); fi
+[[ $prefix == /* || -z $destdir ]] || { echo "install.sh: with --destdir, --prefix must be absolute" >&2; exit 2; }
 mkdir -p "$destdir$prefix"
 prefix=$(cd "$destdir$prefix" && pwd)
 prefix=${prefix#"$destdir"}
