@@ -448,6 +448,23 @@ void test_errors() {
     CHECK_THROWS_STATUS(bili_qr::Error, BILI_QR_ERR_TIMEOUT, bili_qr::wait(q.ticket, o));
     CHECK(ms_since(t0) >= 900 && ms_since(t0) < 5000);
   }
+  {  // max_retries: two HTTP 503 answers are retried with 3 retries, and end the wait with none
+    auto o = scenario("id=cpp-retry3,flow=c,fault=503,on=fetch,times=2");
+    o.max_retries = 3;
+    auto q = bili_qr::start(o);
+    CHECK(bili_qr::wait(q.ticket, o).cookie("SESSDATA") != nullptr);
+    auto o0 = scenario("id=cpp-retry0,flow=c,fault=503,on=fetch,times=2");
+    o0.max_retries = 0;
+    auto q0 = bili_qr::start(o0);
+    CHECK_THROWS_STATUS(bili_qr::Error, BILI_QR_ERR_HTTP, bili_qr::wait(q0.ticket, o0));
+    CHECK(requests("id=cpp-retry0", "/qrcode/auth/fetch").size() == 1);
+  }
+  {  // proxy: a proxy that does not answer is a network error, and the server sees nothing
+    auto o = scenario("id=cpp-proxy");
+    o.proxy = "http://127.0.0.1:" + std::to_string(closed_port());
+    CHECK_THROWS_STATUS(bili_qr::Error, BILI_QR_ERR_NETWORK, bili_qr::start(o));
+    CHECK(requests("id=cpp-proxy", "").empty());
+  }
   // Bad options and arguments.
   {
     auto o = scenario("id=cpp-earg");
