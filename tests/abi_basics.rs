@@ -658,7 +658,7 @@ fn generated_header() -> Option<PathBuf> {
         }
         let p = entry.path().join("out/bili_qr.h");
         if let Ok(m) = std::fs::metadata(&p).and_then(|m| m.modified()) {
-            if best.as_ref().is_none_or(|(t, _)| m > *t) {
+            if best.as_ref().map_or(true, |(t, _)| m > *t) {
                 best = Some((m, p));
             }
         }
@@ -859,9 +859,9 @@ fn render_matrix_is_a_square_qr_code_with_finders_and_ec_m_or_better() {
         assert_finder(&m, 0, n - 7);
         assert_finder(&m, n - 7, 0);
         // Timing pattern between the finders.
-        for i in 8..n - 8 {
+        for (i, row) in m.iter().enumerate().take(n - 8).skip(8) {
             assert_eq!(m[6][i], i % 2 == 0, "timing row");
-            assert_eq!(m[i][6], i % 2 == 0, "timing column");
+            assert_eq!(row[6], i % 2 == 0, "timing column");
         }
         let level = ec_level(&m);
         assert_ne!(level, "L", "error correction M or better");

@@ -571,6 +571,49 @@ fn a_closed_port_is_a_network_error() {
     assert_no_secret(&r.error, &["closedportticket".to_owned()]);
 }
 
+#[test]
+fn an_untrusted_tls_certificate_is_a_network_error() {
+    let srv = bili_qr_fake_server::FakeServer::start_tls();
+    assert!(srv.base_url().starts_with("https://"));
+    let opts = json!({"base_url": srv.url("id=tls"), "timeout_ms": 5000}).to_string();
+    let r = start(Some(&opts)).expect(BILI_QR_ERR_NETWORK);
+    assert!(
+        r.error.to_lowercase().contains("certificate"),
+        "{}",
+        r.error
+    );
+    poll("tlsticket0001", Some(&opts)).expect(BILI_QR_ERR_NETWORK);
+    assert!(
+        srv.log().is_empty(),
+        "no request got through the refused handshake"
+    );
+}
+
+#[test]
+fn plain_http_is_allowed_for_every_loopback_host_only() {
+    let port = closed_port();
+    for host in [
+        "127.0.0.2",
+        "127.255.255.254",
+        "[::1]",
+        "localhost",
+        "LOCALHOST",
+    ] {
+        let opts =
+            json!({"base_url": format!("http://{host}:{port}/x"), "timeout_ms": 3000}).to_string();
+        let r = start(Some(&opts));
+        assert_eq!(
+            r.status, BILI_QR_ERR_NETWORK,
+            "{host}: loopback over http is allowed: {}",
+            r.error
+        );
+    }
+    for host in ["128.0.0.1", "10.1.2.3", "localhost.example.com", "[::2]"] {
+        let opts = json!({"base_url": format!("http://{host}:{port}/x")}).to_string();
+        start(Some(&opts)).expect_err(BILI_QR_ERR_ARGUMENT, &["base_url"]);
+    }
+}
+
 // ---------------------------------------------------------------- wait
 
 fn user_data(p: &Progress) -> *mut c_void {
@@ -724,11 +767,50 @@ fn cancel_signals_every_wait_on_the_ticket_and_zero_when_idle() {
 }
 
 #[test]
+fn cancel_ends_a_wait_as_soon_as_its_request_in_flight_ends() {
+    let env = Env::new("id=cancel3,fault=slow,delay=800,flow=w");
+    let opts = env.opts(json!({"poll_interval_ms": 60000}));
+    let h = thread::spawn(move || {
+        let r = wait("inflightticket", Some(&opts));
+        (r, Instant::now())
+    });
+    // The first request is in flight for 800 ms; the wait registers before it sends.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut n = 0;
+    while n == 0 && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(20));
+        n = cancel("inflightticket").status;
+    }
+    let asked = Instant::now();
+    assert_eq!(n, 1);
+    let (r, ended) = h.join().unwrap();
+    r.expect(BILI_QR_ERR_CANCELLED);
+    assert!(
+        ended.duration_since(asked) < Duration::from_secs(2),
+        "not the 60 s poll interval: {:?}",
+        ended.duration_since(asked)
+    );
+}
+
+#[test]
+fn wait_timeout_ms_also_bounds_a_request_in_flight() {
+    let env = Env::new("id=waittimeout2,fault=slow,delay=4000,flow=w");
+    let opts = env.opts(json!({"wait_timeout_ms": 1000, "timeout_ms": 10000}));
+    let t = Instant::now();
+    wait("c0ffee77aa02", Some(&opts)).expect(BILI_QR_ERR_TIMEOUT);
+    let took = t.elapsed();
+    assert!(
+        took >= Duration::from_millis(950) && took < Duration::from_millis(2500),
+        "{took:?}"
+    );
+}
+
+#[test]
 fn wait_times_out_after_wait_timeout_ms() {
     let env = Env::new("id=waittimeout,flow=w");
     let opts = env.opts(json!({"wait_timeout_ms": 1000}));
     let t = Instant::now();
-    let r = wait("waittimeout01", Some(&opts)).expect(BILI_QR_ERR_TIMEOUT);
+    let r = wait("c0ffee77aa01", Some(&opts)).expect(BILI_QR_ERR_TIMEOUT);
     let took = t.elapsed();
     assert!(r.error.contains("wait_timeout_ms"), "{}", r.error);
     assert!(
