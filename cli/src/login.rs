@@ -46,7 +46,9 @@ fn printable(s: &str) -> String {
 struct Ui {
     out: Box<dyn Write>,
     tty: bool,
-    /// Lines of the current QR block above the status line (terminal mode).
+    /// The terminal's width in columns, when known (terminal mode).
+    columns: Option<usize>,
+    /// Terminal rows of the current QR block above the status line (terminal mode).
     block_lines: usize,
     /// The status line now shown (terminal mode: not yet ended by a line break).
     status: Option<String>,
@@ -59,9 +61,15 @@ impl Ui {
         } else {
             (Box::new(io::stdout()), io::stdout().is_terminal())
         };
+        let columns = if tty {
+            terminal_columns(to_stderr)
+        } else {
+            None
+        };
         Ui {
             out,
             tty,
+            columns,
             block_lines: 0,
             status: None,
         }
@@ -102,8 +110,7 @@ impl Ui {
         }
         let mut lines = Vec::new();
         lines.push(
-            "Scan this QR code with the bilibili.tv app (or open the link on a logged-in phone):"
-                .to_owned(),
+            "Scan with the bilibili.tv app, or open the link on a logged-in phone:".to_owned(),
         );
         if self.tty {
             // Black modules on white, whatever the terminal's colours: scanners expect dark on light, and
@@ -127,7 +134,7 @@ impl Ui {
             block.push('\n');
         }
         self.write(&block);
-        self.block_lines = lines.len();
+        self.block_lines = lines.iter().map(|l| rows(l, self.columns)).sum();
         self.status = None;
         self.set_status("waiting for the scan".to_owned());
         Ok(())
@@ -150,6 +157,42 @@ impl Ui {
         self.set_status(text);
         self.end_status();
     }
+}
+
+/// How many terminal rows `line` takes on a terminal `columns` wide (escape sequences take none).
+fn rows(line: &str, columns: Option<usize>) -> usize {
+    let mut width = 0;
+    let mut in_escape = false;
+    for c in line.chars() {
+        match (in_escape, c) {
+            (false, '\x1b') => in_escape = true,
+            (true, c) if c.is_ascii_alphabetic() => in_escape = false,
+            (true, _) => {}
+            (false, _) => width += 1,
+        }
+    }
+    match columns {
+        Some(cols) if cols > 0 && width > cols => width.div_ceil(cols),
+        _ => 1,
+    }
+}
+
+#[cfg(unix)]
+fn terminal_columns(stderr: bool) -> Option<usize> {
+    let fd = if stderr {
+        libc::STDERR_FILENO
+    } else {
+        libc::STDOUT_FILENO
+    };
+    // SAFETY: TIOCGWINSZ fills the winsize struct passed by pointer; it is only read on success.
+    let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
+    let ok = unsafe { libc::ioctl(fd, libc::TIOCGWINSZ, &mut ws) } == 0;
+    (ok && ws.ws_col > 0).then_some(ws.ws_col as usize)
+}
+
+#[cfg(not(unix))]
+fn terminal_columns(_stderr: bool) -> Option<usize> {
+    None
 }
 
 fn status_text(s: PollStatus) -> String {
@@ -450,6 +493,23 @@ pub fn run(args: LoginArgs) -> Result<(), Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wrapped_rows() {
+        let url = format!(
+            "https://www.bilibili.tv/h5/en/qrcode/login?ticket={}",
+            "a".repeat(32)
+        );
+        assert_eq!(url.len(), 82);
+        assert_eq!(rows(&url, Some(80)), 2);
+        assert_eq!(rows(&url, Some(82)), 1);
+        assert_eq!(rows(&url, Some(40)), 3);
+        assert_eq!(rows(&url, None), 1);
+        assert_eq!(rows("", Some(80)), 1);
+        let qr_line = format!("\x1b[38;5;16;48;5;231m{}\x1b[0m", "█".repeat(41));
+        assert_eq!(rows(&qr_line, Some(41)), 1);
+        assert_eq!(rows(&qr_line, Some(40)), 2);
+    }
 
     #[test]
     fn server_text_cannot_carry_escapes() {
