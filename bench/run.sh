@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# The benchmark: bili_qr_poll from C and from Python beside libcurl + jansson, a raw socket client,
+# requests.Session and http.client, against the repo's fake passport server on loopback. Prints a table (each
+# row the median of several rounds) with the targets met or not. See BENCHMARKS.md.
+#
+#   bash bench/run.sh                 # ~1-3 minutes on 2 cores
+#   BENCH_SMOKE=1 bash bench/run.sh   # tiny counts: proves everything builds and runs (no timing meaning)
+#
+# Knobs (environment): BENCH_ROUNDS (5), BENCH_POLLS (3000 per C row), BENCH_PY_POLLS (2000),
+# BENCH_THREAD_POLLS (2000 per thread), BENCH_MEM_POLLS (100000), BENCH_MEM_ROUNDS (3), BENCH_COLD_RUNS (20),
+# BENCH_NO_BUILD=1 (skip cargo), BILI_QR_LIBRARY / BILI_QR_FAKE_SERVER / BILI_QR_INCLUDE (other artifacts).
+# Needs: gcc, libcurl4-openssl-dev, libjansson-dev, python3 (requests optional), binutils (strip).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+if [[ ${BENCH_SMOKE:-0} == 1 ]]; then
+  : "${BENCH_ROUNDS:=1}" "${BENCH_POLLS:=50}" "${BENCH_PY_POLLS:=20}" "${BENCH_THREAD_POLLS:=20}"
+  : "${BENCH_MEM_POLLS:=1500}" "${BENCH_MEM_ROUNDS:=1}" "${BENCH_COLD_RUNS:=2}" "${BENCH_WARMUP:=5}"
+fi
+rounds=${BENCH_ROUNDS:-5}
+polls=${BENCH_POLLS:-3000}
+py_polls=${BENCH_PY_POLLS:-2000}
+thread_polls=${BENCH_THREAD_POLLS:-2000}
+mem_polls=${BENCH_MEM_POLLS:-100000}
+mem_rounds=${BENCH_MEM_ROUNDS:-3}
+cold_runs=${BENCH_COLD_RUNS:-20}
+warmup=${BENCH_WARMUP:-200}
+
+lib=${BILI_QR_LIBRARY:-$root/target/release/libbili_qr.so}
+server_bin=${BILI_QR_FAKE_SERVER:-$root/target/release/bili-qr-fake-server}
+include=${BILI_QR_INCLUDE:-$root/include}
+out=$root/target/bench
+mkdir -p "$out"
+
+if [[ ${BENCH_NO_BUILD:-0} != 1 ]]; then
+  echo "== cargo build --release (library and fake server)" >&2
+  cargo build --release -q -p bili_qr -p bili-qr-fake-server >&2
+fi
+[[ -f $lib ]] || { echo "no library at $lib" >&2; exit 1; }
+[[ -x $server_bin ]] || { echo "no fake server at $server_bin" >&2; exit 1; }
+
+echo "== compiling bench programs into $out" >&2
+libdir=$(cd "$(dirname "$lib")" && pwd)
+cflags=(-O2 -Wall -Wextra -Werror -I"$include")
+cc "${cflags[@]}" bench/pollbench.c -o "$out/pollbench" -L"$libdir" -Wl,-rpath,"$libdir" -lbili_qr -lcurl \
+  -ljansson -lpthread
+cc "${cflags[@]}" bench/cold_lib.c -o "$out/cold_lib" -L"$libdir" -Wl,-rpath,"$libdir" -lbili_qr
+cc "${cflags[@]}" bench/cold_curl.c -o "$out/cold_curl" -lcurl -ljansson
+
+tmp=$(mktemp -d)
+server_pid=""
+cleanup() {
+  exec {hold}>&- 2>/dev/null || true
+  if [[ -n $server_pid ]]; then
+    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+    kill "$server_pid" 2>/dev/null || true
+  fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+mkfifo "$tmp/in"
+"$server_bin" --quiet --watch-stdin <"$tmp/in" >"$tmp/out" 2>"$tmp/err" &
+server_pid=$!
+exec {hold}>"$tmp/in" # the server runs until this is closed (or the script dies)
+origin=""
+for _ in $(seq 100); do
+  first=$(head -n1 "$tmp/out" 2>/dev/null || true)
+  if [[ $first == listening* ]]; then origin=${first#listening }; break; fi
+  sleep 0.1
+done
+[[ -n $origin ]] || { echo "the fake server did not start: $(cat "$tmp/err")" >&2; exit 1; }
+# A scenario whose tickets always answer "waiting": every poll is the same small JSON answer.
+base="$origin/s/flow=w,id=bench"
+echo "== fake server at $origin" >&2
+
+results=$out/results.jsonl
+: >"$results"
+pb=("$out/pollbench")
+
+# The Python binding (bindings/python), imported from the source tree with this library.
+export BILI_QR_LIBRARY=$lib
+export PYTHONPATH=$root/bindings/python/src${PYTHONPATH:+:$PYTHONPATH}
+py_modes=(http.client)
+if python3 -c 'import bili_qr' 2>/dev/null; then py_modes+=(binding); else
+  echo "note: the Python binding does not import; measuring bili_qr_poll via ctypes only" >&2
+  echo '{"note":"binding-missing"}' >>"$results"
+fi
+py_modes+=(ctypes)
+if python3 -c 'import requests' 2>/dev/null; then py_modes+=(requests); else
+  echo "note: requests is not installed (pip install requests); its row is skipped" >&2
+fi
+
+for r in $(seq "$rounds"); do
+  echo "== round $r/$rounds" >&2
+  for m in raw curl lib; do
+    "${pb[@]}" "$m" "$base" --polls "$polls" --warmup "$warmup" >>"$results"
+  done
+  for m in "${py_modes[@]}"; do
+    python3 bench/py_bench.py "$m" "$base" --polls "$py_polls" --warmup "$((warmup / 2))" >>"$results"
+  done
+  for t in 2 8; do
+    "${pb[@]}" lib "$base" --polls "$thread_polls" --warmup "$((warmup / 4))" --threads "$t" >>"$results"
+    "${pb[@]}" curl "$base" --polls "$thread_polls" --warmup "$((warmup / 4))" --threads "$t" >>"$results"
+  done
+  "${pb[@]}" cold "$out/cold_lib" "$base" --runs "$cold_runs" | sed 's/"mode":"cold"/"mode":"cold-lib"/' >>"$results"
+  "${pb[@]}" cold "$out/cold_curl" "$base" --runs "$cold_runs" | sed 's/"mode":"cold"/"mode":"cold-curl"/' >>"$results"
+done
+for r in $(seq "$mem_rounds"); do
+  echo "== memory $r/$mem_rounds ($mem_polls polls)" >&2
+  "${pb[@]}" lib "$base" --polls "$mem_polls" --mem >>"$results"
+done
+
+strip -o "$out/libbili_qr.stripped.so" "$lib"
+printf '{"mode":"size","bytes":%d,"unstripped":%d}\n' "$(stat -c %s "$out/libbili_qr.stripped.so")" \
+  "$(stat -c %s "$lib")" >>"$results"
+
+python3 bench/report.py "$results"
