@@ -764,6 +764,80 @@ fn the_shared_library_exports_only_bili_qr_functions() {
     );
 }
 
+#[test]
+fn cbindgen_is_pinned_to_one_exact_version() {
+    let manifest = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
+    let line = manifest
+        .lines()
+        .find(|l| l.trim_start().starts_with("cbindgen"))
+        .expect("cbindgen is a build-dependency");
+    assert!(
+        line.contains("version = \"="),
+        "cbindgen must be pinned with =x.y.z: {line}"
+    );
+}
+
+/// A small deterministic generator for the robustness test.
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn bytes(&mut self, max: usize, alphabet: &[u8]) -> Vec<u8> {
+        let n = (self.next() % (max as u64 + 1)) as usize;
+        (0..n)
+            .map(|_| alphabet[(self.next() % alphabet.len() as u64) as usize])
+            .filter(|b| *b != 0)
+            .collect()
+    }
+}
+
+#[test]
+fn arbitrary_inputs_never_crash_and_keep_the_rules() {
+    // Options always point at a closed loopback port (nothing leaves the machine); tickets, option
+    // texts, render texts and formats are random bytes, mostly invalid.
+    let port = closed_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
+    let all: Vec<u8> = (1..=255).collect();
+    let json_ish = b"{}[]\",:0123456789.-eE truefalsnbase_urltimeout_msproxy\\u00";
+    for i in 0..300 {
+        let alphabet: &[u8] = if i % 2 == 0 { &all } else { json_ish };
+        let opts = std::ffi::CString::new(rng.bytes(60, alphabet)).unwrap();
+        let ticket = std::ffi::CString::new(rng.bytes(140, &all)).unwrap();
+        let text = std::ffi::CString::new(rng.bytes(80, &all)).unwrap();
+        let format = std::ffi::CString::new(rng.bytes(8, b"utf8svgmatrix")).unwrap();
+        // Options that could be valid without a base_url would reach the real service: skipped.
+        let lossy = String::from_utf8_lossy(opts.as_bytes());
+        let maybe_valid = lossy.trim().is_empty()
+            || matches!(serde_json::from_str::<Value>(&lossy), Ok(Value::Object(_)));
+        if !maybe_valid {
+            let r = call_out(|out| unsafe { bili_qr_start(opts.as_ptr(), out) });
+            r.expect(BILI_QR_ERR_ARGUMENT);
+        }
+        let good =
+            std::ffi::CString::new(format!("{{\"base_url\":\"{base}\",\"timeout_ms\":2000}}"))
+                .unwrap();
+        let r = call_out(|out| unsafe { bili_qr_poll(ticket.as_ptr(), good.as_ptr(), out) });
+        assert!(
+            [BILI_QR_ERR_ARGUMENT, BILI_QR_ERR_NETWORK].contains(&r.status),
+            "{r:?}"
+        );
+        let st = unsafe { bili_qr_cancel(ticket.as_ptr()) };
+        let r = finish(st, std::ptr::null_mut(), false);
+        assert!(r.status == 0 || r.status == BILI_QR_ERR_ARGUMENT, "{r:?}");
+        let r = call_out(|out| unsafe { bili_qr_render(text.as_ptr(), format.as_ptr(), out) });
+        assert!(
+            [BILI_QR_OK, BILI_QR_ERR_ARGUMENT].contains(&r.status),
+            "{r:?}"
+        );
+    }
+}
+
 // ---------------------------------------------------------------- render
 
 const QR_TEXT: &str =

@@ -844,6 +844,57 @@ fn wait_gives_up_after_max_retries_transient_failures() {
 }
 
 #[test]
+fn wait_backs_off_with_growing_pauses_between_retries() {
+    // poll_interval_ms 100 and 3 retries: growing pauses take well over 3 x 100 ms.
+    let env = Env::new("id=backoff,fault=500,on=fetch,flow=c");
+    let opts = env.opts(json!({"max_retries": 3}));
+    let t = Instant::now();
+    wait("backoffticket", Some(&opts)).expect(BILI_QR_ERR_HTTP);
+    let took = t.elapsed();
+    assert_eq!(env.fetches().len(), 4);
+    assert!(
+        took >= Duration::from_millis(600),
+        "pauses did not grow: {took:?}"
+    );
+    assert!(took < Duration::from_secs(10), "{took:?}");
+}
+
+#[test]
+fn wait_timeout_ms_ends_a_retrying_wait() {
+    let env = Env::new("id=retrydeadline,fault=503,on=fetch,flow=c");
+    let opts = env.opts(json!({"max_retries": 100, "wait_timeout_ms": 1000}));
+    let t = Instant::now();
+    wait("retrydeadline1", Some(&opts)).expect(BILI_QR_ERR_TIMEOUT);
+    let took = t.elapsed();
+    assert!(
+        took >= Duration::from_millis(950) && took < Duration::from_millis(2500),
+        "{took:?}"
+    );
+}
+
+#[test]
+fn cancel_ends_a_wait_sleeping_in_backoff() {
+    let env = Env::new("id=cancelbackoff,fault=503,on=fetch,flow=c");
+    // The first retry pause is 2 x 30 s.
+    let opts = env.opts(json!({"max_retries": 5, "poll_interval_ms": 30000}));
+    let h = thread::spawn(move || {
+        let r = wait("cancelbackoff1", Some(&opts));
+        (r, Instant::now())
+    });
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while env.fetches().is_empty() && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(20));
+    }
+    thread::sleep(Duration::from_millis(100));
+    let asked = Instant::now();
+    assert_eq!(cancel("cancelbackoff1").status, 1);
+    let (r, ended) = h.join().unwrap();
+    r.expect(BILI_QR_ERR_CANCELLED);
+    assert!(ended.duration_since(asked) < Duration::from_secs(2));
+    assert_eq!(env.fetches().len(), 1);
+}
+
+#[test]
 fn wait_ends_at_once_on_4xx_api_and_protocol_errors() {
     for (fault, st) in [
         ("412", BILI_QR_ERR_HTTP),
