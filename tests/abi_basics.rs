@@ -6,9 +6,11 @@ mod common;
 use bili_qr::ffi::*;
 use common::*;
 use serde_json::{json, Value};
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::ffi::{c_char, c_int, CStr};
 use std::path::PathBuf;
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 const ALL_STATUSES: [(c_int, &str); 12] = [
     (BILI_QR_OK, "BILI_QR_OK"),
@@ -39,6 +41,85 @@ fn set_some_error() -> String {
     let e = last_error();
     assert!(e.contains("ticket"), "{e}");
     e
+}
+
+/// A global allocator that reports whether one watched block was all zeros when it was released, to
+/// prove that `bili_qr_free` zeroes strings before freeing them (the library is linked into this binary,
+/// so its allocations go through here).
+struct ZeroCheck;
+
+static WATCHED: AtomicUsize = AtomicUsize::new(0);
+/// 0: the watched block was not released; 1: released all zeros; 2: released with data in it.
+static VERDICT: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for ZeroCheck {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        System.alloc(layout)
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        System.alloc_zeroed(layout)
+    }
+    unsafe fn realloc(&self, p: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        System.realloc(p, layout, new_size)
+    }
+    unsafe fn dealloc(&self, p: *mut u8, layout: Layout) {
+        if !p.is_null() && p as usize == WATCHED.load(Ordering::SeqCst) {
+            let zero = (0..layout.size()).all(|i| *p.add(i) == 0);
+            VERDICT.store(if zero { 1 } else { 2 }, Ordering::SeqCst);
+        }
+        System.dealloc(p, layout)
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: ZeroCheck = ZeroCheck;
+
+static WATCH_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Frees `p` with `bili_qr_free` and tells whether its bytes were zeros when released.
+fn free_is_zeroing(p: *mut c_char) -> bool {
+    let _one_at_a_time = WATCH_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    VERDICT.store(0, Ordering::SeqCst);
+    WATCHED.store(p as usize, Ordering::SeqCst);
+    unsafe { bili_qr_free(p) };
+    WATCHED.store(0, Ordering::SeqCst);
+    match VERDICT.load(Ordering::SeqCst) {
+        1 => true,
+        2 => false,
+        _ => panic!("bili_qr_free did not release the block it was given"),
+    }
+}
+
+#[test]
+fn free_zeroes_strings_before_releasing_them() {
+    let env = Env::new("id=zeroing,flow=c");
+    let opts = c(&env.default_opts());
+    let t = c("zeroingticket");
+    let mut out = DANGLING;
+    let st = unsafe { bili_qr_poll(t.as_ptr(), opts.as_ptr(), &mut out) };
+    assert_eq!(st, BILI_QR_OK, "{}", last_error());
+    let text = static_str(out);
+    assert!(text.contains("SESSDATA"), "a confirmed object with cookies");
+    assert!(
+        free_is_zeroing(out),
+        "the confirmed poll object must be zeroed"
+    );
+    let text_c = c("hello");
+    let fmt = c("svg");
+    let mut out = DANGLING;
+    assert_eq!(
+        unsafe { bili_qr_render(text_c.as_ptr(), fmt.as_ptr(), &mut out) },
+        BILI_QR_OK
+    );
+    assert!(free_is_zeroing(out), "a rendered string too");
+    // The check itself can fail: a block released without zeroing is reported as such.
+    let plain = std::ffi::CString::new("not zeroed").unwrap().into_raw();
+    let _one_at_a_time = WATCH_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    VERDICT.store(0, Ordering::SeqCst);
+    WATCHED.store(plain as usize, Ordering::SeqCst);
+    drop(unsafe { std::ffi::CString::from_raw(plain) });
+    WATCHED.store(0, Ordering::SeqCst);
+    assert_eq!(VERDICT.load(Ordering::SeqCst), 2);
 }
 
 // ---------------------------------------------------------------- versions, statuses, last error

@@ -700,6 +700,50 @@ fn a_callback_returning_non_zero_cancels_the_wait() {
     );
 }
 
+/// `user_data` of [`on_waiting_thread`]: the thread that called `bili_qr_wait`, and what was seen.
+struct ThreadCheck {
+    waiter: Mutex<Option<thread::ThreadId>>,
+    calls: Mutex<Vec<bool>>,
+}
+
+/// A progress callback that records whether it runs on the waiting thread, and returns -1 (any
+/// non-zero value cancels) on its second call.
+unsafe extern "C" fn on_waiting_thread(
+    _status: c_int,
+    _event: *const std::ffi::c_char,
+    user_data: *mut c_void,
+) -> c_int {
+    let check = &*(user_data as *const ThreadCheck);
+    let same = *check.waiter.lock().unwrap() == Some(thread::current().id());
+    let mut calls = check.calls.lock().unwrap();
+    calls.push(same);
+    if calls.len() >= 2 {
+        -1
+    } else {
+        0
+    }
+}
+
+#[test]
+fn progress_runs_on_the_waiting_thread_and_any_non_zero_return_cancels() {
+    let env = Env::new("id=cbthread,flow=w");
+    let check = ThreadCheck {
+        waiter: Mutex::new(None),
+        calls: Mutex::new(Vec::new()),
+    };
+    let opts = env.default_opts();
+    thread::scope(|s| {
+        s.spawn(|| {
+            *check.waiter.lock().unwrap() = Some(thread::current().id());
+            let ud = &check as *const ThreadCheck as *mut c_void;
+            wait_with("cbthreadticket", Some(&opts), Some(on_waiting_thread), ud)
+                .expect(BILI_QR_ERR_CANCELLED);
+        });
+    });
+    assert_eq!(*check.calls.lock().unwrap(), [true, true]);
+    assert_eq!(env.fetches().len(), 2);
+}
+
 /// Starts a wait on another thread; returns its handle once its first poll has answered (it then sleeps).
 fn spawn_wait(
     env: &Env,
@@ -1008,6 +1052,19 @@ fn one_thread_polling_reuses_one_connection() {
         env.srv.connections(),
         1,
         "start and 20 polls on one keep-alive connection"
+    );
+}
+
+#[test]
+fn a_wait_polls_over_one_connection() {
+    let env = Env::new("id=reusewait,flow=wwwwsc");
+    let ticket = env.new_ticket();
+    wait(&ticket, Some(&env.default_opts())).expect(BILI_QR_OK);
+    assert_eq!(env.srv.requests(), 7);
+    assert_eq!(
+        env.srv.connections(),
+        1,
+        "start and the wait's 6 polls on one connection"
     );
 }
 
