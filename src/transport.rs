@@ -5,8 +5,11 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::options::{is_loopback_host, Options, ProxySetting};
 use once_cell::sync::Lazy;
 use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Mutex;
 use std::time::Duration;
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 use ureq::Agent;
 
 /// The largest body read from the service.
@@ -42,6 +45,42 @@ struct PoolKey {
     proxy: ProxySetting,
 }
 
+/// ureq resolves the host before every request, even one that reuses a pooled connection, and with a
+/// timeout set its default resolver does so on a freshly spawned thread: a thread per poll. IP literals
+/// (and `localhost`) need no lookup, so they are answered here; other names go to ureq's resolver.
+#[derive(Debug, Default)]
+struct LiteralFirstResolver(DefaultResolver);
+
+impl Resolver for LiteralFirstResolver {
+    fn resolve(
+        &self,
+        uri: &ureq::http::Uri,
+        config: &ureq::config::Config,
+        timeout: NextTimeout,
+    ) -> std::result::Result<ResolvedSocketAddrs, ureq::Error> {
+        let host = uri.host().unwrap_or("");
+        let port = uri.port_u16().or_else(|| match uri.scheme_str() {
+            Some(s) if s.eq_ignore_ascii_case("https") => Some(443),
+            Some(s) if s.eq_ignore_ascii_case("http") => Some(80),
+            _ => None,
+        });
+        if let Some(port) = port {
+            let mut addrs = self.empty();
+            let bare = host.trim_start_matches('[').trim_end_matches(']');
+            if let Ok(ip) = bare.parse::<IpAddr>() {
+                addrs.push(SocketAddr::new(ip, port));
+                return Ok(addrs);
+            }
+            if host.eq_ignore_ascii_case("localhost") {
+                addrs.push(SocketAddr::new(Ipv4Addr::LOCALHOST.into(), port));
+                addrs.push(SocketAddr::new(Ipv6Addr::LOCALHOST.into(), port));
+                return Ok(addrs);
+            }
+        }
+        self.0.resolve(uri, config, timeout)
+    }
+}
+
 /// Agents by transport settings. Bounded: a program that cycles through many distinct settings gets fresh
 /// pools rather than unbounded growth.
 static POOLS: Lazy<Mutex<HashMap<PoolKey, Agent>>> = Lazy::new(|| Mutex::new(HashMap::new()));
@@ -72,7 +111,7 @@ fn agent_for(options: &Options) -> Result<Agent> {
                 .map_err(|_| Error::argument("option proxy is not a valid proxy URL"))?,
         ),
     };
-    let agent: Agent = Agent::config_builder()
+    let config = Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)
         .timeout_global(Some(key.timeout))
@@ -80,8 +119,12 @@ fn agent_for(options: &Options) -> Result<Agent> {
         .proxy(proxy)
         .max_idle_connections(256)
         .max_idle_connections_per_host(64)
-        .build()
-        .into();
+        .build();
+    let agent = Agent::with_parts(
+        config,
+        DefaultConnector::default(),
+        LiteralFirstResolver::default(),
+    );
     if pools.len() >= MAX_POOLS {
         pools.clear();
     }
@@ -369,6 +412,29 @@ mod tests {
         assert_eq!(resolve(base, "c?d").unwrap(), "http://127.0.0.1:9/a/c?d");
         assert_eq!(resolve(base, "https://h/x").unwrap(), "https://h/x");
         assert_eq!(resolve(base, "//h/x").unwrap(), "http://h/x");
+    }
+
+    #[test]
+    fn literal_hosts_resolve_without_lookup() {
+        let resolve = |url: &str| {
+            let timeout = NextTimeout {
+                after: ureq::unversioned::transport::time::Duration::NotHappening,
+                reason: ureq::Timeout::Resolve,
+                per_read: None,
+                per_write: None,
+            };
+            let uri: ureq::http::Uri = url.parse().unwrap();
+            LiteralFirstResolver::default()
+                .resolve(&uri, &ureq::config::Config::default(), timeout)
+                .unwrap()
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(resolve("http://127.0.0.1:5/x"), ["127.0.0.1:5"]);
+        assert_eq!(resolve("http://[::1]/x"), ["[::1]:80"]);
+        assert_eq!(resolve("https://10.1.2.3/"), ["10.1.2.3:443"]);
+        assert_eq!(resolve("http://LOCALHOST:7/"), ["127.0.0.1:7", "[::1]:7"]);
     }
 
     #[test]
