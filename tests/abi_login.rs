@@ -1388,3 +1388,93 @@ fn missing_or_mistyped_documented_fields_are_protocol_errors() {
         assert_eq!(r.status, BILI_QR_ERR_PROTOCOL, "{body}: {}", r.error);
     }
 }
+
+/// A confirmed answer whose go_url is `/g/0` on the same server: `/g/k` sets `hk=v{k}` and redirects to
+/// `/g/{k+1}` up to `/g/{last}`, which answers 200. `extra` headers go on `/g/1`.
+fn go_url_server(last: u32, extra: &'static [&'static str]) -> Canned {
+    let port = Arc::new(std::sync::OnceLock::<u16>::new());
+    let p2 = port.clone();
+    let srv = Canned::start(move |target| {
+        let port = *p2.get().unwrap();
+        if target.contains("/qrcode/auth/fetch") {
+            let body = format!(
+                r#"{{"code":0,"message":"0","ttl":1,"data":{{"mid":7,"is_new":false,"go_url":"http://127.0.0.1:{port}/g/0","user_profile":{{"is_userBlankProfile":false,"name":"","face":""}}}}}}"#
+            );
+            return answer(
+                "200 OK",
+                &[
+                    "Set-Cookie: SESSDATA=s1",
+                    "Set-Cookie: bili_jct=j1",
+                    "Set-Cookie: DedeUserID=7",
+                ],
+                body.as_bytes(),
+            );
+        }
+        let k: u32 = target.trim_start_matches("/g/").parse().unwrap();
+        let cookie = format!("Set-Cookie: h{k}=v{k}; Path=/");
+        let mut headers = vec![cookie];
+        if k == 1 {
+            headers.extend(extra.iter().map(|s| s.to_string()));
+        }
+        if k < last {
+            headers.push(format!("Location: /g/{}", k + 1));
+        }
+        let refs: Vec<&str> = headers.iter().map(String::as_str).collect();
+        answer(
+            if k < last { "302 Found" } else { "200 OK" },
+            &refs,
+            b"<html></html>",
+        )
+    });
+    port.set(srv.port).unwrap();
+    srv
+}
+
+#[test]
+fn go_url_hops_are_followed_up_to_5_redirects() {
+    let srv = go_url_server(7, &[]);
+    let v = poll("gohops000001", Some(&srv.opts("")))
+        .expect(BILI_QR_OK)
+        .json();
+    assert_eq!(
+        v["cookie_header"],
+        "SESSDATA=s1; bili_jct=j1; DedeUserID=7; h0=v0; h1=v1; h2=v2; h3=v3; h4=v4; h5=v5"
+    );
+    let hops: Vec<String> = srv
+        .hits()
+        .into_iter()
+        .filter(|t| t.starts_with("/g/"))
+        .collect();
+    assert_eq!(hops, ["/g/0", "/g/1", "/g/2", "/g/3", "/g/4", "/g/5"]);
+}
+
+#[test]
+fn go_url_hops_can_replace_delete_and_not_add_foreign_cookies() {
+    static EXTRA: [&str; 3] = [
+        "Set-Cookie: bili_jct=j2; Domain=bilibili.tv",
+        "Set-Cookie: h0=; Max-Age=0",
+        "Set-Cookie: far=1; Domain=example.com",
+    ];
+    let srv = go_url_server(2, &EXTRA);
+    let v = poll("gohops000002", Some(&srv.opts("")))
+        .expect(BILI_QR_OK)
+        .json();
+    let cookies = v["cookies"].as_array().unwrap();
+    let names: Vec<&str> = cookies
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(
+        sorted,
+        ["DedeUserID", "SESSDATA", "bili_jct", "h1", "h2"],
+        "{names:?}"
+    );
+    let jct = cookies.iter().find(|c| c["name"] == "bili_jct").unwrap();
+    assert_eq!(jct["value"], "j2", "a later hop replaces the value");
+    // A hop that deletes a required cookie leaves a login that cannot be used.
+    static DELETE: [&str; 1] = ["Set-Cookie: SESSDATA=; Expires=Thu, 01 Jan 1970 00:00:01 GMT"];
+    let srv = go_url_server(2, &DELETE);
+    poll("gohops000003", Some(&srv.opts(""))).expect_err(BILI_QR_ERR_PROTOCOL, &["SESSDATA"]);
+}
