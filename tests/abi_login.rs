@@ -1197,6 +1197,24 @@ fn unknown_fields_are_ignored_and_any_2xx_is_accepted() {
         json!({"is_userBlankProfile": true, "name": "N", "face": "https://i0.hdslb.com/x.png"})
     );
     assert_eq!(v["cookie_header"], "SESSDATA=s1; bili_jct=j1; DedeUserID=7");
+    // The raw request target: the query carries s_locale, platform and the ticket (whose characters are
+    // all unreserved, so percent-encoding leaves them as they are).
+    let hits = srv.hits();
+    assert!(
+        hits[0].starts_with("/x/intl/passport-login/qrcode/auth/url?"),
+        "{hits:?}"
+    );
+    assert!(
+        hits[1].starts_with("/x/intl/passport-login/qrcode/auth/fetch?"),
+        "{hits:?}"
+    );
+    let query: Vec<&str> = hits[1].split_once('?').unwrap().1.split('&').collect();
+    let mut sorted = query.clone();
+    sorted.sort();
+    assert_eq!(
+        sorted,
+        ["platform=web", "s_locale=en_US", "ticket=abcDEF123-_.~"]
+    );
 }
 
 #[test]
