@@ -919,6 +919,21 @@ fn arbitrary_inputs_never_crash_and_keep_the_rules() {
     }
 }
 
+#[test]
+fn huge_and_deeply_nested_inputs_are_argument_errors() {
+    let deep = "[".repeat(100_000) + &"]".repeat(100_000);
+    let deep_obj = "{\"a\":".repeat(50_000) + "1" + &"}".repeat(50_000);
+    let huge_string = format!("{{\"user_agent\":\"{}\"}}", "a".repeat(4 << 20));
+    for opts in [deep.as_str(), deep_obj.as_str(), huge_string.as_str()] {
+        start(Some(opts)).expect(BILI_QR_ERR_ARGUMENT);
+    }
+    let big = "a".repeat(1 << 20);
+    poll(&big, None).expect_err(BILI_QR_ERR_ARGUMENT, &["ticket"]);
+    cancel(&big).expect(BILI_QR_ERR_ARGUMENT);
+    render(&big, "utf8").expect_err(BILI_QR_ERR_ARGUMENT, &["text"]);
+    render("x", &big).expect_err(BILI_QR_ERR_ARGUMENT, &["format"]);
+}
+
 // ---------------------------------------------------------------- render
 
 const QR_TEXT: &str =

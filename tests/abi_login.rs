@@ -1496,3 +1496,41 @@ fn go_url_hops_can_replace_delete_and_not_add_foreign_cookies() {
     let srv = go_url_server(2, &DELETE);
     poll("gohops000003", Some(&srv.opts(""))).expect_err(BILI_QR_ERR_PROTOCOL, &["SESSDATA"]);
 }
+
+/// A progress callback that cancels its own wait through `bili_qr_cancel` (user_data: the ticket as a
+/// C string) and returns 0; records what cancel returned.
+unsafe extern "C" fn cancel_own_wait(
+    _status: c_int,
+    _event: *const std::ffi::c_char,
+    user_data: *mut c_void,
+) -> c_int {
+    let n = bili_qr_cancel(user_data as *const std::ffi::c_char);
+    CANCEL_FROM_CALLBACK.store(n, std::sync::atomic::Ordering::SeqCst);
+    0
+}
+
+static CANCEL_FROM_CALLBACK: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(-100);
+
+#[test]
+fn cancel_from_inside_the_progress_callback_ends_the_wait() {
+    let env = Env::new("id=cbcancel,flow=w");
+    let ticket = c("cbcancelticket");
+    let opts = env.opts(json!({"poll_interval_ms": 60000}));
+    let t = Instant::now();
+    wait_with(
+        "cbcancelticket",
+        Some(&opts),
+        Some(cancel_own_wait),
+        ticket.as_ptr() as *mut c_void,
+    )
+    .expect(BILI_QR_ERR_CANCELLED);
+    assert!(
+        t.elapsed() < Duration::from_secs(5),
+        "no 60 s sleep, no deadlock"
+    );
+    assert_eq!(
+        CANCEL_FROM_CALLBACK.load(std::sync::atomic::Ordering::SeqCst),
+        1
+    );
+    assert_eq!(env.fetches().len(), 1);
+}
