@@ -343,7 +343,7 @@ fn non_utf8_arguments_are_argument_errors_on_every_function() {
 
 // ---------------------------------------------------------------- tickets
 
-/// Malformed tickets: (input, what the message must mention).
+/// Malformed tickets (each message must mention "ticket").
 fn bad_tickets() -> Vec<String> {
     vec![
         String::new(),
@@ -932,6 +932,34 @@ fn huge_and_deeply_nested_inputs_are_argument_errors() {
     cancel(&big).expect(BILI_QR_ERR_ARGUMENT);
     render(&big, "utf8").expect_err(BILI_QR_ERR_ARGUMENT, &["text"]);
     render("x", &big).expect_err(BILI_QR_ERR_ARGUMENT, &["format"]);
+}
+
+/// Every `.rs` file under `dir`, recursively.
+fn rust_files(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            rust_files(&p, out);
+        } else if p.extension().is_some_and(|e| e == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn the_library_prints_nothing() {
+    // "nothing the library prints ever holds a cookie value or a ticket": it prints nothing at all
+    // (outside its unit tests).
+    let mut files = Vec::new();
+    rust_files(&root().join("src"), &mut files);
+    assert!(files.len() >= 8, "{files:?}");
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap();
+        for mac in ["print!(", "println!(", "eprint!(", "eprintln!(", "dbg!("] {
+            assert!(!code.contains(mac), "{f:?} uses {mac}");
+        }
+    }
 }
 
 // ---------------------------------------------------------------- render
