@@ -490,10 +490,10 @@ fault_tests! {
     fault_502_is_http: "502" => HTTP, HTTP, ["502"];
     fault_503_is_http: "503" => HTTP, HTTP, ["503"];
     fault_404_is_http: "404" => HTTP, HTTP, ["404"];
-    fault_api_412_is_api: "api-412" => API, API, ["-412"];
-    fault_api_352_is_api: "api-352" => API, API, ["-352"];
-    fault_api_400_is_api: "api-400" => API, API, ["-400"];
-    fault_api_799_is_api: "api-799" => API, API, ["-799"];
+    fault_api_412_is_api: "api-412" => API, API, ["-412", "请求被拦截"];
+    fault_api_352_is_api: "api-352" => API, API, ["-352", "风控校验失败"];
+    fault_api_400_is_api: "api-400" => API, API, ["-400", "请求错误"];
+    fault_api_799_is_api: "api-799" => API, API, ["-799", "请求过于频繁，请稍后再试"];
     fault_truncated_is_network: "truncated" => NET, NET, [];
     fault_reset_is_network: "reset" => NET, NET, [];
     fault_huge_is_protocol: "huge" => PROTO, PROTO, [];
