@@ -2,6 +2,8 @@
 
 use crate::error::{Error, Result};
 use serde_json::{Map, Value};
+use std::cell::RefCell;
+use std::sync::Arc;
 use std::time::Duration;
 
 pub const DEFAULT_BASE_URL: &str = "https://passport.bilibili.tv";
@@ -95,6 +97,45 @@ impl Options {
             ));
         };
         options.apply(&map)?;
+        Ok(options)
+    }
+
+    /// [`Options::from_json`] behind a small per-thread cache keyed by the exact text: a program polling
+    /// every few seconds passes the same options string each time, and parsing it (JSON, then the base URL)
+    /// cost about a sixth of a loopback poll. Only valid options are cached; an error is computed afresh.
+    pub fn cached(json: Option<&str>) -> Result<Arc<Options>> {
+        /// Distinct options strings remembered per thread (most recently used first).
+        const SLOTS: usize = 4;
+        static DEFAULT: once_cell::sync::Lazy<Arc<Options>> =
+            once_cell::sync::Lazy::new(|| Arc::new(Options::default()));
+        thread_local! {
+            static CACHE: RefCell<Vec<(Box<str>, Arc<Options>)>> = const { RefCell::new(Vec::new()) };
+        }
+        let text = match json {
+            None => return Ok(DEFAULT.clone()),
+            Some(t) if t.trim().is_empty() => return Ok(DEFAULT.clone()),
+            Some(t) => t,
+        };
+        let hit = CACHE
+            .try_with(|cache| {
+                let mut cache = cache.borrow_mut();
+                let i = cache.iter().position(|(key, _)| &**key == text)?;
+                let entry = cache.remove(i);
+                let options = entry.1.clone();
+                cache.insert(0, entry);
+                Some(options)
+            })
+            .ok()
+            .flatten();
+        if let Some(options) = hit {
+            return Ok(options);
+        }
+        let options = Arc::new(Options::from_json(Some(text))?);
+        let _ = CACHE.try_with(|cache| {
+            let mut cache = cache.borrow_mut();
+            cache.truncate(SLOTS - 1);
+            cache.insert(0, (text.into(), options.clone()));
+        });
         Ok(options)
     }
 
@@ -267,6 +308,30 @@ mod tests {
         assert_eq!(o, Options::from_json(Some("")).unwrap());
         assert_eq!(o.base_url.as_str(), "https://passport.bilibili.tv");
         assert_eq!(o.max_retries, 3);
+    }
+
+    #[test]
+    fn cached_matches_from_json() {
+        let texts = [
+            None,
+            Some(""),
+            Some(r#"{"timeout_ms":5000}"#),
+            Some(r#"{"locale":"th_TH"}"#),
+            Some(r#"{"platform":"android"}"#),
+            Some(r#"{"max_retries":7}"#),
+            Some(r#"{"base_url":"http://127.0.0.1:9/x/"}"#),
+        ];
+        // Twice round, with more distinct strings than slots: hits, misses and evictions all agree.
+        for _ in 0..2 {
+            for text in texts {
+                let cached = Options::cached(text).unwrap();
+                assert_eq!(*cached, Options::from_json(text).unwrap(), "{text:?}");
+            }
+        }
+        for _ in 0..2 {
+            let e = Options::cached(Some(r#"{"timeout_ms":0}"#)).unwrap_err();
+            assert!(e.message().contains("timeout_ms"));
+        }
     }
 
     #[test]

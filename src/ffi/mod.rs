@@ -137,7 +137,7 @@ pub unsafe extern "C" fn bili_qr_start(
 ) -> c_int {
     boundary(|| {
         let out = reset_out(out_json, "out_json")?;
-        let options = Options::from_json(optional_str(options_json, "options_json")?)?;
+        let options = Options::cached(optional_str(options_json, "options_json")?)?;
         let qr = crate::login::start(&options)?;
         let json = serde_json::to_string(&qr).unwrap_or_default();
         hand_out(json, out)?;
@@ -170,7 +170,7 @@ pub unsafe extern "C" fn bili_qr_poll(
     boundary(|| {
         let out = reset_out(out_json, "out_json")?;
         let ticket = required_str(ticket, "ticket")?;
-        let options = Options::from_json(optional_str(options_json, "options_json")?)?;
+        let options = Options::cached(optional_str(options_json, "options_json")?)?;
         let result = crate::login::poll(ticket, &options)?;
         hand_out(result.to_json(), out)?;
         Ok(status_of_poll(result.status))
@@ -225,7 +225,7 @@ pub unsafe extern "C" fn bili_qr_wait(
     boundary(|| {
         let out = reset_out(out_json, "out_json")?;
         let ticket = required_str(ticket, "ticket")?;
-        let options = Options::from_json(optional_str(options_json, "options_json")?)?;
+        let options = Options::cached(optional_str(options_json, "options_json")?)?;
         let mut progress = |result: &crate::PollResult| -> bool {
             let Some(callback) = on_progress else {
                 return true;
