@@ -405,7 +405,7 @@ fn a_qr_url_is_accepted_as_the_ticket() {
     let (ticket, qr_url) = (v["ticket"].as_str().unwrap(), v["qr_url"].as_str().unwrap());
     poll(qr_url, Some(&opts)).expect(BILI_QR_WAITING);
     // Any URL with ticket= among other parameters, with a fragment.
-    let other = format!("https://example.org/x?a=1&ticket={ticket}&b=2#frag");
+    let other = format!("https://example.org/x?xticket=zzz9999&a=1&ticket={ticket}&b=2#frag");
     poll(&other, Some(&opts)).expect(BILI_QR_SCANNED);
     assert_eq!(cancel(qr_url).status, 0);
     let r = wait(qr_url, Some(&opts)).expect(BILI_QR_OK);
