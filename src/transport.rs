@@ -4,7 +4,6 @@
 use crate::error::{Error, ErrorKind, Result};
 use crate::options::{is_loopback_host, Options, ProxySetting};
 use once_cell::sync::Lazy;
-use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -38,7 +37,7 @@ pub enum Mode<'a> {
     GoUrl { base_host: &'a str },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct PoolKey {
     timeout: Duration,
     user_agent: String,
@@ -81,28 +80,35 @@ impl Resolver for LiteralFirstResolver {
     }
 }
 
-/// Agents by transport settings. Bounded: a program that cycles through many distinct settings gets fresh
-/// pools rather than unbounded growth.
-static POOLS: Lazy<Mutex<HashMap<PoolKey, Agent>>> = Lazy::new(|| Mutex::new(HashMap::new()));
+/// Agents by transport settings, searched linearly (there is usually one): the lookup compares the
+/// caller's options in place, without building (cloning the user agent) or hashing a key. Bounded: a
+/// program that cycles through many distinct settings gets fresh pools rather than unbounded growth.
+static POOLS: Lazy<Mutex<Vec<(PoolKey, Agent)>>> = Lazy::new(|| Mutex::new(Vec::new()));
 const MAX_POOLS: usize = 32;
 
 fn agent_for(options: &Options) -> Result<Agent> {
+    const DIRECT: &ProxySetting = &ProxySetting::Direct;
     let proxy = match (&options.proxy, options.base_url.is_loopback()) {
         // The environment's proxy is for reaching the outside; loopback stays direct.
-        (ProxySetting::FromEnvironment, true) => ProxySetting::Direct,
-        (p, _) => p.clone(),
-    };
-    let key = PoolKey {
-        timeout: options.timeout,
-        user_agent: options.user_agent.clone(),
-        proxy,
+        (ProxySetting::FromEnvironment, true) => DIRECT,
+        (p, _) => p,
     };
     let mut pools = POOLS
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some(agent) = pools.get(&key) {
+    let found = pools.iter().find(|(key, _)| {
+        key.timeout == options.timeout
+            && key.proxy == *proxy
+            && key.user_agent == options.user_agent
+    });
+    if let Some((_, agent)) = found {
         return Ok(agent.clone());
     }
+    let key = PoolKey {
+        timeout: options.timeout,
+        user_agent: options.user_agent.clone(),
+        proxy: proxy.clone(),
+    };
     let proxy = match &key.proxy {
         ProxySetting::FromEnvironment => ureq::Proxy::try_from_env(),
         ProxySetting::Direct => None,
@@ -128,7 +134,7 @@ fn agent_for(options: &Options) -> Result<Agent> {
     if pools.len() >= MAX_POOLS {
         pools.clear();
     }
-    pools.insert(key, agent.clone());
+    pools.push((key, agent.clone()));
     Ok(agent)
 }
 
