@@ -60,7 +60,7 @@ pub fn check_cookies(cookies: &[Cookie], base_host: &str, now: i64) {
                 c.name
             );
         }
-        assert!(!c.path.is_empty(), "empty path");
+        assert!(c.path.starts_with('/'), "path {:?} kept (\"/\" when absent, empty or relative)", c.path);
         assert!(
             cookies[..i].iter().all(|o| o.name != c.name),
             "two cookies named {:?}",
