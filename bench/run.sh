@@ -3,10 +3,10 @@
 # requests.Session and http.client, against the repo's fake passport server on loopback. Prints a table (each
 # row the median of several rounds) with the targets met or not. See BENCHMARKS.md.
 #
-#   bash bench/run.sh                 # ~1-3 minutes on 2 cores
+#   bash bench/run.sh                 # about a minute on 2 cores
 #   BENCH_SMOKE=1 bash bench/run.sh   # tiny counts: proves everything builds and runs (no timing meaning)
 #
-# Knobs (environment): BENCH_ROUNDS (5), BENCH_POLLS (3000 per C row), BENCH_PY_POLLS (2000),
+# Knobs (environment): BENCH_ROUNDS (7), BENCH_POLLS (3000 per C row), BENCH_PY_POLLS (2000),
 # BENCH_THREAD_POLLS (2000 per thread), BENCH_MEM_POLLS (100000), BENCH_MEM_ROUNDS (3), BENCH_COLD_RUNS (20),
 # BENCH_NO_BUILD=1 (skip cargo), BILI_QR_LIBRARY / BILI_QR_FAKE_SERVER / BILI_QR_INCLUDE (other artifacts).
 # Needs: gcc, libcurl4-openssl-dev, libjansson-dev, python3 (requests optional), binutils (strip).
@@ -18,7 +18,7 @@ if [[ ${BENCH_SMOKE:-0} == 1 ]]; then
   : "${BENCH_ROUNDS:=1}" "${BENCH_POLLS:=50}" "${BENCH_PY_POLLS:=20}" "${BENCH_THREAD_POLLS:=20}"
   : "${BENCH_MEM_POLLS:=1500}" "${BENCH_MEM_ROUNDS:=1}" "${BENCH_COLD_RUNS:=2}" "${BENCH_WARMUP:=5}"
 fi
-rounds=${BENCH_ROUNDS:-5}
+rounds=${BENCH_ROUNDS:-7}
 polls=${BENCH_POLLS:-3000}
 py_polls=${BENCH_PY_POLLS:-2000}
 thread_polls=${BENCH_THREAD_POLLS:-2000}
