@@ -8,7 +8,7 @@
 #
 # Knobs (environment): BENCH_ROUNDS (7), BENCH_POLLS (3000 per C row), BENCH_PY_POLLS (2000),
 # BENCH_THREAD_POLLS (2000 per thread), BENCH_MEM_POLLS (100000), BENCH_MEM_ROUNDS (3), BENCH_COLD_RUNS (20),
-# BENCH_NO_BUILD=1 (skip cargo), BILI_QR_LIBRARY / BILI_QR_FAKE_SERVER / BILI_QR_INCLUDE (other artifacts).
+# BENCH_NO_BUILD=1 (skip cargo), BENCH_OUT (target/bench: programs and results), BILI_QR_LIBRARY / BILI_QR_FAKE_SERVER / BILI_QR_INCLUDE (other artifacts).
 # Needs: gcc, libcurl4-openssl-dev, libjansson-dev, python3 (requests optional), binutils (strip).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,7 +30,7 @@ warmup=${BENCH_WARMUP:-200}
 lib=${BILI_QR_LIBRARY:-$root/target/release/libbili_qr.so}
 server_bin=${BILI_QR_FAKE_SERVER:-$root/target/release/bili-qr-fake-server}
 include=${BILI_QR_INCLUDE:-$root/include}
-out=$root/target/bench
+out=${BENCH_OUT:-$root/target/bench}
 mkdir -p "$out"
 
 if [[ ${BENCH_NO_BUILD:-0} != 1 ]]; then

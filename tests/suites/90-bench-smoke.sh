@@ -5,9 +5,10 @@
 set -euo pipefail
 root=${BILI_QR_ROOT:?run through tests/run-all.sh}
 cd "$root"
-log="$root/target/bench/smoke.txt"
-mkdir -p "$root/target/bench"
-BENCH_SMOKE=1 BENCH_NO_BUILD=1 bash bench/run.sh >"$log" 2>&1 || { cat "$log"; echo "bench/run.sh failed"; exit 1; }
+out="$root/target/bench-smoke" # not target/bench: a real benchmark may be running at the same time
+log="$out/smoke.txt"
+mkdir -p "$out"
+BENCH_SMOKE=1 BENCH_NO_BUILD=1 BENCH_OUT="$out" bash bench/run.sh >"$log" 2>&1 || { cat "$log"; echo "bench/run.sh failed"; exit 1; }
 cat "$log"
 fail=0
 for row in "raw keep-alive socket" "libcurl reused handle" "bili_qr_poll, C " "http.client + json.loads" \
