@@ -39,7 +39,8 @@ cargo "${asan[0]}" build "${asan[@]:1}" --lib
 cargo "${asan[0]}" test "${asan[@]:1}" --tests --no-fail-fast -- --test-threads=2
 # Proof that the run was instrumented: the library's own code calls ASan's checks.
 unit=$(ls -t target/asan/"$host"/debug/deps/bili_qr-* 2>/dev/null | grep -v '\.d$' | head -n 1)
-if [[ -z $unit ]] || ! nm "$unit" 2>/dev/null | grep -q '__asan_report_load'; then
+symbols=$( [[ -n $unit ]] && nm "$unit" 2>/dev/null || true)
+if ! grep -q '__asan_report_load' <<<"$symbols"; then
   echo "FAIL: the test binary ${unit:-(none)} is not instrumented by AddressSanitizer"
   exit 1
 fi
