@@ -413,15 +413,19 @@ impl Rng {
     }
 }
 
-fn rss_bytes() -> i64 {
+/// Resident bytes, and of them those backed by files (`/proc/self/statm` fields 2 and 3).
+fn statm() -> (i64, i64) {
     let statm = std::fs::read_to_string("/proc/self/statm").expect("/proc/self/statm");
-    let pages: i64 = statm
+    let f: Vec<i64> = statm
         .split_whitespace()
-        .nth(1)
-        .expect("resident")
-        .parse()
-        .expect("a number");
-    pages * unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as i64
+        .map(|x| x.parse().expect("a number"))
+        .collect();
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as i64;
+    (f[1] * page, f[2] * page)
+}
+
+fn rss_bytes() -> i64 {
+    statm().0
 }
 
 fn mib(b: i64) -> String {
@@ -626,6 +630,17 @@ fn worker(sh: &Shared, index: usize, rng: &mut Rng, calls: &mut u64) {
     }
 }
 
+/// Touches 512 KiB of this thread's stack, so that its resident high-water mark is reached before the
+/// warm-up ends rather than by whichever rare deep call comes later.
+#[inline(never)]
+fn touch_stack() {
+    let mut block = [0u8; 512 * 1024];
+    for i in (0..block.len()).step_by(4096) {
+        block[i] = i as u8;
+    }
+    std::hint::black_box(&mut block);
+}
+
 fn env_secs(name: &str, default: u64) -> Duration {
     Duration::from_secs(
         std::env::var(name)
@@ -685,6 +700,7 @@ fn sixteen_threads_with_random_faults_stay_bounded() {
                 .spawn(move || {
                     let mut rng = Rng(seed.wrapping_add(i as u64 * 0x1000_0000_01B3) | 1);
                     let mut calls = 0;
+                    touch_stack();
                     for end in [warm_end, run_end] {
                         while Instant::now() < end {
                             let call = std::panic::AssertUnwindSafe(|| {
@@ -716,12 +732,16 @@ fn sixteen_threads_with_random_faults_stay_bounded() {
         // keep-alive connections be, and read the resident size.
         sh.srv.reset();
         thread::sleep(Duration::from_millis(300));
-        let rss = rss_bytes();
+        // Free heap pages go back to the system first (glibc keeps them otherwise), so that the resident
+        // size counts what is in use.
+        unsafe { libc::malloc_trim(0) };
+        let (rss, shared) = statm();
         let live = LIVE.load(Ordering::Relaxed);
         let calls = sh.stats.lock().unwrap().calls;
         eprintln!(
-            "stress: {label}: {calls} calls, RSS {}, live heap {}",
+            "stress: {label}: {calls} calls, RSS {} (file-backed {}), live heap {}",
             mib(rss),
+            mib(shared),
             mib(live)
         );
         sh.last_done
