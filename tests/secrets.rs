@@ -376,6 +376,7 @@ impl Run<'_> {
             json!({"timeout_ms": 0}),
             json!({"poll_interval_ms": ticket.clone()}),
             json!({"insecure": true}),
+            json!({ ticket.clone(): 1 }),
         ];
         for extra in bad {
             let opts = self.opts(&sc, extra.clone());

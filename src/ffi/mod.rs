@@ -5,10 +5,12 @@
 mod checked;
 
 use self::checked::{boundary, hand_out, optional_str, required_str, reset_out};
+use crate::error::Error;
 use crate::options::Options;
 use crate::passport::PollStatus;
 use crate::render::Format;
 use std::ffi::{c_char, c_int, c_void, CString};
+use std::sync::Arc;
 
 /// The contract version this library implements; compare with `bili_qr_abi_version()` at load time.
 pub const BILI_QR_ABI_VERSION: c_int = 1;
@@ -53,6 +55,15 @@ pub const BILI_QR_ERR_INTERNAL: c_int = -8;
 pub type bili_qr_progress_fn = Option<
     unsafe extern "C" fn(status: c_int, event_json: *const c_char, user_data: *mut c_void) -> c_int,
 >;
+
+/// The options of a call that names a ticket. An options error never repeats the ticket, even when the
+/// caller put it in the options (as an unknown key, say).
+fn options_for_ticket(json: Option<&str>, ticket: &str) -> Result<Arc<Options>, Error> {
+    Options::cached(json).map_err(|e| match crate::ticket::extract(ticket) {
+        Ok(bare) => e.redact(bare),
+        Err(_) => e,
+    })
+}
 
 fn status_of_poll(status: PollStatus) -> c_int {
     match status {
@@ -170,7 +181,7 @@ pub unsafe extern "C" fn bili_qr_poll(
     boundary(|| {
         let out = reset_out(out_json, "out_json")?;
         let ticket = required_str(ticket, "ticket")?;
-        let options = Options::cached(optional_str(options_json, "options_json")?)?;
+        let options = options_for_ticket(optional_str(options_json, "options_json")?, ticket)?;
         let result = crate::login::poll(ticket, &options)?;
         hand_out(result.to_json(), out)?;
         Ok(status_of_poll(result.status))
@@ -225,7 +236,7 @@ pub unsafe extern "C" fn bili_qr_wait(
     boundary(|| {
         let out = reset_out(out_json, "out_json")?;
         let ticket = required_str(ticket, "ticket")?;
-        let options = Options::cached(optional_str(options_json, "options_json")?)?;
+        let options = options_for_ticket(optional_str(options_json, "options_json")?, ticket)?;
         let mut progress = |result: &crate::PollResult| -> bool {
             let Some(callback) = on_progress else {
                 return true;
