@@ -22,6 +22,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import ctypes
+import functools
 import inspect
 import json
 import signal
@@ -115,6 +116,21 @@ def _c_text(value: str, what: str) -> bytes:
 
 
 def _options_json(options: Dict[str, Any]) -> Optional[bytes]:
+    """The options as the JSON text the library takes; cached, since a polling loop passes the same ones."""
+    if not options:
+        return None
+    try:
+        return _options_json_cached(tuple(options.items()))
+    except TypeError:  # an unhashable value: encode it afresh (and let json.dumps judge it)
+        return _encode_options(options)
+
+
+@functools.lru_cache(maxsize=32)
+def _options_json_cached(items: Tuple[Tuple[str, Any], ...]) -> Optional[bytes]:
+    return _encode_options(dict(items))
+
+
+def _encode_options(options: Dict[str, Any]) -> Optional[bytes]:
     kept = {k: v for k, v in options.items() if v is not None}
     if not kept:
         return None
@@ -198,7 +214,10 @@ def poll(ticket_or_url: str, **options: Any) -> PollResult:
         _raise_for(rc, message)
     if text is None:
         raise InternalError(-8, f"bili_qr_poll returned {rc} but no JSON")
-    return PollResult.from_json(json.loads(text), _cookie_host(options))
+    obj = json.loads(text)
+    # The cookie host (for cookies without a Domain) only matters for a confirmed login.
+    host = _cookie_host(options) if obj.get("status") == "confirmed" else _DEFAULT_HOST
+    return PollResult.from_json(obj, host)
 
 
 def wait(
