@@ -547,17 +547,18 @@ fn redirects_are_followed_up_to_5_and_not_to_plain_http_elsewhere() {
 
 #[test]
 fn a_slow_answer_past_timeout_ms_is_a_timeout() {
-    // The server answers after 2500 ms; each call must end near timeout_ms 300 instead.
-    let env = Env::new("id=slow,fault=slow,delay=2500");
+    // The server answers after 8000 ms; each call must end near timeout_ms 300 instead (the bounds are loose:
+    // the machine may be busy; they only tell "ended by timeout_ms" from "waited for the answer").
+    let env = Env::new("id=slow,fault=slow,delay=8000");
     let opts = env.opts(json!({"timeout_ms": 300}));
     let t = Instant::now();
     start(Some(&opts)).expect(BILI_QR_ERR_TIMEOUT);
     let took = t.elapsed();
-    assert!(took < Duration::from_millis(2000), "start: {took:?}");
+    assert!(took < Duration::from_millis(5000), "start: {took:?}");
     let t = Instant::now();
     poll("slowticket01", Some(&opts)).expect(BILI_QR_ERR_TIMEOUT);
     let took = t.elapsed();
-    assert!(took < Duration::from_millis(2000), "poll: {took:?}");
+    assert!(took < Duration::from_millis(5000), "poll: {took:?}");
 }
 
 #[test]
@@ -780,7 +781,7 @@ fn cancel_from_another_thread_ends_a_sleeping_wait_promptly() {
     let (r, ended) = h.join().unwrap();
     r.expect(BILI_QR_ERR_CANCELLED);
     let took = ended.duration_since(asked);
-    assert!(took < Duration::from_secs(2), "cancel took {took:?}");
+    assert!(took < Duration::from_secs(10), "cancel took {took:?}");
     assert_eq!(env.fetches().len(), 1);
     // Nothing runs on the ticket any more.
     assert_eq!(cancel(&ticket).status, 0);
@@ -844,13 +845,13 @@ fn cancel_ends_a_wait_as_soon_as_its_request_in_flight_ends() {
 
 #[test]
 fn wait_timeout_ms_also_bounds_a_request_in_flight() {
-    let env = Env::new("id=waittimeout2,fault=slow,delay=4000,flow=w");
+    let env = Env::new("id=waittimeout2,fault=slow,delay=9000,flow=w");
     let opts = env.opts(json!({"wait_timeout_ms": 1000, "timeout_ms": 10000}));
     let t = Instant::now();
     wait("c0ffee77aa02", Some(&opts)).expect(BILI_QR_ERR_TIMEOUT);
     let took = t.elapsed();
     assert!(
-        took >= Duration::from_millis(950) && took < Duration::from_millis(2500),
+        took >= Duration::from_millis(950) && took < Duration::from_secs(6),
         "{took:?}"
     );
 }
@@ -864,7 +865,7 @@ fn wait_times_out_after_wait_timeout_ms() {
     let took = t.elapsed();
     assert!(r.error.contains("wait_timeout_ms"), "{}", r.error);
     assert!(
-        took >= Duration::from_millis(950) && took < Duration::from_secs(3),
+        took >= Duration::from_millis(950) && took < Duration::from_secs(6),
         "{took:?}"
     );
     assert!(env.fetches().len() >= 3, "it kept polling every 100 ms");
@@ -917,7 +918,7 @@ fn wait_timeout_ms_ends_a_retrying_wait() {
     wait("retrydeadline1", Some(&opts)).expect(BILI_QR_ERR_TIMEOUT);
     let took = t.elapsed();
     assert!(
-        took >= Duration::from_millis(950) && took < Duration::from_millis(2500),
+        took >= Duration::from_millis(950) && took < Duration::from_secs(6),
         "{took:?}"
     );
 }
