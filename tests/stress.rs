@@ -578,7 +578,10 @@ fn worker(sh: &Shared, index: usize, rng: &mut Rng, calls: &mut u64) {
                 Some(f) => match f.fetch {
                     // Transient and only on the first request: retried, then the flow goes on.
                     // The answer given up on may have spent a confirmation: then the ticket is expired.
-                    Some(_) if transient && f.transient => vec![normal, BILI_QR_EXPIRED, cancelled],
+                    // On a busy machine the failed request and the retry pause can use up the 1-2 s wait.
+                    Some(_) if transient && f.transient => {
+                        vec![normal, BILI_QR_EXPIRED, TIMEOUT, cancelled]
+                    }
                     // Transient on every request: retried up to max_retries, or the wait ends first.
                     Some(set) if f.transient => [set, &[TIMEOUT, cancelled]].concat(),
                     // Anything else ends the wait at once.

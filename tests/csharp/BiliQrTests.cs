@@ -289,7 +289,7 @@ static class Tests
     {
         string sc = Fake.Scenario("flow=w");
         var opt = Fake.Opt(sc);
-        opt.PollIntervalMs = 1000;
+        opt.PollIntervalMs = 30000;
         opt.WaitTimeoutMs = 60000;
         var qr = BiliQr.Start(opt);
         var cts = new CancellationTokenSource();
@@ -303,7 +303,7 @@ static class Tests
         bool done = false;
         try { done = task.Wait(5000); } catch (AggregateException ae) { done = true; A.True(ae.InnerException is OperationCanceledException, "cancelled with OperationCanceledException: " + ae.InnerException); }
         A.True(done, "task ended after the token fired");
-        A.True(sw.ElapsedMilliseconds < 700, "WaitAsync ended quickly after cancellation: " + sw.ElapsedMilliseconds + " ms");
+        A.True(sw.ElapsedMilliseconds < 3000, "WaitAsync ended quickly after cancellation: " + sw.ElapsedMilliseconds + " ms");
         A.True(task.IsCanceled, "task state is Canceled (was " + task.Status + ")");
         int fetches = Fake.Fetches(sc).Count;
         Thread.Sleep(1300);
@@ -379,7 +379,7 @@ static class Tests
     {
         string sc = Fake.Scenario("flow=w");
         var opt = Fake.Opt(sc);
-        opt.PollIntervalMs = 500;
+        opt.PollIntervalMs = 30000;
         var qr = BiliQr.Start(opt);
         A.Eq(0, BiliQr.Cancel(qr.Ticket), "cancel with no wait running");
         var firstEvent = new ManualResetEventSlim();
@@ -398,7 +398,7 @@ static class Tests
         long endedAt = sw.ElapsedMilliseconds;
         canceller.Join(5000);
         A.Eq(1, signalled, "Cancel signalled one wait");
-        A.True(endedAt - cancelledAt < 400, "the wait ended soon after Cancel: " + (endedAt - cancelledAt) + " ms");
+        A.True(endedAt - cancelledAt < 3000, "the wait ended soon after Cancel: " + (endedAt - cancelledAt) + " ms");
         A.Status(BiliQrStatus.ErrArgument, () => BiliQr.Cancel("not a ticket!"), "Cancel with a malformed ticket");
     }
 

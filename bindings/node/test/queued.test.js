@@ -47,7 +47,7 @@ test('with one pool thread, a second wait queues; aborting it while queued rejec
   ac.abort();
   const e = await rejection(second);
   assert.equal(e.name, 'AbortError');
-  assert.ok(Date.now() - t0 < 150, 'rejected at once although its native call has not started');
+  assert.ok(Date.now() - t0 < 1000, 'rejected at once although its native call has not started');
 
   // free the thread: the queued wait runs now, sees it was aborted at its first progress, and ends
   assert.equal(biliQr.cancel(a), 1);
