@@ -35,7 +35,7 @@ mkdir -p "$out"
 
 if [[ ${BENCH_NO_BUILD:-0} != 1 ]]; then
   echo "== cargo build --release (library and fake server)" >&2
-  cargo build --release -q -p bili_qr -p bili-qr-fake-server >&2
+  cargo build --release -q -p bili-qr-capi -p bili-qr-fake-server >&2
 fi
 [[ -f $lib ]] || { echo "no library at $lib" >&2; exit 1; }
 [[ -x $server_bin ]] || { echo "no fake server at $server_bin" >&2; exit 1; }

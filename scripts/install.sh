@@ -61,7 +61,7 @@ realname="libbili_qr.so.$version"
 if [[ $build == 1 ]]; then
   locked=()
   [[ -f $root/Cargo.lock ]] && locked=(--locked)
-  (cd "$root" && "${CARGO:-cargo}" build --release -p bili_qr "${locked[@]}")
+  (cd "$root" && "${CARGO:-cargo}" build --release -p bili-qr-capi "${locked[@]}")
 fi
 # cargo's target directory (honours CARGO_TARGET_DIR / .cargo/config like cargo itself would).
 target_dir=${CARGO_TARGET_DIR:-$root/target}

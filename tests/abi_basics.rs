@@ -136,6 +136,18 @@ fn abi_version_is_1_and_version_is_cargos() {
 }
 
 #[test]
+fn the_c_library_package_has_the_crates_version() {
+    // capi/ builds libbili_qr.so and libbili_qr.a from this crate; its version must not drift from ours.
+    let manifest = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/capi/Cargo.toml"))
+        .expect("capi/Cargo.toml");
+    let version = manifest
+        .lines()
+        .find_map(|l| l.strip_prefix("version = "))
+        .expect("capi/Cargo.toml has a version line");
+    assert_eq!(version.trim().trim_matches('"'), env!("CARGO_PKG_VERSION"));
+}
+
+#[test]
 fn status_codes_have_the_documented_values() {
     let expected = [0, 1, 2, 3, -1, -2, -3, -4, -5, -6, -7, -8];
     for ((value, name), want) in ALL_STATUSES.iter().zip(expected) {
