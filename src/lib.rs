@@ -12,6 +12,7 @@ pub mod options;
 pub mod passport;
 pub mod render;
 pub mod ticket;
+mod tls;
 mod transport;
 
 pub use cookies::Cookie;

@@ -125,6 +125,7 @@ fn agent_for(options: &Options) -> Result<Agent> {
         .proxy(proxy)
         .max_idle_connections(256)
         .max_idle_connections_per_host(64)
+        .tls_config(crate::tls::config())
         .build();
     let agent = Agent::with_parts(
         config,
