@@ -6,7 +6,7 @@ use crate::options::{is_loopback_host, Options, ProxySetting};
 use once_cell::sync::Lazy;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 use ureq::Agent;
@@ -46,9 +46,13 @@ struct PoolKey {
 
 /// ureq resolves the host before every request, even one that reuses a pooled connection, and with a
 /// timeout set its default resolver does so on a freshly spawned thread: a thread per poll. IP literals
-/// (and `localhost`) need no lookup, so they are answered here; other names go to ureq's resolver.
+/// (and `localhost`) need no lookup, so they are answered here; other names go to the system resolver
+/// (ureq's) at most once a minute per host and port, as libcurl's DNS cache does.
 #[derive(Debug, Default)]
-struct LiteralFirstResolver(DefaultResolver);
+struct LiteralFirstResolver {
+    system: DefaultResolver,
+    cache: DnsCache,
+}
 
 impl Resolver for LiteralFirstResolver {
     fn resolve(
@@ -63,20 +67,80 @@ impl Resolver for LiteralFirstResolver {
             Some(s) if s.eq_ignore_ascii_case("http") => Some(80),
             _ => None,
         });
-        if let Some(port) = port {
-            let mut addrs = self.empty();
-            let bare = host.trim_start_matches('[').trim_end_matches(']');
-            if let Ok(ip) = bare.parse::<IpAddr>() {
-                addrs.push(SocketAddr::new(ip, port));
-                return Ok(addrs);
-            }
-            if host.eq_ignore_ascii_case("localhost") {
-                addrs.push(SocketAddr::new(Ipv4Addr::LOCALHOST.into(), port));
-                addrs.push(SocketAddr::new(Ipv6Addr::LOCALHOST.into(), port));
-                return Ok(addrs);
+        let Some(port) = port else {
+            return self.system.resolve(uri, config, timeout);
+        };
+        let mut addrs = self.empty();
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        if let Ok(ip) = bare.parse::<IpAddr>() {
+            addrs.push(SocketAddr::new(ip, port));
+            return Ok(addrs);
+        }
+        if host.eq_ignore_ascii_case("localhost") {
+            addrs.push(SocketAddr::new(Ipv4Addr::LOCALHOST.into(), port));
+            addrs.push(SocketAddr::new(Ipv6Addr::LOCALHOST.into(), port));
+            return Ok(addrs);
+        }
+        self.cache.lookup(host, port, Instant::now(), || {
+            self.system.resolve(uri, config, timeout)
+        })
+    }
+}
+
+/// How long the system resolver's answer for a host is reused: libcurl's default
+/// (`CURLOPT_DNS_CACHE_TIMEOUT`). A poll every 2 seconds then costs one lookup a minute instead of a lookup
+/// and a thread per request. Failures are not remembered: the next request asks again.
+const DNS_CACHE_TTL: Duration = Duration::from_secs(60);
+/// Hosts remembered per pool (the library talks to one or two: the passport host and a go_url host).
+const DNS_CACHE_HOSTS: usize = 8;
+
+#[derive(Debug, Default)]
+struct DnsCache {
+    entries: Mutex<Vec<CachedLookup>>,
+}
+
+#[derive(Debug)]
+struct CachedLookup {
+    host: String,
+    port: u16,
+    at: Instant,
+    addrs: ResolvedSocketAddrs,
+}
+
+impl DnsCache {
+    /// The addresses of `host:port`: remembered ones younger than [`DNS_CACHE_TTL`], else `resolve()`'s
+    /// (remembered when it succeeds). The lock is not held while resolving.
+    fn lookup(
+        &self,
+        host: &str,
+        port: u16,
+        now: Instant,
+        resolve: impl FnOnce() -> std::result::Result<ResolvedSocketAddrs, ureq::Error>,
+    ) -> std::result::Result<ResolvedSocketAddrs, ureq::Error> {
+        let fresh = |e: &CachedLookup| {
+            e.port == port
+                && e.host.eq_ignore_ascii_case(host)
+                && now.saturating_duration_since(e.at) < DNS_CACHE_TTL
+        };
+        {
+            let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(hit) = entries.iter().find(|e| fresh(e)) {
+                return Ok(hit.addrs.clone());
             }
         }
-        self.0.resolve(uri, config, timeout)
+        let addrs = resolve()?;
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries.retain(|e| !(e.port == port && e.host.eq_ignore_ascii_case(host)));
+        if entries.len() >= DNS_CACHE_HOSTS {
+            entries.remove(0); // the oldest
+        }
+        entries.push(CachedLookup {
+            host: host.to_owned(),
+            port,
+            at: now,
+            addrs: addrs.clone(),
+        });
+        Ok(addrs)
     }
 }
 
@@ -442,6 +506,67 @@ mod tests {
         assert_eq!(resolve("http://[::1]/x"), ["[::1]:80"]);
         assert_eq!(resolve("https://10.1.2.3/"), ["10.1.2.3:443"]);
         assert_eq!(resolve("http://LOCALHOST:7/"), ["127.0.0.1:7", "[::1]:7"]);
+    }
+
+    #[test]
+    fn names_are_looked_up_once_a_minute_and_failures_not_remembered() {
+        let cache = DnsCache::default();
+        let calls = std::cell::Cell::new(0);
+        let answer = |last: u8| {
+            calls.set(calls.get() + 1);
+            let mut a = ResolvedSocketAddrs::from_fn(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
+            a.push(SocketAddr::from(([192, 0, 2, last], 443)));
+            Ok(a)
+        };
+        let t0 = Instant::now();
+        let first = cache
+            .lookup("passport.example", 443, t0, || answer(1))
+            .unwrap();
+        assert_eq!(
+            first.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            ["192.0.2.1:443"]
+        );
+        // Within the minute, any letter case: no lookup.
+        let again = cache
+            .lookup(
+                "PASSPORT.example",
+                443,
+                t0 + Duration::from_secs(59),
+                || answer(2),
+            )
+            .unwrap();
+        assert_eq!(
+            again.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            ["192.0.2.1:443"]
+        );
+        assert_eq!(calls.get(), 1);
+        // Another port is another entry.
+        cache
+            .lookup("passport.example", 8443, t0, || answer(3))
+            .unwrap();
+        assert_eq!(calls.get(), 2);
+        // After the minute: looked up again, and the new answer replaces the old one.
+        let later = t0 + DNS_CACHE_TTL;
+        let renewed = cache
+            .lookup("passport.example", 443, later, || answer(4))
+            .unwrap();
+        assert_eq!(
+            renewed.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            ["192.0.2.4:443"]
+        );
+        assert_eq!(calls.get(), 3);
+        // A failure is passed on and not remembered.
+        let failed = cache.lookup("gone.example", 443, t0, || Err(ureq::Error::HostNotFound));
+        assert!(matches!(failed, Err(ureq::Error::HostNotFound)));
+        cache.lookup("gone.example", 443, t0, || answer(5)).unwrap();
+        assert_eq!(calls.get(), 4);
+        // Bounded.
+        for i in 0..20u16 {
+            cache
+                .lookup(&format!("h{i}.example"), 443, later, || answer(6))
+                .unwrap();
+        }
+        assert_eq!(cache.entries.lock().unwrap().len(), DNS_CACHE_HOSTS);
     }
 
     #[test]

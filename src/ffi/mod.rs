@@ -136,7 +136,8 @@ pub extern "C" fn bili_qr_last_error() -> *const c_char {
 ///   owned by the caller and released with `bili_qr_free`. On an error it stays NULL.
 ///
 /// Returns `BILI_QR_OK` or an error status (< 0; see `bili_qr_last_error`). Blocks for at most `timeout_ms`
-/// (plus redirects). Thread-safe: calls with the same options share keep-alive connections.
+/// (plus redirects). Thread-safe: calls with the same options share keep-alive connections, and a host name's
+/// addresses are reused for 60 seconds (like libcurl's DNS cache; failed lookups are not remembered).
 /// The ticket is a bearer credential until it is spent: do not log it.
 ///
 /// # Safety
