@@ -88,6 +88,13 @@ def main(path: str) -> int:
         n = runs[mem_key][0]["polls"]
         print(f"{'resident memory after 1,000 polls / after ' + format(n, ',') + ' polls':<60} {r1:,.0f} KiB / {rn:,.0f} KiB "
               f"(growth {growth:+,.0f} KiB; conns {conns(mem_key)})")
+    instr = {r["client"]: r["per_poll"] for r in runs.get("instructions", [])}
+    if instr:
+        parts = [f"{name} {instr[k]:,}" for k, name in (("raw", "raw socket"), ("curl", "libcurl + jansson"),
+                                                         ("lib", "bili_qr_poll")) if k in instr]
+        print(f"{'instructions per poll (callgrind, client process)':<60} " + " | ".join(parts))
+        if instr.get("curl") and "lib" in instr:
+            print(f"{'  bili_qr_poll against libcurl + jansson, instructions':<60} {instr['lib'] / instr['curl']:.2f}x")
     size = runs.get("size", [{}])[0].get("bytes")
     if size:
         print(f"{'libbili_qr.so stripped (unstripped)':<60} {size:,} bytes ({runs['size'][0]['unstripped']:,})")

@@ -8,8 +8,9 @@
 #
 # Knobs (environment): BENCH_ROUNDS (7), BENCH_POLLS (3000 per C row), BENCH_PY_POLLS (2000),
 # BENCH_THREAD_POLLS (2000 per thread), BENCH_MEM_POLLS (100000), BENCH_MEM_ROUNDS (3), BENCH_COLD_RUNS (20),
+# BENCH_CALLGRIND=0 (skip the instruction counts), BENCH_CG_POLLS1 / BENCH_CG_POLLS2 (500 / 1500),
 # BENCH_NO_BUILD=1 (skip cargo), BENCH_OUT (target/bench: programs and results), BILI_QR_LIBRARY / BILI_QR_FAKE_SERVER / BILI_QR_INCLUDE (other artifacts).
-# Needs: gcc, libcurl4-openssl-dev, libjansson-dev, python3 (requests optional), binutils (strip).
+# Needs: gcc, libcurl4-openssl-dev, libjansson-dev, python3 (requests optional), binutils (strip), valgrind (optional).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -17,6 +18,7 @@ cd "$root"
 if [[ ${BENCH_SMOKE:-0} == 1 ]]; then
   : "${BENCH_ROUNDS:=1}" "${BENCH_POLLS:=50}" "${BENCH_PY_POLLS:=20}" "${BENCH_THREAD_POLLS:=20}"
   : "${BENCH_MEM_POLLS:=1500}" "${BENCH_MEM_ROUNDS:=1}" "${BENCH_COLD_RUNS:=2}" "${BENCH_WARMUP:=5}"
+  : "${BENCH_CG_POLLS1:=10}" "${BENCH_CG_POLLS2:=30}"
 fi
 rounds=${BENCH_ROUNDS:-7}
 polls=${BENCH_POLLS:-3000}
@@ -110,6 +112,26 @@ for r in $(seq "$mem_rounds"); do
   echo "== memory $r/$mem_rounds ($mem_polls polls)" >&2
   "${pb[@]}" lib "$base" --polls "$mem_polls" --mem >>"$results"
 done
+
+# Instructions per poll under callgrind: the one figure that does not move with the machine's load. Per poll =
+# (total of a run of N2 polls - total of a run of N1 polls) / (N2 - N1), so start-up and warm-up cancel out.
+if [[ ${BENCH_CALLGRIND:-1} != 0 ]] && command -v valgrind >/dev/null; then
+  cg_n1=${BENCH_CG_POLLS1:-500}
+  cg_n2=${BENCH_CG_POLLS2:-1500}
+  cg_total() { # MODE POLLS -> total instructions of the client process
+    valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.out" "${pb[@]}" "$1" "$base" --polls "$2" --warmup 10 \
+      >/dev/null 2>"$tmp/cg.err" || { cat "$tmp/cg.err" >&2; return 1; }
+    awk '/^(summary|totals):/ {print $2; exit}' "$tmp/cg.out"
+  }
+  for m in raw curl lib; do
+    echo "== callgrind: $m ($cg_n1 and $cg_n2 polls)" >&2
+    a=$(cg_total "$m" "$cg_n1")
+    b=$(cg_total "$m" "$cg_n2")
+    printf '{"mode":"instructions","client":"%s","per_poll":%d}\n' "$m" "$(((b - a) / (cg_n2 - cg_n1)))" >>"$results"
+  done
+else
+  echo "note: valgrind not found (or BENCH_CALLGRIND=0): no instructions-per-poll line" >&2
+fi
 
 strip -o "$out/libbili_qr.stripped.so" "$lib"
 printf '{"mode":"size","bytes":%d,"unstripped":%d}\n' "$(stat -c %s "$out/libbili_qr.stripped.so")" \
