@@ -512,59 +512,42 @@ mod tests {
     fn names_are_looked_up_once_a_minute_and_failures_not_remembered() {
         let cache = DnsCache::default();
         let calls = std::cell::Cell::new(0);
-        let answer = |last: u8| {
-            calls.set(calls.get() + 1);
-            let mut a = ResolvedSocketAddrs::from_fn(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
-            a.push(SocketAddr::from(([192, 0, 2, last], 443)));
-            Ok(a)
+        // The address the cache hands out for host:443 at time `at`, with `last` as what a lookup would answer.
+        let ask = |host: &str, port: u16, at: Instant, last: u8| {
+            cache
+                .lookup(host, port, at, || {
+                    calls.set(calls.get() + 1);
+                    let mut a = ResolvedSocketAddrs::from_fn(|_| SocketAddr::from(([0; 4], 0)));
+                    a.push(SocketAddr::from(([192, 0, 2, last], port)));
+                    Ok(a)
+                })
+                .unwrap()
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
         };
         let t0 = Instant::now();
-        let first = cache
-            .lookup("passport.example", 443, t0, || answer(1))
-            .unwrap();
-        assert_eq!(
-            first.iter().map(ToString::to_string).collect::<Vec<_>>(),
-            ["192.0.2.1:443"]
-        );
+        assert_eq!(ask("passport.example", 443, t0, 1), ["192.0.2.1:443"]);
         // Within the minute, any letter case: no lookup.
-        let again = cache
-            .lookup(
-                "PASSPORT.example",
-                443,
-                t0 + Duration::from_secs(59),
-                || answer(2),
-            )
-            .unwrap();
-        assert_eq!(
-            again.iter().map(ToString::to_string).collect::<Vec<_>>(),
-            ["192.0.2.1:443"]
-        );
+        let soon = t0 + Duration::from_secs(59);
+        assert_eq!(ask("PASSPORT.example", 443, soon, 2), ["192.0.2.1:443"]);
         assert_eq!(calls.get(), 1);
         // Another port is another entry.
-        cache
-            .lookup("passport.example", 8443, t0, || answer(3))
-            .unwrap();
+        assert_eq!(ask("passport.example", 8443, t0, 3), ["192.0.2.3:8443"]);
         assert_eq!(calls.get(), 2);
         // After the minute: looked up again, and the new answer replaces the old one.
         let later = t0 + DNS_CACHE_TTL;
-        let renewed = cache
-            .lookup("passport.example", 443, later, || answer(4))
-            .unwrap();
-        assert_eq!(
-            renewed.iter().map(ToString::to_string).collect::<Vec<_>>(),
-            ["192.0.2.4:443"]
-        );
+        assert_eq!(ask("passport.example", 443, later, 4), ["192.0.2.4:443"]);
+        assert_eq!(ask("passport.example", 443, later, 5), ["192.0.2.4:443"]);
         assert_eq!(calls.get(), 3);
         // A failure is passed on and not remembered.
         let failed = cache.lookup("gone.example", 443, t0, || Err(ureq::Error::HostNotFound));
         assert!(matches!(failed, Err(ureq::Error::HostNotFound)));
-        cache.lookup("gone.example", 443, t0, || answer(5)).unwrap();
+        assert_eq!(ask("gone.example", 443, t0, 6), ["192.0.2.6:443"]);
         assert_eq!(calls.get(), 4);
         // Bounded.
-        for i in 0..20u16 {
-            cache
-                .lookup(&format!("h{i}.example"), 443, later, || answer(6))
-                .unwrap();
+        for i in 0..20 {
+            ask(&format!("h{i}.example"), 443, later, 7);
         }
         assert_eq!(cache.entries.lock().unwrap().len(), DNS_CACHE_HOSTS);
     }
