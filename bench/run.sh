@@ -9,8 +9,10 @@
 # Knobs (environment): BENCH_ROUNDS (7), BENCH_POLLS (3000 per C row), BENCH_PY_POLLS (2000),
 # BENCH_THREAD_POLLS (2000 per thread), BENCH_MEM_POLLS (100000), BENCH_MEM_ROUNDS (3), BENCH_COLD_RUNS (20),
 # BENCH_CALLGRIND=0 (skip the instruction counts), BENCH_CG_POLLS1 / BENCH_CG_POLLS2 (500 / 1500),
+# BENCH_PIN=0 (no one-CPU rows), BENCH_PIN_CPU (0),
 # BENCH_NO_BUILD=1 (skip cargo), BENCH_OUT (target/bench: programs and results), BILI_QR_LIBRARY / BILI_QR_FAKE_SERVER / BILI_QR_INCLUDE (other artifacts).
-# Needs: gcc, libcurl4-openssl-dev, libjansson-dev, python3 (requests optional), binutils (strip), valgrind (optional).
+# Needs: gcc, libcurl4-openssl-dev, libjansson-dev, python3 (requests optional), binutils (strip), util-linux (taskset),
+# valgrind (optional).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -93,14 +95,36 @@ if python3 -c 'import requests' 2>/dev/null; then py_modes+=(requests); else
   echo "note: requests is not installed (pip install requests); its row is skipped" >&2
 fi
 
-for r in $(seq "$rounds"); do
-  echo "== round $r/$rounds" >&2
+# The single-thread rows run twice a round: as they come (client and server wherever the scheduler puts them),
+# and on one CPU (client and server pinned to the same core with taskset), where a round trip costs the two
+# processes' own work and two context switches, not the wake-up of an idle vCPU, which on a VM adds tens of µs
+# to every row alike and moves from run to run. The targets are judged on the one-CPU ratios; both are shown.
+pin_cpu=${BENCH_PIN_CPU:-0}
+server_cpus=""
+if [[ ${BENCH_PIN:-1} != 0 ]] && command -v taskset >/dev/null; then
+  server_cpus=$(taskset -c -p "$server_pid" | awk -F': ' '{print $2}')
+else
+  echo "note: taskset not found (or BENCH_PIN=0): no one-CPU rows" >&2
+fi
+single_rows() { # PREFIX... (a command prefix, e.g. taskset -c 0) ; appends one line a row to $results
+  local tag=cat
+  (($# > 0)) && tag='sed s/^{/{"pinned":true,/'
   for m in raw curl lib; do
-    "${pb[@]}" "$m" "$base" --polls "$polls" --warmup "$warmup" >>"$results"
+    "$@" "${pb[@]}" "$m" "$base" --polls "$polls" --warmup "$warmup" | $tag >>"$results"
   done
   for m in "${py_modes[@]}"; do
-    python3 bench/py_bench.py "$m" "$base" --polls "$py_polls" --warmup "$((warmup / 2))" >>"$results"
+    "$@" python3 bench/py_bench.py "$m" "$base" --polls "$py_polls" --warmup "$((warmup / 2))" | $tag >>"$results"
   done
+}
+
+for r in $(seq "$rounds"); do
+  echo "== round $r/$rounds" >&2
+  single_rows
+  if [[ -n $server_cpus ]]; then
+    taskset -a -c -p "$pin_cpu" "$server_pid" >/dev/null
+    single_rows taskset -c "$pin_cpu"
+    taskset -a -c -p "$server_cpus" "$server_pid" >/dev/null
+  fi
   for t in 2 8; do
     "${pb[@]}" lib "$base" --polls "$thread_polls" --warmup "$((warmup / 4))" --threads "$t" >>"$results"
     "${pb[@]}" curl "$base" --polls "$thread_polls" --warmup "$((warmup / 4))" --threads "$t" >>"$results"
