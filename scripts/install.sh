@@ -74,7 +74,7 @@ for f in "$so" "$ar" "$hdr" "$hpp"; do
 done
 
 # The system libraries a Rust static library needs on Linux/glibc; this is what
-# `cargo rustc --release -- --print native-static-libs` prints for this crate on x86_64-unknown-linux-gnu.
+# `cargo rustc --release -p bili-qr-capi -- --print native-static-libs` prints on x86_64-unknown-linux-gnu.
 native_libs=${BILI_QR_NATIVE_STATIC_LIBS:-"-lgcc_s -lutil -lrt -lpthread -lm -ldl -lc"}
 
 libdir="$stage/lib"
