@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub const DEFAULT_BASE_URL: &str = "https://passport.bilibili.tv";
+pub const DEFAULT_API_BASE_URL: &str = "https://api.bilibili.tv";
 pub const DEFAULT_USER_AGENT: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
 
 /// Where requests go through.
@@ -54,6 +55,12 @@ pub struct Options {
     pub poll_interval: Duration,
     pub wait_timeout: Duration,
     pub max_retries: u32,
+    /// Where `bili_qr_check` and `verify_login` ask (`api_base_url`): same rules as `base_url`.
+    pub api_base_url: BaseUrl,
+    /// Check a confirmed login with the gateway's `v2/user` before handing it out (`verify_login`).
+    pub verify_login: bool,
+    /// A PEM file whose certificates are trusted in addition to the system's roots (`ca_file`).
+    pub ca_file: Option<String>,
 }
 
 impl Default for Options {
@@ -68,11 +75,15 @@ impl Default for Options {
             poll_interval: Duration::from_millis(2_000),
             wait_timeout: Duration::from_millis(300_000),
             max_retries: 3,
+            api_base_url: parse_base_url(DEFAULT_API_BASE_URL)
+                .expect("the default api_base_url is valid"),
+            verify_login: false,
+            ca_file: None,
         }
     }
 }
 
-const KEYS: &str = "base_url, locale, platform, timeout_ms, user_agent, proxy, poll_interval_ms, wait_timeout_ms, max_retries";
+const KEYS: &str = "base_url, locale, platform, timeout_ms, user_agent, proxy, poll_interval_ms, wait_timeout_ms, max_retries, api_base_url, verify_login, ca_file";
 
 impl Options {
     /// Parses `options_json`: `None`, `""` and `"{}"` give the defaults. An unknown key, a wrong type or an
@@ -162,6 +173,21 @@ impl Options {
                 "poll_interval_ms" => self.poll_interval = millis(key, value, 100, 60_000)?,
                 "wait_timeout_ms" => self.wait_timeout = millis(key, value, 1_000, 3_600_000)?,
                 "max_retries" => self.max_retries = integer(key, value, 0, 100)? as u32,
+                "api_base_url" => self.api_base_url = parse_url_option(key, string(key, value)?)?,
+                "verify_login" => {
+                    self.verify_login = value.as_bool().ok_or_else(|| {
+                        Error::argument(format!("option {key} must be true or false"))
+                    })?
+                }
+                "ca_file" => {
+                    let path = string(key, value)?;
+                    if path.is_empty() || path.len() > 4096 || path.contains('\0') {
+                        return Err(Error::argument(
+                            "option ca_file must be the path of a PEM file (1 to 4096 bytes)",
+                        ));
+                    }
+                    self.ca_file = Some(path.to_owned());
+                }
                 _ => {
                     let shown: String = key.chars().take(40).filter(|c| !c.is_control()).collect();
                     return Err(Error::argument(format!(
@@ -245,8 +271,13 @@ pub fn is_loopback_host(host: &str) -> bool {
 /// Validates a base URL: https (http only for loopback hosts), an optional path prefix, no query,
 /// fragment or user info. A trailing slash is dropped.
 pub fn parse_base_url(s: &str) -> Result<BaseUrl> {
+    parse_url_option("base_url", s)
+}
+
+/// [`parse_base_url`] for an option named `key` (`base_url`, `api_base_url`): errors name that key.
+pub fn parse_url_option(key: &str, s: &str) -> Result<BaseUrl> {
     const RULE: &str = "must be an https:// URL (http:// only for 127.0.0.1, ::1 or localhost) with an optional path, and no query, fragment or user info";
-    let bad = |why: &str| Error::argument(format!("option base_url {why}: it {RULE}"));
+    let bad = |why: &str| Error::argument(format!("option {key} {why}: it {RULE}"));
     if s.bytes().any(|b| b <= b' ' || b >= 0x7f) {
         return Err(bad("contains spaces, control or non-ASCII characters"));
     }
@@ -367,6 +398,9 @@ mod tests {
             (r#"{"proxy":"ftp://x"}"#, "proxy"),
             (r#"{"base_url":5}"#, "base_url"),
             (r#"{"bogus":1}"#, "bogus"),
+            (r#"{"api_base_url":"http://example.com"}"#, "api_base_url"),
+            (r#"{"verify_login":1}"#, "verify_login"),
+            (r#"{"ca_file":""}"#, "ca_file"),
         ] {
             let e = Options::from_json(Some(json)).unwrap_err();
             assert_eq!(e.kind(), crate::ErrorKind::Argument);
