@@ -110,6 +110,18 @@ pub struct NetArgs {
     /// Retries of a failed poll (network error, timeout, HTTP 5xx) in a row [default: 3]
     #[arg(long, value_name = "N", help_heading = "Connection")]
     pub max_retries: Option<u64>,
+
+    /// Gateway asked by `check` and --verify-login [default: https://api.bilibili.tv]
+    #[arg(long, value_name = "URL", help_heading = "Connection")]
+    pub api_base_url: Option<String>,
+
+    /// After the login is confirmed, ask the gateway whether it accepts the new session
+    #[arg(long, help_heading = "Connection")]
+    pub verify_login: bool,
+
+    /// PEM file of extra trusted certificates (e.g. a TLS-inspecting proxy's CA) [default: the system's roots]
+    #[arg(long, value_name = "FILE", help_heading = "Connection")]
+    pub ca_file: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -175,7 +187,7 @@ pub fn parse_duration_ms(s: &str) -> Result<u64, String> {
 }
 
 /// (JSON key, flag) pairs, to name the flag in the library's messages about a key.
-const KEY_FLAGS: [(&str, &str); 9] = [
+const KEY_FLAGS: [(&str, &str); 12] = [
     ("base_url", "--base-url"),
     ("locale", "--locale"),
     ("platform", "--platform"),
@@ -185,6 +197,9 @@ const KEY_FLAGS: [(&str, &str); 9] = [
     ("poll_interval_ms", "--poll-interval"),
     ("wait_timeout_ms", "--wait-timeout"),
     ("max_retries", "--max-retries"),
+    ("api_base_url", "--api-base-url"),
+    ("verify_login", "--verify-login"),
+    ("ca_file", "--ca-file"),
 ];
 
 impl NetArgs {
@@ -220,6 +235,15 @@ impl NetArgs {
         }
         if let Some(v) = self.max_retries {
             put("max_retries", v.into());
+        }
+        if let Some(v) = &self.api_base_url {
+            put("api_base_url", v.clone().into());
+        }
+        if self.verify_login {
+            put("verify_login", true.into());
+        }
+        if let Some(v) = &self.ca_file {
+            put("ca_file", v.to_string_lossy().into_owned().into());
         }
         serde_json::Value::Object(map).to_string()
     }
@@ -309,6 +333,11 @@ mod tests {
             "2m",
             "--max-retries",
             "7",
+            "--api-base-url",
+            "http://127.0.0.1:9/api",
+            "--verify-login",
+            "--ca-file",
+            "ca.pem",
             "--max-refresh",
             "1",
             "--cookies",
@@ -334,6 +363,9 @@ mod tests {
         assert_eq!(o.poll_interval.as_millis(), 500);
         assert_eq!(o.wait_timeout.as_millis(), 120_000);
         assert_eq!(o.max_retries, 7);
+        assert_eq!(o.api_base_url.as_str(), "http://127.0.0.1:9/api");
+        assert!(o.verify_login);
+        assert_eq!(o.ca_file.as_deref(), Some("ca.pem"));
     }
 
     #[test]

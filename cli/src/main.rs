@@ -61,6 +61,9 @@ fn flagify(msg: &str) -> String {
             "poll_interval_ms" => "--poll-interval",
             "max_retries" => "--max-retries",
             "user_agent" => "--user-agent",
+            "api_base_url" => "--api-base-url",
+            "verify_login" => "--verify-login",
+            "ca_file" => "--ca-file",
             w => w,
         });
         word.clear();
