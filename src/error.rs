@@ -1,6 +1,7 @@
 //! Typed errors of the Rust core. The FFI layer maps [`ErrorKind`] to the ABI's negative status codes.
 
 use std::fmt;
+use std::time::Duration;
 
 /// What went wrong, one variant per negative status of the C ABI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -28,7 +29,8 @@ impl ErrorKind {
     pub fn is_transient(self, http_status: Option<u16>) -> bool {
         match self {
             ErrorKind::Network | ErrorKind::Timeout => true,
-            ErrorKind::Http => matches!(http_status, Some(s) if s >= 500),
+            // 429 (rate limited) and 5xx are worth another try after a pause; other 4xx are final.
+            ErrorKind::Http => matches!(http_status, Some(s) if s >= 500 || s == 429),
             _ => false,
         }
     }
@@ -42,6 +44,7 @@ pub struct Error {
     kind: ErrorKind,
     message: String,
     http_status: Option<u16>,
+    retry_after: Option<Duration>,
 }
 
 impl Error {
@@ -50,6 +53,7 @@ impl Error {
             kind,
             message: message.into(),
             http_status: None,
+            retry_after: None,
         }
     }
 
@@ -58,6 +62,7 @@ impl Error {
             kind: ErrorKind::Http,
             message: message.into(),
             http_status: Some(status),
+            retry_after: None,
         }
     }
 
@@ -84,6 +89,23 @@ impl Error {
     /// The HTTP status, for [`ErrorKind::Http`].
     pub fn http_status(&self) -> Option<u16> {
         self.http_status
+    }
+
+    /// The pause the service asked for (an HTTP `Retry-After`), which `wait` honours before its next poll.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
+    }
+
+    /// Attaches the pause the service asked for (see [`Error::retry_after`]).
+    pub fn with_retry_after(mut self, pause: Option<Duration>) -> Self {
+        self.retry_after = pause;
+        self
+    }
+
+    /// The same error with another message (kind, status and pause kept).
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.message = message.into();
+        self
     }
 
     /// Whether `wait` retries after this error.
