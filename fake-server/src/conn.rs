@@ -10,9 +10,10 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
+use crate::cookies::parse_cookie_header;
 use crate::http::{self, find_head_end, parse_head, parse_query, reason, MAX_BODY, MAX_HEAD};
 use crate::resp::{Kind, Resp, TEXT};
-use crate::routes::{control, handle};
+use crate::routes::{control, handle, Request};
 use crate::state::{RequestRecord, Shared};
 use crate::LOG_CAPACITY;
 
@@ -173,6 +174,16 @@ pub(crate) fn serve_conn<S: Read + Write>(sh: &Shared, conn: u64, s: &mut S, raw
                 return;
             }
         }
+        let form = match (head.headers.get("content-type"), buf.get(head_end..total)) {
+            (Some(ct), Some(body))
+                if ct
+                    .to_ascii_lowercase()
+                    .starts_with("application/x-www-form-urlencoded") =>
+            {
+                parse_query(&String::from_utf8_lossy(body))
+            }
+            _ => BTreeMap::new(),
+        };
         buf.drain(..total);
 
         let close = head.close;
@@ -190,24 +201,26 @@ pub(crate) fn serve_conn<S: Read + Write>(sh: &Shared, conn: u64, s: &mut S, raw
             continue;
         }
 
-        let query = parse_query(query_str);
-        let resp = handle(sh, &head.method, path, query_str, &query);
+        let req = Request {
+            method: &head.method,
+            path,
+            query_str,
+            query: parse_query(query_str),
+            cookies: head
+                .headers
+                .get("cookie")
+                .map(|c| parse_cookie_header(c))
+                .unwrap_or_default(),
+            form,
+        };
+        let resp = handle(sh, &req);
 
         let status = if resp.kind == Kind::Reset {
             0
         } else {
             resp.status
         };
-        log_request(
-            sh,
-            conn,
-            &mut counted_epoch,
-            &head,
-            path,
-            query,
-            &resp,
-            status,
-        );
+        log_request(sh, conn, &mut counted_epoch, &head, req, &resp, status);
 
         match resp.kind {
             Kind::Reset => {
@@ -233,21 +246,16 @@ pub(crate) fn serve_conn<S: Read + Write>(sh: &Shared, conn: u64, s: &mut S, raw
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn log_request(
     sh: &Shared,
     conn: u64,
     counted_epoch: &mut Option<u64>,
     head: &http::Head,
-    path: &str,
-    query: BTreeMap<String, String>,
+    req: Request<'_>,
     resp: &Resp,
     status: u16,
 ) {
-    let line = sh
-        .logger
-        .as_ref()
-        .map(|_| log_line(head, path, resp, status));
+    let line = sh.logger.as_ref().map(|_| log_line(&req, resp, status));
     let seq = {
         let mut inner = sh.inner();
         inner.requests += 1;
@@ -264,12 +272,18 @@ pub(crate) fn log_request(
             seq,
             conn,
             method: head.method.clone(),
-            path: path.to_string(),
-            query,
+            path: req.path.to_string(),
+            query: req.query,
             headers: head.headers.clone(),
             set_cookies: resp.cookies.clone(),
             status,
             cookie_info: resp.cookie_info.clone(),
+            cookies: req
+                .cookies
+                .into_iter()
+                .map(|(n, v)| format!("{n}={v}"))
+                .collect(),
+            form: req.form,
         });
         seq
     };
@@ -284,9 +298,15 @@ pub(crate) fn log_request(
     }
 }
 
+/// The start of a secret for a log line: at most 4 characters, and never more than half of it.
+fn shortened(value: &str) -> String {
+    let n = value.chars().count();
+    value.chars().take((n / 2).min(4)).collect()
+}
+
 /// A stderr line: never a full ticket or cookie value.
-pub(crate) fn log_line(head: &http::Head, path: &str, resp: &Resp, status: u16) -> String {
-    let mut line = format!("{} {path} -> ", head.method);
+pub(crate) fn log_line(req: &Request<'_>, resp: &Resp, status: u16) -> String {
+    let mut line = format!("{} {} -> ", req.method, req.path);
     if status == 0 {
         line.push_str("reset");
     } else {
@@ -301,8 +321,13 @@ pub(crate) fn log_line(head: &http::Head, path: &str, resp: &Resp, status: u16) 
         for c in &resp.cookies {
             let pair = c.split(';').next().unwrap_or("");
             let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let short: String = value.chars().take(4).collect();
-            line.push_str(&format!(" {name}={short}…"));
+            line.push_str(&format!(" {name}={}…", shortened(value)));
+        }
+    }
+    if !req.cookies.is_empty() {
+        line.push_str(" cookie:");
+        for (name, value) in &req.cookies {
+            line.push_str(&format!(" {name}={}…", shortened(value)));
         }
     }
     line
@@ -329,10 +354,18 @@ pub(crate) fn write_resp(out: &mut Vec<u8>, r: &Resp, close: bool) {
         b"Connection: keep-alive\r\n"
     });
     if let Some(loc) = &r.location {
+        // Raw bytes, whatever they are (the `location-*` faults send non-ASCII and spaces on purpose).
         let _ = write!(out, "Location: {loc}\r\n");
     }
-    for (i, c) in r.cookies.iter().enumerate() {
-        let _ = write!(out, "{}: {c}\r\n", SET_COOKIE_NAMES[i % 3]);
+    if r.folded && !r.cookies.is_empty() {
+        let _ = write!(out, "Set-Cookie: {}\r\n", r.cookies.join(", "));
+    } else {
+        for (i, c) in r.cookies.iter().enumerate() {
+            let _ = write!(out, "{}: {c}\r\n", SET_COOKIE_NAMES[i % 3]);
+        }
+    }
+    for (n, v) in &r.extra_headers {
+        let _ = write!(out, "{n}: {v}\r\n");
     }
     out.extend_from_slice(b"\r\n");
     if r.kind == Kind::Chunked {

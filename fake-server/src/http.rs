@@ -73,7 +73,8 @@ pub fn parse_head(raw: &[u8]) -> Result<Head, &'static str> {
         let value = value.trim();
         match headers.get_mut(&name) {
             Some(old) => {
-                old.push_str(", ");
+                // Several Cookie lines are one list of pairs.
+                old.push_str(if name == "cookie" { "; " } else { ", " });
                 old.push_str(value);
             }
             None => {

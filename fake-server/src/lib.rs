@@ -16,6 +16,7 @@ mod http;
 mod resp;
 mod routes;
 mod scenario;
+mod session;
 mod state;
 mod tls;
 
@@ -28,12 +29,19 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use crate::conn::{accept_loop, spawn_logger};
+use crate::session::Sessions;
 use crate::state::{force_state, Inner, Shared};
 pub use crate::state::{RequestRecord, State};
 
 /// The documented endpoint paths (after the optional `/s/{scenario}` prefix).
 pub const URL_PATH: &str = "/x/intl/passport-login/qrcode/auth/url";
 pub const FETCH_PATH: &str = "/x/intl/passport-login/qrcode/auth/fetch";
+/// The step after a confirmed login that lists the other domains' cookie pages.
+pub const SSO_LIST_PATH: &str = "/x/intl/passport-login/web/sso/list";
+/// The session check (on `api.bilibili.tv` in the real service).
+pub const USER_PATH: &str = "/intl/gateway/web/v2/user";
+/// Logout.
+pub const EXIT_PATH: &str = "/x/intl/passport-login/web/login/exit";
 
 /// How many request records the log keeps (the oldest are dropped; the counters keep counting).
 pub const LOG_CAPACITY: usize = 10_000;
@@ -104,6 +112,7 @@ impl FakeServer {
             stop: AtomicBool::new(false),
             next_conn: AtomicU64::new(1),
             inner: Mutex::new(Inner::default()),
+            sessions: Mutex::new(Sessions::default()),
             live: Mutex::new(HashMap::new()),
             tls,
             cert_der,
@@ -172,7 +181,17 @@ impl FakeServer {
         }
     }
 
-    /// Clears the log, the counters, ticket states and fault counters.
+    /// Sessions handed out by confirmed logins and not ended (by logout, a renewal or `end_sessions`).
+    pub fn sessions(&self) -> usize {
+        self.shared.sessions().count()
+    }
+
+    /// Ends every session: from now on v2/user answers logged out for all of them.
+    pub fn end_sessions(&self) {
+        self.shared.sessions().end_all();
+    }
+
+    /// Clears the log, the counters, ticket states and fault counters (sessions are kept).
     pub fn reset(&self) {
         self.shared.inner().clear();
     }

@@ -35,6 +35,10 @@ pub(crate) struct Resp {
     pub(crate) kind: Kind,
     pub(crate) cookie_info: Vec<String>,
     pub(crate) ticket: Option<String>,
+    /// Extra header lines (name, value), written after the usual ones.
+    pub(crate) extra_headers: Vec<(String, String)>,
+    /// All `Set-Cookie` values in one header line, joined with `", "` (`folded=1`).
+    pub(crate) folded: bool,
 }
 
 impl Resp {
@@ -48,6 +52,8 @@ impl Resp {
             kind: Kind::Normal,
             cookie_info: Vec::new(),
             ticket: None,
+            extra_headers: Vec::new(),
+            folded: false,
         }
     }
     pub(crate) fn json(body: String) -> Resp {
@@ -78,5 +84,17 @@ impl Resp {
     pub(crate) fn with_status(mut self, status: u16) -> Resp {
         self.status = status;
         self
+    }
+    pub(crate) fn reset() -> Resp {
+        let mut r = Resp::new(0, TEXT, Body::Static(b""));
+        r.kind = Kind::Reset;
+        r
+    }
+    pub(crate) fn not_found_html() -> Resp {
+        Resp::html(
+            404,
+            "<html><head><title>404 Not Found</title></head><body><h1>404 Not Found</h1></body></html>"
+                .to_string(),
+        )
     }
 }

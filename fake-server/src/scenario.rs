@@ -24,12 +24,43 @@ pub enum Fault {
     RedirectLoop,
     RedirectForeign,
     Reset,
+    /// HTTP 200, code -401 with `ga_data` / `v_voucher` (a captcha demand).
+    Captcha,
+    /// 302 with a Location of this kind.
+    Location(BadLocation),
+    /// A chain of `hops` redirects, each after `delay` ms.
+    SlowChain,
+    /// The normal answer with this many extra headers.
+    ExtraHeaders(usize),
+    /// The normal answer with one 64 KiB header line.
+    LongHeader,
+}
+
+/// The hostile `Location` values of the `location-*` faults.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BadLocation {
+    NonAscii,
+    BadHost,
+    Space,
+    BadPort,
+}
+
+impl BadLocation {
+    pub fn value(self) -> &'static str {
+        match self {
+            BadLocation::NonAscii => "/abcdef\u{e9}",
+            BadLocation::BadHost => "http://\u{e9}/",
+            BadLocation::Space => "/r/bad location",
+            BadLocation::BadPort => "http://127.0.0.1:99999/x",
+        }
+    }
 }
 
 impl Fault {
     fn parse(s: &str) -> Option<Fault> {
         Some(match s {
             "412" => Fault::Status(412),
+            "429" => Fault::Status(429),
             "500" => Fault::Status(500),
             "502" => Fault::Status(502),
             "503" => Fault::Status(503),
@@ -53,6 +84,15 @@ impl Fault {
             "redirect-loop" => Fault::RedirectLoop,
             "redirect-foreign" => Fault::RedirectForeign,
             "reset" => Fault::Reset,
+            "captcha" => Fault::Captcha,
+            "location-nonascii" => Fault::Location(BadLocation::NonAscii),
+            "location-badhost" => Fault::Location(BadLocation::BadHost),
+            "location-space" => Fault::Location(BadLocation::Space),
+            "location-badport" => Fault::Location(BadLocation::BadPort),
+            "slowchain" => Fault::SlowChain,
+            "manyheaders" => Fault::ExtraHeaders(200),
+            "toomanyheaders" => Fault::ExtraHeaders(1000),
+            "longheader" => Fault::LongHeader,
             _ => return None,
         })
     }
@@ -65,9 +105,73 @@ pub enum Endpoint {
     Fetch,
 }
 
+/// `gourl=`: how the confirmed answer's `go_url` looks and what its hops do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GoUrl {
+    /// `1`: hop1 → hop2, the missing cookies set along the way.
     Hops,
+    /// `foreign`: an https URL on a foreign host.
+    Foreign,
+    /// `query`: the credentials in go_url's query, the page itself 404.
+    Query,
+    /// `hop404`: hop1 sets some cookies, then 302 to a page that answers 404.
+    Hop404,
+    /// `hopforeign`: hop1 sets the missing cookies, then 302 to a foreign https host.
+    HopForeign,
+    /// `nonascii`: a relative go_url with raw non-ASCII characters.
+    NonAscii,
+    /// `badport`: port 99999.
+    BadPort,
+    /// `slowchain`: `hops` redirects, each after `delay` ms.
+    SlowChain,
+    /// `secrethost`: `https://<SESSDATA value>.bilibili.tv/`.
+    SecretHost,
+}
+
+impl GoUrl {
+    /// Whether the confirmed answer leaves cookies to the hops (sets only SESSDATA).
+    pub fn hops(self) -> bool {
+        matches!(self, GoUrl::Hops | GoUrl::Hop404 | GoUrl::HopForeign)
+    }
+}
+
+/// `cookieinfo=`: what `data.cookie_info` carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CookieInfo {
+    Normal,
+    Foreign,
+    Mixed,
+    Hostile,
+    Many,
+}
+
+/// `confirm=`: the shape of the confirmed `data`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Confirm {
+    Sparse,
+    Nulls,
+    Empty,
+}
+
+/// `sso=`: what `web/sso/list` answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sso {
+    List,
+    Fail,
+    Status500,
+}
+
+/// `verify=`: how v2/user treats every session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verify {
+    Reject,
+    Down,
+}
+
+/// `qrurl=`: a hostile `qr_url`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QrUrl {
+    Javascript,
     Foreign,
 }
 
@@ -83,7 +187,21 @@ pub struct Scenario {
     pub times: Option<u64>,
     pub delay: u64,
     pub gourl: Option<GoUrl>,
-    pub cookieinfo: bool,
+    pub cookieinfo: Option<CookieInfo>,
+    pub confirm: Option<Confirm>,
+    pub codestr: bool,
+    pub folded: bool,
+    pub longsess: bool,
+    pub gate: bool,
+    pub sso: Option<Sso>,
+    pub expired101: bool,
+    pub renew: bool,
+    pub verify: Option<Verify>,
+    pub retry: Option<u64>,
+    pub retrydate: bool,
+    pub hops: u64,
+    pub hostile_domains: bool,
+    pub qrurl: Option<QrUrl>,
 }
 
 pub const DEFAULT_MID: u64 = 1_709_658_507;
@@ -101,9 +219,44 @@ impl Default for Scenario {
             times: None,
             delay: 3000,
             gourl: None,
-            cookieinfo: false,
+            cookieinfo: None,
+            confirm: None,
+            codestr: false,
+            folded: false,
+            longsess: false,
+            gate: false,
+            sso: None,
+            expired101: false,
+            renew: false,
+            verify: None,
+            retry: None,
+            retrydate: false,
+            hops: 6,
+            hostile_domains: false,
+            qrurl: None,
         }
     }
+}
+
+/// `1`/`0` flags.
+fn flag(key: &str, v: &str) -> Result<bool, String> {
+    match v {
+        "1" => Ok(true),
+        "0" => Ok(false),
+        _ => Err(format!("`{key}` wants 1 or 0, got `{v}`")),
+    }
+}
+
+/// One of `choices` (`(value, result)`), or an error naming them.
+fn pick<T: Copy>(key: &str, v: &str, choices: &[(&str, T)]) -> Result<T, String> {
+    choices
+        .iter()
+        .find(|(name, _)| *name == v)
+        .map(|(_, t)| *t)
+        .ok_or_else(|| {
+            let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
+            format!("`{key}` wants one of {}, got `{v}`", names.join(" "))
+        })
 }
 
 fn num(key: &str, v: &str) -> Result<u64, String> {
@@ -170,23 +323,107 @@ impl Scenario {
                 "times" => sc.times = Some(num(k, &v)?),
                 "delay" => sc.delay = num(k, &v)?,
                 "gourl" => {
-                    sc.gourl = Some(match v.as_str() {
-                        "1" => GoUrl::Hops,
-                        "foreign" => GoUrl::Foreign,
-                        _ => return Err(format!("`gourl` wants 1 or foreign, got `{v}`")),
-                    })
+                    sc.gourl = Some(pick(
+                        k,
+                        &v,
+                        &[
+                            ("1", GoUrl::Hops),
+                            ("foreign", GoUrl::Foreign),
+                            ("query", GoUrl::Query),
+                            ("hop404", GoUrl::Hop404),
+                            ("hopforeign", GoUrl::HopForeign),
+                            ("nonascii", GoUrl::NonAscii),
+                            ("badport", GoUrl::BadPort),
+                            ("slowchain", GoUrl::SlowChain),
+                            ("secrethost", GoUrl::SecretHost),
+                        ],
+                    )?)
                 }
                 "cookieinfo" => {
-                    sc.cookieinfo = match v.as_str() {
-                        "1" => true,
-                        "0" => false,
-                        _ => return Err(format!("`cookieinfo` wants 1, got `{v}`")),
+                    sc.cookieinfo = pick(
+                        k,
+                        &v,
+                        &[
+                            ("0", None),
+                            ("1", Some(CookieInfo::Normal)),
+                            ("foreign", Some(CookieInfo::Foreign)),
+                            ("mixed", Some(CookieInfo::Mixed)),
+                            ("hostile", Some(CookieInfo::Hostile)),
+                            ("many", Some(CookieInfo::Many)),
+                        ],
+                    )?
+                }
+                "confirm" => {
+                    sc.confirm = Some(pick(
+                        k,
+                        &v,
+                        &[
+                            ("sparse", Confirm::Sparse),
+                            ("nulls", Confirm::Nulls),
+                            ("empty", Confirm::Empty),
+                        ],
+                    )?)
+                }
+                "codestr" => sc.codestr = flag(k, &v)?,
+                "folded" => sc.folded = flag(k, &v)?,
+                "longsess" => sc.longsess = flag(k, &v)?,
+                "gate" => sc.gate = flag(k, &v)?,
+                "renew" => sc.renew = flag(k, &v)?,
+                "retrydate" => sc.retrydate = flag(k, &v)?,
+                "sso" => {
+                    sc.sso = Some(pick(
+                        k,
+                        &v,
+                        &[
+                            ("1", Sso::List),
+                            ("fail", Sso::Fail),
+                            ("500", Sso::Status500),
+                        ],
+                    )?)
+                }
+                "expired" => sc.expired101 = pick(k, &v, &[("101", true), ("0", false)])?,
+                "verify" => {
+                    sc.verify = Some(pick(
+                        k,
+                        &v,
+                        &[("reject", Verify::Reject), ("down", Verify::Down)],
+                    )?)
+                }
+                "retry" => sc.retry = Some(num(k, &v)?),
+                "hops" => {
+                    sc.hops = num(k, &v)?;
+                    if !(1..=20).contains(&sc.hops) {
+                        return Err(format!("`hops` wants 1 to 20, got `{v}`"));
                     }
+                }
+                "cookiedomain" => sc.hostile_domains = pick(k, &v, &[("hostile", true)])?,
+                "qrurl" => {
+                    sc.qrurl = Some(pick(
+                        k,
+                        &v,
+                        &[
+                            ("javascript", QrUrl::Javascript),
+                            ("foreign", QrUrl::Foreign),
+                        ],
+                    )?)
                 }
                 _ => return Err(format!("unknown scenario key `{k}`")),
             }
         }
         Ok(sc)
+    }
+
+    /// The `Retry-After` value for `fault=429`/`503`, if any: seconds, or an HTTP-date (`retrydate=1`).
+    pub fn retry_after(&self) -> Option<String> {
+        if self.retrydate {
+            let secs = self.retry.unwrap_or(2);
+            let at = std::time::SystemTime::now().checked_add(std::time::Duration::from_secs(
+                secs.min(10 * 365 * 86400) + 1,
+            ))?;
+            Some(httpdate::fmt_http_date(at))
+        } else {
+            self.retry.map(|n| n.to_string())
+        }
     }
 
     /// Whether the scenario's fault mode concerns this endpoint at all (before `times`).
@@ -228,5 +465,26 @@ mod tests {
         assert!(Scenario::parse("fault=nope").is_err());
         assert!(Scenario::parse("phone=5:1").is_err());
         assert!(Scenario::parse("").is_ok());
+        let sc = Scenario::parse("confirm=nulls,codestr=1,gourl=hop404,cookieinfo=many,sso=fail,verify=down,hops=3,retry=4,fault=location-space")
+            .expect("valid");
+        assert_eq!(sc.confirm, Some(Confirm::Nulls));
+        assert!(sc.codestr);
+        assert_eq!(sc.gourl, Some(GoUrl::Hop404));
+        assert_eq!(sc.cookieinfo, Some(CookieInfo::Many));
+        assert_eq!(sc.sso, Some(Sso::Fail));
+        assert_eq!(sc.verify, Some(Verify::Down));
+        assert_eq!(sc.hops, 3);
+        assert_eq!(sc.retry_after().as_deref(), Some("4"));
+        assert_eq!(sc.fault, Some(Fault::Location(BadLocation::Space)));
+        assert!(Scenario::parse("hops=0").is_err());
+        assert!(Scenario::parse("confirm=odd").is_err());
+        assert!(Scenario::parse("cookiedomain=1").is_err());
+        let d = Scenario::parse("retrydate=1,retry=30").expect("valid");
+        let when = httpdate::parse_http_date(&d.retry_after().expect("a date")).expect("HTTP-date");
+        let ahead = when
+            .duration_since(std::time::SystemTime::now())
+            .expect("in the future")
+            .as_secs();
+        assert!((29..=31).contains(&ahead), "{ahead}");
     }
 }

@@ -10,6 +10,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use crate::scenario::Scenario;
+use crate::session::Sessions;
 
 /// How many ticket states are remembered (the oldest are forgotten).
 pub(crate) const TICKET_CAPACITY: usize = 200_000;
@@ -69,6 +70,12 @@ pub struct RequestRecord {
     /// `name=value` of each cookie carried in the body's `data.cookie_info` (scenario `cookieinfo=1`).
     #[serde(default)]
     pub cookie_info: Vec<String>,
+    /// `name=value` of each pair in the request's `Cookie` header(s), in order, values as sent.
+    #[serde(default)]
+    pub cookies: Vec<String>,
+    /// The decoded fields of an `application/x-www-form-urlencoded` request body.
+    #[serde(default)]
+    pub form: BTreeMap<String, String>,
 }
 
 pub(crate) struct Ticket {
@@ -76,6 +83,8 @@ pub(crate) struct Ticket {
     pub(crate) fetches: u64,
     pub(crate) forced: Option<State>,
     pub(crate) spent: bool,
+    /// `gate=1`: the `pp_gate` cookie value `auth/url` set for this ticket.
+    pub(crate) gate: Option<String>,
 }
 
 impl Ticket {
@@ -85,6 +94,7 @@ impl Ticket {
             fetches: 0,
             forced: None,
             spent: false,
+            gate: None,
         }
     }
 }
@@ -131,6 +141,11 @@ impl Inner {
             .or_default()
             .entry(ticket.to_string())
             .or_insert_with(Ticket::new)
+    }
+
+    /// The `pp_gate` value of a ticket (`gate=1`), without remembering the ticket.
+    pub(crate) fn gate_of(&self, scenario: &str, ticket: &str) -> Option<String> {
+        self.tickets.get(scenario)?.get(ticket)?.gate.clone()
     }
 
     pub(crate) fn advance(&mut self, scenario: &str, sc: &Scenario, ticket: &str) -> State {
@@ -180,6 +195,8 @@ pub(crate) struct Shared {
     pub(crate) stop: AtomicBool,
     pub(crate) next_conn: AtomicU64,
     pub(crate) inner: Mutex<Inner>,
+    /// Sessions handed out (survive `/__reset`).
+    pub(crate) sessions: Mutex<Sessions>,
     pub(crate) live: Mutex<HashMap<u64, TcpStream>>,
     pub(crate) tls: Option<Arc<rustls::ServerConfig>>,
     pub(crate) cert_der: Option<Vec<u8>>,
@@ -188,6 +205,9 @@ pub(crate) struct Shared {
 impl Shared {
     pub(crate) fn inner(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+    pub(crate) fn sessions(&self) -> MutexGuard<'_, Sessions> {
+        self.sessions.lock().unwrap_or_else(|p| p.into_inner())
     }
     pub(crate) fn live(&self) -> MutexGuard<'_, HashMap<u64, TcpStream>> {
         self.live.lock().unwrap_or_else(|p| p.into_inner())

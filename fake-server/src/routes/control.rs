@@ -20,6 +20,10 @@ pub(crate) fn control(sh: &Shared, what: &str, query_str: &str) -> Resp {
                 inner.connections, inner.requests
             ))
         }
+        "sessions/end" => {
+            sh.sessions().end_all();
+            Resp::json_static(r#"{"ok":true}"#)
+        }
         "reset" => {
             sh.inner().clear();
             Resp::json_static(r#"{"ok":true}"#)

@@ -1,6 +1,8 @@
 //! Routing of non-control requests: scenario parsing, fault injection, then the endpoint handlers.
 
+mod account;
 mod control;
+mod gourl;
 mod passport;
 
 use std::collections::BTreeMap;
@@ -10,14 +12,13 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 pub(crate) use control::control;
-use passport::{fetch_answer, hop1, hop2, url_answer};
 
 use crate::cookies;
 use crate::http::{self, reason};
 use crate::resp::{json_str, Body, Kind, Resp, JSON, TEXT};
 use crate::scenario::{Endpoint, Fault, Scenario};
 use crate::state::Shared;
-use crate::{FETCH_PATH, HUGE_BODY_LEN, URL_PATH};
+use crate::{EXIT_PATH, FETCH_PATH, HUGE_BODY_LEN, SSO_LIST_PATH, URL_PATH, USER_PATH};
 
 pub(crate) fn huge_body() -> &'static [u8] {
     static HUGE: OnceLock<Vec<u8>> = OnceLock::new();
@@ -46,19 +47,67 @@ pub(crate) const RISK_PAGE: &str = "<!DOCTYPE html><html><head><meta charset=\"u
 <body><h1>412</h1><p>由于触发哔哩哔哩安全风控策略，该次访问请求被拒绝。</p>\
 <p>The request was rejected because of the bilibili security control policy.</p></body></html>";
 
+/// A parsed request, as the routes see it.
+pub(crate) struct Request<'a> {
+    pub(crate) method: &'a str,
+    /// The path without the query, as sent.
+    pub(crate) path: &'a str,
+    /// The raw query string (without `?`).
+    pub(crate) query_str: &'a str,
+    /// Percent-decoded query parameters.
+    pub(crate) query: BTreeMap<String, String>,
+    /// `name=value` pairs of the `Cookie` header(s), values as sent.
+    pub(crate) cookies: Vec<(String, String)>,
+    /// Fields of an `application/x-www-form-urlencoded` body.
+    pub(crate) form: BTreeMap<String, String>,
+}
+
+/// The scenario a request runs under.
+pub(crate) struct Ctx<'a> {
+    pub(crate) sh: &'a Shared,
+    /// The decoded scenario string (the key of ticket states and fault counters).
+    pub(crate) key: &'a str,
+    /// `""` or `/s/{scenario as requested}`.
+    pub(crate) prefix: String,
+    pub(crate) sc: Scenario,
+}
+
+/// Sleeps `ms` (capped at an hour) unless the server shuts down; false when it does.
+pub(crate) fn pause(sh: &Shared, ms: u64) -> bool {
+    let wait = Duration::from_millis(ms.min(3_600_000));
+    let until = Instant::now()
+        .checked_add(wait)
+        .unwrap_or_else(Instant::now);
+    while Instant::now() < until && !sh.stop.load(Ordering::Relaxed) {
+        thread::sleep((until - Instant::now()).min(Duration::from_millis(50)));
+    }
+    !sh.stop.load(Ordering::Relaxed)
+}
+
+/// `/c/{n}/…` (a `slowchain` hop): `Some((n, rest))`.
+fn chain_hop(path: &str) -> Option<(u64, &str)> {
+    let after = path.strip_prefix("/c/")?;
+    let i = after.find('/')?;
+    let n = after.get(..i)?.parse::<u64>().ok()?;
+    Some((n, after.get(i..)?))
+}
+
 /// Handles a non-control request.
-pub(crate) fn handle(
-    sh: &Shared,
-    method: &str,
-    path: &str,
-    query_str: &str,
-    query: &BTreeMap<String, String>,
-) -> Resp {
+pub(crate) fn handle(sh: &Shared, req: &Request<'_>) -> Resp {
+    let path = req.path;
+    let query_str = req.query_str;
     // `/r/…`: the target of the `redirect` fault, answered without the fault.
-    let (redirected, p) = if path.starts_with("/r/") {
-        (true, &path[2..])
+    // `/c/N/…`: a hop of the `slowchain` fault, answered with a wait and the next redirect.
+    let (redirected, chain, p) = if let Some(rest) = path.strip_prefix("/r") {
+        if rest.starts_with('/') {
+            (true, None, rest)
+        } else {
+            (false, None, path)
+        }
+    } else if let Some((n, rest)) = chain_hop(path) {
+        (true, Some(n), rest)
     } else {
-        (false, path)
+        (false, None, path)
     };
     let (raw_scenario, rest) = match p.strip_prefix("/s/") {
         Some(after) => match after.find('/') {
@@ -80,16 +129,59 @@ pub(crate) fn handle(
             )
         }
     };
-    let _ = method;
+    let origin = &sh.origin;
+    // The original target (for the redirect faults' Locations).
+    let target = if query_str.is_empty() {
+        p.to_string()
+    } else {
+        format!("{p}?{query_str}")
+    };
+    if let Some(n) = chain {
+        if !pause(sh, sc.delay) {
+            return Resp::reset();
+        }
+        return if n + 1 >= sc.hops {
+            Resp::redirect(format!("{origin}/r{target}"))
+        } else {
+            Resp::redirect(format!("{origin}/c/{}{target}", n + 1))
+        };
+    }
+    let cx = Ctx {
+        sh,
+        key: scenario,
+        prefix: if raw_scenario.is_empty() {
+            String::new()
+        } else {
+            format!("/s/{raw_scenario}")
+        },
+        sc,
+    };
+    let sc = &cx.sc;
     let ep = match rest {
         URL_PATH => Endpoint::Url,
         FETCH_PATH => Endpoint::Fetch,
-        "/gourl/hop1" => return hop1(raw_scenario),
-        "/gourl/hop2" => return hop2(&sc),
+        SSO_LIST_PATH => return account::sso_list(&cx),
+        USER_PATH => return account::user(&cx, req),
+        EXIT_PATH => return account::exit(&cx, req),
+        "/sso/set" => return account::sso_set(&cx, req),
+        "/gourl/hop1" => return gourl::hop1(&cx),
+        "/gourl/hop2" => return gourl::hop2(&cx),
+        "/gourl/gone" | "/gourl/crossDomain" => return Resp::not_found_html(),
         _ => {
+            if let Some(n) = rest.strip_prefix("/gourl/slow/") {
+                if let Ok(n) = n.parse::<u64>() {
+                    return gourl::slow(&cx, n);
+                }
+            }
             return Resp::json_static(r#"{"code":-404,"message":"啥都木有","ttl":1,"data":null}"#)
-                .with_status(404)
+                .with_status(404);
         }
+    };
+    let query = &req.query;
+    let full_target = if query_str.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{query_str}")
     };
 
     // Fault decision (`on`, `times`). The cookie faults are decided once the answer is a confirmation.
@@ -99,25 +191,42 @@ pub(crate) fn handle(
         sc.fault_applies(ep)
     };
     if let Some(f) = fault {
-        if !matches!(f, Fault::NoCookies | Fault::PartialCookies) && !take_fault(sh, scenario, &sc)
-        {
+        if !matches!(f, Fault::NoCookies | Fault::PartialCookies) && !take_fault(sh, scenario, sc) {
             fault = None;
         }
     }
 
-    let origin = &sh.origin;
-    let full_target = if query_str.is_empty() {
-        path.to_string()
-    } else {
-        format!("{path}?{query_str}")
-    };
     match fault {
         Some(Fault::Status(412)) => return Resp::html(412, RISK_PAGE.to_string()),
         Some(Fault::Status(n)) => {
-            return Resp::html(
+            let mut r = Resp::html(
                 n,
                 format!("<html><head><title>{n} {r}</title></head><body><h1>{n} {r}</h1></body></html>", r = reason(n)),
-            )
+            );
+            if matches!(n, 429 | 503) {
+                if let Some(after) = sc.retry_after() {
+                    r.extra_headers.push(("Retry-After".to_string(), after));
+                }
+            }
+            return r;
+        }
+        Some(Fault::Captcha) => {
+            return Resp::json(format!(
+                r#"{{"code":-401,"message":"非法访问","ttl":1,"data":{{"ga_data":{{"decisions":["verify_captcha_level2"],"risk_level":2,"grisk_id":"{}"}},"v_voucher":"voucher_{}"}}}}"#,
+                cookies::hex(32),
+                cookies::hex(36)
+            ))
+        }
+        Some(Fault::Location(bad)) => return Resp::redirect(bad.value().to_string()),
+        Some(Fault::SlowChain) => {
+            if !pause(sh, sc.delay) {
+                return Resp::reset();
+            }
+            return if sc.hops <= 1 {
+                Resp::redirect(format!("{origin}/r{full_target}"))
+            } else {
+                Resp::redirect(format!("{origin}/c/1{full_target}"))
+            };
         }
         Some(Fault::Api(code)) => {
             return Resp::json(format!(
@@ -126,17 +235,9 @@ pub(crate) fn handle(
             ))
         }
         Some(Fault::Slow) => {
-            // Capped at an hour (and checked), whatever the scenario says.
-            let wait = Duration::from_millis(sc.delay.min(3_600_000));
-            let until = Instant::now().checked_add(wait).unwrap_or_else(Instant::now);
-            while Instant::now() < until && !sh.stop.load(Ordering::Relaxed) {
-                thread::sleep((until - Instant::now()).min(Duration::from_millis(50)));
-            }
-            if sh.stop.load(Ordering::Relaxed) {
+            if !pause(sh, sc.delay) {
                 // Shutting down: no answer.
-                let mut r = Resp::new(0, TEXT, Body::Static(b""));
-                r.kind = Kind::Reset;
-                return r;
+                return Resp::reset();
             }
         }
         Some(Fault::Truncated) => {
@@ -178,18 +279,29 @@ pub(crate) fn handle(
         Some(Fault::Redirect) => return Resp::redirect(format!("{origin}/r{full_target}")),
         Some(Fault::RedirectLoop) => return Resp::redirect(format!("{origin}{full_target}")),
         Some(Fault::RedirectForeign) => return Resp::redirect("http://example.com/x".to_string()),
-        Some(Fault::Reset) => {
-            let mut r = Resp::new(0, TEXT, Body::Static(b""));
-            r.kind = Kind::Reset;
-            return r;
-        }
-        Some(Fault::NoTicket) | Some(Fault::NoCookies) | Some(Fault::PartialCookies) | None => {}
+        Some(Fault::Reset) => return Resp::reset(),
+        Some(Fault::NoTicket)
+        | Some(Fault::NoCookies)
+        | Some(Fault::PartialCookies)
+        | Some(Fault::ExtraHeaders(_))
+        | Some(Fault::LongHeader)
+        | None => {}
     }
 
-    match ep {
-        Endpoint::Url => url_answer(sh, scenario, query, fault == Some(Fault::NoTicket)),
-        Endpoint::Fetch => fetch_answer(sh, scenario, raw_scenario, &sc, query, fault),
+    let mut r = match ep {
+        Endpoint::Url => passport::url_answer(&cx, query, fault == Some(Fault::NoTicket)),
+        Endpoint::Fetch => passport::fetch_answer(&cx, req, fault),
+    };
+    match fault {
+        Some(Fault::ExtraHeaders(n)) => r
+            .extra_headers
+            .extend((1..=n).map(|i| (format!("X-Fake-{i}"), i.to_string()))),
+        Some(Fault::LongHeader) => r
+            .extra_headers
+            .push(("X-Long".to_string(), "a".repeat(64 * 1024))),
+        _ => {}
     }
+    r
 }
 
 /// Counts one use of the scenario's fault; false once `times` is used up.

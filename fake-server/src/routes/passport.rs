@@ -1,12 +1,15 @@
-//! The documented passport endpoints (`auth/url`, `auth/fetch`) and the go_url hops.
+//! The documented passport endpoints: `auth/url` and `auth/fetch`, with the confirmed answer's shapes.
 
 use std::collections::BTreeMap;
 
-use super::take_fault;
-use crate::cookies;
+use super::{take_fault, Ctx, Request};
+use crate::cookies::{self, Creds};
 use crate::resp::{json_str, Resp};
-use crate::scenario::{Fault, GoUrl, Scenario};
-use crate::state::{Shared, State};
+use crate::scenario::{Confirm, CookieInfo, Fault, GoUrl, QrUrl};
+use crate::state::State;
+
+/// The host-only cookie that ties a ticket to its browser session under `gate=1`.
+pub(crate) const GATE_COOKIE: &str = "pp_gate";
 
 pub(crate) fn locale_part(query: &BTreeMap<String, String>) -> String {
     let loc = query.get("s_locale").map(String::as_str).unwrap_or("en_US");
@@ -26,146 +29,251 @@ pub(crate) fn locale_part(query: &BTreeMap<String, String>) -> String {
     }
 }
 
-pub(crate) fn url_answer(
-    sh: &Shared,
-    scenario: &str,
-    query: &BTreeMap<String, String>,
-    noticket: bool,
-) -> Resp {
+/// `"code":0`, or `"code":"0"` under `codestr=1`.
+fn code(cx: &Ctx<'_>, code: i64) -> String {
+    if cx.sc.codestr {
+        format!(r#""code":"{code}""#)
+    } else {
+        format!(r#""code":{code}"#)
+    }
+}
+
+pub(crate) fn url_answer(cx: &Ctx<'_>, query: &BTreeMap<String, String>, noticket: bool) -> Resp {
     let lang = locale_part(query);
+    let c = code(cx, 0);
     if noticket {
         return Resp::json(format!(
-            r#"{{"code":0,"message":"0","ttl":1,"data":{{"qr_url":"https://www.bilibili.tv/h5/{lang}/qrcode/login","qr_type":"qrcode_login"}}}}"#
+            r#"{{{c},"message":"0","ttl":1,"data":{{"qr_url":"https://www.bilibili.tv/h5/{lang}/qrcode/login","qr_type":"qrcode_login"}}}}"#
         ));
     }
     let ticket = cookies::hex(32);
-    sh.inner().ticket_mut(scenario, &ticket);
+    let gate = cx.sc.gate.then(|| cookies::hex(16));
+    cx.sh.inner().ticket_mut(cx.key, &ticket).gate = gate.clone();
+    let qr_url = match cx.sc.qrurl {
+        None => format!("https://www.bilibili.tv/h5/{lang}/qrcode/login?ticket={ticket}"),
+        Some(QrUrl::Javascript) => format!("javascript:alert(1)//?ticket={ticket}"),
+        Some(QrUrl::Foreign) => format!("https://evil.example/phish?ticket={ticket}"),
+    };
     let mut r = Resp::json(format!(
-        r#"{{"code":0,"message":"0","ttl":1,"data":{{"qr_url":"https://www.bilibili.tv/h5/{lang}/qrcode/login?ticket={ticket}","qr_type":"qrcode_login"}}}}"#
+        r#"{{{c},"message":"0","ttl":1,"data":{{"qr_url":{},"qr_type":"qrcode_login"}}}}"#,
+        json_str(&qr_url)
     ));
+    if let Some(g) = gate {
+        r.cookies = vec![format!("{GATE_COOKIE}={g}; Path=/; HttpOnly")];
+    }
     r.ticket = Some(ticket);
     r
 }
 
-pub(crate) fn fetch_answer(
-    sh: &Shared,
-    scenario: &str,
-    raw_scenario: &str,
-    sc: &Scenario,
-    query: &BTreeMap<String, String>,
-    fault: Option<Fault>,
-) -> Resp {
-    let ticket = match query.get("ticket") {
+pub(crate) fn fetch_answer(cx: &Ctx<'_>, req: &Request<'_>, fault: Option<Fault>) -> Resp {
+    let ticket = match req.query.get("ticket") {
         Some(t) if !t.is_empty() => t,
         _ => return Resp::json_static(r#"{"code":-400,"message":"Request error","ttl":1}"#),
     };
-    let state = sh.inner().advance(scenario, sc, ticket);
+    let gated = cx.sc.gate && {
+        let want = cx.sh.inner().gate_of(cx.key, ticket);
+        !want.is_some_and(|w| req.cookies.iter().any(|(n, v)| n == GATE_COOKIE && *v == w))
+    };
+    let state = if gated {
+        // Without the ticket's cookie the ticket stays waiting, its state untouched.
+        State::Waiting
+    } else {
+        cx.sh.inner().advance(cx.key, &cx.sc, ticket)
+    };
     let mut r = match state {
-        State::Waiting => {
-            Resp::json_static(r#"{"code":10018101,"message":"Not scanned","ttl":1,"data":null}"#)
-        }
-        State::Scanned => Resp::json_static(
-            r#"{"code":10018102,"message":"Scanned, waiting for confirmation","ttl":1,"data":null}"#,
-        ),
-        State::Expired => Resp::json_static(
-            r#"{"code":10018100,"message":"QR code expired","ttl":1,"data":null}"#,
-        ),
+        State::Waiting => Resp::json(format!(
+            r#"{{{},"message":"Not scanned","ttl":1,"data":null}}"#,
+            code(cx, 10018101)
+        )),
+        State::Scanned => Resp::json(format!(
+            r#"{{{},"message":"Scanned, waiting for confirmation","ttl":1,"data":null}}"#,
+            code(cx, 10018102)
+        )),
+        State::Expired => Resp::json(format!(
+            r#"{{{},"message":"QR code expired","ttl":1,"data":null}}"#,
+            code(cx, 10018100)
+        )),
         State::Confirmed => {
             // The cookie faults count only confirmed answers.
             let cookie_fault = match fault {
                 Some(f @ (Fault::NoCookies | Fault::PartialCookies))
-                    if take_fault(sh, scenario, sc) =>
+                    if take_fault(cx.sh, cx.key, &cx.sc) =>
                 {
                     Some(f)
                 }
                 _ => None,
             };
-            confirmed(sh, raw_scenario, sc, cookie_fault)
+            confirmed(cx, cookie_fault)
         }
     };
     r.ticket = Some(ticket.clone());
     r
 }
 
-/// `raw_scenario` is the scenario path segment as requested (used to build `go_url`).
-pub(crate) fn confirmed(
-    sh: &Shared,
-    raw_scenario: &str,
-    sc: &Scenario,
-    cookie_fault: Option<Fault>,
-) -> Resp {
+/// `data.cookie_info` for `cookieinfo=…`, and the `name=value` pairs for the log.
+fn cookie_info(kind: CookieInfo, c: &Creds) -> (serde_json::Value, Vec<String>) {
+    let expiry = cookies::expiry_unix();
+    let mid = c.mid.to_string();
+    let base = [
+        ("bili_jct", c.jct.as_str()),
+        ("DedeUserID", mid.as_str()),
+        ("DedeUserID__ckMd5", c.md5.as_str()),
+    ];
+    let pairs: Vec<String> = base.iter().map(|(n, v)| format!("{n}={v}")).collect();
+    let mut list: Vec<serde_json::Value> = base
+        .iter()
+        .map(|(n, v)| serde_json::json!({"name": n, "value": v, "http_only": 0, "expires": expiry, "secure": 0}))
+        .collect();
+    match kind {
+        CookieInfo::Hostile => {
+            for (n, v) in [
+                ("evil\r\nX-Injected: 1", "1"),
+                ("evil2", "a\r\nSet-Cookie: x=1"),
+                ("ev\0il3", "1"),
+                ("evil4", "a; Domain=evil.example"),
+                ("evil5;", "1"),
+                ("evil6", "nul\0"),
+            ] {
+                list.push(serde_json::json!({"name": n, "value": v, "http_only": 0, "expires": expiry, "secure": 0}));
+            }
+        }
+        CookieInfo::Many => {
+            list.extend(
+                (1..=29_997).map(|i| serde_json::json!({"name": format!("c{i}"), "value": "1"})),
+            );
+        }
+        _ => {}
+    }
+    let domains = match kind {
+        CookieInfo::Foreign => serde_json::json!([".evil.example"]),
+        CookieInfo::Mixed => serde_json::json!([".evil.example", ".bilibili.tv"]),
+        _ => serde_json::json!([".bilibili.tv"]),
+    };
+    (
+        serde_json::json!({"cookies": list, "domains": domains}),
+        pairs,
+    )
+}
+
+/// The confirmed answer: cookies by the channel the scenario picks, `data` in its shape.
+pub(crate) fn confirmed(cx: &Ctx<'_>, cookie_fault: Option<Fault>) -> Resp {
+    let sc = &cx.sc;
+    let origin = &cx.sh.origin;
+    let prefix = &cx.prefix;
+    let creds = Creds::new(sc.mid, &sc.name, sc.longsess);
     let exp = cookies::expires();
     let mut go_url = String::new();
-    let mut cookie_info = None;
+    let mut info = None;
     let mut info_pairs = Vec::new();
-    let cookies: Vec<String> = match (cookie_fault, sc.gourl, sc.cookieinfo) {
+    let mut cookies: Vec<String> = match (cookie_fault, sc.gourl, sc.cookieinfo) {
         (Some(Fault::NoCookies), _, _) => Vec::new(),
-        (Some(_), _, _) => vec![cookies::sessdata(&exp)],
-        (None, Some(GoUrl::Hops), _) => {
-            go_url = if raw_scenario.is_empty() {
-                format!("{}/gourl/hop1", sh.origin)
-            } else {
-                format!("{}/s/{raw_scenario}/gourl/hop1", sh.origin)
-            };
-            let mut v = vec![cookies::sessdata(&exp)];
+        (Some(_), _, _) => vec![cookies::sessdata(&creds, &exp)],
+        (None, Some(g), _) if g.hops() => {
+            go_url = format!("{origin}{prefix}/gourl/hop1");
+            let mut v = vec![cookies::sessdata(&creds, &exp)];
             v.extend(cookies::droppable());
             v
         }
-        (None, _, true) => {
-            let jct = cookies::hex(32);
-            let md5 = cookies::hex(16);
-            let expiry = cookies::expiry_unix();
-            let mid = sc.mid.to_string();
-            let list: Vec<serde_json::Value> = [("bili_jct", &jct), ("DedeUserID", &mid), ("DedeUserID__ckMd5", &md5)]
-                .iter()
-                .map(|(n, v)| {
-                    info_pairs.push(format!("{n}={v}"));
-                    serde_json::json!({"name": n, "value": v, "http_only": 0, "expires": expiry, "secure": 0})
-                })
-                .collect();
-            cookie_info = Some(serde_json::json!({"cookies": list, "domains": [".bilibili.tv"]}));
-            vec![cookies::sessdata(&exp)]
+        (None, Some(GoUrl::Query), _) => {
+            let pairs = [
+                ("DedeUserID", creds.mid.to_string()),
+                ("DedeUserID__ckMd5", creds.md5.clone()),
+                ("SESSDATA", creds.sessdata.clone()),
+                ("bili_jct", creds.jct.clone()),
+            ];
+            info_pairs = pairs.iter().map(|(n, v)| format!("{n}={v}")).collect();
+            go_url = format!(
+                "{origin}{prefix}/gourl/crossDomain?DedeUserID={}&DedeUserID__ckMd5={}&Expires={}&SESSDATA={}&bili_jct={}&gourl=https%3A%2F%2Fwww.bilibili.tv%2F",
+                creds.mid,
+                creds.md5,
+                cookies::expiry_unix(),
+                creds.sessdata,
+                creds.jct
+            );
+            Vec::new()
         }
-        (None, Some(GoUrl::Foreign), false) => {
-            go_url = "https://evil.example.com/steal".to_string();
-            cookies::full_set(sc.mid)
+        (None, _, Some(kind)) => {
+            let (ci, pairs) = cookie_info(kind, &creds);
+            info = Some(ci);
+            info_pairs = pairs;
+            vec![cookies::sessdata(&creds, &exp)]
         }
-        (None, None, false) => cookies::full_set(sc.mid),
+        (None, Some(g), None) => {
+            go_url = match g {
+                GoUrl::Foreign => "https://evil.example.com/steal".to_string(),
+                GoUrl::NonAscii => "/x/abcd\u{e9}?from=gourl".to_string(),
+                GoUrl::BadPort => "http://127.0.0.1:99999/gourl/hop1".to_string(),
+                GoUrl::SlowChain => format!("{origin}{prefix}/gourl/slow/1"),
+                GoUrl::SecretHost => format!("https://{}.bilibili.tv/", creds.sessdata),
+                // Handled above.
+                GoUrl::Hops | GoUrl::Hop404 | GoUrl::HopForeign | GoUrl::Query => String::new(),
+            };
+            cookies::full_set(&creds)
+        }
+        (None, None, None) => cookies::full_set(&creds),
     };
-    let cookie_info = match cookie_info {
-        Some(ci) => format!(",\"cookie_info\":{ci}"),
-        None => String::new(),
-    };
-    let body = format!(
-        r#"{{"code":0,"message":"0","ttl":1,"data":{{"mid":{},"is_new":false,"go_url":{},"user_profile":{{"is_userBlankProfile":false,"name":{},"face":""}}{cookie_info}}}}}"#,
-        sc.mid,
-        json_str(&go_url),
+    if cookie_fault != Some(Fault::NoCookies) {
+        cx.sh.sessions().add(cx.key, &creds);
+    }
+    if sc.hostile_domains {
+        let at = cookies
+            .iter()
+            .position(|c| c.starts_with("buvid3="))
+            .unwrap_or(cookies.len());
+        for (i, c) in cookies::hostile_domains().into_iter().enumerate() {
+            cookies.insert(at + i, c);
+        }
+    }
+
+    // `data`, in the scenario's shape; go_url and cookie_info stay whenever a channel needs them.
+    let mut data: Vec<(&str, String)> = Vec::new();
+    let channel_go_url = sc.gourl.is_some();
+    let profile = format!(
+        r#"{{"is_userBlankProfile":false,"name":{},"face":""}}"#,
         json_str(&sc.name)
+    );
+    match sc.confirm {
+        None => {
+            data.push(("mid", sc.mid.to_string()));
+            data.push(("is_new", "false".to_string()));
+            data.push(("go_url", json_str(&go_url)));
+            data.push(("user_profile", profile));
+        }
+        Some(Confirm::Sparse) => {
+            data.push(("mid", sc.mid.to_string()));
+            if channel_go_url {
+                data.push(("go_url", json_str(&go_url)));
+            }
+        }
+        Some(Confirm::Nulls) => {
+            data.push(("mid", "null".to_string()));
+            data.push(("is_new", "null".to_string()));
+            let g = if channel_go_url {
+                json_str(&go_url)
+            } else {
+                "null".to_string()
+            };
+            data.push(("go_url", g));
+            data.push(("user_profile", "null".to_string()));
+        }
+        Some(Confirm::Empty) => {
+            if channel_go_url {
+                data.push(("go_url", json_str(&go_url)));
+            }
+        }
+    }
+    if let Some(ci) = info {
+        data.push(("cookie_info", ci.to_string()));
+    }
+    let data: Vec<String> = data.iter().map(|(k, v)| format!(r#""{k}":{v}"#)).collect();
+    let body = format!(
+        r#"{{{},"message":"0","ttl":1,"data":{{{}}}}}"#,
+        code(cx, 0),
+        data.join(",")
     );
     let mut r = Resp::json(body);
     r.cookies = cookies;
+    r.folded = sc.folded;
     r.cookie_info = info_pairs;
-    r
-}
-
-pub(crate) fn hop1(raw_scenario: &str) -> Resp {
-    let exp = cookies::expires();
-    let loc = if raw_scenario.is_empty() {
-        "/gourl/hop2".to_string()
-    } else {
-        format!("/s/{raw_scenario}/gourl/hop2")
-    };
-    let mut r = Resp::redirect(loc);
-    r.cookies = cookies::jct_pair(&exp).to_vec();
-    r
-}
-
-pub(crate) fn hop2(sc: &Scenario) -> Resp {
-    let exp = cookies::expires();
-    let mut r = Resp::html(
-        200,
-        "<html><head><title>bilibili</title></head><body>ok</body></html>".to_string(),
-    );
-    r.cookies = vec![cookies::dede_user_id(sc.mid), cookies::ck_md5(&exp)];
     r
 }
