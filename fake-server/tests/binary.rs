@@ -141,3 +141,19 @@ fn unread_stderr_pipe_never_stalls_the_server() {
     drop(child.stdin.take());
     assert!(wait_exit(&mut child, Duration::from_secs(5)).is_some_and(|s| s.success()));
 }
+
+#[test]
+fn stderr_never_shows_a_request_cookie_in_full() {
+    let (mut child, line, _out) = spawn(&["--watch-stdin"]);
+    let base = line.trim_end().trim_start_matches("listening ").to_string();
+    let secret = "abcdef0123456789%2C1780000000%2Cabcde%2Axy";
+    let r = get_with_cookie(&base, URL, &format!("SESSDATA={secret}; x=12"));
+    assert_eq!(r.code(), 0);
+    drop(child.stdin.take());
+    assert!(wait_exit(&mut child, Duration::from_secs(5)).is_some_and(|s| s.success()));
+    let mut err = String::new();
+    let _ = child.stderr.take().map(|mut e| e.read_to_string(&mut err));
+    assert!(err.contains(" cookie: SESSDATA=abcd… x=1…"), "{err}");
+    assert!(!err.contains("abcdef"), "{err}");
+    assert!(!err.contains("x=12"), "a short value in full: {err}");
+}

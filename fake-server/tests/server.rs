@@ -29,14 +29,6 @@ fn assert_hex(s: &str, len: usize) {
     );
 }
 
-fn attr<'a>(set_cookie: &'a str, name: &str) -> Option<&'a str> {
-    set_cookie.split(';').skip(1).find_map(|a| {
-        let a = a.trim();
-        let (n, v) = a.split_once('=').unwrap_or((a, ""));
-        n.eq_ignore_ascii_case(name).then_some(v)
-    })
-}
-
 fn check_full_cookie_set(r: &Response, mid: u64) {
     let sc = r.set_cookies();
     assert_eq!(

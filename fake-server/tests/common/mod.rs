@@ -39,12 +39,29 @@ impl Response {
             )
         })
     }
+    /// The values of every header line with this name, in order.
+    pub fn headers_named(&self, name: &str) -> Vec<&str> {
+        self.headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
     pub fn code(&self) -> i64 {
         self.json()["code"].as_i64().expect("numeric code")
     }
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
+}
+
+/// The `Attribute=value` of a Set-Cookie line (case-insensitive name; `""` for a flag).
+pub fn attr<'a>(set_cookie: &'a str, name: &str) -> Option<&'a str> {
+    set_cookie.split(';').skip(1).find_map(|a| {
+        let a = a.trim();
+        let (n, v) = a.split_once('=').unwrap_or((a, ""));
+        n.eq_ignore_ascii_case(name).then_some(v)
+    })
 }
 
 /// `http://127.0.0.1:PORT` → `127.0.0.1:PORT`.
@@ -83,6 +100,28 @@ impl Conn {
             )
             .as_bytes(),
         );
+        self.read_response().expect("a response")
+    }
+
+    /// Any method, extra header lines (`Name: value`), and a body (Content-Length set when non-empty).
+    pub fn request(
+        &mut self,
+        method: &str,
+        target: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Response {
+        let mut req = format!("{method} {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+        for (n, v) in headers {
+            req.push_str(&format!("{n}: {v}\r\n"));
+        }
+        if !body.is_empty() || method == "POST" {
+            req.push_str(&format!("Content-Length: {}\r\n", body.len()));
+        }
+        req.push_str("\r\n");
+        let mut bytes = req.into_bytes();
+        bytes.extend_from_slice(body);
+        self.send_raw(&bytes);
         self.read_response().expect("a response")
     }
 
@@ -161,6 +200,11 @@ impl Conn {
 /// One request on a fresh connection.
 pub fn get(base: &str, target: &str) -> Response {
     Conn::open(base).get(target)
+}
+
+/// One GET on a fresh connection with a `Cookie` header.
+pub fn get_with_cookie(base: &str, target: &str, cookie: &str) -> Response {
+    Conn::open(base).request("GET", target, &[("Cookie", cookie)], b"")
 }
 
 /// Issues a ticket via `{prefix}/…/url` and returns it.
