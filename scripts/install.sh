@@ -8,18 +8,21 @@
 #   DIR/lib/libbili_qr.so.X -> libbili_qr.so.X.Y.Z,  DIR/lib/libbili_qr.so -> libbili_qr.so.X
 #   DIR/lib/libbili_qr.a                 the static library (needs the system libraries in Libs.private)
 #   DIR/include/bili_qr.h, DIR/include/bili_qr.hpp
-#   DIR/lib/pkgconfig/bili_qr.pc         pkg-config --cflags --libs bili_qr      (shared)
+#   DIR/lib/pkgconfig/bili_qr.pc         pkg-config --cflags --libs bili_qr      (shared; relocatable: ${pcfiledir})
 #   DIR/lib/pkgconfig/bili_qr-static.pc  pkg-config --cflags --libs bili_qr-static (static archive + system libs)
 #   DIR/lib/cmake/bili_qr/bili_qrConfig.cmake, bili_qrConfigVersion.cmake
 #        find_package(bili_qr) -> bili_qr::bili_qr (shared), bili_qr::bili_qr_static, bili_qr::cpp (C++ header)
 #
 # Why a script and not cargo-c (`cargo cinstall`): cargo-c would first have to be compiled from crates.io (minutes
 # on a small machine, and one more tool to pin), while everything it does for us is this file: build with cargo,
-# copy, set the soname, make the symlinks, write the .pc and CMake files (the layout cargo-c would produce).
+# copy, strip, make the symlinks, write the .pc and CMake files (the layout cargo-c would produce). The soname,
+# libbili_qr.so.MAJOR, is set by the build itself (capi/build.rs), so no patchelf is needed.
+# After an install into a directory the loader searches (/usr/local/lib, /usr/lib, ...), ldconfig is run (as
+# root; otherwise the script says it must be run). On failure, what the run created is removed again.
 #
 # --no-build   use the existing target/release artifacts (after `cargo build --release`)
-# --destdir D  stage into D/PREFIX (for packagers); the installed files still name PREFIX
-# Environment: CARGO (default cargo), BILI_QR_NATIVE_STATIC_LIBS (override the static link's system libraries).
+# --destdir D  stage into D/PREFIX (for packagers); the .pc and CMake files are relocatable, ldconfig is not run
+# Environment: CARGO (default cargo), STRIP (default strip), BILI_QR_NATIVE_STATIC_LIBS (override the static link's system libraries).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -42,9 +45,41 @@ case "$(uname -s)" in
   Linux) ;;
   *) echo "install.sh: only Linux is supported by this script (got $(uname -s))" >&2; exit 2 ;;
 esac
-if [[ -n $destdir ]]; then mkdir -p "$destdir" && destdir=$(cd "$destdir" && pwd); fi
+# On failure, remove what this run created (files first, then the directories it made, deepest first), so a
+# failed install leaves no empty folders or half-written files behind. Files that were there before are only
+# replaced at the end of each step by a rename, never truncated.
+created_files=()
+created_dirs=()
+make_dir() {
+  local d=$1 missing=()
+  while [[ ! -d $d ]]; do missing=("$d" "${missing[@]}"); d=$(dirname "$d"); done
+  local m
+  for m in "${missing[@]}"; do mkdir "$m"; created_dirs=("$m" "${created_dirs[@]}"); done
+}
+put() { # put MODE SRC DEST: copy to a temporary name beside DEST, then rename over it
+  local tmp="$(dirname "$3")/.$(basename "$3").tmp.$$"
+  created_files+=("$tmp")
+  cp "$2" "$tmp" && chmod "$1" "$tmp"
+  [[ -e $3 || -L $3 ]] || created_files+=("$3")
+  mv -f "$tmp" "$3"
+}
+link() { # link TARGET NAME
+  [[ -e $2 || -L $2 ]] || created_files+=("$2")
+  ln -sfn "$1" "$2"
+}
+cleanup() {
+  local rc=$?
+  [[ $rc -ne 0 ]] || return 0
+  echo "install.sh: failed (status $rc); removing what this run created under ${destdir}${prefix}" >&2
+  local f d
+  for f in "${created_files[@]}"; do rm -rf "$f"; done
+  for d in "${created_dirs[@]}"; do rmdir "$d" 2>/dev/null || true; done
+  return "$rc"
+}
+trap cleanup EXIT
+if [[ -n $destdir ]]; then make_dir "$destdir" && destdir=$(cd "$destdir" && pwd); fi
 [[ $prefix == /* || -z $destdir ]] || { echo "install.sh: with --destdir, --prefix must be absolute" >&2; exit 2; }
-mkdir -p "$destdir$prefix"
+make_dir "$destdir$prefix"
 prefix=$(cd "$destdir$prefix" && pwd)
 prefix=${prefix#"$destdir"}
 [[ $prefix == /* ]] || { echo "install.sh: could not make the prefix absolute" >&2; exit 2; }
@@ -78,34 +113,36 @@ done
 native_libs=${BILI_QR_NATIVE_STATIC_LIBS:-"-lgcc_s -lutil -lrt -lpthread -lm -ldl -lc"}
 
 libdir="$stage/lib"
-mkdir -p "$libdir/pkgconfig" "$libdir/cmake/bili_qr" "$stage/include"
 
-# Shared library: copy to a temporary name, give it the soname, then rename into place (atomic for readers).
-tmp="$libdir/.$realname.tmp.$$"
-cp "$so" "$tmp"
-have_soname=$(readelf -d "$tmp" | sed -n 's/.*(SONAME).*\[\(.*\)\].*/\1/p')
+make_dir "$libdir/pkgconfig"
+make_dir "$libdir/cmake/bili_qr"
+make_dir "$stage/include"
+
+# The shared library: the build already gave it its soname (capi/build.rs); check it, strip the copy.
+have_soname=$(readelf -d "$so" | sed -n 's/.*(SONAME).*\[\(.*\)\].*/\1/p')
 if [[ $have_soname != "$soname" ]]; then
-  if ! command -v patchelf >/dev/null; then
-    rm -f "$tmp"
-    echo "install.sh: $so has soname '${have_soname:-none}', want $soname, and patchelf is not installed" >&2
-    exit 1
-  fi
-  patchelf --set-soname "$soname" "$tmp"
-  echo "install.sh: set soname $soname with patchelf (the build had '${have_soname:-none}')"
+  echo "install.sh: $so has soname '${have_soname:-none}', want $soname (built by an older capi/build.rs?" \
+    "rebuild: cargo build --release -p bili-qr-capi)" >&2
+  exit 1
 fi
-chmod 0755 "$tmp"
-mv -f "$tmp" "$libdir/$realname"
-ln -sfn "$realname" "$libdir/$soname"
-ln -sfn "$soname" "$libdir/libbili_qr.so"
+stripped="$libdir/.$realname.stripped.$$"
+created_files+=("$stripped")
+${STRIP:-strip} --strip-unneeded -o "$stripped" "$so"
+put 0755 "$stripped" "$libdir/$realname"
+rm -f "$stripped"
+link "$realname" "$libdir/$soname"
+link "$soname" "$libdir/libbili_qr.so"
 
-install -m 0644 "$ar" "$libdir/libbili_qr.a"
-install -m 0644 "$hdr" "$stage/include/bili_qr.h"
-install -m 0644 "$hpp" "$stage/include/bili_qr.hpp"
+put 0644 "$ar" "$libdir/libbili_qr.a"
+put 0644 "$hdr" "$stage/include/bili_qr.h"
+put 0644 "$hpp" "$stage/include/bili_qr.hpp"
 
-# pkg-config splits on spaces: a space in the prefix is written as "\ " (pkg-config prints it escaped for the shell).
-pc_prefix=${prefix// /\\ }
-cat >"$libdir/pkgconfig/bili_qr.pc" <<EOF
-prefix=$pc_prefix
+# The .pc files are relocatable like the CMake package: pkg-config sets ${pcfiledir} to the directory the file
+# was found in (PREFIX/lib/pkgconfig), so the tree can be moved or unpacked anywhere (the SDK tarball is).
+gen=$(mktemp -d)
+created_files+=("$gen")
+cat >"$gen/bili_qr.pc" <<EOF
+prefix=\${pcfiledir}/../..
 exec_prefix=\${prefix}
 libdir=\${exec_prefix}/lib
 includedir=\${prefix}/include
@@ -118,8 +155,8 @@ Libs.private: $native_libs
 Cflags: -I\${includedir}
 EOF
 
-cat >"$libdir/pkgconfig/bili_qr-static.pc" <<EOF
-prefix=$pc_prefix
+cat >"$gen/bili_qr-static.pc" <<EOF
+prefix=\${pcfiledir}/../..
 exec_prefix=\${prefix}
 libdir=\${exec_prefix}/lib
 includedir=\${prefix}/include
@@ -134,7 +171,7 @@ EOF
 cmake_libs=$(for l in $native_libs; do printf '%s;' "${l#-l}"; done)
 cmake_libs=${cmake_libs%;}
 
-cat >"$libdir/cmake/bili_qr/bili_qrConfig.cmake" <<EOF
+cat >"$gen/bili_qrConfig.cmake" <<EOF
 # CMake package of bili_qr $version, written by scripts/install.sh.
 #   find_package(bili_qr 0.1 REQUIRED)
 #   target_link_libraries(app PRIVATE bili_qr::bili_qr)         # shared library + bili_qr.h
@@ -179,7 +216,7 @@ set(bili_qr_LIBRARIES bili_qr::bili_qr)
 unset(_bili_qr_prefix)
 EOF
 
-cat >"$libdir/cmake/bili_qr/bili_qrConfigVersion.cmake" <<EOF
+cat >"$gen/bili_qrConfigVersion.cmake" <<EOF
 # Version file of the bili_qr CMake package: a request is met by $version when it asks for the same major
 # version (for 0.x: the same minor version) and no newer version, on a 64-bit build.
 set(PACKAGE_VERSION "$version")
@@ -205,6 +242,33 @@ if(CMAKE_SIZEOF_VOID_P AND NOT CMAKE_SIZEOF_VOID_P EQUAL 8)
 endif()
 EOF
 
+put 0644 "$gen/bili_qr.pc" "$libdir/pkgconfig/bili_qr.pc"
+put 0644 "$gen/bili_qr-static.pc" "$libdir/pkgconfig/bili_qr-static.pc"
+put 0644 "$gen/bili_qrConfig.cmake" "$libdir/cmake/bili_qr/bili_qrConfig.cmake"
+put 0644 "$gen/bili_qrConfigVersion.cmake" "$libdir/cmake/bili_qr/bili_qrConfigVersion.cmake"
+rm -rf "$gen"
+
 echo "installed bili_qr $version into $stage"
-echo "  lib/$realname (soname $soname), lib/libbili_qr.a, include/bili_qr.h, include/bili_qr.hpp,"
-echo "  lib/pkgconfig/bili_qr.pc, lib/pkgconfig/bili_qr-static.pc, lib/cmake/bili_qr/"
+echo "  lib/$realname (soname $soname, stripped), lib/libbili_qr.a, include/bili_qr.h, include/bili_qr.hpp,"
+echo "  lib/pkgconfig/bili_qr.pc, lib/pkgconfig/bili_qr-static.pc, lib/cmake/bili_qr/ (both relocatable)"
+
+# The dynamic loader finds a new library in a system directory only after ldconfig has refreshed its cache.
+# Decide from the loader's own search list whether PREFIX/lib is one of its directories.
+system_dirs=$(ldconfig -v -N -X 2>/dev/null | sed -n 's/^\(\/[^:]*\):.*/\1/p' || true)
+is_system=0
+while IFS= read -r d; do
+  [[ -n $d ]] || continue
+  [[ $(cd "$d" 2>/dev/null && pwd -P) == "$(cd "$stage/lib" && pwd -P)" ]] && is_system=1
+done <<<"$system_dirs"$'\n'"/lib"$'\n'"/usr/lib"
+if [[ -n $destdir ]]; then
+  echo "  staged under $destdir: the package's post-install step must run ldconfig if $prefix/lib is a system directory"
+elif [[ $is_system == 1 ]]; then
+  if [[ $(id -u) -eq 0 ]] && ldconfig; then
+    echo "  ran ldconfig: $prefix/lib is in the loader's search path"
+  else
+    echo "  $prefix/lib is in the loader's search path: run 'sudo ldconfig' before starting a program linked with -lbili_qr"
+  fi
+else
+  echo "  $prefix/lib is not in the loader's search path: link with -Wl,-rpath,$prefix/lib (CMake does this for"
+  echo "  bili_qr::bili_qr), or set LD_LIBRARY_PATH=$prefix/lib"
+fi

@@ -101,7 +101,9 @@ cmp -s "$staticlib" "$L/libbili_qr.a" || fail "installed libbili_qr.a differs fr
 nm -D --defined-only "$L/libbili_qr.so.$version" | grep -q ' T bili_qr_abi_version$' || fail "installed .so does not export bili_qr_abi_version"
 export PKG_CONFIG_PATH="$L/pkgconfig"
 [[ $(pkg-config --modversion bili_qr) == "$version" ]] || fail "pkg-config --modversion bili_qr != $version"
-pkg-config --cflags bili_qr | grep -qF -- "-I${prefix// /\\ }/include" || fail "pkg-config --cflags lacks the include dir"
+# The .pc is relocatable (prefix=${pcfiledir}/../..): the include dir it names is the prefix's.
+pc_inc=$(pkg-config --variable=includedir bili_qr)
+[[ $(cd "${pc_inc//\\ / }" && pwd -P) == "$(cd "$prefix/include" && pwd -P)" ]] || fail "pkg-config's includedir is not the prefix's ($pc_inc)"
 pkg-config --static --libs bili_qr | grep -q -- '-lgcc_s' || fail "bili_qr.pc Libs.private lacks the system libs"
 step "installed $version: soname $soname, pkg-config and CMake files present"
 
@@ -109,7 +111,7 @@ step "installed $version: soname $soname, pkg-config and CMake files present"
 bash "$root/scripts/install.sh" --prefix /opt/bili_qr --destdir "$work/stage" --no-build >>"$work/install.log" 2>&1 ||
   { cat "$work/install.log"; fail "install.sh --destdir failed"; }
 [[ -f $work/stage/opt/bili_qr/lib/libbili_qr.a ]] || fail "--destdir: nothing staged"
-grep -qx 'prefix=/opt/bili_qr' "$work/stage/opt/bili_qr/lib/pkgconfig/bili_qr.pc" || fail "--destdir: .pc does not name the prefix"
+grep -qx 'prefix=${pcfiledir}/../..' "$work/stage/opt/bili_qr/lib/pkgconfig/bili_qr.pc" || fail "--destdir: .pc is not relocatable"
 
 # --- 3. the consumer project, with CMake and with pkg-config.
 consumers=(consumer_c_shared consumer_c_static consumer_cpp_shared consumer_cpp_static)
@@ -132,7 +134,7 @@ for dir in build-cmake build-make; do
     else
       [[ $needed == *"libbili_qr.so.$major "* ]] || fail "$dir/$c does not need libbili_qr.so.$major ($needed)"
       resolved=$(ldd "$bin" | sed -n 's/^[[:space:]]*libbili_qr[^ ]* => \(.*\) (0x.*/\1/p')
-      [[ $resolved == "$L/libbili_qr.so.$major" ]] || fail "$dir/$c loads libbili_qr from '$resolved', not the prefix"
+      [[ $(realpath -m "$resolved") == $(realpath -m "$L/libbili_qr.so.$major") ]] || fail "$dir/$c loads libbili_qr from '$resolved', not the prefix"
     fi
     n=$((n + 1))
     out=$(timeout 60 "$bin" "$base/s/id=consumer-$n,flow=wsc" 2>&1) || { echo "$out"; fail "$dir/$c did not log in"; }

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Builds every distributable artifact into dist/ and writes dist/SHA256SUMS.
+#
+#   bash scripts/dist.sh [--no-build] [--out DIR]
+#
+# Artifacts (VERSION is the root Cargo.toml's [package] version, the one version of every artifact; the
+# license, MIT OR Apache-2.0, travels as LICENSE-MIT and LICENSE-APACHE in each):
+#   bili_qr-VERSION-linux-x86_64.tar.gz     C/C++ SDK: include/, lib/ (.so + soname symlinks, .a, pkgconfig,
+#                                           cmake), LICENSE-*, README.md (scripts/sdk/README.md)
+#   bili-qr-VERSION-linux-x86_64.tar.gz     the CLI: bili-qr (stripped), LICENSE-*, README.md
+#   whatever the binding scripts write, when they exist (each is called as `SCRIPT OUTDIR`):
+#     bindings/python/build-wheel.sh, bindings/csharp/build-packages.sh, bindings/node/build-package.sh
+#   They find the built libraries through BILI_QR_LIBRARY (Linux .so) and, when built, BILI_QR_WINDOWS_DLL.
+#
+# --no-build  use the existing target/ artifacts (after `cargo build --release --workspace`)
+# --out DIR   write into DIR instead of dist/ (emptied first)
+# The tests of the artifacts (installed outside the repo, with no cargo on PATH): tests/suites/85-packages.sh.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+out="$root/dist"
+build=1
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --no-build) build=0; shift ;;
+    --out) out=${2:?--out needs a directory}; shift 2 ;;
+    --out=*) out=${1#--out=}; shift ;;
+    -h|--help) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
+    *) echo "dist.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+  esac
+done
+[[ $(uname -s) == Linux && $(uname -m) == x86_64 ]] || { echo "dist.sh: builds on Linux x86_64 only" >&2; exit 2; }
+
+manifest_version() { awk '/^\[/{sec=$0} sec=="[package]" && /^version *=/{gsub(/.*= *"|".*/,""); print; exit}' "$1"; }
+version=$(manifest_version "$root/Cargo.toml")
+[[ $version =~ ^([0-9]+)\.([0-9]+)\.([0-9]+)$ ]] || { echo "dist.sh: cannot read the version from Cargo.toml" >&2; exit 1; }
+major=${BASH_REMATCH[1]}
+minor=${BASH_REMATCH[2]}
+# One version: every Rust package of the workspace carries the root's.
+for m in capi/Cargo.toml cli/Cargo.toml; do
+  v=$(manifest_version "$root/$m")
+  [[ $v == "$version" ]] || { echo "dist.sh: $m has version $v, the workspace has $version" >&2; exit 1; }
+done
+
+cd "$root"
+if [[ $build == 1 ]]; then
+  echo "== cargo build --release (C library, CLI)"
+  cargo build --release --locked -p bili-qr-capi -p bili-qr-cli
+fi
+target_dir=${CARGO_TARGET_DIR:-$root/target}
+lib="$target_dir/release/libbili_qr.so"
+cli="$target_dir/release/bili-qr"
+for f in "$lib" "$cli"; do [[ -f $f ]] || { echo "dist.sh: missing $f" >&2; exit 1; }; done
+
+case "$out" in /*) ;; *) out="$PWD/$out" ;; esac
+rm -rf "$out"
+mkdir -p "$out"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# Reproducible tarballs: sorted names, one owner, the commit's time (or 0 outside git).
+mtime=$(git -C "$root" log -1 --format=%ct 2>/dev/null || echo 0)
+pack() { # pack DIR-IN-WORK ARCHIVE
+  tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$mtime" -C "$work" -czf "$2" "$1"
+}
+licenses() { install -m 0644 "$root/LICENSE-MIT" "$root/LICENSE-APACHE" "$1/"; }
+
+echo "== C/C++ SDK"
+sdk="bili_qr-$version-linux-x86_64"
+bash "$root/scripts/install.sh" --no-build --prefix "$work/$sdk" >"$work/install.log" ||
+  { cat "$work/install.log"; exit 1; }
+licenses "$work/$sdk"
+sed -e "s/@VERSION@/$version/g" -e "s/@MAJOR@/$major/g" -e "s/@MINOR@/$minor/g" -e "s/@PLATFORM@/linux-x86_64/g" \
+  "$root/scripts/sdk/README.md" >"$work/$sdk/README.md"
+pack "$sdk" "$out/$sdk.tar.gz"
+
+echo "== CLI"
+clidir="bili-qr-$version-linux-x86_64"
+mkdir -p "$work/$clidir"
+strip --strip-unneeded -o "$work/$clidir/bili-qr" "$cli"
+licenses "$work/$clidir"
+cat >"$work/$clidir/README.md" <<TXT
+# bili-qr $version (linux-x86_64)
+
+The bili_qr command line: a bilibili.tv QR-code login that writes the session cookies. A single static-Rust
+binary (it needs only glibc); copy \`bili-qr\` onto your PATH. \`bili-qr --help\`, \`bili-qr login --demo\` (an
+offline demo against a built-in fake server). License: MIT OR Apache-2.0.
+TXT
+pack "$clidir" "$out/$clidir.tar.gz"
+
+# The bindings' packages: their own scripts (owned with the bindings), called when present.
+export BILI_QR_LIBRARY="$lib" BILI_QR_VERSION="$version" BILI_QR_ROOT="$root"
+for script in bindings/python/build-wheel.sh bindings/csharp/build-packages.sh bindings/node/build-package.sh; do
+  if [[ -f $root/$script ]]; then
+    echo "== $script"
+    bash "$root/$script" "$out"
+  else
+    echo "== $script: not in this tree, skipped"
+  fi
+done
+
+echo "== SHA256SUMS"
+(cd "$out" && find . -maxdepth 1 -type f ! -name SHA256SUMS -printf '%f\n' | LC_ALL=C sort | xargs -r sha256sum >SHA256SUMS)
+cat "$out/SHA256SUMS"
+echo "dist.sh: $(($(wc -l <"$out/SHA256SUMS"))) artifacts of bili_qr $version in $out"

@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# The distributable artifacts (scripts/dist.sh), each installed in a clean directory outside the repository with
+# no cargo or rustc on PATH, logging in against the fake passport server:
+#   - dist/ and SHA256SUMS: every file listed and matching; every archive carries the workspace version in its
+#     name and LICENSE-MIT + LICENSE-APACHE inside;
+#   - the C/C++ SDK tarball: soname libbili_qr.so.MAJOR with its symlinks, a stripped library exporting only
+#     bili_qr_*; a C program built with nothing but pkg-config (shared and static) and one built with CMake
+#     find_package; then the unpacked tree is MOVED and built again (the .pc and CMake files are relocatable);
+#   - the CLI tarball: `bili-qr login` writes a cookies file (mode 0600) against the fake server;
+#   - the bindings' packages, through each binding's own install test when it provides one
+#     (bindings/<lang>/test-install.sh DIST_DIR, run with the same clean PATH).
+# Needs: cc, pkg-config, cmake (.ci/deps/cpp.apt).
+set -euo pipefail
+root=${BILI_QR_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+server=${BILI_QR_FAKE_SERVER:-$root/target/release/bili-qr-fake-server}
+fail() { echo "FAIL: $*" >&2; exit 1; }
+step() { echo "-- $*"; }
+[[ -x $server ]] || fail "missing $server (cargo build --release --workspace)"
+
+version=$(awk '/^\[/{sec=$0} sec=="[package]" && /^version *=/{gsub(/.*= *"|".*/,""); print; exit}' "$root/Cargo.toml")
+major=${version%%.*}
+
+# Outside the repository (and outside target/), removed at the end.
+t=$(mktemp -d "${TMPDIR:-/tmp}/bili-qr-packages.XXXXXX")
+[[ $t != "$root"* ]] || fail "the clean directory $t is inside the repository"
+server_pid=
+cleanup() {
+  [[ -n $server_pid ]] && kill "$server_pid" 2>/dev/null
+  rm -rf "$t"
+}
+trap cleanup EXIT
+
+step "scripts/dist.sh --no-build --out $t/dist"
+bash "$root/scripts/dist.sh" --no-build --out "$t/dist" >"$t/dist.log" 2>&1 || { cat "$t/dist.log"; fail "dist.sh failed"; }
+dist="$t/dist"
+[[ -s $dist/SHA256SUMS ]] || fail "no SHA256SUMS"
+(cd "$dist" && sha256sum --quiet -c SHA256SUMS) || fail "SHA256SUMS does not match the files"
+listed=$(awk '{print $2}' "$dist/SHA256SUMS" | sort)
+present=$(cd "$dist" && find . -maxdepth 1 -type f ! -name SHA256SUMS -printf '%f\n' | sort)
+[[ $listed == "$present" ]] || fail "SHA256SUMS lists ($listed) but dist has ($present)"
+sdk_tgz="$dist/bili_qr-$version-linux-x86_64.tar.gz"
+cli_tgz="$dist/bili-qr-$version-linux-x86_64.tar.gz"
+[[ -f $sdk_tgz && -f $cli_tgz ]] || fail "the SDK or CLI tarball is missing: $(ls "$dist")"
+
+# Every archive: the version in its name, the two license files inside (the same text as the repository's).
+n_archives=0
+while IFS= read -r f; do
+  name=$(basename "$f")
+  [[ $name == *"$version"* ]] || fail "$name does not carry the version $version"
+  x="$t/lic/$name"; mkdir -p "$x"
+  case "$name" in
+    *.tar.gz|*.tgz) tar -xzf "$f" -C "$x" ;;
+    *.zip|*.whl|*.nupkg) python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' "$f" "$x" ;;
+    *) continue ;;
+  esac
+  # By content (a wheel keeps them under .dist-info/licenses/, a .nupkg may rename them).
+  grep -rqlF 'Permission is hereby granted, free of charge' "$x" || fail "$name has no MIT license text"
+  grep -rqlF 'TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION' "$x" || fail "$name has no Apache-2.0 license text"
+  n_archives=$((n_archives + 1))
+done < <(find "$dist" -maxdepth 1 -type f ! -name SHA256SUMS)
+step "$n_archives archives carry version $version and both licenses"
+
+# A PATH without cargo or rustc: the system directories only.
+clean_path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+for tool in cargo rustc rustup; do
+  if PATH=$clean_path command -v "$tool" >/dev/null; then fail "$tool is on the clean PATH ($clean_path)"; fi
+done
+cl() { env -i HOME="$t/home" PATH="$clean_path" LANG=C.UTF-8 TMPDIR="$t" "$@"; }
+mkdir -p "$t/home"
+
+coproc SERVER { exec "$server" --watch-stdin --quiet; }
+server_pid=$SERVER_PID
+read -r -t 10 first <&"${SERVER[0]}" || fail "the fake server did not start"
+base=${first#listening }
+[[ $base == http://127.0.0.1:* ]] || fail "fake server said '$first'"
+
+# ---------------------------------------------------------------- the C/C++ SDK
+step "C SDK: unpack into $t/a"
+mkdir -p "$t/a" && tar -xzf "$sdk_tgz" -C "$t/a"
+S="$t/a/bili_qr-$version-linux-x86_64"
+L="$S/lib"
+[[ $(readlink "$L/libbili_qr.so") == "libbili_qr.so.$major" ]] || fail "libbili_qr.so is not a symlink to the soname"
+[[ $(readlink "$L/libbili_qr.so.$major") == "libbili_qr.so.$version" ]] || fail "libbili_qr.so.$major is not a symlink to libbili_qr.so.$version"
+soname=$(readelf -d "$L/libbili_qr.so.$version" | sed -n 's/.*(SONAME).*\[\(.*\)\].*/\1/p')
+[[ $soname == "libbili_qr.so.$major" ]] || fail "SDK soname '$soname', want libbili_qr.so.$major"
+if readelf -S "$L/libbili_qr.so.$version" | grep -qE '\.symtab|\.debug_'; then fail "the SDK's shared library is not stripped"; fi
+others=$(nm -D --defined-only "$L/libbili_qr.so.$version" | awk '$2 ~ /^[TDBRVW]$/ {print $3}' | grep -v '^bili_qr_' || true)
+[[ -z $others ]] || fail "the SDK library exports more than bili_qr_*: $others"
+for f in include/bili_qr.h include/bili_qr.hpp lib/libbili_qr.a lib/pkgconfig/bili_qr.pc lib/pkgconfig/bili_qr-static.pc \
+  lib/cmake/bili_qr/bili_qrConfig.cmake lib/cmake/bili_qr/bili_qrConfigVersion.cmake README.md LICENSE-MIT LICENSE-APACHE; do
+  [[ -f $S/$f ]] || fail "SDK lacks $f"
+done
+grep -q "$version" "$S/README.md" || fail "the SDK README does not name version $version"
+if grep -rqF "$root" "$S/lib/pkgconfig" "$S/lib/cmake"; then fail "the SDK's pkg-config or CMake files name the build tree"; fi
+cp "$root/tests/consumer/main.c" "$t/app.c"
+
+# build_and_login DIR-OF-SDK LABEL: pkg-config shared + static, CMake find_package; each binary logs in.
+n=0
+login() { # login BINARY LABEL [EXPECTED-LIB-DIR]
+  local bin=$1 label=$2 libdir=${3:-}
+  n=$((n + 1))
+  if [[ -n $libdir ]]; then
+    local resolved
+    resolved=$(cl ldd "$bin" | sed -n 's/^[[:space:]]*libbili_qr[^ ]* => \(.*\) (0x.*/\1/p')
+    [[ $(realpath -m "$resolved") == $(realpath -m "$libdir/libbili_qr.so.$major") ]] ||
+      fail "$label loads libbili_qr from '$resolved', not $libdir"
+  fi
+  out=$(cl timeout 60 "$bin" "$base/s/id=pkg-$n,flow=wsc" 2>&1) || { echo "$out"; fail "$label did not log in"; }
+  [[ $out == *"logged in"* ]] || { echo "$out"; fail "$label: no login line"; }
+  if cl timeout 60 "$bin" "$base/s/id=pkg-bad-$n,flow=c,fault=nocookies,on=fetch" >"$t/bad.out" 2>&1; then
+    cat "$t/bad.out"; fail "$label exited 0 for a login without SESSDATA"
+  fi
+  echo "   $label: logged in"
+}
+build_and_login() {
+  local sdk=$1 label=$2 b="$t/build-$2"
+  mkdir -p "$b"
+  local pc="PKG_CONFIG_PATH=$sdk/lib/pkgconfig"
+  # Only pkg-config's answers on the command lines; eval, as make would, so that "\ " in a path stays one word.
+  cl env "$pc" sh -c 'eval "cc -std=c11 -Wall -Wextra -Werror \"\$1\" -o \"\$2\" $(pkg-config --cflags --libs bili_qr) \
+      -Wl,-rpath,$(pkg-config --variable=libdir bili_qr)"' _ "$t/app.c" "$b/app_pc" ||
+    fail "$label: cc with pkg-config (shared) failed"
+  login "$b/app_pc" "$label pkg-config shared" "$sdk/lib"
+  cl env "$pc" sh -c 'eval "cc -std=c11 -Wall -Wextra -Werror \"\$1\" -o \"\$2\" $(pkg-config --cflags --libs bili_qr-static)"' \
+    _ "$t/app.c" "$b/app_pc_static" || fail "$label: cc with pkg-config (static) failed"
+  if readelf -d "$b/app_pc_static" | grep -q 'NEEDED.*libbili_qr'; then fail "$label: the static build needs libbili_qr.so"; fi
+  login "$b/app_pc_static" "$label pkg-config static"
+
+  mkdir -p "$b/cmake-src"
+  cp "$t/app.c" "$b/cmake-src/app.c"
+  cat >"$b/cmake-src/CMakeLists.txt" <<CMAKE
+cmake_minimum_required(VERSION 3.14)
+project(app LANGUAGES C)
+find_package(bili_qr ${version%.*} REQUIRED)
+message(STATUS "bili_qr \${bili_qr_VERSION} from \${bili_qr_DIR}")
+add_executable(app_cmake app.c)
+target_link_libraries(app_cmake PRIVATE bili_qr::bili_qr)
+add_executable(app_cmake_static app.c)
+target_link_libraries(app_cmake_static PRIVATE bili_qr::bili_qr_static)
+CMAKE
+  cl cmake -S "$b/cmake-src" -B "$b/cmake" -DCMAKE_PREFIX_PATH="$sdk" >"$b/cmake.log" 2>&1 ||
+    { cat "$b/cmake.log"; fail "$label: cmake configure failed"; }
+  grep -qF "from $sdk/lib/cmake/bili_qr" "$b/cmake.log" || { cat "$b/cmake.log"; fail "$label: CMake found another bili_qr"; }
+  cl cmake --build "$b/cmake" >>"$b/cmake.log" 2>&1 || { cat "$b/cmake.log"; fail "$label: cmake build failed"; }
+  login "$b/cmake/app_cmake" "$label cmake find_package shared" "$sdk/lib"
+  login "$b/cmake/app_cmake_static" "$label cmake find_package static"
+}
+build_and_login "$S" sdk
+step "C SDK: moved to another directory (relocatable .pc and CMake package)"
+mkdir -p "$t/moved here"
+mv "$S" "$t/moved here/sdk"
+build_and_login "$t/moved here/sdk" moved
+
+# ---------------------------------------------------------------- the CLI
+step "CLI: unpack and log in"
+mkdir -p "$t/cli" && tar -xzf "$cli_tgz" -C "$t/cli"
+C="$t/cli/bili-qr-$version-linux-x86_64"
+[[ -x $C/bili-qr ]] || fail "the CLI tarball has no executable bili-qr"
+[[ $(cl "$C/bili-qr" --version) == *"$version"* ]] || fail "bili-qr --version does not say $version"
+if readelf -S "$C/bili-qr" | grep -qE '\.symtab|\.debug_'; then fail "the CLI binary is not stripped"; fi
+(cd "$t/home" && cl timeout 60 "$C/bili-qr" login --base-url "$base/s/id=pkg-cli,flow=wsc" --poll-interval 200ms \
+  --cookies "$t/home/cookies.txt" >"$t/cli.out" 2>&1) || { cat "$t/cli.out"; fail "bili-qr login failed"; }
+grep -q 'SESSDATA' "$t/home/cookies.txt" || fail "bili-qr wrote no SESSDATA cookie"
+[[ $(stat -c %a "$t/home/cookies.txt") == 600 ]] || fail "cookies.txt is not mode 0600"
+echo "   bili-qr login: cookies.txt written (0600)"
+
+# ---------------------------------------------------------------- the bindings' packages
+bindings_tested=0
+for lang in python node csharp; do
+  test_script="$root/bindings/$lang/test-install.sh"
+  if [[ -f $test_script ]]; then
+    step "$lang: bindings/$lang/test-install.sh (clean PATH, fake server $base)"
+    cl env BILI_QR_FAKE_SERVER="$server" BILI_QR_FAKE_BASE="$base" BILI_QR_VERSION="$version" \
+      bash "$test_script" "$dist" || fail "bindings/$lang/test-install.sh failed"
+    bindings_tested=$((bindings_tested + 1))
+  else
+    echo "   $lang: no bindings/$lang/test-install.sh in this tree"
+  fi
+done
+
+echo "packages: SDK (pkg-config, CMake, moved), CLI and $bindings_tested binding install test(s) passed ($n C logins)"
