@@ -81,7 +81,8 @@ impl FakeServer {
         FakeServer::start_with(Options::default()).expect("fake server: cannot listen on 127.0.0.1")
     }
 
-    /// HTTPS with a fresh self-signed certificate (for 127.0.0.1 and localhost) on a free port.
+    /// HTTPS on a free port, with a server certificate (for 127.0.0.1 and localhost) signed by a test CA
+    /// generated at start (so untrusted unless the client adds [`FakeServer::ca_pem`]).
     pub fn start_tls() -> FakeServer {
         FakeServer::start_with(Options {
             tls: true,
@@ -91,11 +92,11 @@ impl FakeServer {
     }
 
     pub fn start_with(opts: Options) -> io::Result<FakeServer> {
-        let (tls, cert_der) = if opts.tls {
-            let (cfg, der) = tls::server_config().map_err(io::Error::other)?;
-            (Some(cfg), Some(der))
+        let (tls, cert_der, ca_der) = if opts.tls {
+            let m = tls::server_config().map_err(io::Error::other)?;
+            (Some(m.config), Some(m.leaf_der), Some(m.ca_der))
         } else {
-            (None, None)
+            (None, None, None)
         };
         let listener = TcpListener::bind(("127.0.0.1", opts.port))?;
         let addr = listener.local_addr()?;
@@ -116,6 +117,7 @@ impl FakeServer {
             live: Mutex::new(HashMap::new()),
             tls,
             cert_der,
+            ca_der,
         });
         let sh = shared.clone();
         let accept = thread::Builder::new()
@@ -133,9 +135,20 @@ impl FakeServer {
         self.shared.origin.clone()
     }
 
-    /// With TLS: the self-signed certificate (DER), e.g. to build a client that trusts it.
+    /// With TLS: the server certificate (DER).
     pub fn cert_der(&self) -> Option<Vec<u8>> {
         self.shared.cert_der.clone()
+    }
+
+    /// With TLS: the test CA certificate (DER) that signed the server certificate.
+    pub fn ca_der(&self) -> Option<Vec<u8>> {
+        self.shared.ca_der.clone()
+    }
+
+    /// With TLS: the test CA certificate, PEM (a `ca_file` / `SSL_CERT_FILE` that makes a client trust
+    /// this server).
+    pub fn ca_pem(&self) -> Option<String> {
+        self.shared.ca_der.as_deref().map(tls::pem)
     }
 
     pub fn port(&self) -> u16 {

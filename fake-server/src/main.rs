@@ -1,12 +1,14 @@
-//! `bili-qr-fake-server [--port N] [--tls] [--watch-stdin] [--quiet]`: a thin wrapper over the library.
-//! The first stdout line is `listening http://127.0.0.1:PORT` (or `https://…`); nothing else goes to stdout.
+//! `bili-qr-fake-server [--port N] [--tls] [--tls-ca-out FILE] [--watch-stdin] [--quiet]`: a thin wrapper
+//! over the library. The first stdout line is `listening http://127.0.0.1:PORT` (or `https://…`); nothing
+//! else goes to stdout. `--tls-ca-out FILE` (implies `--tls`) writes the test CA (PEM) before that line.
 
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
 use bili_qr_fake_server::{FakeServer, Options};
 
-const USAGE: &str = "usage: bili-qr-fake-server [--port N] [--tls] [--watch-stdin] [--quiet]";
+const USAGE: &str =
+    "usage: bili-qr-fake-server [--port N] [--tls] [--tls-ca-out FILE] [--watch-stdin] [--quiet]";
 
 fn main() -> ExitCode {
     let mut opts = Options {
@@ -14,6 +16,7 @@ fn main() -> ExitCode {
         ..Options::default()
     };
     let mut watch_stdin = false;
+    let mut ca_out: Option<std::path::PathBuf> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -25,6 +28,16 @@ fn main() -> ExitCode {
                 }
             },
             "--tls" => opts.tls = true,
+            "--tls-ca-out" => match args.next() {
+                Some(f) if !f.is_empty() => {
+                    opts.tls = true;
+                    ca_out = Some(f.into());
+                }
+                _ => {
+                    eprintln!("--tls-ca-out wants a file name\n{USAGE}");
+                    return ExitCode::from(2);
+                }
+            },
             "--watch-stdin" => watch_stdin = true,
             "--quiet" => opts.quiet = true,
             "-h" | "--help" => {
@@ -44,6 +57,16 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Some(path) = &ca_out {
+        let pem = srv.ca_pem().unwrap_or_default();
+        if let Err(e) = std::fs::write(path, pem) {
+            eprintln!(
+                "bili-qr-fake-server: cannot write the CA to {}: {e}",
+                path.display()
+            );
+            return ExitCode::FAILURE;
+        }
+    }
     {
         let mut out = std::io::stdout().lock();
         if writeln!(out, "listening {}", srv.base_url())

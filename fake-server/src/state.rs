@@ -200,6 +200,7 @@ pub(crate) struct Shared {
     pub(crate) live: Mutex<HashMap<u64, TcpStream>>,
     pub(crate) tls: Option<Arc<rustls::ServerConfig>>,
     pub(crate) cert_der: Option<Vec<u8>>,
+    pub(crate) ca_der: Option<Vec<u8>>,
 }
 
 impl Shared {

@@ -101,6 +101,23 @@ fn quiet_tls_and_fixed_port() {
     drop(child.stdin.take());
     assert!(wait_exit(&mut child, Duration::from_secs(5)).is_some_and(|s| s.success()));
 
+    // --tls-ca-out FILE: https, and the CA in FILE before the first line.
+    let dir = std::env::temp_dir().join(format!("fake-server-ca-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let ca = dir.join("ca.pem");
+    let ca_arg = ca.to_string_lossy().into_owned();
+    let (mut child, line, _out) = spawn(&["--tls-ca-out", &ca_arg, "--watch-stdin", "--quiet"]);
+    assert!(line.starts_with("listening https://127.0.0.1:"), "{line}");
+    let pem = std::fs::read_to_string(&ca).expect("CA written before the first line");
+    assert!(
+        pem.starts_with("-----BEGIN CERTIFICATE-----\n")
+            && pem.ends_with("-----END CERTIFICATE-----\n")
+    );
+    assert!(pem.lines().count() > 5);
+    drop(child.stdin.take());
+    assert!(wait_exit(&mut child, Duration::from_secs(5)).is_some_and(|s| s.success()));
+    let _ = std::fs::remove_dir_all(&dir);
+
     // --port N: pick a free port first, then ask for it.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -114,7 +131,12 @@ fn quiet_tls_and_fixed_port() {
 
 #[test]
 fn bad_flags_exit_2() {
-    for args in [&["--bogus"][..], &["--port", "x"][..], &["--port"][..]] {
+    for args in [
+        &["--bogus"][..],
+        &["--port", "x"][..],
+        &["--port"][..],
+        &["--tls-ca-out"][..],
+    ] {
         let st = Command::new(BIN)
             .args(args)
             .stdin(Stdio::null())

@@ -856,16 +856,26 @@ fn log_is_bounded_but_counters_keep_counting() {
 }
 
 #[test]
-fn tls_serves_https_with_a_self_signed_certificate() {
+fn tls_serves_https_with_a_test_ca() {
+    use rustls::pki_types::pem::PemObject;
     use std::sync::Arc;
     let srv = FakeServer::start_tls();
     let base = srv.base_url();
     assert!(base.starts_with("https://127.0.0.1:"));
-    let der = srv.cert_der().expect("certificate");
+    let ca_der = srv.ca_der().expect("CA");
+    assert_ne!(
+        Some(&ca_der),
+        srv.cert_der().as_ref(),
+        "the leaf is not the CA"
+    );
+    // The PEM is the same certificate.
+    let pem = srv.ca_pem().expect("CA PEM");
+    assert!(pem.starts_with("-----BEGIN CERTIFICATE-----\n"));
+    let from_pem =
+        rustls::pki_types::CertificateDer::from_pem_slice(pem.as_bytes()).expect("valid PEM");
+    assert_eq!(from_pem.as_ref(), ca_der.as_slice());
     let mut roots = rustls::RootCertStore::empty();
-    roots
-        .add(rustls::pki_types::CertificateDer::from(der))
-        .expect("add root");
+    roots.add(from_pem).expect("add root");
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let cfg = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -893,7 +903,7 @@ fn tls_serves_https_with_a_self_signed_certificate() {
     // Plain HTTP to the TLS port gets no HTTP answer.
     let raw = raw_exchange(&base, URL);
     assert!(!raw.starts_with(b"HTTP/"));
-    // A client with the usual web roots refuses it (the certificate is self-signed).
+    // A client with no extra roots refuses it (the CA was made a moment ago).
     let cfg = rustls::ClientConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))
@@ -914,6 +924,7 @@ fn tls_serves_https_with_a_self_signed_certificate() {
         err.to_string().to_lowercase().contains("certificate"),
         "{err}"
     );
+    assert!(FakeServer::start().ca_pem().is_none(), "no CA without TLS");
 }
 
 #[test]
