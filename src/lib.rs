@@ -14,6 +14,7 @@ pub mod render;
 pub mod ticket;
 mod tls;
 mod transport;
+pub mod url;
 
 pub use cookies::Cookie;
 pub use error::{Error, ErrorKind, Result};

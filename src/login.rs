@@ -6,7 +6,8 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::options::Options;
 use crate::passport::{self, PollResult, PollStatus, QrCode};
 use crate::ticket;
-use crate::transport::{self, Mode};
+use crate::transport::{Call, Mode, Request};
+use crate::url::Url;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// The longest pause between two polls after transient failures.
@@ -20,19 +21,19 @@ fn unix_now() -> i64 {
 
 /// Asks for a new QR code.
 pub fn start(options: &Options) -> Result<QrCode> {
-    let answer = transport::get(options, &passport::url_endpoint(options), Mode::Api, None)?;
+    let answer = Request::get(&passport::url_endpoint(options)).send(options, &Call::default())?;
     passport::parse_qr_code(&answer.body)
 }
 
 /// Asks once for the state of a ticket (a bare ticket, or a URL with `ticket=`).
 pub fn poll(ticket_or_url: &str, options: &Options) -> Result<PollResult> {
     let ticket = ticket::extract(ticket_or_url)?;
-    poll_ticket(ticket, options, None).map_err(|e| e.redact(ticket))
+    poll_ticket(ticket, options, &Call::default()).map_err(|e| e.redact(ticket))
 }
 
-fn poll_ticket(ticket: &str, options: &Options, cap: Option<Duration>) -> Result<PollResult> {
+fn poll_ticket(ticket: &str, options: &Options, call: &Call<'_>) -> Result<PollResult> {
     let fetch_url = passport::fetch_endpoint(options, ticket);
-    let answer = transport::get(options, &fetch_url, Mode::Api, cap)?;
+    let answer = Request::get(&fetch_url).send(options, call)?;
     let (status, envelope, confirmed) = passport::parse_fetch(&answer.body)?;
     let login = match confirmed {
         None => None,
@@ -40,7 +41,7 @@ fn poll_ticket(ticket: &str, options: &Options, cap: Option<Duration>) -> Result
             let now = unix_now();
             let base_host = options.base_url.host();
             let mut jar = CookieJar::default();
-            for header in &answer.set_cookies {
+            for header in answer.final_set_cookies() {
                 jar.apply_set_cookie(header, base_host, now);
             }
             if let Some(info) = &data.cookie_info {
@@ -48,20 +49,29 @@ fn poll_ticket(ticket: &str, options: &Options, cap: Option<Duration>) -> Result
             }
             let mut note = None;
             if !data.go_url.is_empty() {
-                match transport::resolve(&fetch_url, &data.go_url) {
-                    Some(go_url) => {
-                        match transport::get(options, &go_url, Mode::GoUrl { base_host }, cap) {
-                            Ok(hops) => {
-                                for header in &hops.set_cookies {
-                                    jar.apply_set_cookie(header, base_host, now);
-                                }
+                match Url::parse(&fetch_url).and_then(|f| f.join(&data.go_url)) {
+                    Ok(go_url) => {
+                        let sent = Request::get(go_url.as_str())
+                            .mode(Mode::Follow)
+                            .label("the go_url host")
+                            .send(options, call);
+                        let hops = match sent {
+                            Ok(answer) => answer.hops,
+                            Err(failure) => {
+                                note = Some(format!(
+                                    "following go_url failed: {}",
+                                    failure.error.message()
+                                ));
+                                failure.hops
                             }
-                            Err(e) => {
-                                note = Some(format!("following go_url failed: {}", e.message()))
+                        };
+                        for hop in &hops {
+                            for header in &hop.set_cookies {
+                                jar.apply_set_cookie(header, base_host, now);
                             }
                         }
                     }
-                    None => note = Some("go_url is not a URL".to_owned()),
+                    Err(why) => note = Some(format!("go_url is not a valid URL: {}", why.reason())),
                 }
             }
             Some(passport::finish_login(data, jar, note.as_deref())?)
@@ -120,11 +130,14 @@ fn wait_ticket(
         if signal.is_cancelled() {
             return Err(cancelled("bili_qr_cancel"));
         }
-        let remaining = deadline.saturating_duration_since(Instant::now());
-        if remaining.is_zero() {
+        if Instant::now() >= deadline {
             return Err(wait_timed_out(options));
         }
-        let pause = match poll_ticket(ticket, options, Some(remaining)) {
+        let call = Call {
+            deadline: Some(deadline),
+            cancel: Some(signal),
+        };
+        let pause = match poll_ticket(ticket, options, &call) {
             Ok(result) => {
                 failures = 0;
                 match result.status {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 pub const DEFAULT_BASE_URL: &str = "https://passport.bilibili.tv";
 pub const DEFAULT_API_BASE_URL: &str = "https://api.bilibili.tv";
-pub const DEFAULT_USER_AGENT: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+pub const DEFAULT_USER_AGENT: &str = crate::transport::identity::USER_AGENT;
 
 /// Where requests go through.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -245,14 +245,20 @@ fn parse_proxy(s: &str) -> Result<ProxySetting> {
         return Ok(ProxySetting::Direct);
     }
     let lower = s.to_ascii_lowercase();
-    let scheme_ok = ["http://", "https://", "socks5://"]
+    let scheme_ok = ["http://", "https://", "socks5://", "socks5h://"]
         .iter()
         .any(|p| lower.starts_with(p) && lower.len() > p.len());
     if !scheme_ok || s.bytes().any(|b| b <= b' ' || b == 0x7f) {
         return Err(Error::argument(
-            "option proxy must be an http://, https:// or socks5:// URL, or \"\" for no proxy",
+            "option proxy must be an http://, https://, socks5:// or socks5h:// URL, or \"\" for no proxy",
         ));
     }
+    crate::url::check_proxy_authority(s).map_err(|e| {
+        Error::argument(format!(
+            "option proxy is not a valid proxy URL: {}",
+            e.reason()
+        ))
+    })?;
     ureq::Proxy::new(s).map_err(|_| Error::argument("option proxy is not a valid proxy URL"))?;
     Ok(ProxySetting::Url(s.to_owned()))
 }
@@ -306,6 +312,8 @@ pub fn parse_url_option(key: &str, s: &str) -> Result<BaseUrl> {
         return Err(bad("has no host"));
     }
     let uri: ureq::http::Uri = s.parse().map_err(|_| bad("is not a valid URL"))?;
+    // Host and port as every request URL is checked (a port out of 1..65535 is refused, not defaulted).
+    crate::url::Url::parse(s).map_err(|e| bad(&format!("is refused ({})", e.reason())))?;
     let host = uri
         .host()
         .ok_or_else(|| bad("has no host"))?
@@ -380,6 +388,10 @@ mod tests {
         assert!(parse_base_url("https://").is_err());
         assert!(parse_base_url("http://127.1.2.3").is_ok());
         assert!(parse_base_url("http://128.0.0.1").is_err());
+        for port in [":99999", ":65616", ":-1", ":0"] {
+            let e = parse_base_url(&format!("http://127.0.0.1{port}")).unwrap_err();
+            assert!(e.message().contains("port"), "{port}: {}", e.message());
+        }
     }
 
     #[test]
@@ -396,6 +408,11 @@ mod tests {
             (r#"{"platform":""}"#, "platform"),
             (r#"{"user_agent":"é"}"#, "user_agent"),
             (r#"{"proxy":"ftp://x"}"#, "proxy"),
+            (r#"{"proxy":"socks5h://127.0.0.1:99999"}"#, "proxy"),
+            (
+                r#"{"api_base_url":"http://127.0.0.1:65616"}"#,
+                "api_base_url",
+            ),
             (r#"{"base_url":5}"#, "base_url"),
             (r#"{"bogus":1}"#, "bogus"),
             (r#"{"api_base_url":"http://example.com"}"#, "api_base_url"),

@@ -42,19 +42,36 @@ fn ticket_param(url: &str) -> &str {
 #[track_caller]
 fn assert_documented_headers(h: &std::collections::BTreeMap<String, String>, ua: Option<&str>) {
     match ua {
-        Some(ua) => assert_eq!(h["user-agent"], ua),
+        Some(ua) => {
+            assert_eq!(h["user-agent"], ua);
+            // A caller's user agent drops the client hints, which would contradict it.
+            assert!(h.keys().all(|k| !k.starts_with("sec-ch-ua")), "{h:?}");
+        }
         None => {
+            // A 2026 desktop Chrome (issue 13 item 5), with matching client hints.
             let ua = &h["user-agent"];
+            let major: u32 = ua
+                .split("Chrome/")
+                .nth(1)
+                .and_then(|v| v.split('.').next())
+                .and_then(|m| m.parse().ok())
+                .unwrap_or(0);
             assert!(
-                ua.starts_with("Mozilla/5.0 (")
-                    && (ua.contains("Chrome/") || ua.contains("Firefox/")),
-                "default User-Agent is a desktop browser's: {ua}"
+                ua.starts_with("Mozilla/5.0 (") && major >= 140,
+                "default User-Agent is a current desktop Chrome's: {ua}"
             );
+            let hints = &h["sec-ch-ua"];
+            assert!(
+                hints.contains(&format!("\"Google Chrome\";v=\"{major}\"")),
+                "{hints}"
+            );
+            assert_eq!(h["sec-ch-ua-mobile"], "?0");
+            assert!(h.contains_key("sec-ch-ua-platform"), "{h:?}");
         }
     }
     assert_eq!(h["referer"], "https://www.bilibili.tv/");
     assert_eq!(h["origin"], "https://www.bilibili.tv");
-    assert_eq!(h["accept"], "application/json");
+    assert_eq!(h["accept"], "application/json, text/plain, */*");
     assert!(!h.contains_key("cookie"), "no Cookie header: {h:?}");
 }
 
@@ -95,6 +112,7 @@ fn start_answers_the_documented_object_and_sends_the_documented_request() {
         .collect();
     assert_eq!(q, [("platform", "web"), ("s_locale", "en_US")]);
     assert_documented_headers(&rec.headers, None);
+    assert_eq!(rec.headers["accept-language"], "en-US,en;q=0.9");
 }
 
 #[test]
@@ -114,6 +132,7 @@ fn start_sends_locale_platform_and_a_custom_user_agent() {
     assert_eq!(rec.query["s_locale"], "th_TH");
     assert_eq!(rec.query["platform"], "android");
     assert_documented_headers(&rec.headers, Some(ua));
+    assert_eq!(rec.headers["accept-language"], "th-TH,th;q=0.9");
 }
 
 // ---------------------------------------------------------------- poll

@@ -1,0 +1,91 @@
+//! The browser the library presents itself as, in one place. Update all of it together (and the date).
+//!
+//! Desktop Chrome 144 on Windows (stable since 2026-01-13). `sec-ch-ua` is what that Chrome sends: the
+//! brand list with its "GREASE" brand, whose spelling and order Chromium derives from the major version
+//! (`components/embedder_support/user_agent_utils.cc`: for 144, `Not(A:Brand` / `8`, order 0 1 2).
+//! A caller's `user_agent` option replaces the User-Agent and drops the three `sec-ch-ua*` hints, which
+//! would contradict it.
+
+/// When this identity was current.
+#[allow(dead_code)] // documentation, checked by a test
+pub const AS_OF: &str = "2026-01";
+/// The default `User-Agent` (also `options::DEFAULT_USER_AGENT`).
+pub const USER_AGENT: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/144.0.0.0 Safari/537.36";
+pub const SEC_CH_UA: &str =
+    "\"Not(A:Brand\";v=\"8\", \"Chromium\";v=\"144\", \"Google Chrome\";v=\"144\"";
+pub const SEC_CH_UA_MOBILE: &str = "?0";
+pub const SEC_CH_UA_PLATFORM: &str = "\"Windows\"";
+pub const ACCEPT: &str = "application/json, text/plain, */*";
+pub const REFERER: &str = "https://www.bilibili.tv/";
+pub const ORIGIN: &str = "https://www.bilibili.tv";
+
+/// `Accept-Language` for a `locale` option (`A-Za-z0-9_-`, 1 to 16): `en_US` → `en-US,en;q=0.9`,
+/// `th_TH` → `th-TH,th;q=0.9`, `en` → `en`.
+pub fn accept_language(locale: &str) -> String {
+    let tag = locale.replace('_', "-");
+    match tag.split_once('-') {
+        Some((lang, rest)) if !lang.is_empty() && !rest.is_empty() => {
+            format!("{tag},{lang};q=0.9")
+        }
+        _ => tag.trim_matches('-').to_owned(),
+    }
+}
+
+/// The headers of every request: `(name, value)`, the user agent first.
+pub fn headers(user_agent: &str, locale: &str) -> Vec<(&'static str, String)> {
+    let mut h = vec![("User-Agent", user_agent.to_owned())];
+    if user_agent == USER_AGENT {
+        h.push(("sec-ch-ua", SEC_CH_UA.to_owned()));
+        h.push(("sec-ch-ua-mobile", SEC_CH_UA_MOBILE.to_owned()));
+        h.push(("sec-ch-ua-platform", SEC_CH_UA_PLATFORM.to_owned()));
+    }
+    h.push(("Accept", ACCEPT.to_owned()));
+    let lang = accept_language(locale);
+    if !lang.is_empty() {
+        h.push(("Accept-Language", lang));
+    }
+    h.push(("Referer", REFERER.to_owned()));
+    h.push(("Origin", ORIGIN.to_owned()));
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identity_is_a_2026_chrome_and_consistent() {
+        let major: u32 = USER_AGENT
+            .split("Chrome/")
+            .nth(1)
+            .and_then(|v| v.split('.').next())
+            .and_then(|m| m.parse().ok())
+            .unwrap();
+        assert!(major >= 140);
+        assert!(SEC_CH_UA.contains(&format!("\"Google Chrome\";v=\"{major}\"")));
+        assert!(SEC_CH_UA.contains(&format!("\"Chromium\";v=\"{major}\"")));
+        assert!(AS_OF.starts_with("2026"));
+        assert_eq!(crate::options::DEFAULT_USER_AGENT, USER_AGENT);
+    }
+
+    #[test]
+    fn languages() {
+        assert_eq!(accept_language("en_US"), "en-US,en;q=0.9");
+        assert_eq!(accept_language("th_TH"), "th-TH,th;q=0.9");
+        assert_eq!(accept_language("zh-Hant"), "zh-Hant,zh;q=0.9");
+        assert_eq!(accept_language("en"), "en");
+        assert_eq!(accept_language("_x"), "x");
+    }
+
+    #[test]
+    fn a_custom_user_agent_drops_the_hints() {
+        let h = headers("curl/8", "en_US");
+        assert!(h.iter().all(|(n, _)| !n.starts_with("sec-ch-ua")));
+        assert_eq!(h[0], ("User-Agent", "curl/8".to_owned()));
+        let h = headers(USER_AGENT, "en_US");
+        assert_eq!(
+            h.iter().filter(|(n, _)| n.starts_with("sec-ch-ua")).count(),
+            3
+        );
+    }
+}

@@ -1,0 +1,497 @@
+//! HTTP: requests with the ABI's rules, redirects followed by hand, one deadline per call.
+//!
+//! # API (for the login flow, the session functions and the sso step)
+//! ```ignore
+//! use crate::transport::{Call, Mode, Request};
+//! // One call context per library call: `wait` passes its deadline and its cancel signal; `poll`,
+//! // `start`, `check`, `logout` pass `Call::default()` (each request is then bounded by timeout_ms alone).
+//! let call = Call { deadline: Some(deadline), cancel: Some(signal) };
+//! let answer = Request::get(&url)                  // or Request::post_form(&url, "csrf=…")
+//!     .mode(Mode::Api)                             // or Mode::Follow (go_url, sso URLs)
+//!     .cookie(Some("SESSDATA=…; bili_jct=…"))      // a Cookie header value, sent to the first URL's origin
+//!     .label("the go_url host")                    // how to name the first host if it is not a known one
+//!     .send(&options, &call);
+//! match answer {
+//!     Ok(a) => { a.status; a.retry_after; a.body; for hop in &a.hops { hop.host; hop.set_cookies; } }
+//!     Err(f) => { f.error; for hop in &f.hops { /* the cookies of the hops answered before it failed */ } }
+//! }
+//! ```
+//! - [`Call`]: every hop (the first request and each redirect) first checks the cancel signal (then
+//!   `ErrorKind::Cancelled`) and the deadline (then `ErrorKind::Timeout`), and gets
+//!   `min(timeout_ms, time left)` as its whole timeout. So a wait ends within its deadline plus nothing,
+//!   and a cancel is seen before the next hop.
+//! - [`Answer`]: `status` (2xx for `Mode::Api`; any final status for `Mode::Follow`), `retry_after` (the
+//!   `Retry-After` of the final answer, seconds or HTTP date), `body` (read up to 1 MiB in `Mode::Api`, empty
+//!   in `Mode::Follow`), `hops`: one [`Hop`] per response in order, redirects included, each with the host
+//!   that answered (the host of host-only cookies) and its `Set-Cookie` lines.
+//! - [`Failure`]: the error, and the hops answered before it (a later hop that fails, times out, is
+//!   refused or points at an untrusted host never loses the cookies of the earlier ones). `Failure`
+//!   converts into [`Error`] with `?`. An HTTP error status (`Mode::Api`) is `ErrorKind::Http` with
+//!   `http_status()` and, for a 429/503 with `Retry-After`, `retry_after()`; the message says the delay.
+//! - Modes: `Api` follows redirects to https anywhere or http to a loopback host; `Follow` also only to
+//!   hosts under bilibili.tv / biliintl.com (https) or the host and port of `base_url` / `api_base_url`.
+//!   At most [`MAX_REDIRECTS`] redirects. 301/302 after a POST and every 303 continue as GET, 307/308
+//!   repeat the POST (as browsers do).
+//! - Headers: those of [`identity`] (a desktop Chrome; a custom `user_agent` drops the client hints), and
+//!   the given `Cookie` only on hops to the first URL's scheme, host and port.
+//! - Messages name a host only when it is the `base_url` or `api_base_url` host or one of
+//!   [`KNOWN_HOSTS`]; any other host is named by the request's label ("the go_url host") or "a redirect
+//!   target", since a server-chosen host name can carry a secret (`https://<SESSDATA>.bilibili.tv/`).
+//!   Never a URL, path or query.
+
+mod errors;
+mod head;
+pub mod identity;
+mod pool;
+
+pub use errors::parse_retry_after;
+
+use crate::cancellation::Signal;
+use crate::error::{Error, ErrorKind};
+use crate::options::Options;
+use crate::url::{is_service_host, Url};
+use errors::{http_error, map_error, Target};
+use std::time::{Duration, Instant, SystemTime};
+
+/// The largest body read from the service.
+pub const MAX_BODY: u64 = 1 << 20;
+/// The most redirects followed for one request.
+pub const MAX_REDIRECTS: usize = 5;
+/// Hosts that messages may name even when they are not the configured base hosts.
+pub const KNOWN_HOSTS: [&str; 9] = [
+    "passport.bilibili.tv",
+    "api.bilibili.tv",
+    "www.bilibili.tv",
+    "m.bilibili.tv",
+    "bilibili.tv",
+    "passport.biliintl.com",
+    "api.biliintl.com",
+    "www.biliintl.com",
+    "biliintl.com",
+];
+/// A redirect's body is read (and dropped) up to this much, so that the connection can be reused.
+const DRAIN_LIMIT: u64 = 64 * 1024;
+
+/// The context of one library call: its absolute deadline and its cancel signal, carried into every
+/// request and every redirect hop.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Call<'a> {
+    pub deadline: Option<Instant>,
+    pub cancel: Option<&'a Signal>,
+}
+
+impl Call<'_> {
+    /// Before a hop: cancelled or past the deadline is an error; else the hop's timeout.
+    fn hop_timeout(&self, timeout: Duration, host: &str) -> Result<Duration, Error> {
+        if self.cancel.is_some_and(Signal::is_cancelled) {
+            return Err(Error::new(
+                ErrorKind::Cancelled,
+                "the wait was cancelled by bili_qr_cancel",
+            ));
+        }
+        match self.deadline {
+            None => Ok(timeout),
+            Some(deadline) => {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Err(Error::new(
+                        ErrorKind::Timeout,
+                        format!("the wait's deadline (wait_timeout_ms) passed before the request to {host}"),
+                    ));
+                }
+                Ok(timeout.min(left))
+            }
+        }
+    }
+}
+
+/// What a request is for, which decides where it and its redirects may go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// An API call: https anywhere, plain http only to loopback hosts. The final answer must be 2xx (else
+    /// an HTTP error); its body (at most 1 MiB) is read.
+    Api,
+    /// Following `go_url` or an sso URL: additionally only to hosts under bilibili.tv / biliintl.com or the
+    /// host and port of `base_url` / `api_base_url`. Any final status is an answer; no body is kept.
+    Follow,
+}
+
+#[derive(Debug, Clone, Copy)]
+#[allow(dead_code)] // PostForm: for bili_qr_logout (the session functions land separately)
+enum Method<'a> {
+    Get,
+    PostForm(&'a str),
+}
+
+/// One response of a request's chain (a redirect or the final answer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hop {
+    /// The host that answered (lowercase, no brackets): the host of its host-only cookies.
+    pub host: String,
+    pub port: u16,
+    pub status: u16,
+    /// Its `Set-Cookie` header values, in order (values that are not UTF-8 are skipped).
+    pub set_cookies: Vec<String>,
+}
+
+/// A complete answer.
+#[derive(Debug, Clone)]
+#[allow(dead_code)] // status, retry_after: read by the session functions and the sso step
+pub struct Answer {
+    /// The final status (2xx in `Mode::Api`).
+    pub status: u16,
+    /// The final answer's `Retry-After`.
+    pub retry_after: Option<Duration>,
+    /// The final body (`Mode::Api` only).
+    pub body: Vec<u8>,
+    /// Every response, redirects first, the final one last.
+    pub hops: Vec<Hop>,
+}
+
+impl Answer {
+    /// The `Set-Cookie` lines of the final response.
+    pub fn final_set_cookies(&self) -> &[String] {
+        self.hops.last().map_or(&[], |h| h.set_cookies.as_slice())
+    }
+}
+
+/// A request that failed, with the responses that came before the failure.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub error: Error,
+    pub hops: Vec<Hop>,
+}
+
+impl From<Failure> for Error {
+    fn from(f: Failure) -> Error {
+        f.error
+    }
+}
+
+/// A request to send; see the module documentation.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    url: &'a str,
+    method: Method<'a>,
+    mode: Mode,
+    cookie: Option<&'a str>,
+    label: &'a str,
+}
+
+#[allow(dead_code)] // post_form, cookie: for the session functions and a ticket's browser session
+impl<'a> Request<'a> {
+    pub fn get(url: &'a str) -> Self {
+        Request {
+            url,
+            method: Method::Get,
+            mode: Mode::Api,
+            cookie: None,
+            label: "the requested host",
+        }
+    }
+
+    /// A POST whose body is `form`, already `application/x-www-form-urlencoded`.
+    pub fn post_form(url: &'a str, form: &'a str) -> Self {
+        Request {
+            method: Method::PostForm(form),
+            ..Request::get(url)
+        }
+    }
+
+    pub fn mode(self, mode: Mode) -> Self {
+        Request { mode, ..self }
+    }
+
+    /// A `Cookie` header value to send (on hops to the first URL's origin only).
+    pub fn cookie(self, cookie: Option<&'a str>) -> Self {
+        Request { cookie, ..self }
+    }
+
+    /// How messages name the first URL's host when it is not a known one (e.g. "the go_url host").
+    pub fn label(self, label: &'a str) -> Self {
+        Request { label, ..self }
+    }
+
+    pub fn send(&self, options: &Options, call: &Call<'_>) -> Result<Answer, Failure> {
+        let mut hops = Vec::new();
+        match self.run(options, call, &mut hops) {
+            Ok(mut answer) => {
+                answer.hops = hops;
+                Ok(answer)
+            }
+            Err(error) => Err(Failure { error, hops }),
+        }
+    }
+
+    fn run(
+        &self,
+        options: &Options,
+        call: &Call<'_>,
+        hops: &mut Vec<Hop>,
+    ) -> Result<Answer, Error> {
+        let first = Url::parse(self.url).map_err(|why| match self.mode {
+            Mode::Api => Error::argument(format!(
+                "the request URL is not valid: {}; check base_url",
+                why.reason()
+            )),
+            Mode::Follow => Error::network(format!(
+                "{} URL is not valid: {}; it was not requested",
+                self.label,
+                why.reason()
+            )),
+        })?;
+        if let Some(c) = self.cookie {
+            if c.bytes().any(|b| !(0x20..0x7f).contains(&b)) {
+                return Err(Error::argument(
+                    "the cookies to send hold characters a Cookie header cannot carry",
+                ));
+            }
+        }
+        let bases = Bases::new(options, self.mode);
+        let mut label = name_host(&first, options, self.label);
+        check_hop(&first, self.mode, &bases, &label)?;
+        let pool = pool::agent_for(options)?;
+        let fixed = identity::headers(&options.user_agent, &options.locale);
+        let mut method = self.method;
+        let mut url = first.clone();
+        for _ in 0..=MAX_REDIRECTS {
+            let timeout = call.hop_timeout(options.timeout, &label)?;
+            let proxy = pool.proxy_for(url.uri());
+            let target = Target {
+                host: &label,
+                proxy: proxy.as_deref(),
+            };
+            let cookie = self.cookie.filter(|_| url.same_origin(&first));
+            let result = match method {
+                Method::Get => {
+                    let mut r = pool.agent.get(url.uri().clone());
+                    for (name, value) in &fixed {
+                        r = r.header(*name, value.as_str());
+                    }
+                    if let Some(c) = cookie {
+                        r = r.header("Cookie", c);
+                    }
+                    if timeout < options.timeout {
+                        r = r.config().timeout_global(Some(timeout)).build();
+                    }
+                    r.call()
+                }
+                Method::PostForm(form) => {
+                    let mut r = pool.agent.post(url.uri().clone());
+                    for (name, value) in &fixed {
+                        r = r.header(*name, value.as_str());
+                    }
+                    if let Some(c) = cookie {
+                        r = r.header("Cookie", c);
+                    }
+                    r = r.header("Content-Type", "application/x-www-form-urlencoded");
+                    if timeout < options.timeout {
+                        r = r.config().timeout_global(Some(timeout)).build();
+                    }
+                    r.send(form.as_bytes())
+                }
+            };
+            let mut response = result.map_err(|e| map_error(e, &target))?;
+            let status = response.status().as_u16();
+            let headers = response.headers();
+            let set_cookies = headers
+                .get_all("set-cookie")
+                .iter()
+                .filter_map(|v| std::str::from_utf8(v.as_bytes()).ok().map(str::to_owned))
+                .collect();
+            let retry_after = headers
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| parse_retry_after(v, SystemTime::now()));
+            hops.push(Hop {
+                host: url.host().to_owned(),
+                port: url.port(),
+                status,
+                set_cookies,
+            });
+            if (300..400).contains(&status) && status != 304 {
+                let location = response
+                    .headers()
+                    .get("location")
+                    .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+                let _ = response
+                    .body_mut()
+                    .with_config()
+                    .limit(DRAIN_LIMIT)
+                    .read_to_vec();
+                let Some(location) = location else {
+                    return Err(Error::network(format!(
+                        "HTTP {status} from {label} without a Location header: the redirect cannot be followed"
+                    )));
+                };
+                let next = url.join(&location).map_err(|why| {
+                    Error::network(format!(
+                        "HTTP {status} from {label} with an invalid Location header ({}): the redirect was not followed",
+                        why.reason()
+                    ))
+                })?;
+                let next_label = name_host(&next, options, "a redirect target");
+                check_hop(&next, self.mode, &bases, &next_label)?;
+                method = match (method, status) {
+                    (Method::PostForm(_), 301..=303) | (_, 303) => Method::Get,
+                    (m, _) => m,
+                };
+                url = next;
+                label = next_label;
+                continue;
+            }
+            if self.mode == Mode::Follow {
+                let _ = response
+                    .body_mut()
+                    .with_config()
+                    .limit(DRAIN_LIMIT)
+                    .read_to_vec();
+                return Ok(Answer {
+                    status,
+                    retry_after,
+                    body: Vec::new(),
+                    hops: Vec::new(),
+                });
+            }
+            if !(200..300).contains(&status) {
+                return Err(http_error(status, &label, retry_after));
+            }
+            let body = response
+                .body_mut()
+                .with_config()
+                .limit(MAX_BODY)
+                .read_to_vec()
+                .map_err(|e| map_error(e, &target))?;
+            return Ok(Answer {
+                status,
+                retry_after,
+                body,
+                hops: Vec::new(),
+            });
+        }
+        Err(Error::network(format!(
+            "too many redirects (more than {MAX_REDIRECTS}) starting from {}",
+            name_host(&first, options, self.label)
+        )))
+    }
+}
+
+/// The configured origins a `Mode::Follow` chain may also go to.
+struct Bases {
+    urls: Vec<Url>,
+}
+
+impl Bases {
+    fn new(options: &Options, mode: Mode) -> Bases {
+        let urls = match mode {
+            Mode::Api => Vec::new(),
+            Mode::Follow => [options.base_url.as_str(), options.api_base_url.as_str()]
+                .iter()
+                .filter_map(|u| Url::parse(u).ok())
+                .collect(),
+        };
+        Bases { urls }
+    }
+}
+
+/// The host as messages may show it: configured and known hosts by name, others by `otherwise`.
+fn name_host(url: &Url, options: &Options, otherwise: &str) -> String {
+    let host = url.host();
+    if host == options.base_url.host()
+        || host == options.api_base_url.host()
+        || KNOWN_HOSTS.contains(&host)
+    {
+        host.to_owned()
+    } else {
+        otherwise.to_owned()
+    }
+}
+
+/// Whether `url` may be requested in `mode`; the error names the host only by `label`.
+fn check_hop(url: &Url, mode: Mode, bases: &Bases, label: &str) -> Result<(), Error> {
+    if !url.is_https() && !url.is_loopback() {
+        return Err(Error::network(format!(
+            "refused to request {label} over plain http://: only https, or http to a loopback host, is allowed"
+        )));
+    }
+    if mode == Mode::Follow {
+        let trusted = (url.is_https() && is_service_host(url.host()))
+            || bases.urls.iter().any(|b| b.same_host_port(url));
+        if !trusted {
+            return Err(Error::network(format!(
+                "refused to request {label}: only hosts under bilibili.tv or biliintl.com, or the base_url host and port, are followed"
+            )));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hop_rules() {
+        let o = Options::from_json(Some(r#"{"base_url":"http://127.0.0.1:7/p"}"#)).unwrap();
+        let check = |u: &str, mode| {
+            let url = Url::parse(u).unwrap();
+            check_hop(&url, mode, &Bases::new(&o, mode), "x")
+        };
+        assert!(check("https://example.com/x", Mode::Api).is_ok());
+        assert!(check("http://example.com/x", Mode::Api).is_err());
+        assert!(check("http://127.0.0.1:5/x", Mode::Api).is_ok());
+        assert!(check("http://[::1]:5/x", Mode::Api).is_ok());
+        assert!(check("https://www.bilibili.tv/x", Mode::Follow).is_ok());
+        assert!(check("http://www.bilibili.tv/x", Mode::Follow).is_err());
+        assert!(check("https://evil.example.com/x", Mode::Follow).is_err());
+        assert!(check("http://127.0.0.1:7/x", Mode::Follow).is_ok());
+        // The base host on another port is another server.
+        assert!(check("http://127.0.0.1:8/x", Mode::Follow).is_err());
+    }
+
+    #[test]
+    fn only_configured_and_known_hosts_are_named() {
+        let o = Options::from_json(Some(r#"{"base_url":"http://127.0.0.1:7"}"#)).unwrap();
+        let name = |u: &str| name_host(&Url::parse(u).unwrap(), &o, "the go_url host");
+        assert_eq!(name("http://127.0.0.1:9/"), "127.0.0.1");
+        assert_eq!(name("https://www.bilibili.tv/"), "www.bilibili.tv");
+        assert_eq!(name("https://api.bilibili.tv/"), "api.bilibili.tv");
+        assert_eq!(
+            name("https://9f3c1a2b2c1811061062.bilibili.tv/"),
+            "the go_url host"
+        );
+    }
+
+    #[test]
+    fn a_cancelled_or_expired_call_sends_nothing() {
+        let signal = Signal::default();
+        signal.cancel();
+        let call = Call {
+            deadline: None,
+            cancel: Some(&signal),
+        };
+        let e = call.hop_timeout(Duration::from_secs(1), "h").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Cancelled);
+        let call = Call {
+            deadline: Some(Instant::now()),
+            cancel: None,
+        };
+        let e = call.hop_timeout(Duration::from_secs(1), "h").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Timeout);
+        let call = Call {
+            deadline: Some(Instant::now() + Duration::from_secs(100)),
+            cancel: None,
+        };
+        assert_eq!(
+            call.hop_timeout(Duration::from_secs(1), "h").unwrap(),
+            Duration::from_secs(1)
+        );
+        let t = Call {
+            deadline: Some(Instant::now() + Duration::from_millis(300)),
+            cancel: None,
+        }
+        .hop_timeout(Duration::from_secs(10), "h")
+        .unwrap();
+        assert!(t <= Duration::from_millis(300));
+    }
+}

@@ -1,0 +1,271 @@
+//! The keep-alive pools: one ureq `Agent` per distinct transport setting, shared by every call with the same
+//! options, and the resolver they use (IP literals answered in place, names cached for a minute).
+
+use crate::error::{Error, Result};
+use crate::options::{Options, ProxySetting};
+use once_cell::sync::Lazy;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
+use ureq::Agent;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct PoolKey {
+    timeout: Duration,
+    user_agent: String,
+    proxy: ProxySetting,
+}
+
+/// ureq resolves the host before every request, even one that reuses a pooled connection, and with a
+/// timeout set its default resolver does so on a freshly spawned thread: a thread per poll. IP literals
+/// (and `localhost`) need no lookup, so they are answered here; other names go to the system resolver
+/// (ureq's) at most once a minute per host and port, as libcurl's DNS cache does.
+#[derive(Debug, Default)]
+struct LiteralFirstResolver {
+    system: DefaultResolver,
+    cache: DnsCache,
+}
+
+impl Resolver for LiteralFirstResolver {
+    fn resolve(
+        &self,
+        uri: &ureq::http::Uri,
+        config: &ureq::config::Config,
+        timeout: NextTimeout,
+    ) -> std::result::Result<ResolvedSocketAddrs, ureq::Error> {
+        let host = uri.host().unwrap_or("");
+        let port = uri.port_u16().or_else(|| match uri.scheme_str() {
+            Some(s) if s.eq_ignore_ascii_case("https") => Some(443),
+            Some(s) if s.eq_ignore_ascii_case("http") => Some(80),
+            _ => None,
+        });
+        let Some(port) = port else {
+            return self.system.resolve(uri, config, timeout);
+        };
+        let mut addrs = self.empty();
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        if let Ok(ip) = bare.parse::<IpAddr>() {
+            addrs.push(SocketAddr::new(ip, port));
+            return Ok(addrs);
+        }
+        if host.eq_ignore_ascii_case("localhost") {
+            addrs.push(SocketAddr::new(Ipv4Addr::LOCALHOST.into(), port));
+            addrs.push(SocketAddr::new(Ipv6Addr::LOCALHOST.into(), port));
+            return Ok(addrs);
+        }
+        self.cache.lookup(host, port, Instant::now(), || {
+            self.system.resolve(uri, config, timeout)
+        })
+    }
+}
+
+/// How long the system resolver's answer for a host is reused: libcurl's default
+/// (`CURLOPT_DNS_CACHE_TIMEOUT`). A poll every 2 seconds then costs one lookup a minute instead of a lookup
+/// and a thread per request. Failures are not remembered: the next request asks again.
+const DNS_CACHE_TTL: Duration = Duration::from_secs(60);
+/// Hosts remembered per pool (the library talks to one or two: the passport host and a go_url host).
+const DNS_CACHE_HOSTS: usize = 8;
+
+#[derive(Debug, Default)]
+struct DnsCache {
+    entries: Mutex<Vec<CachedLookup>>,
+}
+
+#[derive(Debug)]
+struct CachedLookup {
+    host: String,
+    port: u16,
+    at: Instant,
+    addrs: ResolvedSocketAddrs,
+}
+
+impl DnsCache {
+    /// The addresses of `host:port`: remembered ones younger than [`DNS_CACHE_TTL`], else `resolve()`'s
+    /// (remembered when it succeeds). The lock is not held while resolving.
+    fn lookup(
+        &self,
+        host: &str,
+        port: u16,
+        now: Instant,
+        resolve: impl FnOnce() -> std::result::Result<ResolvedSocketAddrs, ureq::Error>,
+    ) -> std::result::Result<ResolvedSocketAddrs, ureq::Error> {
+        let fresh = |e: &CachedLookup| {
+            e.port == port
+                && e.host.eq_ignore_ascii_case(host)
+                && now.saturating_duration_since(e.at) < DNS_CACHE_TTL
+        };
+        {
+            let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(hit) = entries.iter().find(|e| fresh(e)) {
+                return Ok(hit.addrs.clone());
+            }
+        }
+        let addrs = resolve()?;
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries.retain(|e| !(e.port == port && e.host.eq_ignore_ascii_case(host)));
+        if entries.len() >= DNS_CACHE_HOSTS {
+            entries.remove(0); // the oldest
+        }
+        entries.push(CachedLookup {
+            host: host.to_owned(),
+            port,
+            at: now,
+            addrs: addrs.clone(),
+        });
+        Ok(addrs)
+    }
+}
+
+/// Agents by transport settings, searched linearly (there is usually one): the lookup compares the
+/// caller's options in place, without building (cloning the user agent) or hashing a key. Bounded: a
+/// program that cycles through many distinct settings gets fresh pools rather than unbounded growth.
+static POOLS: Lazy<Mutex<Vec<(PoolKey, Pool)>>> = Lazy::new(|| Mutex::new(Vec::new()));
+const MAX_POOLS: usize = 32;
+
+/// An agent and the proxy it goes through (to name the proxy in messages).
+#[derive(Debug, Clone)]
+pub(super) struct Pool {
+    pub agent: Agent,
+    pub proxy: Option<ureq::Proxy>,
+}
+
+impl Pool {
+    /// `host:port` of the proxy that a request to `uri` goes through, if any.
+    pub fn proxy_for(&self, uri: &ureq::http::Uri) -> Option<String> {
+        let proxy = self.proxy.as_ref().filter(|p| !p.is_no_proxy(uri))?;
+        Some(format!("{}:{}", proxy.host(), proxy.port()))
+    }
+}
+
+/// The whole response head (status line and headers) may not exceed this: room for 256 real headers
+/// (bilibili.tv's Set-Cookie lines are about 200 bytes) and no more.
+pub(super) const MAX_HEAD_BYTES: usize = 128 * 1024;
+
+pub(super) fn agent_for(options: &Options) -> Result<Pool> {
+    const DIRECT: &ProxySetting = &ProxySetting::Direct;
+    let proxy = match (&options.proxy, options.base_url.is_loopback()) {
+        // The environment's proxy is for reaching the outside; loopback stays direct.
+        (ProxySetting::FromEnvironment, true) => DIRECT,
+        (p, _) => p,
+    };
+    let mut pools = POOLS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let found = pools.iter().find(|(key, _)| {
+        key.timeout == options.timeout
+            && key.proxy == *proxy
+            && key.user_agent == options.user_agent
+    });
+    if let Some((_, pool)) = found {
+        return Ok(pool.clone());
+    }
+    let key = PoolKey {
+        timeout: options.timeout,
+        user_agent: options.user_agent.clone(),
+        proxy: proxy.clone(),
+    };
+    let proxy = match &key.proxy {
+        ProxySetting::FromEnvironment => ureq::Proxy::try_from_env(),
+        ProxySetting::Direct => None,
+        ProxySetting::Url(url) => Some(
+            ureq::Proxy::new(url)
+                .map_err(|_| Error::argument("option proxy is not a valid proxy URL"))?,
+        ),
+    };
+    let config = Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .timeout_global(Some(key.timeout))
+        .user_agent(key.user_agent.as_str())
+        .proxy(proxy.clone())
+        .max_response_header_size(MAX_HEAD_BYTES)
+        .max_idle_connections(256)
+        .max_idle_connections_per_host(64)
+        .tls_config(crate::tls::config())
+        .build();
+    let agent = Agent::with_parts(
+        config,
+        DefaultConnector::default(),
+        LiteralFirstResolver::default(),
+    );
+    if pools.len() >= MAX_POOLS {
+        pools.clear();
+    }
+    let pool = Pool { agent, proxy };
+    pools.push((key, pool.clone()));
+    Ok(pool)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literal_hosts_resolve_without_lookup() {
+        let resolve = |url: &str| {
+            let timeout = NextTimeout {
+                after: ureq::unversioned::transport::time::Duration::NotHappening,
+                reason: ureq::Timeout::Resolve,
+                per_read: None,
+                per_write: None,
+            };
+            let uri: ureq::http::Uri = url.parse().unwrap();
+            LiteralFirstResolver::default()
+                .resolve(&uri, &ureq::config::Config::default(), timeout)
+                .unwrap()
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(resolve("http://127.0.0.1:5/x"), ["127.0.0.1:5"]);
+        assert_eq!(resolve("http://[::1]/x"), ["[::1]:80"]);
+        assert_eq!(resolve("https://10.1.2.3/"), ["10.1.2.3:443"]);
+        assert_eq!(resolve("http://LOCALHOST:7/"), ["127.0.0.1:7", "[::1]:7"]);
+    }
+
+    #[test]
+    fn names_are_looked_up_once_a_minute_and_failures_not_remembered() {
+        let cache = DnsCache::default();
+        let calls = std::cell::Cell::new(0);
+        // The address the cache hands out for host:443 at time `at`, with `last` as what a lookup would answer.
+        let ask = |host: &str, port: u16, at: Instant, last: u8| {
+            cache
+                .lookup(host, port, at, || {
+                    calls.set(calls.get() + 1);
+                    let mut a = ResolvedSocketAddrs::from_fn(|_| SocketAddr::from(([0; 4], 0)));
+                    a.push(SocketAddr::from(([192, 0, 2, last], port)));
+                    Ok(a)
+                })
+                .unwrap()
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+        };
+        let t0 = Instant::now();
+        assert_eq!(ask("passport.example", 443, t0, 1), ["192.0.2.1:443"]);
+        // Within the minute, any letter case: no lookup.
+        let soon = t0 + Duration::from_secs(59);
+        assert_eq!(ask("PASSPORT.example", 443, soon, 2), ["192.0.2.1:443"]);
+        assert_eq!(calls.get(), 1);
+        // Another port is another entry.
+        assert_eq!(ask("passport.example", 8443, t0, 3), ["192.0.2.3:8443"]);
+        assert_eq!(calls.get(), 2);
+        // After the minute: looked up again, and the new answer replaces the old one.
+        let later = t0 + DNS_CACHE_TTL;
+        assert_eq!(ask("passport.example", 443, later, 4), ["192.0.2.4:443"]);
+        assert_eq!(ask("passport.example", 443, later, 5), ["192.0.2.4:443"]);
+        assert_eq!(calls.get(), 3);
+        // A failure is passed on and not remembered.
+        let failed = cache.lookup("gone.example", 443, t0, || Err(ureq::Error::HostNotFound));
+        assert!(matches!(failed, Err(ureq::Error::HostNotFound)));
+        assert_eq!(ask("gone.example", 443, t0, 6), ["192.0.2.6:443"]);
+        assert_eq!(calls.get(), 4);
+        // Bounded.
+        for i in 0..20 {
+            ask(&format!("h{i}.example"), 443, later, 7);
+        }
+        assert_eq!(cache.entries.lock().unwrap().len(), DNS_CACHE_HOSTS);
+    }
+}

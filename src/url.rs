@@ -1,0 +1,479 @@
+//! URLs the library requests or follows: parsed once, validated, compared by host and port.
+//!
+//! Every URL goes through [`Url::parse`] (an absolute URL: `base_url` built into an endpoint, a proxy) or
+//! [`Url::join`] (a reference resolved against the URL it came with: a `Location`, a `go_url`, an sso URL).
+//! The parser is `http::Uri` (the one ureq uses to send the request, so what is checked is what is sent),
+//! with these rules on top:
+//! - scheme `http` or `https` (any letter case); no user info (`user:pass@`);
+//! - host: an IPv6 literal in brackets, or ASCII letters, digits, `-`, `_` and `.` (so a non-ASCII or
+//!   percent-encoded host is refused, never guessed at);
+//! - port: absent or empty (the scheme's default), else 1 to 65535 written in decimal; anything else
+//!   (`:99999`, `:65616`, `:-1`, `:0`) is refused, never replaced by a default;
+//! - the fragment is dropped; spaces, non-ASCII bytes and the characters `"<>\^`{|}` in the path and query
+//!   are percent-encoded as a browser does; control characters anywhere are refused; at most
+//!   [`MAX_URL_LEN`] bytes.
+//!
+//! Nothing here slices a string at a byte index, and nothing panics, whatever the input.
+
+use crate::options::is_loopback_host;
+
+/// The longest URL accepted (after percent-encoding).
+pub(crate) const MAX_URL_LEN: usize = 16 * 1024;
+
+/// Why a URL was refused. [`UrlError::reason`] is a phrase for a message; it never repeats the URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UrlError {
+    Empty,
+    TooLong,
+    ControlCharacter,
+    NotHttp,
+    UserInfo,
+    NoHost,
+    BadHost,
+    BadPort,
+    Invalid,
+}
+
+impl UrlError {
+    pub fn reason(self) -> &'static str {
+        match self {
+            UrlError::Empty => "it is empty",
+            UrlError::TooLong => "it is longer than 16 KiB",
+            UrlError::ControlCharacter => "it contains control characters",
+            UrlError::NotHttp => "it is not an http:// or https:// URL",
+            UrlError::UserInfo => "it carries user info (user:password@)",
+            UrlError::NoHost => "it has no host",
+            UrlError::BadHost => {
+                "its host is not a valid host name (ASCII letters, digits, '-', '.') or IP address"
+            }
+            UrlError::BadPort => "its port is not a number from 1 to 65535",
+            UrlError::Invalid => "it is not a valid URL",
+        }
+    }
+}
+
+/// A validated absolute http(s) URL, without fragment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Url {
+    uri: ureq::http::Uri,
+    text: String,
+    https: bool,
+    host: String,
+    port: u16,
+}
+
+impl Url {
+    /// Parses an absolute http(s) URL.
+    pub fn parse(input: &str) -> Result<Url, UrlError> {
+        let text = normalize(input)?;
+        let (scheme, rest) = text.split_once(':').ok_or(UrlError::NotHttp)?;
+        let https = if scheme.eq_ignore_ascii_case("https") {
+            true
+        } else if scheme.eq_ignore_ascii_case("http") {
+            false
+        } else {
+            return Err(UrlError::NotHttp);
+        };
+        let after = rest.strip_prefix("//").ok_or(UrlError::NotHttp)?;
+        let authority = after.split(['/', '?']).next().unwrap_or("");
+        if authority.contains('@') {
+            return Err(UrlError::UserInfo);
+        }
+        if authority.is_empty() {
+            return Err(UrlError::NoHost);
+        }
+        let (host, port_text) = split_authority(authority)?;
+        let host = check_host(host)?;
+        let default_port = if https { 443 } else { 80 };
+        let port = match port_text {
+            None | Some("") => default_port,
+            Some(p) => parse_port(p)?,
+        };
+        let path_and_query = after.strip_prefix(authority).unwrap_or("");
+        let scheme = if https { "https" } else { "http" };
+        let shown_host = if host.contains(':') {
+            format!("[{host}]")
+        } else {
+            host.clone()
+        };
+        let text = if port == default_port {
+            format!("{scheme}://{shown_host}")
+        } else {
+            format!("{scheme}://{shown_host}:{port}")
+        } + if path_and_query.starts_with('/') {
+            ""
+        } else {
+            "/"
+        } + path_and_query;
+        let uri: ureq::http::Uri = text.parse().map_err(|_| UrlError::Invalid)?;
+        // What http::Uri (and so ureq) will connect to must be what was checked.
+        let uri_host = uri.host().unwrap_or("");
+        let uri_host = uri_host
+            .strip_prefix('[')
+            .and_then(|h| h.strip_suffix(']'))
+            .unwrap_or(uri_host);
+        if !uri_host.eq_ignore_ascii_case(&host)
+            || uri.port_u16().unwrap_or(default_port) != port
+            || uri.authority().is_some_and(|a| a.as_str().contains('@'))
+        {
+            return Err(UrlError::Invalid);
+        }
+        Ok(Url {
+            uri,
+            text,
+            https,
+            host,
+            port,
+        })
+    }
+
+    /// Resolves `reference` (a `Location` header, a `go_url`) against this URL (RFC 3986 section 5.2):
+    /// absolute, scheme-relative (`//host/…`), absolute-path (`/…`), query-only (`?…`) or relative path.
+    pub fn join(&self, reference: &str) -> Result<Url, UrlError> {
+        let reference = normalize(reference)?;
+        if has_scheme(&reference) {
+            return Url::parse(&reference);
+        }
+        let scheme = if self.https { "https" } else { "http" };
+        if reference.starts_with("//") {
+            return Url::parse(&format!("{scheme}:{reference}"));
+        }
+        let origin = self.origin();
+        let (base_path, _) = split_query(self.path_and_query());
+        let (path, query) = if let Some(q) = reference.strip_prefix('?') {
+            (base_path.to_owned(), Some(q))
+        } else {
+            let (p, q) = split_query(&reference);
+            let merged = if p.starts_with('/') {
+                p.to_owned()
+            } else if p.is_empty() {
+                base_path.to_owned()
+            } else {
+                let dir = base_path.rsplit_once('/').map_or("", |(d, _)| d);
+                format!("{dir}/{p}")
+            };
+            (merged, q)
+        };
+        let path = remove_dot_segments(&path);
+        let query = query.map(|q| format!("?{q}")).unwrap_or_default();
+        Url::parse(&format!("{origin}{path}{query}"))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+    pub fn uri(&self) -> &ureq::http::Uri {
+        &self.uri
+    }
+    pub fn is_https(&self) -> bool {
+        self.https
+    }
+    /// The host, lowercase, without IPv6 brackets.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+    /// The port, explicit or the scheme's default.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+    pub fn is_loopback(&self) -> bool {
+        is_loopback_host(&self.host)
+    }
+    /// Same scheme, host and port.
+    pub fn same_origin(&self, other: &Url) -> bool {
+        self.https == other.https && self.host == other.host && self.port == other.port
+    }
+    /// Same host and port (scheme aside).
+    pub fn same_host_port(&self, other: &Url) -> bool {
+        self.host == other.host && self.port == other.port
+    }
+    /// `scheme://host[:port]`.
+    fn origin(&self) -> &str {
+        let pq = self.path_and_query();
+        self.text.strip_suffix(pq).unwrap_or(&self.text)
+    }
+    fn path_and_query(&self) -> &str {
+        self.uri.path_and_query().map_or("/", |pq| pq.as_str())
+    }
+}
+
+/// Checks the authority of a proxy URL (`scheme://[user[:password]@]host[:port][/]`): the host as for
+/// [`Url::parse`], and a port, when present, from 1 to 65535 (ureq would take `:99999` for its default).
+/// Returns the host and the port if one was written.
+pub fn check_proxy_authority(proxy: &str) -> Result<(String, Option<u16>), UrlError> {
+    let (_, rest) = proxy.split_once("://").ok_or(UrlError::Invalid)?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, hp)| hp);
+    let (host, port) = split_authority(host_port)?;
+    let host = check_host(host)?;
+    let port = match port {
+        None => None,
+        Some(p) => Some(parse_port(p)?),
+    };
+    Ok((host, port))
+}
+
+/// Whether `host` (lowercase, no brackets) is bilibili.tv, biliintl.com or under one of them.
+pub fn is_service_host(host: &str) -> bool {
+    ["bilibili.tv", "biliintl.com"].iter().any(|root| {
+        host == *root
+            || host
+                .strip_suffix(root)
+                .is_some_and(|head| head.ends_with('.') && head.len() > 1)
+    })
+}
+
+/// Trims, refuses control characters, drops the fragment and percent-encodes what a browser encodes.
+fn normalize(input: &str) -> Result<String, UrlError> {
+    let trimmed = input.trim_matches(|c: char| c == ' ' || c == '\t');
+    if trimmed.is_empty() {
+        return Err(UrlError::Empty);
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err(UrlError::ControlCharacter);
+    }
+    let without_fragment = trimmed.split('#').next().unwrap_or("");
+    let mut out = String::with_capacity(without_fragment.len());
+    for c in without_fragment.chars() {
+        if c.is_ascii()
+            && !matches!(
+                c,
+                ' ' | '"' | '<' | '>' | '\\' | '^' | '`' | '{' | '|' | '}'
+            )
+        {
+            out.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+        if out.len() > MAX_URL_LEN {
+            return Err(UrlError::TooLong);
+        }
+    }
+    if out.is_empty() {
+        return Err(UrlError::Empty);
+    }
+    Ok(out)
+}
+
+/// `scheme:` at the start (RFC 3986: a letter, then letters, digits, `+ - .`).
+fn has_scheme(s: &str) -> bool {
+    match s.split_once(':') {
+        Some((scheme, _)) => {
+            scheme
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic())
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        }
+        None => false,
+    }
+}
+
+fn split_query(s: &str) -> (&str, Option<&str>) {
+    match s.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (s, None),
+    }
+}
+
+/// Host and the text after its `:` (if any). IPv6 literals keep their brackets off.
+fn split_authority(authority: &str) -> Result<(&str, Option<&str>), UrlError> {
+    if let Some(rest) = authority.strip_prefix('[') {
+        let (host, after) = rest.split_once(']').ok_or(UrlError::BadHost)?;
+        if host.parse::<std::net::Ipv6Addr>().is_err() {
+            return Err(UrlError::BadHost);
+        }
+        return match after {
+            "" => Ok((host, None)),
+            _ => after
+                .strip_prefix(':')
+                .map(|p| (host, Some(p)))
+                .ok_or(UrlError::BadHost),
+        };
+    }
+    Ok(match authority.split_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (authority, None),
+    })
+}
+
+fn check_host(host: &str) -> Result<String, UrlError> {
+    if host.is_empty() {
+        return Err(UrlError::NoHost);
+    }
+    if host.contains(':') {
+        return match host.parse::<std::net::Ipv6Addr>() {
+            Ok(_) => Ok(host.to_ascii_lowercase()),
+            Err(_) => Err(UrlError::BadHost),
+        };
+    }
+    let ok = host.len() <= 253
+        && !host.starts_with('.')
+        && !host.contains("..")
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    if !ok {
+        return Err(UrlError::BadHost);
+    }
+    Ok(host.to_ascii_lowercase())
+}
+
+fn parse_port(p: &str) -> Result<u16, UrlError> {
+    if p.is_empty() || p.len() > 5 || !p.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(UrlError::BadPort);
+    }
+    match p.parse::<u32>() {
+        Ok(n) if (1..=65535).contains(&n) => u16::try_from(n).map_err(|_| UrlError::BadPort),
+        _ => Err(UrlError::BadPort),
+    }
+}
+
+/// RFC 3986 section 5.2.4, on a path that starts with `/`.
+fn remove_dot_segments(path: &str) -> String {
+    let mut out: Vec<&str> = Vec::new();
+    let segments: Vec<&str> = path.split('/').skip(1).collect();
+    let last = segments.len().saturating_sub(1);
+    let mut trailing_slash = false;
+    for (i, seg) in segments.iter().enumerate() {
+        match *seg {
+            "." => trailing_slash = i == last,
+            ".." => {
+                out.pop();
+                trailing_slash = i == last;
+            }
+            s => {
+                out.push(s);
+                trailing_slash = false;
+            }
+        }
+    }
+    let mut s = String::with_capacity(path.len());
+    for seg in &out {
+        s.push('/');
+        s.push_str(seg);
+    }
+    if trailing_slash || s.is_empty() {
+        s.push('/');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Result<String, UrlError> {
+        Url::parse(s).map(|u| u.as_str().to_owned())
+    }
+
+    #[test]
+    fn parses_and_normalizes() {
+        assert_eq!(
+            p("HTTPS://Passport.Bilibili.TV").unwrap(),
+            "https://passport.bilibili.tv/"
+        );
+        assert_eq!(
+            p("http://127.0.0.1:8080/a?b=c#frag").unwrap(),
+            "http://127.0.0.1:8080/a?b=c"
+        );
+        assert_eq!(p("https://h.example:443/x").unwrap(), "https://h.example/x");
+        assert_eq!(p("http://[::1]:5/x").unwrap(), "http://[::1]:5/x");
+        assert_eq!(p("http://h.example:/x").unwrap(), "http://h.example/x");
+        let u = Url::parse("http://[::1]:5/x").unwrap();
+        assert_eq!((u.host(), u.port()), ("::1", 5));
+        assert!(u.is_loopback());
+        assert_eq!(p(" http://h/abcdefé ").unwrap(), "http://h/abcdef%C3%A9");
+        assert_eq!(
+            p("http://h/a b?c=\"d\"|{}").unwrap(),
+            "http://h/a%20b?c=%22d%22%7C%7B%7D"
+        );
+    }
+
+    #[test]
+    fn refuses_what_it_must() {
+        for (s, why) in [
+            ("http://127.0.0.1:99999/", UrlError::BadPort),
+            ("http://127.0.0.1:65616/", UrlError::BadPort),
+            ("http://127.0.0.1:-1/", UrlError::BadPort),
+            ("http://127.0.0.1:0/", UrlError::BadPort),
+            ("http://127.0.0.1:+80/", UrlError::BadPort),
+            ("http://127.0.0.1:0x50/", UrlError::BadPort),
+            ("http://é/", UrlError::BadHost),
+            ("http://%62ilibili.tv/", UrlError::BadHost),
+            ("http://u:p@h/", UrlError::UserInfo),
+            ("http://@h/", UrlError::UserInfo),
+            ("ftp://h/", UrlError::NotHttp),
+            ("javascript:alert(1)//", UrlError::NotHttp),
+            ("https:h/x", UrlError::NotHttp),
+            ("http:///x", UrlError::NoHost),
+            ("http://h/\r\nX: y", UrlError::ControlCharacter),
+            ("", UrlError::Empty),
+            ("http://[::1/", UrlError::BadHost),
+            ("http://[nope]/", UrlError::BadHost),
+            ("http://a..b/", UrlError::BadHost),
+        ] {
+            assert_eq!(Url::parse(s), Err(why), "{s:?}");
+        }
+        assert_eq!(
+            Url::parse(&format!("https://h/{}", "é".repeat(6000))),
+            Err(UrlError::TooLong)
+        );
+    }
+
+    #[test]
+    fn joins_references() {
+        let base = Url::parse("http://127.0.0.1:9/a/b?x=1").unwrap();
+        let j = |r: &str| base.join(r).map(|u| u.as_str().to_owned());
+        assert_eq!(j("/c").unwrap(), "http://127.0.0.1:9/c");
+        assert_eq!(j("c?d").unwrap(), "http://127.0.0.1:9/a/c?d");
+        assert_eq!(j("../c").unwrap(), "http://127.0.0.1:9/c");
+        assert_eq!(j("./").unwrap(), "http://127.0.0.1:9/a/");
+        assert_eq!(j("?y=2").unwrap(), "http://127.0.0.1:9/a/b?y=2");
+        assert_eq!(j("https://h/x").unwrap(), "https://h/x");
+        assert_eq!(j("//h/x").unwrap(), "http://h/x");
+        assert_eq!(j("/abcdefé").unwrap(), "http://127.0.0.1:9/abcdef%C3%A9");
+        assert_eq!(
+            j("/x/abcdé?q=é").unwrap(),
+            "http://127.0.0.1:9/x/abcd%C3%A9?q=%C3%A9"
+        );
+        assert_eq!(j("/../../x").unwrap(), "http://127.0.0.1:9/x");
+        assert_eq!(j("http://é/"), Err(UrlError::BadHost));
+        assert_eq!(j("//é/"), Err(UrlError::BadHost));
+        assert_eq!(j("http://127.0.0.1:99999/"), Err(UrlError::BadPort));
+        assert_eq!(j("mailto:x@y"), Err(UrlError::NotHttp));
+        assert_eq!(j("  "), Err(UrlError::Empty));
+    }
+
+    #[test]
+    fn proxies() {
+        assert_eq!(
+            check_proxy_authority("socks5h://u:p@127.0.0.1:1080"),
+            Ok(("127.0.0.1".to_owned(), Some(1080)))
+        );
+        assert_eq!(
+            check_proxy_authority("http://Proxy.Example/"),
+            Ok(("proxy.example".to_owned(), None))
+        );
+        assert_eq!(
+            check_proxy_authority("socks5://127.0.0.1:99999"),
+            Err(UrlError::BadPort)
+        );
+        assert_eq!(check_proxy_authority("http://é:1"), Err(UrlError::BadHost));
+    }
+
+    #[test]
+    fn service_hosts() {
+        assert!(is_service_host("bilibili.tv"));
+        assert!(is_service_host("www.bilibili.tv"));
+        assert!(is_service_host("a.b.biliintl.com"));
+        assert!(!is_service_host("notbilibili.tv"));
+        assert!(!is_service_host(".bilibili.tv"));
+        assert!(!is_service_host("bilibili.tv.evil.com"));
+    }
+}
