@@ -257,3 +257,28 @@ pub fn pair(set_cookie: &str) -> (String, String) {
 pub fn names(set_cookies: &[String]) -> Vec<String> {
     set_cookies.iter().map(|c| pair(c).0).collect()
 }
+
+/// Sends one GET on a fresh connection and returns every byte the server sent until it closed.
+pub fn raw_exchange(base: &str, target: &str) -> Vec<u8> {
+    let mut s = TcpStream::connect(addr_of(base)).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    s.write_all(
+        format!("GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
+    )
+    .expect("write");
+    let mut v = Vec::new();
+    let _ = s.read_to_end(&mut v);
+    v
+}
+
+pub fn split_head(raw: &[u8]) -> (String, Vec<u8>) {
+    let i = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("complete head");
+    (
+        String::from_utf8_lossy(&raw[..i]).into_owned(),
+        raw[i + 4..].to_vec(),
+    )
+}
