@@ -1,18 +1,37 @@
 //! bili_qr: the bilibili.tv (international) QR-code login, as a Rust library and a C ABI.
 //!
 //! The Rust core ([`start`], [`poll`], [`wait`], [`cancel`], [`render()`]) has typed errors and no FFI in
-//! it; `ffi` is the thin `extern "C"` layer described by `include/bili_qr.h` and `shared/ABI.md`.
+//! it; [`ffi`] is the thin `extern "C"` layer described by `include/bili_qr.h` and the contract,
+//! `docs/ABI.md` in the repository.
+//!
+//! Layering, enforced by the compiler: the crate denies `unsafe_code`, every core module is declared with
+//! `#[forbid(unsafe_code)]` (which no `allow` inside it can lift), and only `ffi` allows it, where every
+//! `unsafe` operation sits in its own block with a `SAFETY:` note (`unsafe_op_in_unsafe_fn` is denied).
+//! A new module gets the crate's `deny`; tests/abi_errors.rs checks that every module but `ffi` is forbidden.
+#![deny(unsafe_code)]
+#![deny(unsafe_op_in_unsafe_fn)]
 
+#[forbid(unsafe_code)]
 mod cancellation;
+#[forbid(unsafe_code)]
 pub mod cookies;
+#[forbid(unsafe_code)]
 pub mod error;
+#[allow(unsafe_code)]
 pub mod ffi;
+#[forbid(unsafe_code)]
 mod login;
+#[forbid(unsafe_code)]
 pub mod options;
+#[forbid(unsafe_code)]
 pub mod passport;
+#[forbid(unsafe_code)]
 pub mod render;
+#[forbid(unsafe_code)]
 pub mod ticket;
+#[forbid(unsafe_code)]
 mod tls;
+#[forbid(unsafe_code)]
 mod transport;
 pub mod url;
 

@@ -43,7 +43,10 @@ def _package_version() -> str:
 
 def _crate_version(cargo_toml: Path) -> str:
     text = cargo_toml.read_text(encoding="utf-8")
-    package = re.search(r"^\[package\](.*?)(?=^\[)", text, re.M | re.S)
+    # The version lives in [workspace.package] (every manifest says version.workspace = true).
+    package = re.search(r"^\[workspace\.package\](.*?)(?=^\[|\Z)", text, re.M | re.S) or re.search(
+        r"^\[package\](.*?)(?=^\[)", text, re.M | re.S
+    )
     match = re.search(r'^version\s*=\s*"([^"]+)"', package.group(1) if package else text, re.M)
     return match.group(1) if match else "?"
 

@@ -1,9 +1,11 @@
 //! Checked conversions at the C boundary (rustls-ffi style), the per-thread last error, and the panic
-//! boundary every export goes through.
+//! boundary every export goes through (by the `ffi_fn!` macro of `src/ffi/mod.rs`).
 
 use crate::error::{Error, ErrorKind};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::ffi::{c_char, c_int, CStr, CString};
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::Once;
 
 use super::{
     BILI_QR_ERR_API, BILI_QR_ERR_ARGUMENT, BILI_QR_ERR_CANCELLED, BILI_QR_ERR_HTTP,
@@ -12,6 +14,10 @@ use super::{
 
 thread_local! {
     static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
+    /// How many exports are running on this thread (a progress callback may call back into the library).
+    static DEPTH: Cell<u32> = const { Cell::new(0) };
+    /// Where the last panic inside the boundary happened (file:line of this library's source).
+    static PANIC_AT: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
 const INTERNAL_MESSAGE: &str =
@@ -43,23 +49,87 @@ pub(super) fn last_error_ptr() -> *const c_char {
         .unwrap_or(c"".as_ptr())
 }
 
-/// Runs an export's body: a panic becomes `BILI_QR_ERR_INTERNAL`, an error its status, and the last error
-/// is set to the message (or to "" when the status is ≥ 0).
-pub(super) fn boundary(body: impl FnOnce() -> Result<c_int, Error>) -> c_int {
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
-        Ok(Ok(status)) => {
-            set_last_error("");
-            status
-        }
-        Ok(Err(error)) => {
-            set_last_error(error.message());
-            status_of(error.kind())
-        }
-        Err(_) => {
-            set_last_error(INTERNAL_MESSAGE);
-            BILI_QR_ERR_INTERNAL
-        }
+/// Installs, once per process, a panic hook that keeps quiet about panics inside the boundary.
+///
+/// A panic's payload is arbitrary text (a bug could format a URL with a ticket into it), and the default
+/// hook prints it on the host's stderr. The hook installed here wraps the one it finds (the default, or the
+/// host's own): for a panic on a thread that is inside an export it records only the source location (for
+/// the `BILI_QR_ERR_INTERNAL` message) and prints nothing; every other panic goes to the previous hook
+/// unchanged, so a host program's own panics are reported as before. A host that installs its own hook
+/// after its first call into the library replaces this one (its choice; the library never reinstalls).
+fn install_quiet_hook() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            let inside = DEPTH.try_with(Cell::get).unwrap_or(0) > 0;
+            if inside {
+                let at = info
+                    .location()
+                    .map(|l| format!("{}:{}", l.file(), l.line()));
+                let _ = PANIC_AT.try_with(|slot| *slot.borrow_mut() = at);
+            } else {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// Runs `body` with this thread marked as inside the library, catching any panic (its payload is dropped
+/// unread). `Err` carries the panic's location when the hook saw it.
+fn catch<T>(body: impl FnOnce() -> T) -> Result<T, Option<String>> {
+    install_quiet_hook();
+    let _ = DEPTH.try_with(|d| d.set(d.get().saturating_add(1)));
+    let result = panic::catch_unwind(AssertUnwindSafe(body));
+    let _ = DEPTH.try_with(|d| d.set(d.get().saturating_sub(1)));
+    result.map_err(|payload| {
+        // Dropping the payload could itself panic (a payload with a panicking Drop); contain that too.
+        let _ = panic::catch_unwind(AssertUnwindSafe(move || drop(payload)));
+        PANIC_AT
+            .try_with(|slot| slot.borrow_mut().take())
+            .ok()
+            .flatten()
+    })
+}
+
+/// The boundary of an export that returns a status: a panic becomes `BILI_QR_ERR_INTERNAL`, an error its
+/// status; the last error is set to the message (or to "" when the status is >= 0); and when `out_error`
+/// is not NULL it is set to NULL first and receives a copy of the message when the status is < 0.
+///
+/// # Safety
+/// `out_error` is NULL or valid for a pointer-sized write.
+pub(super) unsafe fn boundary(
+    out_error: *mut *mut c_char,
+    body: impl FnOnce() -> Result<c_int, Error>,
+) -> c_int {
+    if !out_error.is_null() {
+        // SAFETY: out_error is not NULL and, by this function's contract, writable.
+        unsafe { *out_error = std::ptr::null_mut() };
     }
+    let (status, message) = match catch(body) {
+        Ok(Ok(status)) => (status, String::new()),
+        Ok(Err(error)) => (status_of(error.kind()), error.message().to_owned()),
+        Err(at) => (
+            BILI_QR_ERR_INTERNAL,
+            match at {
+                Some(at) => format!("{INTERNAL_MESSAGE} (panic at {at})"),
+                None => INTERNAL_MESSAGE.to_owned(),
+            },
+        ),
+    };
+    set_last_error(&message);
+    if status < 0 && !out_error.is_null() {
+        let text = CString::new(message.replace('\0', " ")).unwrap_or_default();
+        // SAFETY: as above; the string is released by bili_qr_free (zero_and_release).
+        unsafe { *out_error = text.into_raw() };
+    }
+    status
+}
+
+/// The boundary of an export that neither fails nor touches the last error (abi_version, version,
+/// status_str, last_error, free): a panic (a bug) gives `fallback`.
+pub(super) fn guard<T>(fallback: T, body: impl FnOnce() -> T) -> T {
+    catch(body).unwrap_or(fallback)
 }
 
 /// A required, NUL-terminated UTF-8 string argument.
@@ -70,7 +140,8 @@ pub(super) unsafe fn required_str<'a>(ptr: *const c_char, name: &str) -> Result<
     if ptr.is_null() {
         return Err(Error::argument(format!("{name} is NULL")));
     }
-    CStr::from_ptr(ptr)
+    // SAFETY: not NULL, and NUL-terminated and alive for 'a by this function's contract.
+    unsafe { CStr::from_ptr(ptr) }
         .to_str()
         .map_err(|_| Error::argument(format!("{name} is not valid UTF-8")))
 }
@@ -86,14 +157,15 @@ pub(super) unsafe fn optional_str<'a>(
     if ptr.is_null() {
         Ok(None)
     } else {
-        required_str(ptr, name).map(Some)
+        // SAFETY: this function's contract is required_str's.
+        unsafe { required_str(ptr, name) }.map(Some)
     }
 }
 
 /// Checks an out-parameter and sets `*out = NULL`.
 ///
 /// # Safety
-/// `out` is NULL or valid for a pointer-sized write.
+/// `out` is NULL or valid for a pointer-sized write for `'a`.
 pub(super) unsafe fn reset_out<'a>(
     out: *mut *mut c_char,
     name: &str,
@@ -103,8 +175,11 @@ pub(super) unsafe fn reset_out<'a>(
             "{name} is NULL: pass the address of a char * variable"
         )));
     }
-    *out = std::ptr::null_mut();
-    Ok(&mut *out)
+    // SAFETY: not NULL, and writable for 'a by this function's contract.
+    unsafe {
+        *out = std::ptr::null_mut();
+        Ok(&mut *out)
+    }
 }
 
 /// Hands a string to the caller, who releases it with `bili_qr_free`.
@@ -119,16 +194,81 @@ pub(super) fn hand_out(text: String, out: &mut *mut c_char) -> Result<(), Error>
     Ok(())
 }
 
-/// Overwrites a string handed out by [`hand_out`] with zeros, then releases it.
+/// Overwrites a string handed out by [`hand_out`] (or an `out_error`) with zeros, then releases it.
 ///
 /// # Safety
-/// `ptr` came from [`hand_out`] and was not released before.
+/// `ptr` came from `CString::into_raw` in this module and was not released before.
 pub(super) unsafe fn zero_and_release(ptr: *mut c_char) {
-    let owned = CString::from_raw(ptr);
+    // SAFETY: by this function's contract, ptr is a CString's raw pointer, released once.
+    let owned = unsafe { CString::from_raw(ptr) };
     let mut bytes = owned.into_bytes_with_nul();
     for b in bytes.iter_mut() {
-        std::ptr::write_volatile(b, 0);
+        // SAFETY: b is a valid, aligned &mut u8 of the vector; volatile so the zeroing is not elided.
+        unsafe { std::ptr::write_volatile(b, 0) };
     }
     std::sync::atomic::compiler_fence(std::sync::atomic::Ordering::SeqCst);
     drop(bytes);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    /// A panic inside the boundary is `BILI_QR_ERR_INTERNAL` with a message that names where, never what
+    /// (the payload could hold a secret), and the host's panic hook does not see it; a panic of the host,
+    /// outside the boundary, still reaches the host's hook. (The only test of this binary that touches the
+    /// process-wide hook.)
+    #[test]
+    fn panics_inside_are_internal_errors_kept_quiet_and_the_hosts_hook_still_works() {
+        let seen = Arc::new(AtomicUsize::new(0));
+        let counter = seen.clone();
+        panic::set_hook(Box::new(move |_| {
+            counter.fetch_add(1, Ordering::SeqCst);
+        }));
+        let mut err: *mut c_char = std::ptr::null_mut();
+        // SAFETY: err is a writable local.
+        let status = unsafe {
+            boundary(&mut err, || -> Result<c_int, Error> {
+                panic!("SESSDATA=9f3c1a2b%2C1811061062 ticket 4478b3e64d05ce26")
+            })
+        };
+        assert_eq!(status, BILI_QR_ERR_INTERNAL);
+        assert!(!err.is_null());
+        // SAFETY: err was handed out by boundary.
+        let message = unsafe { CStr::from_ptr(err) }.to_str().unwrap().to_owned();
+        // SAFETY: released once.
+        unsafe { zero_and_release(err) };
+        assert!(message.starts_with("internal error"), "{message}");
+        assert!(
+            message.contains("checked.rs:"),
+            "the location helps a bug report: {message}"
+        );
+        assert!(
+            !message.contains("SESSDATA") && !message.contains("4478b3"),
+            "{message}"
+        );
+        // SAFETY: last_error_ptr is never NULL and NUL-terminated.
+        let last = unsafe { CStr::from_ptr(last_error_ptr()) }
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(last, message);
+        assert_eq!(
+            seen.load(Ordering::SeqCst),
+            0,
+            "the host's hook saw a panic of the library"
+        );
+        assert_eq!(guard(7, || -> i32 { panic!("quiet") }), 7);
+        assert_eq!(seen.load(Ordering::SeqCst), 0);
+        let host = panic::catch_unwind(|| panic!("the host's own panic"));
+        assert!(host.is_err());
+        assert_eq!(
+            seen.load(Ordering::SeqCst),
+            1,
+            "the host's own panics reach its hook"
+        );
+        drop(panic::take_hook());
+    }
 }

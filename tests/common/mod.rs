@@ -1,5 +1,5 @@
 //! Shared helpers of the root crate's integration tests: safe wrappers over the C ABI (`bili_qr::ffi`)
-//! that check the out-parameter and last-error rules of shared/ABI.md on every call, a per-test fake
+//! that check the out-parameter and last-error rules of docs/ABI.md on every call, a per-test fake
 //! passport server, and the secret checks (no error message may hold a cookie value or more than the
 //! first 6 characters of a ticket).
 #![allow(dead_code)]
@@ -233,6 +233,75 @@ pub fn render(text: &str, format: &str) -> Outcome {
     let t = c(text);
     let f = c(format);
     call_out(|out| unsafe { bili_qr_render(t.as_ptr(), f.as_ptr(), out) })
+}
+
+/// What an `_ex` call returned: the outcome (checked as [`finish`] does) and the `out_error` string.
+#[derive(Debug, Clone)]
+pub struct OutcomeEx {
+    pub outcome: Outcome,
+    pub out_error: Option<String>,
+}
+
+/// Calls an `_ex` function with both out-parameters pre-filled with [`DANGLING`], checks the rules of
+/// "Errors with the result" (docs/ABI.md): `*out_error` is NULL when the status is >= 0, and otherwise
+/// equals this thread's last error; and releases it with `bili_qr_free`.
+pub fn call_out_ex(f: impl FnOnce(*mut *mut c_char, *mut *mut c_char) -> c_int) -> OutcomeEx {
+    let mut out: *mut c_char = DANGLING;
+    let mut err: *mut c_char = DANGLING;
+    let status = f(&mut out, &mut err);
+    let outcome = finish(status, out, true);
+    assert_ne!(
+        err, DANGLING,
+        "status {status}: *out_error was left untouched"
+    );
+    let out_error = if status < 0 {
+        assert!(
+            !err.is_null(),
+            "status {status}: *out_error must receive the message"
+        );
+        let text = unsafe { CStr::from_ptr(err) }
+            .to_str()
+            .expect("out_error is UTF-8")
+            .to_owned();
+        unsafe { bili_qr_free(err) };
+        assert_eq!(text, outcome.error, "out_error must equal the last error");
+        Some(text)
+    } else {
+        assert!(err.is_null(), "status {status}: *out_error must stay NULL");
+        None
+    };
+    OutcomeEx { outcome, out_error }
+}
+
+pub fn start_ex(opts: Option<&str>) -> OutcomeEx {
+    let o = c_opt(opts);
+    call_out_ex(|out, err| unsafe { bili_qr_start_ex(ptr(&o), out, err) })
+}
+
+pub fn poll_ex(ticket: &str, opts: Option<&str>) -> OutcomeEx {
+    remember_ticket(ticket);
+    let t = c(ticket);
+    let o = c_opt(opts);
+    let r = call_out_ex(|out, err| unsafe { bili_qr_poll_ex(t.as_ptr(), ptr(&o), out, err) });
+    remember_cookies(&r.outcome);
+    r
+}
+
+pub fn wait_ex(ticket: &str, opts: Option<&str>) -> OutcomeEx {
+    remember_ticket(ticket);
+    let t = c(ticket);
+    let o = c_opt(opts);
+    let r = call_out_ex(|out, err| unsafe {
+        bili_qr_wait_ex(t.as_ptr(), ptr(&o), None, std::ptr::null_mut(), out, err)
+    });
+    remember_cookies(&r.outcome);
+    r
+}
+
+pub fn render_ex(text: &str, format: &str) -> OutcomeEx {
+    let t = c(text);
+    let f = c(format);
+    call_out_ex(|out, err| unsafe { bili_qr_render_ex(t.as_ptr(), f.as_ptr(), out, err) })
 }
 
 /// Progress events seen by [`record_progress`]: (status, event JSON, user_data pointer).
