@@ -3,7 +3,7 @@
 #
 #   bash scripts/dist.sh [--no-build] [--out DIR]
 #
-# Artifacts (VERSION is the root Cargo.toml's [package] version, the one version of every artifact; the
+# Artifacts (VERSION is the root Cargo.toml's [workspace.package] version, the one version of every artifact; the
 # license, MIT OR Apache-2.0, travels as LICENSE-MIT and LICENSE-APACHE in each):
 #   bili_qr-VERSION-linux-x86_64.tar.gz     C/C++ SDK: include/, lib/ (.so + soname symlinks, .a, pkgconfig,
 #                                           cmake), LICENSE-*, README.md (scripts/sdk/README.md)
@@ -30,15 +30,15 @@ while [[ $# -gt 0 ]]; do
 done
 [[ $(uname -s) == Linux && $(uname -m) == x86_64 ]] || { echo "dist.sh: builds on Linux x86_64 only" >&2; exit 2; }
 
-manifest_version() { awk '/^\[/{sec=$0} sec=="[package]" && /^version *=/{gsub(/.*= *"|".*/,""); print; exit}' "$1"; }
+# The version lives in the root's [workspace.package]; every manifest says version.workspace = true.
+manifest_version() { awk '/^\[/{sec=$0} sec=="[workspace.package]" && /^version *=/{gsub(/.*= *"|".*/,""); print; exit}' "$1"; }
 version=$(manifest_version "$root/Cargo.toml")
 [[ $version =~ ^([0-9]+)\.([0-9]+)\.([0-9]+)$ ]] || { echo "dist.sh: cannot read the version from Cargo.toml" >&2; exit 1; }
 major=${BASH_REMATCH[1]}
 minor=${BASH_REMATCH[2]}
 # One version: every Rust package of the workspace carries the root's.
 for m in capi/Cargo.toml cli/Cargo.toml; do
-  v=$(manifest_version "$root/$m")
-  [[ $v == "$version" ]] || { echo "dist.sh: $m has version $v, the workspace has $version" >&2; exit 1; }
+  grep -qx 'version.workspace = true' "$root/$m" || { echo "dist.sh: $m does not inherit the workspace version" >&2; exit 1; }
 done
 
 cd "$root"

@@ -85,8 +85,8 @@ prefix=${prefix#"$destdir"}
 [[ $prefix == /* ]] || { echo "install.sh: could not make the prefix absolute" >&2; exit 2; }
 stage="$destdir$prefix"
 
-# The package version from the root Cargo.toml's [package] section.
-version=$(awk '/^\[/{sec=$0} sec=="[package]" && /^version *=/{gsub(/.*= *"|".*/,""); print; exit}' "$root/Cargo.toml")
+# The package version from the root Cargo.toml's [workspace.package] section.
+version=$(awk '/^\[/{sec=$0} sec=="[workspace.package]" && /^version *=/{gsub(/.*= *"|".*/,""); print; exit}' "$root/Cargo.toml")
 [[ $version =~ ^([0-9]+)\.([0-9]+)\.([0-9]+) ]] || { echo "install.sh: cannot read version from Cargo.toml" >&2; exit 1; }
 major=${BASH_REMATCH[1]}
 minor=${BASH_REMATCH[2]}

@@ -33,6 +33,7 @@ pub mod ticket;
 mod tls;
 #[forbid(unsafe_code)]
 mod transport;
+#[forbid(unsafe_code)]
 pub mod url;
 
 pub use cookies::Cookie;

@@ -83,7 +83,7 @@ bash "$root/scripts/install.sh" --prefix "$prefix" --no-build >"$work/install.lo
   { cat "$work/install.log"; fail "install.sh failed"; }
 bash "$root/scripts/install.sh" --prefix "$prefix" --no-build >>"$work/install.log" 2>&1 ||
   { cat "$work/install.log"; fail "install.sh failed when run a second time"; }
-version=$(awk '/^\[/{sec=$0} sec=="[package]" && /^version *=/{gsub(/.*= *"|".*/,""); print; exit}' "$root/Cargo.toml")
+version=$(awk '/^\[/{sec=$0} sec=="[workspace.package]" && /^version *=/{gsub(/.*= *"|".*/,""); print; exit}' "$root/Cargo.toml")
 major=${version%%.*}
 L="$prefix/lib"
 for f in "lib/libbili_qr.so.$version" lib/libbili_qr.a include/bili_qr.h include/bili_qr.hpp \

@@ -17,7 +17,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 step() { echo "-- $*"; }
 [[ -x $server ]] || fail "missing $server (cargo build --release --workspace)"
 
-version=$(awk '/^\[/{sec=$0} sec=="[package]" && /^version *=/{gsub(/.*= *"|".*/,""); print; exit}' "$root/Cargo.toml")
+version=$(awk '/^\[/{sec=$0} sec=="[workspace.package]" && /^version *=/{gsub(/.*= *"|".*/,""); print; exit}' "$root/Cargo.toml")
 major=${version%%.*}
 
 # Outside the repository (and outside target/), removed at the end.
