@@ -10,7 +10,10 @@ pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
 /// Where a failed request went: the host label (see `transport` on which hosts are named) and the proxy.
 pub(super) struct Target<'a> {
     pub host: &'a str,
+    /// `host:port` of the proxy the request goes through.
     pub proxy: Option<&'a str>,
+    /// The proxy is `socks5://` (or socks4): names are resolved on this machine, not by the proxy.
+    pub local_dns: bool,
 }
 
 pub(super) fn http_error(status: u16, host: &str, retry_after: Option<Duration>) -> Error {
@@ -95,6 +98,21 @@ fn timeout(host: &str, what: &str) -> Error {
 pub(super) fn map_error(error: ureq::Error, target: &Target<'_>) -> Error {
     use ureq::Error as E;
     let host = target.host;
+    let lookup_failed = match &error {
+        E::HostNotFound => true,
+        E::Io(io) => io.to_string().contains("failed to lookup address"),
+        _ => false,
+    };
+    if lookup_failed && (target.proxy.is_none() || target.local_dns) {
+        let hint = if target.local_dns {
+            " (a socks5:// proxy resolves names on this machine; socks5h:// lets the proxy resolve them)"
+        } else {
+            ""
+        };
+        return Error::network(format!(
+            "could not resolve host {host}{hint}; check the network or base_url"
+        ));
+    }
     // With a proxy, the connection is to the proxy: a refused or unreachable one is named.
     if let Some(proxy) = target.proxy {
         let refused = match &error {
@@ -179,8 +197,7 @@ pub(super) fn map_error(error: ureq::Error, target: &Target<'_>) -> Error {
         )),
         E::Protocol(p) if p.to_string().contains("too many headers") => {
             Error::protocol(format!(
-                "the answer from {host} has more headers than the HTTP stack reads ({}; the header count limit): refused",
-                super::head::MAX_HEADERS
+                "the answer from {host} has more headers than the HTTP stack parses (128; the header count limit): refused"
             ))
         }
         E::Protocol(_) => Error::network(format!(

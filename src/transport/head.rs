@@ -1,23 +1,317 @@
-//! Limits on a response head.
+//! Limits on a response head, checked as its bytes arrive, so a head over a limit fails at once
+//! (`BILI_QR_ERR_PROTOCOL`, naming the limit) instead of timing out or passing as "not valid HTTP/1.1".
 //!
-//! - The whole head (status line and headers): [`super::pool::MAX_HEAD_BYTES`], checked by ureq as the bytes
-//!   arrive (ureq's `max_response_header_size`): more fails at once.
-//! - The number of header lines: [`MAX_HEADERS`], a constant of ureq-proto (`MAX_RESPONSE_HEADERS`), which
-//!   the HTTP stack does not let a caller raise; more fails at once with a message naming the limit.
+//! The HTTP stack (ureq-proto) parses at most 128 header lines (`MAX_RESPONSE_HEADERS`, a constant a
+//! caller cannot raise) and treats more as a malformed answer. A real answer can carry more (a CDN adds its
+//! own), so [`HeadGuard`], the outermost transport of every connection, reads each response head line by
+//! line before ureq sees it:
+//! - a header line longer than [`MAX_LINE`] bytes, or more than [`MAX_LINES`] header lines: an error at once;
+//! - header lines the library never reads (anything but [`KEPT`]) are dropped, so up to [`MAX_LINES`]
+//!   headers pass; more than [`MAX_KEPT`] of the kept kind (e.g. 200 `Set-Cookie` lines) is an error;
+//! - the whole head is also bounded by ureq's `max_response_header_size` (`pool::MAX_HEAD_BYTES`).
+//!
+//! Bodies pass through untouched. A new head is expected after each request sent on the connection; a
+//! `1xx` head is followed by another head.
 
 use std::fmt;
+use ureq::unversioned::transport::{
+    Buffers, ConnectionDetails, Connector, LazyBuffers, NextTimeout, Transport,
+};
 
-/// Response header lines the HTTP stack parses (ureq-proto's fixed `MAX_RESPONSE_HEADERS`).
-pub(crate) const MAX_HEADERS: usize = 128;
+/// The longest header line (or status line) accepted, in bytes.
+pub(crate) const MAX_LINE: usize = 16 * 1024;
+/// The most header lines a response head may have.
+pub(crate) const MAX_LINES: usize = 512;
+/// The most header lines of the kinds in [`KEPT`]: ureq-proto parses at most 128 in all.
+pub(crate) const MAX_KEPT: usize = 120;
+/// The headers that the library or the HTTP stack reads; others are dropped before parsing.
+const KEPT: [&str; 11] = [
+    "set-cookie",
+    "location",
+    "retry-after",
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "keep-alive",
+    "content-type",
+    "content-encoding",
+    "proxy-connection",
+    "upgrade",
+];
 
-/// A response head over one of the limits; carried inside an `io::Error` from the connection.
+/// A response head over one of the limits; carried inside an `io::Error` out of the connection.
 #[derive(Debug)]
-pub struct HeadLimit(pub &'static str);
+pub struct HeadLimit(pub String);
 
 impl fmt::Display for HeadLimit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0)
+        f.write_str(&self.0)
     }
 }
 
 impl std::error::Error for HeadLimit {}
+
+fn limit_error(what: String) -> ureq::Error {
+    ureq::Error::Io(std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        HeadLimit(what),
+    ))
+}
+
+/// Wraps every connection of an agent in a [`HeadGuard`].
+#[derive(Debug, Default)]
+pub struct HeadGuardConnector;
+
+impl Connector<Box<dyn Transport>> for HeadGuardConnector {
+    type Out = HeadGuard;
+
+    fn connect(
+        &self,
+        details: &ConnectionDetails,
+        chained: Option<Box<dyn Transport>>,
+    ) -> Result<Option<Self::Out>, ureq::Error> {
+        Ok(chained.map(|inner| HeadGuard {
+            inner,
+            buffers: LazyBuffers::new(
+                details.config.input_buffer_size(),
+                details.config.output_buffer_size(),
+            ),
+            state: Filter::default(),
+        }))
+    }
+}
+
+/// A transport that checks and filters response heads; see the module documentation.
+#[derive(Debug)]
+pub struct HeadGuard {
+    inner: Box<dyn Transport>,
+    buffers: LazyBuffers,
+    state: Filter,
+}
+
+#[derive(Debug, Default, Clone)]
+struct Filter {
+    /// In a head (after a request was sent, until the blank line ending a final response's head).
+    in_head: bool,
+    /// No line of this head read yet (the next one is the status line).
+    at_status: bool,
+    /// This head is a 1xx answer: another head follows it.
+    informational: bool,
+    lines: usize,
+    kept: usize,
+    /// Whether the previous header line was kept (a continuation line follows its decision).
+    keep_previous: bool,
+}
+
+impl Filter {
+    fn start(&mut self) {
+        *self = Filter {
+            in_head: true,
+            at_status: true,
+            ..Filter::default()
+        };
+    }
+
+    /// Decides on one complete line (with its line end): keep it or drop it.
+    fn line(&mut self, line: &[u8]) -> Result<bool, ureq::Error> {
+        if self.at_status {
+            self.at_status = false;
+            self.informational = line.get(9) == Some(&b'1') && line.starts_with(b"HTTP/");
+            return Ok(true);
+        }
+        if line == b"\r\n" || line == b"\n" {
+            if self.informational {
+                self.start();
+            } else {
+                self.in_head = false;
+            }
+            return Ok(true);
+        }
+        self.lines += 1;
+        if self.lines > MAX_LINES {
+            return Err(limit_error(format!(
+                "has more than {MAX_LINES} header lines (the header count limit)"
+            )));
+        }
+        let keep = if line.first().is_some_and(|b| *b == b' ' || *b == b'\t') {
+            self.keep_previous
+        } else {
+            let name = line.split(|b| *b == b':').next().unwrap_or(&[]);
+            KEPT.iter().any(|k| k.as_bytes().eq_ignore_ascii_case(name))
+        };
+        self.keep_previous = keep;
+        if keep {
+            self.kept += 1;
+            if self.kept > MAX_KEPT {
+                return Err(limit_error(format!(
+                    "has more than {MAX_KEPT} Set-Cookie, Location and framing header lines (the limit of what the HTTP stack parses)"
+                )));
+            }
+        }
+        Ok(keep)
+    }
+}
+
+impl HeadGuard {
+    /// Moves what the inner transport has read into this transport's buffer, a head line at a time.
+    /// Returns whether anything was consumed from the inner transport.
+    fn pump(&mut self) -> Result<bool, ureq::Error> {
+        let mut consumed_any = false;
+        loop {
+            let input = self.inner.buffers().input();
+            if input.is_empty() {
+                break;
+            }
+            let free = self.buffers.input_append_buf();
+            if !self.state.in_head {
+                let n = input.len().min(free.len());
+                if n == 0 {
+                    break;
+                }
+                free[..n].copy_from_slice(&input[..n]);
+                self.buffers.input_appended(n);
+                self.inner.buffers().input_consume(n);
+                consumed_any = true;
+                continue;
+            }
+            let Some(end) = input.iter().position(|b| *b == b'\n') else {
+                if input.len() > MAX_LINE {
+                    return Err(limit_error(format!(
+                        "has a header line longer than {} KiB (the header line limit)",
+                        MAX_LINE / 1024
+                    )));
+                }
+                break;
+            };
+            let len = end + 1;
+            if len > MAX_LINE + 2 {
+                return Err(limit_error(format!(
+                    "has a header line longer than {} KiB (the header line limit)",
+                    MAX_LINE / 1024
+                )));
+            }
+            let line = &input[..len];
+            // Decide before copying, but only consume once it fits.
+            let mut probe = self.state.clone();
+            let keep = probe.line(line)?;
+            if keep {
+                if free.len() < len {
+                    break; // ureq will consume its buffer first
+                }
+                free[..len].copy_from_slice(line);
+                self.buffers.input_appended(len);
+            }
+            self.state = probe;
+            self.inner.buffers().input_consume(len);
+            consumed_any = true;
+        }
+        Ok(consumed_any)
+    }
+}
+
+impl Transport for HeadGuard {
+    fn buffers(&mut self) -> &mut dyn Buffers {
+        &mut self.buffers
+    }
+
+    fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
+        // A request (or a part of one) goes out: the next bytes in are a new response head.
+        self.state.start();
+        let out = self.inner.buffers().output();
+        let Some(dst) = out.get_mut(..amount) else {
+            return Err(ureq::Error::Io(std::io::Error::other(
+                "the request does not fit the connection's output buffer",
+            )));
+        };
+        let src = self.buffers.output();
+        let Some(src) = src.get(..amount) else {
+            return Err(ureq::Error::Io(std::io::Error::other(
+                "the request does not fit the output buffer",
+            )));
+        };
+        dst.copy_from_slice(src);
+        self.inner.transmit_output(amount, timeout)
+    }
+
+    fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        // Bytes already read below (left when this buffer was full) come first.
+        if self.pump()? {
+            return Ok(true);
+        }
+        let progress = self.inner.await_input(timeout)?;
+        // Lines dropped or a partial line count as progress: ureq asks again with its own timeout.
+        let pumped = self.pump()?;
+        Ok(progress || pumped)
+    }
+
+    fn is_open(&mut self) -> bool {
+        self.inner.is_open()
+    }
+
+    fn is_tls(&self) -> bool {
+        self.inner.is_tls()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(head: &str) -> Result<Vec<String>, String> {
+        let mut f = Filter::default();
+        f.start();
+        let mut kept = Vec::new();
+        for line in head.split_inclusive('\n') {
+            if f.line(line.as_bytes()).map_err(|e| e.to_string())? {
+                kept.push(line.trim_end().to_owned());
+            }
+        }
+        Ok(kept)
+    }
+
+    #[test]
+    fn drops_unread_headers_and_counts() {
+        let mut head = String::from("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n");
+        for i in 0..300 {
+            head.push_str(&format!("X-Fake-{i}: {i}\r\n"));
+        }
+        head.push_str("Set-Cookie: a=1\r\n set-cookie-continuation\r\nX-Y: 1\r\n\tfolded\r\n\r\n");
+        let kept = run(&head).unwrap();
+        assert_eq!(
+            kept,
+            [
+                "HTTP/1.1 200 OK",
+                "Content-Length: 2",
+                "Set-Cookie: a=1",
+                " set-cookie-continuation",
+                ""
+            ]
+        );
+        let mut many = String::from("HTTP/1.1 200 OK\r\n");
+        for i in 0..=MAX_LINES {
+            many.push_str(&format!("X-{i}: 1\r\n"));
+        }
+        assert!(run(&many).unwrap_err().contains("header count limit"));
+        let mut cookies = String::from("HTTP/1.1 200 OK\r\n");
+        for i in 0..=MAX_KEPT {
+            cookies.push_str(&format!("Set-Cookie: c{i}=1\r\n"));
+        }
+        assert!(run(&cookies).unwrap_err().contains("Set-Cookie"));
+    }
+
+    #[test]
+    fn informational_heads_are_followed_by_another() {
+        let kept = run("HTTP/1.1 100 Continue\r\nX-A: 1\r\n\r\nHTTP/1.1 200 OK\r\nX-B: 2\r\nLocation: /\r\n\r\n")
+            .unwrap();
+        assert_eq!(
+            kept,
+            [
+                "HTTP/1.1 100 Continue",
+                "",
+                "HTTP/1.1 200 OK",
+                "Location: /",
+                ""
+            ]
+        );
+    }
+}

@@ -259,7 +259,8 @@ impl<'a> Request<'a> {
             let proxy = pool.proxy_for(url.uri());
             let target = Target {
                 host: &label,
-                proxy: proxy.as_deref(),
+                proxy: proxy.as_ref().map(|(p, _)| p.as_str()),
+                local_dns: proxy.as_ref().is_some_and(|(_, local)| *local),
             };
             let cookie = self.cookie.filter(|_| url.same_origin(&first));
             let result = match method {
@@ -495,3 +496,6 @@ mod tests {
         assert!(t <= Duration::from_millis(300));
     }
 }
+
+#[cfg(test)]
+mod tests_live;

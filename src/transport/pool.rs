@@ -8,7 +8,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
-use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
+use ureq::unversioned::transport::{Connector, DefaultConnector, NextTimeout};
 use ureq::Agent;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,10 +132,14 @@ pub(super) struct Pool {
 }
 
 impl Pool {
-    /// `host:port` of the proxy that a request to `uri` goes through, if any.
-    pub fn proxy_for(&self, uri: &ureq::http::Uri) -> Option<String> {
+    /// `host:port` of the proxy that a request to `uri` goes through, if any, and whether that proxy
+    /// leaves name resolution to this machine (`socks5://`, `socks4://`).
+    pub fn proxy_for(&self, uri: &ureq::http::Uri) -> Option<(String, bool)> {
         let proxy = self.proxy.as_ref().filter(|p| !p.is_no_proxy(uri))?;
-        Some(format!("{}:{}", proxy.host(), proxy.port()))
+        Some((
+            format!("{}:{}", proxy.host(), proxy.port()),
+            proxy.resolve_target(),
+        ))
     }
 }
 
@@ -187,7 +191,7 @@ pub(super) fn agent_for(options: &Options) -> Result<Pool> {
         .build();
     let agent = Agent::with_parts(
         config,
-        DefaultConnector::default(),
+        DefaultConnector::default().chain(super::head::HeadGuardConnector),
         LiteralFirstResolver::default(),
     );
     if pools.len() >= MAX_POOLS {
