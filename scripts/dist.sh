@@ -8,20 +8,29 @@
 #   bili_qr-VERSION-linux-x86_64.tar.gz     C/C++ SDK: include/, lib/ (.so + soname symlinks, .a, pkgconfig,
 #                                           cmake), LICENSE-*, README.md (scripts/sdk/README.md)
 #   bili-qr-VERSION-linux-x86_64.tar.gz     the CLI: bili-qr (stripped), LICENSE-*, README.md
+#   bili_qr-VERSION-windows-x86_64.zip      Windows SDK (x86_64-pc-windows-gnu): bin/bili_qr.dll, lib/ (import
+#                                           library libbili_qr.dll.a, bili_qr.def for MSVC's lib.exe, static .a),
+#                                           include/, LICENSE-*, README.md (scripts/sdk/README-windows.md)
+#   bili-qr-VERSION-windows-x86_64.zip      the CLI: bili-qr.exe, LICENSE-*, README.md
 #   whatever the binding scripts write, when they exist (each is called as `SCRIPT OUTDIR`):
 #     bindings/python/build-wheel.sh, bindings/csharp/build-packages.sh, bindings/node/build-package.sh
-#   They find the built libraries through BILI_QR_LIBRARY (Linux .so) and, when built, BILI_QR_WINDOWS_DLL.
+#   They get stripped copies of the libraries through BILI_QR_LIBRARY (Linux .so) and BILI_QR_WINDOWS_DLL
+#   (bili_qr.dll; unset with --no-windows), and BILI_QR_VERSION.
 #
-# --no-build  use the existing target/ artifacts (after `cargo build --release --workspace`)
+# --no-build    use the existing target/ artifacts (after `cargo build --release --workspace` and
+#               `cargo build --release --target x86_64-pc-windows-gnu -p bili-qr-capi -p bili-qr-cli`)
+# --no-windows  leave the Windows artifacts out (the Windows target needs mingw-w64: .ci/deps/windows.*)
 # --out DIR   write into DIR instead of dist/ (emptied first)
 # The tests of the artifacts (installed outside the repo, with no cargo on PATH): tests/suites/85-packages.sh.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out="$root/dist"
 build=1
+windows=1
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --no-build) build=0; shift ;;
+    --no-windows) windows=0; shift ;;
     --out) out=${2:?--out needs a directory}; shift 2 ;;
     --out=*) out=${1#--out=}; shift ;;
     -h|--help) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
@@ -45,11 +54,20 @@ cd "$root"
 if [[ $build == 1 ]]; then
   echo "== cargo build --release (C library, CLI)"
   cargo build --release --locked -p bili-qr-capi -p bili-qr-cli
+  if [[ $windows == 1 ]]; then
+    echo "== cargo build --release --target x86_64-pc-windows-gnu (bili_qr.dll, bili-qr.exe)"
+    cargo build --release --locked --target x86_64-pc-windows-gnu -p bili-qr-capi -p bili-qr-cli
+  fi
 fi
 target_dir=${CARGO_TARGET_DIR:-$root/target}
 lib="$target_dir/release/libbili_qr.so"
 cli="$target_dir/release/bili-qr"
-for f in "$lib" "$cli"; do [[ -f $f ]] || { echo "dist.sh: missing $f" >&2; exit 1; }; done
+win="$target_dir/x86_64-pc-windows-gnu/release"
+need=("$lib" "$cli")
+[[ $windows == 0 ]] || need+=("$win/bili_qr.dll" "$win/libbili_qr.dll.a" "$win/libbili_qr.a" "$win/bili-qr.exe")
+for f in "${need[@]}"; do
+  [[ -f $f ]] || { echo "dist.sh: missing $f (drop --no-build; --no-windows leaves Windows out)" >&2; exit 1; }
+done
 
 case "$out" in /*) ;; *) out="$PWD/$out" ;; esac
 rm -rf "$out"
@@ -87,8 +105,55 @@ offline demo against a built-in fake server). License: MIT OR Apache-2.0.
 TXT
 pack "$clidir" "$out/$clidir.tar.gz"
 
+zipdir() { # zipdir DIR-IN-WORK ARCHIVE: sorted entries, fixed times and modes (reproducible)
+  python3 - "$work" "$1" "$2" "$mtime" <<'PY'
+import os, sys, time, zipfile
+base, top, archive, mtime = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+stamp = time.gmtime(max(mtime, 315532800))[:6]
+with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+    for dirpath, dirnames, filenames in os.walk(os.path.join(base, top)):
+        dirnames.sort()
+        for name in sorted(filenames):
+            path = os.path.join(dirpath, name)
+            info = zipfile.ZipInfo(os.path.relpath(path, base), stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = (0o755 if os.access(path, os.X_OK) else 0o644) << 16
+            with open(path, "rb") as f:
+                z.writestr(info, f.read())
+PY
+}
+
+mkdir -p "$work/stripped"
+strip --strip-unneeded -o "$work/stripped/libbili_qr.so" "$lib"
+if [[ $windows == 1 ]]; then
+  echo "== Windows SDK and CLI (x86_64-pc-windows-gnu)"
+  x86_64-w64-mingw32-strip -o "$work/stripped/bili_qr.dll" "$win/bili_qr.dll"
+  wsdk="bili_qr-$version-windows-x86_64"
+  mkdir -p "$work/$wsdk/bin" "$work/$wsdk/lib" "$work/$wsdk/include"
+  install -m 0755 "$work/stripped/bili_qr.dll" "$work/$wsdk/bin/"
+  install -m 0644 "$win/libbili_qr.dll.a" "$win/libbili_qr.a" "$work/$wsdk/lib/"
+  install -m 0644 "$root/include/bili_qr.h" "$root/bindings/cpp/bili_qr.hpp" "$work/$wsdk/include/"
+  { echo "LIBRARY bili_qr.dll"; echo "EXPORTS"
+    x86_64-w64-mingw32-objdump -p "$win/bili_qr.dll" | sed -n '/\[Ordinal\/Name Pointer\] Table/,/^$/p' |
+      sed -n 's/^[[:space:]]*\[ *[0-9]*\] /    /p'; } >"$work/$wsdk/lib/bili_qr.def"
+  grep -q '^    bili_qr_' "$work/$wsdk/lib/bili_qr.def" || { echo "dist.sh: no exports read from bili_qr.dll" >&2; exit 1; }
+  licenses "$work/$wsdk"
+  sed -e "s/@VERSION@/$version/g" "$root/scripts/sdk/README-windows.md" >"$work/$wsdk/README.md"
+  zipdir "$wsdk" "$out/$wsdk.zip"
+  wcli="bili-qr-$version-windows-x86_64"
+  mkdir -p "$work/$wcli"
+  x86_64-w64-mingw32-strip -o "$work/$wcli/bili-qr.exe" "$win/bili-qr.exe"
+  licenses "$work/$wcli"
+  sed -e 's/linux-x86_64/windows-x86_64/' -e 's/`bili-qr`/`bili-qr.exe`/' -e 's/(it needs only glibc)/(it needs only Windows system DLLs)/' \
+    "$work/$clidir/README.md" >"$work/$wcli/README.md"
+  zipdir "$wcli" "$out/$wcli.zip"
+  export BILI_QR_WINDOWS_DLL="$work/stripped/bili_qr.dll"
+else
+  echo "== Windows artifacts left out (--no-windows)"
+fi
+
 # The bindings' packages: their own scripts (owned with the bindings), called when present.
-export BILI_QR_LIBRARY="$lib" BILI_QR_VERSION="$version" BILI_QR_ROOT="$root"
+export BILI_QR_LIBRARY="$work/stripped/libbili_qr.so" BILI_QR_VERSION="$version" BILI_QR_ROOT="$root"
 for script in bindings/python/build-wheel.sh bindings/csharp/build-packages.sh bindings/node/build-package.sh; do
   if [[ -f $root/$script ]]; then
     echo "== $script"

@@ -7,9 +7,10 @@
 #     bili_qr_*; a C program built with nothing but pkg-config (shared and static) and one built with CMake
 #     find_package; then the unpacked tree is MOVED and built again (the .pc and CMake files are relocatable);
 #   - the CLI tarball: `bili-qr login` writes a cookies file (mode 0600) against the fake server;
+#   - the Windows zips, under Wine: a mingw program linked with the SDK's import library logs in, and bili-qr.exe;
 #   - the bindings' packages, through each binding's own install test when it provides one
 #     (bindings/<lang>/test-install.sh DIST_DIR, run with the same clean PATH).
-# Needs: cc, pkg-config, cmake (.ci/deps/cpp.apt).
+# Needs: cc, pkg-config, cmake (.ci/deps/cpp.apt), mingw-w64 and wine64 (.ci/deps/windows.apt).
 set -euo pipefail
 root=${BILI_QR_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 server=${BILI_QR_FAKE_SERVER:-$root/target/release/bili-qr-fake-server}
@@ -30,6 +31,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# The Windows artifacts (tests/suites/75-windows.sh builds them too; a no-op then). The Linux ones come from
+# tests/run-all.sh's build.
+step "cargo build --release --target x86_64-pc-windows-gnu (for the Windows packages)"
+(cd "$root" && cargo build --release --locked --target x86_64-pc-windows-gnu -p bili-qr-capi -p bili-qr-cli 2>&1 | tail -n 1)
 step "scripts/dist.sh --no-build --out $t/dist"
 bash "$root/scripts/dist.sh" --no-build --out "$t/dist" >"$t/dist.log" 2>&1 || { cat "$t/dist.log"; fail "dist.sh failed"; }
 dist="$t/dist"
@@ -40,7 +45,9 @@ present=$(cd "$dist" && find . -maxdepth 1 -type f ! -name SHA256SUMS -printf '%
 [[ $listed == "$present" ]] || fail "SHA256SUMS lists ($listed) but dist has ($present)"
 sdk_tgz="$dist/bili_qr-$version-linux-x86_64.tar.gz"
 cli_tgz="$dist/bili-qr-$version-linux-x86_64.tar.gz"
-[[ -f $sdk_tgz && -f $cli_tgz ]] || fail "the SDK or CLI tarball is missing: $(ls "$dist")"
+wsdk_zip="$dist/bili_qr-$version-windows-x86_64.zip"
+wcli_zip="$dist/bili-qr-$version-windows-x86_64.zip"
+for f in "$sdk_tgz" "$cli_tgz" "$wsdk_zip" "$wcli_zip"; do [[ -f $f ]] || fail "$(basename "$f") is missing: $(ls "$dist")"; done
 
 # Every archive: the version in its name, the two license files inside (the same text as the repository's).
 n_archives=0
@@ -83,7 +90,8 @@ L="$S/lib"
 [[ $(readlink "$L/libbili_qr.so.$major") == "libbili_qr.so.$version" ]] || fail "libbili_qr.so.$major is not a symlink to libbili_qr.so.$version"
 soname=$(readelf -d "$L/libbili_qr.so.$version" | sed -n 's/.*(SONAME).*\[\(.*\)\].*/\1/p')
 [[ $soname == "libbili_qr.so.$major" ]] || fail "SDK soname '$soname', want libbili_qr.so.$major"
-if readelf -S "$L/libbili_qr.so.$version" | grep -qE '\.symtab|\.debug_'; then fail "the SDK's shared library is not stripped"; fi
+sections=$(readelf -S "$L/libbili_qr.so.$version")
+if grep -qE '\.symtab|\.debug_' <<<"$sections"; then fail "the SDK's shared library is not stripped"; fi
 others=$(nm -D --defined-only "$L/libbili_qr.so.$version" | awk '$2 ~ /^[TDBRVW]$/ {print $3}' | grep -v '^bili_qr_' || true)
 [[ -z $others ]] || fail "the SDK library exports more than bili_qr_*: $others"
 for f in include/bili_qr.h include/bili_qr.hpp lib/libbili_qr.a lib/pkgconfig/bili_qr.pc lib/pkgconfig/bili_qr-static.pc \
@@ -123,7 +131,9 @@ build_and_login() {
   login "$b/app_pc" "$label pkg-config shared" "$sdk/lib"
   cl env "$pc" sh -c 'eval "cc -std=c11 -Wall -Wextra -Werror \"\$1\" -o \"\$2\" $(pkg-config --cflags --libs bili_qr-static)"' \
     _ "$t/app.c" "$b/app_pc_static" || fail "$label: cc with pkg-config (static) failed"
-  if readelf -d "$b/app_pc_static" | grep -q 'NEEDED.*libbili_qr'; then fail "$label: the static build needs libbili_qr.so"; fi
+  local dyn
+  dyn=$(readelf -d "$b/app_pc_static")
+  if grep -q 'NEEDED.*libbili_qr' <<<"$dyn"; then fail "$label: the static build needs libbili_qr.so"; fi
   login "$b/app_pc_static" "$label pkg-config static"
 
   mkdir -p "$b/cmake-src"
@@ -157,12 +167,47 @@ mkdir -p "$t/cli" && tar -xzf "$cli_tgz" -C "$t/cli"
 C="$t/cli/bili-qr-$version-linux-x86_64"
 [[ -x $C/bili-qr ]] || fail "the CLI tarball has no executable bili-qr"
 [[ $(cl "$C/bili-qr" --version) == *"$version"* ]] || fail "bili-qr --version does not say $version"
-if readelf -S "$C/bili-qr" | grep -qE '\.symtab|\.debug_'; then fail "the CLI binary is not stripped"; fi
+sections=$(readelf -S "$C/bili-qr")
+if grep -qE '\.symtab|\.debug_' <<<"$sections"; then fail "the CLI binary is not stripped"; fi
 (cd "$t/home" && cl timeout 60 "$C/bili-qr" login --base-url "$base/s/id=pkg-cli,flow=wsc" --poll-interval 200ms \
   --cookies "$t/home/cookies.txt" >"$t/cli.out" 2>&1) || { cat "$t/cli.out"; fail "bili-qr login failed"; }
 grep -q 'SESSDATA' "$t/home/cookies.txt" || fail "bili-qr wrote no SESSDATA cookie"
 [[ $(stat -c %a "$t/home/cookies.txt") == 600 ]] || fail "cookies.txt is not mode 0600"
 echo "   bili-qr login: cookies.txt written (0600)"
+
+# ---------------------------------------------------------------- Windows (under Wine)
+wine=""
+for w in wine64 /usr/lib/wine/wine64 wine; do
+  if command -v "$w" >/dev/null; then wine=$(command -v "$w"); break; fi
+done
+[[ -n $wine ]] || fail "wine64 is not installed (.ci/deps/windows.apt)"
+step "Windows SDK zip: a mingw program linked with lib/libbili_qr.dll.a, run under Wine"
+unzip -q "$wsdk_zip" -d "$t/w"
+WS="$t/w/bili_qr-$version-windows-x86_64"
+for f in bin/bili_qr.dll lib/libbili_qr.dll.a lib/libbili_qr.a lib/bili_qr.def include/bili_qr.h README.md; do
+  [[ -f $WS/$f ]] || fail "the Windows SDK lacks $f"
+done
+mkdir -p "$t/wrun"
+cl x86_64-w64-mingw32-gcc -std=c11 -Wall -Wextra -Werror -I"$WS/include" "$t/app.c" -o "$t/wrun/app.exe" -L"$WS/lib" -lbili_qr ||
+  fail "mingw could not link the Windows SDK's import library"
+cp "$WS/bin/bili_qr.dll" "$t/wrun/"
+# Wine 8 lacks bcryptprimitives.dll (ProcessPrng): the test-only shim of tests/windows/, never in the zip.
+cl x86_64-w64-mingw32-gcc -O2 -shared -o "$t/wrun/bcryptprimitives.dll" "$root/tests/windows/bcryptprimitives.c" -lbcrypt
+wsdk_list=$(unzip -l "$wsdk_zip")
+if grep -qi bcryptprimitives <<<"$wsdk_list"; then fail "the Windows SDK ships the Wine shim"; fi
+export WINEPREFIX="$root/target/windows-tests/wineprefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=;winemenubuilder.exe=d"
+winrun() { (cd "$t/wrun" && env -i HOME="$t/home" PATH="$clean_path" WINEPREFIX="$WINEPREFIX" WINEDEBUG=-all \
+  WINEDLLOVERRIDES="$WINEDLLOVERRIDES" timeout 180 "$wine" "$@"); }
+out=$(winrun ./app.exe "$base/s/id=pkg-win,flow=wsc" 2>&1) || { echo "$out"; fail "app.exe (Windows SDK) did not log in"; }
+[[ $out == *"logged in"* ]] || { echo "$out"; fail "app.exe: no login line"; }
+echo "   app.exe (mingw, import library): logged in under Wine"
+step "Windows CLI zip: bili-qr.exe login under Wine"
+unzip -q "$wcli_zip" -d "$t/wcli"
+cp "$t/wcli/bili-qr-$version-windows-x86_64/bili-qr.exe" "$t/wrun/"
+winrun ./bili-qr.exe login --base-url "$base/s/id=pkg-wincli,flow=wsc" --poll-interval 200ms --cookies cookies.txt \
+  >"$t/wcli.out" 2>&1 || { cat "$t/wcli.out"; fail "bili-qr.exe login failed"; }
+grep -q SESSDATA "$t/wrun/cookies.txt" || fail "bili-qr.exe wrote no SESSDATA"
+echo "   bili-qr.exe login: cookies.txt written"
 
 # ---------------------------------------------------------------- the bindings' packages
 bindings_tested=0
@@ -178,4 +223,4 @@ for lang in python node csharp; do
   fi
 done
 
-echo "packages: SDK (pkg-config, CMake, moved), CLI and $bindings_tested binding install test(s) passed ($n C logins)"
+echo "packages: SDK (pkg-config, CMake, moved), CLI, Windows SDK and CLI (Wine) and $bindings_tested binding install test(s) passed ($n C logins)"
