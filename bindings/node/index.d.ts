@@ -1,4 +1,4 @@
-// TypeScript declarations for bili-qr (Node binding of the bili_qr C ABI, version 1).
+// TypeScript declarations for bili-qr (Node binding of the bili_qr C ABI, version 2; see docs/ABI.md).
 
 /** Options as in the C ABI (`options_json`); unknown keys, wrong types and out-of-range values are ERR_ARGUMENT. */
 export interface Options {
@@ -20,6 +20,12 @@ export interface Options {
   wait_timeout_ms?: number;
   /** wait only: transient errors retried in a row, 0..100, default 3 */
   max_retries?: number;
+  /** where check() and verify_login ask; default `https://api.bilibili.tv`; same rules as base_url */
+  api_base_url?: string;
+  /** poll/wait: check a confirmed login with the service before returning it (adds `verified`); default false */
+  verify_login?: boolean;
+  /** path of a PEM file of certificates trusted in addition to the system's roots */
+  ca_file?: string;
 }
 
 /** Options object, a JSON string of one, or nothing for the defaults. */
@@ -48,10 +54,11 @@ export interface Cookie {
   http_only: boolean;
 }
 
+/** As the service sent it; a field of another type than documented is null. */
 export interface UserProfile {
-  is_userBlankProfile: boolean;
-  name: string;
-  face: string;
+  is_userBlankProfile: boolean | null;
+  name: string | null;
+  face: string | null;
 }
 
 /** A poll answered by the service: waiting, scanned or expired. */
@@ -67,13 +74,23 @@ export interface Login {
   status: 'confirmed';
   code: 0;
   message: string;
-  mid: number;
-  is_new: boolean;
-  go_url: string;
-  user_profile: UserProfile;
+  /** `data.mid`, else the number in the DedeUserID cookie; null if neither */
+  mid: number | null;
+  /** null when the service did not send a boolean */
+  is_new: boolean | null;
+  /** null when the service did not send a string */
+  go_url: string | null;
+  /** null when the service did not send an object */
+  user_profile: UserProfile | null;
   cookies: Cookie[];
   /** `name=value; name=value; ...` ready for a Cookie header; a secret */
   cookie_header: string;
+  /** what was odd or which optional step failed (short English; never a secret); empty when all went well */
+  warnings: string[];
+  /** the base_url host: the host of the host-only cookies (`domain: null`) */
+  host: string;
+  /** only with `verify_login`: true when the service accepted the new session, false when it could not be asked */
+  verified?: boolean;
 }
 
 export type PollResult = PendingResult | Login;
@@ -143,8 +160,8 @@ export const STATUS: Readonly<{
   ERR_INTERNAL: -8;
 }>;
 
-/** The ABI version of the loaded library (always 1: loading fails otherwise). */
-export const ABI_VERSION: 1;
+/** The ABI version of the loaded library (2 or later: loading fails with "library is too old" otherwise). */
+export const ABI_VERSION: number;
 /** Absolute path of the native library that was loaded. */
 export const libraryPath: string;
 
@@ -166,7 +183,85 @@ export function wait(ticket: TicketArg, options?: OptionsArg, hooks?: WaitHooks)
 export function cancel(ticket: TicketArg): number;
 /** Draws text as a QR code: 'utf8' terminal text, 'svg' document, or 'matrix' (lines of 0/1). */
 export function render(text: string, format?: 'utf8' | 'svg' | 'matrix'): string;
-/** Version of the loaded native library, e.g. "0.1.0". */
+/** Version of the loaded native library, e.g. "0.2.0". */
 export function version(): string;
 /** English phrase for a status code. */
 export function statusString(status: number): string;
+
+/** The session object of the library (docs/ABI.md, "The session object"), as `Session.toJSON()` gives it. */
+export interface SessionObject {
+  mid: number | null;
+  host: string;
+  cookies: Cookie[];
+  cookie_header: string;
+  /** after check() */
+  status?: 'valid' | 'expired';
+  /** after check(): true when the service set new cookie values */
+  renewed?: boolean;
+  /** after a valid check() */
+  name?: string | null;
+  face?: string | null;
+}
+
+/**
+ * What check() and logout() accept: a Session, a confirmed login (from wait/poll), a session object, or text:
+ * JSON of either, a Cookie header (`SESSDATA=…; bili_jct=…; DedeUserID=…`) or a Netscape cookies.txt.
+ */
+export type SessionArg = Session | Login | SessionObject | string;
+
+export type SessionFormat = 'json' | 'header' | 'netscape';
+
+/** A login session (its cookies are secrets: util.inspect shows their names only). */
+export class Session {
+  constructor(data: SessionObject);
+  /** From a login result, a session object, a Cookie header or cookies.txt text (throws ERR_ARGUMENT without SESSDATA). */
+  static from(session: SessionArg): Session;
+  /** Reads a cookies.txt (Netscape) or JSON session file (at most 1 MiB). */
+  static load(path: string): Session;
+  readonly mid: number | null;
+  readonly host: string | null;
+  /** a copy of the cookies */
+  readonly cookies: Cookie[];
+  /** `SESSDATA=…; bili_jct=…; …` (a secret) */
+  readonly cookieHeader: string;
+  /** after check(): 'valid' or 'expired' */
+  readonly status: 'valid' | 'expired' | undefined;
+  /** after check(): status === 'valid' */
+  readonly valid: boolean;
+  /** after check(): the service set new cookie values; save the session again */
+  readonly renewed: boolean;
+  /** after a valid check(): the account's name, else null */
+  readonly name: string | null;
+  /** after a valid check(): the avatar URL, else null */
+  readonly face: string | null;
+  toJSON(): SessionObject;
+  /** The session as text in one of the library's formats. */
+  format(format: SessionFormat): string;
+  /** Writes the session atomically (temporary file, fsync, rename), mode 0600; format by default from the name: `.json` → json, else netscape. */
+  save(path: string, options?: { format?: SessionFormat }): void;
+  check(options?: OptionsArg, hooks?: CheckHooks): Promise<Session>;
+  logout(options?: OptionsArg): Promise<LogoutResult>;
+}
+
+export interface CheckHooks {
+  /** Aborting rejects at once with `signal.reason` (the request in flight still ends within timeout_ms). */
+  signal?: AbortSignal;
+}
+
+/** What logout() resolves with. */
+export interface LogoutResult {
+  /** 'logged_out', or 'expired' when the session had already ended (-101) */
+  status: 'logged_out' | 'expired';
+  code: number;
+  message: string;
+}
+
+/**
+ * Is the saved session still good? Asks the service (api_base_url) on a worker thread. Resolves with the
+ * session to save from now on, `status` 'valid' or 'expired' (answers, not errors); rejects with BiliQrError.
+ */
+export function check(session: SessionArg, options?: OptionsArg, hooks?: CheckHooks): Promise<Session>;
+/** Ends the session at the service (csrf = bili_jct). Rejects with BiliQrError ERR_API when the csrf did not match. */
+export function logout(session: SessionArg, options?: OptionsArg): Promise<LogoutResult>;
+/** Converts a session to one of the library's formats (no network). */
+export function convertSession(session: SessionArg, format: SessionFormat): string;

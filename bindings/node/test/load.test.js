@@ -24,6 +24,14 @@ function haveCc() {
   return spawnSync('cc', ['--version']).status === 0;
 }
 
+/** copies the package's JavaScript (index.js, lib/) into `dest`, and links its node_modules (koffi) */
+function copyPackage(dest) {
+  fs.mkdirSync(dest, { recursive: true });
+  fs.copyFileSync(path.join(PKG, 'index.js'), path.join(dest, 'index.js'));
+  fs.cpSync(path.join(PKG, 'lib'), path.join(dest, 'lib'), { recursive: true });
+  fs.symlinkSync(path.join(PKG, 'node_modules'), path.join(dest, 'node_modules'));
+}
+
 function buildSharedLibrary(dir, source) {
   const c = path.join(dir, 'lib.c');
   const so = path.join(dir, 'libfake.so');
@@ -44,17 +52,16 @@ test('without BILI_QR_LIBRARY the package loads ../../target/release/libbili_qr.
 test('BILI_QR_LIBRARY wins, and a relative path is taken from the working directory', () => {
   const r = runNode("const b = require('" + PKG + "'); console.log(b.libraryPath, b.ABI_VERSION)", path.relative(ROOT, BUILT), ROOT);
   assert.equal(r.status, 0, r.stderr);
-  assert.equal(r.stdout.trim(), `${BUILT} 1`);
+  assert.equal(r.stdout.trim(), `${BUILT} 2`);
 });
 
-test('the prebuilds/<platform>-<arch>/ folder is the last resort', { skip: !process.platform.startsWith('linux') }, () => {
+test('the prebuilds/<platform>-<arch>/ folder is the last resort (in a checkout)', { skip: !process.platform.startsWith('linux') }, () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'biliqr-node-'));
   try {
     const pkg = path.join(dir, 'pkg');
     const pre = path.join(pkg, 'prebuilds', `${process.platform}-${process.arch}`);
     fs.mkdirSync(pre, { recursive: true });
-    fs.copyFileSync(path.join(PKG, 'index.js'), path.join(pkg, 'index.js'));
-    fs.symlinkSync(path.join(PKG, 'node_modules'), path.join(pkg, 'node_modules'));
+    copyPackage(pkg);
     fs.copyFileSync(BUILT, path.join(pre, 'libbili_qr.so'));
     const r = runNode("const b = require('.'); console.log(b.libraryPath); console.log(b.render('x', 'matrix').length > 0)", undefined, pkg);
     assert.equal(r.status, 0, r.stderr);
@@ -70,14 +77,30 @@ test('inside an Electron app.asar, the prebuild is taken from app.asar.unpacked'
     // stand-ins for resources/app.asar (the archive: JS only) and resources/app.asar.unpacked (native files)
     const pkg = path.join(dir, 'app.asar', 'node_modules', 'bili-qr');
     const pre = path.join(dir, 'app.asar.unpacked', 'node_modules', 'bili-qr', 'prebuilds', `${process.platform}-${process.arch}`);
-    fs.mkdirSync(pkg, { recursive: true });
+    copyPackage(pkg);
     fs.mkdirSync(pre, { recursive: true });
-    fs.copyFileSync(path.join(PKG, 'index.js'), path.join(pkg, 'index.js'));
-    fs.symlinkSync(path.join(PKG, 'node_modules'), path.join(pkg, 'node_modules'));
     fs.copyFileSync(BUILT, path.join(pre, 'libbili_qr.so'));
     const r = runNode("console.log(require('.').libraryPath)", undefined, pkg);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout.trim(), path.join(pre, 'libbili_qr.so'));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('an installed copy (not in a checkout) never loads a target/release library beside the project', { skip: !process.platform.startsWith('linux') }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'biliqr-node-'));
+  try {
+    // <project>/node_modules/bili-qr without prebuilds, and a decoy <project>/target/release/libbili_qr.so
+    const pkg = path.join(dir, 'node_modules', 'bili-qr');
+    copyPackage(pkg);
+    fs.mkdirSync(path.join(dir, 'target', 'release'), { recursive: true });
+    fs.copyFileSync(BUILT, path.join(dir, 'target', 'release', 'libbili_qr.so'));
+    const r = runNode("require('.')", undefined, pkg);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /native library not found/);
+    assert.ok(r.stderr.includes(path.join(pkg, 'prebuilds', 'linux-x64', 'libbili_qr.so')), r.stderr);
+    assert.ok(!r.stderr.includes(path.join(dir, 'target')), 'the decoy was not even looked at');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -92,14 +115,46 @@ test('a missing library fails loudly, naming where it looked', () => {
   assert.match(r.stderr, /BILI_QR_LIBRARY/);
 });
 
-test('a library built for another ABI version is refused at load', { skip: !haveCc() && 'no C compiler' }, () => {
+test('a library of ABI 1 is refused at load: "library is too old"', { skip: !haveCc() && 'no C compiler' }, () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'biliqr-node-'));
   try {
-    const so = buildSharedLibrary(dir, 'int bili_qr_abi_version(void) { return 2; }\n');
+    const so = buildSharedLibrary(dir, 'int bili_qr_abi_version(void) { return 1; }\n');
     const r = runNode("require('.')", so);
     assert.notEqual(r.status, 0);
-    assert.match(r.stderr, /ABI version 2/);
-    assert.match(r.stderr, /needs version 1/);
+    assert.match(r.stderr, /library is too old: ABI 1, this binding needs 2/);
+    assert.ok(r.stderr.includes(so), 'the message names the file');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a library of a later ABI (3) is accepted: a library of version N serves callers of N or less', { skip: !haveCc() && 'no C compiler' }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'biliqr-node-'));
+  try {
+    const so = path.join(dir, 'libstub3.so');
+    const src = path.join(__dirname, 'fixtures', 'counting_stub.c');
+    const cc = spawnSync('cc', ['-shared', '-fPIC', '-pthread', '-DSTUB_ABI=3', '-o', so, src], { encoding: 'utf8' });
+    assert.equal(cc.status, 0, cc.stderr);
+    const r = runNode("const b = require('.'); console.log(b.ABI_VERSION, b.start().ticket)", so);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), '3 abc');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a library that says ABI 2 but lacks a v2 function is refused naming it', { skip: !haveCc() && 'no C compiler' }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'biliqr-node-'));
+  try {
+    const so = buildSharedLibrary(
+      dir,
+      ['int bili_qr_abi_version(void) { return 2; }', 'const char *bili_qr_version(void) { return "x"; }',
+        'const char *bili_qr_status_str(int s) { (void)s; return "x"; }', 'const char *bili_qr_last_error(void) { return ""; }',
+        'void bili_qr_free(char *s) { (void)s; }', 'int bili_qr_cancel(const char *t) { (void)t; return 0; }', ''].join('\n'),
+    );
+    const r = runNode("require('.')", so);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /does not export bili_qr_start_ex/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

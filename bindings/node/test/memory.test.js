@@ -29,18 +29,25 @@ const expectReject = async (p, check) => { try { await p; } catch (e) { check(e)
   let events = 0;
   const login = await b.wait('abc', '{"x":1}', { onProgress: () => { events++; } });
   if (login.status !== 'confirmed' || events !== 2) throw new Error('wait');
+  const s = b.Session.from('SESSDATA=x');
+  if (s.cookieHeader !== 'SESSDATA=x' || s.format('header') !== 'SESSDATA=x') throw new Error('session');
+  if ((await b.check(s)).status !== 'valid') throw new Error('check');
+  if ((await b.logout(s)).status !== 'logged_out') throw new Error('logout');
   // the library returned a string that is not JSON: parse throws, the string is still released
   expectThrow(() => b.start('{"badjson":1}'), (e) => { if (!(e instanceof SyntaxError)) throw e; });
   expectThrow(() => b.poll('abc', '{"badjson":1}'), (e) => { if (!(e instanceof SyntaxError)) throw e; });
   await expectReject(b.startAsync('{"badjson":1}'), (e) => { if (!(e instanceof SyntaxError)) throw e; });
   await expectReject(b.wait('abc', '{"badjson":1}'), (e) => { if (!(e instanceof SyntaxError)) throw e; });
-  // error statuses
-  expectThrow(() => b.start('{"fail":1}'), (e) => { if (e.status !== -4) throw e; });
-  await expectReject(b.pollAsync('abc', '{"fail":1}'), (e) => { if (e.status !== -4) throw e; });
-  await expectReject(b.wait('abc', '{"fail":1}'), (e) => { if (e.status !== -4) throw e; });
+  // error statuses: the message comes from out_error (also released)
+  const msg = 'stub: HTTP 412 from stub host; slow down or change network';
+  const failed = (e) => { if (e.status !== -4 || e.message !== msg) throw e; };
+  expectThrow(() => b.start('{"fail":1}'), failed);
+  await expectReject(b.pollAsync('abc', '{"fail":1}'), failed);
+  await expectReject(b.wait('abc', '{"fail":1}'), failed);
+  await expectReject(b.check(s, '{"fail":1}'), failed);
   // expired (status 3 with a result), onProgress false / throwing, abort
   await expectReject(b.wait('abc', '{"expired":1}'), (e) => { if (e.status !== 3 || e.result.code !== 10018100) throw e; });
-  await expectReject(b.wait('abc', null, { onProgress: () => false }), (e) => { if (e.status !== -7) throw e; });
+  await expectReject(b.wait('abc', null, { onProgress: () => false }), (e) => { if (e.status !== -7 || e.message !== 'stub: the wait was cancelled') throw e; });
   await expectReject(b.wait('abc', null, { onProgress: () => { throw new RangeError('x'); } }), (e) => { if (!(e instanceof RangeError)) throw e; });
   const ac = new AbortController();
   await expectReject(b.wait('abc', null, { signal: ac.signal, onProgress: () => ac.abort() }), (e) => { if (e.name !== 'AbortError') throw e; });
@@ -67,8 +74,9 @@ test('every string from the library is released with bili_qr_free exactly once, 
     });
     assert.equal(r.status, 0, r.stderr);
     const counts = JSON.parse(r.stdout.trim().split('\n').pop());
-    // 6 successes + 4 bad JSON + 1 expired + 40 concurrent = 51 strings handed out
-    assert.equal(counts.out, 51, JSON.stringify(counts));
+    // 10 successes + 4 bad JSON + 4 error messages + 1 expired + 3 cancelled waits (false, throw, abort:
+    // each with its message) + 40 concurrent = 62 strings handed out
+    assert.equal(counts.out, 62, JSON.stringify(counts));
     assert.equal(counts.back, counts.out, `released ${counts.back} of ${counts.out}`);
     assert.equal(counts.foreign, 0, 'bili_qr_free never got a pointer the library did not hand out');
   } finally {

@@ -5,4 +5,11 @@ biliQr.start({ base_url: 42 }); // ERROR: base_url is a string
 biliQr.render('x', 'png'); // ERROR: unknown format
 const n: string = biliQr.cancel('t'); // ERROR: cancel returns a number
 biliQr.wait('t', {}, { onProgress: (ev) => ev.mid }); // ERROR: a progress event has no mid
-void n;
+declare const login: biliQr.Login;
+const m: number = login.mid; // ERROR: mid may be null
+const nm: string = login.user_profile.name ?? ''; // ERROR: user_profile may be null
+const w: string = login.warnings; // ERROR: warnings is an array
+biliQr.Session.load(1); // ERROR: a path is a string
+biliQr.Session.from('x').save('f', { format: 'xml' }); // ERROR: unknown format
+biliQr.start({ verify_login: 'yes' }); // ERROR: verify_login is a boolean
+void n, m, nm, w;

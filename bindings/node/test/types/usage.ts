@@ -1,6 +1,6 @@
 // Compiled (not run) by test/types.test.js with `tsc --noEmit --strict`: the declarations must describe the API.
 import * as biliQr from '../..';
-import { BiliQrError, ExpiredError, Login, PollResult, Cookie, QrCode } from '../..';
+import { BiliQrError, ExpiredError, Login, PollResult, Cookie, QrCode, Session, LogoutResult } from '../..';
 
 export async function example(): Promise<string> {
   const qr: QrCode = biliQr.start({ base_url: 'http://127.0.0.1:1', timeout_ms: 5000 });
@@ -8,8 +8,14 @@ export async function example(): Promise<string> {
   const svg: string = biliQr.render(qr.qr_url, 'svg');
   const polled: PollResult = biliQr.poll(qr, { poll_interval_ms: 100 });
   if (polled.status === 'confirmed') {
-    const mid: number = polled.mid; // narrowed to Login
-    void mid;
+    const mid: number | null = polled.mid; // narrowed to Login; null when the service sent none
+    const warnings: string[] = polled.warnings;
+    const host: string = polled.host;
+    const verified: boolean | undefined = polled.verified;
+    const name: string | null = polled.user_profile ? polled.user_profile.name : null;
+    const isNew: boolean | null = polled.is_new;
+    const goUrl: string | null = polled.go_url;
+    void mid, warnings, host, verified, name, isNew, goUrl;
   } else {
     const code: number = polled.code;
     void code;
@@ -27,6 +33,18 @@ export async function example(): Promise<string> {
     const first: Cookie = login.cookies[0];
     const expires: number | null = first.expires;
     void expires;
+    const session = Session.from(login);
+    session.save('/tmp/cookies.txt');
+    session.save('/tmp/session.json', { format: 'json' });
+    const again = Session.load('/tmp/cookies.txt');
+    const checked: Session = await biliQr.check(again, { api_base_url: 'http://127.0.0.1:1', verify_login: false }, { signal: ac.signal });
+    if (checked.valid && checked.renewed) checked.save('/tmp/cookies.txt');
+    const who: string = `${checked.name ?? '?'} (mid ${checked.mid ?? '?'})`;
+    const out: LogoutResult = await checked.logout({ base_url: 'http://127.0.0.1:1' });
+    const fromHeader: Session = Session.from('SESSDATA=x; bili_jct=y; DedeUserID=1');
+    const txt: string = biliQr.convertSession(fromHeader, 'netscape') + session.format('header');
+    const st: 'logged_out' | 'expired' = (await biliQr.logout(login)).status;
+    void who, out, txt, st;
     return login.cookie_header + svg;
   } catch (e) {
     if (e instanceof ExpiredError) {

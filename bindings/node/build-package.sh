@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Builds the npm package of the Node binding, with the native library inside, into OUTDIR:
+#
+#   bash bindings/node/build-package.sh OUTDIR
+#
+# The tarball (bili-qr-VERSION.tgz) holds index.js, lib/, index.d.ts, README.md, the LICENSE files and
+# prebuilds/linux-x64/libbili_qr.so (stripped), plus prebuilds/win32-x64/bili_qr.dll when
+# BILI_QR_WINDOWS_DLL names one; the binding finds them there at run time, with no environment variable.
+# Inputs: BILI_QR_LIBRARY (default target/release/libbili_qr.so: `cargo build --release -p bili-qr-capi`),
+# BILI_QR_WINDOWS_DLL (optional). The package is staged in a temporary folder, so bindings/node stays clean.
+# Needs node and npm. Called by scripts/dist.sh; tested by tests/suites/50-node.sh (installed outside the
+# repository with no cargo on PATH, then a login against the fake server).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+die() { echo "build-package.sh: $*" >&2; exit 1; }
+
+[[ $# -eq 1 && -n $1 ]] || die "usage: build-package.sh OUTDIR"
+mkdir -p "$1"
+out=$(cd "$1" && pwd)
+lib=${BILI_QR_LIBRARY:-$root/target/release/libbili_qr.so}
+[[ -f $lib ]] || die "missing $lib (cargo build --release -p bili-qr-capi, or set BILI_QR_LIBRARY)"
+dll=${BILI_QR_WINDOWS_DLL:-}
+[[ -z $dll || -f $dll ]] || die "BILI_QR_WINDOWS_DLL=$dll does not exist"
+command -v npm >/dev/null || die "npm is not installed"
+
+version=$(node -p "require('$here/package.json').version")
+# The library must be the one of this version (one source: the workspace version).
+if [[ -d $here/node_modules/koffi ]]; then
+  libversion=$(cd "$here" && BILI_QR_LIBRARY="$lib" node -p "require('./').version()")
+  [[ $libversion == "$version" ]] || die "$lib is version $libversion, package.json says $version"
+fi
+
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+cp "$here/package.json" "$here/index.js" "$here/index.d.ts" "$here/README.md" "$stage/"
+cp -r "$here/lib" "$stage/lib"
+for f in LICENSE LICENSE-MIT LICENSE-APACHE; do
+  if [[ -f $root/$f ]]; then cp "$root/$f" "$stage/"; fi
+done
+mkdir -p "$stage/prebuilds/linux-x64"
+if command -v strip >/dev/null; then
+  strip --strip-unneeded -o "$stage/prebuilds/linux-x64/libbili_qr.so" "$lib"
+else
+  cp "$lib" "$stage/prebuilds/linux-x64/libbili_qr.so"
+fi
+if [[ -n $dll ]]; then
+  mkdir -p "$stage/prebuilds/win32-x64"
+  cp "$dll" "$stage/prebuilds/win32-x64/bili_qr.dll"
+fi
+# The published package.json: no development scripts (prepare stages a checkout's library, see tools/).
+(cd "$stage" && npm pkg delete scripts devDependencies >/dev/null)
+
+tarball=$(cd "$stage" && npm pack --ignore-scripts --silent --pack-destination "$out")
+tarball="$out/$tarball"
+[[ -f $tarball ]] || die "npm pack wrote no tarball"
+listing=$(tar -tzf "$tarball")
+for f in package/package.json package/index.js package/index.d.ts package/lib/native.js package/lib/session.js \
+  package/prebuilds/linux-x64/libbili_qr.so ${dll:+package/prebuilds/win32-x64/bili_qr.dll}; do
+  grep -qx "$f" <<<"$listing" || die "$f is missing from $tarball"
+done
+echo "$tarball"
