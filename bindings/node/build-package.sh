@@ -35,9 +35,11 @@ stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 cp "$here/package.json" "$here/index.js" "$here/index.d.ts" "$here/README.md" "$stage/"
 cp -r "$here/lib" "$stage/lib"
+licenses=0
 for f in LICENSE LICENSE-MIT LICENSE-APACHE; do
-  if [[ -f $root/$f ]]; then cp "$root/$f" "$stage/"; fi
+  if [[ -f $root/$f ]]; then cp "$root/$f" "$stage/"; licenses=$((licenses + 1)); fi
 done
+[[ $licenses -gt 0 ]] || echo "build-package.sh: warning: no LICENSE file at the repository root to ship" >&2
 mkdir -p "$stage/prebuilds/linux-x64"
 if command -v strip >/dev/null; then
   strip --strip-unneeded -o "$stage/prebuilds/linux-x64/libbili_qr.so" "$lib"
