@@ -47,7 +47,8 @@ nocargo bash -c '! command -v cargo' >/dev/null || fail "cargo is still on the c
 echo "-- build-package.sh: npm tarball with the library in prebuilds/linux-x64/"
 tarball=$(bash "$root/bindings/node/build-package.sh" "$work/dist" | tail -1)
 [[ -f $tarball ]] || fail "build-package.sh printed no tarball"
-tar -tzf "$tarball" | grep -qx 'package/prebuilds/linux-x64/libbili_qr.so' || fail "no library in $tarball"
+listing=$(tar -tzf "$tarball")
+grep -qx 'package/prebuilds/linux-x64/libbili_qr.so' <<<"$listing" || fail "no library in $tarball"
 echo "   $(basename "$tarball"): $(du -k "$tarball" | cut -f1) KiB"
 
 install_and_login() { # NAME EXPECTED-LIBRARY-PREFIX NPM-INSTALL-ARGS...
