@@ -91,7 +91,7 @@ else
 fi
 cp "$out/bcryptprimitives.dll" "$out/run/"
 ver=$(cd "$out/run" && timeout 120 "$wine" ./bili-qr.exe --version | tr -d '\r') || fail "bili-qr.exe --version failed under Wine"
-version=$(awk '/^\[/{sec=$0} sec=="[package]" && /^version *=/{gsub(/.*= *"|".*/,""); print; exit}' "$root/Cargo.toml")
+version=$(awk '/^\[/{sec=$0} sec=="[workspace.package]" && /^version *=/{gsub(/.*= *"|".*/,""); print; exit}' "$root/Cargo.toml")
 [[ $ver == *"$version"* ]] || fail "bili-qr.exe --version says '$ver', want $version"
 
 server_pid=
