@@ -1,43 +1,88 @@
 #!/usr/bin/env bash
-# C# binding (bindings/csharp/BiliQr.cs): compiled with Mono's mcs, tests (tests/csharp/BiliQrTests.cs) run with
-# mono against the fake passport server. Needs the packages in .ci/deps/csharp.apt (mono-mcs, mono-runtime).
+# C# binding (bindings/csharp/src/): its packages built by bindings/csharp/build-packages.sh (the .nupkg and the
+# Unity package), then the tests (bindings/csharp/tests/) compiled against the BiliQr.dll unpacked from the .nupkg
+# into a clean directory outside the repository and run with mono against the fake passport server, with the
+# package's own native library. Needs the packages in .ci/deps/csharp.apt (mono-mcs, mono-runtime, mono-devel, zip).
 set -euo pipefail
 root=${BILI_QR_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+export BILI_QR_ROOT=$root
 lib=${BILI_QR_LIBRARY:-$root/target/release/libbili_qr.so}
 export BILI_QR_FAKE_SERVER=${BILI_QR_FAKE_SERVER:-$root/target/release/bili-qr-fake-server}
-for tool in mcs mono; do
+for tool in mcs mono zip unzip; do
   command -v "$tool" >/dev/null || { echo "40-csharp: '$tool' not found; install the packages in .ci/deps/csharp.apt"; exit 1; }
 done
 [[ -f $lib ]] || { echo "40-csharp: $lib not found (cargo build --release)"; exit 1; }
 [[ -x $BILI_QR_FAKE_SERVER ]] || { echo "40-csharp: $BILI_QR_FAKE_SERVER not found"; exit 1; }
+tests=$root/bindings/csharp/tests
 
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
+version=$(bash "$root/bindings/csharp/cargo-meta.sh" version "$root/Cargo.toml")
 
-echo "-- compiling the binding (warnings are errors) and the tests"
-mcs -nologo -warnaserror+ -warn:4 -nowarn:1591,1573 -target:library -doc:"$out/BiliQr.xml" -out:"$out/BiliQr.dll" "$root/bindings/csharp/BiliQr.cs"
-mcs -nologo -r:"$out/BiliQr.dll" -r:System.Xml.dll -out:"$out/BiliQrTests.exe" "$root/tests/csharp/BiliQrTests.cs"
+echo "-- packages (build-packages.sh)"
+BILI_QR_LIBRARY=$lib bash "$root/bindings/csharp/build-packages.sh" "$out/dist"
+nupkg=$out/dist/Bilibili.QrLogin.$version.nupkg
+[[ -f $nupkg && -f $out/dist/com.bilibili.qrlogin-$version.tgz ]] || { echo "FAIL: the packages were not built"; exit 1; }
 
-echo "-- load checks: a missing library and a library of another ABI version fail loudly"
+echo "-- the .nupkg's layout"
+listing=$(unzip -Z1 "$nupkg" | LC_ALL=C sort)
+echo "$listing" | sed 's/^/   /'
+for want in Bilibili.QrLogin.nuspec '[Content_Types].xml' _rels/.rels lib/netstandard2.0/BiliQr.dll lib/netstandard2.0/BiliQr.xml \
+            runtimes/linux-x64/native/libbili_qr.so README.md; do
+  grep -qxF "$want" <<<"$listing" || { echo "FAIL: $want missing from the .nupkg"; exit 1; }
+done
+unzip -p "$nupkg" Bilibili.QrLogin.nuspec | grep -q "<version>$version</version>" || { echo "FAIL: nuspec version is not $version"; exit 1; }
+cmp <(unzip -p "$nupkg" runtimes/linux-x64/native/libbili_qr.so) "$lib" || { echo "FAIL: the packed library is not the one built"; exit 1; }
+
+echo "-- unpacked into a clean directory; a login with only what the package holds"
+clean=$out/clean
+mkdir -p "$clean/pkg" "$clean/app"
+(cd "$clean/pkg" && unzip -q "$nupkg")
+dll=$clean/pkg/lib/netstandard2.0/BiliQr.dll
+native=$clean/pkg/runtimes/linux-x64/native
+cp "$tests/PackageSmoke.cs" "$clean/app/"
+(cd "$clean/app" && mcs -nologo -r:"$dll" -out:PackageSmoke.exe PackageSmoke.cs && cp "$dll" .)
+coproc FAKE { exec "$BILI_QR_FAKE_SERVER" --watch-stdin --quiet; }  # exits when its stdin (held here) closes
+line=
+read -r -t 10 line <&"${FAKE[0]}" || true
+base=${line#listening }
+[[ $line == "listening http://"* ]] || { echo "FAIL: the fake server did not start: $line"; exit 1; }
+smoke=$(cd "$clean/app" && env -i PATH=/usr/bin:/bin HOME="$clean" LD_LIBRARY_PATH="$native" mono PackageSmoke.exe "$base" 2>&1) \
+  || { echo "FAIL: package login: $smoke"; exit 1; }
+echo "   $smoke"
+[[ $smoke == "logged in: mid 8080,"*"library $version"* ]] || { echo "FAIL: unexpected package login output"; exit 1; }
+eval "exec ${FAKE[1]}>&-"
+wait "$FAKE_PID" || true
+
+echo "-- 'using System.Net;' beside 'using Bilibili.QrLogin;' compiles (no Cookie clash)"
+mcs -nologo -warnaserror+ -target:library -r:"$dll" -r:System.dll -out:"$out/UsingSystemNet.dll" "$tests/UsingSystemNet.cs"
+
+echo "-- the tests, compiled against the package's BiliQr.dll"
+mkdir -p "$out/run"
+cp "$dll" "$out/run/"
+mcs -nologo -warnaserror+ -r:"$out/run/BiliQr.dll" -r:System.Xml.dll -r:System.Core.dll -out:"$out/run/BiliQrTests.exe" \
+  "$tests"/Harness.cs "$tests"/*Tests.cs
+
+echo "-- load checks: a missing library and a too old library fail loudly"
 mkdir "$out/empty"
 set +e
-msg=$(cd "$out" && LD_LIBRARY_PATH="$out/empty" mono BiliQrTests.exe --abi-probe 2>&1); rc=$?
+msg=$(cd "$out/run" && LD_LIBRARY_PATH="$out/empty" mono BiliQrTests.exe --abi-probe 2>&1); rc=$?
 set -e
 echo "   no library: $msg"
 [[ $rc -ne 0 && $msg == DllNotFoundException:*"was not found"* ]] || { echo "FAIL: a missing native library must fail with a clear DllNotFoundException"; exit 1; }
 if command -v cc >/dev/null; then
   mkdir "$out/stub"
-  printf 'int bili_qr_abi_version(void) { return 2; }\n' > "$out/stub/stub.c"
+  printf 'int bili_qr_abi_version(void) { return 1; }\n' > "$out/stub/stub.c"
   cc -shared -fPIC -o "$out/stub/libbili_qr.so" "$out/stub/stub.c"
   set +e
-  msg=$(cd "$out" && LD_LIBRARY_PATH="$out/stub" mono BiliQrTests.exe --abi-probe 2>&1); rc=$?
+  msg=$(cd "$out/run" && LD_LIBRARY_PATH="$out/stub" mono BiliQrTests.exe --abi-probe 2>&1); rc=$?
   set -e
-  echo "   ABI 2 stub: $msg"
-  [[ $rc -ne 0 && $msg == BiliQrException:*"ABI version 2"*"needs version 1"* ]] || { echo "FAIL: an ABI mismatch must fail loudly"; exit 1; }
+  echo "   ABI 1 stub: $msg"
+  [[ $rc -ne 0 && $msg == BiliQrException:*"too old: ABI 1, this binding needs 2"* ]] || { echo "FAIL: a library older than ABI 2 must fail loudly"; exit 1; }
 else
-  echo "   (no C compiler: ABI-mismatch check skipped)"
+  echo "   (no C compiler: the too-old-library check skipped)"
 fi
 
-echo "-- tests against the fake server"
-cd "$out"
-LD_LIBRARY_PATH="$(dirname "$lib")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" mono --debug BiliQrTests.exe "$@"
+echo "-- tests against the fake server (the package's native library)"
+cd "$out/run"
+BILI_QR_CS_UNITY_DIR="$out/dist/unity/com.bilibili.qrlogin" LD_LIBRARY_PATH="$native" mono --debug BiliQrTests.exe "$@"

@@ -1,124 +1,24 @@
-// Tests of the C# binding (bindings/csharp/BiliQr.cs) against the fake passport server.
-// Built with Mono's mcs and run with mono by tests/suites/40-csharp.sh:
-//   mcs -target:library -out:BiliQr.dll bindings/csharp/BiliQr.cs
-//   mcs -r:BiliQr.dll -r:System.Xml.dll -out:BiliQrTests.exe tests/csharp/BiliQrTests.cs
-//   LD_LIBRARY_PATH=$(dirname $BILI_QR_LIBRARY) BILI_QR_FAKE_SERVER=... mono BiliQrTests.exe [test-name-substring...]
-// A small self-made runner: every public static method named Test* is a test (run in declaration order, each
-// with a time limit); the last line printed is "N passed, N failed"; the exit code is 1 when a test failed.
-// `mono BiliQrTests.exe --abi-probe` only loads the library and prints its version or the load error (the
-// suite uses it with a stub library to prove a wrong ABI version fails loudly).
+// Login tests of the C# binding against the fake passport server: start, poll, wait, cancel, render, options,
+// errors. Part of the one test program (Harness.cs runs it).
 
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
-using System.IO;
 using System.Linq;
-using System.Net;
-using System.Reflection;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using System.Xml;
 using Bilibili.QrLogin;
 
-sealed class TestFailure : Exception
-{
-    public TestFailure(string m) : base(m) { }
-}
-
-sealed class Boom : Exception
-{
-    public Boom() : base("boom from onProgress") { }
-}
-
-/// An IProgress that reports synchronously on the waiting thread (Progress<T> would post to the thread pool).
-sealed class SyncProgress<T> : IProgress<T>
-{
-    readonly Action<T> _a;
-    public SyncProgress(Action<T> a) { _a = a; }
-    public void Report(T value) { _a(value); }
-}
-
-static class Fake
-{
-    public static string Base; // http://127.0.0.1:PORT
-    static int s_seq;
-
-    /// A fresh scenario string: "id=<unique>,<extra>".
-    public static string Scenario(string extra)
-    {
-        string id = "id=cs" + Interlocked.Increment(ref s_seq) + "-" + Environment.TickCount.ToString("x");
-        return string.IsNullOrEmpty(extra) ? id : id + "," + extra;
-    }
-
-    /// Options for a scenario with short intervals so that tests stay fast.
-    public static Options Opt(string scenario)
-    {
-        return new Options { BaseUrl = Base + "/s/" + scenario, PollIntervalMs = 100, TimeoutMs = 5000, WaitTimeoutMs = 20000 };
-    }
-
-    public static string Http(string method, string path)
-    {
-        var req = (HttpWebRequest)WebRequest.Create(Base + path);
-        req.Method = method;
-        req.Proxy = null;
-        req.Timeout = 5000;
-        req.ReadWriteTimeout = 5000;
-        if (method == "POST") req.ContentLength = 0;
-        using (var resp = (HttpWebResponse)req.GetResponse())
-        using (var rd = new StreamReader(resp.GetResponseStream(), Encoding.UTF8))
-            return rd.ReadToEnd();
-    }
-
-    /// The request records of one scenario (control requests are never logged).
-    public static List<Dictionary<string, object>> Log(string scenario)
-    {
-        var all = (List<object>)BiliQrJson.Parse(Http("GET", "/__log"));
-        var prefix = "/s/" + scenario + "/";
-        return all.Cast<Dictionary<string, object>>().Where(r => ((string)r["path"]).StartsWith(prefix, StringComparison.Ordinal)).ToList();
-    }
-
-    public static List<Dictionary<string, object>> Fetches(string scenario)
-    {
-        return Log(scenario).Where(r => ((string)r["path"]).EndsWith("/qrcode/auth/fetch", StringComparison.Ordinal)).ToList();
-    }
-}
-
-static class A
-{
-    public static void True(bool cond, string what) { if (!cond) throw new TestFailure(what); }
-
-    public static void Eq<T>(T expected, T actual, string what)
-    {
-        if (!EqualityComparer<T>.Default.Equals(expected, actual))
-            throw new TestFailure(what + ": expected <" + expected + ">, got <" + actual + ">");
-    }
-
-    public static T Throws<T>(Action a, string what) where T : Exception
-    {
-        try { a(); }
-        catch (T e) { return e; }
-        catch (Exception e) { throw new TestFailure(what + ": expected " + typeof(T).Name + ", got " + e.GetType().Name + ": " + e.Message); }
-        throw new TestFailure(what + ": expected " + typeof(T).Name + ", nothing was thrown");
-    }
-
-    public static BiliQrException Status(BiliQrStatus status, Action a, string what)
-    {
-        var e = Throws<BiliQrException>(a, what);
-        if (e.Status != status) throw new TestFailure(what + ": expected status " + status + ", got " + e.Status + " (" + e.Message + ")");
-        A.True(!string.IsNullOrEmpty(e.Message), what + ": the exception has a message");
-        return e;
-    }
-}
-
-static class Tests
+static partial class Tests
 {
     static readonly string[] KeptCookies = { "SESSDATA", "bili_jct", "DedeUserID", "DedeUserID__ckMd5", "joy_jct", "mid", "sid" };
 
     static long Now() { return (long)(DateTime.UtcNow - new DateTime(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc)).TotalSeconds; }
 
     /// name -> value of the Set-Cookie headers the fake server sent on the confirmed answer.
-    static Dictionary<string, string> SentCookies(string scenario, string ticket)
+    internal static Dictionary<string, string> SentCookies(string scenario, string ticket)
     {
         var sent = new Dictionary<string, string>();
         foreach (var r in Fake.Fetches(scenario))
@@ -137,9 +37,12 @@ static class Tests
         return sent;
     }
 
-    static void CheckLogin(Login login, string scenario, string ticket, long mid)
+    internal static void CheckLogin(Login login, string scenario, string ticket, long mid)
     {
-        A.Eq(mid, login.Mid, "mid");
+        A.Eq<long?>(mid, login.Mid, "mid");
+        A.Eq(0, login.Warnings.Count, "no warnings for a well-formed login: " + string.Join(" | ", login.Warnings));
+        A.True(login.Host == "127.0.0.1", "host is the base_url host: " + login.Host);
+        A.True(login.Verified == null, "verified is absent without verify_login");
         A.Eq(string.Join(",", KeptCookies), string.Join(",", login.Cookies.Select(c => c.Name)), "kept cookies in order");
         var sent = SentCookies(scenario, ticket);
         A.True(sent.ContainsKey("SESSDATA"), "the server log shows the SESSDATA it sent");
@@ -170,7 +73,8 @@ static class Tests
 
     public static void TestVersionAndAbi()
     {
-        A.Eq(1, BiliQr.NativeAbiVersion, "bili_qr_abi_version()");
+        A.True(BiliQr.NativeAbiVersion >= 2, "bili_qr_abi_version() >= 2: " + BiliQr.NativeAbiVersion);
+        A.Eq(2, BiliQr.AbiVersion, "the binding needs ABI 2");
         A.True(System.Text.RegularExpressions.Regex.IsMatch(BiliQr.NativeVersion, @"^\d+\.\d+\.\d+"), "version looks like x.y.z: " + BiliQr.NativeVersion);
         A.Eq(-4, (int)BiliQrStatus.ErrHttp, "status values follow the ABI");
         string http = BiliQr.StatusText(BiliQrStatus.ErrHttp);
@@ -237,7 +141,7 @@ static class Tests
         A.Eq("waiting:10018101,waiting:10018101,scanned:10018102", string.Join(",", seen), "progress events");
         A.Eq(Thread.CurrentThread.ManagedThreadId, callbackThread, "onProgress runs on the waiting thread");
         A.Eq("Tester_77", login.UserProfile.Name, "user name");
-        A.True(!login.IsNew, "is_new");
+        A.Eq<bool?>(false, login.IsNew, "is_new");
         CheckLogin(login, sc, qr.Ticket, 777);
     }
 
@@ -466,9 +370,11 @@ static class Tests
         {
             BaseUrl = "http://127.0.0.1:9/p", Locale = "en_US", Platform = "web", TimeoutMs = 1234, UserAgent = "ua \"q\" \\ \t\n\u0001 é 🎮",
             Proxy = "", PollIntervalMs = 150, WaitTimeoutMs = 5000, MaxRetries = 0,
+            ApiBaseUrl = "http://127.0.0.1:9/api", VerifyLogin = false, CaFile = "/tmp/ca.pem",
         };
         var d = (Dictionary<string, object>)BiliQrJson.Parse(o.ToJson());
-        A.Eq(9, d.Count, "every option is written");
+        A.Eq(12, d.Count, "every option is written");
+        A.Eq(false, (bool)d["verify_login"], "a bool option is a JSON bool (false is written, not left out)");
         A.Eq(o.UserAgent, (string)d["user_agent"], "escaping round-trips");
         A.Eq("", (string)d["proxy"], "an empty proxy is kept (means: no proxy)");
         A.Eq(1234L, (long)d["timeout_ms"], "integers");
@@ -481,6 +387,7 @@ static class Tests
         {
             BaseUrl = Fake.Base + "/s/" + sc + "/", Locale = "vi_VN", Platform = "web", TimeoutMs = 4000, UserAgent = "Mozilla/5.0 (bili-qr C# test)",
             Proxy = "", PollIntervalMs = 100, WaitTimeoutMs = 10000, MaxRetries = 1,
+            ApiBaseUrl = Fake.Base + "/s/" + sc, VerifyLogin = false,
         };
         var qr = BiliQr.Start(all);
         CheckLogin(BiliQr.Wait(qr.Ticket, all), sc, qr.Ticket, 1709658507);
@@ -610,79 +517,3 @@ static class Tests
     }
 }
 
-static class Program
-{
-    static int Main(string[] args)
-    {
-        if (args.Length == 1 && args[0] == "--abi-probe")
-        {
-            try
-            {
-                Console.WriteLine("loaded " + BiliQr.NativeVersion);
-                return 0;
-            }
-            catch (Exception e)
-            {
-                Exception inner = e is TypeInitializationException && e.InnerException != null ? e.InnerException : e;
-                Console.WriteLine(inner.GetType().Name + ": " + inner.Message);
-                return 3;
-            }
-        }
-
-        string server = Environment.GetEnvironmentVariable("BILI_QR_FAKE_SERVER");
-        if (string.IsNullOrEmpty(server)) { Console.Error.WriteLine("BILI_QR_FAKE_SERVER is not set"); return 2; }
-        var psi = new ProcessStartInfo(server, "--watch-stdin --quiet")
-        {
-            UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true,
-        };
-        var proc = Process.Start(psi);
-        int passed = 0, failed = 0;
-        try
-        {
-            var first = Task.Run(() => proc.StandardOutput.ReadLine());
-            if (!first.Wait(10000) || first.Result == null || !first.Result.StartsWith("listening http://", StringComparison.Ordinal))
-            {
-                Console.Error.WriteLine("the fake server did not start: " + (first.IsCompleted ? first.Result : "(no line in 10 s)"));
-                return 2;
-            }
-            Fake.Base = first.Result.Substring("listening ".Length).Trim();
-            Console.WriteLine("# fake server at " + Fake.Base + ", native library " + BiliQr.NativeVersion);
-
-            var tests = typeof(Tests).GetMethods(BindingFlags.Public | BindingFlags.Static)
-                .Where(mi => mi.Name.StartsWith("Test", StringComparison.Ordinal))
-                .OrderBy(mi => mi.MetadataToken)
-                .Where(mi => args.Length == 0 || args.Any(a => mi.Name.IndexOf(a, StringComparison.OrdinalIgnoreCase) >= 0))
-                .ToList();
-            foreach (var mi in tests)
-            {
-                Exception error = null;
-                var sw = Stopwatch.StartNew();
-                var t = new Thread(() =>
-                {
-                    try { mi.Invoke(null, null); }
-                    catch (TargetInvocationException e) { error = e.InnerException; }
-                    catch (Exception e) { error = e; }
-                }) { IsBackground = true };
-                t.Start();
-                if (!t.Join(90000)) error = new TestFailure("timed out after 90 s");
-                if (error == null)
-                {
-                    passed++;
-                    Console.WriteLine("ok   " + mi.Name + " (" + sw.ElapsedMilliseconds + " ms)");
-                }
-                else
-                {
-                    failed++;
-                    Console.WriteLine("FAIL " + mi.Name + ": " + (error is TestFailure ? error.Message : error.ToString()));
-                }
-            }
-        }
-        finally
-        {
-            try { proc.StandardInput.Close(); } catch (Exception) { }
-            if (!proc.WaitForExit(5000)) { try { proc.Kill(); } catch (Exception) { } }
-        }
-        Console.WriteLine(passed + " passed, " + failed + " failed");
-        return failed == 0 && passed > 0 ? 0 : 1;
-    }
-}

@@ -1,0 +1,285 @@
+// Models.cs: the public data types of the binding (status codes, options, results, cookies). Plain data: no
+// native calls here (Interop.cs), no JSON reading (ModelReader.cs builds these from the library's JSON).
+//
+// ToString() of every type hides cookie values and shows at most 6 characters of a ticket.
+
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Text;
+
+namespace Bilibili.QrLogin
+{
+    /// <summary>Status codes of the C ABI (BILI_QR_* in bili_qr.h; a test compares them with the header).</summary>
+    public enum BiliQrStatus
+    {
+        /// <summary>Success; from poll/wait: the login is confirmed; from check: the session is valid.</summary>
+        Ok = 0,
+        /// <summary>Not scanned yet (API 10018101).</summary>
+        Waiting = 1,
+        /// <summary>Scanned, waiting for the user to confirm in the app (API 10018102).</summary>
+        Scanned = 2,
+        /// <summary>The ticket is dead (API 10018100); from check/logout: the session has ended.</summary>
+        Expired = 3,
+        /// <summary>A bad argument: malformed ticket or session, bad options, text that is not UTF-8, ...</summary>
+        ErrArgument = -1,
+        /// <summary>DNS, connect, TLS, reset, proxy failure, too many redirects.</summary>
+        ErrNetwork = -2,
+        /// <summary>A request ran past timeout_ms, or a wait ran past wait_timeout_ms.</summary>
+        ErrTimeout = -3,
+        /// <summary>An HTTP status other than 2xx (e.g. a 412 risk-control page, a 429).</summary>
+        ErrHttp = -4,
+        /// <summary>A 2xx answer that is not the documented JSON, or a login without the session cookies.</summary>
+        ErrProtocol = -5,
+        /// <summary>Documented JSON with an undocumented code (e.g. -412, -352), or a demanded captcha.</summary>
+        ErrApi = -6,
+        /// <summary>A wait was cancelled by its callback or by Cancel.</summary>
+        ErrCancelled = -7,
+        /// <summary>A bug in the library (a caught panic).</summary>
+        ErrInternal = -8,
+    }
+
+    /// <summary>An error reported by the native library (or a value it cannot accept). Message: the library's.</summary>
+    public class BiliQrException : Exception
+    {
+        public BiliQrException(BiliQrStatus status, string message) : base(message) { Status = status; }
+        public BiliQrException(BiliQrStatus status, string message, Exception inner) : base(message, inner) { Status = status; }
+
+        /// <summary>The library's status code; the raw integer is (int)Status.</summary>
+        public BiliQrStatus Status { get; private set; }
+    }
+
+    /// <summary>
+    /// Options of every call (the ABI's options JSON). Null properties are left out, so the library's defaults
+    /// apply. Ranges are checked by the library (a bad value fails with BiliQrStatus.ErrArgument naming the key).
+    /// The key names are compared with the header by a test.
+    /// </summary>
+    public sealed class Options
+    {
+        /// <summary>Default https://passport.bilibili.tv; http only for loopback hosts; a path prefix is allowed.</summary>
+        public string BaseUrl { get; set; }
+        /// <summary>Sent as s_locale (default en_US).</summary>
+        public string Locale { get; set; }
+        /// <summary>Sent as platform (default web).</summary>
+        public string Platform { get; set; }
+        /// <summary>Bounds one whole request, 1 to 600000 ms (default 10000).</summary>
+        public int? TimeoutMs { get; set; }
+        /// <summary>1 to 512 printable ASCII characters (default: a current desktop browser's).</summary>
+        public string UserAgent { get; set; }
+        /// <summary>http://, https:// or socks5:// URL; "" means no proxy; null: the proxy environment variables.</summary>
+        public string Proxy { get; set; }
+        /// <summary>Wait only: 100 to 60000 ms between polls (default 2000).</summary>
+        public int? PollIntervalMs { get; set; }
+        /// <summary>Wait only: 1000 to 3600000 ms for the whole wait (default 300000).</summary>
+        public int? WaitTimeoutMs { get; set; }
+        /// <summary>Wait only: transient failures retried in a row, 0 to 100 (default 3).</summary>
+        public int? MaxRetries { get; set; }
+        /// <summary>Default https://api.bilibili.tv (same rules as BaseUrl); used by Check and VerifyLogin.</summary>
+        public string ApiBaseUrl { get; set; }
+        /// <summary>Poll/wait: check a confirmed login with the service before returning it (Login.Verified).</summary>
+        public bool? VerifyLogin { get; set; }
+        /// <summary>A PEM file whose certificates are trusted in addition to the system's roots.</summary>
+        public string CaFile { get; set; }
+
+        /// <summary>The options JSON sent to the library, e.g. {"base_url":"http://127.0.0.1:8080","timeout_ms":500}.</summary>
+        public string ToJson()
+        {
+            var sb = new StringBuilder("{");
+            Add(sb, "base_url", BaseUrl);
+            Add(sb, "locale", Locale);
+            Add(sb, "platform", Platform);
+            Add(sb, "timeout_ms", TimeoutMs);
+            Add(sb, "user_agent", UserAgent);
+            Add(sb, "proxy", Proxy);
+            Add(sb, "poll_interval_ms", PollIntervalMs);
+            Add(sb, "wait_timeout_ms", WaitTimeoutMs);
+            Add(sb, "max_retries", MaxRetries);
+            Add(sb, "api_base_url", ApiBaseUrl);
+            if (VerifyLogin.HasValue) Key(sb, "verify_login").Append(VerifyLogin.Value ? "true" : "false");
+            Add(sb, "ca_file", CaFile);
+            return sb.Append('}').ToString();
+        }
+
+        /// <summary>A shallow copy.</summary>
+        public Options Clone() { return (Options)MemberwiseClone(); }
+
+        static StringBuilder Key(StringBuilder sb, string key)
+        {
+            if (sb.Length > 1) sb.Append(',');
+            BiliQrJson.WriteString(sb, key);
+            return sb.Append(':');
+        }
+
+        static void Add(StringBuilder sb, string key, string value)
+        {
+            if (value != null) BiliQrJson.WriteString(Key(sb, key), value);
+        }
+
+        static void Add(StringBuilder sb, string key, int? value)
+        {
+            if (value.HasValue) Key(sb, key).Append(value.Value.ToString(CultureInfo.InvariantCulture));
+        }
+    }
+
+    /// <summary>A new QR login (the result of Start). Show QrUrl as a QR code (Render), then Wait on Ticket.</summary>
+    public sealed class QrCode
+    {
+        /// <summary>The ticket to poll/wait on. A secret while it lives: do not log it.</summary>
+        public string Ticket { get; internal set; }
+        /// <summary>The URL to encode in the QR code that the bilibili app scans.</summary>
+        public string QrUrl { get; internal set; }
+        /// <summary>"qrcode_login".</summary>
+        public string QrType { get; internal set; }
+
+        public override string ToString() { return "QrCode(ticket=" + Redaction.Ticket(Ticket) + "…, type=" + QrType + ")"; }
+    }
+
+    /// <summary>
+    /// One cookie of a session. Values are exactly as the server sent them (not decoded). Named SessionCookie so
+    /// that it does not clash with System.Net.Cookie when both namespaces are imported.
+    /// </summary>
+    public sealed class SessionCookie
+    {
+        public string Name { get; internal set; }
+        /// <summary>The value; a secret (SESSDATA is the session). Never log it.</summary>
+        public string Value { get; internal set; }
+        /// <summary>Without a leading dot, or null for a host-only cookie (it belongs to the session's Host).</summary>
+        public string Domain { get; internal set; }
+        /// <summary>"/" when absent.</summary>
+        public string Path { get; internal set; }
+        /// <summary>Unix seconds, or null for a session cookie.</summary>
+        public long? Expires { get; internal set; }
+        public bool Secure { get; internal set; }
+        public bool HttpOnly { get; internal set; }
+
+        /// <summary>Expires as a UTC DateTime, or null for a session cookie.</summary>
+        public DateTime? ExpiresUtc
+        {
+            get { return Expires.HasValue ? new DateTime(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddSeconds(Expires.Value) : (DateTime?)null; }
+        }
+
+        public override string ToString()
+        {
+            return "SessionCookie(" + Name + "=<" + (Value == null ? 0 : Value.Length).ToString(CultureInfo.InvariantCulture) +
+                   " chars>, domain=" + (Domain ?? "(host-only)") + ", path=" + Path + ")";
+        }
+    }
+
+    /// <summary>The user_profile of a confirmed login; each field is null when the service sent none (or an odd type).</summary>
+    public sealed class UserProfile
+    {
+        public string Name { get; internal set; }
+        public string Face { get; internal set; }
+        public bool? IsBlankProfile { get; internal set; }
+    }
+
+    /// <summary>
+    /// A confirmed login: the account and its session cookies. Only the cookies are guaranteed; the service's other
+    /// fields are null when it sent none or sent them with an unexpected type (Warnings then says what was odd).
+    /// </summary>
+    public sealed class Login
+    {
+        /// <summary>The account id (data.mid, else the DedeUserID cookie), or null when neither is known.</summary>
+        public long? Mid { get; internal set; }
+        public bool? IsNew { get; internal set; }
+        public string GoUrl { get; internal set; }
+        /// <summary>The profile, or null when the answer had none.</summary>
+        public UserProfile UserProfile { get; internal set; }
+        /// <summary>The kept cookies, in the order they were received.</summary>
+        public IList<SessionCookie> Cookies { get; internal set; }
+        /// <summary>"name=value; name=value; …" — ready for a Cookie request header. A secret.</summary>
+        public string CookieHeader { get; internal set; }
+        /// <summary>Short English notes on optional steps that failed or odd fields; empty when all went well.</summary>
+        public IList<string> Warnings { get; internal set; }
+        /// <summary>The host that set the host-only cookies (the base_url host).</summary>
+        public string Host { get; internal set; }
+        /// <summary>With Options.VerifyLogin: true when the service accepted the new session, false when it could not be asked; else null.</summary>
+        public bool? Verified { get; internal set; }
+
+        internal string Json; // the poll object as the library gave it (turned into a Session on demand)
+
+        /// <summary>The cookie of that name, or null.</summary>
+        public SessionCookie GetCookie(string name)
+        {
+            foreach (var c in Cookies) if (c.Name == name) return c;
+            return null;
+        }
+
+        /// <summary>The session to save (Session.Save) and to check or end later.</summary>
+        public Session ToSession() { return Session.Parse(Json); }
+
+        public override string ToString()
+        {
+            return "Login(mid=" + (Mid.HasValue ? Mid.Value.ToString(CultureInfo.InvariantCulture) : "null") + ", " +
+                   Cookies.Count.ToString(CultureInfo.InvariantCulture) + " cookies, " +
+                   Warnings.Count.ToString(CultureInfo.InvariantCulture) + " warnings)";
+        }
+    }
+
+    /// <summary>The poll object: the state of a ticket after one poll.</summary>
+    public sealed class PollResult
+    {
+        /// <summary>Ok (confirmed), Waiting, Scanned or Expired.</summary>
+        public BiliQrStatus Status { get; internal set; }
+        /// <summary>"waiting", "scanned", "expired" or "confirmed".</summary>
+        public string StatusName { get; internal set; }
+        /// <summary>The API code (0, 10018100, 10018101, 10018102).</summary>
+        public long Code { get; internal set; }
+        /// <summary>The API message.</summary>
+        public string Message { get; internal set; }
+        /// <summary>The login when Status is Ok, else null.</summary>
+        public Login Login { get; internal set; }
+
+        public bool IsConfirmed { get { return Status == BiliQrStatus.Ok; } }
+
+        public override string ToString() { return "PollResult(" + StatusName + ", code=" + Code.ToString(CultureInfo.InvariantCulture) + ")"; }
+    }
+
+    /// <summary>The answer of Check: whether a saved session is still logged in, and the session to save from now on.</summary>
+    public sealed class CheckResult
+    {
+        /// <summary>True: logged in (BiliQrStatus.Ok); false: the session has ended (BiliQrStatus.Expired).</summary>
+        public bool IsValid { get; internal set; }
+        /// <summary>Ok or Expired.</summary>
+        public BiliQrStatus Status { get; internal set; }
+        public long? Mid { get; internal set; }
+        /// <summary>The account's name, or null when the service did not say.</summary>
+        public string Name { get; internal set; }
+        public string Face { get; internal set; }
+        /// <summary>True when the service renewed a cookie (SESSDATA): save Session again.</summary>
+        public bool Renewed { get; internal set; }
+        /// <summary>The session with any renewed cookies merged: the one to save from now on.</summary>
+        public Session Session { get; internal set; }
+
+        public override string ToString()
+        {
+            return "CheckResult(" + (IsValid ? "valid" : "expired") + ", mid=" +
+                   (Mid.HasValue ? Mid.Value.ToString(CultureInfo.InvariantCulture) : "null") + ", renewed=" + (Renewed ? "true" : "false") + ")";
+        }
+    }
+
+    /// <summary>The answer of Logout.</summary>
+    public sealed class LogoutResult
+    {
+        /// <summary>Ok (the session was ended now) or Expired (it had already ended).</summary>
+        public BiliQrStatus Status { get; internal set; }
+        /// <summary>True when this call ended a live session.</summary>
+        public bool LoggedOut { get { return Status == BiliQrStatus.Ok; } }
+        public long Code { get; internal set; }
+        public string Message { get; internal set; }
+    }
+
+    /// <summary>Signature of bili_qr_progress_fn: int (*)(int status, const char *event_json, void *user_data).</summary>
+    [System.Runtime.InteropServices.UnmanagedFunctionPointer(System.Runtime.InteropServices.CallingConvention.Cdecl)]
+    public delegate int ProgressFn(int status, IntPtr eventJson, IntPtr userData);
+
+    internal static class Redaction
+    {
+        /// <summary>At most the first 6 characters of a ticket.</summary>
+        internal static string Ticket(string ticket)
+        {
+            if (ticket == null) return "";
+            return ticket.Length <= 6 ? ticket : ticket.Substring(0, 6);
+        }
+    }
+}

@@ -1,0 +1,68 @@
+// Lenient confirmed answers (issue 13): the fake server's sparse, null and empty `data` shapes still give a login
+// (the three session cookies are what counts); the optional fields come back as null, and Warnings says what
+// was odd. Also verify_login (Verified).
+
+using System;
+using System.Linq;
+using Bilibili.QrLogin;
+
+static partial class Tests
+{
+    static Login ConfirmWith(string extra, out string scenario)
+    {
+        scenario = Fake.Scenario("flow=c,mid=5150," + extra);
+        var opt = Fake.Opt(scenario);
+        var qr = BiliQr.Start(opt);
+        var r = BiliQr.Poll(qr.Ticket, opt);
+        A.Eq(BiliQrStatus.Ok, r.Status, extra + ": confirmed");
+        A.True(r.Login != null, extra + ": a login");
+        return r.Login;
+    }
+
+    public static void TestNullFieldsGiveALogin()
+    {
+        foreach (var shape in new[] { "confirm=nulls", "confirm=empty", "confirm=sparse" })
+        {
+            string sc;
+            var login = ConfirmWith(shape, out sc);
+            A.Eq<long?>(5150, login.Mid, shape + ": mid from data.mid or the DedeUserID cookie");
+            A.True(login.GetCookie("SESSDATA") != null && login.GetCookie("bili_jct") != null && login.GetCookie("DedeUserID") != null,
+                   shape + ": the three session cookies");
+            A.True(login.IsNew == null, shape + ": is_new is null");
+            A.True(login.GoUrl == null, shape + ": go_url is null");
+            A.True(login.UserProfile == null || login.UserProfile.Name == null, shape + ": no profile name");
+            A.True(login.Warnings.Count > 0, shape + ": warnings say what was odd");
+            foreach (var w in login.Warnings)
+                A.True(!w.Contains(login.GetCookie("SESSDATA").Value) && !w.Contains(login.GetCookie("bili_jct").Value), shape + ": no cookie value in a warning");
+            A.True(login.ToString().Contains("mid=5150"), shape + ": ToString copes with nulls: " + login);
+            var s = login.ToSession();
+            A.Eq(login.CookieHeader, s.CookieHeader, shape + ": the login becomes a session");
+        }
+    }
+
+    public static void TestVerifyLogin()
+    {
+        string sc = Fake.Scenario("flow=c");
+        var opt = Fake.Opt(sc);
+        opt.ApiBaseUrl = Fake.Base + "/s/" + sc;
+        opt.VerifyLogin = true;
+        var qr = BiliQr.Start(opt);
+        var login = BiliQr.Wait(qr.Ticket, opt);
+        A.Eq<bool?>(true, login.Verified, "verify_login: the service accepted the new session");
+        A.True(Fake.Log(sc).Any(r => ((string)r["path"]).EndsWith("/intl/gateway/web/v2/user", StringComparison.Ordinal)), "v2/user was asked");
+
+        string down = Fake.Scenario("flow=c,verify=down");
+        var dopt = Fake.Opt(down);
+        dopt.ApiBaseUrl = Fake.Base + "/s/" + down;
+        dopt.VerifyLogin = true;
+        var dl = BiliQr.Wait(BiliQr.Start(dopt).Ticket, dopt);
+        A.Eq<bool?>(false, dl.Verified, "verify=down: could not be asked, the login is kept");
+        A.True(dl.Warnings.Count > 0, "and a warning says so");
+
+        string reject = Fake.Scenario("flow=c,verify=reject");
+        var ropt = Fake.Opt(reject);
+        ropt.ApiBaseUrl = Fake.Base + "/s/" + reject;
+        ropt.VerifyLogin = true;
+        A.Status(BiliQrStatus.ErrProtocol, () => BiliQr.Wait(BiliQr.Start(ropt).Ticket, ropt), "verify=reject: the service refuses the session");
+    }
+}
