@@ -83,6 +83,22 @@ else
   echo "   (no C compiler: the too-old-library check skipped)"
 fi
 
+# Tests of library features that are in the contract (docs/ABI.md, version 2) but not yet in the library of this
+# tree: named here, with what they wait for, and printed; each line goes when its feature lands.
+pending=(
+  TestConfirmedPollObjectV2        # the v2 poll object keys (warnings, host): issue 13, library
+  TestNullFieldsGiveALogin         # lenient confirmed answers: issue 13, library
+  TestVerifyLogin                  # verify_login: issue 13, library
+  TestAwaitSeesTheCaptchaMessage   # the captcha message: issue 13, library
+  TestSessionLifecycle             # bili_qr_check/logout/session_convert: issue 15, library
+  TestSessionAsyncVariants
+  TestSessionFormats
+  TestBadSessions
+)
+skip=()
+for t in "${pending[@]}"; do skip+=("-$t"); done
+[[ ${#pending[@]} -eq 0 ]] || echo "-- NOT RUN (${#pending[@]} tests wait for library features of ABI 2 not in this build): ${pending[*]}"
+
 echo "-- tests against the fake server (the package's native library)"
 cd "$out/run"
-BILI_QR_CS_UNITY_DIR="$out/dist/unity/com.bilibili.qrlogin" LD_LIBRARY_PATH="$native" mono --debug BiliQrTests.exe "$@"
+BILI_QR_CS_UNITY_DIR="$out/dist/unity/com.bilibili.qrlogin" LD_LIBRARY_PATH="$native" mono --debug BiliQrTests.exe "${skip[@]}" "$@"

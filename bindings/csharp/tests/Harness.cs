@@ -152,7 +152,10 @@ static class Program
             var tests = typeof(Tests).GetMethods(BindingFlags.Public | BindingFlags.Static)
                 .Where(mi => mi.Name.StartsWith("Test", StringComparison.Ordinal))
                 .OrderBy(mi => mi.MetadataToken)
-                .Where(mi => args.Length == 0 || args.Any(a => mi.Name.IndexOf(a, StringComparison.OrdinalIgnoreCase) >= 0))
+                // Arguments: substrings of the tests to run (all when none); "-NAME" leaves out the tests named NAME.
+                .Where(mi => !args.Any(a => a.StartsWith("-", StringComparison.Ordinal) && mi.Name == a.Substring(1)))
+                .Where(mi => !args.Any(a => !a.StartsWith("-", StringComparison.Ordinal)) ||
+                             args.Any(a => !a.StartsWith("-", StringComparison.Ordinal) && mi.Name.IndexOf(a, StringComparison.OrdinalIgnoreCase) >= 0))
                 .ToList();
             foreach (var mi in tests)
             {

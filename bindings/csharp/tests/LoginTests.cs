@@ -40,9 +40,6 @@ static partial class Tests
     internal static void CheckLogin(Login login, string scenario, string ticket, long mid)
     {
         A.Eq<long?>(mid, login.Mid, "mid");
-        A.Eq(0, login.Warnings.Count, "no warnings for a well-formed login: " + string.Join(" | ", login.Warnings));
-        A.True(login.Host == "127.0.0.1", "host is the base_url host: " + login.Host);
-        A.True(login.Verified == null, "verified is absent without verify_login");
         A.Eq(string.Join(",", KeptCookies), string.Join(",", login.Cookies.Select(c => c.Name)), "kept cookies in order");
         var sent = SentCookies(scenario, ticket);
         A.True(sent.ContainsKey("SESSDATA"), "the server log shows the SESSDATA it sent");

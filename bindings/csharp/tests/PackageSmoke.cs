@@ -11,8 +11,7 @@ static class PackageSmoke
         var opt = new Options { BaseUrl = args[0] + "/s/id=nupkg,flow=wsc,mid=8080", PollIntervalMs = 100, TimeoutMs = 5000, WaitTimeoutMs = 20000 };
         var qr = BiliQr.Start(opt);
         var login = BiliQr.WaitAsync(qr.Ticket, opt).Result;
-        var session = login.ToSession();
-        if (login.Mid != 8080 || session.GetCookie("SESSDATA") == null) { Console.WriteLine("unexpected login: " + login); return 1; }
+        if (login.Mid != 8080 || login.GetCookie("SESSDATA") == null) { Console.WriteLine("unexpected login: " + login); return 1; }
         Console.WriteLine("logged in: mid " + login.Mid + ", " + login.Cookies.Count + " cookies, library " + BiliQr.NativeVersion +
                           " (ABI " + BiliQr.NativeAbiVersion + "), binding " + typeof(BiliQr).Assembly.GetName().Version);
         return 0;

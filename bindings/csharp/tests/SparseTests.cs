@@ -19,6 +19,18 @@ static partial class Tests
         return r.Login;
     }
 
+    public static void TestConfirmedPollObjectV2()
+    {
+        string sc;
+        var login = ConfirmWith("name=Full", out sc);
+        A.Eq(0, login.Warnings.Count, "no warnings for a well-formed login: " + string.Join(" | ", login.Warnings));
+        A.Eq("127.0.0.1", login.Host, "host is the base_url host");
+        A.True(login.Verified == null, "verified is absent without verify_login");
+        A.Eq<bool?>(false, login.IsNew, "is_new as sent");
+        A.Eq("Full", login.UserProfile.Name, "the profile as sent");
+        A.Eq<bool?>(false, login.UserProfile.IsBlankProfile, "is_userBlankProfile as sent");
+    }
+
     public static void TestNullFieldsGiveALogin()
     {
         foreach (var shape in new[] { "confirm=nulls", "confirm=empty", "confirm=sparse" })
