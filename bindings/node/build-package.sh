@@ -20,6 +20,7 @@ mkdir -p "$1"
 out=$(cd "$1" && pwd)
 lib=${BILI_QR_LIBRARY:-$root/target/release/libbili_qr.so}
 [[ -f $lib ]] || die "missing $lib (cargo build --release -p bili-qr-capi, or set BILI_QR_LIBRARY)"
+lib=$(cd "$(dirname "$lib")" && pwd)/$(basename "$lib")
 dll=${BILI_QR_WINDOWS_DLL:-}
 [[ -z $dll || -f $dll ]] || die "BILI_QR_WINDOWS_DLL=$dll does not exist"
 command -v npm >/dev/null || die "npm is not installed"

@@ -58,15 +58,15 @@ install_and_login() { # NAME EXPECTED-LIBRARY-PREFIX NPM-INSTALL-ARGS...
   mkdir -p "$app"
   cp "$root/bindings/node/test/fixtures/installed-login.js" "$app/"
   (cd "$app" && nocargo npm init -y >/dev/null &&
-    nocargo npm install --no-audit --no-fund --loglevel=error "$@")
+    nocargo npm install --no-audit --no-fund --loglevel=error "$@" >/dev/null)
   local got
   got=$(cd "$app" && nocargo node installed-login.js "$work/fake-server" "${prefix//@APP@/$app}") ||
     fail "$name: the installed package did not log in"
   echo "   $name: $got"
 }
 
-echo "-- npm install <tarball> in a fresh project, then a login"
-install_and_login from-tarball "@APP@/node_modules/bili-qr/prebuilds/linux-x64/" "$tarball"
+echo "-- npm install <tarball> in a fresh project, then a login (bindings/node/test-install.sh)"
+nocargo env BILI_QR_FAKE_SERVER="$work/fake-server" bash "$root/bindings/node/test-install.sh" "$work/dist"
 
 echo "-- npm install --install-links <folder> (a packed copy), then a login"
 install_and_login from-folder-copy "@APP@/node_modules/bili-qr/prebuilds/linux-x64/" --install-links "$root/bindings/node"
