@@ -8,7 +8,7 @@
 #
 # Usage: bash bindings/csharp/build-packages.sh OUTDIR
 # Inputs (environment): BILI_QR_LIBRARY (default target/release/libbili_qr.so), BILI_QR_WINDOWS_DLL (default
-# target/x86_64-pc-windows-gnu/release/bili_qr.dll; left out when absent), BILI_QR_ROOT (the repository).
+# target/x86_64-pc-windows-gnu/release/bili_qr.dll when unset; left out when empty or absent), BILI_QR_ROOT (the repository).
 # Needs mcs and Mono's reference assemblies (mono-devel), zip, tar (.ci/deps/csharp.apt).
 #
 # How the .nupkg is made: there is no dotnet SDK here and Debian's nuget (2.8) predates netstandard, so the
@@ -27,7 +27,7 @@ root=${BILI_QR_ROOT:-$(cd "$here/../.." && pwd)}
 mkdir -p "$1"
 out=$(cd "$1" && pwd)
 lib=${BILI_QR_LIBRARY:-$root/target/release/libbili_qr.so}
-dll=${BILI_QR_WINDOWS_DLL:-$root/target/x86_64-pc-windows-gnu/release/bili_qr.dll}
+dll=${BILI_QR_WINDOWS_DLL-$root/target/x86_64-pc-windows-gnu/release/bili_qr.dll}  # set but empty: none
 refs=/usr/lib/mono/4.6.1-api
 for tool in mcs zip tar; do command -v $tool >/dev/null || { echo "build-packages: '$tool' not found (.ci/deps/csharp.apt)" >&2; exit 1; }; done
 [[ -f $refs/mscorlib.dll ]] || { echo "build-packages: $refs not found: install mono-devel (.ci/deps/csharp.apt)" >&2; exit 1; }
@@ -54,7 +54,7 @@ pkg=$work/nupkg
 mkdir -p "$pkg/lib/netstandard2.0" "$pkg/runtimes/linux-x64/native" "$pkg/_rels"
 cp "$work/BiliQr.dll" "$work/BiliQr.xml" "$pkg/lib/netstandard2.0/"
 cp "$lib" "$pkg/runtimes/linux-x64/native/libbili_qr.so"
-if [[ -f $dll ]]; then
+if [[ -n $dll && -f $dll ]]; then
   mkdir -p "$pkg/runtimes/win-x64/native"
   cp "$dll" "$pkg/runtimes/win-x64/native/bili_qr.dll"
   echo "   with the Windows DLL: $dll"
@@ -97,29 +97,28 @@ rm -rf "$u"
 mkdir -p "$u"
 cp -R "$here/unity/." "$u/"
 sed -e "s/@VERSION@/$version/g" -e "s/@LICENSE@/$license/g" "$here/unity/package.json" >"$u/package.json"
+# A .meta per file with a fixed GUID (from the package path), so an upgrade keeps Unity's references.
+meta() { # $1: file in the package, $2: importer (MonoImporter | DefaultImporter)
+  local guid extra=""
+  guid=$(printf '%s' "$upm/$1" | md5sum | cut -c1-32)
+  [[ $2 == MonoImporter ]] && extra='  serializedVersion: 2\n  defaultReferences: []\n  executionOrder: 0\n  icon: {instanceID: 0}\n'
+  printf "fileFormatVersion: 2\nguid: %s\n%s:\n  externalObjects: {}\n${extra}  userData: \n  assetBundleName: \n  assetBundleVariant: \n" "$guid" "$2" >"$u/$1.meta"
+}
 for f in "$here"/src/*.cs; do
-  name=$(basename "$f")
-  cp "$f" "$u/Runtime/$name"
-  # A fixed GUID per file (from its name), so an upgrade keeps Unity's references.
-  guid=$(printf '%s' "$upm/Runtime/$name" | md5sum | cut -c1-32)
-  printf 'fileFormatVersion: 2\nguid: %s\nMonoImporter:\n  externalObjects: {}\n  serializedVersion: 2\n  defaultReferences: []\n  executionOrder: 0\n  icon: {instanceID: 0}\n  userData: \n  assetBundleName: \n  assetBundleVariant: \n' "$guid" >"$u/Runtime/$name.meta"
+  cp "$f" "$u/Runtime/$(basename "$f")"
+  meta "Runtime/$(basename "$f")" MonoImporter
 done
 bash "$here/cargo-meta.sh" assembly-info "$root/Cargo.toml" >"$u/Runtime/AssemblyInfo.cs"
-guid=$(printf '%s' "$upm/Runtime/AssemblyInfo.cs" | md5sum | cut -c1-32)
-printf 'fileFormatVersion: 2\nguid: %s\nMonoImporter:\n  externalObjects: {}\n  serializedVersion: 2\n  defaultReferences: []\n  executionOrder: 0\n  icon: {instanceID: 0}\n  userData: \n  assetBundleName: \n  assetBundleVariant: \n' "$guid" >"$u/Runtime/AssemblyInfo.cs.meta"
+meta Runtime/AssemblyInfo.cs MonoImporter
 cp "$lib" "$u/Plugins/Linux/x86_64/libbili_qr.so"
-if [[ -f $dll ]]; then
+if [[ -n $dll && -f $dll ]]; then
   cp "$dll" "$u/Plugins/Windows/x86_64/bili_qr.dll"
 else
   # No binary, no import settings: Unity warns about a .meta without its asset.
   rm -f "$u/Plugins/Windows/x86_64/bili_qr.dll.meta"
 fi
 for f in LICENSE-MIT LICENSE-APACHE; do
-  if [[ -f $root/$f ]]; then
-    cp "$root/$f" "$u/$f"
-    guid=$(printf '%s' "$upm/$f" | md5sum | cut -c1-32)
-    printf 'fileFormatVersion: 2\nguid: %s\nDefaultImporter:\n  externalObjects: {}\n  userData: \n  assetBundleName: \n  assetBundleVariant: \n' "$guid" >"$u/$f.meta"
-  fi
+  if [[ -f $root/$f ]]; then cp "$root/$f" "$u/$f" && meta "$f" DefaultImporter; fi
 done
 rm -f "$out/$upm-$version.tgz"
 tar -C "$out/unity" --transform "s|^$upm|package|" --sort=name --owner=0 --group=0 --numeric-owner \

@@ -33,6 +33,12 @@ for want in Bilibili.QrLogin.nuspec '[Content_Types].xml' _rels/.rels lib/netsta
 done
 unzip -p "$nupkg" Bilibili.QrLogin.nuspec | grep -q "<version>$version</version>" || { echo "FAIL: nuspec version is not $version"; exit 1; }
 cmp <(unzip -p "$nupkg" runtimes/linux-x64/native/libbili_qr.so) "$lib" || { echo "FAIL: the packed library is not the one built"; exit 1; }
+windll=${BILI_QR_WINDOWS_DLL-$root/target/x86_64-pc-windows-gnu/release/bili_qr.dll}
+if [[ -n $windll && -f $windll ]]; then
+  cmp <(unzip -p "$nupkg" runtimes/win-x64/native/bili_qr.dll) "$windll" || { echo "FAIL: runtimes/win-x64/native/bili_qr.dll is not $windll"; exit 1; }
+else
+  echo "   (no Windows build here: runtimes/win-x64 not expected)"
+fi
 
 echo "-- unpacked into a clean directory; a login with only what the package holds"
 clean=$out/clean
