@@ -120,6 +120,26 @@ namespace Bilibili.QrLogin
             }
         }
 
+        /// <summary>
+        /// The cookies in a System.Net.CookieContainer (for HttpClientHandler.CookieContainer / HttpWebRequest):
+        /// a cookie with a domain matches that domain and its subdomains; a host-only one matches Host.
+        /// </summary>
+        public System.Net.CookieContainer ToCookieContainer()
+        {
+            var jar = new System.Net.CookieContainer();
+            foreach (var c in Cookies)
+            {
+                var nc = new System.Net.Cookie(c.Name, c.Value, c.Path ?? "/", c.Domain != null ? "." + c.Domain : (Host ?? "passport.bilibili.tv"))
+                {
+                    Secure = c.Secure,
+                    HttpOnly = c.HttpOnly,
+                };
+                if (c.ExpiresUtc.HasValue) nc.Expires = c.ExpiresUtc.Value;
+                jar.Add(nc);
+            }
+            return jar;
+        }
+
         /// <summary>BiliQr.Check(this, options).</summary>
         public CheckResult Check(Options options = null) { return BiliQr.Check(this, options); }
 

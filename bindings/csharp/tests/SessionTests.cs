@@ -141,6 +141,22 @@ static partial class Tests
         A.Eq(s.CookieHeader, Session.Parse(s.ToText(SessionFormat.Netscape)).CookieHeader, "netscape round-trip keeps every cookie in order");
         A.Eq(s.CookieHeader, BiliQr.ConvertSession(login.ToSession().ToText(SessionFormat.Json), "header"), "json → header");
         A.Status(BiliQrStatus.ErrArgument, () => BiliQr.ConvertSession(s.ToText(SessionFormat.Json), "xml"), "unknown format");
+        var jar = s.ToCookieContainer();
+        string header = jar.GetCookieHeader(new Uri("https://www.bilibili.tv/"));
+        A.True(header.Contains("SESSDATA=" + s.GetCookie("SESSDATA").Value) && header.Contains("bili_jct="), "the CookieContainer sends the session to www.bilibili.tv");
+        A.True(!jar.GetCookieHeader(new Uri("https://example.com/")).Contains("SESSDATA"), "and not to another site");
+        string dir = TempDir();
+        try
+        {
+            A.Throws<DirectoryNotFoundException>(() => s.Save(Path.Combine(dir, "no", "such", "dir", "s.json")), "Save into a missing folder");
+            string p = Path.Combine(dir, "s.json");
+            File.WriteAllText(p, "old");
+            s.Save(p);
+            A.Eq("600", Mode(p), "Save over an existing file: 0600");
+            A.Eq(s.CookieHeader, Session.Load(p).CookieHeader, "Save replaced the old content");
+            A.Eq(1, Directory.GetFiles(dir).Length, "no temporary file left");
+        }
+        finally { Directory.Delete(dir, true); }
     }
 
     public static void TestBadSessions()
