@@ -85,6 +85,13 @@ if command -v cc >/dev/null; then
   set -e
   echo "   ABI 1 stub: $msg"
   [[ $rc -ne 0 && $msg == BiliQrException:*"too old: ABI 1, this binding needs 2"* ]] || { echo "FAIL: a library older than ABI 2 must fail loudly"; exit 1; }
+  # A newer library serves this binding (a library of ABI N serves every caller built for <= N).
+  mkdir "$out/stub3"
+  printf 'int bili_qr_abi_version(void) { return 3; }\nconst char *bili_qr_version(void) { return "9.8.7"; }\n' > "$out/stub3/stub.c"
+  cc -shared -fPIC -o "$out/stub3/libbili_qr.so" "$out/stub3/stub.c"
+  msg=$(cd "$out/run" && LD_LIBRARY_PATH="$out/stub3" mono BiliQrTests.exe --abi-probe 2>&1)
+  echo "   ABI 3 stub: $msg"
+  [[ $msg == "loaded 9.8.7" ]] || { echo "FAIL: a newer library (ABI 3) must be accepted"; exit 1; }
 else
   echo "   (no C compiler: the too-old-library check skipped)"
 fi
