@@ -175,7 +175,8 @@ const FAULTS: &[Fault] = &[
     },
     Fault {
         name: "badtypes",
-        url: Some(&[PROTOCOL]),
+        // A string code is accepted (issue 13): the url answer is a QR code.
+        url: Some(&[OK]),
         fetch: Some(&[PROTOCOL]),
         transient: false,
     },

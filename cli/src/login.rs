@@ -435,11 +435,15 @@ pub fn run(args: LoginArgs) -> Result<(), Failure> {
             "a confirmed answer without login data",
         )));
     };
-    ui.finish(format!(
-        "logged in as {} (mid {})",
-        printable(&login.user_profile.name),
-        login.mid
-    ));
+    let name = login
+        .user_profile
+        .as_ref()
+        .and_then(|p| p.name.as_deref())
+        .unwrap_or("?");
+    let mid = login
+        .mid
+        .map_or_else(|| "unknown".to_owned(), |m| m.to_string());
+    ui.finish(format!("logged in as {} (mid {mid})", printable(name)));
 
     // Everything is staged and renamed together: all outputs or none.
     let mut files = Vec::new();

@@ -1,15 +1,15 @@
 //! `data.cookie_info` of a confirmed answer (`CookieJar::apply_cookie_info`), fed arbitrary JSON after some
 //! `Set-Cookie` headers already in the jar (as in a login).
 //!
-//! Invariants: the jar keeps only cookies whose domain is trusted (or absent), never an expired one, never
-//! two of one name; a rejected shape is a protocol error whose one-line message holds no cookie value; every
-//! kept value is one of the values sent; a cookie already in the jar is only changed by an entry of its name.
+//! Invariants: the jar keeps only cookies whose domain is trusted (or absent) and a host name, never an
+//! expired one, never two of one name and domain; no shape is an error (odd ones are warnings, which hold no
+//! cookie value); every kept value is one of the values sent; a cookie already in the jar is only changed by
+//! an entry of its name.
 #![no_main]
 
 mod common;
 
 use bili_qr::cookies::CookieJar;
-use bili_qr::ErrorKind;
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 
@@ -33,7 +33,7 @@ fuzz_target!(|data: &[u8]| {
         jar.apply_set_cookie(h, base_host, common::NOW);
     }
     let before = jar.clone().into_vec();
-    let result = jar.apply_cookie_info(&info, base_host, common::NOW);
+    jar.apply_cookie_info(&info, base_host, common::NOW);
     let entries: Vec<&Value> = info
         .get("cookies")
         .and_then(Value::as_array)
@@ -47,30 +47,23 @@ fuzz_target!(|data: &[u8]| {
         .iter()
         .filter_map(|e| e.get("name").and_then(Value::as_str))
         .collect();
-    if let Err(e) = &result {
-        common::check_message(e);
-        assert_eq!(e.kind(), ErrorKind::Protocol);
+    for w in jar.take_warnings() {
+        assert!(!w.is_empty() && w.len() <= 200 && !w.chars().any(char::is_control), "{w:?}");
         for v in &sent_values {
-            if v.len() >= 4 && v.bytes().any(|b| b.is_ascii_digit()) {
-                assert!(
-                    !e.message().contains(v),
-                    "cookie value in message {:?}",
-                    e.message()
-                );
+            if v.len() >= 6 && v.bytes().any(|b| b.is_ascii_digit()) {
+                assert!(!w.contains(v), "cookie value in warning {w:?}");
             }
         }
-    } else {
-        assert!(
-            info.get("cookies").is_some_and(Value::is_array),
-            "accepted without a cookies array"
-        );
     }
     let header = jar.cookie_header();
     let after = jar.into_vec();
     common::check_cookies(&after, base_host, common::NOW);
     common::check_header(&header, &after);
     for c in &after {
-        match before.iter().find(|b| b.name == c.name) {
+        match before
+            .iter()
+            .find(|b| b.name == c.name && b.domain == c.domain)
+        {
             Some(b) if b == c => {}
             _ => {
                 assert!(

@@ -3,8 +3,8 @@
 //!
 //! Invariants: the status follows the documented code (0 confirmed, 10018100 expired, 10018101 waiting,
 //! 10018102 scanned) and every other code is an API error; a confirmed answer always has its data (mid,
-//! is_new, go_url, user_profile, equal to the body's), the others never; the jar keeps only trusted
-//! cookies; every message is one bounded line and holds no cookie value.
+//! is_new, go_url, user_profile: equal to the body's when typed right, else none), the others never; the jar
+//! keeps only trusted cookies; every message is one bounded line and holds no cookie value.
 #![no_main]
 
 mod common;
@@ -34,28 +34,31 @@ fuzz_target!(|data: &[u8]| {
             }
             let c = confirmed.expect("a parsed fetch answer with code 0 has no data");
             let d = &env.data;
-            assert_eq!(d["mid"].as_i64(), Some(c.mid));
-            assert_eq!(d["is_new"].as_bool(), Some(c.is_new));
-            assert_eq!(d["go_url"].as_str(), Some(c.go_url.as_str()));
-            assert_eq!(
-                d["user_profile"]["name"].as_str(),
-                Some(c.user_profile.name.as_str())
-            );
-            assert_eq!(
-                d["user_profile"]["face"].as_str(),
-                Some(c.user_profile.face.as_str())
-            );
+            let mid = d["mid"]
+                .as_i64()
+                .or_else(|| d["mid"].as_str().and_then(|s| s.parse().ok()));
+            if c.mid.is_some() {
+                assert_eq!(c.mid, mid);
+            }
+            assert_eq!(d["is_new"].as_bool(), c.is_new);
+            assert_eq!(d["go_url"].as_str(), c.go_url.as_deref());
+            match &c.user_profile {
+                Some(p) => {
+                    assert_eq!(d["user_profile"]["name"].as_str(), p.name.as_deref());
+                    assert_eq!(d["user_profile"]["face"].as_str(), p.face.as_deref());
+                }
+                None => assert!(!d["user_profile"].is_object()),
+            }
+            for w in &c.warnings {
+                assert!(w.len() <= 200 && !w.chars().any(char::is_control), "{w:?}");
+            }
             if let Some(info) = &c.cookie_info {
                 assert!(!info.is_null());
                 for base_host in ["127.0.0.1", "passport.bilibili.tv"] {
                     let mut jar = CookieJar::default();
-                    match jar.apply_cookie_info(info, base_host, common::NOW) {
-                        Ok(()) => {}
-                        Err(e) => {
-                            common::check_message(&e);
-                            assert_eq!(e.kind(), ErrorKind::Protocol);
-                            check_no_values(e.message(), info);
-                        }
+                    jar.apply_cookie_info(info, base_host, common::NOW);
+                    for w in jar.take_warnings() {
+                        check_no_values(&w, info);
                     }
                     let header = jar.cookie_header();
                     let cookies = jar.into_vec();

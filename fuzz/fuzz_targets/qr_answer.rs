@@ -2,21 +2,25 @@
 //!
 //! Invariants: an accepted answer is a code-0 envelope whose ticket is a valid ticket taken verbatim from the
 //! `ticket=` parameter of `qr_url` (a substring of the body's qr_url, never the whole URL); a rejected one is a
-//! protocol error, or an API error exactly when the envelope parses with a code other than 0; every message is
-//! one bounded line.
+//! protocol error, or an API error exactly when the envelope parses with a code other than 0; a qr_url handed
+//! out is https on the service's domains; every message is one bounded line.
 #![no_main]
 
 mod common;
 
-use bili_qr::passport::{parse_envelope, parse_qr_code};
+use bili_qr::passport::{parse_envelope, parse_qr_code, qr_url_allowed};
+use bili_qr::Options;
 use bili_qr::ticket::{extract, MAX_TICKET_LEN};
 use bili_qr::ErrorKind;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let envelope = parse_envelope("qrcode/auth/url", data);
-    match parse_qr_code(data) {
+    let options = Options::default();
+    match parse_qr_code(data, &options) {
         Ok(qr) => {
+            assert!(qr_url_allowed(&qr.qr_url, &options), "qr_url handed out unchecked");
+            assert!(qr.qr_url.starts_with("https://"), "{:?}", qr.qr_url);
             let env = envelope.expect("parse_qr_code accepted a body parse_envelope refuses");
             assert_eq!(env.code, 0, "accepted a non-zero code");
             let data_obj = env

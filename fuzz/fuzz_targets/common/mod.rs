@@ -1,7 +1,7 @@
 //! Invariants shared by the fuzz targets.
 #![allow(dead_code)]
 
-use bili_qr::cookies::{is_trusted, Cookie};
+use bili_qr::cookies::{is_trusted, valid_domain, valid_name, valid_value, Cookie};
 use bili_qr::Error;
 
 /// The clock every cookie target uses (deletions and Max-Age are relative to it).
@@ -37,15 +37,25 @@ pub fn leaks(message: &str, input: &str, known: &[String], window: usize) -> Opt
     None
 }
 
-/// Every kept cookie obeys the jar's rules: a trusted or absent domain (stored without a leading dot, lower
-/// case), a unique non-empty name, not already expired, a path.
+/// Every kept cookie obeys the jar's rules: a trusted or absent domain that is a host name (stored without a
+/// leading dot, lower case), a valid name and value (RFC 6265, nothing a Cookie header cannot carry), one
+/// cookie per name and domain, not already expired, a path.
 pub fn check_cookies(cookies: &[Cookie], base_host: &str, now: i64) {
     for (i, c) in cookies.iter().enumerate() {
-        assert!(!c.name.is_empty(), "cookie with an empty name kept");
+        assert!(valid_name(&c.name), "invalid cookie name kept: {:?}", c.name);
+        assert!(valid_value(&c.value), "invalid cookie value kept for {:?}", c.name);
+        assert!(
+            !c.value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0 || b == b';'),
+            "CR, LF, NUL or ; in a kept value"
+        );
         if let Some(d) = &c.domain {
             assert!(
                 is_trusted(d, base_host),
                 "foreign-domain cookie kept: {d:?} (base host {base_host:?})"
+            );
+            assert!(
+                valid_domain(d) || d.eq_ignore_ascii_case(base_host),
+                "a domain that is not a host name kept: {d:?}"
             );
             assert!(
                 !d.starts_with('.'),
@@ -62,18 +72,36 @@ pub fn check_cookies(cookies: &[Cookie], base_host: &str, now: i64) {
         }
         assert!(c.path.starts_with('/'), "path {:?} kept (\"/\" when absent, empty or relative)", c.path);
         assert!(
-            cookies[..i].iter().all(|o| o.name != c.name),
-            "two cookies named {:?}",
+            cookies[..i]
+                .iter()
+                .all(|o| o.name != c.name || o.domain != c.domain),
+            "two cookies named {:?} for one domain",
             c.name
         );
     }
 }
 
-/// `cookie_header` is the kept cookies as `name=value` joined by `"; "`, in order.
+/// `cookie_header` is `name=value` joined by `"; "`, one per name, in the order names first appear among the
+/// kept cookies, each value that of a kept cookie of that name.
 pub fn check_header(header: &str, cookies: &[Cookie]) {
-    let expected: Vec<String> = cookies
-        .iter()
-        .map(|c| format!("{}={}", c.name, c.value))
-        .collect();
-    assert_eq!(header, expected.join("; "));
+    let mut names: Vec<&str> = Vec::new();
+    for c in cookies {
+        if !names.contains(&c.name.as_str()) {
+            names.push(&c.name);
+        }
+    }
+    if names.is_empty() {
+        assert_eq!(header, "");
+        return;
+    }
+    let pairs: Vec<&str> = header.split("; ").collect();
+    assert_eq!(pairs.len(), names.len(), "one pair per name: {header:?}");
+    for (pair, name) in pairs.iter().zip(&names) {
+        let (n, v) = pair.split_once('=').expect("name=value");
+        assert_eq!(n, *name, "header order");
+        assert!(
+            cookies.iter().any(|c| c.name == n && c.value == v),
+            "header value of {n:?} is no kept cookie's"
+        );
+    }
 }
