@@ -190,14 +190,26 @@ impl CookieJar {
 
     /// [`CookieJar::apply_set_cookie`] for a response of `origin_host`: a host-only cookie of another host
     /// than the `base_url` host keeps that host as its domain (it is not the base host's).
-    pub fn apply_set_cookie_from(&mut self, header: &str, origin_host: &str, base_host: &str, now: i64) {
+    pub fn apply_set_cookie_from(
+        &mut self,
+        header: &str,
+        origin_host: &str,
+        base_host: &str,
+        now: i64,
+    ) {
         let origin = Some(origin_host).filter(|h| !h.eq_ignore_ascii_case(base_host));
         for part in split_folded(header) {
             self.apply_one_set_cookie(part, origin, base_host, now);
         }
     }
 
-    fn apply_one_set_cookie(&mut self, header: &str, origin: Option<&str>, base_host: &str, now: i64) {
+    fn apply_one_set_cookie(
+        &mut self,
+        header: &str,
+        origin: Option<&str>,
+        base_host: &str,
+        now: i64,
+    ) {
         if header.trim().is_empty() {
             return;
         }

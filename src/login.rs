@@ -45,7 +45,10 @@ fn passport_cookies(answer: &Answer, options: &Options) -> Vec<(String, Option<S
             if !crate::cookies::valid_name(name) || !crate::cookies::valid_value(value) {
                 continue;
             }
-            let for_us = match c.domain().map(|d| d.trim_start_matches('.').to_ascii_lowercase()) {
+            let for_us = match c
+                .domain()
+                .map(|d| d.trim_start_matches('.').to_ascii_lowercase())
+            {
                 None => true,
                 Some(d) => {
                     crate::cookies::valid_domain(&d)
@@ -129,10 +132,7 @@ fn apply_query_credentials(
         return 0;
     };
     let query = query.split('#').next().unwrap_or("");
-    let pairs: Vec<(&str, &str)> = query
-        .split('&')
-        .filter_map(|p| p.split_once('='))
-        .collect();
+    let pairs: Vec<(&str, &str)> = query.split('&').filter_map(|p| p.split_once('=')).collect();
     let expires = pairs
         .iter()
         .find(|(k, _)| *k == "Expires")
@@ -307,10 +307,7 @@ fn go_url_step(
     let go_url = match Url::parse(fetch_url).and_then(|f| f.join(raw)) {
         Ok(u) => u,
         Err(why) => {
-            warnings.push(format!(
-                "go_url was not followed: {}",
-                why.reason()
-            ));
+            warnings.push(format!("go_url was not followed: {}", why.reason()));
             return;
         }
     };
@@ -323,7 +320,9 @@ fn go_url_step(
         return;
     }
     collected.tried.push("go_url".to_owned());
-    follow("go_url", &go_url, options, call, jar, warnings, collected, now);
+    follow(
+        "go_url", &go_url, options, call, jar, warnings, collected, now,
+    );
     if let Some(domain) = domain_for_host(go_url.host(), base_host) {
         if apply_query_credentials(jar, raw, domain, base_host, now) > 0 {
             collected
@@ -387,7 +386,16 @@ fn sso_step(
             continue;
         }
         followed += 1;
-        follow("an sso URL", &url, options, call, jar, warnings, collected, now);
+        follow(
+            "an sso URL",
+            &url,
+            options,
+            call,
+            jar,
+            warnings,
+            collected,
+            now,
+        );
     }
     if followed > 0 {
         collected.tried.push(format!("{followed} sso URL(s)"));

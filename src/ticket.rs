@@ -182,10 +182,16 @@ pub(crate) mod sessions {
         #[test]
         fn sessions_are_per_ticket_bounded_and_expire() {
             let t0 = Instant::now();
-            remember_at("sess-a", set(&[("pp_gate", Some("g1")), ("x", Some("1"))]), t0);
+            remember_at(
+                "sess-a",
+                set(&[("pp_gate", Some("g1")), ("x", Some("1"))]),
+                t0,
+            );
             remember_at("sess-a", set(&[("x", None), ("y", Some("2"))]), t0);
             assert_eq!(
-                cookie_header_at("sess-a", t0).as_deref().map(String::as_str),
+                cookie_header_at("sess-a", t0)
+                    .as_deref()
+                    .map(String::as_str),
                 Some("pp_gate=g1; y=2")
             );
             assert!(cookie_header_at("sess-b", t0).is_none());
@@ -207,8 +213,9 @@ pub(crate) mod sessions {
             assert!(cookie_header_at("bound-0", t2).is_none());
             assert!(cookie_header_at(&format!("bound-{}", MAX_SESSIONS + 9), t2).is_some());
             // Per-ticket cookie count is bounded too.
-            let many: Vec<(String, Option<String>)> =
-                (0..100).map(|i| (format!("c{i}"), Some("v".to_owned()))).collect();
+            let many: Vec<(String, Option<String>)> = (0..100)
+                .map(|i| (format!("c{i}"), Some("v".to_owned())))
+                .collect();
             remember_at("sess-many", many, t2);
             let h = cookie_header_at("sess-many", t2).unwrap();
             assert_eq!(h.matches('=').count(), MAX_COOKIES);

@@ -328,13 +328,18 @@ fn poll_merges_cookies_across_go_url_hops() {
             format!("/s/id=gourl,flow=c,gourl=1{FETCH_PATH}"),
             "/s/id=gourl,flow=c,gourl=1/gourl/hop1".into(),
             "/s/id=gourl,flow=c,gourl=1/gourl/hop2".into(),
+            // The sso step after every confirmed login (issue 13).
+            "/s/id=gourl,flow=c,gourl=1/x/intl/passport-login/web/sso/list".into(),
         ]
     );
-    for rec in &log {
-        assert!(
-            !rec.headers.contains_key("cookie"),
-            "no Cookie header on hops"
-        );
+    assert!(
+        !log[0].headers.contains_key("cookie"),
+        "no Cookie header on the fetch"
+    );
+    // The hops and sso/list carry the cookies collected so far, as a browser does (issue 13).
+    for rec in &log[1..] {
+        let sent = rec.headers.get("cookie").map(String::as_str).unwrap_or("");
+        assert!(sent.starts_with("SESSDATA="), "{}: {sent:?}", rec.path);
     }
     let all: Vec<String> = log.iter().flat_map(|r| r.set_cookies.clone()).collect();
     let kept = kept(&all, t1);
@@ -371,7 +376,9 @@ fn poll_does_not_follow_a_foreign_go_url() {
     let t1 = now_unix();
     assert_eq!(v["go_url"], "https://evil.example.com/steal");
     let log = env.log();
-    assert_eq!(log.len(), 1);
+    // The fetch and the sso step's sso/list; never evil.example.com.
+    assert_eq!(log.len(), 2);
+    assert!(log[1].path.ends_with("/web/sso/list"), "{}", log[1].path);
     let kept = kept(&log[0].set_cookies, t1);
     let cookies = v["cookies"].as_array().unwrap();
     let got: Vec<&str> = cookies
@@ -1091,11 +1098,11 @@ fn a_wait_polls_over_one_connection() {
     let env = Env::new("id=reusewait,flow=wwwwsc");
     let ticket = env.new_ticket();
     wait(&ticket, Some(&env.default_opts())).expect(BILI_QR_OK);
-    assert_eq!(env.srv.requests(), 7);
+    assert_eq!(env.srv.requests(), 8);
     assert_eq!(
         env.srv.connections(),
         1,
-        "start and the wait's 6 polls on one connection"
+        "start, the wait's 6 polls and the sso step's sso/list on one connection"
     );
 }
 

@@ -90,10 +90,15 @@ const THREE: [&str; 3] = [
     "Set-Cookie: DedeUserID=7; Path=/; Domain=bilibili.tv",
 ];
 
-/// A server whose fetch answers `body` with `headers`, and 404 JSON on any other path.
+const NO_SSO: &[u8] = br#"{"code":0,"message":"0","ttl":1,"data":{"sso":[]}}"#;
+
+/// A server whose fetch answers `body` with `headers`, sso/list an empty list, and 404 JSON on any other
+/// path.
 fn fetch_server(body: &'static str, headers: &'static [&'static str]) -> Canned {
     Canned::start(move |target, _| {
-        if target.contains("/qrcode/auth/fetch") {
+        if target.contains("/web/sso/list") {
+            answer("200 OK", &[], NO_SSO)
+        } else if target.contains("/qrcode/auth/fetch") {
             answer("200 OK", headers, body.as_bytes())
         } else {
             answer(
@@ -211,6 +216,8 @@ fn credentials_in_go_url_query_are_taken_as_they_stand() {
                 r#"{{"code":0,"message":"0","data":{{"mid":1709658507,"is_new":false,"go_url":"http://127.0.0.1:{port}/crossDomain?DedeUserID=1709658507&DedeUserID__ckMd5=a1b2c3d4e5f60718&Expires=15551000&SESSDATA=5e55dafa%2C1811061062%2C5e7d1%2A51&bili_jct=0123456789abcdef0123456789abcdef&gourl=https%3A%2F%2Fwww.bilibili.tv%2F","user_profile":{{"is_userBlankProfile":false,"name":"","face":""}}}}}}"#
             );
             answer("200 OK", &[], body.as_bytes())
+        } else if target.contains("/web/sso/list") {
+            answer("200 OK", &[], NO_SSO)
         } else {
             answer("404 Not Found", &[], b"<html>gone</html>")
         }
