@@ -55,7 +55,7 @@ test('BILI_QR_LIBRARY wins, and a relative path is taken from the working direct
   assert.equal(r.stdout.trim(), `${BUILT} 2`);
 });
 
-test('the prebuilds/<platform>-<arch>/ folder is the last resort (in a checkout)', { skip: !process.platform.startsWith('linux') }, () => {
+test('an installed copy (no checkout around it) loads prebuilds/<platform>-<arch>/', { skip: !process.platform.startsWith('linux') }, () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'biliqr-node-'));
   try {
     const pkg = path.join(dir, 'pkg');
