@@ -49,8 +49,7 @@ const FAULTS = [
   // fault, status, what the message must say (the library's advice included)
   ['412', STATUS.ERR_HTTP, /412.*(slow down|change network)/i],
   ['429', STATUS.ERR_HTTP, /429/],
-  // TODO(issue 13 core): the library's captcha advice; until it lands the message names the code -401
-  ['captcha', STATUS.ERR_API, /captcha|human verification|-401/i],
+  ['captcha', STATUS.ERR_API, /human verification \(captcha\).*(browser|change network)/i],
 ];
 
 for (const [fault, status, pattern] of FAULTS) {
