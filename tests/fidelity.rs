@@ -805,3 +805,308 @@ fn verify_login_checks_the_new_session() {
     assert!(v.get("verified").is_none());
     assert!(!srv.hits().iter().any(|h| h.target.contains("v2/user")));
 }
+
+// ------------------------------------------------------------------ the fake server's shapes (issue 13 item 7)
+
+fn fake_opts(srv: &FakeServer, scenario: &str, extra: Value) -> Options {
+    let mut o = json!({"base_url": srv.url(scenario), "proxy": "", "timeout_ms": 5000,
+                       "poll_interval_ms": 100, "wait_timeout_ms": 20000});
+    for (k, v) in extra.as_object().unwrap() {
+        o[k] = v.clone();
+    }
+    Options::from_json(Some(&o.to_string())).unwrap()
+}
+
+/// start, then wait: the confirmed login of `scenario`, or the error.
+fn fake_login(srv: &FakeServer, scenario: &str, extra: Value) -> bili_qr::Result<bili_qr::Login> {
+    let o = fake_opts(srv, scenario, extra);
+    let qr = bili_qr::start(&o)?;
+    let r = bili_qr::wait(&qr.ticket, &o, &mut |_| true)?;
+    assert_eq!(r.status, PollStatus::Confirmed, "{scenario}");
+    Ok(r.login.expect("a confirmed result has its login"))
+}
+
+fn names(login: &bili_qr::Login) -> Vec<&str> {
+    login.cookies.iter().map(|c| c.name.as_str()).collect()
+}
+
+fn assert_usable(login: &bili_qr::Login, what: &str) {
+    for n in ["SESSDATA", "bili_jct", "DedeUserID"] {
+        assert!(
+            login.cookie_header.contains(&format!("{n}=")),
+            "{what}: {n} missing from {}",
+            login.cookie_header.len()
+        );
+    }
+}
+
+#[test]
+fn fake_server_sparse_null_and_empty_data_are_logins() {
+    let srv = FakeServer::start();
+    for shape in ["sparse", "nulls", "empty"] {
+        let sc = format!("id=fid-confirm-{shape},flow=c,confirm={shape}");
+        let login = fake_login(&srv, &sc, json!({})).unwrap_or_else(|e| panic!("{shape}: {e}"));
+        assert_usable(&login, shape);
+        assert_eq!(
+            login.mid,
+            Some(1709658507),
+            "{shape}: data.mid or DedeUserID"
+        );
+        assert_eq!(
+            (login.is_new, &login.go_url, &login.user_profile),
+            (None, &None, &None),
+            "{shape}"
+        );
+        assert!(
+            login.warnings.iter().any(|w| w.contains("data.is_new")),
+            "{shape}: {:?}",
+            login.warnings
+        );
+    }
+}
+
+#[test]
+fn fake_server_string_codes_folded_lines_and_long_sessdata() {
+    let srv = FakeServer::start();
+    let login = fake_login(&srv, "id=fid-codestr,flow=wsc,codestr=1", json!({})).unwrap();
+    assert_usable(&login, "codestr");
+    let login = fake_login(&srv, "id=fid-folded,flow=c,folded=1,longsess=1", json!({})).unwrap();
+    assert_eq!(
+        names(&login),
+        [
+            "SESSDATA",
+            "bili_jct",
+            "DedeUserID",
+            "DedeUserID__ckMd5",
+            "joy_jct",
+            "mid",
+            "sid"
+        ]
+    );
+    let sess = &login.cookies[0];
+    assert_eq!(sess.value.len(), 170, "the long SESSDATA, whole");
+    let fetch = srv
+        .log()
+        .into_iter()
+        .rfind(|r| r.path.ends_with("/auth/fetch"))
+        .unwrap();
+    assert!(fetch.set_cookies[0].starts_with(&format!("SESSDATA={};", sess.value)));
+}
+
+#[test]
+fn fake_server_go_url_shapes_keep_the_login() {
+    let srv = FakeServer::start();
+    // Credentials in the query, the page 404.
+    let login = fake_login(&srv, "id=fid-gq,flow=c,gourl=query", json!({})).unwrap();
+    assert_usable(&login, "gourl=query");
+    let fetch = srv
+        .log()
+        .into_iter()
+        .find(|r| {
+            r.path.contains("id=fid-gq")
+                && r.path.ends_with("/auth/fetch")
+                && !r.cookie_info.is_empty()
+        })
+        .unwrap();
+    for pair in &fetch.cookie_info {
+        assert!(
+            login.cookie_header.contains(pair.as_str()),
+            "{pair} taken as it stands in the URL"
+        );
+    }
+    // Hop sets cookies, then 404.
+    let login = fake_login(&srv, "id=fid-g404,flow=c,gourl=hop404", json!({})).unwrap();
+    assert_usable(&login, "gourl=hop404");
+    // Hop sets cookies, then points to evil.example.com (never requested: it is not even loopback).
+    let login = fake_login(&srv, "id=fid-gfor,flow=c,gourl=hopforeign", json!({})).unwrap();
+    assert_usable(&login, "gourl=hopforeign");
+    assert!(names(&login).contains(&"joy_jct"));
+    assert!(
+        login
+            .warnings
+            .iter()
+            .any(|w| w.contains("following go_url failed")),
+        "{:?}",
+        login.warnings
+    );
+    // A go_url host made of the SESSDATA value: not requested, never in a warning.
+    let login = fake_login(&srv, "id=fid-gsec,flow=c,gourl=secrethost", json!({})).unwrap();
+    let sess = login
+        .cookies
+        .iter()
+        .find(|c| c.name == "SESSDATA")
+        .unwrap()
+        .value
+        .clone();
+    for w in &login.warnings {
+        assert!(!w.contains(&sess) && !w.contains(&sess[..8]), "{w}");
+    }
+}
+
+#[test]
+fn fake_server_sso_step() {
+    let srv = FakeServer::start();
+    let login = fake_login(&srv, "id=fid-sso,flow=c,sso=1", json!({})).unwrap();
+    let intl: Vec<_> = login
+        .cookies
+        .iter()
+        .filter(|c| c.domain.as_deref() == Some("biliintl.com"))
+        .map(|c| c.name.as_str())
+        .collect();
+    for n in ["SESSDATA", "bili_jct", "DedeUserID"] {
+        assert!(intl.contains(&n), "{n} for biliintl.com: {intl:?}");
+    }
+    let log = srv.log();
+    let list = log
+        .iter()
+        .find(|r| r.path.ends_with("/web/sso/list"))
+        .unwrap();
+    assert!(
+        list.cookies.iter().any(|c| c.starts_with("SESSDATA=")),
+        "sso/list carries the new cookies"
+    );
+    assert!(log.iter().any(|r| r.path.ends_with("/sso/set")));
+    assert!(
+        login
+            .warnings
+            .iter()
+            .any(|w| w.contains("evil.example.com")),
+        "{:?}",
+        login.warnings
+    );
+    for (mode, needle) in [("fail", "code -101"), ("500", "HTTP 500")] {
+        let login = fake_login(
+            &srv,
+            &format!("id=fid-sso-{mode},flow=c,sso={mode}"),
+            json!({}),
+        )
+        .unwrap();
+        assert_usable(&login, mode);
+        assert!(
+            login.warnings.iter().any(|w| w.contains(needle)),
+            "{mode}: {:?}",
+            login.warnings
+        );
+    }
+}
+
+#[test]
+fn fake_server_gate_ticket_session() {
+    let srv = FakeServer::start();
+    let login = fake_login(&srv, "id=fid-gate,flow=wsc,gate=1", json!({})).unwrap();
+    assert_usable(&login, "gate=1");
+    let log = srv.log();
+    let gate = log
+        .iter()
+        .find(|r| r.path.ends_with("/auth/url"))
+        .and_then(|r| r.set_cookies.first().cloned())
+        .unwrap();
+    let gate = gate.split(';').next().unwrap().to_owned();
+    let fetches: Vec<_> = log
+        .iter()
+        .filter(|r| r.path.ends_with("/auth/fetch"))
+        .collect();
+    assert_eq!(
+        fetches.len(),
+        3,
+        "waiting, scanned, confirmed: the gate was passed every time"
+    );
+    for f in fetches {
+        assert!(f.cookies.contains(&gate), "{:?}", f.cookies);
+    }
+}
+
+#[test]
+fn fake_server_rate_limit_captcha_and_verify() {
+    let srv = FakeServer::start();
+    let t = Instant::now();
+    let login = fake_login(
+        &srv,
+        "id=fid-429,flow=wc,fault=429,on=fetch,times=1,retry=1",
+        json!({}),
+    )
+    .unwrap();
+    assert_usable(&login, "429");
+    assert!(
+        t.elapsed() >= Duration::from_millis(950),
+        "Retry-After: 1 honoured: {:?}",
+        t.elapsed()
+    );
+
+    let o = fake_opts(&srv, "id=fid-captcha,fault=captcha,on=fetch", json!({}));
+    let e = bili_qr::wait("4478b3e64d05ce26638f4d715ebe0a91", &o, &mut |_| true).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Api);
+    assert!(e.message().contains("captcha"), "{}", e.message());
+
+    let verify = |sc: &str| json!({"verify_login": true, "api_base_url": srv.url(sc)});
+    let sc = "id=fid-verify,flow=c";
+    let login = fake_login(&srv, sc, verify(sc)).unwrap();
+    assert_eq!(login.verified, Some(true));
+    for sc in [
+        "id=fid-vrej,flow=c,verify=reject",
+        "id=fid-v101,flow=c,verify=reject,expired=101",
+    ] {
+        let e = fake_login(&srv, sc, verify(sc)).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Protocol, "{sc}");
+        assert!(
+            e.message().contains("does not accept the new session"),
+            "{}",
+            e.message()
+        );
+    }
+    let sc = "id=fid-vdown,flow=c,verify=down";
+    let login = fake_login(&srv, sc, verify(sc)).unwrap();
+    assert_eq!(login.verified, Some(false));
+    assert!(
+        login.warnings.iter().any(|w| w.starts_with("verify_login")),
+        "{:?}",
+        login.warnings
+    );
+}
+
+#[test]
+fn fake_server_hostile_cookies_and_qr_urls() {
+    let srv = FakeServer::start();
+    let login = fake_login(&srv, "id=fid-cd,flow=c,cookiedomain=hostile", json!({})).unwrap();
+    assert!(
+        !names(&login).iter().any(|n| n.starts_with("evil")),
+        "{:?}",
+        names(&login)
+    );
+    assert!(
+        login
+            .warnings
+            .iter()
+            .any(|w| w == "4 cookies dropped: a Domain that is not a host name"),
+        "{:?}",
+        login.warnings
+    );
+
+    let e = fake_login(&srv, "id=fid-ci-for,flow=c,cookieinfo=foreign", json!({})).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Protocol);
+    assert!(e.message().contains("evil.example"), "{}", e.message());
+    let login = fake_login(&srv, "id=fid-ci-mix,flow=c,cookieinfo=mixed", json!({})).unwrap();
+    assert_usable(&login, "mixed");
+    assert!(
+        login
+            .cookies
+            .iter()
+            .all(|c| c.domain.as_deref() == Some("bilibili.tv")),
+        "{:?}",
+        login.cookies.iter().map(|c| &c.domain).collect::<Vec<_>>()
+    );
+    let login = fake_login(&srv, "id=fid-ci-hos,flow=c,cookieinfo=hostile", json!({})).unwrap();
+    assert!(
+        !login.cookie_header.contains("evil") && !login.cookie_header.contains(['\r', '\n', '\0'])
+    );
+    let t = Instant::now();
+    let login = fake_login(&srv, "id=fid-ci-many,flow=c,cookieinfo=many", json!({})).unwrap();
+    assert!(login.cookies.len() >= 30_000);
+    assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
+
+    for q in ["javascript", "foreign"] {
+        let o = fake_opts(&srv, &format!("id=fid-qr-{q},qrurl={q}"), json!({}));
+        let e = bili_qr::start(&o).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Protocol, "{q}");
+    }
+}
