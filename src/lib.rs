@@ -28,6 +28,8 @@ pub mod passport;
 #[forbid(unsafe_code)]
 pub mod render;
 #[forbid(unsafe_code)]
+pub mod session;
+#[forbid(unsafe_code)]
 pub mod ticket;
 #[forbid(unsafe_code)]
 mod tls;
@@ -42,6 +44,7 @@ pub use login::{cancel, poll, start, wait};
 pub use options::Options;
 pub use passport::{Login, PollResult, PollStatus, QrCode, UserProfile};
 pub use render::{render, Format};
+pub use session::Session;
 
 /// The version of this library, as in Cargo.toml.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -28,15 +28,21 @@ const ALL_STATUSES: [(c_int, &str); 12] = [
 ];
 
 /// Every function of ABI 2, in name order.
-const EXPORTS: [&str; 14] = [
+const EXPORTS: [&str; 20] = [
     "bili_qr_abi_version",
     "bili_qr_cancel",
+    "bili_qr_check",
+    "bili_qr_check_ex",
     "bili_qr_free",
     "bili_qr_last_error",
+    "bili_qr_logout",
+    "bili_qr_logout_ex",
     "bili_qr_poll",
     "bili_qr_poll_ex",
     "bili_qr_render",
     "bili_qr_render_ex",
+    "bili_qr_session_convert",
+    "bili_qr_session_convert_ex",
     "bili_qr_start",
     "bili_qr_start_ex",
     "bili_qr_status_str",

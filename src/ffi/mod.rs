@@ -148,9 +148,11 @@ macro_rules! ffi_fn {
 mod checked;
 mod login;
 mod render;
+mod session;
 
 pub use self::login::*;
 pub use self::render::*;
+pub use self::session::*;
 
 /// The contract version this library implements; compare with `bili_qr_abi_version()` at load time.
 ///

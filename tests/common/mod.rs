@@ -304,6 +304,61 @@ pub fn render_ex(text: &str, format: &str) -> OutcomeEx {
     call_out_ex(|out, err| unsafe { bili_qr_render_ex(t.as_ptr(), f.as_ptr(), out, err) })
 }
 
+/// Remembers the cookie values of a session text (JSON with `cookies`, or `name=value` pairs) as secrets.
+pub fn remember_session(text: &str) {
+    if let Ok(v) = serde_json::from_str::<Value>(text) {
+        for c in v["cookies"].as_array().into_iter().flatten() {
+            if let Some(val) = c["value"].as_str() {
+                remember_secret(val);
+            }
+        }
+    }
+}
+
+pub fn check(session: &str, opts: Option<&str>) -> Outcome {
+    remember_session(session);
+    let s = c(session);
+    let o = c_opt(opts);
+    let r = call_out(|out| unsafe { bili_qr_check(s.as_ptr(), ptr(&o), out) });
+    remember_cookies(&r);
+    r
+}
+
+pub fn check_ex(session: &str, opts: Option<&str>) -> OutcomeEx {
+    remember_session(session);
+    let s = c(session);
+    let o = c_opt(opts);
+    call_out_ex(|out, err| unsafe { bili_qr_check_ex(s.as_ptr(), ptr(&o), out, err) })
+}
+
+pub fn logout(session: &str, opts: Option<&str>) -> Outcome {
+    remember_session(session);
+    let s = c(session);
+    let o = c_opt(opts);
+    call_out(|out| unsafe { bili_qr_logout(s.as_ptr(), ptr(&o), out) })
+}
+
+pub fn logout_ex(session: &str, opts: Option<&str>) -> OutcomeEx {
+    remember_session(session);
+    let s = c(session);
+    let o = c_opt(opts);
+    call_out_ex(|out, err| unsafe { bili_qr_logout_ex(s.as_ptr(), ptr(&o), out, err) })
+}
+
+pub fn convert(session: &str, format: &str) -> Outcome {
+    remember_session(session);
+    let s = c(session);
+    let f = c(format);
+    call_out(|out| unsafe { bili_qr_session_convert(s.as_ptr(), f.as_ptr(), out) })
+}
+
+pub fn convert_ex(session: &str, format: &str) -> OutcomeEx {
+    remember_session(session);
+    let s = c(session);
+    let f = c(format);
+    call_out_ex(|out, err| unsafe { bili_qr_session_convert_ex(s.as_ptr(), f.as_ptr(), out, err) })
+}
+
 /// Progress events seen by [`record_progress`]: (status, event JSON, user_data pointer).
 #[derive(Default)]
 pub struct Progress {

@@ -1,0 +1,121 @@
+//! Saved sessions: the `session` argument of the ABI's session functions (docs/ABI.md, "The session
+//! argument"), read from any of its forms, written in any of the formats of `bili_qr_session_convert`, and
+//! asked about ([`check`]) or ended ([`logout`]).
+//!
+//! A [`Session`] holds the service's cookies only: a cookie whose domain is neither under bilibili.tv /
+//! biliintl.com nor a loopback host (the fake server of the tests) is dropped when a session is read, and so
+//! is one whose name or value a `Cookie` header cannot carry. Cookies are unique by name (a later one
+//! replaces an earlier one in place, as in the poll object). Nothing here ever puts a cookie value into a
+//! message.
+
+mod format;
+mod parse;
+mod remote;
+
+pub use format::SessionFormat;
+pub use remote::{check, logout, CheckResult, CheckStatus, LogoutResult, LogoutStatus};
+
+use crate::cookies::Cookie;
+use crate::error::{Error, Result};
+
+/// The longest session text read (1 MiB), as for the service's answers.
+pub const MAX_SESSION: usize = 1 << 20;
+/// The host of host-only cookies when the session does not say.
+pub const DEFAULT_HOST: &str = "passport.bilibili.tv";
+
+/// A saved login: its cookies, the account number and the host of its host-only cookies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// The account (`mid`): from the session object or poll object, else the number in `DedeUserID`.
+    pub mid: Option<i64>,
+    /// The host that set the host-only cookies (`domain: None`), lowercase.
+    pub host: String,
+    /// In the order received, unique by name.
+    pub cookies: Vec<Cookie>,
+}
+
+impl Session {
+    /// Reads a session in any form of the ABI: a confirmed poll object or a session object (JSON), the
+    /// text of a Netscape cookies.txt, or a `Cookie` header value. Empty, over 1 MiB, broken JSON, or
+    /// without a `SESSDATA` cookie: an argument error that quotes no cookie value.
+    pub fn parse(text: &str) -> Result<Session> {
+        parse::parse(text)
+    }
+
+    /// The cookie called `name`.
+    pub fn get(&self, name: &str) -> Option<&Cookie> {
+        self.cookies.iter().find(|c| c.name == name)
+    }
+
+    /// `name=value` pairs joined by `"; "`, in order (the `Cookie` header value).
+    pub fn cookie_header(&self) -> String {
+        header_of(self.cookies.iter())
+    }
+
+    /// Writes the session in `format`.
+    pub fn write(&self, format: SessionFormat) -> String {
+        match format {
+            SessionFormat::Json => format::to_json(self, None),
+            SessionFormat::Header => self.cookie_header(),
+            SessionFormat::Netscape => format::to_netscape(self),
+        }
+    }
+
+    /// Replaces the cookie of the same name in place, or appends it.
+    fn insert(&mut self, cookie: Cookie) {
+        match self.cookies.iter_mut().find(|c| c.name == cookie.name) {
+            Some(slot) => *slot = cookie,
+            None => self.cookies.push(cookie),
+        }
+    }
+
+    /// An error for a session that lacks `name`, naming what to pass instead.
+    fn lacks(name: &str, dropped: usize) -> Error {
+        let note = if dropped > 0 {
+            format!(
+                " ({dropped} cookie(s) were dropped: a name or value a Cookie header cannot carry, or a domain outside the service)"
+            )
+        } else {
+            String::new()
+        };
+        Error::argument(format!(
+            "session has no {name} cookie{note}: pass the confirmed poll object of a login, a session object, the text of a cookies.txt, or a Cookie header"
+        ))
+    }
+}
+
+/// Reads `text` as a session and writes it in `format` (`"json"`, `"header"` or `"netscape"`).
+pub fn convert(text: &str, format: &str) -> Result<String> {
+    let format = SessionFormat::parse(format)?;
+    Ok(Session::parse(text)?.write(format))
+}
+
+fn header_of<'a>(cookies: impl Iterator<Item = &'a Cookie>) -> String {
+    let mut out = String::new();
+    for c in cookies {
+        if !out.is_empty() {
+            out.push_str("; ");
+        }
+        out.push_str(&c.name);
+        out.push('=');
+        out.push_str(&c.value);
+    }
+    out
+}
+
+/// Whether a cookie can be part of a session: a name and value a `Cookie` header can carry (the jar's
+/// rules, `crate::cookies`), 4096 bytes at most for the pair.
+pub(crate) fn valid_cookie(name: &str, value: &str) -> bool {
+    crate::cookies::valid_name(name)
+        && crate::cookies::valid_value(value)
+        && name.len() + 1 + value.len() <= 4096
+}
+
+/// Whether cookies of `domain` (no leading dot, lowercase) belong in a session: the service's domains, or
+/// a loopback host (a test server standing in for them).
+pub(crate) fn service_domain(domain: &str) -> bool {
+    crate::url::is_service_host(domain) || crate::options::is_loopback_host(domain)
+}
+
+#[cfg(test)]
+mod tests;

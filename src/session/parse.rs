@@ -1,0 +1,250 @@
+//! Reading a session: JSON (poll object or session object), Netscape cookies.txt, or a Cookie header.
+
+use super::{service_domain, valid_cookie, Session, DEFAULT_HOST, MAX_SESSION};
+use crate::cookies::valid_value;
+use crate::cookies::Cookie;
+use crate::error::{Error, Result};
+use serde_json::Value;
+
+/// A session being read, and how many cookies were dropped (for the message when SESSDATA is missing).
+struct Reader {
+    session: Session,
+    dropped: usize,
+}
+
+impl Reader {
+    fn new() -> Self {
+        Reader {
+            session: Session {
+                mid: None,
+                host: DEFAULT_HOST.to_owned(),
+                cookies: Vec::new(),
+            },
+            dropped: 0,
+        }
+    }
+
+    /// Keeps a cookie the rules allow; counts the others.
+    fn offer(&mut self, cookie: Cookie) {
+        let domain_ok = cookie.domain.as_deref().map_or(true, service_domain);
+        if domain_ok && valid_cookie(&cookie.name, &cookie.value) {
+            self.session.insert(cookie);
+        } else {
+            self.dropped += 1;
+        }
+    }
+
+    fn finish(mut self) -> Result<Session> {
+        if self
+            .session
+            .get("SESSDATA")
+            .map_or(true, |c| c.value.is_empty())
+        {
+            return Err(Session::lacks("SESSDATA", self.dropped));
+        }
+        if self.session.mid.is_none() {
+            self.session.mid = self
+                .session
+                .get("DedeUserID")
+                .and_then(|c| c.value.parse::<i64>().ok())
+                .filter(|m| *m > 0);
+        }
+        Ok(self.session)
+    }
+}
+
+pub(super) fn parse(text: &str) -> Result<Session> {
+    if text.len() > MAX_SESSION {
+        return Err(Error::argument(format!(
+            "session is longer than {} bytes (1 MiB): pass one login's cookies",
+            MAX_SESSION
+        )));
+    }
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err(Error::argument(
+            "session is empty: pass the confirmed poll object of a login, a session object, the text of a cookies.txt, or a Cookie header",
+        ));
+    }
+    if trimmed.starts_with('{') {
+        return from_json(trimmed);
+    }
+    if looks_like_netscape(trimmed) {
+        return from_netscape(trimmed);
+    }
+    from_header(trimmed)
+}
+
+fn looks_like_netscape(text: &str) -> bool {
+    text.starts_with("# Netscape HTTP Cookie File")
+        || text.starts_with("# HTTP Cookie File")
+        || text.lines().any(|l| l.split('\t').count() == 7)
+}
+
+/// A host name as written in a session (`host`, a cookies.txt domain): lowercase letters, digits, `.-:`.
+fn host_name(s: &str) -> Option<String> {
+    let s = s.trim().trim_start_matches('.').to_ascii_lowercase();
+    let ok = !s.is_empty()
+        && s.len() <= 253
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':'));
+    ok.then_some(s)
+}
+
+fn from_json(text: &str) -> Result<Session> {
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        Error::argument(format!(
+            "session is not valid JSON (line {}, column {}): pass the poll object or session object as handed out",
+            e.line(),
+            e.column()
+        ))
+    })?;
+    let Value::Object(root) = value else {
+        return Err(Error::argument("session JSON must be an object"));
+    };
+    let mut reader = Reader::new();
+    if let Some(host) = root.get("host").and_then(Value::as_str).and_then(host_name) {
+        reader.session.host = host;
+    }
+    reader.session.mid = match root.get("mid") {
+        Some(Value::Number(n)) => n.as_i64(),
+        Some(Value::String(s)) => s.trim().parse::<i64>().ok(),
+        _ => None,
+    }
+    .filter(|m| *m > 0);
+    match root.get("cookies") {
+        Some(Value::Array(list)) => {
+            for item in list {
+                match cookie_from_json(item) {
+                    Some(c) => reader.offer(c),
+                    None => reader.dropped += 1,
+                }
+            }
+        }
+        _ => {
+            if let Some(header) = root.get("cookie_header").and_then(Value::as_str) {
+                read_header(&mut reader, header);
+            }
+        }
+    }
+    reader.finish()
+}
+
+/// A cookie object: `name` and `value` strings required; the other keys as in the poll object.
+fn cookie_from_json(item: &Value) -> Option<Cookie> {
+    let name = item.get("name")?.as_str()?;
+    let value = item.get("value")?.as_str()?;
+    let domain = match item.get("domain") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(d)) => Some(host_name(d)?),
+        Some(_) => return None,
+    };
+    let path = item
+        .get("path")
+        .and_then(Value::as_str)
+        .filter(|p| p.starts_with('/') && valid_value(p))
+        .unwrap_or("/");
+    let expires = match item.get("expires") {
+        Some(Value::Number(n)) => n.as_i64().filter(|e| *e > 0),
+        _ => None,
+    };
+    let flag = |key: &str| match item.get(key) {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::Number(n)) => n.as_i64().is_some_and(|v| v != 0),
+        _ => false,
+    };
+    Some(Cookie {
+        name: name.to_owned(),
+        value: value.to_owned(),
+        domain,
+        path: path.to_owned(),
+        expires,
+        secure: flag("secure"),
+        http_only: flag("http_only"),
+    })
+}
+
+/// A cookies.txt: `domain  include_subdomains  path  secure  expiry  name  value`, tab-separated;
+/// `#HttpOnly_` before the domain of an http-only cookie; comments, blank and malformed lines skipped.
+fn from_netscape(text: &str) -> Result<Session> {
+    let mut reader = Reader::new();
+    let mut host: Option<String> = None;
+    for raw in text.lines() {
+        let line = raw.trim_end_matches('\r');
+        let (http_only, line) = match line.strip_prefix("#HttpOnly_") {
+            Some(rest) => (true, rest),
+            None => (false, line),
+        };
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let fields: Vec<&str> = line.split('\t').collect();
+        let [domain, subdomains, path, secure, expiry, name, value] = fields.as_slice() else {
+            reader.dropped += 1;
+            continue;
+        };
+        let (Some(d), Ok(expiry)) = (host_name(domain), expiry.trim().parse::<i64>()) else {
+            reader.dropped += 1;
+            continue;
+        };
+        let flag = |f: &str| f.trim().eq_ignore_ascii_case("TRUE");
+        let host_only = !domain.starts_with('.') && !flag(subdomains);
+        if host_only {
+            if !service_domain(&d) {
+                reader.dropped += 1;
+                continue;
+            }
+            host.get_or_insert(d.clone());
+        }
+        reader.offer(Cookie {
+            name: (*name).to_owned(),
+            value: (*value).to_owned(),
+            domain: (!host_only).then_some(d),
+            path: if path.starts_with('/') && valid_value(path) {
+                (*path).to_owned()
+            } else {
+                "/".to_owned()
+            },
+            expires: (expiry > 0).then_some(expiry),
+            secure: flag(secure),
+            http_only,
+        });
+    }
+    if let Some(h) = host {
+        reader.session.host = h;
+    }
+    reader.finish()
+}
+
+/// A `Cookie` header value (`a=1; b=2`), with an optional leading `Cookie:`.
+fn from_header(text: &str) -> Result<Session> {
+    let mut reader = Reader::new();
+    let text = match text.get(..7) {
+        Some(p) if p.eq_ignore_ascii_case("cookie:") => text.get(7..).unwrap_or(""),
+        _ => text,
+    };
+    read_header(&mut reader, text);
+    reader.finish()
+}
+
+fn read_header(reader: &mut Reader, text: &str) {
+    for pair in text.split(';') {
+        let pair = pair.trim();
+        if pair.is_empty() {
+            continue;
+        }
+        let Some((name, value)) = pair.split_once('=') else {
+            reader.dropped += 1;
+            continue;
+        };
+        reader.offer(Cookie {
+            name: name.trim().to_owned(),
+            value: value.trim().to_owned(),
+            domain: None,
+            path: "/".to_owned(),
+            expires: None,
+            secure: false,
+            http_only: false,
+        });
+    }
+}

@@ -1,0 +1,236 @@
+//! Asking the service about a session (`v2/user`) and ending it (`login/exit`).
+
+use super::format::{to_json, CheckKeys};
+use super::{service_domain, Session};
+use crate::cookies::{Cookie, CookieJar};
+use crate::error::{Error, ErrorKind, Result};
+use crate::options::Options;
+use crate::passport::{api_error, gateway_user, parse_envelope};
+use crate::transport::{Call, Request};
+use serde::Serialize;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The passport's logout endpoint, on `base_url`.
+pub const EXIT_PATH: &str = "/x/intl/passport-login/web/login/exit";
+/// The service's code for "not logged in" (logout's answer; check's is read by `passport::gateway_user`).
+const CODE_NOT_LOGGED_IN: i64 = -101;
+/// The service's code for a csrf token that does not match the session.
+const CODE_CSRF: i64 = -111;
+
+/// What `check` found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckStatus {
+    /// The service accepted the session (`data.is_login` true).
+    Valid,
+    /// The session has ended (`is_login` false, or code -101).
+    Expired,
+}
+
+/// The answer of [`check`]: the session to save from now on (renewed cookies merged) and the account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckResult {
+    pub status: CheckStatus,
+    pub session: Session,
+    pub name: Option<String>,
+    pub face: Option<String>,
+    /// Whether the answer changed a cookie (a renewed SESSDATA): save `session` again.
+    pub renewed: bool,
+}
+
+impl CheckResult {
+    /// The session object with `status`, `name`, `face` and `renewed` (docs/ABI.md, bili_qr_check).
+    pub fn to_json(&self) -> String {
+        to_json(
+            &self.session,
+            Some(CheckKeys {
+                status: match self.status {
+                    CheckStatus::Valid => "valid",
+                    CheckStatus::Expired => "expired",
+                },
+                name: self.name.as_deref(),
+                face: self.face.as_deref(),
+                renewed: self.renewed,
+            }),
+        )
+    }
+}
+
+/// What `logout` found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogoutStatus {
+    LoggedOut,
+    /// The session had already ended (code -101).
+    Expired,
+}
+
+/// The answer of [`logout`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LogoutResult {
+    #[serde(serialize_with = "logout_status")]
+    pub status: LogoutStatus,
+    pub code: i64,
+    pub message: String,
+}
+
+fn logout_status<S: serde::Serializer>(
+    s: &LogoutStatus,
+    ser: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    ser.serialize_str(match s {
+        LogoutStatus::LoggedOut => "logged_out",
+        LogoutStatus::Expired => "expired",
+    })
+}
+
+impl LogoutResult {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// The `Cookie` header for the service: the session's cookies whose domain is the service's, a loopback
+/// test host, or the `base_url` / `api_base_url` host, and the host-only ones. (A parsed session holds no
+/// other; this is the second fence, in case a `Session` was built by hand.)
+fn service_header(session: &Session, options: &Options) -> String {
+    let hosts = [options.base_url.host(), options.api_base_url.host()];
+    let sendable = |c: &&Cookie| match c.domain.as_deref() {
+        None => true,
+        Some(d) => service_domain(d) || hosts.iter().any(|h| h.eq_ignore_ascii_case(d)),
+    };
+    super::header_of(session.cookies.iter().filter(sendable))
+}
+
+/// A session error never carries a cookie value (a server could echo one in its message).
+fn redact(mut error: Error, session: &Session) -> Error {
+    for c in &session.cookies {
+        error = error.redact(&c.value);
+    }
+    error
+}
+
+fn percent_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// `GET {api_base_url}/intl/gateway/web/v2/user` with the session's cookies: valid (with the account's
+/// name and face) or expired, and the session with the cookies the answer set merged in.
+pub fn check(session: &Session, options: &Options) -> Result<CheckResult> {
+    check_inner(session, options).map_err(|e| redact(e, session))
+}
+
+fn check_inner(session: &Session, options: &Options) -> Result<CheckResult> {
+    let header = service_header(session, options);
+    let info = gateway_user(&header, options, &Call::default())?;
+
+    // The answer's cookies (a renewed SESSDATA) go through the jar's rules, then into the session in place.
+    let api_host = options.api_base_url.host();
+    let mut jar = CookieJar::default();
+    for c in &session.cookies {
+        jar.add(c.clone(), api_host);
+    }
+    let now = unix_now();
+    for line in &info.set_cookies {
+        jar.apply_set_cookie(line, api_host, now);
+    }
+    let mut merged = Session {
+        cookies: Vec::new(),
+        ..session.clone()
+    };
+    for c in jar.into_vec() {
+        if super::valid_cookie(&c.name, &c.value) {
+            merged.insert(c);
+        }
+    }
+    let renewed = merged.cookies != session.cookies;
+
+    let status = if info.is_login {
+        CheckStatus::Valid
+    } else {
+        CheckStatus::Expired
+    };
+    let clean = |s: &Option<String>| {
+        s.as_deref().map(|s| {
+            s.chars()
+                .filter(|c| !c.is_control())
+                .take(256)
+                .collect::<String>()
+        })
+    };
+    let (mut name, mut face) = (None, None);
+    if status == CheckStatus::Valid {
+        if let Some(mid) = info.mid.filter(|m| *m > 0) {
+            merged.mid = Some(mid);
+        }
+        name = clean(&info.name);
+        face = clean(&info.face);
+    }
+    if merged.mid.is_none() {
+        merged.mid = merged
+            .get("DedeUserID")
+            .and_then(|c| c.value.parse().ok())
+            .filter(|m: &i64| *m > 0);
+    }
+    Ok(CheckResult {
+        status,
+        session: merged,
+        name,
+        face,
+        renewed,
+    })
+}
+
+/// `POST {base_url}/x/intl/passport-login/web/login/exit` with `csrf=<bili_jct>` in the query and the
+/// form body, and the session's cookies.
+pub fn logout(session: &Session, options: &Options) -> Result<LogoutResult> {
+    let Some(jct) = session.get("bili_jct").filter(|c| !c.value.is_empty()) else {
+        return Err(Session::lacks("bili_jct", 0).with_message(
+            "session has no bili_jct cookie, which logout sends as its csrf token: pass the whole session as handed out by the login",
+        ));
+    };
+    logout_inner(session, &jct.value, options).map_err(|e| redact(e, session))
+}
+
+fn logout_inner(session: &Session, csrf: &str, options: &Options) -> Result<LogoutResult> {
+    let form = format!("csrf={}", percent_encode(csrf));
+    let url = format!("{}{EXIT_PATH}?{form}", options.base_url.as_str());
+    let header = service_header(session, options);
+    let answer = Request::post_form(&url, &form)
+        .cookie(Some(&header))
+        .send(options, &Call::default())?;
+    let envelope = parse_envelope("login/exit", &answer.body)?;
+    let status = match envelope.code {
+        0 => LogoutStatus::LoggedOut,
+        CODE_NOT_LOGGED_IN => LogoutStatus::Expired,
+        CODE_CSRF => {
+            return Err(Error::new(
+                ErrorKind::Api,
+                "the logout was refused with code -111: the csrf token (bili_jct) did not match the session; pass the bili_jct that came with this SESSDATA",
+            ))
+        }
+        _ => return Err(api_error("login/exit", &envelope)),
+    };
+    Ok(LogoutResult {
+        status,
+        code: envelope.code,
+        message: envelope
+            .message
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(256)
+            .collect(),
+    })
+}

@@ -1,0 +1,95 @@
+use super::*;
+
+const SESS: &str = "9f3c1a2b%2C1811061062%2C5e7d1%2A51";
+
+fn poll_object() -> String {
+    serde_json::json!({
+        "status": "confirmed", "code": 0, "message": "0", "mid": 1709658507,
+        "host": "passport.bilibili.tv",
+        "cookies": [
+            {"name": "SESSDATA", "value": SESS, "domain": "bilibili.tv", "path": "/", "expires": 1811061062, "secure": true, "http_only": true},
+            {"name": "bili_jct", "value": "0123456789abcdef0123456789abcdef", "domain": "bilibili.tv", "path": "/", "expires": 1811061062, "secure": true, "http_only": false},
+            {"name": "DedeUserID", "value": "1709658507", "domain": "bilibili.tv", "path": "/", "expires": 1811061062, "secure": true, "http_only": false},
+            {"name": "sid", "value": "s1", "domain": null, "path": "/", "expires": null, "secure": false, "http_only": false},
+            {"name": "evil", "value": "x", "domain": "evil.example", "path": "/", "expires": null, "secure": false, "http_only": false},
+            {"name": "bad;name", "value": "x"},
+            {"name": "nl", "value": "a\nb"}
+        ],
+        "cookie_header": "ignored"
+    })
+    .to_string()
+}
+
+#[test]
+fn a_poll_object_is_read_and_foreign_or_bad_cookies_dropped() {
+    let s = Session::parse(&poll_object()).unwrap();
+    let names: Vec<_> = s.cookies.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["SESSDATA", "bili_jct", "DedeUserID", "sid"]);
+    assert_eq!(s.mid, Some(1709658507));
+    assert_eq!(s.host, "passport.bilibili.tv");
+    assert!(s
+        .cookie_header()
+        .starts_with(&format!("SESSDATA={SESS}; bili_jct=")));
+}
+
+#[test]
+fn the_three_formats_round_trip() {
+    let s = Session::parse(&poll_object()).unwrap();
+    for format in [SessionFormat::Json, SessionFormat::Netscape] {
+        let text = s.write(format);
+        assert_eq!(Session::parse(&text).unwrap(), s, "{format:?}: {text}");
+    }
+    let header = s.write(SessionFormat::Header);
+    let back = Session::parse(&header).unwrap();
+    assert_eq!(back.cookie_header(), s.cookie_header());
+    assert_eq!(back.mid, s.mid);
+    let back = Session::parse(&format!("Cookie: {header}")).unwrap();
+    assert_eq!(back.cookie_header(), s.cookie_header());
+}
+
+#[test]
+fn netscape_lines() {
+    let s = Session::parse(&poll_object()).unwrap();
+    let text = s.write(SessionFormat::Netscape);
+    assert!(text.starts_with("# Netscape HTTP Cookie File\n"));
+    assert!(text.contains(&format!(
+        "\n#HttpOnly_.bilibili.tv\tTRUE\t/\tTRUE\t1811061062\tSESSDATA\t{SESS}\n"
+    )));
+    assert!(text.contains("\npassport.bilibili.tv\tFALSE\t/\tFALSE\t0\tsid\ts1\n"));
+    // Malformed lines are skipped, not fatal; CRLF line ends are fine.
+    let messy = format!(
+        "# Netscape HTTP Cookie File\r\nnot a cookie line\r\n.bilibili.tv\tTRUE\t/\tTRUE\tsoon\tx\ty\r\n.bilibili.tv\tTRUE\t/\tTRUE\t0\tSESSDATA\t{SESS}\r\n"
+    );
+    let m = Session::parse(&messy).unwrap();
+    assert_eq!(m.cookie_header(), format!("SESSDATA={SESS}"));
+}
+
+#[test]
+fn bad_sessions_are_argument_errors_without_values() {
+    let long = "a".repeat(MAX_SESSION + 1);
+    let cases = [
+        "",
+        "   \n",
+        "{",
+        "{\"cookies\":[]}",
+        "[1,2]",
+        "bili_jct=abcdefgh123; DedeUserID=1",
+        "SESSDATA=",
+        "SESSDATA=abc\u{1}defghij",
+        "\u{0}\u{1}\u{2}\u{3}garbage\u{7f}",
+        long.as_str(),
+        "# Netscape HTTP Cookie File\n# nothing\n",
+    ];
+    for case in cases {
+        let e = Session::parse(case).unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Argument, "{case:.40?}");
+        assert!(e.message().starts_with("session"), "{}", e.message());
+        assert!(!e.message().contains("abcdefgh123"), "{}", e.message());
+    }
+}
+
+#[test]
+fn formats_are_named() {
+    assert!(convert(&poll_object(), "xml").is_err());
+    assert!(convert(&poll_object(), "json").is_ok());
+}
