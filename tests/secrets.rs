@@ -271,6 +271,8 @@ fn faults() -> Vec<(&'static str, &'static [c_int], &'static [c_int])> {
         ("redirect", &[BILI_QR_OK], &[BILI_QR_OK]),
         ("redirect-loop", NETWORK, NETWORK),
         ("redirect-foreign", NETWORK, NETWORK),
+        ("429", HTTP, HTTP),
+        ("captcha", API, API),
         ("reset", NETWORK, NETWORK),
     ]
 }
@@ -304,6 +306,14 @@ impl Run<'_> {
         self.secrets.add_outcome(&o);
         if o.status < 0 {
             self.messages.push((what.to_owned(), o.error.clone()));
+        }
+        // The warnings of a confirmed login follow the same rule as messages (issue 13).
+        if let Some(Ok(v)) = o.out.as_deref().map(serde_json::from_str::<Value>) {
+            for w in v["warnings"].as_array().into_iter().flatten() {
+                let w = w.as_str().expect("a warning is a string");
+                self.messages
+                    .push((format!("{what} (a warning)"), w.to_owned()));
+            }
         }
         o
     }
@@ -352,6 +362,20 @@ impl Run<'_> {
             "id=%-gourl,gourl=1",
             "id=%-foreign,gourl=foreign",
             "id=%-ci,cookieinfo=1",
+            // Issue 13/14 shapes: logins with warnings (each warning checked like a message).
+            "id=%-sparse,confirm=sparse",
+            "id=%-nulls,confirm=nulls,codestr=1",
+            "id=%-gq,gourl=query",
+            "id=%-g404,gourl=hop404",
+            "id=%-gfor,gourl=hopforeign",
+            "id=%-gsec,gourl=secrethost",
+            "id=%-gna,gourl=nonascii",
+            "id=%-sso,sso=1",
+            "id=%-ssofail,sso=fail",
+            "id=%-cdh,cookiedomain=hostile",
+            "id=%-cih,cookieinfo=hostile",
+            "id=%-cimix,cookieinfo=mixed",
+            "id=%-fold,folded=1,longsess=1",
         ] {
             let sc = sc.replace('%', tag);
             let (ticket, qr_url) = self.new_ticket(&sc);
@@ -362,6 +386,27 @@ impl Run<'_> {
             self.note(&format!("poll spent {sc}"), o, &[BILI_QR_EXPIRED]);
             let o = cancel(&ticket);
             self.note(&format!("cancel idle {sc}"), o, &[0]);
+        }
+        // 2b. Issue 13/14 error paths: refused sessions, foreign cookie_info, hostile qr_url; a verifier down.
+        for (sc, status) in [
+            ("id=%-vrej,verify=reject", BILI_QR_ERR_PROTOCOL),
+            ("id=%-v101,verify=reject,expired=101", BILI_QR_ERR_PROTOCOL),
+            ("id=%-vdown,verify=down", BILI_QR_OK),
+            ("id=%-cifor,cookieinfo=foreign", BILI_QR_ERR_PROTOCOL),
+        ] {
+            let sc = sc.replace('%', tag);
+            let (ticket, _) = self.new_ticket(&sc);
+            let opts = self.opts(
+                &sc,
+                json!({"verify_login": true, "api_base_url": self.srv.url(&sc)}),
+            );
+            let o = wait(&ticket, Some(&opts));
+            self.note(&format!("wait {sc}"), o, &[status]);
+        }
+        for q in ["javascript", "foreign"] {
+            let sc = format!("id={tag}-qr-{q},qrurl={q}");
+            let o = start(Some(&self.opts(&sc, json!({}))));
+            self.note(&format!("start {sc}"), o, &[BILI_QR_ERR_PROTOCOL]);
         }
         // 3. Bad options with a live ticket: nothing is sent, the message names the key only.
         let sc = format!("id={tag}-badopts,flow=w");
