@@ -403,7 +403,8 @@ fn sso_step(
 }
 
 /// With `verify_login`: asks `v2/user` whether the service accepts the new session. `Ok(true)`: it does
-/// (renewed cookies merged); `Ok(false)`: it could not be asked (a warning says why); an error: it refused.
+/// (renewed cookies merged); `Ok(false)`: it could not be asked (network, HTTP, another code, a cancel or the
+/// wait's deadline; a warning says why); an error: it refused the session.
 fn verify(
     options: &Options,
     call: &Call<'_>,
@@ -429,7 +430,7 @@ fn verify(
                 "is_login false"
             }
         ))),
-        Err(e) if e.kind() == ErrorKind::Cancelled => Err(e),
+        // Also a cancel or the wait's deadline: the ticket is spent, so the login is kept, unverified.
         Err(e) => {
             warnings.push(format!(
                 "verify_login: the session could not be checked: {}",

@@ -1110,3 +1110,60 @@ fn fake_server_hostile_cookies_and_qr_urls() {
         assert_eq!(e.kind(), ErrorKind::Protocol, "{q}");
     }
 }
+
+/// A cancel (or the deadline) that arrives after the confirmation does not lose the login: the steps left
+/// are skipped with warnings, verification included.
+#[test]
+fn a_cancel_after_the_confirmation_keeps_the_login() {
+    let srv = Canned::start(|target, port| {
+        if target.contains("/web/sso/list") {
+            thread::sleep(Duration::from_millis(1000));
+            let body = format!(
+                r#"{{"code":0,"message":"0","data":{{"sso":["http://127.0.0.1:{port}/sso/set"]}}}}"#
+            );
+            answer("200 OK", &[], body.as_bytes())
+        } else if target.contains("v2/user") || target.starts_with("/sso/set") {
+            answer(
+                "200 OK",
+                &[],
+                br#"{"code":0,"message":"0","data":{"is_login":true}}"#,
+            )
+        } else {
+            answer("200 OK", &THREE, PLAIN.as_bytes())
+        }
+    });
+    let o = srv.options_with(
+        json!({"verify_login": true, "api_base_url": format!("http://127.0.0.1:{}", srv.port)}),
+    );
+    let ticket = "cancelafter1";
+    let waiter = {
+        let o = o.clone();
+        thread::spawn(move || bili_qr::wait(ticket, &o, &mut |_| true))
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !srv
+        .hits()
+        .iter()
+        .any(|h| h.target.contains("/web/sso/list"))
+    {
+        assert!(Instant::now() < deadline, "sso/list never asked");
+        thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(bili_qr::cancel(ticket).unwrap(), 1);
+    let r = waiter
+        .join()
+        .unwrap()
+        .expect("the confirmed login is returned");
+    let login = r.login.unwrap();
+    assert_usable(&login, "cancelled after the confirmation");
+    assert_eq!(login.verified, Some(false));
+    assert!(
+        login.warnings.iter().any(|w| w.contains("cancelled")),
+        "{:?}",
+        login.warnings
+    );
+    assert!(!srv
+        .hits()
+        .iter()
+        .any(|h| h.target.starts_with("/sso/set") || h.target.contains("v2/user")));
+}
