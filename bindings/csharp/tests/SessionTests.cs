@@ -88,7 +88,12 @@ static partial class Tests
             A.Eq("600", Mode(txt), "the rewritten cookies.txt is still 0600");
             var renewed = Session.Load(txt);
             A.Eq(newSess, renewed.GetCookie("SESSDATA").Value, "the renewed SESSDATA was saved");
-            A.True(BiliQr.Check(renewed, opt).IsValid, "the renewed session is valid");
+            var second = BiliQr.Check(renewed, opt);
+            A.True(second.IsValid, "the renewed session is valid");
+            // renew=1 renews on every check: only the session the last check handed out is live.
+            A.True(second.Renewed, "renewed again");
+            A.True(!BiliQr.Check(renewed, opt).IsValid, "a session that was not saved after a renewal has ended");
+            renewed = second.Session;
             var users = Fake.Log(sc).Where(r => ((string)r["path"]).EndsWith("/intl/gateway/web/v2/user", StringComparison.Ordinal)).ToList();
             A.True(users.Count >= 2, "check asked v2/user: " + users.Count);
             var cookieHeader = ((Dictionary<string, object>)users.Last()["headers"])["cookie"] as string ?? "";
@@ -96,7 +101,7 @@ static partial class Tests
 
             // logout → check (expired) → logout again (already ended).
             var bye = BiliQr.Logout(renewed, opt);
-            A.True(bye.LoggedOut && bye.Status == BiliQrStatus.Ok, "logout ended the session");
+            A.True(bye.LoggedOut && bye.Status == BiliQrStatus.Ok, "logout ended the session: " + bye.Status + " " + bye.Code + " " + bye.Message);
             var exits = Fake.Log(sc).Where(r => ((string)r["path"]).EndsWith("/x/intl/passport-login/web/login/exit", StringComparison.Ordinal)).ToList();
             A.Eq(1, exits.Count, "one login/exit request");
             A.Eq("POST", (string)exits[0]["method"], "logout is a POST");
