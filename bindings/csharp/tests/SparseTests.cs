@@ -54,6 +54,20 @@ static partial class Tests
         }
     }
 
+    public static void TestOddShapesStillLogIn()
+    {
+        // A string code, Set-Cookie lines folded into one, the credentials only in go_url's query (its page gone).
+        foreach (var shape in new[] { "codestr=1", "folded=1,longsess=1", "gourl=query" })
+        {
+            string sc;
+            var login = ConfirmWith(shape, out sc);
+            A.Eq<long?>(5150, login.Mid, shape + ": mid");
+            foreach (var name in new[] { "SESSDATA", "bili_jct", "DedeUserID" })
+                A.True(login.GetCookie(name) != null, shape + ": has " + name);
+            A.True(login.CookieHeader.Contains("SESSDATA=" + login.GetCookie("SESSDATA").Value), shape + ": cookie_header has SESSDATA");
+        }
+    }
+
     public static void TestVerifyLogin()
     {
         string sc = Fake.Scenario("flow=c");
