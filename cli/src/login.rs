@@ -177,22 +177,16 @@ fn rows(line: &str, columns: Option<usize>) -> usize {
     }
 }
 
-#[cfg(unix)]
+/// The width of the terminal behind standard error or output (Unix: TIOCGWINSZ; Windows: the console's
+/// screen buffer, GetConsoleScreenBufferInfo), or `None` when it cannot be asked (each line is then taken as
+/// one row, which only matters for a URL wider than the terminal).
 fn terminal_columns(stderr: bool) -> Option<usize> {
-    let fd = if stderr {
-        libc::STDERR_FILENO
+    let size = if stderr {
+        terminal_size::terminal_size_of(io::stderr())
     } else {
-        libc::STDOUT_FILENO
+        terminal_size::terminal_size_of(io::stdout())
     };
-    // SAFETY: TIOCGWINSZ fills the winsize struct passed by pointer; it is only read on success.
-    let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
-    let ok = unsafe { libc::ioctl(fd, libc::TIOCGWINSZ, &mut ws) } == 0;
-    (ok && ws.ws_col > 0).then_some(ws.ws_col as usize)
-}
-
-#[cfg(not(unix))]
-fn terminal_columns(_stderr: bool) -> Option<usize> {
-    None
+    size.map(|(w, _)| usize::from(w.0)).filter(|w| *w > 0)
 }
 
 fn status_text(s: PollStatus) -> String {
@@ -267,7 +261,21 @@ fn watch_signals(tx: Sender<Event>) -> Result<(), Failure> {
     Ok(())
 }
 
-#[cfg(not(unix))]
+/// Windows: Ctrl-C and Ctrl-Break in a console (a console control handler, SetConsoleCtrlHandler through the
+/// `ctrlc` crate) cancel the login like SIGINT: exit 130, nothing written.
+#[cfg(windows)]
+fn watch_signals(tx: Sender<Event>) -> Result<(), Failure> {
+    ctrlc::set_handler(move || {
+        let _ = tx.send(Event::Signal(SIGINT));
+    })
+    .map_err(|e| Failure {
+        code: EXIT_LOCAL,
+        message: format!("cannot install the Ctrl-C handler: {e}"),
+    })
+}
+
+/// Elsewhere (neither Unix nor Windows): no handler; Ctrl-C ends the process the system's way.
+#[cfg(not(any(unix, windows)))]
 fn watch_signals(_tx: Sender<Event>) -> Result<(), Failure> {
     Ok(())
 }

@@ -1,5 +1,9 @@
 //! `bili-qr`: log in to bilibili.tv (international) from a terminal by scanning a QR code, and export the
 //! session for other tools. A thin program over the `bili_qr` library's Rust API.
+//!
+//! No `unsafe` here: the platform calls (signals, console control handler, terminal size, atomic replace) go
+//! through crates with safe APIs, each behind `cfg(unix)` / `cfg(windows)`.
+#![forbid(unsafe_code)]
 
 mod args;
 mod login;
