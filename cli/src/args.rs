@@ -131,7 +131,7 @@ pub struct NetArgs {
     #[arg(long, value_name = "TEXT", help_heading = "Connection")]
     pub user_agent: Option<String>,
 
-    /// http://, https:// or socks5:// proxy URL; "" for none [default: the *_PROXY environment variables]
+    /// http://, https://, socks5h:// (the proxy resolves names) or socks5:// proxy URL; "" for none [default: the *_PROXY environment variables]
     #[arg(long, value_name = "URL", help_heading = "Connection")]
     pub proxy: Option<String>,
 
