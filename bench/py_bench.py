@@ -47,7 +47,7 @@ def make_ctypes(base):
     import ctypes
 
     lib = ctypes.CDLL(os.environ["BILI_QR_LIBRARY"])
-    if lib.bili_qr_abi_version() != 1:
+    if lib.bili_qr_abi_version() < 1:  # ABI 2 keeps every version-1 function
         raise SystemExit("py_bench: libbili_qr has another ABI version")
     lib.bili_qr_poll.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p)]
     lib.bili_qr_poll.restype = ctypes.c_int

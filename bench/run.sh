@@ -54,8 +54,11 @@ cc "${cflags[@]}" bench/cold_curl.c -o "$out/cold_curl" -lcurl -ljansson
 
 tmp=$(mktemp -d)
 server_pid=""
+tls_server_pid=""
 cleanup() {
   exec {hold}>&- 2>/dev/null || true
+  [[ -z ${tls_hold:-} ]] || exec {tls_hold}>&- 2>/dev/null || true
+  [[ -z $tls_server_pid ]] || kill "$tls_server_pid" 2>/dev/null || true
   if [[ -n $server_pid ]]; then
     for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
     kill "$server_pid" 2>/dev/null || true
@@ -77,6 +80,19 @@ done
 # A scenario whose tickets always answer "waiting": every poll is the same small JSON answer.
 base="$origin/s/flow=w,id=bench"
 echo "== fake server at $origin" >&2
+# An HTTPS fake server for one cold-start row: its test CA goes in through ca_file, so that row pays for reading
+# the system's trust store, adding the CA, and a TLS handshake (the cost of issue 17's trust roots).
+mkfifo "$tmp/tls-in"
+"$server_bin" --quiet --watch-stdin --tls-ca-out "$tmp/ca.pem" <"$tmp/tls-in" >"$tmp/tls-out" 2>"$tmp/tls-err" &
+tls_server_pid=$!
+exec {tls_hold}>"$tmp/tls-in"
+tls_origin=""
+for _ in $(seq 100); do
+  first=$(head -n1 "$tmp/tls-out" 2>/dev/null || true)
+  if [[ $first == listening* ]]; then tls_origin=${first#listening }; break; fi
+  sleep 0.1
+done
+[[ -n $tls_origin ]] || { echo "the HTTPS fake server did not start: $(cat "$tmp/tls-err")" >&2; exit 1; }
 
 results=$out/results.jsonl
 : >"$results"
@@ -131,6 +147,8 @@ for r in $(seq "$rounds"); do
   done
   "${pb[@]}" cold "$out/cold_lib" "$base" --runs "$cold_runs" | sed 's/"mode":"cold"/"mode":"cold-lib"/' >>"$results"
   "${pb[@]}" cold "$out/cold_curl" "$base" --runs "$cold_runs" | sed 's/"mode":"cold"/"mode":"cold-curl"/' >>"$results"
+  "${pb[@]}" cold "$out/cold_lib" "$tls_origin/s/flow=w,id=bench-tls" "$tmp/ca.pem" --runs "$cold_runs" |
+    sed 's/"mode":"cold"/"mode":"cold-lib-tls"/' >>"$results"
 done
 for r in $(seq "$mem_rounds"); do
   echo "== memory $r/$mem_rounds ($mem_polls polls)" >&2

@@ -70,7 +70,6 @@ fn the_same_server_is_trusted_by_no_option_whatever_its_spelling() {
         "accept_invalid_certs",
         "no_verify",
         "tls",
-        "ca_file",
         "cacert",
         "ca_bundle",
         "root_certificates",

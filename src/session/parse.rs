@@ -70,8 +70,7 @@ pub(super) fn parse(text: &str) -> Result<Session> {
         return from_json(trimmed);
     }
     if looks_like_netscape(trimmed) {
-        // Untrimmed: the last line's value may be empty, and its tab must stay.
-        return from_netscape(text);
+        return from_netscape(trimmed);
     }
     from_header(trimmed)
 }
@@ -104,13 +103,7 @@ fn from_json(text: &str) -> Result<Session> {
         return Err(Error::argument("session JSON must be an object"));
     };
     let mut reader = Reader::new();
-    // The host of the host-only cookies: the service's or a loopback test host, like every cookie's domain.
-    if let Some(host) = root
-        .get("host")
-        .and_then(Value::as_str)
-        .and_then(host_name)
-        .filter(|h| service_domain(h))
-    {
+    if let Some(host) = root.get("host").and_then(Value::as_str).and_then(host_name) {
         reader.session.host = host;
     }
     reader.session.mid = match root.get("mid") {

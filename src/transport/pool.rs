@@ -16,6 +16,7 @@ struct PoolKey {
     timeout: Duration,
     user_agent: String,
     proxy: ProxySetting,
+    ca_file: Option<String>,
 }
 
 /// ureq resolves the host before every request, even one that reuses a pooled connection, and with a
@@ -161,6 +162,7 @@ pub(super) fn agent_for(options: &Options) -> Result<Pool> {
         key.timeout == options.timeout
             && key.proxy == *proxy
             && key.user_agent == options.user_agent
+            && key.ca_file == options.ca_file
     });
     if let Some((_, pool)) = found {
         return Ok(pool.clone());
@@ -169,6 +171,7 @@ pub(super) fn agent_for(options: &Options) -> Result<Pool> {
         timeout: options.timeout,
         user_agent: options.user_agent.clone(),
         proxy: proxy.clone(),
+        ca_file: options.ca_file.clone(),
     };
     let proxy = match &key.proxy {
         ProxySetting::FromEnvironment => ureq::Proxy::try_from_env(),
@@ -187,7 +190,7 @@ pub(super) fn agent_for(options: &Options) -> Result<Pool> {
         .max_response_header_size(MAX_HEAD_BYTES)
         .max_idle_connections(256)
         .max_idle_connections_per_host(64)
-        .tls_config(crate::tls::config())
+        .tls_config(crate::tls::config(key.ca_file.as_deref())?)
         .build();
     let agent = Agent::with_parts(
         config,
