@@ -168,3 +168,81 @@ fn a_dead_proxy_is_named_not_base_url() {
         assert_eq!(env.srv.requests(), 0);
     }
 }
+
+/// A minimal SOCKS5 proxy (no authentication, CONNECT only) that records the address form it was given:
+/// `name:host` for a domain name (ATYP 3), `ip:addr` for an address, then relays to it on 127.0.0.1.
+fn socks5_proxy() -> (u16, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = seen.clone();
+    std::thread::spawn(move || {
+        for client in listener.incoming() {
+            let Ok(mut client) = client else { continue };
+            let record = record.clone();
+            std::thread::spawn(move || -> std::io::Result<()> {
+                client.set_read_timeout(Some(Duration::from_secs(5)))?;
+                let mut b = [0u8; 2];
+                client.read_exact(&mut b)?;
+                let mut methods = vec![0u8; b[1] as usize];
+                client.read_exact(&mut methods)?;
+                client.write_all(&[5, 0])?;
+                let mut req = [0u8; 4];
+                client.read_exact(&mut req)?;
+                let form = match req[3] {
+                    1 => {
+                        let mut a = [0u8; 4];
+                        client.read_exact(&mut a)?;
+                        format!("ip:{}", std::net::Ipv4Addr::from(a))
+                    }
+                    4 => {
+                        let mut a = [0u8; 16];
+                        client.read_exact(&mut a)?;
+                        format!("ip:{}", std::net::Ipv6Addr::from(a))
+                    }
+                    _ => {
+                        let mut n = [0u8; 1];
+                        client.read_exact(&mut n)?;
+                        let mut name = vec![0u8; n[0] as usize];
+                        client.read_exact(&mut name)?;
+                        format!("name:{}", String::from_utf8_lossy(&name))
+                    }
+                };
+                let mut p = [0u8; 2];
+                client.read_exact(&mut p)?;
+                record.lock().unwrap().push(form);
+                let upstream = TcpStream::connect(("127.0.0.1", u16::from_be_bytes(p)))?;
+                client.write_all(&[5, 0, 0, 1, 127, 0, 0, 1, 0, 0])?;
+                client.set_read_timeout(None)?;
+                let (mut c2, mut u2) = (client.try_clone()?, upstream.try_clone()?);
+                let (mut c1, mut u1) = (client, upstream);
+                std::thread::spawn(move || std::io::copy(&mut u2, &mut c2));
+                std::io::copy(&mut c1, &mut u1)?;
+                Ok(())
+            });
+        }
+    });
+    (port, seen)
+}
+
+/// socks5h:// hands the proxy the host name (it resolves it); socks5:// hands it an address resolved here.
+#[test]
+fn socks5h_lets_the_proxy_resolve_names_and_socks5_does_not() {
+    let env = Env::new("id=socks");
+    let base = env.base().replace("127.0.0.1", "localhost");
+    for (scheme, expect) in [("socks5h", "name:localhost"), ("socks5", "ip:")] {
+        let (port, seen) = socks5_proxy();
+        let opts =
+            json!({"base_url": base, "proxy": format!("{scheme}://127.0.0.1:{port}")}).to_string();
+        start(Some(&opts)).expect(BILI_QR_OK);
+        let seen = seen.lock().unwrap().clone();
+        assert!(!seen.is_empty(), "{scheme}: the proxy was not used");
+        assert!(
+            seen.iter().all(|s| s.starts_with(expect)),
+            "{scheme}: {seen:?}"
+        );
+    }
+    assert_eq!(env.srv.requests(), 2);
+}

@@ -11,9 +11,11 @@ pub const LONG_VERSION: &str = concat!(
 );
 
 const AFTER_HELP: &str = "\
-Exit codes: 0 logged in (or rendered), 1 the QR code expired after every refresh, 2 usage error,
-3 network error or timeout, 4 refused by the server (HTTP error, API error, unexpected answer),
-5 a local failure (an output file could not be written, or an internal error), 130 cancelled (Ctrl-C).
+Exit codes: 0 logged in (or rendered, or logged out), 1 the QR code expired after every refresh
+(check: the saved session has expired; logout: it was already logged out), 2 usage error (also: a cookies
+file that is missing or holds no session), 3 network error or timeout, 4 refused by the server (HTTP error,
+API error, unexpected answer), 5 a local failure (an output file could not be written, or an internal
+error), 130 cancelled (Ctrl-C).
 
 Try it offline:  bili-qr login --demo --cookies cookies.txt";
 
@@ -36,16 +38,50 @@ pub struct Cli {
 pub enum Command {
     /// Show a QR code, wait until it is scanned and confirmed in the bilibili.tv app, save the session
     Login(Box<LoginArgs>),
+    /// Ask the service whether the session saved in FILE still logs in; save renewed cookies
+    Check(SessionArgs),
+    /// End the session saved in FILE at the service (the file is kept unless --remove)
+    Logout(LogoutArgs),
     /// Draw TEXT as a QR code on standard output
     Render(RenderArgs),
+}
+
+/// `check`: the saved session and the connection options.
+#[derive(Args, Debug)]
+#[command(after_help = AFTER_HELP)]
+pub struct SessionArgs {
+    /// The saved session: a cookies.txt (as `login --cookies` writes it), a JSON session or poll object, or a
+    /// Cookie header. Rewritten atomically (mode 0600, same format) when the service renews a cookie
+    #[arg(long, value_name = "FILE")]
+    pub cookies: PathBuf,
+
+    #[command(flatten)]
+    pub net: NetArgs,
+}
+
+/// `logout`: the saved session, `--remove`, and the connection options.
+#[derive(Args, Debug)]
+#[command(after_help = AFTER_HELP)]
+pub struct LogoutArgs {
+    #[command(flatten)]
+    pub session: SessionArgs,
+
+    /// Delete FILE after the logout (also when the session had already ended)
+    #[arg(long)]
+    pub remove: bool,
 }
 
 #[derive(Args, Debug)]
 #[command(after_help = AFTER_HELP)]
 pub struct LoginArgs {
-    /// Save the cookies in Netscape cookies.txt format (for yt-dlp --cookies, curl -b)
+    /// Save the cookies in Netscape cookies.txt format (for yt-dlp --cookies, curl -b). When FILE already
+    /// holds a session that the service accepts, say "already logged in" and change nothing (see --force)
     #[arg(long, value_name = "FILE")]
     pub cookies: Option<PathBuf>,
+
+    /// Log in even when the --cookies FILE holds a valid session (it is replaced)
+    #[arg(long)]
+    pub force: bool,
 
     /// Save the confirmed login (the library's poll object: mid, user_profile, cookies, cookie_header) as JSON
     #[arg(long, value_name = "FILE")]
@@ -95,7 +131,7 @@ pub struct NetArgs {
     #[arg(long, value_name = "TEXT", help_heading = "Connection")]
     pub user_agent: Option<String>,
 
-    /// http://, https:// or socks5:// proxy URL; "" for none [default: the *_PROXY environment variables]
+    /// http://, https://, socks5h:// (the proxy resolves names) or socks5:// proxy URL; "" for none [default: the *_PROXY environment variables]
     #[arg(long, value_name = "URL", help_heading = "Connection")]
     pub proxy: Option<String>,
 
@@ -111,7 +147,8 @@ pub struct NetArgs {
     #[arg(long, value_name = "N", help_heading = "Connection")]
     pub max_retries: Option<u64>,
 
-    /// Gateway asked by `check` and --verify-login [default: https://api.bilibili.tv]
+    /// Gateway asked by `check`, `login --cookies` and --verify-login [default: https://api.bilibili.tv;
+    /// with --demo, the demo server]
     #[arg(long, value_name = "URL", help_heading = "Connection")]
     pub api_base_url: Option<String>,
 

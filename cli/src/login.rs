@@ -7,10 +7,12 @@
 
 use crate::args::LoginArgs;
 use crate::output;
-use crate::{netscape, Failure, EXIT_CANCELLED, EXIT_EXPIRED, EXIT_LOCAL, EXIT_USAGE};
+use crate::saved::{self, ReadError};
+use crate::{Failure, EXIT_CANCELLED, EXIT_EXPIRED, EXIT_LOCAL, EXIT_USAGE};
+use bili_qr::session::{CheckStatus, Session, SessionFormat};
 use bili_qr::{PollResult, PollStatus, QrCode};
 use std::io::{self, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Mutex};
@@ -177,22 +179,16 @@ fn rows(line: &str, columns: Option<usize>) -> usize {
     }
 }
 
-#[cfg(unix)]
+/// The width of the terminal behind standard error or output (Unix: TIOCGWINSZ; Windows: the console's
+/// screen buffer, GetConsoleScreenBufferInfo), or `None` when it cannot be asked (each line is then taken as
+/// one row, which only matters for a URL wider than the terminal).
 fn terminal_columns(stderr: bool) -> Option<usize> {
-    let fd = if stderr {
-        libc::STDERR_FILENO
+    let size = if stderr {
+        terminal_size::terminal_size_of(io::stderr())
     } else {
-        libc::STDOUT_FILENO
+        terminal_size::terminal_size_of(io::stdout())
     };
-    // SAFETY: TIOCGWINSZ fills the winsize struct passed by pointer; it is only read on success.
-    let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
-    let ok = unsafe { libc::ioctl(fd, libc::TIOCGWINSZ, &mut ws) } == 0;
-    (ok && ws.ws_col > 0).then_some(ws.ws_col as usize)
-}
-
-#[cfg(not(unix))]
-fn terminal_columns(_stderr: bool) -> Option<usize> {
-    None
+    size.map(|(w, _)| usize::from(w.0)).filter(|w| *w > 0)
 }
 
 fn status_text(s: PollStatus) -> String {
@@ -267,9 +263,96 @@ fn watch_signals(tx: Sender<Event>) -> Result<(), Failure> {
     Ok(())
 }
 
-#[cfg(not(unix))]
+/// Windows: Ctrl-C and Ctrl-Break in a console (a console control handler, SetConsoleCtrlHandler through the
+/// `ctrlc` crate) cancel the login like SIGINT: exit 130, nothing written.
+#[cfg(windows)]
+fn watch_signals(tx: Sender<Event>) -> Result<(), Failure> {
+    ctrlc::set_handler(move || {
+        let _ = tx.send(Event::Signal(SIGINT));
+    })
+    .map_err(|e| Failure {
+        code: EXIT_LOCAL,
+        message: format!("cannot install the Ctrl-C handler: {e}"),
+    })
+}
+
+/// Elsewhere (neither Unix nor Windows): no handler; Ctrl-C ends the process the system's way.
+#[cfg(not(any(unix, windows)))]
 fn watch_signals(_tx: Sender<Event>) -> Result<(), Failure> {
     Ok(())
+}
+
+/// `login --cookies FILE` when FILE exists: asks the service about the session in it. Valid → says "already
+/// logged in" (saving renewed cookies, printing the header / writing --json as a login would) and returns
+/// true: nothing else happens. Otherwise says why it logs in again and returns false.
+fn already_logged_in(
+    path: &Path,
+    opts: &bili_qr::Options,
+    args: &LoginArgs,
+    ui: &mut Ui,
+) -> Result<bool, Failure> {
+    let saved = match saved::read(path) {
+        Ok(s) => s,
+        Err(ReadError::Missing) => return Ok(false),
+        Err(e) => {
+            ui.line(&format!(
+                "not using the saved session ({}); logging in again",
+                e.reason(path)
+            ));
+            return Ok(false);
+        }
+    };
+    let checked = match bili_qr::session::check(&saved.session, opts) {
+        Ok(c) => c,
+        Err(e) => {
+            ui.line(&format!(
+                "could not check the session saved in {} ({}); logging in again",
+                path.display(),
+                crate::flagify(e.message())
+            ));
+            return Ok(false);
+        }
+    };
+    if checked.status == CheckStatus::Expired {
+        ui.line(&format!(
+            "the session saved in {} has expired or was logged out; logging in again",
+            path.display()
+        ));
+        return Ok(false);
+    }
+    ui.line(&format!(
+        "already {} ({} holds a valid session; nothing was changed, --force logs in again)",
+        saved::account(&checked),
+        path.display()
+    ));
+    if checked.renewed {
+        let note = saved::save_renewed(path, &saved, &checked)?;
+        ui.line(&note);
+    }
+    if let Some(json) = &args.json {
+        output::write_all(&[(
+            json.clone(),
+            format!("{}\n", checked.to_json()).into_bytes(),
+        )])
+        .map_err(|message| Failure {
+            code: EXIT_LOCAL,
+            message,
+        })?;
+        ui.line(&format!(
+            "saved the checked session (the session object) as JSON to {}",
+            json.display()
+        ));
+    }
+    if args.print_header {
+        let mut out = io::stdout().lock();
+        writeln!(out, "{}", checked.session.cookie_header())
+            .and_then(|()| out.flush())
+            .map_err(|e| Failure {
+                code: EXIT_LOCAL,
+                message: format!("cannot write the Cookie header to standard output: {e}"),
+            })?;
+    }
+    Ok(true)
 }
 
 fn usage(message: String) -> Failure {
@@ -312,6 +395,9 @@ pub fn run(args: LoginArgs) -> Result<(), Failure> {
             })?;
         net.base_url = Some(server.url(DEMO_SCENARIO));
         net.poll_interval.get_or_insert(500);
+        // The demo server answers the session check too (login --demo --cookies FILE, a second time).
+        net.api_base_url
+            .get_or_insert_with(|| server.url(DEMO_SCENARIO));
         Some(server)
     } else {
         None
@@ -327,6 +413,12 @@ pub fn run(args: LoginArgs) -> Result<(), Failure> {
              For a real login, run `bili-qr login` without --demo.",
             server.base_url()
         ));
+    }
+
+    if let Some(path) = &args.cookies {
+        if !args.force && already_logged_in(path, &opts, &args, &mut ui)? {
+            return Ok(());
+        }
     }
 
     let (tx, rx) = mpsc::channel();
@@ -435,38 +527,55 @@ pub fn run(args: LoginArgs) -> Result<(), Failure> {
             "a confirmed answer without login data",
         )));
     };
-    let name = login
-        .user_profile
-        .as_ref()
-        .and_then(|p| p.name.as_deref())
-        .unwrap_or("?");
-    let mid = login
-        .mid
-        .map_or_else(|| "unknown".to_owned(), |m| m.to_string());
-    ui.finish(format!("logged in as {} (mid {mid})", printable(name)));
+    let name = login.user_profile.as_ref().and_then(|p| p.name.as_deref());
+    let mut line = crate::logged_in(name, login.mid);
+    match login.verified {
+        Some(true) => line.push_str("; the gateway accepts the new session (--verify-login)"),
+        Some(false) => {
+            line.push_str("; not verified: the gateway could not be asked (--verify-login)")
+        }
+        None => {}
+    }
+    ui.finish(line);
+    // What the library found odd (a missing field, a failed optional step): on standard error, never a secret.
+    for w in &login.warnings {
+        eprintln!("warning: {}", printable(&crate::flagify(w)));
+    }
 
     // Everything is staged and renamed together: all outputs or none.
     let mut files = Vec::new();
     let mut notes = Vec::new();
     if let Some(path) = &args.cookies {
-        let (text, skipped) = netscape::format(&login.cookies, &base_host);
-        if !skipped.is_empty() {
-            notes.push(format!(
-                "warning: left out of {} the cookie(s) {} (a tab or line break in a field)",
-                path.display(),
-                skipped
-                    .iter()
-                    .map(|n| printable(n))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
+        // The library's one writer of the formats; host-only cookies are written for the base_url host.
+        match Session::parse(&result.to_json()) {
+            Ok(mut session) => {
+                session.host = base_host.clone();
+                let left_out = login.cookies.len().saturating_sub(session.cookies.len());
+                if left_out > 0 {
+                    eprintln!(
+                        "warning: {left_out} cookie(s) left out of {}: a name or value a cookie file cannot carry",
+                        path.display()
+                    );
+                }
+                notes.push(format!(
+                    "saved {} cookies to {} (Netscape format: yt-dlp --cookies, curl -b)",
+                    session.cookies.len(),
+                    path.display()
+                ));
+                files.push((
+                    path.clone(),
+                    saved::text_of(&session, SessionFormat::Netscape).into_bytes(),
+                ));
+            }
+            Err(e) => {
+                // Cannot happen for a confirmed login (it has SESSDATA); the JSON and the header still go out.
+                eprintln!(
+                    "warning: {} was not written: {}",
+                    path.display(),
+                    e.message()
+                );
+            }
         }
-        notes.push(format!(
-            "saved {} cookies to {} (Netscape format: yt-dlp --cookies, curl -b)",
-            login.cookies.len() - skipped.len(),
-            path.display()
-        ));
-        files.push((path.clone(), text.into_bytes()));
     }
     if let Some(path) = &args.json {
         let mut json = result.to_json();

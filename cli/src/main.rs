@@ -1,10 +1,14 @@
 //! `bili-qr`: log in to bilibili.tv (international) from a terminal by scanning a QR code, and export the
 //! session for other tools. A thin program over the `bili_qr` library's Rust API.
+//!
+//! No `unsafe` here: the platform calls (signals, console control handler, terminal size, atomic replace) go
+//! through crates with safe APIs, each behind `cfg(unix)` / `cfg(windows)`.
+#![forbid(unsafe_code)]
 
 mod args;
 mod login;
-mod netscape;
 mod output;
+mod saved;
 
 use args::{Cli, Command};
 use bili_qr::ErrorKind;
@@ -13,7 +17,8 @@ use std::io::Write;
 use std::process::ExitCode;
 
 pub const EXIT_OK: u8 = 0;
-/// The QR code expired, and so did every refresh.
+/// The QR code expired, and so did every refresh; `check`: the saved session has ended; `logout`: it had
+/// already ended.
 pub const EXIT_EXPIRED: i32 = 1;
 pub const EXIT_USAGE: i32 = 2;
 /// Network error or timeout.
@@ -49,8 +54,21 @@ impl Failure {
     }
 }
 
+/// "logged in as NAME (mid N)", without the parts the service did not give (an empty name counts as none).
+pub fn logged_in(name: Option<&str>, mid: Option<i64>) -> String {
+    let name: Option<String> = name
+        .map(|n| n.chars().filter(|c| !c.is_control()).take(200).collect())
+        .filter(|n: &String| !n.trim().is_empty());
+    match (name, mid) {
+        (Some(n), Some(m)) => format!("logged in as {n} (mid {m})"),
+        (Some(n), None) => format!("logged in as {n}"),
+        (None, Some(m)) => format!("logged in (mid {m})"),
+        (None, None) => "logged in".to_owned(),
+    }
+}
+
 /// Names the command line's flags where a library message names an option key ("raise timeout_ms").
-fn flagify(msg: &str) -> String {
+pub(crate) fn flagify(msg: &str) -> String {
     let mut out = String::with_capacity(msg.len() + 8);
     let mut word = String::new();
     let flush = |word: &mut String, out: &mut String| {
@@ -129,6 +147,8 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Login(a) => login::run(*a),
+        Command::Check(a) => saved::check(a),
+        Command::Logout(a) => saved::logout(a),
         Command::Render(a) => render(a),
     };
     match result {
@@ -181,6 +201,22 @@ mod tests {
         assert_eq!(
             flagify("\"请求被拦截\" max_retries"),
             "\"请求被拦截\" --max-retries"
+        );
+    }
+
+    #[test]
+    fn logged_in_copes_with_missing_fields() {
+        assert_eq!(
+            logged_in(Some("Demo"), Some(5)),
+            "logged in as Demo (mid 5)"
+        );
+        assert_eq!(logged_in(Some("Demo"), None), "logged in as Demo");
+        assert_eq!(logged_in(None, Some(5)), "logged in (mid 5)");
+        assert_eq!(logged_in(Some(" "), Some(5)), "logged in (mid 5)");
+        assert_eq!(logged_in(None, None), "logged in");
+        assert_eq!(
+            logged_in(Some("a\x1b[2Jb"), Some(1)),
+            "logged in as a[2Jb (mid 1)"
         );
     }
 

@@ -1,6 +1,12 @@
 //! Output files, written atomically: each one goes to a new temporary file in the target's directory (created
-//! with mode 0600), is flushed to disk, and only then renamed over the target. Several files are staged first
-//! and renamed together, so a failure while writing leaves every target as it was and no temporary file.
+//! with mode 0600 on Unix), is flushed to disk, and only then renamed over the target (Unix: rename(2), then
+//! the directory is synced; Windows: MoveFileExW with MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH).
+//! Several files are staged first and renamed together, so a failure while writing leaves every target as it
+//! was and no temporary file.
+//!
+//! Windows has no file mode: a new file takes the access list (ACL) its folder hands down. Under the user's
+//! profile (`%USERPROFILE%`, `%APPDATA%`) that is the user, SYSTEM and Administrators only; in a shared folder
+//! others may read it. cli/README.md says where to keep the cookies file.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -106,7 +112,7 @@ pub fn write_all(files: &[(PathBuf, Vec<u8>)]) -> Result<(), String> {
             let _ = fs::remove_file(&s.tmp);
             continue;
         }
-        if let Err(e) = fs::rename(&s.tmp, &s.target) {
+        if let Err(e) = replace(&s.tmp, &s.target) {
             let _ = fs::remove_file(&s.tmp);
             result = Err(format!("could not write {}: {e}", s.target.display()));
             continue;
@@ -114,6 +120,17 @@ pub fn write_all(files: &[(PathBuf, Vec<u8>)]) -> Result<(), String> {
         sync_dir(&parent(&s.target));
     }
     result
+}
+
+/// Renames `tmp` over `target` in one step: readers see the old file or the new one, never a mix.
+#[cfg(windows)]
+fn replace(tmp: &Path, target: &Path) -> io::Result<()> {
+    atomicwrites::replace_atomic(tmp, target)
+}
+
+#[cfg(not(windows))]
+fn replace(tmp: &Path, target: &Path) -> io::Result<()> {
+    fs::rename(tmp, target)
 }
 
 /// Makes a rename durable (best effort: not every file system supports syncing a directory).

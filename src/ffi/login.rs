@@ -70,11 +70,16 @@ ffi_fn! {
     /// - `out_json`: must not be NULL; set to NULL first. For every status >= 0 it receives the poll object
     ///   `{"status":"waiting"|"scanned"|"expired"|"confirmed","code":...,"message":"..."}`; a confirmed one adds
     ///   `mid`, `is_new`, `go_url`, `user_profile`, `cookies` (name, value, domain, path, expires, secure,
-    ///   http_only) and `cookie_header`. Owned by the caller, released with `bili_qr_free` (which zeroes it: it
-    ///   holds session cookies). On an error it stays NULL.
+    ///   http_only), `cookie_header`, `warnings` (an array of strings, empty when all went well: show them and
+    ///   go on), `host` (the base_url host), and `verified` (with `verify_login` only). **May be null**: `mid`,
+    ///   `is_new`, `go_url`, `user_profile` and each field of `user_profile` (when the service did not send
+    ///   them with their type), and a cookie's `domain` (host-only) and `expires` (a session cookie). Owned by
+    ///   the caller, released with `bili_qr_free` (which zeroes it: it holds session cookies). On an error it
+    ///   stays NULL.
     ///
     /// Returns `BILI_QR_OK` (confirmed), `BILI_QR_WAITING`, `BILI_QR_SCANNED`, `BILI_QR_EXPIRED`, or an error.
-    /// Blocks for at most `timeout_ms` per request (a confirmed answer may follow `go_url`). Thread-safe.
+    /// Blocks for at most `timeout_ms` per request (a confirmed answer may follow `go_url` and the sso step,
+    /// and with `verify_login` ask `v2/user`: docs/COOKIES.md). Thread-safe.
     ///
     /// # Safety
     /// String arguments are NULL or NUL-terminated; `out_json` is NULL or writable.

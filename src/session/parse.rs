@@ -70,7 +70,8 @@ pub(super) fn parse(text: &str) -> Result<Session> {
         return from_json(trimmed);
     }
     if looks_like_netscape(trimmed) {
-        return from_netscape(trimmed);
+        // Untrimmed: the last line's value may be empty, and its tab must stay.
+        return from_netscape(text);
     }
     from_header(trimmed)
 }
@@ -103,7 +104,13 @@ fn from_json(text: &str) -> Result<Session> {
         return Err(Error::argument("session JSON must be an object"));
     };
     let mut reader = Reader::new();
-    if let Some(host) = root.get("host").and_then(Value::as_str).and_then(host_name) {
+    // The host of the host-only cookies: the service's or a loopback test host, like every cookie's domain.
+    if let Some(host) = root
+        .get("host")
+        .and_then(Value::as_str)
+        .and_then(host_name)
+        .filter(|h| service_domain(h))
+    {
         reader.session.host = host;
     }
     reader.session.mid = match root.get("mid") {

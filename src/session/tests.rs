@@ -93,3 +93,28 @@ fn formats_are_named() {
     assert!(convert(&poll_object(), "xml").is_err());
     assert!(convert(&poll_object(), "json").is_ok());
 }
+
+/// Regression (fuzz target session): a `host` outside the service made the host-only cookies of a session
+/// unreadable once written as cookies.txt.
+#[test]
+fn a_foreign_host_is_not_the_host_of_host_only_cookies() {
+    let text = format!("{{\"host\":\"evil.example\",\"cookie_header\":\"SESSDATA={SESS}; a=1\"}}");
+    let s = Session::parse(&text).unwrap();
+    assert_eq!(s.host, DEFAULT_HOST);
+    let back = Session::parse(&s.write(SessionFormat::Netscape)).unwrap();
+    assert_eq!(back.cookie_header(), s.cookie_header());
+}
+
+/// Regression (fuzz target session): an empty value on the last line of a cookies.txt lost its tab to the
+/// trimming of the text, and the line was dropped as malformed.
+#[test]
+fn an_empty_value_on_the_last_cookies_txt_line_is_kept() {
+    let s = Session::parse(&format!("SESSDATA={SESS}; DedeUserID=")).unwrap();
+    let text = s.write(SessionFormat::Netscape);
+    assert!(text.ends_with("\tDedeUserID\t\n"), "{text}");
+    let back = Session::parse(text.trim_end_matches('\n')).unwrap();
+    assert_eq!(
+        back.cookie_header(),
+        format!("SESSDATA={SESS}; DedeUserID=")
+    );
+}

@@ -31,21 +31,22 @@ pub fn accept_language(locale: &str) -> String {
     }
 }
 
-/// The headers of every request: `(name, value)`, the user agent first.
-pub fn headers(user_agent: &str, locale: &str) -> Vec<(&'static str, String)> {
-    let mut h = vec![("User-Agent", user_agent.to_owned())];
+/// The headers of every request: `(name, value)`, the user agent first; `accept_language` from
+/// [`accept_language`] (omitted when empty).
+pub fn headers<'a>(user_agent: &'a str, accept_language: &'a str) -> Vec<(&'static str, &'a str)> {
+    let mut h = Vec::with_capacity(9);
+    h.push(("User-Agent", user_agent));
     if user_agent == USER_AGENT {
-        h.push(("sec-ch-ua", SEC_CH_UA.to_owned()));
-        h.push(("sec-ch-ua-mobile", SEC_CH_UA_MOBILE.to_owned()));
-        h.push(("sec-ch-ua-platform", SEC_CH_UA_PLATFORM.to_owned()));
+        h.push(("sec-ch-ua", SEC_CH_UA));
+        h.push(("sec-ch-ua-mobile", SEC_CH_UA_MOBILE));
+        h.push(("sec-ch-ua-platform", SEC_CH_UA_PLATFORM));
     }
-    h.push(("Accept", ACCEPT.to_owned()));
-    let lang = accept_language(locale);
-    if !lang.is_empty() {
-        h.push(("Accept-Language", lang));
+    h.push(("Accept", ACCEPT));
+    if !accept_language.is_empty() {
+        h.push(("Accept-Language", accept_language));
     }
-    h.push(("Referer", REFERER.to_owned()));
-    h.push(("Origin", ORIGIN.to_owned()));
+    h.push(("Referer", REFERER));
+    h.push(("Origin", ORIGIN));
     h
 }
 
@@ -79,10 +80,12 @@ mod tests {
 
     #[test]
     fn a_custom_user_agent_drops_the_hints() {
-        let h = headers("curl/8", "en_US");
+        let h = headers("curl/8", "en-US,en;q=0.9");
         assert!(h.iter().all(|(n, _)| !n.starts_with("sec-ch-ua")));
-        assert_eq!(h[0], ("User-Agent", "curl/8".to_owned()));
-        let h = headers(USER_AGENT, "en_US");
+        assert_eq!(h[0], ("User-Agent", "curl/8"));
+        assert!(h.contains(&("Accept-Language", "en-US,en;q=0.9")));
+        let h = headers(USER_AGENT, "");
+        assert!(h.iter().all(|(n, _)| *n != "Accept-Language"));
         assert_eq!(
             h.iter().filter(|(n, _)| n.starts_with("sec-ch-ua")).count(),
             3

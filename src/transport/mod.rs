@@ -251,7 +251,8 @@ impl<'a> Request<'a> {
         let mut label = name_host(&first, options, self.label);
         check_hop(&first, self.mode, &bases, &label)?;
         let pool = pool::agent_for(options)?;
-        let fixed = identity::headers(&options.user_agent, &options.locale);
+        let language = identity::accept_language(&options.locale);
+        let fixed = identity::headers(&options.user_agent, &language);
         let mut method = self.method;
         let mut url = first.clone();
         for _ in 0..=MAX_REDIRECTS {
@@ -267,7 +268,7 @@ impl<'a> Request<'a> {
                 Method::Get => {
                     let mut r = pool.agent.get(url.uri().clone());
                     for (name, value) in &fixed {
-                        r = r.header(*name, value.as_str());
+                        r = r.header(*name, *value);
                     }
                     if let Some(c) = cookie {
                         r = r.header("Cookie", c);
@@ -280,7 +281,7 @@ impl<'a> Request<'a> {
                 Method::PostForm(form) => {
                     let mut r = pool.agent.post(url.uri().clone());
                     for (name, value) in &fixed {
-                        r = r.header(*name, value.as_str());
+                        r = r.header(*name, *value);
                     }
                     if let Some(c) = cookie {
                         r = r.header("Cookie", c);

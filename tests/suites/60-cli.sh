@@ -168,12 +168,226 @@ assert jar == want, (jar, want)
 EOF
 
 # ---------------------------------------------------------------------------------------------------------
+step "sessions: login -> check (valid) -> renewal saved (0600, same format)"
+mkdir "$t/s"
+c="$t/s/cookies.txt"
+api="$base/s/id=api"
+secrets="$t/secrets"   # every cookie value handed out below (but DedeUserID/mid: the account number)
+: >"$secrets"
+add_secrets() {  # add_secrets COOKIES.TXT
+  awk -F'\t' 'NF == 7 && $6 != "DedeUserID" && $6 != "mid" && length($7) >= 6 {print $7}' "$1" >>"$secrets"
+}
+no_secret_printed() {  # neither stdout nor stderr of the last run holds a cookie value
+  [[ -s $secrets ]] || fail "no cookie values collected"
+  if grep -qF -f "$secrets" "$t/out" "$t/err"; then fail "$1: a cookie value was printed"; fi
+}
+v2user_requests() { log_json | python3 -c '
+import json, sys
+print(sum(1 for r in json.load(sys.stdin) if r["path"].endswith("/intl/gateway/web/v2/user")))'; }
+run login --base-url "$base/s/id=s1" "${fast[@]}" --api-base-url "$api" --cookies "$c"
+expect_rc 0 "login (sessions)"
+add_secrets "$c"
+no_secret_printed "login"
+[[ $(mode_of "$c") == 600 ]] || fail "cookies file mode $(mode_of "$c")"
+sess1=$(grep -Po '\tSESSDATA\t\K.*' "$c")
+run check --cookies "$c" --api-base-url "$api"
+expect_rc 0 "check (valid)"
+[[ $(cat "$t/out") == "logged in as DemoUser (mid 1709658507)" ]] || fail "check printed: $(cat "$t/out")"
+[[ ! -s $t/err ]] || fail "check: stderr: $(cat "$t/err")"
+log_json | python3 -c '
+import json, sys
+r = [r for r in json.load(sys.stdin) if r["path"] == "/s/id=api/intl/gateway/web/v2/user"][-1]
+assert r["method"] == "GET" and r["query"].get("platform") == "web", r["query"]
+assert "SESSDATA=" + sys.argv[1] in r["cookies"], "check did not send the saved SESSDATA"' "$sess1" \
+  || fail "check did not ask v2/user with the saved cookies"
+
+chmod 644 "$c"
+run check --cookies "$c" --api-base-url "$base/s/renew=1,id=renew"
+expect_rc 0 "check (renewed)"
+no_secret_printed "check (renewed)"
+grep -qx "logged in as DemoUser (mid 1709658507)" "$t/out" || fail "check (renewed): $(cat "$t/out")"
+grep -qF "the service renewed the session: saved the new cookies to $c (Netscape format)" "$t/out" \
+  || fail "the renewal is not announced: $(cat "$t/out")"
+[[ $(mode_of "$c") == 600 ]] || fail "the renewed file has mode $(mode_of "$c"), expected 600"
+[[ $(head -1 "$c") == "# Netscape HTTP Cookie File" ]] || fail "the renewed file is not a cookies.txt any more"
+sess2=$(grep -Po '^#HttpOnly_\.bilibili\.tv\tTRUE\t/\tTRUE\t[0-9]+\tSESSDATA\t\K.*' "$c") || fail "no SESSDATA line after renewal"
+[[ $sess2 != "$sess1" ]] || fail "the renewed SESSDATA was not saved"
+log_json | python3 -c '
+import json, sys
+r = [r for r in json.load(sys.stdin) if r["path"] == "/s/renew=1,id=renew/intl/gateway/web/v2/user"][-1]
+sent = [c.split(";")[0] for c in r["set_cookies"]]
+assert "SESSDATA=" + sys.argv[1] in sent, "the saved SESSDATA is not the one the server set"' "$sess2" \
+  || fail "the renewed value differs from the server's"
+add_secrets "$c"
+only_files "$t/s" cookies.txt
+# The old value is logged out now: the saved (renewed) file is what still checks as valid.
+run check --cookies "$c" --api-base-url "$api"
+expect_rc 0 "check after the renewal"
+
+# A Cookie header file and a JSON file are renewed in their own format.
+# (Two logins: a renewal ends the old value, so the two files must not hold the same session.)
+run login --base-url "$base/s/id=s1h" "${fast[@]}" --api-base-url "$api" --print-header
+expect_rc 0 "login --print-header (sessions)"
+cp "$t/out" "$t/s/header.txt"
+tr ';' '\n' <"$t/s/header.txt" | grep -vE '^ *(DedeUserID|mid)=' | sed -E 's/^ *[A-Za-z_]+=//' | grep -E '.{6}' >>"$secrets" \
+  || fail "no values in the header"
+run login --base-url "$base/s/id=s1j" "${fast[@]}" --api-base-url "$api" --json "$t/s/login.json"
+expect_rc 0 "login --json (sessions)"
+python3 -c 'import json,sys; [print(c["value"]) for c in json.load(open(sys.argv[1]))["cookies"] if c["name"] not in ("DedeUserID","mid")]' \
+  "$t/s/login.json" >>"$secrets"
+for f in header.txt login.json; do
+  run check --cookies "$t/s/$f" --api-base-url "$base/s/renew=1,id=renew-$f"
+  expect_rc 0 "check $f (renewed)"
+  no_secret_printed "check $f"
+  [[ $(mode_of "$t/s/$f") == 600 ]] || fail "$f: mode $(mode_of "$t/s/$f") after renewal"
+done
+grep -qF "saved the new cookies to $t/s/login.json (JSON session object)" "$t/out" || fail "login.json: $(cat "$t/out")"
+[[ $(wc -l <"$t/s/header.txt") == 1 ]] && grep -Eq '^SESSDATA=[^;]+; bili_jct=' "$t/s/header.txt" \
+  || fail "header.txt is no longer one Cookie header line"
+python3 - "$t/s/login.json" "$t/s/header.txt" <<'PY' || fail "the renewed JSON and header files are not sessions"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["mid"] == 1709658507 and j["host"] == "127.0.0.1", (j["mid"], j["host"])
+sess = {c["name"]: c["value"] for c in j["cookies"]}["SESSDATA"]
+assert j["cookie_header"].startswith("SESSDATA=" + sess + ";")
+assert "SESSDATA=" + sess not in open(sys.argv[2]).read(), "two separate renewals gave the same SESSDATA"
+PY
+only_files "$t/s" cookies.txt header.txt login.json
+
+step "sessions: login with a valid file says 'already logged in' and changes nothing; --force logs in"
+sum=$(sha256sum <"$c")
+run login --base-url "$base/s/id=s2" "${fast[@]}" --api-base-url "$api" --cookies "$c"
+expect_rc 0 "login over a valid session"
+no_secret_printed "already logged in"
+grep -qF "already logged in as DemoUser (mid 1709658507) ($c holds a valid session; nothing was changed" "$t/out" \
+  || fail "no 'already logged in': $(cat "$t/out")"
+! grep -q '█' "$t/out" || fail "a QR code was drawn although already logged in"
+[[ $(requests "id=s2" url) == 0 ]] || fail "already logged in, yet a QR code was asked for"
+[[ $(sha256sum <"$c") == "$sum" ]] || fail "already logged in, yet the file changed"
+run login --base-url "$base/s/id=s3" "${fast[@]}" --api-base-url "$api" --cookies "$c" --force
+expect_rc 0 "login --force"
+[[ $(requests "id=s3" url) == 1 ]] || fail "--force did not log in"
+grep -qx "logged in as DemoUser (mid 1709658507)" "$t/out" || fail "--force: $(cat "$t/out")"
+[[ $(sha256sum <"$c") != "$sum" ]] || fail "--force did not replace the file"
+add_secrets "$c"
+only_files "$t/s" cookies.txt header.txt login.json
+
+step "sessions: logout (csrf sent) -> check exit 1 -> logout again exit 1 -> login logs in again; --remove"
+sed -E 's/^(\.bilibili\.tv\tTRUE\t\/\tTRUE\t[0-9]+\tbili_jct\t).*/\1ffffffffffffffffffffffffffffffff/' "$c" >"$t/s/wrongjct.txt"
+! cmp -s "$c" "$t/s/wrongjct.txt" || fail "could not change bili_jct in the copy"
+run logout --cookies "$t/s/wrongjct.txt" --base-url "$base/s/id=lo"
+expect_rc 4 "logout with a wrong bili_jct"
+one_line_reason "logout, wrong csrf" "csrf"
+no_secret_printed "logout, wrong csrf"
+rm "$t/s/wrongjct.txt"
+jct=$(grep -Po '\tbili_jct\t\K.*' "$c")
+run logout --cookies "$c" --base-url "$base/s/id=lo"
+expect_rc 0 "logout"
+no_secret_printed "logout"
+grep -qxF "logged out (mid 1709658507); $c is left in place; its cookies no longer log in (--remove deletes it)" "$t/out" \
+  || fail "logout printed: $(cat "$t/out")"
+[[ -f $c ]] || fail "logout without --remove removed the file"
+log_json | python3 -c '
+import json, sys
+r = [r for r in json.load(sys.stdin) if r["path"] == "/s/id=lo/x/intl/passport-login/web/login/exit"][-1]
+assert r["method"] == "POST" and r["query"].get("csrf") == sys.argv[1] and r["form"].get("csrf") == sys.argv[1], r["method"]' "$jct" \
+  || fail "logout did not POST the csrf (bili_jct) in the query and the form"
+run check --cookies "$c" --api-base-url "$api"
+expect_rc 1 "check after logout"
+one_line_reason "check after logout" "expired or was logged out"
+[[ ! -s $t/out ]] || fail "check (expired) printed on stdout: $(cat "$t/out")"
+run logout --cookies "$c" --base-url "$base/s/id=lo"
+expect_rc 1 "logout twice"
+one_line_reason "logout twice" "already logged out"
+[[ -f $c ]] || fail "logout (already logged out) removed the file without --remove"
+sum=$(sha256sum <"$c")
+run login --base-url "$base/s/id=s4" "${fast[@]}" --api-base-url "$api" --cookies "$c"
+expect_rc 0 "login over an ended session"
+grep -qF "the session saved in $c has expired or was logged out; logging in again" "$t/out" \
+  || fail "login over an ended session does not say why it logs in: $(cat "$t/out")"
+[[ $(requests "id=s4" url) == 1 && $(sha256sum <"$c") != "$sum" ]] || fail "login over an ended session did not log in"
+add_secrets "$c"
+run logout --cookies "$c" --base-url "$base/s/id=lo" --remove
+expect_rc 0 "logout --remove"
+grep -qxF "logged out (mid 1709658507); removed $c" "$t/out" || fail "logout --remove printed: $(cat "$t/out")"
+[[ ! -e $c ]] || fail "logout --remove left the file"
+run check --cookies "$c" --api-base-url "$api"
+expect_rc 2 "check of a missing file"
+one_line_reason "check, missing file" "does not exist"
+cp "$t/s/header.txt" "$t/s/dead.txt"
+run logout --cookies "$t/s/dead.txt" --base-url "$base/s/id=lo"
+expect_rc 0 "logout (header file)"
+run logout --cookies "$t/s/dead.txt" --base-url "$base/s/id=lo" --remove
+expect_rc 1 "logout --remove of an ended session"
+one_line_reason "logout --remove, ended" "already logged out.*removed"
+[[ ! -e $t/s/dead.txt ]] || fail "logout --remove of an ended session left the file"
+
+step "sessions: unusable files are exit 2 with nothing sent; a closed port is exit 3"
+n0=$(v2user_requests)
+printf '\x00\xff\xfe binary' >"$t/s/bin.txt"
+printf 'bili_jct=abcdef0123456789; DedeUserID=1\n' >"$t/s/nosess.txt"
+printf '{"cookies": [' >"$t/s/broken.json"
+: >"$t/s/empty.txt"
+head -c 2000000 /dev/zero | tr '\0' 'a' >"$t/s/huge.txt"
+for f in bin.txt nosess.txt broken.json empty.txt huge.txt; do
+  run check --cookies "$t/s/$f" --api-base-url "$api"
+  expect_rc 2 "check $f"
+  one_line_reason "check $f" "$f"
+  ! grep -q abcdef0123456789 "$t/err" || fail "check $f: the file's content was printed"
+  run logout --cookies "$t/s/$f" --base-url "$base/s/id=lo"
+  expect_rc 2 "logout $f"
+done
+[[ $(v2user_requests) == "$n0" ]] || fail "an unusable session file was still sent"
+closed_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+run check --cookies "$t/s/header.txt" --api-base-url "http://127.0.0.1:$closed_port" --timeout 2s
+expect_rc 3 "check, closed port"
+one_line_reason "check, closed port"
+for f in check logout; do
+  run "$f" --help; expect_rc 0 "$f --help"
+  for flag in --cookies --base-url --api-base-url --timeout --proxy --ca-file --user-agent; do
+    grep -q -- "$flag" "$t/out" || fail "$f --help does not document $flag"
+  done
+done
+grep -q -- "--remove" "$t/out" || fail "logout --help does not document --remove"
+
+step "warnings of odd confirmed logins on stderr; null name/mid; --verify-login"
+for sc in "confirm=nulls" "gourl=hop404" "confirm=empty,gourl=query"; do
+  rm -f "$t/s/w.txt"
+  run login --base-url "$base/s/$sc,id=w" "${fast[@]}" --api-base-url "$api" --cookies "$t/s/w.txt" --verify-login
+  expect_rc 0 "odd login $sc"
+  add_secrets "$t/s/w.txt"
+  no_secret_printed "odd login $sc"
+  grep -q '^warning: ' "$t/err" || fail "$sc: no warning on stderr"
+  ! grep -qv '^warning: ' "$t/err" || fail "$sc: stderr holds more than warnings: $(cat "$t/err")"
+  grep -q "; the gateway accepts the new session (--verify-login)$" "$t/out" || fail "$sc: not shown as verified: $(cat "$t/out")"
+  run check --cookies "$t/s/w.txt" --api-base-url "$api"
+  expect_rc 0 "check after $sc"
+done
+run login --base-url "$base/s/confirm=nulls,id=w2" "${fast[@]}"
+expect_rc 0 "confirm=nulls"
+grep -qx 'logged in (mid 1709658507)' "$t/out" || fail "confirm=nulls: no 'logged in (mid N)' line: $(cat "$t/out")"
+grep -qx 'warning: data.user_profile is missing or not an object' "$t/err" || fail "confirm=nulls: $(cat "$t/err")"
+run login --base-url "$base/s/gourl=hop404,id=w3" "${fast[@]}"
+expect_rc 0 "gourl=hop404"
+grep -q '^warning: go_url answered HTTP 404' "$t/err" || fail "gourl=hop404: $(cat "$t/err")"
+run login --base-url "$base/s/id=w4" "${fast[@]}" --api-base-url "$base/s/verify=down" --verify-login
+expect_rc 0 "--verify-login with the gateway down"
+grep -q "; not verified: the gateway could not be asked (--verify-login)$" "$t/out" || fail "verify=down: $(cat "$t/out")"
+grep -q '^warning: --verify-login: ' "$t/err" || fail "verify=down: no warning naming --verify-login: $(cat "$t/err")"
+run login --base-url "$base/s/id=w5" "${fast[@]}" --api-base-url "$base/s/verify=reject" --verify-login --cookies "$t/s/rej.txt"
+expect_rc 4 "--verify-login, session refused"
+one_line_reason "--verify-login refused"
+[[ ! -e $t/s/rej.txt ]] || fail "a session the gateway refused was saved"
+
+# ---------------------------------------------------------------------------------------------------------
 step "exit 0 without a terminal: plain one-line progress on stdout, no escape sequences"
 sc="flow=wwsssc,id=plain"
 run login --base-url "$base/s/$sc" "${fast[@]}"
 expect_rc 0 "plain progress"
 no_escapes "$t/out" "stdout"
-[[ ! -s $t/err ]] || fail "stderr is not empty on success: $(cat "$t/err")"
+# stderr holds only the library's warnings: the fake server's confirmed answer sets a cookie for a foreign domain.
+! grep -qv '^warning: ' "$t/err" || fail "stderr holds more than warnings on success: $(cat "$t/err")"
+grep -q '^warning: .*evil\.example\.com' "$t/err" || fail "the dropped foreign cookie is not warned about: $(cat "$t/err")"
 grep -q '█' "$t/out" || fail "no QR drawing on stdout"
 for s in "waiting for the scan" "scanned, waiting for confirmation in the app" "logged in as DemoUser (mid 1709658507)"; do
   [[ $(grep -cxF "$s" "$t/out") == 1 ]] || fail "the line '$s' is not there exactly once"
@@ -207,6 +421,8 @@ one_line_reason "expired" "expired 2 times"
 [[ $(requests "$sc" url) == 2 ]] || fail "expected 2 QR codes (1 refresh), the server issued $(requests "$sc" url)"
 [[ $(grep -Eo 'ticket=[0-9a-f]{32}' "$t/out" | sort -u | wc -l) == 2 ]] || fail "the refreshed code was not shown"
 grep -q 'new code 1 of 1' "$t/out" || fail "the refresh is not announced"
+grep -qF "not using the saved session ($t/exp/cookies.txt: session has no SESSDATA" "$t/out" \
+  || fail "login --cookies over a file without a session does not say why it logs in"
 [[ $(cat "$t/exp/cookies.txt") == "keep me" && $(mode_of "$t/exp/cookies.txt") == 644 ]] \
   || fail "an existing cookies file was changed by a failed login"
 only_files "$t/exp" cookies.txt

@@ -127,11 +127,20 @@ grep -q 'SESSDATA' "$out/run/cookies.txt" || fail "bili-qr.exe wrote no SESSDATA
 # A second login replaces the file (the atomic rename over an existing file) and leaves no temporary file.
 first_sum=$(sha256sum <"$out/run/cookies.txt")
 (cd "$out/run" && timeout 180 "$wine" ./bili-qr.exe login --base-url "$base/s/id=win-cli2,flow=wsc" --poll-interval 200ms \
-  --cookies cookies.txt >>"$out/cli.log" 2>&1) || { cat "$out/cli.log"; fail "bili-qr.exe login (replacing) failed"; }
+  --force --cookies cookies.txt >>"$out/cli.log" 2>&1) || { cat "$out/cli.log"; fail "bili-qr.exe login (replacing) failed"; }
 [[ $(sha256sum <"$out/run/cookies.txt") != "$first_sum" ]] || fail "the second login did not replace cookies.txt"
 grep -q 'SESSDATA' "$out/run/cookies.txt" || fail "the replaced cookies.txt has no SESSDATA"
 leftover=$(find "$out/run" -maxdepth 1 \( -name '*.tmp' -o -name '.cookies.txt*' \))
 [[ -z $leftover ]] || fail "temporary files left: $leftover"
+# check and logout (cli/src/saved.rs): a renewal rewrites the file with MoveFileExW; logout --remove deletes it.
+renewed_sum=$(sha256sum <"$out/run/cookies.txt")
+(cd "$out/run" && timeout 180 "$wine" ./bili-qr.exe check --cookies cookies.txt --api-base-url "$base/s/renew=1,id=win-renew" \
+  >"$out/cli-check.log" 2>&1) || { cat "$out/cli-check.log"; fail "bili-qr.exe check failed"; }
+grep -q 'renewed the session' "$out/cli-check.log" || { cat "$out/cli-check.log"; fail "bili-qr.exe check did not save the renewal"; }
+[[ $(sha256sum <"$out/run/cookies.txt") != "$renewed_sum" ]] || fail "bili-qr.exe check did not rewrite cookies.txt"
+(cd "$out/run" && timeout 180 "$wine" ./bili-qr.exe logout --cookies cookies.txt --base-url "$base" --remove \
+  >>"$out/cli-check.log" 2>&1) || { cat "$out/cli-check.log"; fail "bili-qr.exe logout --remove failed"; }
+[[ ! -e $out/run/cookies.txt ]] || fail "bili-qr.exe logout --remove left cookies.txt"
 # An expired code is exit status 1 on Windows too.
 set +e
 (cd "$out/run" && timeout 180 "$wine" ./bili-qr.exe login --base-url "$base/s/id=win-exp,flow=e" --poll-interval 200ms \

@@ -137,22 +137,10 @@ const native = {
       `void *user_data, ${OUT})`,
   ),
   render: bind(`int bili_qr_render_ex(const char *text, const char *format, ${OUT})`),
+  check: bind(`int bili_qr_check_ex(const char *session, const char *options_json, ${OUT})`),
+  logout: bind(`int bili_qr_logout_ex(const char *session, const char *options_json, ${OUT})`),
+  convert: bind(`int bili_qr_session_convert_ex(const char *session, const char *format, ${OUT})`),
 };
-// The session functions are bound at first use, so that the login works with a library whose session
-// functions are missing (a partial build); a call then fails naming the function.
-for (const [key, signature] of [
-  ['check', `int bili_qr_check_ex(const char *session, const char *options_json, ${OUT})`],
-  ['logout', `int bili_qr_logout_ex(const char *session, const char *options_json, ${OUT})`],
-  ['convert', `int bili_qr_session_convert_ex(const char *session, const char *format, ${OUT})`],
-]) {
-  let fn = null;
-  Object.defineProperty(native, key, {
-    get() {
-      if (fn === null) fn = bind(signature);
-      return fn;
-    },
-  });
-}
 
 /** Copies the library string at `ptr` (UTF-8, NUL-terminated) and always releases it. */
 function takeString(ptr) {

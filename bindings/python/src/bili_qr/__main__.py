@@ -59,7 +59,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     p = sub.add_parser("login", help="log in by scanning a QR code with the BiliBili app")
     p.add_argument("--base-url", help="passport server (default https://passport.bilibili.tv)")
     p.add_argument("--locale", help="s_locale, e.g. en_US (default), th_TH, vi_VN")
-    p.add_argument("--proxy", help='http://, https:// or socks5:// proxy URL ("" for none)')
+    p.add_argument("--proxy", help='http://, https://, socks5h:// or socks5:// proxy URL ("" for none)')
     p.add_argument("--timeout-ms", type=int, help="bound of one request (default 10000)")
     p.add_argument("--poll-interval-ms", type=int, help="time between polls (default 2000)")
     p.add_argument("--wait-timeout-ms", type=int, help="give up after this long (default 300000)")

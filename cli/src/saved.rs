@@ -1,0 +1,278 @@
+//! The saved session (`--cookies FILE`) of `check`, `logout` and `login`: read in any form the library reads
+//! (a Netscape cookies.txt, a session or poll object in JSON, a `Cookie` header), asked about or ended with
+//! the library's session functions, and written back in the form it was read in. The formats themselves are
+//! the library's (`bili_qr::session`): this file only finds the file's form, to keep it.
+
+use crate::args::{LogoutArgs, SessionArgs};
+use crate::{logged_in, output, Failure, EXIT_EXPIRED, EXIT_LOCAL, EXIT_USAGE};
+use bili_qr::session::{self, CheckResult, CheckStatus, LogoutStatus, Session, SessionFormat};
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
+
+/// A session read from a file, and the form to write it back in.
+#[derive(Debug)]
+pub struct Saved {
+    pub session: Session,
+    pub format: SessionFormat,
+}
+
+/// Why a saved session cannot be used. The text never quotes the file's content.
+#[derive(Debug)]
+pub enum ReadError {
+    /// There is no such file.
+    Missing,
+    /// The file exists but cannot be read as text, or the library does not take it as a session.
+    Unusable(String),
+}
+
+impl ReadError {
+    pub fn reason(&self, path: &Path) -> String {
+        match self {
+            ReadError::Missing => format!("{} does not exist", path.display()),
+            ReadError::Unusable(why) => format!("{}: {why}", path.display()),
+        }
+    }
+}
+
+/// The form of a session text, by the rules the library reads it with: JSON when it starts with `{`,
+/// cookies.txt when it has the Netscape header or a line of 7 tab-separated fields, else a `Cookie` header.
+pub fn format_of(text: &str) -> SessionFormat {
+    let t = text.trim();
+    if t.starts_with('{') {
+        SessionFormat::Json
+    } else if t.starts_with("# Netscape HTTP Cookie File")
+        || t.starts_with("# HTTP Cookie File")
+        || t.lines().any(|l| l.split('\t').count() == 7)
+    {
+        SessionFormat::Netscape
+    } else {
+        SessionFormat::Header
+    }
+}
+
+fn format_name(f: SessionFormat) -> &'static str {
+    match f {
+        SessionFormat::Json => "JSON session object",
+        SessionFormat::Header => "Cookie header",
+        SessionFormat::Netscape => "Netscape format",
+    }
+}
+
+/// Reads `path` (at most the library's limit, 1 MiB, plus one byte: a longer file is refused by the library).
+pub fn read(path: &Path) -> Result<Saved, ReadError> {
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(ReadError::Missing),
+        Err(e) => return Err(ReadError::Unusable(format!("cannot be read: {e}"))),
+    };
+    if file.metadata().is_ok_and(|m| m.is_dir()) {
+        return Err(ReadError::Unusable("is a directory".to_owned()));
+    }
+    let mut bytes = Vec::new();
+    let limit = u64::try_from(session::MAX_SESSION).unwrap_or(u64::MAX) + 1;
+    file.take(limit)
+        .read_to_end(&mut bytes)
+        .map_err(|e| ReadError::Unusable(format!("cannot be read: {e}")))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| ReadError::Unusable("is not UTF-8 text (not a cookies file)".to_owned()))?;
+    let session = Session::parse(&text).map_err(|e| ReadError::Unusable(e.message().to_owned()))?;
+    Ok(Saved {
+        session,
+        format: format_of(&text),
+    })
+}
+
+/// The text of `session` in `format`, ending with a line break.
+pub fn text_of(session: &Session, format: SessionFormat) -> String {
+    let mut text = session.write(format);
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text
+}
+
+/// Writes `session` over `path` atomically (mode 0600 on Unix), in `format`.
+pub fn write(path: &Path, session: &Session, format: SessionFormat) -> Result<(), String> {
+    output::write_all(&[(path.to_path_buf(), text_of(session, format).into_bytes())])
+}
+
+/// After a valid check whose answer renewed a cookie: saves the session to use from now on, and says so.
+pub fn save_renewed(path: &Path, saved: &Saved, checked: &CheckResult) -> Result<String, Failure> {
+    write(path, &checked.session, saved.format).map_err(|message| Failure {
+        code: EXIT_LOCAL,
+        message: format!("the service renewed the session, but {message}; the old cookies in the file may stop working"),
+    })?;
+    Ok(format!(
+        "the service renewed the session: saved the new cookies to {} ({})",
+        path.display(),
+        format_name(saved.format)
+    ))
+}
+
+fn load(path: &Path) -> Result<Saved, Failure> {
+    read(path).map_err(|e| Failure {
+        code: EXIT_USAGE,
+        message: match e {
+            ReadError::Missing => format!(
+                "{} does not exist; log in first: bili-qr login --cookies {}",
+                path.display(),
+                path.display()
+            ),
+            other => other.reason(path),
+        },
+    })
+}
+
+/// The account line of a valid check.
+pub fn account(checked: &CheckResult) -> String {
+    logged_in(checked.name.as_deref(), checked.session.mid)
+}
+
+/// `bili-qr check --cookies FILE`.
+pub fn check(args: SessionArgs) -> Result<(), Failure> {
+    let opts = args.net.to_options().map_err(|message| Failure {
+        code: EXIT_USAGE,
+        message,
+    })?;
+    let saved = load(&args.cookies)?;
+    let checked = session::check(&saved.session, &opts).map_err(|e| Failure::from_error(&e))?;
+    match checked.status {
+        CheckStatus::Valid => {
+            println!("{}", account(&checked));
+            if checked.renewed {
+                println!("{}", save_renewed(&args.cookies, &saved, &checked)?);
+            }
+            Ok(())
+        }
+        CheckStatus::Expired => Err(Failure {
+            code: EXIT_EXPIRED,
+            message: format!(
+                "not logged in: the session saved in {} has expired or was logged out; log in again: bili-qr login --cookies {}",
+                args.cookies.display(),
+                args.cookies.display()
+            ),
+        }),
+    }
+}
+
+/// `bili-qr logout --cookies FILE [--remove]`.
+pub fn logout(args: LogoutArgs) -> Result<(), Failure> {
+    let path = &args.session.cookies;
+    let opts = args.session.net.to_options().map_err(|message| Failure {
+        code: EXIT_USAGE,
+        message,
+    })?;
+    let saved = load(path)?;
+    let result = session::logout(&saved.session, &opts).map_err(|e| Failure::from_error(&e))?;
+    let removed = if args.remove {
+        std::fs::remove_file(path).map_err(|e| Failure {
+            code: EXIT_LOCAL,
+            message: format!(
+                "logged out, but {} could not be removed: {e}",
+                path.display()
+            ),
+        })?;
+        format!("removed {}", path.display())
+    } else {
+        format!(
+            "{} is left in place; its cookies no longer log in (--remove deletes it)",
+            path.display()
+        )
+    };
+    match result.status {
+        LogoutStatus::LoggedOut => {
+            let who = saved
+                .session
+                .mid
+                .map_or_else(String::new, |m| format!(" (mid {m})"));
+            println!("logged out{who}; {removed}");
+            Ok(())
+        }
+        LogoutStatus::Expired => Err(Failure {
+            code: EXIT_EXPIRED,
+            message: format!(
+                "already logged out: the service no longer knows the session saved in {}; {removed}",
+                path.display()
+            ),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> std::path::PathBuf {
+        let d =
+            std::env::temp_dir().join(format!("bili-qr-cli-saved-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    #[test]
+    fn forms_are_recognised() {
+        assert_eq!(format_of(" {\"cookies\":[]}"), SessionFormat::Json);
+        assert_eq!(
+            format_of("# Netscape HTTP Cookie File\n"),
+            SessionFormat::Netscape
+        );
+        assert_eq!(
+            format_of(".bilibili.tv\tTRUE\t/\tTRUE\t0\tSESSDATA\tx\n"),
+            SessionFormat::Netscape
+        );
+        assert_eq!(
+            format_of("SESSDATA=a; bili_jct=b; DedeUserID=1"),
+            SessionFormat::Header
+        );
+    }
+
+    #[test]
+    fn each_form_is_written_back_in_its_form() {
+        let d = scratch("forms");
+        let header = "SESSDATA=s%2C1; bili_jct=j; DedeUserID=42";
+        for (name, format) in [
+            ("c.txt", SessionFormat::Netscape),
+            ("c.json", SessionFormat::Json),
+            ("c.hdr", SessionFormat::Header),
+        ] {
+            let p = d.join(name);
+            let session = Session::parse(header).unwrap();
+            write(&p, &session, format).unwrap();
+            let back = read(&p).unwrap();
+            assert_eq!(back.format, format, "{name}");
+            assert_eq!(back.session.cookie_header(), header, "{name}");
+            assert_eq!(back.session.mid, Some(42), "{name}");
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+                assert_eq!(mode, 0o600, "{name}");
+            }
+        }
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn unusable_files_say_why_without_their_content() {
+        let d = scratch("bad");
+        assert!(matches!(read(&d.join("none")), Err(ReadError::Missing)));
+        assert!(matches!(read(&d), Err(ReadError::Unusable(_))));
+        let p = d.join("bin");
+        std::fs::write(&p, [0xff, 0xfe, 0, 1, 2]).unwrap();
+        let why = read(&p).unwrap_err().reason(&p);
+        assert!(why.contains("not UTF-8"), "{why}");
+        let p = d.join("nosess");
+        std::fs::write(&p, "bili_jct=secretvalue123; DedeUserID=1").unwrap();
+        let why = read(&p).unwrap_err().reason(&p);
+        assert!(
+            why.contains("SESSDATA") && !why.contains("secretvalue123"),
+            "{why}"
+        );
+        let p = d.join("big");
+        std::fs::write(&p, "a".repeat(session::MAX_SESSION + 10)).unwrap();
+        assert!(matches!(read(&p), Err(ReadError::Unusable(_))));
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+}
