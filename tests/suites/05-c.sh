@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The C ABI from C: the header compiles as C99/C11/C++ with -Wpedantic -Werror, only bili_qr_* is exported,
-# and tests/c/test_abi.c passes plain, under ASan+UBSan, and under valgrind (no error, nothing lost).
+# The C ABI from C: the header compiles as C99/C11/C++ with -Wpedantic -Werror, the library exports exactly the
+# header's functions, tests/c/test_abi.c (ABI 1, unchanged: the v1-compatibility proof) and tests/c/test_abi2.c
+# (ABI 2) pass plain, under ASan+UBSan, and under valgrind (no error, nothing lost), and README's two C examples
+# compile as written and run against the fake server.
 set -euo pipefail
 root=${BILI_QR_ROOT:?run through tests/run-all.sh}
 out="$root/target/c-tests"
@@ -30,9 +32,11 @@ fi
 echo "${#declared[@]} functions declared and exported"
 
 echo "-- build"
-cc -std=c11 "${cflags[@]}" -O1 -g tests/c/test_abi.c -o "$out/test_abi" -L"$libdir" -lbili_qr -lpthread -Wl,-rpath,"$libdir"
-cc -std=c11 "${cflags[@]}" -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer tests/c/test_abi.c \
-   -o "$out/test_abi_asan" -L"$libdir" -lbili_qr -lpthread -Wl,-rpath,"$libdir"
+for t in test_abi test_abi2; do
+  cc -std=c11 "${cflags[@]}" -O1 -g "tests/c/$t.c" -o "$out/$t" -L"$libdir" -lbili_qr -lpthread -Wl,-rpath,"$libdir"
+  cc -std=c11 "${cflags[@]}" -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer "tests/c/$t.c" \
+     -o "$out/${t}_asan" -L"$libdir" -lbili_qr -lpthread -Wl,-rpath,"$libdir"
+done
 
 server_log="$out/fake-server.log"
 coproc SERVER { exec "$BILI_QR_FAKE_SERVER" --watch-stdin --quiet 2>"$server_log"; }
@@ -41,15 +45,52 @@ read -r -t 10 first <&"${SERVER[0]}"
 base=${first#listening }
 echo "fake server at $base"
 
-echo "-- plain"
-"$out/test_abi" "$base"
-echo "-- ASan + UBSan"
-ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 "$out/test_abi_asan" "$base"
-echo "-- valgrind"
-valgrind --quiet --error-exitcode=3 --leak-check=full --errors-for-leak-kinds=definite \
-  --show-leak-kinds=definite "$out/test_abi" "$base"
+for t in test_abi test_abi2; do
+  echo "-- $t: plain"
+  "$out/$t" "$base"
+  echo "-- $t: ASan + UBSan"
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 "$out/${t}_asan" "$base"
+  echo "-- $t: valgrind"
+  valgrind --quiet --error-exitcode=3 --leak-check=full --errors-for-leak-kinds=definite \
+    --show-leak-kinds=definite "$out/$t" "$base"
+done
 
-echo "-- README's C example compiles"
-awk '/^```c$/{on=1;next} /^```$/{on=0} on' "$root/README.md" > "$out/readme_example.c"
-cc -std=c11 -Wall -Wextra -Werror -I"$BILI_QR_INCLUDE" "$out/readme_example.c" -o "$out/readme_example" -L"$libdir" -lbili_qr
+echo "-- README's C examples: compiled as written, and run against the fake server"
+rm -f "$out"/readme_*.c
+awk -v dir="$out" '/^```c$/{n++; on=1; next} /^```$/{on=0} on{print > (dir "/readme_" n ".c")}' "$root/README.md"
+[[ -s $out/readme_1.c && -s $out/readme_2.c ]] || { echo "README has not its two C examples (login, check)"; exit 1; }
+grep -q '^/\* login.c' "$out/readme_1.c" && grep -q '^/\* check.c' "$out/readme_2.c" \
+  || { echo "README's C examples are not login.c then check.c"; exit 1; }
+for n in 1 2; do
+  cc -std=c11 "${cflags[@]}" "$out/readme_$n.c" -o "$out/readme_$n" -L"$libdir" -lbili_qr -Wl,-rpath,"$libdir"
+done
+# A renderer of a given text, to know which QR code the example must draw.
+printf '%s\n' '#include <stdio.h>' '#include "bili_qr.h"' \
+  'int main(int c, char **v) { char *o = NULL; if (c != 2 || bili_qr_render(v[1], "utf8", &o)) return 1;' \
+  '  fputs(o, stdout); bili_qr_free(o); return 0; }' > "$out/render.c"
+cc -std=c11 "${cflags[@]}" "$out/render.c" -o "$out/render" -L"$libdir" -lbili_qr -Wl,-rpath,"$libdir"
+scenario="id=readme-$$,flow=wsc"
+export BILI_QR_OPTIONS="{\"base_url\":\"$base/s/$scenario\",\"api_base_url\":\"$base/s/$scenario\",\"poll_interval_ms\":100}"
+work=$(mktemp -d)
+trap 'kill "$SERVER_PID" 2>/dev/null || true; rm -rf "$work"' EXIT
+(cd "$work" && "$out/readme_1") > "$out/readme_1.out"
+grep -q "session saved to cookies.txt" "$out/readme_1.out" || { echo "login.c did not save the session"; exit 1; }
+[[ $(stat -c %a "$work/cookies.txt") == 600 ]] || { echo "cookies.txt is not mode 0600"; exit 1; }
+# The ticket the example polled, from the server's log; the QR code drawn must be its qr_url's.
+ticket=$(curl -sf "$base/__log" | python3 -c '
+import json, sys
+fetches = [r for r in json.load(sys.stdin) if r["path"].endswith("/qrcode/auth/fetch")]
+print(fetches[-1]["query"]["ticket"])')
+[[ -n $ticket ]] || { echo "no fetch in the server log"; exit 1; }
+"$out/render" "https://www.bilibili.tv/h5/en/qrcode/login?ticket=$ticket" > "$out/expected_qr.txt"
+python3 - "$out/readme_1.out" "$out/expected_qr.txt" <<'PY'
+import sys
+got, want = (open(p, encoding="utf-8").read() for p in sys.argv[1:3])
+assert len(want) > 200 and want in got, "login.c did not draw the QR code of the qr_url value"
+PY
+(cd "$work" && "$out/readme_2") | grep -qx "valid" || { echo "check.c: the saved session is not valid"; exit 1; }
+curl -sf -X POST "$base/__sessions/end" > /dev/null
+status=0; (cd "$work" && "$out/readme_2") > "$out/readme_2.out" || status=$?
+[[ $status == 1 ]] && grep -qx "expired: log in again" "$out/readme_2.out" \
+  || { echo "check.c: an ended session is not expired (exit $status)"; exit 1; }
 echo "c: all checks passed"
