@@ -32,6 +32,19 @@ if [[ -d $here/node_modules/koffi ]]; then
   [[ $libversion == "$version" ]] || die "$lib is version $libversion, package.json says $version"
 fi
 
+# The Windows DLL cannot be loaded here: check its export table holds every function the binding binds.
+if [[ -n $dll ]]; then
+  pe_objdump=$(command -v x86_64-w64-mingw32-objdump || true)
+  if [[ -n $pe_objdump ]]; then
+    exports=$("$pe_objdump" -p "$dll")
+    for fn in $(grep -o 'bili_qr_[a-z_]*(' "$here/lib/native.js" | tr -d '(' | grep -vx bili_qr_progress_fn | sort -u); do
+      grep -qw "$fn" <<<"$exports" || die "$dll does not export $fn (a stale Windows build?)"
+    done
+  else
+    echo "build-package.sh: warning: no x86_64-w64-mingw32-objdump; the exports of $dll are not checked" >&2
+  fi
+fi
+
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 cp "$here/package.json" "$here/index.js" "$here/index.d.ts" "$here/README.md" "$stage/"
