@@ -3,7 +3,11 @@
 #   every exit code (0, 1 after refreshing, 2, 3, 4, 130), the 0600 mode and atomicity of the outputs (an
 #   existing file survives a failed or cancelled login unchanged, no temporary file is left), SIGINT, plain
 #   non-TTY progress (and in-place redraw on a pseudo-terminal), --print-header, --json, --svg, --demo end to
-#   end, and the cookies file read back by curl (-b/-c) and by yt-dlp (YoutubeDLCookieJar).
+#   end, and the cookies file read back by curl (-b/-c) and by yt-dlp (YoutubeDLCookieJar);
+#   saved sessions (issue 15): login -> check -> renewal saved (0600, in each file format) -> "already logged
+#   in" -> --force -> logout (csrf) -> check exit 1 -> logout exit 1 -> login again -> --remove, unusable files
+#   (exit 2, nothing sent); warnings of odd confirmed logins on stderr, null name/mid, --verify-login (issue 13);
+#   no cookie value on stdout/stderr.
 # Needs: curl (.ci/deps/cli.apt), python3 with venv (for yt-dlp from PyPI, in target/cli-venv), `script`
 # (util-linux, optional: the TTY check is skipped without it).
 set -euo pipefail
@@ -264,6 +268,12 @@ grep -qF "already logged in as DemoUser (mid 1709658507) ($c holds a valid sessi
 ! grep -q '█' "$t/out" || fail "a QR code was drawn although already logged in"
 [[ $(requests "id=s2" url) == 0 ]] || fail "already logged in, yet a QR code was asked for"
 [[ $(sha256sum <"$c") == "$sum" ]] || fail "already logged in, yet the file changed"
+run login --base-url "$base/s/id=s2" "${fast[@]}" --api-base-url "$api" --cookies "$c" --print-header
+expect_rc 0 "login --print-header over a valid session"
+[[ $(wc -l <"$t/out") == 1 ]] && grep -qF "SESSDATA=$(grep -Po '\tSESSDATA\t\K.*' "$c"); bili_jct=" "$t/out" \
+  || fail "already logged in: --print-header does not print the saved session's header"
+grep -q '^already logged in as DemoUser' "$t/err" || fail "--print-header: the note is not on stderr"
+[[ $(requests "id=s2" url) == 0 && $(sha256sum <"$c") == "$sum" ]] || fail "--print-header over a valid session logged in"
 run login --base-url "$base/s/id=s3" "${fast[@]}" --api-base-url "$api" --cookies "$c" --force
 expect_rc 0 "login --force"
 [[ $(requests "id=s3" url) == 1 ]] || fail "--force did not log in"
