@@ -3,9 +3,8 @@
 // lib/native.js loads the library and calls it (the `_ex` functions: the library's error message comes
 // back with the result on every thread); lib/session.js is the session after the login.
 
-const koffi = require('koffi');
 const { STATUS, BiliQrError, ExpiredError, argumentError } = require('./lib/errors');
-const { abiVersion, libraryPath, native, ProgressFn, takeString, callSync, callAsync, libraryError } = require('./lib/native');
+const { koffi, abiVersion, libraryPath, native, ProgressFn, takeString, callSync, callAsync, libraryError } = require('./lib/native');
 const { cString, optionsJson, ticketString, shortTicket, abortReason, checkHooks } = require('./lib/args');
 const { Session, check, logout, convertSession } = require('./lib/session');
 

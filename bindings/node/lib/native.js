@@ -201,6 +201,7 @@ function callAsync(fn, ...args) {
 }
 
 module.exports = {
+  koffi,
   NEEDED_ABI,
   abiVersion,
   libraryPath,
