@@ -106,6 +106,21 @@ test('an installed copy (not in a checkout) never loads a target/release library
   }
 });
 
+test('a folder without its dependencies (npm links folders) says how to install koffi', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'biliqr-node-'));
+  try {
+    const pkg = path.join(dir, 'bili-qr');
+    copyPackage(pkg);
+    fs.unlinkSync(path.join(pkg, 'node_modules')); // no koffi anywhere above this folder
+    const r = runNode("require('.')", BUILT, pkg);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /cannot find its dependency koffi/);
+    assert.match(r.stderr, /npm install --install-links <folder>/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a missing library fails loudly, naming where it looked', () => {
   const missing = path.join(os.tmpdir(), 'no-such-dir-biliqr', 'libbili_qr.so');
   const r = runNode("require('.')", missing);
