@@ -1,0 +1,170 @@
+//! bili_qr_cancel and the callback's cancel: from another thread, in backoff, in flight, from the callback.
+
+mod common;
+
+use bili_qr::ffi::*;
+use common::login::*;
+use common::*;
+use serde_json::json;
+use std::ffi::{c_int, c_void};
+use std::sync::mpsc;
+use std::sync::Mutex;
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// Starts a wait on another thread; returns its handle once its first poll has answered (it then sleeps).
+fn spawn_wait(
+    env: &Env,
+    ticket: &str,
+    opts: &str,
+    tx: mpsc::Sender<()>,
+) -> thread::JoinHandle<(Outcome, Instant)> {
+    let _ = env;
+    let (ticket, opts) = (ticket.to_owned(), opts.to_owned());
+    thread::spawn(move || {
+        let progress = Progress {
+            notify: Mutex::new(Some(tx)),
+            ..Default::default()
+        };
+        let r = wait_with(&ticket, Some(&opts), progress_fn(), user_data(&progress));
+        (r, Instant::now())
+    })
+}
+
+#[test]
+fn cancel_from_another_thread_ends_a_sleeping_wait_promptly() {
+    let env = Env::new("id=cancel1,flow=w");
+    let ticket = env.new_ticket();
+    let opts = env.opts(json!({"poll_interval_ms": 60000}));
+    let (tx, rx) = mpsc::channel();
+    let h = spawn_wait(&env, &ticket, &opts, tx);
+    rx.recv_timeout(Duration::from_secs(10))
+        .expect("the first poll answered");
+    thread::sleep(Duration::from_millis(150)); // now it sleeps for 60 s
+    let asked = Instant::now();
+    let r = cancel(&ticket);
+    assert_eq!(r.status, 1, "one wait signalled");
+    let (r, ended) = h.join().unwrap();
+    r.expect(BILI_QR_ERR_CANCELLED);
+    let took = ended.duration_since(asked);
+    assert!(took < Duration::from_secs(10), "cancel took {took:?}");
+    assert_eq!(env.fetches().len(), 1);
+    // Nothing runs on the ticket any more.
+    assert_eq!(cancel(&ticket).status, 0);
+}
+
+#[test]
+fn cancel_signals_every_wait_on_the_ticket_and_zero_when_idle() {
+    let env = Env::new("id=cancel2,flow=w");
+    let ticket = env.new_ticket();
+    assert_eq!(cancel(&ticket).status, 0, "idle ticket");
+    let opts = env.opts(json!({"poll_interval_ms": 60000}));
+    let (tx, rx) = mpsc::channel();
+    // One wait on the bare ticket, one on its qr_url: the same ticket.
+    let qr_url = format!("https://www.bilibili.tv/h5/en/qrcode/login?ticket={ticket}");
+    let a = spawn_wait(&env, &ticket, &opts, tx.clone());
+    let b = spawn_wait(&env, &qr_url, &opts, tx);
+    for _ in 0..2 {
+        rx.recv_timeout(Duration::from_secs(10))
+            .expect("both waits polled");
+    }
+    // A wait on another ticket is not touched.
+    assert_eq!(cancel("someotherticket").status, 0);
+    let asked = Instant::now();
+    assert_eq!(
+        cancel(&format!("https://example.org/?ticket={ticket}")).status,
+        2
+    );
+    for h in [a, b] {
+        let (r, ended) = h.join().unwrap();
+        r.expect(BILI_QR_ERR_CANCELLED);
+        assert!(ended.duration_since(asked) < Duration::from_secs(2));
+    }
+    assert_eq!(cancel(&ticket).status, 0);
+}
+
+#[test]
+fn cancel_ends_a_wait_as_soon_as_its_request_in_flight_ends() {
+    let env = Env::new("id=cancel3,fault=slow,delay=800,flow=w");
+    let opts = env.opts(json!({"poll_interval_ms": 60000}));
+    let h = thread::spawn(move || {
+        let r = wait("inflightticket", Some(&opts));
+        (r, Instant::now())
+    });
+    // The first request is in flight for 800 ms; the wait registers before it sends.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut n = 0;
+    while n == 0 && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(20));
+        n = cancel("inflightticket").status;
+    }
+    let asked = Instant::now();
+    assert_eq!(n, 1);
+    let (r, ended) = h.join().unwrap();
+    r.expect(BILI_QR_ERR_CANCELLED);
+    assert!(
+        ended.duration_since(asked) < Duration::from_secs(2),
+        "not the 60 s poll interval: {:?}",
+        ended.duration_since(asked)
+    );
+}
+
+#[test]
+fn cancel_ends_a_wait_sleeping_in_backoff() {
+    let env = Env::new("id=cancelbackoff,fault=503,on=fetch,flow=c");
+    // The first retry pause is 2 x 30 s.
+    let opts = env.opts(json!({"max_retries": 5, "poll_interval_ms": 30000}));
+    let h = thread::spawn(move || {
+        let r = wait("cancelbackoff1", Some(&opts));
+        (r, Instant::now())
+    });
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while env.fetches().is_empty() && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(20));
+    }
+    thread::sleep(Duration::from_millis(100));
+    let asked = Instant::now();
+    assert_eq!(cancel("cancelbackoff1").status, 1);
+    let (r, ended) = h.join().unwrap();
+    r.expect(BILI_QR_ERR_CANCELLED);
+    assert!(ended.duration_since(asked) < Duration::from_secs(2));
+    assert_eq!(env.fetches().len(), 1);
+}
+
+/// A progress callback that cancels its own wait through `bili_qr_cancel` (user_data: the ticket as a
+/// C string) and returns 0; records what cancel returned.
+unsafe extern "C" fn cancel_own_wait(
+    _status: c_int,
+    _event: *const std::ffi::c_char,
+    user_data: *mut c_void,
+) -> c_int {
+    let n = bili_qr_cancel(user_data as *const std::ffi::c_char);
+    CANCEL_FROM_CALLBACK.store(n, std::sync::atomic::Ordering::SeqCst);
+    0
+}
+
+static CANCEL_FROM_CALLBACK: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(-100);
+
+#[test]
+fn cancel_from_inside_the_progress_callback_ends_the_wait() {
+    let env = Env::new("id=cbcancel,flow=w");
+    let ticket = c("cbcancelticket");
+    let opts = env.opts(json!({"poll_interval_ms": 60000}));
+    let t = Instant::now();
+    wait_with(
+        "cbcancelticket",
+        Some(&opts),
+        Some(cancel_own_wait),
+        ticket.as_ptr() as *mut c_void,
+    )
+    .expect(BILI_QR_ERR_CANCELLED);
+    assert!(
+        t.elapsed() < Duration::from_secs(5),
+        "no 60 s sleep, no deadlock"
+    );
+    assert_eq!(
+        CANCEL_FROM_CALLBACK.load(std::sync::atomic::Ordering::SeqCst),
+        1
+    );
+    assert_eq!(env.fetches().len(), 1);
+}
