@@ -539,7 +539,7 @@ pub fn run(args: LoginArgs) -> Result<(), Failure> {
     ui.finish(line);
     // What the library found odd (a missing field, a failed optional step): on standard error, never a secret.
     for w in &login.warnings {
-        eprintln!("warning: {}", printable(&crate::flagify(w)));
+        crate::tell(&format!("warning: {}", printable(&crate::flagify(w))));
     }
 
     // Everything is staged and renamed together: all outputs or none.
@@ -552,10 +552,10 @@ pub fn run(args: LoginArgs) -> Result<(), Failure> {
                 session.host = base_host.clone();
                 let left_out = login.cookies.len().saturating_sub(session.cookies.len());
                 if left_out > 0 {
-                    eprintln!(
+                    crate::tell(&format!(
                         "warning: {left_out} cookie(s) left out of {}: a name or value a cookie file cannot carry",
                         path.display()
-                    );
+                    ));
                 }
                 notes.push(format!(
                     "saved {} cookies to {} (Netscape format: yt-dlp --cookies, curl -b)",
@@ -569,11 +569,11 @@ pub fn run(args: LoginArgs) -> Result<(), Failure> {
             }
             Err(e) => {
                 // Cannot happen for a confirmed login (it has SESSDATA); the JSON and the header still go out.
-                eprintln!(
+                crate::tell(&format!(
                     "warning: {} was not written: {}",
                     path.display(),
                     e.message()
-                );
+                ));
             }
         }
     }

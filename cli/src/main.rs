@@ -54,6 +54,18 @@ impl Failure {
     }
 }
 
+/// A line on standard output. A closed output (`| head -0`) must not turn into a panic (`println!` would):
+/// the exit code still tells the result.
+pub fn say(line: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}").and_then(|()| out.flush());
+}
+
+/// A line on standard error, likewise without a panic when it is closed.
+pub fn tell(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
 /// "logged in as NAME (mid N)", without the parts the service did not give (an empty name counts as none).
 pub fn logged_in(name: Option<&str>, mid: Option<i64>) -> String {
     let name: Option<String> = name
@@ -139,7 +151,7 @@ fn main() -> ExitCode {
                     ExitCode::from(EXIT_USAGE as u8)
                 }
                 _ => {
-                    eprintln!("bili-qr: {}", usage_reason(&e));
+                    tell(&format!("bili-qr: {}", usage_reason(&e)));
                     ExitCode::from(EXIT_USAGE as u8)
                 }
             };
@@ -154,7 +166,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::from(EXIT_OK),
         Err(f) => {
-            eprintln!("bili-qr: {}", f.message);
+            tell(&format!("bili-qr: {}", f.message));
             ExitCode::from(u8::try_from(f.code).unwrap_or(1))
         }
     }

@@ -4,7 +4,7 @@
 //! the library's (`bili_qr::session`): this file only finds the file's form, to keep it.
 
 use crate::args::{LogoutArgs, SessionArgs};
-use crate::{logged_in, output, Failure, EXIT_EXPIRED, EXIT_LOCAL, EXIT_USAGE};
+use crate::{logged_in, output, say, Failure, EXIT_EXPIRED, EXIT_LOCAL, EXIT_USAGE};
 use bili_qr::session::{self, CheckResult, CheckStatus, LogoutStatus, Session, SessionFormat};
 use std::fs::File;
 use std::io::{self, Read};
@@ -139,9 +139,9 @@ pub fn check(args: SessionArgs) -> Result<(), Failure> {
     let checked = session::check(&saved.session, &opts).map_err(|e| Failure::from_error(&e))?;
     match checked.status {
         CheckStatus::Valid => {
-            println!("{}", account(&checked));
+            say(&account(&checked));
             if checked.renewed {
-                println!("{}", save_renewed(&args.cookies, &saved, &checked)?);
+                say(&save_renewed(&args.cookies, &saved, &checked)?);
             }
             Ok(())
         }
@@ -186,7 +186,7 @@ pub fn logout(args: LogoutArgs) -> Result<(), Failure> {
                 .session
                 .mid
                 .map_or_else(String::new, |m| format!(" (mid {m})"));
-            println!("logged out{who}; {removed}");
+            say(&format!("logged out{who}; {removed}"));
             Ok(())
         }
         LogoutStatus::Expired => Err(Failure {
