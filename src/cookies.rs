@@ -154,7 +154,7 @@ pub struct CookieJar {
 }
 
 impl CookieJar {
-    /// Records a warning (short, no cookie value), at most [`MAX_WARNINGS`] distinct ones.
+    /// Records a warning (short, no cookie value), at most `MAX_WARNINGS` distinct ones.
     pub fn warn(&mut self, warning: impl Into<String>) {
         let warning = warning.into();
         if !self.warnings.contains(&warning) && self.warnings.len() < MAX_WARNINGS {

@@ -80,7 +80,7 @@ impl PollResult {
 }
 
 /// Appends `key=value` to a query, percent-encoding the value (RFC 3986 unreserved characters pass).
-fn push_query(out: &mut String, key: &str, value: &str) {
+pub(crate) fn push_query(out: &mut String, key: &str, value: &str) {
     out.push(if out.contains('?') { '&' } else { '?' });
     out.push_str(key);
     out.push('=');

@@ -5,7 +5,7 @@ use super::{service_domain, Session};
 use crate::cookies::{Cookie, CookieJar};
 use crate::error::{Error, ErrorKind, Result};
 use crate::options::Options;
-use crate::passport::{api_error, gateway_user, parse_envelope};
+use crate::passport::{api_error, gateway_user, parse_envelope, push_query};
 use crate::transport::{Call, Request};
 use serde::Serialize;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -114,18 +114,6 @@ fn redact(mut error: Error, session: &Session) -> Error {
     error
 }
 
-fn percent_encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 /// `GET {api_base_url}/intl/gateway/web/v2/user` with the session's cookies: valid (with the account's
 /// name and face) or expired, and the session with the cookies the answer set merged in.
 pub fn check(session: &Session, options: &Options) -> Result<CheckResult> {
@@ -205,10 +193,14 @@ pub fn logout(session: &Session, options: &Options) -> Result<LogoutResult> {
 }
 
 fn logout_inner(session: &Session, csrf: &str, options: &Options) -> Result<LogoutResult> {
-    let form = format!("csrf={}", percent_encode(csrf));
-    let url = format!("{}{EXIT_PATH}?{form}", options.base_url.as_str());
+    // csrf in the query and, the same text, as the form body.
+    let mut url = format!("{}{EXIT_PATH}", options.base_url.as_str());
+    push_query(&mut url, "csrf", csrf);
+    let mut query = String::new();
+    push_query(&mut query, "csrf", csrf);
+    let form = query.trim_start_matches('?');
     let header = service_header(session, options);
-    let answer = Request::post_form(&url, &form)
+    let answer = Request::post_form(&url, form)
         .cookie(Some(&header))
         .send(options, &Call::default())?;
     let envelope = parse_envelope("login/exit", &answer.body)?;
