@@ -72,7 +72,11 @@ clean_path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 for tool in cargo rustc rustup; do
   if PATH=$clean_path command -v "$tool" >/dev/null; then fail "$tool is on the clean PATH ($clean_path)"; fi
 done
-cl() { env -i HOME="$t/home" PATH="$clean_path" LANG=C.UTF-8 TMPDIR="$t" "$@"; }
+# The rest of the environment stays (the package registries' configuration), minus what points into the build.
+cl() {
+  env -u BILI_QR_LIBRARY -u BILI_QR_STATIC_LIBRARY -u BILI_QR_INCLUDE -u BILI_QR_CLI -u BILI_QR_ROOT \
+    -u CARGO_HOME -u RUSTUP_HOME -u CARGO_TARGET_DIR PATH="$clean_path" TMPDIR="$t" "$@"
+}
 mkdir -p "$t/home"
 
 coproc SERVER { exec "$server" --watch-stdin --quiet; }
@@ -196,8 +200,7 @@ cl x86_64-w64-mingw32-gcc -O2 -shared -o "$t/wrun/bcryptprimitives.dll" "$root/t
 wsdk_list=$(unzip -l "$wsdk_zip")
 if grep -qi bcryptprimitives <<<"$wsdk_list"; then fail "the Windows SDK ships the Wine shim"; fi
 export WINEPREFIX="$root/target/windows-tests/wineprefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=;winemenubuilder.exe=d"
-winrun() { (cd "$t/wrun" && env -i HOME="$t/home" PATH="$clean_path" WINEPREFIX="$WINEPREFIX" WINEDEBUG=-all \
-  WINEDLLOVERRIDES="$WINEDLLOVERRIDES" timeout 180 "$wine" "$@"); }
+winrun() { (cd "$t/wrun" && cl timeout 180 "$wine" "$@"); }
 out=$(winrun ./app.exe "$base/s/id=pkg-win,flow=wsc" 2>&1) || { echo "$out"; fail "app.exe (Windows SDK) did not log in"; }
 [[ $out == *"logged in"* ]] || { echo "$out"; fail "app.exe: no login line"; }
 echo "   app.exe (mingw, import library): logged in under Wine"
@@ -221,6 +224,24 @@ for lang in python node csharp; do
   else
     echo "   $lang: no bindings/$lang/test-install.sh in this tree"
   fi
+done
+
+# The .nupkg's layout (C#), when there is one: the assembly and the native libraries under runtimes/<rid>/native/,
+# the same bytes as the SDKs' libraries.
+for nupkg in "$dist"/*.nupkg; do
+  [[ -f $nupkg ]] || continue
+  step "$(basename "$nupkg"): layout"
+  listing=$(unzip -Z1 "$nupkg")
+  for want in 'lib/netstandard2.0/[^/]*\.dll' 'runtimes/linux-x64/native/libbili_qr\.so' 'runtimes/win-x64/native/bili_qr\.dll' '[^/]*\.nuspec'; do
+    grep -qxE "$want" <<<"$listing" || fail "$(basename "$nupkg") has no $want"
+  done
+  nuspec_version=$(unzip -p "$nupkg" '*.nuspec' | sed -n 's:.*<version>\(.*\)</version>.*:\1:p' | head -n 1)
+  [[ $nuspec_version == "$version" ]] || fail "$(basename "$nupkg") says version '$nuspec_version', want $version"
+  cmp -s <(unzip -p "$nupkg" runtimes/linux-x64/native/libbili_qr.so) "$t/moved here/sdk/lib/libbili_qr.so.$version" ||
+    fail "$(basename "$nupkg"): its libbili_qr.so is not the SDK's"
+  cmp -s <(unzip -p "$nupkg" runtimes/win-x64/native/bili_qr.dll) "$WS/bin/bili_qr.dll" ||
+    fail "$(basename "$nupkg"): its bili_qr.dll is not the Windows SDK's"
+  echo "   $(basename "$nupkg"): lib/netstandard2.0, runtimes/linux-x64 and win-x64 native, version $version"
 done
 
 echo "packages: SDK (pkg-config, CMake, moved), CLI, Windows SDK and CLI (Wine) and $bindings_tested binding install test(s) passed ($n C logins)"
