@@ -8,7 +8,11 @@
 //! - a header line longer than [`MAX_LINE`] bytes, or more than [`MAX_LINES`] header lines: an error at once;
 //! - header lines the library never reads (anything but [`KEPT`]) are dropped, so up to [`MAX_LINES`]
 //!   headers pass; more than [`MAX_KEPT`] of the kept kind (e.g. 200 `Set-Cookie` lines) is an error;
-//! - the whole head is also bounded by ureq's `max_response_header_size` (`pool::MAX_HEAD_BYTES`).
+//! - a head of more than [`MAX_RAW_HEAD`] bytes as sent: an error at once; what is kept is also bounded by
+//!   ureq's `max_response_header_size` (`pool::MAX_HEAD_BYTES`).
+//!
+//! Requests are written straight into the inner transport's output buffer; only the input has a buffer of
+//! its own (64 KiB), so a pooled connection costs 64 KiB more than a bare ureq one.
 //!
 //! Bodies pass through untouched. A new head is expected after each request sent on the connection; a
 //! `1xx` head is followed by another head.
@@ -20,6 +24,11 @@ use ureq::unversioned::transport::{
 
 /// The longest header line (or status line) accepted, in bytes.
 pub(crate) const MAX_LINE: usize = 16 * 1024;
+/// This transport's input buffer: what ureq parses (a kept head is at most `pool::MAX_HEAD_BYTES`) and
+/// body bytes on their way through.
+const INPUT_BUFFER: usize = 64 * 1024;
+/// The largest response head as sent (all its lines, dropped ones included).
+pub(crate) const MAX_RAW_HEAD: usize = 256 * 1024;
 /// The most header lines a response head may have.
 pub(crate) const MAX_LINES: usize = 512;
 /// The most header lines of the kinds in [`KEPT`]: ureq-proto parses at most 128 in all.
@@ -67,15 +76,13 @@ impl Connector<Box<dyn Transport>> for HeadGuardConnector {
 
     fn connect(
         &self,
-        details: &ConnectionDetails,
+        _details: &ConnectionDetails,
         chained: Option<Box<dyn Transport>>,
     ) -> Result<Option<Self::Out>, ureq::Error> {
         Ok(chained.map(|inner| HeadGuard {
             inner,
-            buffers: LazyBuffers::new(
-                details.config.input_buffer_size(),
-                details.config.output_buffer_size(),
-            ),
+            // Input only: requests are written straight into the inner transport's output buffer.
+            buffers: LazyBuffers::new(INPUT_BUFFER, 1),
             state: Filter::default(),
         }))
     }
@@ -99,6 +106,8 @@ struct Filter {
     informational: bool,
     lines: usize,
     kept: usize,
+    /// Bytes of this head so far.
+    bytes: usize,
     /// Whether the previous header line was kept (a continuation line follows its decision).
     keep_previous: bool,
 }
@@ -114,6 +123,13 @@ impl Filter {
 
     /// Decides on one complete line (with its line end): keep it or drop it.
     fn line(&mut self, line: &[u8]) -> Result<bool, ureq::Error> {
+        self.bytes += line.len();
+        if self.bytes > MAX_RAW_HEAD {
+            return Err(limit_error(format!(
+                "has a response head larger than {} KiB (the header size limit)",
+                MAX_RAW_HEAD / 1024
+            )));
+        }
         if self.at_status {
             self.at_status = false;
             self.informational = line.get(9) == Some(&b'1') && line.starts_with(b"HTTP/");
@@ -168,7 +184,9 @@ impl HeadGuard {
                 if n == 0 {
                     break;
                 }
-                free[..n].copy_from_slice(&input[..n]);
+                if let (Some(dst), Some(src)) = (free.get_mut(..n), input.get(..n)) {
+                    dst.copy_from_slice(src);
+                }
                 self.buffers.input_appended(n);
                 self.inner.buffers().input_consume(n);
                 consumed_any = true;
@@ -190,15 +208,15 @@ impl HeadGuard {
                     MAX_LINE / 1024
                 )));
             }
-            let line = &input[..len];
+            let (line, _) = input.split_at(len);
             // Decide before copying, but only consume once it fits.
             let mut probe = self.state.clone();
             let keep = probe.line(line)?;
             if keep {
-                if free.len() < len {
+                let Some(dst) = free.get_mut(..len) else {
                     break; // ureq will consume its buffer first
-                }
-                free[..len].copy_from_slice(line);
+                };
+                dst.copy_from_slice(line);
                 self.buffers.input_appended(len);
             }
             self.state = probe;
@@ -209,27 +227,49 @@ impl HeadGuard {
     }
 }
 
+/// Output is the inner transport's buffer (requests pass unchanged); input is this transport's own.
+impl Buffers for HeadGuard {
+    fn output(&mut self) -> &mut [u8] {
+        self.inner.buffers().output()
+    }
+
+    fn input(&self) -> &[u8] {
+        self.buffers.input()
+    }
+
+    fn input_append_buf(&mut self) -> &mut [u8] {
+        self.buffers.input_append_buf()
+    }
+
+    fn input_appended(&mut self, amount: usize) {
+        self.buffers.input_appended(amount)
+    }
+
+    fn input_consume(&mut self, amount: usize) {
+        self.buffers.input_consume(amount)
+    }
+
+    fn tmp_and_output(&mut self) -> (&mut [u8], &mut [u8]) {
+        // ureq's scratch space for a request body, as LazyBuffers gives it: the free input space.
+        (
+            self.buffers.input_append_buf(),
+            self.inner.buffers().output(),
+        )
+    }
+
+    fn can_use_input(&self) -> bool {
+        self.buffers.can_use_input()
+    }
+}
+
 impl Transport for HeadGuard {
     fn buffers(&mut self) -> &mut dyn Buffers {
-        &mut self.buffers
+        self
     }
 
     fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
         // A request (or a part of one) goes out: the next bytes in are a new response head.
         self.state.start();
-        let out = self.inner.buffers().output();
-        let Some(dst) = out.get_mut(..amount) else {
-            return Err(ureq::Error::Io(std::io::Error::other(
-                "the request does not fit the connection's output buffer",
-            )));
-        };
-        let src = self.buffers.output();
-        let Some(src) = src.get(..amount) else {
-            return Err(ureq::Error::Io(std::io::Error::other(
-                "the request does not fit the output buffer",
-            )));
-        };
-        dst.copy_from_slice(src);
         self.inner.transmit_output(amount, timeout)
     }
 
@@ -245,7 +285,9 @@ impl Transport for HeadGuard {
     }
 
     fn is_open(&mut self) -> bool {
-        self.inner.is_open()
+        // Bytes read below but not yet handed up are bytes after the answer: not reusable (ureq checks
+        // this transport's own buffer, as it does for a bare connection).
+        self.inner.buffers().input().is_empty() && self.inner.is_open()
     }
 
     fn is_tls(&self) -> bool {
@@ -297,6 +339,11 @@ mod tests {
             cookies.push_str(&format!("Set-Cookie: c{i}=1\r\n"));
         }
         assert!(run(&cookies).unwrap_err().contains("Set-Cookie"));
+        let mut big = String::from("HTTP/1.1 200 OK\r\n");
+        for i in 0..300 {
+            big.push_str(&format!("X-{i}: {}\r\n", "b".repeat(1000)));
+        }
+        assert!(run(&big).unwrap_err().contains("header size limit"));
     }
 
     #[test]

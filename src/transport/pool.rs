@@ -144,9 +144,12 @@ impl Pool {
     }
 }
 
-/// The whole response head (status line and headers) may not exceed this: room for 256 real headers
-/// (bilibili.tv's Set-Cookie lines are about 200 bytes) and no more.
-pub(super) const MAX_HEAD_BYTES: usize = 128 * 1024;
+/// The response head ureq parses may not exceed this. It holds only the header lines the library reads
+/// (`head::HeadGuard` drops the others first, and bounds the head as sent to `head::MAX_RAW_HEAD`).
+pub(super) const MAX_HEAD_BYTES: usize = 60 * 1024;
+/// Input and output buffer of each layer of a connection.
+const INPUT_BUFFER: usize = 32 * 1024;
+const OUTPUT_BUFFER: usize = 64 * 1024;
 
 pub(super) fn agent_for(options: &Options) -> Result<Pool> {
     const DIRECT: &ProxySetting = &ProxySetting::Direct;
@@ -188,6 +191,12 @@ pub(super) fn agent_for(options: &Options) -> Result<Pool> {
         .user_agent(key.user_agent.as_str())
         .proxy(proxy.clone())
         .max_response_header_size(MAX_HEAD_BYTES)
+        // Each layer of a connection (TCP, TLS) has buffers of these sizes (ureq's default is 128 KiB each):
+        // answers are small, and a head is read line by line out of the input (`head::HeadGuard`, whose
+        // own input buffer holds the parsed head), so 32 KiB in and 64 KiB out (a large Cookie header)
+        // are enough; a pooled https connection keeps 256 KiB less.
+        .input_buffer_size(INPUT_BUFFER)
+        .output_buffer_size(OUTPUT_BUFFER)
         .max_idle_connections(256)
         .max_idle_connections_per_host(64)
         .tls_config(crate::tls::config(key.ca_file.as_deref())?)
