@@ -393,3 +393,29 @@ fn every_export_goes_through_the_ffi_fn_boundary() {
     declared.dedup();
     assert_eq!(declared, exports(), "the functions declared with ffi_fn!");
 }
+
+#[test]
+fn every_unsafe_block_in_src_ffi_has_a_safety_note() {
+    let mut files = Vec::new();
+    rust_files(&root().join("src/ffi"), &mut files);
+    let mut blocks = 0;
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, l) in lines.iter().enumerate() {
+            let code = l.split("//").next().unwrap_or("");
+            if !code.contains("unsafe {") {
+                continue;
+            }
+            blocks += 1;
+            // The note is on one of the lines just above (a note may span two or three lines).
+            let above = lines[i.saturating_sub(4)..i].join("\n");
+            assert!(
+                above.contains("// SAFETY:"),
+                "{f:?}:{}: an unsafe block without a `// SAFETY:` note above it",
+                i + 1
+            );
+        }
+    }
+    assert!(blocks >= 20, "found only {blocks} unsafe blocks in src/ffi");
+}

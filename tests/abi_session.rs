@@ -311,3 +311,25 @@ fn session_ex_twins_carry_the_message() {
     let r = worker.join().unwrap();
     r.outcome.expect(BILI_QR_EXPIRED);
 }
+
+#[test]
+fn a_session_read_from_a_cookie_header_is_renewed_in_place() {
+    let env = Env::new("id=sess-renew-header,flow=c,renew=1");
+    let confirmed = login(&env);
+    let header = convert(&confirmed, "header")
+        .expect(BILI_QR_OK)
+        .out
+        .unwrap();
+    let old = cookie_value(&serde_json::from_str(&confirmed).unwrap(), "SESSDATA");
+    let r = check(&header, Some(&opts(&env))).expect(BILI_QR_OK);
+    let v = r.json();
+    assert_eq!(v["renewed"], true);
+    let new = cookie_value(&v, "SESSDATA");
+    assert_ne!(new, old);
+    // One SESSDATA, where it was (first), with the new value; every other cookie kept.
+    let h = v["cookie_header"].as_str().unwrap();
+    assert!(h.starts_with(&format!("SESSDATA={new}; ")), "{h}");
+    assert_eq!(h.matches("SESSDATA=").count(), 1, "{h}");
+    assert_eq!(h.split("; ").count(), header.split("; ").count());
+    check(r.text(), Some(&opts(&env))).expect(BILI_QR_OK);
+}

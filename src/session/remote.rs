@@ -125,20 +125,30 @@ fn check_inner(session: &Session, options: &Options) -> Result<CheckResult> {
     let info = gateway_user(&header, options, &Call::default())?;
 
     // The answer's cookies (a renewed SESSDATA) go through the jar's rules, then into the session in place.
+    // A cookie of the session that the jar would not take for this host (a loopback stand-in domain of
+    // another test host, say) stays as it is: a check never loses part of a session.
     let api_host = options.api_base_url.host();
     let mut jar = CookieJar::default();
-    for c in &session.cookies {
-        jar.add(c.clone(), api_host);
-    }
+    let taken: Vec<bool> = session
+        .cookies
+        .iter()
+        .map(|c| jar.add(c.clone(), api_host))
+        .collect();
     let now = unix_now();
     for line in &info.set_cookies {
         jar.apply_set_cookie(line, api_host, now);
     }
-    let mut merged = Session {
-        cookies: Vec::new(),
-        ..session.clone()
-    };
-    for c in jar.into_vec() {
+    let after = jar.into_vec();
+    let mut merged = session.clone();
+    for (c, taken) in session.cookies.iter().zip(taken) {
+        let deleted = !after
+            .iter()
+            .any(|a| a.name == c.name && a.domain == c.domain);
+        if taken && deleted {
+            merged.cookies.retain(|m| m.name != c.name);
+        }
+    }
+    for c in after {
         if super::valid_cookie(&c.name, &c.value) {
             merged.insert(c);
         }
