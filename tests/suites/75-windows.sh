@@ -3,7 +3,7 @@
 #   - cargo builds bili_qr.dll, its import library libbili_qr.dll.a and bili-qr.exe for x86_64-pc-windows-gnu;
 #   - the DLL exports exactly the bili_qr_* functions of the Linux library and imports only Windows system
 #     DLLs (no libgcc_s/libwinpthread/libstdc++ to ship beside it);
-#   - the header compiles with mingw (C11, -Wpedantic -Werror), tests/c/test_abi.c and README's C example are
+#   - the header compiles with mingw (C11, -Wpedantic -Werror), tests/c/test_abi.c and README's C examples are
 #     built with mingw against the import library, and test_abi.exe passes under Wine against the fake server
 #     started on Linux (127.0.0.1);
 #   - bili-qr.exe logs in with --demo (its built-in fake server) and against the Linux fake server, and writes
@@ -72,11 +72,17 @@ printf '#include "bili_qr.h"\nint main(void){return bili_qr_abi_version()==BILI_
   -lws2_32 -lbcrypt -ladvapi32 -lntdll -luserenv -static-libgcc -Wl,-Bstatic -lpthread -Wl,-Bdynamic
 static_imports=$("$objdump_win" -p "$out/run/test_abi_static.exe")
 if grep -qi 'DLL Name: bili_qr.dll' <<<"$static_imports"; then fail "test_abi_static.exe imports bili_qr.dll"; fi
-awk '/^```c$/{on=1;next} /^```$/{on=0} on' "$root/README.md" >"$out/readme_example.c"
-"$cc_win" -std=c11 -Wall -Wextra -Werror -I"$root/include" "$out/readme_example.c" -o "$out/run/readme_example.exe" \
-  -L"$rel" -lbili_qr
+# Every C example of README.md (each ```c block is one program).
+rm -f "$out"/readme_*.c
+awk -v dir="$out" '/^```c$/{n++; on=1; next} /^```$/{on=0} on{print > (dir "/readme_" n ".c")}' "$root/README.md"
+[[ -s $out/readme_1.c ]] || fail "README.md has no C example"
+for example in "$out"/readme_*.c; do
+  "$cc_win" -std=c11 -Wall -Wextra -Werror -I"$root/include" "$example" \
+    -o "$out/run/$(basename "$example" .c).exe" -L"$rel" -lbili_qr
+done
 exe_imports=$("$objdump_win" -p "$out/run/test_abi.exe")
 grep -qi 'DLL Name: bili_qr.dll' <<<"$exe_imports" || fail "test_abi.exe does not import bili_qr.dll"
+"$cc_win" "${cflags[@]}" -O1 "$root/tests/windows/tls_ca.c" -o "$out/run/tls_ca.exe" -L"$rel" -lbili_qr
 "$cc_win" -O2 -shared -o "$out/bcryptprimitives.dll" "$root/tests/windows/bcryptprimitives.c" -lbcrypt
 cp "$dll" "$exe" "$out/run/"
 
@@ -95,7 +101,12 @@ version=$(awk '/^\[/{sec=$0} sec=="[workspace.package]" && /^version *=/{gsub(/.
 [[ $ver == *"$version"* ]] || fail "bili-qr.exe --version says '$ver', want $version"
 
 server_pid=
-cleanup() { [[ -n $server_pid ]] && kill "$server_pid" 2>/dev/null; }
+tls_pid=
+cleanup() {
+  [[ -z $tls_pid ]] || kill "$tls_pid" 2>/dev/null
+  [[ -z $server_pid ]] || kill "$server_pid" 2>/dev/null
+  return 0
+}
 trap cleanup EXIT
 coproc SERVER { exec "$server" --watch-stdin --quiet; }
 server_pid=$SERVER_PID
@@ -112,6 +123,27 @@ step "test_abi_static.exe (libbili_qr.a) under Wine"
 (cd "$out/run" && timeout 600 "$wine" ./test_abi_static.exe "$base" >"$out/test_abi_static.log" 2>&1) ||
   { tail -n 30 "$out/test_abi_static.log"; fail "test_abi_static.exe failed under Wine"; }
 grep -qE '^[0-9]+ passed, 0 failed' <(tr -d '\r' <"$out/test_abi_static.log") || fail "test_abi_static.exe did not report 0 failures"
+
+step "trust roots on Windows: HTTPS fake server (test CA) refused by default, accepted with ca_file and with SSL_CERT_FILE"
+"$server" --quiet --tls-ca-out "$out/run/ca.pem" >"$out/tls-server.out" 2>&1 &
+tls_pid=$!
+tls_first=""
+for _ in $(seq 100); do
+  tls_first=$(head -n 1 "$out/tls-server.out")
+  [[ $tls_first == listening* ]] && break
+  sleep 0.1
+done
+tls_base=${tls_first#listening }
+[[ $tls_base == https://127.0.0.1:* ]] || fail "HTTPS fake server said '$tls_first'"
+# The CA file as a Windows path (Wine maps Z: to /; Windows takes forward slashes, which JSON needs no escape for).
+ca_win="Z:$out/run/ca.pem"
+(cd "$out/run" && timeout 120 "$wine" ./tls_ca.exe "$tls_base" "$ca_win" >"$out/tls_ca.log" 2>&1) ||
+  { tr -d '\r' <"$out/tls_ca.log"; fail "tls_ca.exe: the trust roots misbehave on Windows"; }
+tr -d '\r' <"$out/tls_ca.log" | sed 's/^/   /'
+(cd "$out/run" && SSL_CERT_FILE="$ca_win" timeout 120 "$wine" ./tls_ca.exe "$tls_base" "$ca_win" default-trusted \
+  >"$out/tls_ca_env.log" 2>&1) || { tr -d '\r' <"$out/tls_ca_env.log"; fail "tls_ca.exe: SSL_CERT_FILE is not honoured on Windows"; }
+echo "   with SSL_CERT_FILE: $(tr -d '\r' <"$out/tls_ca_env.log" | head -n 1)"
+kill "$tls_pid" 2>/dev/null || true
 
 step "bili-qr.exe login --demo under Wine"
 rm -f "$out/run/demo.txt"
