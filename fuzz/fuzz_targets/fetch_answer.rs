@@ -2,7 +2,8 @@
 //! `cookie_info`, when present, goes through the cookie jar as the login does.
 //!
 //! Invariants: the status follows the documented code (0 confirmed, 10018100 expired, 10018101 waiting,
-//! 10018102 scanned) and every other code is an API error; a confirmed answer always has its data (mid,
+//! 10018102 scanned) and every other code is an API error (so is any non-zero code whose data demands a
+//! captcha); a confirmed answer always has its data (mid,
 //! is_new, go_url, user_profile: equal to the body's when typed right, else none), the others never; the jar
 //! keeps only trusted cookies; every message is one bounded line and holds no cookie value.
 #![no_main]
@@ -10,7 +11,7 @@
 mod common;
 
 use bili_qr::cookies::CookieJar;
-use bili_qr::passport::{parse_envelope, parse_fetch, PollStatus};
+use bili_qr::passport::{captcha_demanded, parse_envelope, parse_fetch, PollStatus};
 use bili_qr::ErrorKind;
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
@@ -70,7 +71,10 @@ fuzz_target!(|data: &[u8]| {
         Err(e) => {
             common::check_message(&e);
             match &envelope {
-                Ok(env) if ![0, 10018100, 10018101, 10018102].contains(&env.code) => {
+                Ok(env)
+                    if ![0, 10018100, 10018101, 10018102].contains(&env.code)
+                        || (env.code != 0 && captcha_demanded(&env.data)) =>
+                {
                     assert_eq!(e.kind(), ErrorKind::Api);
                     assert!(e.message().contains(&env.code.to_string()));
                 }

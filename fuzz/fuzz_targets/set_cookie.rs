@@ -9,7 +9,7 @@
 
 mod common;
 
-use bili_qr::cookies::{Cookie, CookieJar};
+use bili_qr::cookies::{split_folded, Cookie, CookieJar};
 use libfuzzer_sys::fuzz_target;
 
 const HOSTS: [&str; 5] = [
@@ -72,17 +72,20 @@ fn check_step(before: &[Cookie], after: &[Cookie], header: &str) {
         "order of untouched cookies changed by {header:?}"
     );
     let untouched = keep(after).len();
+    let single = split_folded(header).len() == 1;
     for k in &changed {
         let old = before.iter().position(|c| &key(c) == k);
         let new = after.iter().position(|c| &key(c) == k);
         match (old, new) {
-            (Some(o), Some(n)) => assert_eq!(
+            // One cookie per header: a replaced cookie keeps its place. (A folded line may delete a cookie
+            // and set it again, which moves it to the end.)
+            (Some(o), Some(n)) if single => assert_eq!(
                 before[..o].iter().filter(|c| !changed.contains(&key(c))).count(),
                 after[..n].iter().filter(|c| !changed.contains(&key(c))).count(),
                 "a replaced cookie moved"
             ),
             (None, Some(n)) => assert!(n >= untouched, "a new cookie was not appended"),
-            (Some(_), None) | (None, None) => {}
+            _ => {}
         }
         if let Some(n) = new {
             let c = &after[n];
