@@ -1,4 +1,4 @@
-// bili_qr.hpp -- header-only C++17 wrapper over the bili_qr C ABI (version 1).
+// bili_qr.hpp -- header-only C++17 wrapper over the bili_qr C ABI (version 2 or newer).
 //
 // Everything here goes through the functions declared in "bili_qr.h"; nothing else of the library is used.
 // The caller never sees a char* owned by the library: every string the library hands out is held in a
@@ -6,12 +6,15 @@
 // parsed with nlohmann::json before the pointer is released, on success and on every error path.
 //
 // Errors are exceptions: bili_qr::Error (a std::runtime_error) carries the library's status code
-// (BILI_QR_ERR_*) and its one-line message from bili_qr_last_error(). A wait that ends because the ticket
+// (BILI_QR_ERR_*) and its one-line message. Every call goes through the C ABI's `_ex` function, which hands the
+// message out with the result (char **out_error), so the message is right whatever thread ran the call
+// (std::async, a thread pool) and wherever the exception is caught. A wait that ends because the ticket
 // expired throws bili_qr::ExpiredError; one that was cancelled throws bili_qr::CancelledError.
 //
-// Before the first call into the library the wrapper checks that the loaded library speaks the ABI this header
-// was written for (bili_qr_abi_version() == BILI_QR_ABI_VERSION == 1) and throws bili_qr::Error otherwise.
-// Call bili_qr::check_abi() at program start to fail early.
+// Before the first call into the library the wrapper checks that the loaded library serves the ABI this header
+// needs (bili_qr_abi_version() >= bili_qr::kAbiVersion == 2: a library of version N serves every caller built for
+// a version <= N) and throws bili_qr::Error naming both numbers otherwise. Call bili_qr::check_abi() at program
+// start to fail early.
 //
 // Dependencies: "bili_qr.h" and <nlohmann/json.hpp> (Debian/Ubuntu: nlohmann-json3-dev) on the include path.
 //
@@ -24,8 +27,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cerrno>
 #include <cstdint>
+#include <cstdio>
+#include <cstring>
 #include <exception>
+#include <fstream>
+#include <iterator>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -35,11 +43,25 @@
 #include <utility>
 #include <vector>
 
-#if !defined(BILI_QR_ABI_VERSION) || BILI_QR_ABI_VERSION != 1
-#error "bili_qr.hpp is written for bili_qr.h with BILI_QR_ABI_VERSION 1"
+#if !defined(BILI_QR_ABI_VERSION) || BILI_QR_ABI_VERSION < 2
+#error "bili_qr.hpp needs bili_qr.h of BILI_QR_ABI_VERSION 2 or newer"
+#endif
+
+#if defined(_WIN32)
+#include <fcntl.h>
+#include <io.h>
+#include <sys/stat.h>
+#include <windows.h>  // MoveFileExA (Session::save)
+#else
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #endif
 
 namespace bili_qr {
+
+// The contract version this wrapper needs; any library whose bili_qr_abi_version() is >= it serves it.
+inline constexpr int kAbiVersion = 2;
 
 // ---------------------------------------------------------------------------------------------- errors
 
@@ -84,16 +106,29 @@ inline std::string status_name(int status) {
   throw Error(status, message);
 }
 
-// Must be called right after the failing call, on the same thread, before any other call into the library.
-[[noreturn]] inline void throw_last_error(const char* function, int status) {
-  const char* m = bili_qr_last_error();
+// Throws the exception for a failed call, with the message the library handed out with it (may be empty).
+[[noreturn]] inline void throw_error(const char* function, int status, const char* library_message) {
   std::string message = std::string(function) + ": ";
-  if (m != nullptr && *m != '\0') {
-    message += m;
+  if (library_message != nullptr && *library_message != '\0') {
+    message += library_message;
   } else {
     message += status_name(status);
   }
   throw_status(status, message);
+}
+
+// Calls an `_ex` function: `call(&out, &err)` returns the status. Both strings are owned at once (freed with
+// bili_qr_free on every path). On a status < 0 it throws with the library's message; else returns the status and
+// hands `out` over.
+template <typename F>
+int call_ex(const char* function, Owned& out, F&& call) {
+  char* raw_out = nullptr;
+  char* raw_err = nullptr;
+  const int st = call(&raw_out, &raw_err);
+  out.reset(raw_out);
+  Owned err(raw_err);
+  if (st < 0) throw_error(function, st, err.get());
+  return st;
 }
 
 inline int check_abi_once() {
@@ -123,17 +158,20 @@ inline nlohmann::json parse_owned(const char* function, const Owned& text) {
 
 }  // namespace detail
 
-// Throws bili_qr::Error (status BILI_QR_ERR_INTERNAL) when the loaded library was built for another ABI version
-// than this header (for example a stale libbili_qr.so found first on the library path). Checked once, then
-// cached; every other function of this namespace calls it first.
+// Throws bili_qr::Error (status BILI_QR_ERR_INTERNAL) when the loaded library is older than the ABI this header
+// needs (for example a stale libbili_qr.so found first on the library path). Checked once, then cached; every
+// other function of this namespace calls it first.
 inline void check_abi() {
   static const int loaded = detail::check_abi_once();
-  if (loaded != BILI_QR_ABI_VERSION) {
-    throw Error(BILI_QR_ERR_INTERNAL, "bili_qr: the loaded library implements ABI version " + std::to_string(loaded) +
-                                          " but bili_qr.hpp needs version " + std::to_string(BILI_QR_ABI_VERSION) +
-                                          "; install a matching libbili_qr");
+  if (loaded < kAbiVersion) {
+    throw Error(BILI_QR_ERR_INTERNAL, "bili_qr: library is too old: ABI " + std::to_string(loaded) +
+                                          ", bili_qr.hpp needs " + std::to_string(kAbiVersion) +
+                                          " or newer; install a newer libbili_qr");
   }
 }
+
+// The ABI version of the loaded library (>= kAbiVersion once check_abi() passed).
+inline int abi_version() { return bili_qr_abi_version(); }
 
 // The loaded library's version, e.g. "0.1.0".
 inline std::string version() {
@@ -159,6 +197,9 @@ struct Options {
   std::optional<std::int64_t> poll_interval_ms;  // wait only; default 2000
   std::optional<std::int64_t> wait_timeout_ms;   // wait only; default 300000
   std::optional<std::int64_t> max_retries;       // wait only; default 3
+  std::optional<std::string> api_base_url;    // default https://api.bilibili.tv; check() and verify_login
+  std::optional<bool> verify_login;           // poll/wait: check a confirmed login with the gateway (Login::verified)
+  std::optional<std::string> ca_file;         // a PEM file of extra trusted certificates
 
   // The options as the JSON object the C ABI takes ("{}" when nothing is set). Strings are escaped by
   // nlohmann::json; a string that is not valid UTF-8 throws Error(BILI_QR_ERR_ARGUMENT).
@@ -179,6 +220,9 @@ struct Options {
     put_i("poll_interval_ms", poll_interval_ms);
     put_i("wait_timeout_ms", wait_timeout_ms);
     put_i("max_retries", max_retries);
+    put_s("api_base_url", api_base_url);
+    if (verify_login) j["verify_login"] = *verify_login;
+    put_s("ca_file", ca_file);
     try {
       return j.dump();
     } catch (const nlohmann::json::exception&) {
@@ -205,22 +249,99 @@ struct Cookie {
   bool http_only = false;
 };
 
-struct Login {
-  std::int64_t mid = 0;
-  std::string name;
-  std::string face;
-  bool is_new = false;
-  std::string go_url;
+namespace detail {
+
+// Overwrites a string's bytes before it is released (it may hold cookie values).
+inline void wipe(std::string& s) noexcept {
+  volatile char* p = s.empty() ? nullptr : &s[0];
+  for (std::size_t i = 0; i < s.size(); ++i) p[i] = '\0';
+  s.clear();
+}
+
+inline std::optional<std::string> opt_string(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+
+inline std::optional<std::int64_t> opt_int(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_number_integer()) return std::nullopt;
+  return it->get<std::int64_t>();
+}
+
+inline std::optional<bool> opt_bool(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_boolean()) return std::nullopt;
+  return it->get<bool>();
+}
+
+inline std::string get_string(const nlohmann::json& j, const char* key) {
+  return opt_string(j, key).value_or(std::string());
+}
+
+inline std::vector<Cookie> parse_cookies(const nlohmann::json& j) {
+  std::vector<Cookie> out;
+  auto arr = j.find("cookies");
+  if (arr == j.end() || !arr->is_array()) return out;
+  for (const auto& c : *arr) {
+    if (!c.is_object()) continue;
+    Cookie k;
+    k.name = c.at("name").get<std::string>();
+    k.value = c.at("value").get<std::string>();
+    k.domain = opt_string(c, "domain");
+    k.path = opt_string(c, "path").value_or("/");
+    k.expires = opt_int(c, "expires");
+    k.secure = opt_bool(c, "secure").value_or(false);
+    k.http_only = opt_bool(c, "http_only").value_or(false);
+    out.push_back(std::move(k));
+  }
+  return out;
+}
+
+}  // namespace detail
+
+class Session;
+
+// What a login and a session share: the cookies and the library's JSON of them.
+struct CookieSet {
   std::vector<Cookie> cookies;  // in the order received
   std::string cookie_header;    // "SESSDATA=...; bili_jct=...; ..." ready for a Cookie header
+  std::string host = "passport.bilibili.tv";  // the host of the host-only cookies (domain empty)
 
-  // The cookie of that name, or nullptr.
+  // The cookie of that name (the last one, as a Cookie header would send it), or nullptr.
   const Cookie* cookie(std::string_view cookie_name) const noexcept {
+    const Cookie* found = nullptr;
     for (const Cookie& c : cookies) {
-      if (c.name == cookie_name) return &c;
+      if (c.name == cookie_name) found = &c;
     }
-    return nullptr;
+    return found;
   }
+};
+
+// A confirmed login. The service's optional fields are empty when it did not send them with the documented type:
+// mid (taken from the DedeUserID cookie when data.mid is missing), is_new, go_url, name and face (of
+// user_profile). warnings lists what was odd or failed on the way (never a secret).
+struct Login : CookieSet {
+  std::optional<std::int64_t> mid;
+  std::optional<bool> is_new;
+  std::optional<std::string> go_url;
+  bool has_user_profile = false;       // user_profile was an object
+  std::optional<std::string> name;     // user_profile.name
+  std::optional<std::string> face;     // user_profile.face
+  std::vector<std::string> warnings;   // empty when all went well
+  std::optional<bool> verified;        // only with Options::verify_login
+  std::string json;                    // the library's poll object (holds the cookies: keep it secret)
+
+  Login() = default;
+  Login(const Login&) = default;
+  Login(Login&&) noexcept = default;
+  Login& operator=(const Login&) = default;
+  Login& operator=(Login&&) noexcept = default;
+  ~Login() { detail::wipe(json); }
+
+  // The session to save and to pass to check() / logout() later.
+  inline Session session() const;
 };
 
 enum class State { waiting, scanned, expired, confirmed };
@@ -237,41 +358,32 @@ struct PollResult {
 
 namespace detail {
 
-inline std::string get_string(const nlohmann::json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return std::string();
-  return it->get<std::string>();
-}
-
-inline Login parse_login(const nlohmann::json& j) {
+inline Login parse_login(const nlohmann::json& j, std::string json_text) {
   Login l;
-  l.mid = j.at("mid").get<std::int64_t>();
-  l.is_new = j.value("is_new", false);
-  l.go_url = get_string(j, "go_url");
+  l.mid = opt_int(j, "mid");
+  l.is_new = opt_bool(j, "is_new");
+  l.go_url = opt_string(j, "go_url");
   auto prof = j.find("user_profile");
   if (prof != j.end() && prof->is_object()) {
-    l.name = get_string(*prof, "name");
-    l.face = get_string(*prof, "face");
+    l.has_user_profile = true;
+    l.name = opt_string(*prof, "name");
+    l.face = opt_string(*prof, "face");
   }
-  for (const auto& c : j.at("cookies")) {
-    Cookie k;
-    k.name = c.at("name").get<std::string>();
-    k.value = c.at("value").get<std::string>();
-    auto d = c.find("domain");
-    if (d != c.end() && !d->is_null()) k.domain = d->get<std::string>();
-    auto p = c.find("path");
-    if (p != c.end() && !p->is_null()) k.path = p->get<std::string>();
-    auto e = c.find("expires");
-    if (e != c.end() && !e->is_null()) k.expires = e->get<std::int64_t>();
-    k.secure = c.value("secure", false);
-    k.http_only = c.value("http_only", false);
-    l.cookies.push_back(std::move(k));
-  }
+  l.cookies = parse_cookies(j);
   l.cookie_header = get_string(j, "cookie_header");
+  l.host = opt_string(j, "host").value_or("passport.bilibili.tv");
+  auto w = j.find("warnings");
+  if (w != j.end() && w->is_array()) {
+    for (const auto& x : *w) {
+      if (x.is_string()) l.warnings.push_back(x.get<std::string>());
+    }
+  }
+  l.verified = opt_bool(j, "verified");
+  l.json = std::move(json_text);
   return l;
 }
 
-inline PollResult parse_poll(int status, const nlohmann::json& j) {
+inline PollResult parse_poll(int status, const nlohmann::json& j, const char* json_text) {
   PollResult r;
   r.status = status;
   const std::string s = j.at("status").get<std::string>();
@@ -286,9 +398,9 @@ inline PollResult parse_poll(int status, const nlohmann::json& j) {
   } else {
     throw Error(BILI_QR_ERR_INTERNAL, "bili_qr: the library returned an unknown poll status");
   }
-  r.code = j.at("code").get<std::int64_t>();
+  r.code = opt_int(j, "code").value_or(0);
   r.message = get_string(j, "message");
-  if (r.state == State::confirmed) r.login = parse_login(j);
+  if (r.state == State::confirmed) r.login = parse_login(j, json_text ? std::string(json_text) : j.dump());
   return r;
 }
 
@@ -315,7 +427,8 @@ inline int progress_trampoline(int status, const char* event_json, void* user_da
     if (event_json == nullptr) {
       throw Error(BILI_QR_ERR_INTERNAL, "bili_qr_wait: the progress callback received no event");
     }
-    PollResult r = guarded("bili_qr_wait", [&] { return parse_poll(status, nlohmann::json::parse(event_json)); });
+    PollResult r =
+        guarded("bili_qr_wait", [&] { return parse_poll(status, nlohmann::json::parse(event_json), event_json); });
     return (*ctx->on_progress)(r) ? 0 : 1;
   } catch (...) {
     ctx->error = std::current_exception();
@@ -325,16 +438,183 @@ inline int progress_trampoline(int status, const char* event_json, void* user_da
 
 }  // namespace detail
 
+// ---------------------------------------------------------------------------------------------- sessions
+
+namespace detail {
+
+// Writes data to path atomically with mode 0600: a temporary file in the same directory (created 0600, never
+// readable by others), written, flushed to disk, then renamed over path. Throws Error(BILI_QR_ERR_ARGUMENT) naming
+// the path when a step fails, and leaves no temporary file behind.
+inline void write_private_atomic(const std::string& path, const std::string& data) {
+  const auto fail = [&](const char* what) {
+    throw Error(BILI_QR_ERR_ARGUMENT, std::string("bili_qr::Session::save: ") + what + " " + path + ": " +
+                                          std::strerror(errno));
+  };
+  const std::size_t slash = path.find_last_of("/\\");
+  const std::string dir = slash == std::string::npos ? std::string() : path.substr(0, slash + 1);
+  const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  if (base.empty()) throw Error(BILI_QR_ERR_ARGUMENT, "bili_qr::Session::save: not a file name: " + path);
+#if defined(_WIN32)
+  std::string tmp;
+  int fd = -1;
+  for (unsigned i = 0; i < 100 && fd < 0; ++i) {
+    tmp = dir + "." + base + "." + std::to_string(::GetCurrentProcessId()) + "." + std::to_string(i) + ".tmp";
+    fd = ::_open(tmp.c_str(), _O_WRONLY | _O_CREAT | _O_EXCL | _O_BINARY, _S_IREAD | _S_IWRITE);
+  }
+  if (fd < 0) fail("cannot create a temporary file for");
+  const bool written = ::_write(fd, data.data(), static_cast<unsigned>(data.size())) == static_cast<int>(data.size()) &&
+                       ::_commit(fd) == 0;
+  ::_close(fd);
+  if (!written || !::MoveFileExA(tmp.c_str(), path.c_str(), MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) {
+    ::_unlink(tmp.c_str());
+    fail("cannot write");
+  }
+#else
+  std::string tmp;
+  int fd = -1;
+  for (unsigned i = 0; i < 100 && fd < 0; ++i) {
+    tmp = dir + "." + base + "." + std::to_string(::getpid()) + "." + std::to_string(i) + ".tmp";
+    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 && errno != EEXIST) break;
+  }
+  if (fd < 0) fail("cannot create a temporary file for");
+  bool ok = ::fchmod(fd, 0600) == 0;  // exactly 0600, whatever the umask
+  std::size_t done = 0;
+  while (ok && done < data.size()) {
+    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ok = false;
+      break;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  ok = ok && ::fsync(fd) == 0;
+  const int saved = errno;
+  ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int e = ok ? errno : saved;
+    ::unlink(tmp.c_str());
+    errno = e;
+    fail("cannot write");
+  }
+  const int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {  // make the rename durable; best effort
+    (void)::fsync(dfd);
+    ::close(dfd);
+  }
+#endif
+}
+
+}  // namespace detail
+
+// Reads a session in any form the library reads (a confirmed poll object or session object as JSON, the text of a
+// Netscape cookies.txt, a Cookie header) and writes it as "json" (the session object), "netscape" (cookies.txt)
+// or "header". Throws Error(BILI_QR_ERR_ARGUMENT) for a session without SESSDATA, broken JSON, a bad format.
+inline std::string session_convert(std::string_view session, std::string_view format) {
+  check_abi();
+  const std::string s = detail::c_arg("session", session);
+  const std::string f = detail::c_arg("format", format);
+  detail::Owned out;
+  detail::call_ex("bili_qr_session_convert", out, [&](char** o, char** e) {
+    return bili_qr_session_convert_ex(s.c_str(), f.c_str(), o, e);
+  });
+  if (!out) throw Error(BILI_QR_ERR_INTERNAL, "bili_qr_session_convert: the library returned success without a result");
+  return std::string(out.get());
+}
+
+// A saved session: the cookies, mid, and the host of the host-only cookies. It owns the library's JSON of them
+// and overwrites it when destroyed (RAII: the cookie values do not outlive the object in its own memory).
+// After check(), status() is "valid" or "expired", name()/face() are the service's, and renewed() says that the
+// service renewed a cookie: save that session over the old file.
+class Session : public CookieSet {
+ public:
+  // A session from any text the library reads (see session_convert). Throws Error(BILI_QR_ERR_ARGUMENT).
+  static Session parse(std::string_view text) { return Session(session_convert(text, "json")); }
+
+  // A session from the library's own session object (what check() and session_convert(…, "json") hand out).
+  static Session from_library_json(std::string json_text) { return Session(std::move(json_text)); }
+
+  // Reads a session file: a cookies.txt, or a JSON session / login object.
+  static Session load(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Error(BILI_QR_ERR_ARGUMENT, "bili_qr::Session::load: cannot open " + path);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    Session s = parse(text);
+    detail::wipe(text);
+    return s;
+  }
+
+  Session(const Session&) = default;
+  Session(Session&&) noexcept = default;
+  Session& operator=(const Session&) = default;
+  Session& operator=(Session&&) noexcept = default;
+  ~Session() { detail::wipe(json_); }
+
+  // Writes the session to path, atomically, with mode 0600: a temporary file in the same directory created 0600,
+  // written and flushed to disk, then renamed over path. format: "netscape" (cookies.txt, for yt-dlp and curl),
+  // "json" (the session object) or "header"; by default JSON for a name ending in ".json", else cookies.txt.
+  void save(const std::string& path, std::string_view format = {}) const {
+    std::string f(format);
+    if (f.empty()) {
+      f = path.size() >= 5 && path.compare(path.size() - 5, 5, ".json") == 0 ? "json" : "netscape";
+    }
+    std::string text = to(f);
+    if (!text.empty() && text.back() != '\n') text += '\n';
+    try {
+      detail::write_private_atomic(path, text);
+    } catch (...) {
+      detail::wipe(text);
+      throw;
+    }
+    detail::wipe(text);
+  }
+
+  // The session as "json", "netscape" or "header" (the library's formats).
+  std::string to(std::string_view format) const { return session_convert(json_, format); }
+
+  std::optional<std::int64_t> mid() const noexcept { return mid_; }
+  const std::optional<std::string>& status() const noexcept { return status_; }  // "valid" / "expired" after check()
+  bool valid() const noexcept { return status_ && *status_ == "valid"; }
+  const std::optional<std::string>& name() const noexcept { return name_; }
+  const std::optional<std::string>& face() const noexcept { return face_; }
+  bool renewed() const noexcept { return renewed_; }
+  // The library's session object (holds the cookie values: keep it secret).
+  const std::string& json() const noexcept { return json_; }
+
+ private:
+  explicit Session(std::string json_text) : json_(std::move(json_text)) {
+    detail::guarded("bili_qr::Session", [&] {
+      const nlohmann::json j = nlohmann::json::parse(json_);
+      cookies = detail::parse_cookies(j);
+      cookie_header = detail::get_string(j, "cookie_header");
+      host = detail::opt_string(j, "host").value_or("passport.bilibili.tv");
+      mid_ = detail::opt_int(j, "mid");
+      status_ = detail::opt_string(j, "status");
+      name_ = detail::opt_string(j, "name");
+      face_ = detail::opt_string(j, "face");
+      renewed_ = detail::opt_bool(j, "renewed").value_or(false);
+      return 0;
+    });
+  }
+  std::string json_;
+  std::optional<std::int64_t> mid_;
+  std::optional<std::string> status_;
+  std::optional<std::string> name_;
+  std::optional<std::string> face_;
+  bool renewed_ = false;
+};
+
+inline Session Login::session() const { return Session::parse(json); }
+
 // ---------------------------------------------------------------------------------------------- calls
 
 // Asks for a new QR code. Throws Error on failure.
 inline QrCode start(const Options& opts = {}) {
   check_abi();
   const std::string o = opts.to_json();
-  char* raw = nullptr;
-  const int st = bili_qr_start(o.c_str(), &raw);
-  detail::Owned out(raw);
-  if (st < 0) detail::throw_last_error("bili_qr_start", st);
+  detail::Owned out;
+  detail::call_ex("bili_qr_start", out, [&](char** r, char** e) { return bili_qr_start_ex(o.c_str(), r, e); });
   const nlohmann::json j = detail::parse_owned("bili_qr_start", out);
   return detail::guarded("bili_qr_start", [&] {
     QrCode q;
@@ -351,12 +631,12 @@ inline PollResult poll(std::string_view ticket, const Options& opts = {}) {
   check_abi();
   const std::string t = detail::c_arg("ticket", ticket);
   const std::string o = opts.to_json();
-  char* raw = nullptr;
-  const int st = bili_qr_poll(t.c_str(), o.c_str(), &raw);
-  detail::Owned out(raw);
-  if (st < 0) detail::throw_last_error("bili_qr_poll", st);
+  detail::Owned out;
+  const int st = detail::call_ex("bili_qr_poll", out, [&](char** r, char** e) {
+    return bili_qr_poll_ex(t.c_str(), o.c_str(), r, e);
+  });
   const nlohmann::json j = detail::parse_owned("bili_qr_poll", out);
-  return detail::guarded("bili_qr_poll", [&] { return detail::parse_poll(st, j); });
+  return detail::guarded("bili_qr_poll", [&] { return detail::parse_poll(st, j, out.get()); });
 }
 
 using ProgressFn = std::function<bool(const PollResult&)>;
@@ -373,11 +653,13 @@ inline Login wait(std::string_view ticket, const Options& opts = {}, const Progr
   detail::WaitContext ctx;
   ctx.on_progress = &on_progress;
   char* raw = nullptr;
-  const int st = bili_qr_wait(t.c_str(), o.c_str(), on_progress ? &detail::progress_trampoline : nullptr,
-                              on_progress ? static_cast<void*>(&ctx) : nullptr, &raw);
+  char* raw_err = nullptr;
+  const int st = bili_qr_wait_ex(t.c_str(), o.c_str(), on_progress ? &detail::progress_trampoline : nullptr,
+                                 on_progress ? static_cast<void*>(&ctx) : nullptr, &raw, &raw_err);
   detail::Owned out(raw);
+  detail::Owned err(raw_err);
   if (ctx.error) std::rethrow_exception(ctx.error);
-  if (st < 0) detail::throw_last_error("bili_qr_wait", st);
+  if (st < 0) detail::throw_error("bili_qr_wait", st, err.get());
   if (st == BILI_QR_EXPIRED) {
     throw ExpiredError(st, "bili_qr_wait: the QR code expired; start a new one");
   }
@@ -385,15 +667,16 @@ inline Login wait(std::string_view ticket, const Options& opts = {}, const Progr
     throw Error(BILI_QR_ERR_INTERNAL, "bili_qr_wait: unexpected status " + std::to_string(st));
   }
   const nlohmann::json j = detail::parse_owned("bili_qr_wait", out);
-  return detail::guarded("bili_qr_wait", [&] { return detail::parse_login(j); });
+  return detail::guarded("bili_qr_wait", [&] { return detail::parse_login(j, std::string(out.get())); });
 }
 
-// Ends every wait running on that ticket in this process; returns how many were signalled.
+// Ends every wait running on that ticket in this process; returns how many were signalled. (bili_qr_cancel has
+// no _ex twin: it never blocks and fails only on a malformed ticket; its message is read at once on this thread.)
 inline int cancel(std::string_view ticket) {
   check_abi();
   const std::string t = detail::c_arg("ticket", ticket);
   const int st = bili_qr_cancel(t.c_str());
-  if (st < 0) detail::throw_last_error("bili_qr_cancel", st);
+  if (st < 0) detail::throw_error("bili_qr_cancel", st, bili_qr_last_error());
   return st;
 }
 
@@ -402,12 +685,40 @@ inline std::string render(std::string_view text, std::string_view format = "utf8
   check_abi();
   const std::string t = detail::c_arg("text", text);
   const std::string f = detail::c_arg("format", format);
-  char* raw = nullptr;
-  const int st = bili_qr_render(t.c_str(), f.c_str(), &raw);
-  detail::Owned out(raw);
-  if (st < 0) detail::throw_last_error("bili_qr_render", st);
+  detail::Owned out;
+  detail::call_ex("bili_qr_render", out, [&](char** r, char** e) {
+    return bili_qr_render_ex(t.c_str(), f.c_str(), r, e);
+  });
   if (!out) throw Error(BILI_QR_ERR_INTERNAL, "bili_qr_render: the library returned success without a result");
   return std::string(out.get());
+}
+
+// Is this saved session still logged in? Asks the service's gateway (Options::api_base_url) with the session's
+// cookies. Returns the session to keep from now on: status() "valid" (name(), mid() from the service) or
+// "expired"; renewed() when the service renewed a cookie (save it). Throws Error(BILI_QR_ERR_ARGUMENT) for a
+// session without SESSDATA (nothing is sent), and the errors of poll() for a failed request.
+inline Session check(const Session& session, const Options& opts = {}) {
+  check_abi();
+  const std::string o = opts.to_json();
+  detail::Owned out;
+  detail::call_ex("bili_qr_check", out, [&](char** r, char** e) {
+    return bili_qr_check_ex(session.json().c_str(), o.c_str(), r, e);
+  });
+  if (!out) throw Error(BILI_QR_ERR_INTERNAL, "bili_qr_check: the library returned success without a result");
+  return Session::from_library_json(std::string(out.get()));
+}
+
+// Ends the session at the service. Returns true when it ended now, false when it had already ended (expired).
+// Throws Error(BILI_QR_ERR_API) when the service says the csrf token (bili_jct) does not match, ERR_ARGUMENT for a
+// session without SESSDATA or bili_jct, and the errors of poll() for a failed request.
+inline bool logout(const Session& session, const Options& opts = {}) {
+  check_abi();
+  const std::string o = opts.to_json();
+  detail::Owned out;
+  const int st = detail::call_ex("bili_qr_logout", out, [&](char** r, char** e) {
+    return bili_qr_logout_ex(session.json().c_str(), o.c_str(), r, e);
+  });
+  return st != BILI_QR_EXPIRED;
 }
 
 }  // namespace bili_qr

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # C++ wrapper (bindings/cpp/bili_qr.hpp) and the install story (scripts/install.sh):
-#  1. tests/cpp/test_wrapper.cpp against the fake server, built with -Wall -Wextra -Werror and ASan/UBSan;
+#  1. bindings/cpp/tests/test_wrapper.cpp against the fake server, built with -Wall -Wextra -Werror and ASan/UBSan;
 #  2. scripts/install.sh into a temporary prefix, and checks of the installed layout (soname, symlinks, .pc, CMake);
 #  3. tests/consumer built with CMake find_package and with pkg-config (Makefile), each linking the shared and
 #     the static library, in C and C++; every binary logs in against the fake server.
@@ -55,21 +55,21 @@ step "fake server at $base"
 mkdir -p "$work/devlib"
 ln -s "$lib" "$work/devlib/libbili_qr.so"
 ln -s "$lib" "$work/devlib/libbili_qr.so.0"
-step "building tests/cpp/test_wrapper.cpp (-std=c++17 -Wall -Wextra -Werror -fsanitize=address,undefined)"
+step "building bindings/cpp/tests/test_wrapper.cpp (-std=c++17 -Wall -Wextra -Werror -fsanitize=address,undefined)"
 g++ -std=c++17 -g -O1 -Wall -Wextra -Werror -Wshadow -Wpedantic -fsanitize=address,undefined \
   -fno-sanitize-recover=all -fno-omit-frame-pointer -pthread \
-  -I"$inc" -I"$root/bindings/cpp" "$root/tests/cpp/test_wrapper.cpp" \
+  -I"$inc" -I"$root/bindings/cpp" "$root/bindings/cpp/tests/test_wrapper.cpp" \
   -L"$work/devlib" -Wl,-rpath,"$work/devlib" -lbili_qr -o "$work/test_wrapper"
 step "running the wrapper test"
-BILI_QR_TEST_BASE=$base ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+BILI_QR_TEST_BASE=$base BILI_QR_TEST_HEADER=$inc/bili_qr.h ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 timeout 180 "$work/test_wrapper" ||
-  fail "tests/cpp/test_wrapper.cpp failed"
+  fail "bindings/cpp/tests/test_wrapper.cpp failed"
 
-step "building and running the ABI-mismatch variant (bili_qr_abi_version() == 2 must be refused)"
+step "building and running the ABI-mismatch variant (a library of ABI 1 must be refused: too old)"
 g++ -std=c++17 -O0 -Wall -Wextra -Werror -fsanitize=address,undefined -fno-sanitize-recover=all -pthread \
-  -DBILI_QR_TEST_ABI_MISMATCH -I"$inc" -I"$root/bindings/cpp" "$root/tests/cpp/test_wrapper.cpp" \
+  -DBILI_QR_TEST_ABI_MISMATCH -I"$inc" -I"$root/bindings/cpp" "$root/bindings/cpp/tests/test_wrapper.cpp" \
   -L"$work/devlib" -Wl,-rpath,"$work/devlib" -lbili_qr -o "$work/test_abi_mismatch"
-BILI_QR_TEST_BASE=$base timeout 60 "$work/test_abi_mismatch" || fail "the wrapper accepted a library of another ABI version"
+BILI_QR_TEST_BASE=$base timeout 60 "$work/test_abi_mismatch" || fail "the wrapper accepted a library older than it needs"
 
 # The header also compiles as C++20 and with stricter warnings, with nothing but bili_qr.h and nlohmann.
 printf '#include "bili_qr.hpp"\nint main() { return bili_qr::Options{}.to_json() == "{}" ? 0 : 1; }\n' >"$work/cxx20.cpp"

@@ -1,5 +1,6 @@
 // Tests of bindings/cpp/bili_qr.hpp against the fake passport server (fake-server/PROTOCOL.md).
-// Run by tests/suites/20-cpp.sh with BILI_QR_TEST_BASE=http://127.0.0.1:PORT of a running fake server.
+// Run by tests/suites/20-cpp.sh with BILI_QR_TEST_BASE=http://127.0.0.1:PORT of a running fake server and
+// BILI_QR_TEST_HEADER=<repo>/include/bili_qr.h (the options table the wrapper's Options is checked against).
 // Built with -std=c++17 -Wall -Wextra -Werror -fsanitize=address,undefined.
 #include "bili_qr.hpp"
 
@@ -10,6 +11,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <fstream>
+#include <future>
+#include <map>
+#include <set>
+#include <sys/stat.h>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -20,9 +26,9 @@
 #include <vector>
 
 #ifdef BILI_QR_TEST_ABI_MISMATCH
-// This build plays a library of another ABI version: the executable's definition takes precedence over the
-// shared library's in symbol lookup, so the wrapper sees bili_qr_abi_version() == 2.
-extern "C" int bili_qr_abi_version(void) { return BILI_QR_ABI_VERSION + 1; }
+// This build plays a library of an older ABI version: the executable's definition takes precedence over the
+// shared library's in symbol lookup, so the wrapper sees bili_qr_abi_version() == 1.
+extern "C" int bili_qr_abi_version(void) { return 1; }
 #endif
 
 namespace {
@@ -150,7 +156,8 @@ const std::vector<std::string> kCookieOrder = {"SESSDATA", "bili_jct", "DedeUser
 void test_version() {
   std::string want = std::to_string(BILI_QR_VERSION_MAJOR) + "." + std::to_string(BILI_QR_VERSION_MINOR) + "." +
                      std::to_string(BILI_QR_VERSION_PATCH);
-  bili_qr::check_abi();  // must not throw: the loaded library is ABI 1
+  bili_qr::check_abi();  // must not throw: the loaded library serves ABI 2
+  CHECK(bili_qr::abi_version() >= bili_qr::kAbiVersion && bili_qr::kAbiVersion == 2);
   CHECK(bili_qr::version() == want);
   CHECK(bili_qr::status_str(BILI_QR_ERR_CANCELLED) != bili_qr::status_str(BILI_QR_OK));
   CHECK(bili_qr::status_str(12345) == "unknown status");
@@ -208,9 +215,12 @@ void test_start_and_poll() {
   CHECK(r3.login.has_value());
   if (r3.login) {
     const auto& l = *r3.login;
-    CHECK(l.mid == 42);
-    CHECK(l.name == "Alice");
-    CHECK(!l.is_new);
+    CHECK(l.mid && *l.mid == 42);
+    CHECK(l.name && *l.name == "Alice");
+    CHECK(l.is_new && !*l.is_new);
+    CHECK(l.go_url && l.go_url->empty() && l.has_user_profile);
+    CHECK(l.warnings.empty() && l.host == "127.0.0.1" && !l.verified);
+    CHECK(!l.json.empty() && l.json.find("\"status\":\"confirmed\"") != std::string::npos);
     std::vector<std::string> names;
     for (const auto& c : l.cookies) names.push_back(c.name);
     CHECK(names == kCookieOrder);
@@ -262,7 +272,7 @@ void test_wait_progress() {
   CHECK((states == std::vector<bili_qr::State>{bili_qr::State::waiting, bili_qr::State::waiting,
                                                 bili_qr::State::scanned}));
   CHECK(login.mid == 1709658507);
-  CHECK(login.name == "DemoUser");
+  CHECK(login.name == std::string("DemoUser"));
   const auto* sess = login.cookie("SESSDATA");
   CHECK(sess && !sess->value.empty());
   CHECK(login.cookie_header.rfind("SESSDATA=", 0) == 0);
@@ -385,13 +395,13 @@ void test_concurrent_waits() {
   std::int64_t m1 = 0, m2 = 0;
   std::thread a([&] {
     try {
-      m1 = bili_qr::wait(q1.ticket, o1).mid;
+      m1 = bili_qr::wait(q1.ticket, o1).mid.value_or(0);
     } catch (...) {
     }
   });
   std::thread b([&] {
     try {
-      m2 = bili_qr::wait(q2.ticket, o2).mid;
+      m2 = bili_qr::wait(q2.ticket, o2).mid.value_or(0);
     } catch (...) {
     }
   });
@@ -525,19 +535,275 @@ void test_render() {
   CHECK(!bili_qr::render(std::string(2048, 'a'), "matrix").empty());
 }
 
+// ---------------------------------------------------------------------------------------------- ABI 2
+
+// The wrapper's Options cover exactly the options table of include/bili_qr.h, with the same JSON types.
+void test_options_match_the_header() {
+  const char* path = std::getenv("BILI_QR_TEST_HEADER");
+  CHECK(path != nullptr);
+  if (path == nullptr) return;
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(!text.empty());
+  // Rows of the preamble's table: " *   <name>   string|integer|bool   <default and rules>".
+  std::map<std::string, std::string> header;
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.rfind(" *  ", 0) != 0) continue;
+    std::istringstream words(line.substr(2));
+    std::string name, type;
+    words >> name >> type;
+    const bool is_name = !name.empty() && std::islower(static_cast<unsigned char>(name[0])) &&
+                         name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") == std::string::npos;
+    if (is_name && (type == "string" || type == "integer" || type == "bool")) header[name] = type;
+  }
+  CHECK(header.size() >= 12);  // the table was found (an empty one must fail)
+  bili_qr::Options all;
+  all.base_url = "x";
+  all.locale = "x";
+  all.platform = "x";
+  all.timeout_ms = 1;
+  all.user_agent = "x";
+  all.proxy = "x";
+  all.poll_interval_ms = 1;
+  all.wait_timeout_ms = 1;
+  all.max_retries = 1;
+  all.api_base_url = "x";
+  all.verify_login = true;
+  all.ca_file = "x";
+  std::map<std::string, std::string> mine;
+  const nlohmann::json all_json = nlohmann::json::parse(all.to_json());
+  for (const auto& [key, value] : all_json.items()) {
+    mine[key] = value.is_boolean() ? "bool" : value.is_number_integer() ? "integer" : "string";
+  }
+  CHECK(mine == header);
+  for (const auto& [k, v] : header) {
+    if (mine.count(k) == 0 || mine[k] != v) std::cerr << "  option " << k << " (" << v << ") differs\n";
+  }
+  // Every status code of the header has its phrase in the library (the wrapper uses the header's macros).
+  for (int st : {BILI_QR_OK, BILI_QR_WAITING, BILI_QR_SCANNED, BILI_QR_EXPIRED, BILI_QR_ERR_ARGUMENT,
+                 BILI_QR_ERR_NETWORK, BILI_QR_ERR_TIMEOUT, BILI_QR_ERR_HTTP, BILI_QR_ERR_PROTOCOL, BILI_QR_ERR_API,
+                 BILI_QR_ERR_CANCELLED, BILI_QR_ERR_INTERNAL}) {
+    CHECK(bili_qr::status_str(st) != "unknown status");
+  }
+}
+
+// Issue 13: null or missing optional fields are empty optionals, warnings are strings, verify_login.
+void test_null_fields_and_warnings() {
+  for (const char* shape : {"nulls", "empty", "sparse"}) {
+    auto o = scenario(std::string("id=cpp-null-") + shape + ",flow=c,confirm=" + shape);
+    auto q = bili_qr::start(o);
+    auto l = bili_qr::wait(q.ticket, o);
+    CHECK(l.mid && *l.mid == 1709658507);  // data.mid, or the DedeUserID cookie
+    CHECK(!l.is_new && !l.go_url && !l.name && !l.face && !l.has_user_profile);
+    CHECK(l.cookie("SESSDATA") && l.cookie("bili_jct") && l.cookie("DedeUserID"));
+    for (const auto& w : l.warnings) {
+      for (const auto& c : l.cookies) CHECK(c.value.size() < 4 || w.find(c.value) == std::string::npos);
+    }
+  }
+  {  // a go_url hop that ends in 404: a login with a warning
+    auto o = scenario("id=cpp-hop404,flow=c,gourl=hop404");
+    auto l = bili_qr::wait(bili_qr::start(o).ticket, o);
+    CHECK(!l.warnings.empty());
+  }
+  {
+    auto o = scenario("id=cpp-verify,flow=c");
+    o.verify_login = true;
+    o.api_base_url = o.base_url;
+    auto l = bili_qr::wait(bili_qr::start(o).ticket, o);
+    CHECK(l.verified && *l.verified);
+    auto down = scenario("id=cpp-verify-down,flow=c,verify=down");
+    down.verify_login = true;
+    down.api_base_url = down.base_url;
+    down.timeout_ms = 3000;
+    auto l2 = bili_qr::wait(bili_qr::start(down).ticket, down);
+    CHECK(l2.verified && !*l2.verified && !l2.warnings.empty());
+  }
+}
+
+std::string pct(const std::string& s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char ch : s) {
+    if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.') {
+      out += static_cast<char>(ch);
+    } else {
+      out += '%';
+      out += hex[ch >> 4];
+      out += hex[ch & 15];
+    }
+  }
+  return out;
+}
+
+// The message the C library gives a synchronous caller for `call`, read with bili_qr_last_error on this thread.
+template <typename F>
+std::string c_message(const char* function, F&& call) {
+  const int st = call();
+  CHECK(st < 0);
+  return std::string(function) + ": " + bili_qr_last_error();
+}
+
+template <typename F>
+std::pair<int, std::string> caught(F&& f) {
+  try {
+    f();
+  } catch (const bili_qr::Error& e) {
+    return {e.status(), e.what()};
+  }
+  return {0, ""};
+}
+
+// Issue 18: an exception thrown on a worker thread (std::async, std::thread) carries the library's message, equal
+// to what a synchronous caller gets, for the 412, 429, captcha and missing-cookie faults.
+void test_messages_from_other_threads() {
+  struct Case {
+    const char* scenario;
+    int status;
+    std::vector<std::string> must_contain;
+    bool confirm;  // re-arm a confirmation before each call (missing cookies)
+  };
+  const std::vector<Case> cases = {
+      {"id=cpp-m412,flow=w,fault=412,on=fetch", BILI_QR_ERR_HTTP, {"412"}, false},
+      {"id=cpp-m429,flow=w,fault=429,retry=7,on=fetch", BILI_QR_ERR_HTTP, {"429"}, false},
+      {"id=cpp-mcap,flow=w,fault=captcha,on=fetch", BILI_QR_ERR_API, {"captcha"}, false},
+      {"id=cpp-mpart,flow=c,fault=partialcookies", BILI_QR_ERR_PROTOCOL, {"bili_jct"}, true},
+  };
+  for (const auto& c : cases) {
+    auto o = scenario(c.scenario);
+    o.max_retries = 0;
+    const auto q = bili_qr::start(o);
+    const std::string opts = o.to_json();
+    auto rearm = [&] {  // one more confirmation of this ticket (a confirmed ticket is spent)
+      if (c.confirm) http("POST", "/__state?scenario=" + pct(c.scenario) + "&ticket=" + q.ticket + "&state=confirmed");
+    };
+    // the synchronous C caller
+    rearm();
+    char* out = nullptr;
+    const std::string want = c_message("bili_qr_poll", [&] { return bili_qr_poll(q.ticket.c_str(), opts.c_str(), &out); });
+    bili_qr_free(out);
+    CHECK(want.size() > std::string("bili_qr_poll: ").size());
+    for (const auto& w : c.must_contain) {
+      if (want.find(w) == std::string::npos) std::cerr << "  message lacks '" << w << "': " << want << "\n";
+      CHECK(want.find(w) != std::string::npos);
+    }
+    CHECK(want.find(q.ticket.substr(0, 7)) == std::string::npos);
+    // the wrapper, synchronously
+    rearm();
+    auto sync = caught([&] { bili_qr::poll(q.ticket, o); });
+    CHECK(sync.first == c.status && sync.second == want);
+    // std::async: the call runs on another thread, the exception is caught here
+    rearm();
+    auto fut = std::async(std::launch::async, [&] { return bili_qr::poll(q.ticket, o); });
+    auto async = caught([&] { fut.get(); });
+    CHECK(async.first == c.status && async.second == want);
+    // std::thread that makes another library call (which resets its last error) before reporting
+    rearm();
+    std::pair<int, std::string> threaded;
+    std::thread t([&] {
+      std::exception_ptr error;
+      try {
+        bili_qr::poll(q.ticket, o);
+      } catch (...) {
+        error = std::current_exception();
+      }
+      (void)bili_qr::render("another call on this thread", "matrix");
+      threaded = caught([&] {
+        if (error) std::rethrow_exception(error);
+      });
+    });
+    t.join();
+    CHECK(threaded.first == c.status && threaded.second == want);
+    if (threaded.second != want) std::cerr << "  got '" << threaded.second << "', want '" << want << "'\n";
+  }
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// Issue 15: login -> save -> check (valid) -> renewal saved -> logout -> check (expired).
+void test_session_lifecycle() {
+  auto o = scenario("id=cpp-sess,flow=c");
+  auto login = bili_qr::wait(bili_qr::start(o).ticket, o);
+  char dir_template[] = "/tmp/bili_qr_cpp_session.XXXXXX";
+  const char* dir = ::mkdtemp(dir_template);
+  CHECK(dir != nullptr);
+  if (dir == nullptr) return;
+  const std::string path = std::string(dir) + "/cookies.txt";
+  login.session().save(path);
+  struct stat st {};
+  CHECK(::stat(path.c_str(), &st) == 0 && (st.st_mode & 0777) == 0600);
+  CHECK(read_file(path).rfind("# Netscape HTTP Cookie File", 0) == 0);
+
+  auto saved = bili_qr::Session::load(path);
+  CHECK(saved.mid() == login.mid && !saved.status() && !saved.valid());
+  CHECK(saved.cookie("SESSDATA") && saved.cookie("SESSDATA")->value == login.cookie("SESSDATA")->value);
+
+  bili_qr::Options renew;  // the check goes to a scenario that renews SESSDATA
+  renew.api_base_url = g_base + "/s/id=cpp-sess-renew,renew=1";
+  auto checked = bili_qr::check(saved, renew);
+  CHECK(checked.valid() && checked.renewed() && checked.name() && *checked.name() == "DemoUser");
+  CHECK(checked.mid() == login.mid);
+  const std::string renewed_value = checked.cookie("SESSDATA") ? checked.cookie("SESSDATA")->value : "";
+  CHECK(!renewed_value.empty() && renewed_value != login.cookie("SESSDATA")->value);
+  checked.save(path);
+  CHECK(::stat(path.c_str(), &st) == 0 && (st.st_mode & 0777) == 0600);
+  auto reloaded = bili_qr::Session::load(path);
+  CHECK(reloaded.cookie("SESSDATA") && reloaded.cookie("SESSDATA")->value == renewed_value);
+
+  bili_qr::Options api;
+  api.api_base_url = *o.base_url;
+  CHECK(bili_qr::check(saved, api).status() == std::string("expired"));  // the replaced value
+  CHECK(bili_qr::check(reloaded, api).valid());
+
+  // a JSON round trip (save picks the format by the .json name)
+  const std::string json_path = std::string(dir) + "/session.json";
+  reloaded.save(json_path);
+  auto from_json = bili_qr::Session::load(json_path);
+  CHECK(from_json.cookie_header == reloaded.cookie_header && from_json.mid() == reloaded.mid());
+
+  // csrf mismatch: ERR_API, the session kept
+  auto wrong = bili_qr::Session::parse("SESSDATA=" + renewed_value + "; bili_jct=0000; DedeUserID=1");
+  auto mismatch = caught([&] { bili_qr::logout(wrong, o); });
+  CHECK(mismatch.first == BILI_QR_ERR_API && mismatch.second.find(renewed_value) == std::string::npos);
+  CHECK(bili_qr::check(reloaded, api).valid());
+
+  CHECK(bili_qr::logout(reloaded, o) == true);
+  auto after = bili_qr::check(from_json, api);
+  CHECK(after.status() == std::string("expired") && !after.valid());
+  CHECK(bili_qr::logout(reloaded, o) == false);  // already logged out
+
+  // bad sessions: ERR_ARGUMENT (a Session cannot be made of them, so check/logout never send one)
+  for (const std::string& bad : {std::string(), std::string("bili_jct=1"), std::string("{broken"),
+                                std::string(10 * 1024 * 1024, 'x'), std::string("\x01\x02garbage")}) {
+    CHECK_THROWS_STATUS(bili_qr::Error, BILI_QR_ERR_ARGUMENT, bili_qr::Session::parse(bad));
+  }
+  CHECK_THROWS_STATUS(bili_qr::Error, BILI_QR_ERR_ARGUMENT, bili_qr::session_convert(login.json, "yaml"));
+  CHECK(bili_qr::session_convert(login.json, "header") == login.cookie_header);
+
+  std::remove(path.c_str());
+  std::remove(json_path.c_str());
+  ::rmdir(dir);
+}
+
 // Built with -DBILI_QR_TEST_ABI_MISMATCH: every call refuses to run, and nothing reaches the server.
 void test_abi_mismatch() {
   bool thrown = false;
   try {
     bili_qr::check_abi();
   } catch (const bili_qr::Error& e) {
-    thrown = e.status() == BILI_QR_ERR_INTERNAL && std::string(e.what()).find("ABI version 2") != std::string::npos;
+    thrown = e.status() == BILI_QR_ERR_INTERNAL &&
+             std::string(e.what()).find("library is too old: ABI 1, bili_qr.hpp needs 2") != std::string::npos;
   }
   CHECK(thrown);
   CHECK_THROWS_STATUS(bili_qr::Error, BILI_QR_ERR_INTERNAL, bili_qr::start(scenario("id=cpp-abi")));
   CHECK_THROWS_STATUS(bili_qr::Error, BILI_QR_ERR_INTERNAL, bili_qr::poll("0123456789abcdef", scenario("id=cpp-abi")));
   CHECK_THROWS_STATUS(bili_qr::Error, BILI_QR_ERR_INTERNAL, bili_qr::wait("0123456789abcdef", scenario("id=cpp-abi")));
   CHECK_THROWS_STATUS(bili_qr::Error, BILI_QR_ERR_INTERNAL, bili_qr::render("x", "utf8"));
+  CHECK_THROWS_STATUS(bili_qr::Error, BILI_QR_ERR_INTERNAL, bili_qr::session_convert("SESSDATA=a", "json"));
   CHECK(requests("id=cpp-abi", "").empty());
 }
 
@@ -576,6 +842,10 @@ int main() {
       {"concurrent_waits", test_concurrent_waits},
       {"errors", test_errors},
       {"render", test_render},
+      {"options_match_the_header", test_options_match_the_header},
+      {"null_fields_and_warnings", test_null_fields_and_warnings},
+      {"messages_from_other_threads", test_messages_from_other_threads},
+      {"session_lifecycle", test_session_lifecycle},
   };
   for (const auto& t : tests) {
     if ((std::strcmp(t.name, "abi_mismatch") == 0) != mismatch_build) continue;
