@@ -17,7 +17,7 @@ KEPT = ["SESSDATA", "bili_jct", "DedeUserID", "DedeUserID__ckMd5", "joy_jct", "m
 
 
 def test_versions_match_the_loaded_library():
-    assert bili_qr.abi_version() == 1
+    assert bili_qr.abi_version() >= 2
     assert re.fullmatch(r"\d+\.\d+\.\d+\S*", bili_qr.__version__)
     assert bili_qr.library_version() == bili_qr.__version__
     try:
@@ -38,17 +38,23 @@ def test_status_str():
 def test_every_function_has_a_declared_signature():
     from bili_qr import _lib
 
+    out = ctypes.POINTER(ctypes.c_void_p)
     names = [
         "bili_qr_abi_version", "bili_qr_version", "bili_qr_status_str", "bili_qr_last_error", "bili_qr_start",
-        "bili_qr_poll", "bili_qr_free", "bili_qr_wait", "bili_qr_cancel", "bili_qr_render",
+        "bili_qr_poll", "bili_qr_free", "bili_qr_wait", "bili_qr_cancel", "bili_qr_render", "bili_qr_check",
+        "bili_qr_logout", "bili_qr_session_convert",
     ]
     for name in names:
         assert getattr(_lib.lib, name).argtypes is not None, name
     assert _lib.lib.bili_qr_free.restype is None
     # strings the caller frees come back through void pointers (c_char_p would copy and lose the pointer)
-    for name in ["bili_qr_start", "bili_qr_poll", "bili_qr_wait", "bili_qr_render"]:
-        assert getattr(_lib.lib, name).argtypes[-1] is ctypes.POINTER(ctypes.c_void_p), name
-        assert getattr(_lib.lib, name).restype is ctypes.c_int, name
+    for name in ["bili_qr_start", "bili_qr_poll", "bili_qr_wait", "bili_qr_render", "bili_qr_check",
+                 "bili_qr_logout", "bili_qr_session_convert"]:
+        plain, ex = getattr(_lib.lib, name), getattr(_lib.lib, name + "_ex")
+        assert plain.argtypes[-1] is out, name
+        assert plain.restype is ctypes.c_int and ex.restype is ctypes.c_int, name
+        # the _ex twin: the same parameters and one more char **out_error
+        assert list(ex.argtypes) == list(plain.argtypes) + [out], name
 
 
 def test_start(base_url):

@@ -196,9 +196,11 @@ def test_every_returned_string_is_freed(base_url, monkeypatch):
     assert len(freed) == 3 and freed[2]
     login = bili_qr.wait(qr.ticket, base_url=url, **FAST)
     assert login.mid and len(freed) == 4 and freed[3]
-    with pytest.raises(bili_qr.HttpError):
+    with pytest.raises(bili_qr.HttpError) as info:
         bili_qr.start(base_url=base_url(fault="404"))
-    assert len(freed) == 4  # nothing handed out on an error: nothing to free
+    # on an error only the message is handed out (the _ex out_error), copied into the exception and freed
+    assert len(freed) == 5 and freed[4]
+    assert "404" in info.value.message
 
 
 def test_callback_exception_propagates_and_stops_polling(server, scenario):

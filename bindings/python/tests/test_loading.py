@@ -38,19 +38,39 @@ def test_missing_library_file_is_a_clear_import_error(tmp_path):
     assert "ImportError" in r.stderr and missing in r.stderr and "BILI_QR_LIBRARY" in r.stderr
 
 
-def test_wrong_abi_version_is_refused(tmp_path):
+def _stand_in(tmp_path, abi):
+    """A stand-in library answering bili_qr_abi_version() == abi, with every v2 function as a stub."""
     cc = shutil.which("cc") or shutil.which("gcc")
     if cc is None or sys.platform == "win32":
+        if os.environ.get("BILI_QR_TEST_STRICT") == "1":
+            pytest.fail("no C compiler to build a stand-in library")
         pytest.skip("no C compiler to build a stand-in library")
-    src = tmp_path / "fake.c"
-    names = ["version", "status_str", "last_error", "start", "poll", "free", "wait", "cancel", "render"]
+    src = tmp_path / f"fake{abi}.c"
+    names = ["version", "status_str", "last_error", "free", "cancel"]
+    for n in _lib.SIGNATURES:
+        names += [n[len("bili_qr_"):], n[len("bili_qr_"):] + "_ex"]
     body = "".join(f"int bili_qr_{n}(void) {{ return 0; }}\n" for n in names)
-    src.write_text("int bili_qr_abi_version(void) { return 2; }\n" + body)
-    so = tmp_path / "libbili_qr.so"
+    src.write_text(f"int bili_qr_abi_version(void) {{ return {abi}; }}\n" + body)
+    so = tmp_path / f"abi{abi}" / "libbili_qr.so"
+    so.parent.mkdir()
     subprocess.run([cc, "-shared", "-fPIC", "-o", str(so), str(src)], check=True)
-    r = _import_in_subprocess(str(so))
+    return str(so)
+
+
+def test_an_older_abi_is_refused_with_both_numbers(tmp_path):
+    r = _import_in_subprocess(_stand_in(tmp_path, 1))
     assert r.returncode != 0
-    assert "ImportError" in r.stderr and "ABI version 2" in r.stderr and "needs version 1" in r.stderr
+    assert "ImportError" in r.stderr and "library is too old: ABI 1, this binding needs 2" in r.stderr, r.stderr
+
+
+def test_a_newer_abi_is_accepted(tmp_path):
+    """A library of version N serves every caller built for a version <= N."""
+    so = _stand_in(tmp_path, 3)
+    env = dict(os.environ, BILI_QR_LIBRARY=so)
+    code = "import bili_qr; print(bili_qr.abi_version())"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "3"
 
 
 def test_not_a_bili_qr_library_is_refused():

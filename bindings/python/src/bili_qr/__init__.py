@@ -1,6 +1,6 @@
 """bilibili.tv (international) QR-code login, in Python.
 
-A thin ctypes binding of the native ``bili_qr`` library::
+A thin ctypes binding of the native ``bili_qr`` library (C ABI version 2 or newer)::
 
     import bili_qr
 
@@ -8,12 +8,14 @@ A thin ctypes binding of the native ``bili_qr`` library::
     print(bili_qr.render(qr.qr_url))          # scan this with the BiliBili app
     login = bili_qr.wait(qr.ticket)           # blocks until confirmed; ExpiredError when the code expires
     print(f"logged in as {login.name} ({login.mid})")
-    login.save_cookies_txt("cookies.txt")     # for yt-dlp --cookies cookies.txt
+    login.session.save("cookies.txt")         # for yt-dlp --cookies cookies.txt
 
-Keyword arguments of :func:`start`, :func:`poll` and :func:`wait` are the library's options, with the same
-names: ``base_url``, ``locale``, ``platform``, ``timeout_ms``, ``user_agent``, ``proxy``, and for :func:`wait`
-also ``poll_interval_ms``, ``wait_timeout_ms`` and ``max_retries``. A keyword set to None is left out (the
-library's default applies). Every function is thread-safe.
+    session = bili_qr.check(bili_qr.Session.load("cookies.txt"))   # later: is it still good?
+
+Keyword arguments of the calls are the library's options, with the same names and types (see
+:class:`Options`, :class:`PollOptions`, :class:`WaitOptions`; a type checker refuses a wrong name or type). A
+keyword set to None is left out (the library's default applies). Every function is thread-safe, and every error
+carries the library's own message, whatever thread ran the call (the binding calls the ``_ex`` functions).
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ import ctypes
 import functools
 import inspect
 import json
+import os
 import signal
 import threading
-from typing import Any, Awaitable, Callable, Dict, Iterator, List, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, Iterator, List, Optional, Tuple, TypeVar, Union
 from urllib.parse import parse_qs, urlsplit
 
 from . import _lib
@@ -45,23 +48,38 @@ from ._errors import (
     TimeoutError,
     error_for_status,
 )
-from ._types import Cookie, Login, PollResult, QrCode
+from ._options import Options, PollOptions, WaitOptions
+from ._types import Cookie, Login, PollResult, QrCode, Session, _c_text, session_convert
 from ._version import __version__
+
+if TYPE_CHECKING:  # the checker's view of **options; nothing of this is needed at run time
+    from typing_extensions import Unpack
 
 __all__ = [
     "start",
     "poll",
     "wait",
-    "wait_async",
     "cancel",
     "render",
+    "check",
+    "logout",
+    "session_convert",
+    "start_async",
+    "poll_async",
+    "wait_async",
+    "check_async",
+    "logout_async",
     "abi_version",
     "library_version",
     "library_path",
     "status_str",
+    "Options",
+    "PollOptions",
+    "WaitOptions",
     "QrCode",
     "PollResult",
     "Login",
+    "Session",
     "Cookie",
     "Error",
     "ArgumentError",
@@ -81,17 +99,20 @@ library_path: str = _lib.path
 
 ProgressCallback = Callable[[PollResult], Any]
 AsyncProgressCallback = Union[Callable[[PollResult], Any], Callable[[PollResult], Awaitable[Any]]]
+#: A session argument: a :class:`Session`, a :class:`Login`, a path to a session file (``os.PathLike``, e.g.
+#: ``pathlib.Path``), or the text itself (session/poll JSON, cookies.txt text, or a Cookie header).
+SessionLike = Union[Session, Login, str, "os.PathLike[str]"]
 
-_DEFAULT_HOST = "passport.bilibili.tv"
+_T = TypeVar("_T")
 
 
 def abi_version() -> int:
-    """The C ABI version of the loaded library (always 1: the package refuses to load any other)."""
+    """The C ABI version of the loaded library (2 or newer: the package refuses an older one)."""
     return int(_lib.lib.bili_qr_abi_version())
 
 
 def library_version() -> str:
-    """The version of the loaded native library, e.g. ``"0.1.0"`` (equals ``__version__`` for a bundled one)."""
+    """The version of the loaded native library, e.g. ``"0.2.0"`` (equals ``__version__`` for a bundled one)."""
     return (_lib.lib.bili_qr_version() or b"").decode("utf-8", "replace")
 
 
@@ -103,19 +124,7 @@ def status_str(status: int) -> str:
 # --- helpers -------------------------------------------------------------------------------------------------
 
 
-def _c_text(value: str, what: str) -> bytes:
-    """UTF-8 bytes for a C string argument; ArgumentError for text C cannot carry."""
-    if not isinstance(value, str):
-        raise ArgumentError(-1, f"{what} must be a str, not {type(value).__name__}")
-    if "\0" in value:
-        raise ArgumentError(-1, f"{what} holds a NUL character")
-    try:
-        return value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ArgumentError(-1, f"{what} is not valid Unicode (it holds a lone surrogate)") from None
-
-
-def _options_json(options: Dict[str, Any]) -> Optional[bytes]:
+def _options_json(options: Any) -> Optional[bytes]:
     """The options as the JSON text the library takes; cached, since a polling loop passes the same ones."""
     if not options:
         return None
@@ -141,33 +150,6 @@ def _encode_options(options: Dict[str, Any]) -> Optional[bytes]:
     return text.encode("ascii")
 
 
-def _cookie_host(options: Dict[str, Any]) -> str:
-    base = options.get("base_url")
-    if isinstance(base, str) and base:
-        host = urlsplit(base).hostname
-        if host:
-            return host
-    return _DEFAULT_HOST
-
-
-def _call_out(fn: Any, *args: Any) -> Tuple[int, Optional[str], str]:
-    """Call a function whose last parameter is ``char **out``: (status, the string copied out, error message).
-
-    The string is released with ``bili_qr_free`` whatever happens; the error message is read at once, on the
-    same thread, before any other library call can replace it.
-    """
-    out = ctypes.c_void_p()
-    try:
-        rc = int(fn(*args, ctypes.byref(out)))
-        message = _lib.last_error() if rc < 0 else ""
-        text = _lib.take_string(out)
-        return rc, text, message
-    finally:
-        if out.value:
-            _lib.lib.bili_qr_free(out)
-            out.value = None
-
-
 def _raise_for(rc: int, message: str) -> None:
     raise error_for_status(rc, message)
 
@@ -181,17 +163,37 @@ def _bare_ticket(ticket_or_url: str) -> str:
     return ticket_or_url
 
 
+def _session_text(session: SessionLike) -> bytes:
+    """The text the library reads for a session argument."""
+    if isinstance(session, (Session, Login)):
+        return _c_text(session.json_text, "session")
+    if isinstance(session, str):
+        return _c_text(session, "session")
+    if isinstance(session, os.PathLike):
+        with open(os.fspath(session), "r", encoding="utf-8", errors="replace") as f:
+            return _c_text(f.read(), "session")
+    raise ArgumentError(-1, f"session must be a Session, Login, str or path, not {type(session).__name__}")
+
+
+async def _in_thread(fn: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
+    """Run a blocking call on the loop's default executor. The error message travels with the result (the
+    ``_ex`` functions), so an exception raised there carries the library's message. Cancelling the awaiting
+    task does not stop the call: it ends within ``timeout_ms``."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(None, functools.partial(fn, *args, **kwargs))
+
+
 # --- the API -------------------------------------------------------------------------------------------------
 
 
-def start(**options: Any) -> QrCode:
+def start(**options: Unpack[Options]) -> QrCode:
     """Ask the service for a new QR code.
 
     Returns a :class:`QrCode`; show its ``qr_url`` as a QR code and pass its ``ticket`` to :func:`wait`.
     Raises a subclass of :class:`Error` on failure (e.g. :class:`HttpError` for a 412 risk-control refusal).
     """
     opts = _options_json(options)
-    rc, text, message = _call_out(_lib.lib.bili_qr_start, opts)
+    rc, text, message = _lib.call_ex("bili_qr_start", opts)
     if rc < 0:
         _raise_for(rc, message)
     if text is None:
@@ -200,7 +202,7 @@ def start(**options: Any) -> QrCode:
     return QrCode(ticket=str(obj["ticket"]), qr_url=str(obj["qr_url"]), qr_type=str(obj.get("qr_type") or ""))
 
 
-def poll(ticket_or_url: str, **options: Any) -> PollResult:
+def poll(ticket_or_url: str, **options: Unpack[PollOptions]) -> PollResult:
     """Ask once for the state of a ticket (or of a ``qr_url``).
 
     Returns a :class:`PollResult` whose ``status`` is ``"waiting"``, ``"scanned"``, ``"expired"`` (not an
@@ -209,21 +211,18 @@ def poll(ticket_or_url: str, **options: Any) -> PollResult:
     """
     ticket = _c_text(ticket_or_url, "ticket")
     opts = _options_json(options)
-    rc, text, message = _call_out(_lib.lib.bili_qr_poll, ticket, opts)
+    rc, text, message = _lib.call_ex("bili_qr_poll", ticket, opts)
     if rc < 0:
         _raise_for(rc, message)
     if text is None:
         raise InternalError(-8, f"bili_qr_poll returned {rc} but no JSON")
-    obj = json.loads(text)
-    # The cookie host (for cookies without a Domain) only matters for a confirmed login.
-    host = _cookie_host(options) if obj.get("status") == "confirmed" else _DEFAULT_HOST
-    return PollResult.from_json(obj, host)
+    return PollResult.from_json(json.loads(text), text)
 
 
 def wait(
     ticket_or_url: str,
     on_progress: Optional[ProgressCallback] = None,
-    **options: Any,
+    **options: Unpack[WaitOptions],
 ) -> Login:
     """Poll every ``poll_interval_ms`` (default 2000) until the login is confirmed, on this thread.
 
@@ -236,7 +235,6 @@ def wait(
     """
     ticket = _c_text(ticket_or_url, "ticket")
     opts = _options_json(options)
-    host = _cookie_host(options)
     raised: List[BaseException] = []
     interrupted: List[Tuple[int, Any]] = []
 
@@ -247,7 +245,8 @@ def wait(
             if interrupted:
                 return 1
             if on_progress is not None and event_json is not None:
-                on_progress(PollResult.from_json(json.loads(event_json.decode("utf-8")), host))
+                text = event_json.decode("utf-8", "replace")
+                on_progress(PollResult.from_json(json.loads(text), text))
             return 0
         except BaseException as e:  # noqa: B902 - KeyboardInterrupt must cancel the wait too
             raised.append(e)
@@ -256,7 +255,7 @@ def wait(
     callback = _lib.PROGRESS_FN(trampoline)  # kept alive by this frame for the whole call
     with _deferred_sigint(interrupted):
         try:
-            rc, text, message = _call_out(_lib.lib.bili_qr_wait, ticket, opts, callback, None)
+            rc, text, message = _lib.call_ex("bili_qr_wait", ticket, opts, callback, None)
         finally:
             del callback
         if raised:
@@ -268,7 +267,7 @@ def wait(
                 del exc
     if rc < 0:
         _raise_for(rc, message)
-    result = PollResult.from_json(json.loads(text), host) if text else None
+    result = PollResult.from_json(json.loads(text), text) if text else None
     if rc == EXPIRED or (result is not None and result.status == "expired"):
         raise ExpiredError(EXPIRED, "", result)
     if result is None or result.login is None:
@@ -317,7 +316,7 @@ def _deferred_sigint(interrupted: List[Tuple[int, Any]]) -> Iterator[None]:
 async def wait_async(
     ticket_or_url: str,
     on_progress: Optional[AsyncProgressCallback] = None,
-    **options: Any,
+    **options: Unpack[WaitOptions],
 ) -> Login:
     """:func:`wait` for asyncio: the wait runs in its own thread and the event loop stays free.
 
@@ -399,7 +398,10 @@ async def _awaited(value: Awaitable[Any]) -> Any:
 
 def cancel(ticket: str) -> int:
     """End every :func:`wait` running on ``ticket`` in this process: each raises :class:`CancelledError`
-    within 100 ms (or once its request in flight ends). Returns how many waits were signalled."""
+    within 100 ms (or once its request in flight ends). Returns how many waits were signalled.
+
+    (``bili_qr_cancel`` has no ``_ex`` twin: it never blocks and fails only for a malformed ticket, and its
+    message is read at once on this thread.)"""
     t = _c_text(_bare_ticket(ticket), "ticket")
     rc = int(_lib.lib.bili_qr_cancel(t))
     if rc < 0:
@@ -415,7 +417,65 @@ def render(text: str, format: str = "utf8") -> str:  # noqa: A002 - the ABI's na
     """
     t = _c_text(text, "text")
     f = _c_text(format, "format")
-    rc, out, message = _call_out(_lib.lib.bili_qr_render, t, f)
+    rc, out, message = _lib.call_ex("bili_qr_render", t, f)
     if rc < 0:
         _raise_for(rc, message)
     return out or ""
+
+
+# --- after the login: check and log out a saved session ----------------------------------------------------
+
+
+def check(session: SessionLike, **options: Unpack[Options]) -> Session:
+    """Is this saved session still logged in? Asks the service's gateway (``api_base_url``) with the session's
+    cookies.
+
+    Returns the :class:`Session` to keep from now on: ``status`` ``"valid"`` (``valid`` is True; ``name``,
+    ``mid`` and ``face`` are the service's) or ``"expired"`` (log in again). When ``renewed`` is True the
+    service renewed a cookie: save this session over the old file. Raises :class:`ArgumentError` for a
+    session without SESSDATA (nothing is sent), and the errors of :func:`poll` for a failed request.
+    """
+    text = _session_text(session)
+    rc, out, message = _lib.call_ex("bili_qr_check", text, _options_json(options))
+    if rc < 0:
+        _raise_for(rc, message)
+    if out is None:
+        raise InternalError(-8, f"bili_qr_check returned {rc} but no session")
+    return Session.from_json(json.loads(out), out)
+
+
+def logout(session: SessionLike, **options: Unpack[Options]) -> bool:
+    """End the session at the service (``login/exit`` with the session's ``bili_jct`` as csrf).
+
+    Returns True when the service ended it now, False when it had already ended (expired). Raises
+    :class:`ArgumentError` for a session without SESSDATA or bili_jct, :class:`ApiError` when the service says
+    the csrf token does not match, and the errors of :func:`poll` for a failed request.
+    """
+    text = _session_text(session)
+    rc, _out, message = _lib.call_ex("bili_qr_logout", text, _options_json(options))
+    if rc < 0:
+        _raise_for(rc, message)
+    return rc != EXPIRED
+
+
+# --- asyncio -------------------------------------------------------------------------------------------------
+
+
+async def start_async(**options: Unpack[Options]) -> QrCode:
+    """:func:`start` on a worker thread (the event loop stays free)."""
+    return await _in_thread(start, **options)
+
+
+async def poll_async(ticket_or_url: str, **options: Unpack[PollOptions]) -> PollResult:
+    """:func:`poll` on a worker thread (the event loop stays free)."""
+    return await _in_thread(poll, ticket_or_url, **options)
+
+
+async def check_async(session: SessionLike, **options: Unpack[Options]) -> Session:
+    """:func:`check` on a worker thread (the event loop stays free)."""
+    return await _in_thread(check, session, **options)
+
+
+async def logout_async(session: SessionLike, **options: Unpack[Options]) -> bool:
+    """:func:`logout` on a worker thread (the event loop stays free)."""
+    return await _in_thread(logout, session, **options)

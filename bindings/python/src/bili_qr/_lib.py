@@ -7,7 +7,11 @@ The library is, in order of preference:
    ``bili_qr.dll`` next to this file);
 3. whatever ``ctypes.util.find_library("bili_qr")`` finds on the system.
 
-Whatever is loaded must answer ``bili_qr_abi_version() == 1``; anything else raises ImportError at import time.
+Whatever is loaded must answer ``bili_qr_abi_version() >= 2`` (a library of version N serves every caller built
+for a version <= N); an older one raises ImportError at import time, naming both versions.
+
+Every call that can fail goes through the ``_ex`` variant of its function (:func:`call_ex`), which hands the
+library's error message out with the result: the message is right whatever thread ran the call.
 """
 
 from __future__ import annotations
@@ -17,9 +21,10 @@ import ctypes.util
 import os
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional, Tuple
 
-ABI_VERSION = 1
+#: The contract version this package needs (docs/ABI.md); any library with a version >= this one serves it.
+ABI_VERSION = 2
 ENV_VAR = "BILI_QR_LIBRARY"
 
 
@@ -36,15 +41,25 @@ def library_file_name() -> str:
 #: ``event_json`` is borrowed for the call alone; ``c_char_p`` copies it into ``bytes`` before the callback runs.
 PROGRESS_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p)
 
+_OUT = ctypes.POINTER(ctypes.c_void_p)
+_S = ctypes.c_char_p
+
+#: name -> argument types (``_OUT`` is a ``char **`` whose string the caller frees). Every one returns ``int``.
+#: The ``_ex`` variants take one more ``char **out_error`` last.
+SIGNATURES = {
+    "bili_qr_start": [_S, _OUT],
+    "bili_qr_poll": [_S, _S, _OUT],
+    "bili_qr_wait": [_S, _S, PROGRESS_FN, ctypes.c_void_p, _OUT],
+    "bili_qr_render": [_S, _S, _OUT],
+    "bili_qr_check": [_S, _S, _OUT],
+    "bili_qr_logout": [_S, _S, _OUT],
+    "bili_qr_session_convert": [_S, _S, _OUT],
+}
+
 
 def _declare(lib: ctypes.CDLL) -> None:
     """Declare argtypes and restype of every function. Strings the caller must free are ``c_void_p`` (so ctypes
     does not copy and lose the pointer); static strings are ``c_char_p``."""
-    out = ctypes.POINTER(ctypes.c_void_p)
-
-    lib.bili_qr_abi_version.argtypes = []
-    lib.bili_qr_abi_version.restype = ctypes.c_int
-
     lib.bili_qr_version.argtypes = []
     lib.bili_qr_version.restype = ctypes.c_char_p  # static
 
@@ -54,23 +69,16 @@ def _declare(lib: ctypes.CDLL) -> None:
     lib.bili_qr_last_error.argtypes = []
     lib.bili_qr_last_error.restype = ctypes.c_char_p  # thread-local, owned by the library
 
-    lib.bili_qr_start.argtypes = [ctypes.c_char_p, out]
-    lib.bili_qr_start.restype = ctypes.c_int
-
-    lib.bili_qr_poll.argtypes = [ctypes.c_char_p, ctypes.c_char_p, out]
-    lib.bili_qr_poll.restype = ctypes.c_int
-
     lib.bili_qr_free.argtypes = [ctypes.c_void_p]
     lib.bili_qr_free.restype = None
-
-    lib.bili_qr_wait.argtypes = [ctypes.c_char_p, ctypes.c_char_p, PROGRESS_FN, ctypes.c_void_p, out]
-    lib.bili_qr_wait.restype = ctypes.c_int
 
     lib.bili_qr_cancel.argtypes = [ctypes.c_char_p]
     lib.bili_qr_cancel.restype = ctypes.c_int
 
-    lib.bili_qr_render.argtypes = [ctypes.c_char_p, ctypes.c_char_p, out]
-    lib.bili_qr_render.restype = ctypes.c_int
+    for name, args in SIGNATURES.items():
+        for fn, extra in ((getattr(lib, name), []), (getattr(lib, name + "_ex"), [_OUT])):
+            fn.argtypes = list(args) + extra
+            fn.restype = ctypes.c_int
 
 
 def _candidates() -> "list[tuple[str, str]]":
@@ -89,14 +97,13 @@ def _candidates() -> "list[tuple[str, str]]":
 
 
 def load() -> "tuple[ctypes.CDLL, str]":
-    """Load, declare and check the library; ImportError with a clear message on any failure."""
+    """Load, check and declare the library; ImportError with a clear message on any failure."""
     candidates = _candidates()
     if not candidates:
         raise ImportError(
             "bili_qr: the native library was not found: it is not bundled in this package "
-            f"({Path(__file__).resolve().parent}) and not on the system library path. Reinstall with "
-            f"`pip install <repo>/bindings/python` (which builds it with cargo), or set {ENV_VAR} to the path of "
-            f"{library_file_name()}."
+            f"({Path(__file__).resolve().parent}) and not on the system library path. Install the wheel, "
+            f"or set {ENV_VAR} to the path of {library_file_name()}."
         )
     errors = []
     for path, origin in candidates:
@@ -106,17 +113,26 @@ def load() -> "tuple[ctypes.CDLL, str]":
             errors.append(f"{path} ({origin}): {e}")
             continue
         try:
+            abi_fn = lib.bili_qr_abi_version
+        except AttributeError:
+            raise ImportError(
+                f"bili_qr: {path} ({origin}) is not a bili_qr library: it has no bili_qr_abi_version"
+            ) from None
+        abi_fn.argtypes = []
+        abi_fn.restype = ctypes.c_int
+        abi = int(abi_fn())
+        # Checked before the other functions are looked up: an old library lacks the newer ones.
+        if abi < ABI_VERSION:
+            raise ImportError(
+                f"bili_qr: {path} ({origin}): library is too old: ABI {abi}, this binding needs {ABI_VERSION} "
+                "or newer; install a newer libbili_qr (or a matching bili_qr package)"
+            )
+        try:
             _declare(lib)
         except AttributeError as e:
             raise ImportError(
-                f"bili_qr: {path} ({origin}) is not a bili_qr library: a function is missing ({e})"
+                f"bili_qr: {path} ({origin}) is not a bili_qr library of ABI {abi}: a function is missing ({e})"
             ) from None
-        abi = lib.bili_qr_abi_version()
-        if abi != ABI_VERSION:
-            raise ImportError(
-                f"bili_qr: {path} ({origin}) implements C ABI version {abi}, but this Python package needs "
-                f"version {ABI_VERSION}; install matching versions of the package and the library"
-            )
         return lib, path
     raise ImportError("bili_qr: could not load the native library: " + "; ".join(errors))
 
@@ -135,7 +151,28 @@ def take_string(ptr: ctypes.c_void_p) -> Optional[str]:
     if not ptr.value:
         return None
     try:
-        return ctypes.string_at(ptr.value).decode("utf-8")
+        return ctypes.string_at(ptr.value).decode("utf-8", "replace")
     finally:
         lib.bili_qr_free(ptr)
         ptr.value = None
+
+
+def call_ex(name: str, *args: Any) -> Tuple[int, Optional[str], str]:
+    """Call ``<name>_ex(*args, &out, &err)``: (status, the string handed out or None, the error message).
+
+    Both strings are copied and released with ``bili_qr_free`` whatever happens. The message comes with the
+    result, so it is right on any thread; it is ``""`` when the status is >= 0.
+    """
+    fn = getattr(lib, name + "_ex")
+    out = ctypes.c_void_p()
+    err = ctypes.c_void_p()
+    try:
+        rc = int(fn(*args, ctypes.byref(out), ctypes.byref(err)))
+        message = take_string(err) or ""
+        text = take_string(out)
+        return rc, text, message
+    finally:
+        for p in (out, err):
+            if p.value:
+                lib.bili_qr_free(p)
+                p.value = None

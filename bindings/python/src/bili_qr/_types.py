@@ -1,30 +1,73 @@
-"""Result types: QrCode, PollResult, Login and Cookie."""
+"""Result types: QrCode, PollResult, Login, Cookie and Session.
+
+Every file format (cookies.txt, the session JSON, the Cookie header) is the library's: these types hand the
+library's JSON to ``bili_qr_session_convert`` and never write a format of their own.
+"""
 
 from __future__ import annotations
 
 import http.cookiejar
+import json
 import os
 import secrets
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Union
 
-__all__ = ["Cookie", "Login", "QrCode", "PollResult", "mask_ticket"]
+from . import _lib
+from ._errors import InternalError, error_for_status
+
+__all__ = ["Cookie", "Login", "QrCode", "PollResult", "Session", "mask_ticket", "session_convert"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
-NETSCAPE_HEADER = (
-    "# Netscape HTTP Cookie File\n"
-    "# Written by bili_qr (Python). It holds a logged-in bilibili.tv session: keep it private.\n"
-    "\n"
-)
 HTTPONLY_PREFIX = "#HttpOnly_"
 # the nonstandard attribute http.cookiejar uses for HttpOnly (and writes as "#HttpOnly_" in cookies.txt)
 HTTPONLY_ATTR = getattr(http.cookiejar, "HTTPONLY_ATTR", "HTTPOnly")
+DEFAULT_HOST = "passport.bilibili.tv"
+FORMATS = ("json", "netscape", "header")
 
 
 def mask_ticket(ticket: str) -> str:
     """A ticket shortened for display: its first 6 characters and an ellipsis."""
     return ticket[:6] + "…" if len(ticket) > 6 else ticket
+
+
+def _c_text(value: str, what: str) -> bytes:
+    """UTF-8 bytes for a C string argument; ArgumentError for text C cannot carry."""
+    if not isinstance(value, str):
+        raise error_for_status(-1, f"{what} must be a str, not {type(value).__name__}")
+    if "\0" in value:
+        raise error_for_status(-1, f"{what} holds a NUL character")
+    try:
+        return value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise error_for_status(-1, f"{what} is not valid Unicode (it holds a lone surrogate)") from None
+
+
+def session_convert(session: str, format: str = "json") -> str:  # noqa: A002 - the ABI's name
+    """The library's ``bili_qr_session_convert``: read a session in any form (poll object or session object
+    JSON, cookies.txt text, Cookie header) and write it as ``"json"``, ``"netscape"`` or ``"header"``.
+
+    Raises :class:`ArgumentError` for a session without SESSDATA, broken JSON, an unknown format, ...
+    """
+    rc, out, message = _lib.call_ex("bili_qr_session_convert", _c_text(session, "session"), _c_text(format, "format"))
+    if rc < 0:
+        raise error_for_status(rc, message)
+    if out is None:
+        raise InternalError(-8, "bili_qr_session_convert succeeded but returned nothing")
+    return out
+
+
+def _opt_str(value: Any) -> Optional[str]:
+    return value if isinstance(value, str) else None
+
+
+def _opt_int(value: Any) -> Optional[int]:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _opt_bool(value: Any) -> Optional[bool]:
+    return value if isinstance(value, bool) else None
 
 
 @dataclass(frozen=True)
@@ -45,13 +88,12 @@ class Cookie:
 
     @classmethod
     def from_json(cls, obj: Mapping[str, Any]) -> "Cookie":
-        expires = obj.get("expires")
         return cls(
             name=str(obj["name"]),
             value=str(obj["value"]),
-            domain=obj.get("domain") or None,
-            path=obj.get("path") or "/",
-            expires=int(expires) if expires is not None else None,
+            domain=_opt_str(obj.get("domain")) or None,
+            path=_opt_str(obj.get("path")) or "/",
+            expires=_opt_int(obj.get("expires")),
             secure=bool(obj.get("secure", False)),
             http_only=bool(obj.get("http_only", False)),
         )
@@ -69,47 +111,21 @@ class QrCode:
         return f"QrCode(ticket={mask_ticket(self.ticket)!r}, qr_url=<{len(self.qr_url)} chars>, qr_type={self.qr_type!r})"
 
 
-@dataclass(frozen=True)
-class Login:
-    """A confirmed login: who logged in and the session cookies.
+class _Cookies:
+    """What Login and Session share: a list of cookies, the host of the host-only ones, and the library's JSON."""
 
-    ``cookie_host`` is the host that set the cookies without a Domain attribute (the host of ``base_url``);
-    cookies.txt files need a host for them. ``repr()`` shows cookie names only, never values.
-    """
-
-    mid: int
-    is_new: bool
-    name: str
-    face: str
-    cookies: List[Cookie] = field(repr=False)
-    cookie_header: str = field(repr=False)
-    go_url: str = ""
-    cookie_host: str = "passport.bilibili.tv"
-
-    @classmethod
-    def from_json(cls, obj: Mapping[str, Any], cookie_host: str = "passport.bilibili.tv") -> "Login":
-        profile = obj.get("user_profile") or {}
-        return cls(
-            mid=int(obj["mid"]),
-            is_new=bool(obj.get("is_new", False)),
-            name=str(profile.get("name") or ""),
-            face=str(profile.get("face") or ""),
-            cookies=[Cookie.from_json(c) for c in obj.get("cookies") or []],
-            cookie_header=str(obj.get("cookie_header") or ""),
-            go_url=str(obj.get("go_url") or ""),
-            cookie_host=cookie_host,
-        )
-
-    def __repr__(self) -> str:
-        names = ", ".join(c.name for c in self.cookies)
-        return f"Login(mid={self.mid}, is_new={self.is_new}, name={self.name!r}, cookies=[{names}])"
+    cookies: List[Cookie]
+    cookie_header: str
+    host: str
+    json_text: str
 
     def cookie(self, name: str) -> Optional[Cookie]:
-        """The cookie of that name, or None."""
+        """The cookie of that name (the last one, as the Cookie header would send it), or None."""
+        found = None
         for c in self.cookies:
             if c.name == name:
-                return c
-        return None
+                found = c
+        return found
 
     @property
     def csrf(self) -> Optional[str]:
@@ -121,18 +137,13 @@ class Login:
         """``{name: value}`` of every cookie, e.g. for ``requests.get(url, cookies=login.as_dict())``."""
         return {c.name: c.value for c in self.cookies}
 
-    def _netscape_fields(self, c: Cookie) -> "tuple[str, bool, str]":
-        """(domain as written in a cookie jar, include subdomains, path)."""
-        if c.domain:
-            return "." + c.domain.lstrip("."), True, c.path or "/"
-        return self.cookie_host, False, c.path or "/"
-
     def to_cookiejar(self) -> http.cookiejar.MozillaCookieJar:
-        """The cookies in a :class:`http.cookiejar.MozillaCookieJar` (``jar.save(path, ignore_discard=True)``
-        works, though :meth:`save_cookies_txt` is the safer way to write a file)."""
+        """The cookies in a :class:`http.cookiejar.MozillaCookieJar`, for ``urllib`` or ``requests``
+        (host-only cookies belong to :attr:`host`)."""
         jar = http.cookiejar.MozillaCookieJar()
         for c in self.cookies:
-            domain, subdomains, path = self._netscape_fields(c)
+            subdomains = bool(c.domain)
+            domain = "." + c.domain.lstrip(".") if c.domain else self.host
             jar.set_cookie(
                 http.cookiejar.Cookie(
                     version=0,
@@ -143,7 +154,7 @@ class Login:
                     domain=domain,
                     domain_specified=subdomains,
                     domain_initial_dot=subdomains,
-                    path=path,
+                    path=c.path or "/",
                     path_specified=True,
                     secure=c.secure,
                     expires=c.expires,
@@ -156,42 +167,182 @@ class Login:
         return jar
 
     def cookies_txt(self, http_only_prefix: bool = True) -> str:
-        """The cookies as a Netscape cookies.txt document (curl, yt-dlp, ``MozillaCookieJar``).
+        """The cookies as a Netscape cookies.txt document (curl, yt-dlp, ``MozillaCookieJar``), written by the
+        library (``bili_qr_session_convert(…, "netscape")``).
 
         HttpOnly cookies get curl's ``#HttpOnly_`` prefix, which curl, yt-dlp and Python 3.10+ read; readers that
         do not know it (``MozillaCookieJar`` before Python 3.10) take those lines for comments and lose the
-        cookies, so pass ``http_only_prefix=False`` for them (the HttpOnly flag is then not recorded). A session
-        cookie has an empty expiry field.
+        cookies, so pass ``http_only_prefix=False`` for them (the prefix is then removed: the HttpOnly flag is
+        not recorded).
         """
-        lines = [NETSCAPE_HEADER]
-        for c in self.cookies:
-            domain, subdomains, path = self._netscape_fields(c)
-            fields = [
-                domain,
-                "TRUE" if subdomains else "FALSE",
-                path,
-                "TRUE" if c.secure else "FALSE",
-                str(c.expires) if c.expires is not None else "",
-                c.name,
-                c.value,
-            ]
-            for f in fields:
-                if any(ch in f for ch in "\t\r\n"):
-                    raise ValueError(f"cookie {c.name!r} cannot be written to cookies.txt: a field holds a tab or newline")
-            lines.append((HTTPONLY_PREFIX if c.http_only and http_only_prefix else "") + "\t".join(fields) + "\n")
-        return "".join(lines)
+        text = session_convert(self.json_text, "netscape")
+        if http_only_prefix:
+            return text
+        return "".join(
+            line[len(HTTPONLY_PREFIX):] if line.startswith(HTTPONLY_PREFIX) else line
+            for line in text.splitlines(keepends=True)
+        )
 
-    def save_cookies_txt(self, path: PathLike, http_only_prefix: bool = True) -> None:
-        """Write the cookies to ``path`` in Netscape cookies.txt format, for ``yt-dlp --cookies`` or curl.
+    def save(self, path: PathLike, format: Optional[str] = None) -> None:  # noqa: A002
+        """Write the session to ``path``: ``format`` ``"netscape"`` (cookies.txt, for ``yt-dlp --cookies``
+        and curl), ``"json"`` (the session object) or ``"header"``; by default JSON when the name ends in
+        ``.json``, else cookies.txt. :meth:`Session.load` reads either back.
 
         The file is written atomically: a temporary file in the same directory, created with mode 0600 (never
-        readable by others, not even for a moment), flushed to disk, then renamed over ``path``. An existing
-        file is replaced, and ends with mode 0600 too. ``http_only_prefix``: see :meth:`cookies_txt`.
+        readable by others, not even for a moment), flushed to disk, then renamed over ``path`` (``os.replace``,
+        atomic on POSIX and Windows). An existing file is replaced and ends with mode 0600 too.
         """
-        _write_private_atomic(os.fspath(path), self.cookies_txt(http_only_prefix).encode("utf-8"))
+        p = os.fspath(path)
+        if format is None:
+            format = "json" if str(p).lower().endswith(".json") else "netscape"
+        if format not in FORMATS:
+            raise error_for_status(-1, f"unknown session format {format!r}; use one of {', '.join(FORMATS)}")
+        text = session_convert(self.json_text, format)
+        if format != "netscape" and not text.endswith("\n"):
+            text += "\n"
+        write_private_atomic(p, text.encode("utf-8"))
+
+    def save_cookies_txt(self, path: PathLike, http_only_prefix: bool = True) -> None:
+        """Write the cookies to ``path`` in Netscape cookies.txt format (see :meth:`save` and
+        :meth:`cookies_txt`), atomically, mode 0600."""
+        write_private_atomic(os.fspath(path), self.cookies_txt(http_only_prefix).encode("utf-8"))
+
+    @property
+    def cookie_host(self) -> str:
+        """The host of the cookies without a Domain (same as :attr:`host`)."""
+        return self.host
 
 
-def _write_private_atomic(path: str, data: bytes) -> None:
+def _cookies_of(obj: Mapping[str, Any]) -> List[Cookie]:
+    return [Cookie.from_json(c) for c in obj.get("cookies") or [] if isinstance(c, dict)]
+
+
+@dataclass(frozen=True)
+class Login(_Cookies):
+    """A confirmed login: who logged in and the session cookies.
+
+    The service's optional fields are None when it did not send them with the documented type: ``mid`` (taken
+    from the DedeUserID cookie when ``data.mid`` is missing), ``is_new``, ``go_url``, ``user_profile`` and the
+    ``name``/``face`` in it. ``warnings`` lists what was odd or failed on the way (never a secret), ``verified``
+    is set with the option ``verify_login``. ``host`` is the host that set the cookies without a Domain
+    attribute (the host of ``base_url``). ``repr()`` shows cookie names only, never values.
+    """
+
+    mid: Optional[int]
+    is_new: Optional[bool]
+    name: Optional[str]
+    face: Optional[str]
+    cookies: List[Cookie] = field(repr=False)
+    cookie_header: str = field(repr=False)
+    go_url: Optional[str] = None
+    user_profile: Optional[Dict[str, Any]] = field(default=None, repr=False)
+    warnings: List[str] = field(default_factory=list)
+    host: str = DEFAULT_HOST
+    verified: Optional[bool] = None
+    json_text: str = field(default="", repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any], json_text: Optional[str] = None) -> "Login":
+        profile = obj.get("user_profile")
+        profile = profile if isinstance(profile, dict) else None
+        warnings = obj.get("warnings")
+        return cls(
+            mid=_opt_int(obj.get("mid")),
+            is_new=_opt_bool(obj.get("is_new")),
+            name=_opt_str(profile.get("name")) if profile else None,
+            face=_opt_str(profile.get("face")) if profile else None,
+            cookies=_cookies_of(obj),
+            cookie_header=str(obj.get("cookie_header") or ""),
+            go_url=_opt_str(obj.get("go_url")),
+            user_profile=profile,
+            warnings=[str(w) for w in warnings] if isinstance(warnings, list) else [],
+            host=_opt_str(obj.get("host")) or DEFAULT_HOST,
+            verified=_opt_bool(obj.get("verified")),
+            json_text=json_text if json_text is not None else json.dumps(obj),
+        )
+
+    @property
+    def session(self) -> "Session":
+        """The session to save and to pass to :func:`bili_qr.check` / :func:`bili_qr.logout` later."""
+        return Session.parse(self.json_text)
+
+    def __repr__(self) -> str:
+        names = ", ".join(c.name for c in self.cookies)
+        return (
+            f"Login(mid={self.mid}, is_new={self.is_new}, name={self.name!r}, cookies=[{names}], "
+            f"warnings={self.warnings!r})"
+        )
+
+
+@dataclass(frozen=True)
+class Session(_Cookies):
+    """A saved session: cookies, ``mid``, and the host of the host-only cookies.
+
+    Get one from a login (``login.session``), a file (:meth:`load`: cookies.txt or the JSON that :meth:`save`
+    writes), or any text the library reads (:meth:`parse`: JSON, cookies.txt, a Cookie header). After
+    :func:`bili_qr.check`, ``status`` is ``"valid"`` or ``"expired"``, ``name``/``face`` are the service's,
+    and ``renewed`` says whether the service renewed a cookie: save that session from then on.
+    ``repr()`` shows cookie names only, never values.
+    """
+
+    mid: Optional[int]
+    host: str
+    cookies: List[Cookie] = field(repr=False)
+    cookie_header: str = field(repr=False)
+    status: Optional[str] = None
+    name: Optional[str] = None
+    face: Optional[str] = None
+    renewed: bool = False
+    json_text: str = field(default="", repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any], json_text: Optional[str] = None) -> "Session":
+        return cls(
+            mid=_opt_int(obj.get("mid")),
+            host=_opt_str(obj.get("host")) or DEFAULT_HOST,
+            cookies=_cookies_of(obj),
+            cookie_header=str(obj.get("cookie_header") or ""),
+            status=_opt_str(obj.get("status")),
+            name=_opt_str(obj.get("name")),
+            face=_opt_str(obj.get("face")),
+            renewed=obj.get("renewed") is True,
+            json_text=json_text if json_text is not None else json.dumps(obj),
+        )
+
+    @classmethod
+    def parse(cls, text: str) -> "Session":
+        """A session from any text the library reads: a confirmed poll object or session object (JSON), the
+        text of a cookies.txt, or a Cookie header. ArgumentError when it holds no SESSDATA."""
+        out = session_convert(text, "json")
+        try:
+            obj = json.loads(out)
+        except ValueError:
+            raise InternalError(-8, "bili_qr_session_convert returned JSON this binding cannot parse") from None
+        return cls.from_json(obj, out)
+
+    @classmethod
+    def load(cls, path: PathLike) -> "Session":
+        """Read a session file: a cookies.txt (Netscape format) or a JSON session / login object."""
+        with open(os.fspath(path), "r", encoding="utf-8", errors="replace") as f:
+            text = f.read()
+        return cls.parse(text)
+
+    @property
+    def valid(self) -> bool:
+        """True when :func:`bili_qr.check` found the session logged in."""
+        return self.status == "valid"
+
+    def __repr__(self) -> str:
+        names = ", ".join(c.name for c in self.cookies)
+        return (
+            f"Session(mid={self.mid}, host={self.host!r}, status={self.status!r}, name={self.name!r}, "
+            f"renewed={self.renewed}, cookies=[{names}])"
+        )
+
+
+def write_private_atomic(path: str, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically with mode 0600: a temporary file in the same directory (created
+    0600), written, fsynced, then ``os.replace``d over ``path``; the directory is fsynced where that exists."""
     directory = os.path.dirname(os.path.abspath(path))
     base = os.path.basename(path)
     if not base:
@@ -248,11 +399,12 @@ class PollResult:
     login: Optional[Login] = None
 
     @classmethod
-    def from_json(cls, obj: Mapping[str, Any], cookie_host: str = "passport.bilibili.tv") -> "PollResult":
+    def from_json(cls, obj: Mapping[str, Any], json_text: Optional[str] = None) -> "PollResult":
         status = str(obj["status"])
+        code = obj.get("code")
         return cls(
             status=status,
-            code=int(obj["code"]),
+            code=code if isinstance(code, int) else int(code) if isinstance(code, str) and code.lstrip("-").isdigit() else 0,
             message=str(obj.get("message") or ""),
-            login=Login.from_json(obj, cookie_host) if status == "confirmed" else None,
+            login=Login.from_json(obj, json_text) if status == "confirmed" else None,
         )
