@@ -1,23 +1,35 @@
-"""Build hook: `pip install ./bindings/python` builds the Rust library with cargo and bundles it in the package.
+"""Build hook: the native library and the `bili-qr` program, built from the Rust sources by setuptools-rust.
 
-- The library is built with `cargo build --release --lib` in the repository root (two directories up), and the
-  resulting `libbili_qr.so` (`.dylib`, `bili_qr.dll`) is copied into the built `bili_qr` package.
-- `BILI_QR_PREBUILT_LIBRARY=/path/to/libbili_qr.so` bundles that file instead of running cargo (for packagers
-  building from an sdist outside the repository).
-- The wheel is platform-specific (`py3-none-<platform>`): it carries a native library but no CPython extension.
-Everything else is in pyproject.toml.
+Why setuptools-rust (and not maturin): this package is a ctypes binding of a plain C-ABI library, not a PyO3
+extension, and it ships two Rust artifacts: `libbili_qr.so` (the `capi` package, loaded with ctypes) and the
+`bili-qr` program (the `cli` package: the one command-line interface, which `python -m bili_qr` and the
+`bili-qr` console command run, so their flags are the CLI's by construction). setuptools-rust builds both
+(`Binding.NoBinding` for the cdylib, `Binding.Exec` for the program) under the setuptools configuration the
+package already has; maturin builds one artifact per project, and for a non-PyO3 cdylib it would generate a cffi
+module instead of this ctypes binding.
+
+Where the Rust sources are:
+- in a checkout: two directories up (the repository root, a Cargo workspace);
+- in the sdist: `rust/` next to this file. The sdist command copies the workspace there (see `sdist` below),
+  so `pip install bili_qr-X.tar.gz` builds from source wherever cargo is installed.
+
+The wheel is `py3-none-<platform>` with the files under platlib (`root_is_pure = False`): it carries native
+code but no CPython extension, so one wheel serves every Python 3 version. scripts/… (bindings/python/
+build-wheel.sh) repairs it with auditwheel to a manylinux tag.
 """
 
-import json
+from __future__ import annotations
+
 import os
 import re
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 from setuptools import setup
-from setuptools.command.build_py import build_py as _build_py
+from setuptools.command.sdist import sdist as _sdist
+from setuptools_rust import Binding, RustExtension
+from setuptools_rust import build_rust as _build_rust
 
 try:  # setuptools >= 70.1 ships bdist_wheel itself
     from setuptools.command.bdist_wheel import bdist_wheel as _bdist_wheel
@@ -25,7 +37,25 @@ except ImportError:  # pragma: no cover
     from wheel.bdist_wheel import bdist_wheel as _bdist_wheel
 
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parent.parent
+SDIST_RUST = "rust"
+# What the sdist carries of the Cargo workspace: every member (Cargo needs them all), its lock file, the
+# header the build script regenerates, and the licenses. Nothing else of the repository.
+WORKSPACE_FILES = ["Cargo.toml", "Cargo.lock", "build.rs", "cbindgen.toml", "LICENSE-MIT", "LICENSE-APACHE"]
+WORKSPACE_DIRS = ["src", "capi", "cli", "fake-server", "include"]
+
+
+def _workspace() -> Path:
+    staged = HERE / SDIST_RUST
+    if (staged / "Cargo.toml").is_file():
+        return staged
+    return HERE.parent.parent
+
+
+ROOT = _workspace()
+
+
+def _rel(path: Path) -> str:
+    return os.path.relpath(path, HERE)
 
 
 def _lib_name() -> str:
@@ -36,93 +66,51 @@ def _lib_name() -> str:
     return "libbili_qr.so"
 
 
+def _workspace_version() -> str:
+    text = (ROOT / "Cargo.toml").read_text(encoding="utf-8")
+    section = re.search(r"^\[workspace\.package\](.*?)(?=^\[|\Z)", text, re.M | re.S) or re.search(
+        r"^\[package\](.*?)(?=^\[|\Z)", text, re.M | re.S
+    )
+    match = re.search(r'^version\s*=\s*"([^"]+)"', section.group(1) if section else "", re.M)
+    if not match:
+        raise RuntimeError(f"bili_qr: no version in {ROOT / 'Cargo.toml'}")
+    return match.group(1)
+
+
 def _package_version() -> str:
     text = (HERE / "src" / "bili_qr" / "_version.py").read_text(encoding="utf-8")
-    return re.search(r'^__version__ = "([^"]+)"', text, re.M).group(1)
-
-
-def _crate_version(cargo_toml: Path) -> str:
-    text = cargo_toml.read_text(encoding="utf-8")
-    # The version lives in [workspace.package] (every manifest says version.workspace = true).
-    package = re.search(r"^\[workspace\.package\](.*?)(?=^\[|\Z)", text, re.M | re.S) or re.search(
-        r"^\[package\](.*?)(?=^\[)", text, re.M | re.S
-    )
-    match = re.search(r'^version\s*=\s*"([^"]+)"', package.group(1) if package else text, re.M)
+    match = re.search(r'^__version__ = "([^"]+)"', text, re.M)
     return match.group(1) if match else "?"
 
 
-def _cargo() -> str:
-    found = shutil.which("cargo")
-    if found:
-        return found
-    home = Path(os.environ.get("CARGO_HOME", Path.home() / ".cargo"))
-    candidate = home / "bin" / ("cargo.exe" if sys.platform == "win32" else "cargo")
-    if candidate.exists():
-        return str(candidate)
-    raise RuntimeError(
-        "bili_qr: building the native library needs Rust's cargo (https://rustup.rs), which was not found on "
-        "PATH; or set BILI_QR_PREBUILT_LIBRARY to an already built " + _lib_name()
-    )
-
-
-def build_native_library() -> Path:
-    """Build (or locate) the native library; return its path."""
-    prebuilt = os.environ.get("BILI_QR_PREBUILT_LIBRARY")
-    if prebuilt:
-        path = Path(prebuilt)
-        if not path.is_file():
-            raise RuntimeError(f"bili_qr: BILI_QR_PREBUILT_LIBRARY={prebuilt} is not a file")
-        return path
-    cargo_toml = REPO / "Cargo.toml"
-    if not cargo_toml.is_file() or not re.search(r'^name\s*=\s*"bili_qr"', cargo_toml.read_text("utf-8"), re.M):
+def _check_sources() -> None:
+    if not (ROOT / "Cargo.toml").is_file() or not (ROOT / "capi" / "Cargo.toml").is_file():
         raise RuntimeError(
-            f"bili_qr: the Rust crate was not found at {REPO} (expected the bili_qr repository two levels above "
-            "bindings/python); install from a checkout of the repository, or set BILI_QR_PREBUILT_LIBRARY"
+            f"bili_qr: the Rust sources were not found (looked in {HERE / SDIST_RUST} and {HERE.parent.parent}); "
+            "build from a checkout of the repository or from the sdist"
         )
-    crate, package = _crate_version(cargo_toml), _package_version()
+    crate, package = _workspace_version(), _package_version()
     if crate != package:
         raise RuntimeError(
-            f"bili_qr: version mismatch: Cargo.toml says {crate}, bindings/python/src/bili_qr/_version.py says "
-            f"{package}; make them equal"
+            f"bili_qr: version mismatch: the Cargo workspace says {crate}, src/bili_qr/_version.py says {package}"
         )
-    cargo = _cargo()
-    cmd = [cargo, "build", "--release", "--lib"]
-    if (REPO / "Cargo.lock").is_file():
-        cmd.append("--locked")
-    print("bili_qr: running " + " ".join(cmd) + f" in {REPO}", flush=True)
-    subprocess.run(cmd, cwd=str(REPO), check=True)
-    meta = subprocess.run(
-        [cargo, "metadata", "--format-version", "1", "--no-deps"],
-        cwd=str(REPO),
-        check=True,
-        stdout=subprocess.PIPE,
-    )
-    target = Path(json.loads(meta.stdout)["target_directory"])
-    built = target / "release" / _lib_name()
-    if not built.is_file():
-        raise RuntimeError(f"bili_qr: cargo finished but {built} does not exist")
-    return built
 
 
-class build_py(_build_py):
-    """Builds the Python files, then the native library, and copies the library into the package."""
+class build_rust(_build_rust):
+    """setuptools-rust, with the library under its own file name (ctypes loads `libbili_qr.so`, not a
+    `*.cpython-3XY-*.so` extension name: any Python 3 loads the same file)."""
 
     def run(self) -> None:
+        _check_sources()
         super().run()
-        if self.editable_mode if hasattr(self, "editable_mode") else False:
-            return  # an editable install loads the library via BILI_QR_LIBRARY
-        built = build_native_library()
-        dest = Path(self.build_lib) / "bili_qr" / _lib_name()
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        self.copy_file(str(built), str(dest))
 
-    def get_outputs(self, include_bytecode: bool = True):  # type: ignore[no-untyped-def]
-        outputs = super().get_outputs(include_bytecode)
-        return outputs + [str(Path(self.build_lib) / "bili_qr" / _lib_name())]
+    def get_dylib_ext_path(self, ext: RustExtension, target_fname: str) -> str:
+        path = super().get_dylib_ext_path(ext, target_fname)
+        return os.path.join(os.path.dirname(path), _lib_name())
 
 
 class bdist_wheel(_bdist_wheel):
-    """A platform wheel (py3-none-<platform>): it bundles a native library, which is not pure Python."""
+    """A platform wheel (py3-none-<platform>, platlib): native code, but no CPython extension."""
 
     def finalize_options(self) -> None:
         super().finalize_options()
@@ -133,4 +121,48 @@ class bdist_wheel(_bdist_wheel):
         return "py3", "none", plat
 
 
-setup(cmdclass={"build_py": build_py, "bdist_wheel": bdist_wheel})
+class sdist(_sdist):
+    """The sdist carries the Rust workspace under `rust/`, so that it builds outside the repository."""
+
+    def make_release_tree(self, base_dir: str, files: list) -> None:  # type: ignore[type-arg]
+        super().make_release_tree(base_dir, files)
+        _check_sources()
+        dest = Path(base_dir) / SDIST_RUST
+        if ROOT == HERE / SDIST_RUST:  # building an sdist from an sdist: copy what is there
+            shutil.copytree(ROOT, dest, dirs_exist_ok=True, ignore=shutil.ignore_patterns("target"))
+            return
+        dest.mkdir(parents=True, exist_ok=True)
+        for name in WORKSPACE_FILES:
+            src = ROOT / name
+            if not src.is_file():
+                raise RuntimeError(f"bili_qr sdist: {src} is missing")
+            shutil.copy2(src, dest / name)
+        for name in WORKSPACE_DIRS:
+            shutil.copytree(
+                ROOT / name,
+                dest / name,
+                ignore=shutil.ignore_patterns("target", "__pycache__", "*.pyc"),
+                dirs_exist_ok=True,
+            )
+
+
+setup(
+    rust_extensions=[
+        RustExtension(
+            "bili_qr.libbili_qr",
+            path=_rel(ROOT / "capi" / "Cargo.toml"),
+            binding=Binding.NoBinding,
+            cargo_manifest_args=["--locked"],
+            debug=False,
+        ),
+        RustExtension(
+            "bili_qr.bin.bili-qr",
+            path=_rel(ROOT / "cli" / "Cargo.toml"),
+            binding=Binding.Exec,
+            cargo_manifest_args=["--locked"],
+            debug=False,
+        ),
+    ],
+    cmdclass={"build_rust": build_rust, "bdist_wheel": bdist_wheel, "sdist": sdist},
+    zip_safe=False,
+)
