@@ -63,6 +63,7 @@ impl Ui {
         } else {
             (Box::new(io::stdout()), io::stdout().is_terminal())
         };
+        let tty = tty && escapes_work();
         let columns = if tty {
             terminal_columns(to_stderr)
         } else {
@@ -177,6 +178,18 @@ fn rows(line: &str, columns: Option<usize>) -> usize {
         Some(cols) if cols > 0 && width > cols => width.div_ceil(cols),
         _ => 1,
     }
+}
+
+/// Whether the terminal interprets the escape sequences of the in-place redraw. Windows: the console is asked
+/// to (virtual terminal processing, Windows 10 and later); an older console refuses, and gets plain lines.
+#[cfg(windows)]
+fn escapes_work() -> bool {
+    enable_ansi_support::enable_ansi_support().is_ok()
+}
+
+#[cfg(not(windows))]
+fn escapes_work() -> bool {
+    true
 }
 
 /// The width of the terminal behind standard error or output (Unix: TIOCGWINSZ; Windows: the console's
