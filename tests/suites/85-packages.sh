@@ -67,8 +67,12 @@ while IFS= read -r f; do
 done < <(find "$dist" -maxdepth 1 -type f ! -name SHA256SUMS)
 step "$n_archives archives carry version $version and both licenses"
 
-# A PATH without cargo or rustc: the system directories only.
-clean_path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+# PATH minus every directory that holds cargo, rustc or rustup (python, node, cc stay where the machine has them).
+clean_path=""
+IFS=: read -ra path_dirs <<<"$PATH"
+for d in "${path_dirs[@]}"; do
+  if [[ -n $d && ! -e $d/cargo && ! -e $d/rustc && ! -e $d/rustup ]]; then clean_path=${clean_path:+$clean_path:}$d; fi
+done
 for tool in cargo rustc rustup; do
   if PATH=$clean_path command -v "$tool" >/dev/null; then fail "$tool is on the clean PATH ($clean_path)"; fi
 done
