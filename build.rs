@@ -201,8 +201,8 @@ fn main() {
     println!("cargo:rerun-if-changed=src/ffi");
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-changed=build.rs");
-    // No soname here: target/release/libbili_qr.so must be usable as built (cc -lbili_qr). The installer
-    // (scripts/install.sh) gives the installed copy its versioned soname.
+    // The soname (libbili_qr.so.MAJOR) is set by capi/build.rs, which also links target/<profile>/libbili_qr.so.MAJOR
+    // to the library so that it stays usable as built (cc -lbili_qr).
     let crate_dir =
         PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
