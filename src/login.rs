@@ -93,7 +93,15 @@ fn poll_ticket(ticket: &str, options: &Options, call: &Call<'_>) -> Result<PollR
     }
     let login = match confirmed {
         None => None,
-        Some(data) => Some(collect_login(options, &fetch_url, &answer, data, call)?),
+        Some(data) => {
+            let mut login = collect_login(options, &fetch_url, &answer, data, call)?;
+            // A server may echo the ticket in a step's message: warnings follow the rule of messages.
+            for w in &mut login.warnings {
+                let redacted = Error::new(ErrorKind::Protocol, w.as_str()).redact(ticket);
+                *w = redacted.message().to_owned();
+            }
+            Some(login)
+        }
     };
     Ok(PollResult {
         status,
