@@ -10,12 +10,13 @@
 //! - port: absent or empty (the scheme's default), else 1 to 65535 written in decimal; anything else
 //!   (`:99999`, `:65616`, `:-1`, `:0`) is refused, never replaced by a default;
 //! - the fragment is dropped; spaces, non-ASCII bytes and the characters `"<>\^`{|}` in the path and query
-//!   are percent-encoded as a browser does; control characters anywhere are refused; at most
+//!   are percent-encoded as a browser does; ASCII control characters anywhere are refused; at most
 //!   [`MAX_URL_LEN`] bytes.
 //!
 //! Nothing here slices a string at a byte index, and nothing panics, whatever the input.
 
 use crate::options::is_loopback_host;
+use std::borrow::Cow;
 
 /// The longest URL accepted (after percent-encoding).
 pub(crate) const MAX_URL_LEN: usize = 16 * 1024;
@@ -91,20 +92,24 @@ impl Url {
         };
         let path_and_query = after.strip_prefix(authority).unwrap_or("");
         let scheme = if https { "https" } else { "http" };
-        let shown_host = if host.contains(':') {
-            format!("[{host}]")
+        let mut text = String::with_capacity(text.len() + 8);
+        text.push_str(scheme);
+        text.push_str("://");
+        if host.contains(':') {
+            text.push('[');
+            text.push_str(&host);
+            text.push(']');
         } else {
-            host.clone()
-        };
-        let text = if port == default_port {
-            format!("{scheme}://{shown_host}")
-        } else {
-            format!("{scheme}://{shown_host}:{port}")
-        } + if path_and_query.starts_with('/') {
-            ""
-        } else {
-            "/"
-        } + path_and_query;
+            text.push_str(&host);
+        }
+        if port != default_port {
+            text.push(':');
+            text.push_str(itoa_u16(port, &mut [0u8; 5]));
+        }
+        if !path_and_query.starts_with('/') {
+            text.push('/');
+        }
+        text.push_str(path_and_query);
         let uri: ureq::http::Uri = text.parse().map_err(|_| UrlError::Invalid)?;
         // What http::Uri (and so ureq) will connect to must be what was checked.
         let uri_host = uri.host().unwrap_or("");
@@ -213,6 +218,20 @@ pub fn check_proxy_authority(proxy: &str) -> Result<(String, Option<u16>), UrlEr
     Ok((host, port))
 }
 
+/// `n` in decimal, written into `buf`.
+fn itoa_u16(mut n: u16, buf: &mut [u8; 5]) -> &str {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 || i == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(buf.get(i..).unwrap_or(&[])).unwrap_or("")
+}
+
 /// Whether `host` (lowercase, no brackets) is bilibili.tv, biliintl.com or under one of them.
 pub fn is_service_host(host: &str) -> bool {
     ["bilibili.tv", "biliintl.com"].iter().any(|root| {
@@ -224,39 +243,80 @@ pub fn is_service_host(host: &str) -> bool {
 }
 
 /// Trims, refuses control characters, drops the fragment and percent-encodes what a browser encodes.
-fn normalize(input: &str) -> Result<String, UrlError> {
-    let trimmed = input.trim_matches(|c: char| c == ' ' || c == '\t');
-    if trimmed.is_empty() {
+fn normalize(input: &str) -> Result<Cow<'_, str>, UrlError> {
+    let trimmed = input.trim_matches([' ', '\t']);
+    // One pass over the bytes: an ASCII control character anywhere is refused; the first `#` ends the
+    // URL (the fragment is dropped); other bytes are kept or percent-encoded (class table below).
+    let mut end = None;
+    let mut needs_encoding = false;
+    for (i, &b) in trimmed.as_bytes().iter().enumerate() {
+        match CLASS[usize::from(b)] {
+            KEEP => {}
+            ENCODE => needs_encoding |= end.is_none(),
+            CONTROL => return Err(UrlError::ControlCharacter),
+            _ => {
+                if end.is_none() {
+                    end = Some(i);
+                }
+            }
+        }
+    }
+    let url = match end {
+        Some(e) => trimmed.get(..e).unwrap_or(""),
+        None => trimmed,
+    };
+    if url.is_empty() {
         return Err(UrlError::Empty);
     }
-    if trimmed.chars().any(char::is_control) {
-        return Err(UrlError::ControlCharacter);
+    if !needs_encoding {
+        // The common case (every URL the library builds): nothing to change.
+        if url.len() > MAX_URL_LEN {
+            return Err(UrlError::TooLong);
+        }
+        return Ok(Cow::Borrowed(url));
     }
-    let without_fragment = trimmed.split('#').next().unwrap_or("");
-    let mut out = String::with_capacity(without_fragment.len());
-    for c in without_fragment.chars() {
-        if c.is_ascii()
-            && !matches!(
-                c,
-                ' ' | '"' | '<' | '>' | '\\' | '^' | '`' | '{' | '|' | '}'
-            )
-        {
-            out.push(c);
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(url.len() + 16);
+    for b in url.bytes() {
+        if CLASS[usize::from(b)] == ENCODE {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
         } else {
-            let mut buf = [0u8; 4];
-            for b in c.encode_utf8(&mut buf).bytes() {
-                out.push_str(&format!("%{b:02X}"));
-            }
+            out.push(char::from(b));
         }
         if out.len() > MAX_URL_LEN {
             return Err(UrlError::TooLong);
         }
     }
-    if out.is_empty() {
-        return Err(UrlError::Empty);
-    }
-    Ok(out)
+    Ok(Cow::Owned(out))
 }
+
+const KEEP: u8 = 0;
+const ENCODE: u8 = 1;
+const CONTROL: u8 = 2;
+const HASH: u8 = 3;
+/// What [`normalize`] does with each byte: non-ASCII bytes, space and `"<>\^`{|}` are percent-encoded as
+/// a browser does; ASCII control characters are refused; `#` starts the fragment.
+const CLASS: [u8; 256] = {
+    let mut t = [KEEP; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = if b < 0x20 || b == 0x7f {
+            CONTROL
+        } else if b >= 0x80 {
+            ENCODE
+        } else {
+            match b as u8 {
+                b' ' | b'"' | b'<' | b'>' | b'\\' | b'^' | b'`' | b'{' | b'|' | b'}' => ENCODE,
+                b'#' => HASH,
+                _ => KEEP,
+            }
+        };
+        b += 1;
+    }
+    t
+};
 
 /// `scheme:` at the start (RFC 3986: a letter, then letters, digits, `+ - .`).
 fn has_scheme(s: &str) -> bool {

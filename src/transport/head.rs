@@ -213,8 +213,13 @@ impl HeadGuard {
             let mut probe = self.state.clone();
             let keep = probe.line(line)?;
             if keep {
+                // ureq parses a head only once it is whole in this buffer: a kept line that does not fit
+                // can never be parsed.
                 let Some(dst) = free.get_mut(..len) else {
-                    break; // ureq will consume its buffer first
+                    return Err(limit_error(format!(
+                        "has more than {} KiB of the header lines the library reads (the header size limit)",
+                        INPUT_BUFFER / 1024
+                    )));
                 };
                 dst.copy_from_slice(line);
                 self.buffers.input_appended(len);

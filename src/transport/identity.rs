@@ -9,6 +9,9 @@
 /// When this identity was current.
 #[allow(dead_code)] // documentation, checked by a test
 pub const AS_OF: &str = "2026-01";
+
+use once_cell::sync::Lazy;
+use ureq::http::header::{self, HeaderName, HeaderValue};
 /// The default `User-Agent` (also `options::DEFAULT_USER_AGENT`).
 pub const USER_AGENT: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/144.0.0.0 Safari/537.36";
 pub const SEC_CH_UA: &str =
@@ -31,22 +34,55 @@ pub fn accept_language(locale: &str) -> String {
     }
 }
 
-/// The headers of every request: `(name, value)`, the user agent first; `accept_language` from
-/// [`accept_language`] (omitted when empty).
-pub fn headers<'a>(user_agent: &'a str, accept_language: &'a str) -> Vec<(&'static str, &'a str)> {
+/// The fixed header values, validated once.
+struct Fixed {
+    user_agent: HeaderValue,
+    hints: [(HeaderName, HeaderValue); 3],
+    accept: HeaderValue,
+    referer: HeaderValue,
+    origin: HeaderValue,
+}
+
+static FIXED: Lazy<Fixed> = Lazy::new(|| Fixed {
+    user_agent: HeaderValue::from_static(USER_AGENT),
+    hints: [
+        (
+            HeaderName::from_static("sec-ch-ua"),
+            HeaderValue::from_static(SEC_CH_UA),
+        ),
+        (
+            HeaderName::from_static("sec-ch-ua-mobile"),
+            HeaderValue::from_static(SEC_CH_UA_MOBILE),
+        ),
+        (
+            HeaderName::from_static("sec-ch-ua-platform"),
+            HeaderValue::from_static(SEC_CH_UA_PLATFORM),
+        ),
+    ],
+    accept: HeaderValue::from_static(ACCEPT),
+    referer: HeaderValue::from_static(REFERER),
+    origin: HeaderValue::from_static(ORIGIN),
+});
+
+/// The headers of every request, the user agent first; `accept_language` from [`accept_language`]
+/// (omitted when empty). A value a header cannot carry (the options refuse those) is left out.
+pub fn headers(user_agent: &str, accept_language: &str) -> Vec<(HeaderName, HeaderValue)> {
+    let fixed = &*FIXED;
     let mut h = Vec::with_capacity(9);
-    h.push(("User-Agent", user_agent));
     if user_agent == USER_AGENT {
-        h.push(("sec-ch-ua", SEC_CH_UA));
-        h.push(("sec-ch-ua-mobile", SEC_CH_UA_MOBILE));
-        h.push(("sec-ch-ua-platform", SEC_CH_UA_PLATFORM));
+        h.push((header::USER_AGENT, fixed.user_agent.clone()));
+        h.extend(fixed.hints.iter().cloned());
+    } else if let Ok(v) = HeaderValue::from_str(user_agent) {
+        h.push((header::USER_AGENT, v));
     }
-    h.push(("Accept", ACCEPT));
-    if !accept_language.is_empty() {
-        h.push(("Accept-Language", accept_language));
+    h.push((header::ACCEPT, fixed.accept.clone()));
+    if let Ok(v) = HeaderValue::from_str(accept_language) {
+        if !accept_language.is_empty() {
+            h.push((header::ACCEPT_LANGUAGE, v));
+        }
     }
-    h.push(("Referer", REFERER));
-    h.push(("Origin", ORIGIN));
+    h.push((header::REFERER, fixed.referer.clone()));
+    h.push((header::ORIGIN, fixed.origin.clone()));
     h
 }
 
@@ -80,15 +116,22 @@ mod tests {
 
     #[test]
     fn a_custom_user_agent_drops_the_hints() {
-        let h = headers("curl/8", "en-US,en;q=0.9");
+        let text = |h: Vec<(HeaderName, HeaderValue)>| {
+            h.iter()
+                .map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap().to_owned()))
+                .collect::<Vec<_>>()
+        };
+        let pair = |n: &str, v: &str| (n.to_owned(), v.to_owned());
+        let h = text(headers("curl/8", "en-US,en;q=0.9"));
         assert!(h.iter().all(|(n, _)| !n.starts_with("sec-ch-ua")));
-        assert_eq!(h[0], ("User-Agent", "curl/8"));
-        assert!(h.contains(&("Accept-Language", "en-US,en;q=0.9")));
-        let h = headers(USER_AGENT, "");
-        assert!(h.iter().all(|(n, _)| *n != "Accept-Language"));
+        assert_eq!(h[0], pair("user-agent", "curl/8"));
+        assert!(h.contains(&pair("accept-language", "en-US,en;q=0.9")));
+        let h = text(headers(USER_AGENT, ""));
+        assert!(h.iter().all(|(n, _)| n != "accept-language"));
         assert_eq!(
             h.iter().filter(|(n, _)| n.starts_with("sec-ch-ua")).count(),
             3
         );
+        assert!(h.contains(&pair("sec-ch-ua", SEC_CH_UA)));
     }
 }

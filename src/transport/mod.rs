@@ -268,7 +268,7 @@ impl<'a> Request<'a> {
                 Method::Get => {
                     let mut r = pool.agent.get(url.uri().clone());
                     for (name, value) in &fixed {
-                        r = r.header(*name, *value);
+                        r = r.header(name.clone(), value.clone());
                     }
                     if let Some(c) = cookie {
                         r = r.header("Cookie", c);
@@ -281,7 +281,7 @@ impl<'a> Request<'a> {
                 Method::PostForm(form) => {
                     let mut r = pool.agent.post(url.uri().clone());
                     for (name, value) in &fixed {
-                        r = r.header(*name, *value);
+                        r = r.header(name.clone(), value.clone());
                     }
                     if let Some(c) = cookie {
                         r = r.header("Cookie", c);

@@ -270,3 +270,41 @@ fn a_refused_proxy_is_named() {
         e.message()
     );
 }
+
+/// A one-shot HTTP server on 127.0.0.1 that answers every connection with `answer` (then keeps the
+/// connection open for a while, so that only a limit, not a closed socket, can end the request).
+fn raw_server(answer: Vec<u8>) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(4) {
+            let Ok(mut stream) = stream else { continue };
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let _ = stream.write_all(&answer);
+            std::thread::sleep(Duration::from_secs(3));
+        }
+    });
+    format!("http://127.0.0.1:{port}")
+}
+
+#[test]
+fn too_many_bytes_of_kept_headers_fail_at_once() {
+    let mut answer = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n".to_vec();
+    for i in 0..70 {
+        answer.extend_from_slice(format!("Set-Cookie: c{i}={}\r\n", "v".repeat(1000)).as_bytes());
+    }
+    answer.extend_from_slice(b"\r\n{}");
+    let base = raw_server(answer);
+    let o = options(&base, r#","timeout_ms":5000"#);
+    let t0 = Instant::now();
+    let e = Error::from(
+        Request::get(&format!("{base}/x"))
+            .send(&o, &Call::default())
+            .unwrap_err(),
+    );
+    assert_eq!(e.kind(), ErrorKind::Protocol, "{}", e.message());
+    assert!(e.message().contains("header size limit"), "{}", e.message());
+    assert!(t0.elapsed() < Duration::from_secs(2), "{:?}", t0.elapsed());
+}
