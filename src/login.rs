@@ -300,6 +300,34 @@ fn collect_login(
     Ok(login)
 }
 
+/// A URL the service handed out (`what`: "go_url", "an sso URL"), resolved, if it may be requested:
+/// `None` with a warning when it does not resolve or its host is not trusted (that host also goes into
+/// `collected.refused`).
+fn followable_target(
+    what: &str,
+    joined: std::result::Result<Url, crate::url::UrlError>,
+    options: &Options,
+    warnings: &mut Vec<String>,
+    collected: &mut Collected,
+) -> Option<Url> {
+    let url = match joined {
+        Ok(u) => u,
+        Err(why) => {
+            warnings.push(format!("{what} was not followed: {}", why.reason()));
+            return None;
+        }
+    };
+    if !followable(&url, options) {
+        let shown = shown_host(url.host());
+        warnings.push(format!(
+            "{what} points to the untrusted host {shown}; it was not requested"
+        ));
+        collected.refused.push(shown);
+        return None;
+    }
+    Some(url)
+}
+
 #[allow(clippy::too_many_arguments)]
 fn go_url_step(
     options: &Options,
@@ -312,21 +340,10 @@ fn go_url_step(
     now: i64,
 ) {
     let base_host = options.base_url.host();
-    let go_url = match Url::parse(fetch_url).and_then(|f| f.join(raw)) {
-        Ok(u) => u,
-        Err(why) => {
-            warnings.push(format!("go_url was not followed: {}", why.reason()));
-            return;
-        }
-    };
-    if !followable(&go_url, options) {
-        let shown = shown_host(go_url.host());
-        warnings.push(format!(
-            "go_url points to the untrusted host {shown}; it was not requested"
-        ));
-        collected.refused.push(shown);
+    let joined = Url::parse(fetch_url).and_then(|f| f.join(raw));
+    let Some(go_url) = followable_target("go_url", joined, options, warnings, collected) else {
         return;
-    }
+    };
     collected.tried.push("go_url".to_owned());
     follow(
         "go_url", &go_url, options, call, jar, warnings, collected, now,
@@ -378,21 +395,11 @@ fn sso_step(
     };
     let mut followed = 0;
     for raw in urls {
-        let url = match list.join(&raw) {
-            Ok(u) => u,
-            Err(why) => {
-                warnings.push(format!("an sso URL was not followed: {}", why.reason()));
-                continue;
-            }
-        };
-        if !followable(&url, options) {
-            let shown = shown_host(url.host());
-            warnings.push(format!(
-                "an sso URL points to the untrusted host {shown}; it was not requested"
-            ));
-            collected.refused.push(shown);
+        let joined = list.join(&raw);
+        let Some(url) = followable_target("an sso URL", joined, options, warnings, collected)
+        else {
             continue;
-        }
+        };
         followed += 1;
         follow(
             "an sso URL",

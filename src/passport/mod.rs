@@ -1,0 +1,131 @@
+//! The passport endpoints: request URLs, and parsing of their answers into typed results.
+//!
+//! One concept a file: [`envelope`] reads the root object every answer shares and turns unlisted codes into
+//! errors; [`qr`] parses the two QR-code endpoints and builds a confirmed login; [`account`] covers the steps
+//! after a confirmation (`web/sso/list`, the gateway's `v2/user`). This file holds the public types and the
+//! request URLs.
+
+use crate::options::Options;
+use serde::Serialize;
+
+pub mod account;
+pub mod envelope;
+pub mod qr;
+#[cfg(test)]
+mod tests;
+
+pub(crate) use account::gateway_user;
+pub use account::{
+    gateway_user_endpoint, parse_gateway_user, parse_sso_list, sso_list_endpoint, UserInfo,
+    GATEWAY_USER_PATH, SSO_LIST_PATH,
+};
+pub use envelope::{api_error, captcha_demanded, parse_code, parse_envelope, Envelope};
+pub use qr::{
+    confirmed_data, finish_login, parse_fetch, parse_qr_code, qr_url_allowed, Collected,
+    ConfirmedData,
+};
+
+pub const URL_PATH: &str = "/x/intl/passport-login/qrcode/auth/url";
+pub const FETCH_PATH: &str = "/x/intl/passport-login/qrcode/auth/fetch";
+
+pub const CODE_CONFIRMED: i64 = 0;
+pub const CODE_EXPIRED: i64 = 10018100;
+pub const CODE_WAITING: i64 = 10018101;
+pub const CODE_SCANNED: i64 = 10018102;
+
+/// A new QR code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QrCode {
+    pub ticket: String,
+    pub qr_url: String,
+    pub qr_type: String,
+}
+
+/// The state of a ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PollStatus {
+    Waiting,
+    Scanned,
+    Expired,
+    Confirmed,
+}
+
+/// `data.user_profile` of a confirmed answer; each field `None` (JSON `null`) when it lacks its documented type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UserProfile {
+    #[serde(rename = "is_userBlankProfile")]
+    pub is_user_blank_profile: Option<bool>,
+    pub name: Option<String>,
+    pub face: Option<String>,
+}
+
+/// What a confirmed login adds to the poll object (docs/ABI.md, "The confirmed poll object in version 2").
+/// The optional fields are `None` (JSON `null`) when the answer did not give them with their documented type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Login {
+    /// `data.mid` (integer or numeric string), else the number in the `DedeUserID` cookie.
+    pub mid: Option<i64>,
+    pub is_new: Option<bool>,
+    pub go_url: Option<String>,
+    pub user_profile: Option<UserProfile>,
+    pub cookies: Vec<crate::cookies::Cookie>,
+    pub cookie_header: String,
+    /// Short English notes on each optional step that failed and each odd field; never a secret.
+    pub warnings: Vec<String>,
+    /// The `base_url` host: the host that set the host-only cookies (`domain: null`).
+    pub host: String,
+    /// With `verify_login`: whether `v2/user` accepted the new session (`false`: it could not be asked).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verified: Option<bool>,
+}
+
+/// The poll object of the ABI.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PollResult {
+    pub status: PollStatus,
+    pub code: i64,
+    pub message: String,
+    #[serde(flatten)]
+    pub login: Option<Login>,
+}
+
+impl PollResult {
+    pub fn to_json(&self) -> String {
+        // Serializing plain structs of strings, integers and booleans cannot fail.
+        serde_json::to_string(self).unwrap_or_else(|_| String::from("{}"))
+    }
+}
+
+/// Appends `key=value` to a query, percent-encoding the value (RFC 3986 unreserved characters pass).
+pub(crate) fn push_query(out: &mut String, key: &str, value: &str) {
+    out.push(if out.contains('?') { '&' } else { '?' });
+    out.push_str(key);
+    out.push('=');
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+}
+
+/// `{base}{path}?s_locale=…&platform=…`: the URL of a passport or gateway endpoint, with the options'
+/// locale and platform, as every request of a login carries them.
+pub(crate) fn endpoint(base: &str, path: &str, options: &Options) -> String {
+    let mut url = format!("{base}{path}");
+    push_query(&mut url, "s_locale", &options.locale);
+    push_query(&mut url, "platform", &options.platform);
+    url
+}
+
+pub fn url_endpoint(options: &Options) -> String {
+    endpoint(options.base_url.as_str(), URL_PATH, options)
+}
+
+pub fn fetch_endpoint(options: &Options, ticket: &str) -> String {
+    let mut url = endpoint(options.base_url.as_str(), FETCH_PATH, options);
+    push_query(&mut url, "ticket", ticket);
+    url
+}

@@ -1,0 +1,241 @@
+//! The two QR-code endpoints (`qrcode/auth/url`, `qrcode/auth/fetch`): their answers parsed, a confirmed
+//! answer's `data` read leniently, and the confirmed login built from it and the collected cookies.
+
+use super::envelope::{
+    api_error, captcha_demanded, not_documented, parse_envelope, parse_ok, Envelope,
+};
+use super::{
+    Login, PollStatus, QrCode, UserProfile, CODE_CONFIRMED, CODE_EXPIRED, CODE_SCANNED,
+    CODE_WAITING,
+};
+use crate::cookies::CookieJar;
+use crate::error::{Error, Result};
+use crate::options::Options;
+use crate::ticket;
+use serde_json::Value;
+
+/// Whether `qr_url` may be handed out: https on a host under bilibili.tv or biliintl.com (any port, no user
+/// info), or, in tests, a URL on the loopback `base_url` host. Not `javascript:`, not a phishing host.
+pub fn qr_url_allowed(qr_url: &str, options: &Options) -> bool {
+    let Ok(uri) = qr_url.parse::<ureq::http::Uri>() else {
+        return false;
+    };
+    let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) else {
+        return false;
+    };
+    if authority.as_str().contains('@') {
+        return false;
+    }
+    let host = authority
+        .host()
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    let https = scheme.eq_ignore_ascii_case("https");
+    let http = scheme.eq_ignore_ascii_case("http");
+    let trusted_root = crate::cookies::TRUSTED_DOMAINS
+        .iter()
+        .any(|root| crate::cookies::domain_matches(host, root));
+    (https && trusted_root && crate::cookies::valid_domain(host))
+        || ((https || http)
+            && options.base_url.is_loopback()
+            && host.eq_ignore_ascii_case(options.base_url.host()))
+}
+
+/// Parses an `auth/url` answer; `qr_url` must carry a ticket and pass [`qr_url_allowed`].
+pub fn parse_qr_code(body: &[u8], options: &Options) -> Result<QrCode> {
+    const EP: &str = "qrcode/auth/url";
+    let envelope = parse_ok(EP, body)?;
+    let data = envelope
+        .data
+        .as_object()
+        .ok_or_else(|| not_documented(EP, "data is missing or not an object"))?;
+    let field = |name: &str| {
+        data.get(name)
+            .and_then(Value::as_str)
+            .ok_or_else(|| not_documented(EP, &format!("data.{name} is missing or not a string")))
+    };
+    let qr_url = field("qr_url")?;
+    let qr_type = field("qr_type")?;
+    let ticket = ticket::extract(qr_url)
+        .ok()
+        .filter(|t| *t != qr_url)
+        .ok_or_else(|| not_documented(EP, "data.qr_url carries no valid ticket"))?;
+    if !qr_url_allowed(qr_url, options) {
+        return Err(Error::protocol(
+            "the qrcode/auth/url answer's data.qr_url is not an https URL on bilibili.tv or biliintl.com; it was not handed out (check base_url: the server may be hostile)",
+        ));
+    }
+    Ok(QrCode {
+        ticket: ticket.to_owned(),
+        qr_url: qr_url.to_owned(),
+        qr_type: qr_type.to_owned(),
+    })
+}
+
+/// The confirmed `data` object, read leniently, before cookies are attached.
+#[derive(Debug, Default)]
+pub struct ConfirmedData {
+    pub mid: Option<i64>,
+    pub is_new: Option<bool>,
+    pub go_url: Option<String>,
+    pub user_profile: Option<UserProfile>,
+    pub cookie_info: Option<Value>,
+    /// One note per odd field (missing or mistyped), for the poll object's `warnings`.
+    pub warnings: Vec<String>,
+}
+
+/// Reads a confirmed answer's `data`: every field is optional, taken only with its documented type.
+pub fn confirmed_data(data: &Value) -> ConfirmedData {
+    let mut out = ConfirmedData::default();
+    let Some(data) = data.as_object() else {
+        out.warnings
+            .push("data is missing or not an object".to_owned());
+        return out;
+    };
+    let mut warnings = Vec::new();
+    let mut odd = |what: &str| warnings.push(what.to_owned());
+    out.mid = match data.get("mid") {
+        Some(Value::Number(n)) => n.as_i64().filter(|m| *m > 0),
+        Some(Value::String(s)) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
+            s.parse().ok().filter(|m: &i64| *m > 0)
+        }
+        _ => None,
+    };
+    if out.mid.is_none() {
+        odd("data.mid is missing or not a positive integer");
+    }
+    out.is_new = data.get("is_new").and_then(Value::as_bool);
+    if out.is_new.is_none() {
+        odd("data.is_new is missing or not a boolean");
+    }
+    out.go_url = data
+        .get("go_url")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    if out.go_url.is_none() {
+        odd("data.go_url is missing or not a string");
+    }
+    out.user_profile = match data.get("user_profile") {
+        Some(Value::Object(p)) => {
+            let text = |k: &str| p.get(k).and_then(Value::as_str).map(str::to_owned);
+            let profile = UserProfile {
+                is_user_blank_profile: p.get("is_userBlankProfile").and_then(Value::as_bool),
+                name: text("name"),
+                face: text("face"),
+            };
+            if profile.is_user_blank_profile.is_none() {
+                odd("data.user_profile.is_userBlankProfile is missing or not a boolean");
+            }
+            if profile.name.is_none() {
+                odd("data.user_profile.name is missing or not a string");
+            }
+            if profile.face.is_none() {
+                odd("data.user_profile.face is missing or not a string");
+            }
+            Some(profile)
+        }
+        _ => {
+            odd("data.user_profile is missing or not an object");
+            None
+        }
+    };
+    out.cookie_info = data.get("cookie_info").filter(|v| !v.is_null()).cloned();
+    out.warnings = warnings;
+    out
+}
+
+/// Parses a fetch answer. For a confirmed one, returns the data whose cookies the caller still collects.
+pub fn parse_fetch(body: &[u8]) -> Result<(PollStatus, Envelope, Option<ConfirmedData>)> {
+    const EP: &str = "qrcode/auth/fetch";
+    let envelope = parse_envelope(EP, body)?;
+    if envelope.code != CODE_CONFIRMED && captcha_demanded(&envelope.data) {
+        return Err(api_error(EP, &envelope));
+    }
+    let status = match envelope.code {
+        CODE_CONFIRMED => PollStatus::Confirmed,
+        CODE_EXPIRED => PollStatus::Expired,
+        CODE_WAITING => PollStatus::Waiting,
+        CODE_SCANNED => PollStatus::Scanned,
+        _ => return Err(api_error(EP, &envelope)),
+    };
+    let confirmed = if status == PollStatus::Confirmed {
+        let mut data = confirmed_data(&envelope.data);
+        if envelope.message_missing {
+            data.warnings
+                .insert(0, "message is missing or not a string".to_owned());
+        }
+        Some(data)
+    } else {
+        None
+    };
+    Ok((status, envelope, confirmed))
+}
+
+/// What was tried to collect a confirmed login's cookies, for the error when the required ones are missing.
+#[derive(Debug, Default, Clone)]
+pub struct Collected {
+    /// The sources read, in order ("the fetch answer's Set-Cookie", "go_url (2 hops)", …).
+    pub tried: Vec<String>,
+    /// Hosts that were not requested because they are not trusted.
+    pub refused: Vec<String>,
+}
+
+/// Builds the confirmed login from its data and collected cookies, checking the required cookies.
+/// `warnings` come first (steps), then the odd fields, then the jar's.
+pub fn finish_login(
+    data: ConfirmedData,
+    mut jar: CookieJar,
+    host: &str,
+    mut warnings: Vec<String>,
+    collected: &Collected,
+) -> Result<Login> {
+    let missing = jar.missing_required();
+    warnings.extend(data.warnings);
+    warnings.extend(jar.take_warnings());
+    // Defence in depth for the secrets rule: no warning quotes a cookie value (a server can put one into
+    // a host name that a step's error names).
+    for w in &mut warnings {
+        for c in jar.iter() {
+            if c.value.len() >= 6 && w.contains(&c.value) {
+                *w = w.replace(&c.value, "…");
+            }
+        }
+    }
+    if !missing.is_empty() {
+        let mut detail = format!("tried: {}", collected.tried.join(", "));
+        if !collected.refused.is_empty() {
+            detail.push_str(&format!(
+                "; untrusted hosts not requested: {}",
+                collected.refused.join(", ")
+            ));
+        }
+        if !warnings.is_empty() {
+            detail.push_str(&format!("; {}", warnings.join("; ")));
+        }
+        return Err(Error::protocol(format!(
+            "the login was confirmed but the session lacks the {} cookie(s) ({detail}); this login cannot be used: start a new one",
+            missing.join(", ")
+        )));
+    }
+    let from_cookie = jar
+        .get("DedeUserID")
+        .and_then(|c| c.value.parse::<i64>().ok())
+        .filter(|m| *m > 0);
+    let mid = data.mid.or(from_cookie);
+    if let (Some(a), Some(b)) = (data.mid, from_cookie) {
+        if a != b {
+            warnings.push("data.mid differs from the DedeUserID cookie; data.mid kept".to_owned());
+        }
+    }
+    Ok(Login {
+        mid,
+        is_new: data.is_new,
+        go_url: data.go_url,
+        user_profile: data.user_profile,
+        cookie_header: jar.cookie_header(),
+        cookies: jar.into_vec(),
+        warnings,
+        host: host.to_owned(),
+        verified: None,
+    })
+}
