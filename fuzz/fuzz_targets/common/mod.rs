@@ -42,20 +42,10 @@ pub fn leaks(message: &str, input: &str, known: &[String], window: usize) -> Opt
 /// cookie per name and domain, not already expired, a path.
 pub fn check_cookies(cookies: &[Cookie], base_host: &str, now: i64) {
     for (i, c) in cookies.iter().enumerate() {
+        assert!(valid_name(&c.name), "invalid cookie name kept: {:?}", c.name);
+        assert!(valid_value(&c.value), "invalid cookie value kept for {:?}", c.name);
         assert!(
-            valid_name(&c.name),
-            "invalid cookie name kept: {:?}",
-            c.name
-        );
-        assert!(
-            valid_value(&c.value),
-            "invalid cookie value kept for {:?}",
-            c.name
-        );
-        assert!(
-            !c.value
-                .bytes()
-                .any(|b| b == b'\r' || b == b'\n' || b == 0 || b == b';'),
+            !c.value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0 || b == b';'),
             "CR, LF, NUL or ; in a kept value"
         );
         if let Some(d) = &c.domain {
@@ -80,11 +70,7 @@ pub fn check_cookies(cookies: &[Cookie], base_host: &str, now: i64) {
                 c.name
             );
         }
-        assert!(
-            c.path.starts_with('/'),
-            "path {:?} kept (\"/\" when absent, empty or relative)",
-            c.path
-        );
+        assert!(c.path.starts_with('/'), "path {:?} kept (\"/\" when absent, empty or relative)", c.path);
         assert!(
             cookies[..i]
                 .iter()
