@@ -8,6 +8,7 @@
 mod args;
 mod login;
 mod output;
+mod progress;
 mod saved;
 
 use args::{Cli, Command};
