@@ -155,6 +155,27 @@ impl std::error::Error for Error {}
 
 pub type Result<T> = std::result::Result<T, Error>;
 
+/// A caller's JSON text that must be an object (`what`: "options_json", "session"): its members, or an
+/// argument error, "`what` is not valid JSON (line L, column C): `advice`", or `not_object`.
+pub(crate) fn json_object(
+    text: &str,
+    what: &str,
+    advice: &str,
+    not_object: &'static str,
+) -> Result<serde_json::Map<String, serde_json::Value>> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        Error::argument(format!(
+            "{what} is not valid JSON (line {}, column {}): {advice}",
+            e.line(),
+            e.column()
+        ))
+    })?;
+    match value {
+        serde_json::Value::Object(map) => Ok(map),
+        _ => Err(Error::argument(not_object)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

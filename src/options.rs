@@ -95,18 +95,12 @@ impl Options {
             Some(t) if t.trim().is_empty() => return Ok(options),
             Some(t) => t,
         };
-        let value: Value = serde_json::from_str(text).map_err(|e| {
-            Error::argument(format!(
-                "options_json is not valid JSON (line {}, column {}): pass a JSON object such as {{\"timeout_ms\":5000}}",
-                e.line(),
-                e.column()
-            ))
-        })?;
-        let Value::Object(map) = value else {
-            return Err(Error::argument(
-                "options_json must be a JSON object, such as {\"timeout_ms\":5000}",
-            ));
-        };
+        let map = crate::error::json_object(
+            text,
+            "options_json",
+            "pass a JSON object such as {\"timeout_ms\":5000}",
+            "options_json must be a JSON object, such as {\"timeout_ms\":5000}",
+        )?;
         options.apply(&map)?;
         Ok(options)
     }
