@@ -9,6 +9,7 @@
 //! srv.set_state("flow=wsc,id=t1", "0123456789abcdef0123456789abcdef", State::Confirmed);
 //! assert!(srv.log().is_empty());
 //! ```
+#![forbid(unsafe_code)]
 
 mod conn;
 mod cookies;

@@ -1,6 +1,7 @@
 //! `bili-qr-fake-server [--port N] [--tls] [--tls-ca-out FILE] [--watch-stdin] [--quiet]`: a thin wrapper
 //! over the library. The first stdout line is `listening http://127.0.0.1:PORT` (or `https://…`); nothing
 //! else goes to stdout. `--tls-ca-out FILE` (implies `--tls`) writes the test CA (PEM) before that line.
+#![forbid(unsafe_code)]
 
 use std::io::{Read, Write};
 use std::process::ExitCode;
