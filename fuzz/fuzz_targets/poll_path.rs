@@ -248,9 +248,15 @@ fn secrets_and_public(answers: &[Vec<u8>]) -> (Vec<String>, String) {
         for line in text.split(['\r', '\n']) {
             let lower = line.to_ascii_lowercase();
             if let Some(v) = lower.find("set-cookie").map(|i| &line[i + 10..]) {
-                for part in v.split([',', ';', ' ', '\t']) {
-                    if let Some((_, value)) = part.split_once('=') {
+                for part in v.split([',', ';']) {
+                    if let Some((name, value)) = part.split_once('=') {
+                        // Attributes (a Domain may be named in a warning) are not cookie values.
+                        let attribute = ["domain", "path", "expires", "max-age", "samesite", "priority"]
+                            .contains(&name.trim().to_ascii_lowercase().as_str());
                         let value = value.trim().trim_matches('"');
+                        if attribute {
+                            continue;
+                        }
                         if value.len() >= 4 && value.bytes().any(|b| b.is_ascii_digit()) {
                             secrets.push(value.to_owned());
                         }
