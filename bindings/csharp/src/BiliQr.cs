@@ -127,6 +127,16 @@ namespace Bilibili.QrLogin
 
         // ---- after the login ----
 
+        private delegate int SessionFn(IntPtr session, IntPtr optionsJson, out IntPtr outJson, out IntPtr outError);
+
+        /// <summary>One of the _ex functions that take (session, options_json): its JSON output and status.</summary>
+        private static string CallWithSession(SessionFn fn, Session session, Options options, out int status)
+        {
+            if (session == null) throw new ArgumentNullException("session");
+            return Native.Call(delegate (IntPtr[] a, out IntPtr o, out IntPtr e) { return fn(a[0], a[1], out o, out e); },
+                               new[] { "session", "options" }, new[] { session.Json, OptionsJson(options) }, out status);
+        }
+
         /// <summary>
         /// Asks the service whether a saved session is still logged in (GET v2/user with its cookies; Options.ApiBaseUrl).
         /// Valid and expired are results (CheckResult.IsValid); errors throw. When CheckResult.Renewed is true, save
@@ -134,10 +144,8 @@ namespace Bilibili.QrLogin
         /// </summary>
         public static CheckResult Check(Session session, Options options = null)
         {
-            if (session == null) throw new ArgumentNullException("session");
             int status;
-            string json = Native.Call(delegate (IntPtr[] a, out IntPtr o, out IntPtr e) { return Native.bili_qr_check_ex(a[0], a[1], out o, out e); },
-                                      new[] { "session", "options" }, new[] { session.Json, OptionsJson(options) }, out status);
+            string json = CallWithSession(Native.bili_qr_check_ex, session, options, out status);
             return ModelReader.ToCheckResult(status, json);
         }
 
@@ -147,10 +155,8 @@ namespace Bilibili.QrLogin
         /// </summary>
         public static LogoutResult Logout(Session session, Options options = null)
         {
-            if (session == null) throw new ArgumentNullException("session");
             int status;
-            string json = Native.Call(delegate (IntPtr[] a, out IntPtr o, out IntPtr e) { return Native.bili_qr_logout_ex(a[0], a[1], out o, out e); },
-                                      new[] { "session", "options" }, new[] { session.Json, OptionsJson(options) }, out status);
+            string json = CallWithSession(Native.bili_qr_logout_ex, session, options, out status);
             return ModelReader.ToLogoutResult(status, json);
         }
 
