@@ -66,16 +66,21 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
+# The origin a fake server prints as its first line ("listening ORIGIN") to the file $1, waited for up to
+# 10 s; nothing when it did not start.
+listening_origin() {
+  local first
+  for _ in $(seq 100); do
+    first=$(head -n1 "$1" 2>/dev/null || true)
+    if [[ $first == listening* ]]; then echo "${first#listening }"; return; fi
+    sleep 0.1
+  done
+}
 mkfifo "$tmp/in"
 "$server_bin" --quiet --watch-stdin <"$tmp/in" >"$tmp/out" 2>"$tmp/err" &
 server_pid=$!
 exec {hold}>"$tmp/in" # the server runs until this is closed (or the script dies)
-origin=""
-for _ in $(seq 100); do
-  first=$(head -n1 "$tmp/out" 2>/dev/null || true)
-  if [[ $first == listening* ]]; then origin=${first#listening }; break; fi
-  sleep 0.1
-done
+origin=$(listening_origin "$tmp/out")
 [[ -n $origin ]] || { echo "the fake server did not start: $(cat "$tmp/err")" >&2; exit 1; }
 # A scenario whose tickets always answer "waiting": every poll is the same small JSON answer.
 base="$origin/s/flow=w,id=bench"
@@ -86,12 +91,7 @@ mkfifo "$tmp/tls-in"
 "$server_bin" --quiet --watch-stdin --tls-ca-out "$tmp/ca.pem" <"$tmp/tls-in" >"$tmp/tls-out" 2>"$tmp/tls-err" &
 tls_server_pid=$!
 exec {tls_hold}>"$tmp/tls-in"
-tls_origin=""
-for _ in $(seq 100); do
-  first=$(head -n1 "$tmp/tls-out" 2>/dev/null || true)
-  if [[ $first == listening* ]]; then tls_origin=${first#listening }; break; fi
-  sleep 0.1
-done
+tls_origin=$(listening_origin "$tmp/tls-out")
 [[ -n $tls_origin ]] || { echo "the HTTPS fake server did not start: $(cat "$tmp/tls-err")" >&2; exit 1; }
 
 results=$out/results.jsonl
