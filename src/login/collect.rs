@@ -1,0 +1,322 @@
+//! A confirmed login's cookies, collected from every source in order (docs/COOKIES.md): the fetch answer's
+//! `Set-Cookie`, `data.cookie_info`, every `go_url` hop and the credentials in its query, the sso step
+//! (`web/sso/list` and each `data.sso[]` URL), and with `verify_login` the gateway's renewed cookies.
+
+use super::unix_now;
+use crate::cookies::{Cookie, CookieJar};
+use crate::error::{Error, Result};
+use crate::options::Options;
+use crate::passport::{self, Collected, ConfirmedData, Login};
+use crate::transport::{Answer, Call, Hop, Mode, Request};
+use crate::url::{is_service_host, Url, UrlError};
+
+/// The credentials a cross-domain `go_url` may carry in its query (the mainland crossDomain shape).
+const QUERY_CREDENTIALS: [&str; 4] = ["DedeUserID", "DedeUserID__ckMd5", "SESSDATA", "bili_jct"];
+
+/// The cookie domain for credentials found on a URL of `host`: host-only (`None`) for the `base_url` host,
+/// the trusted root it is under, or refused (`None` outside).
+fn domain_for_host(host: &str, base_host: &str) -> Option<Option<String>> {
+    if host.eq_ignore_ascii_case(base_host) {
+        return Some(None);
+    }
+    crate::cookies::TRUSTED_DOMAINS
+        .iter()
+        .find(|root| crate::cookies::domain_matches(host, root))
+        .map(|root| Some((*root).to_owned()))
+}
+
+/// Reads the credentials in `go_url`'s query (the text as the service sent it) into the jar, values exactly
+/// as they stand there. `Expires` (seconds from now, or Unix seconds when that large) sets their expiry.
+/// Returns how many were kept.
+fn apply_query_credentials(
+    jar: &mut CookieJar,
+    raw_go_url: &str,
+    domain: Option<String>,
+    base_host: &str,
+    now: i64,
+) -> usize {
+    let Some((_, query)) = raw_go_url.split_once('?') else {
+        return 0;
+    };
+    let query = query.split('#').next().unwrap_or("");
+    let pairs: Vec<(&str, &str)> = query.split('&').filter_map(|p| p.split_once('=')).collect();
+    let expires = pairs
+        .iter()
+        .find(|(k, _)| *k == "Expires")
+        .and_then(|(_, v)| v.parse::<i64>().ok())
+        .filter(|e| *e > 0)
+        .map(|e| {
+            if e < 1_000_000_000 {
+                now.saturating_add(e)
+            } else {
+                e
+            }
+        });
+    let mut found = 0;
+    for name in QUERY_CREDENTIALS {
+        let Some((_, value)) = pairs.iter().find(|(k, _)| *k == name) else {
+            continue;
+        };
+        if value.is_empty() {
+            continue;
+        }
+        let kept = jar.add(
+            Cookie {
+                name: name.to_owned(),
+                value: (*value).to_owned(),
+                domain: domain.clone(),
+                path: "/".to_owned(),
+                expires,
+                secure: true,
+                http_only: name == "SESSDATA",
+            },
+            base_host,
+        );
+        found += usize::from(kept);
+    }
+    found
+}
+
+/// A host as messages may show it: a host name of at most 64 characters, else "a host" (a server could put
+/// a cookie value into a host name; warnings are scrubbed of the login's values as well).
+fn shown_host(host: &str) -> String {
+    if host.len() <= 64 && crate::cookies::valid_domain(host) {
+        host.to_owned()
+    } else {
+        "a host".to_owned()
+    }
+}
+
+/// Whether an optional step may request `url`: https on a host under bilibili.tv / biliintl.com, or the
+/// host and port of `base_url` / `api_base_url` (loopback http in tests). The transport checks the same
+/// rule on every hop; this one lets the step name the refused host.
+fn followable(url: &Url, options: &Options) -> bool {
+    if url.is_https() && is_service_host(url.host()) {
+        return true;
+    }
+    [options.base_url.as_str(), options.api_base_url.as_str()]
+        .iter()
+        .filter_map(|b| Url::parse(b).ok())
+        .any(|b| b.same_host_port(url))
+}
+
+/// The cookies of every response of a chain, host-only ones attributed to the host that set them (the
+/// `base_url` host's stay host-only).
+fn apply_hops(jar: &mut CookieJar, hops: &[Hop], base_host: &str, now: i64) {
+    for hop in hops {
+        for header in &hop.set_cookies {
+            jar.apply_set_cookie_from(header, &hop.host, base_host, now);
+        }
+    }
+}
+
+/// One collection under way: the jar being filled, the optional steps' warnings, and what was tried.
+struct Collector<'a, 'c> {
+    options: &'a Options,
+    call: &'a Call<'c>,
+    /// The `base_url` host (host-only cookies are its own).
+    base_host: &'a str,
+    now: i64,
+    jar: CookieJar,
+    warnings: Vec<String>,
+    collected: Collected,
+}
+
+/// Collects a confirmed login's cookies from every source, in order (a later cookie replaces an earlier one
+/// of the same name and domain): the fetch answer's `Set-Cookie`, `data.cookie_info`, every `go_url` hop,
+/// the credentials in `go_url`'s query, then the sso step (`web/sso/list` and each `data.sso[]` URL).
+/// Optional steps that fail become warnings; the login is an error only when the three session cookies are
+/// still missing (or, with `verify_login`, when the service refuses the new session).
+pub(super) fn collect_login(
+    options: &Options,
+    fetch_url: &str,
+    answer: &Answer,
+    data: ConfirmedData,
+    call: &Call<'_>,
+) -> Result<Login> {
+    let base_host = options.base_url.host();
+    let mut c = Collector {
+        options,
+        call,
+        base_host,
+        now: unix_now(),
+        jar: CookieJar::default(),
+        warnings: Vec::new(),
+        collected: Collected::default(),
+    };
+    c.collected
+        .tried
+        .push("the fetch answer's Set-Cookie".to_owned());
+    apply_hops(&mut c.jar, &answer.hops, base_host, c.now);
+    if let Some(info) = &data.cookie_info {
+        c.collected.tried.push("data.cookie_info".to_owned());
+        c.jar.apply_cookie_info(info, base_host, c.now);
+    }
+    if let Some(raw) = data.go_url.as_deref().filter(|g| !g.trim().is_empty()) {
+        c.go_url_step(fetch_url, raw);
+    }
+    c.sso_step();
+
+    let mut verified = None;
+    if options.verify_login && c.jar.missing_required().is_empty() {
+        verified = Some(c.verify()?);
+    }
+    let Collector {
+        jar,
+        warnings,
+        collected,
+        ..
+    } = c;
+    let mut login = passport::finish_login(data, jar, base_host, warnings, &collected)?;
+    login.verified = verified;
+    Ok(login)
+}
+
+impl Collector<'_, '_> {
+    /// A URL the service handed out (`what`: "go_url", "an sso URL"), resolved, if it may be requested:
+    /// `None` with a warning when it does not resolve or its host is not trusted (that host also goes into
+    /// `collected.refused`).
+    fn target(&mut self, what: &str, joined: std::result::Result<Url, UrlError>) -> Option<Url> {
+        let url = match joined {
+            Ok(u) => u,
+            Err(why) => {
+                self.warnings
+                    .push(format!("{what} was not followed: {}", why.reason()));
+                return None;
+            }
+        };
+        if !followable(&url, self.options) {
+            let shown = shown_host(url.host());
+            self.warnings.push(format!(
+                "{what} points to the untrusted host {shown}; it was not requested"
+            ));
+            self.collected.refused.push(shown);
+            return None;
+        }
+        Some(url)
+    }
+
+    /// Follows an optional step's URL (go_url or an sso URL) with the cookies a browser would send there.
+    /// Every response's cookies are merged, also when a later hop fails; a failure becomes a warning.
+    fn follow(&mut self, what: &str, url: &Url) {
+        let cookie = self.jar.header_for(url.host(), self.base_host);
+        let sent = Request::get(url.as_str())
+            .mode(Mode::Follow)
+            .label(what)
+            .cookie(Some(cookie.as_str()).filter(|c| !c.is_empty()))
+            .send(self.options, self.call);
+        match sent {
+            Ok(answer) => {
+                apply_hops(&mut self.jar, &answer.hops, self.base_host, self.now);
+                if answer.status >= 400 {
+                    self.warnings
+                        .push(format!("{what} answered HTTP {}", answer.status));
+                }
+            }
+            Err(failure) => {
+                apply_hops(&mut self.jar, &failure.hops, self.base_host, self.now);
+                let message = failure.error.message();
+                if message.starts_with("refused to request") {
+                    self.collected
+                        .refused
+                        .push(format!("a host that {what} redirected to"));
+                }
+                self.warnings
+                    .push(format!("following {what} failed: {message}"));
+            }
+        }
+    }
+
+    /// `go_url` (resolved against the fetch URL) followed, then the credentials in its query.
+    fn go_url_step(&mut self, fetch_url: &str, raw: &str) {
+        let joined = Url::parse(fetch_url).and_then(|f| f.join(raw));
+        let Some(go_url) = self.target("go_url", joined) else {
+            return;
+        };
+        self.collected.tried.push("go_url".to_owned());
+        self.follow("go_url", &go_url);
+        if let Some(domain) = domain_for_host(go_url.host(), self.base_host) {
+            if apply_query_credentials(&mut self.jar, raw, domain, self.base_host, self.now) > 0 {
+                self.collected
+                    .tried
+                    .push("the credentials in go_url's query".to_owned());
+            }
+        }
+    }
+
+    /// `GET {base_url}/x/intl/passport-login/web/sso/list` with the new cookies, then each `data.sso[]` URL
+    /// on a trusted host; every `Set-Cookie` merged. Failures are warnings.
+    fn sso_step(&mut self) {
+        let base_host = self.base_host;
+        let list_url = passport::sso_list_endpoint(self.options);
+        let cookie = self.jar.header_for(base_host, base_host);
+        self.collected.tried.push("sso/list".to_owned());
+        let sent = Request::get(&list_url)
+            .cookie(Some(cookie.as_str()).filter(|c| !c.is_empty()))
+            .send(self.options, self.call);
+        let answer = match sent {
+            Ok(answer) => answer,
+            Err(failure) => {
+                apply_hops(&mut self.jar, &failure.hops, base_host, self.now);
+                self.warnings
+                    .push(format!("sso/list failed: {}", failure.error.message()));
+                return;
+            }
+        };
+        apply_hops(&mut self.jar, &answer.hops, base_host, self.now);
+        let urls = match passport::parse_sso_list(&answer.body) {
+            Ok(urls) => urls,
+            Err(e) => {
+                self.warnings.push(format!("sso/list: {}", e.message()));
+                return;
+            }
+        };
+        let Ok(list) = Url::parse(&list_url) else {
+            return;
+        };
+        let mut followed = 0;
+        for raw in urls {
+            let Some(url) = self.target("an sso URL", list.join(&raw)) else {
+                continue;
+            };
+            followed += 1;
+            self.follow("an sso URL", &url);
+        }
+        if followed > 0 {
+            self.collected.tried.push(format!("{followed} sso URL(s)"));
+        }
+    }
+
+    /// With `verify_login`: asks `v2/user` whether the service accepts the new session. `Ok(true)`: it does
+    /// (renewed cookies merged); `Ok(false)`: it could not be asked (network, HTTP, another code, a cancel or the
+    /// wait's deadline; a warning says why); an error: it refused the session.
+    fn verify(&mut self) -> Result<bool> {
+        let api_host = self.options.api_base_url.host();
+        let base_host = self.base_host;
+        let cookie = self.jar.header_for(api_host, base_host);
+        match passport::gateway_user(&cookie, self.options, self.call) {
+            Ok(user) if user.is_login => {
+                for header in &user.set_cookies {
+                    self.jar.apply_set_cookie_from(header, api_host, base_host, self.now);
+                }
+                Ok(true)
+            }
+            Ok(user) => Err(Error::protocol(format!(
+                "the login was confirmed, but the service does not accept the new session (v2/user answered {}); start a new login",
+                if user.code == -101 {
+                    "code -101, not logged in"
+                } else {
+                    "is_login false"
+                }
+            ))),
+            // Also a cancel or the wait's deadline: the ticket is spent, so the login is kept, unverified.
+            Err(e) => {
+                self.warnings.push(format!(
+                    "verify_login: the session could not be checked: {}",
+                    e.message()
+                ));
+                Ok(false)
+            }
+        }
+    }
+}

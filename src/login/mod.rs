@@ -1,0 +1,224 @@
+//! The login flow: start, poll once, and wait (poll until the login ends, with retries and cancellation),
+//! and (in `collect`) the steps that gather a confirmed login's cookies from every source (docs/COOKIES.md).
+
+mod collect;
+
+use crate::cancellation;
+use crate::error::{Error, ErrorKind, Result};
+use crate::options::Options;
+use crate::passport::{self, PollResult, PollStatus, QrCode};
+use crate::ticket::{self, sessions};
+use crate::transport::{Answer, Call, Request};
+use collect::collect_login;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// The longest pause between two polls after transient failures.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(60);
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// Asks for a new QR code. Cookies the answer sets for the passport host become the new ticket's browser
+/// session (sent back on its polls).
+pub fn start(options: &Options) -> Result<QrCode> {
+    let answer = Request::get(&passport::url_endpoint(options)).send(options, &Call::default())?;
+    let qr = passport::parse_qr_code(&answer.body, options)?;
+    sessions::remember(&qr.ticket, passport_cookies(&answer, options));
+    Ok(qr)
+}
+
+/// The `(name, value)` pairs (`None`: deleted) that an answer's final response sets for the passport host:
+/// host-only cookies, and cookies whose Domain the `base_url` host is under (any trusted domain when the
+/// `base_url` host is a loopback stand-in).
+fn passport_cookies(answer: &Answer, options: &Options) -> Vec<(String, Option<String>)> {
+    let base_host = options.base_url.host();
+    let stand_in = options.base_url.is_loopback();
+    let mut out = Vec::new();
+    for header in answer.final_set_cookies() {
+        for part in crate::cookies::split_folded(header) {
+            let Ok(c) = cookie::Cookie::parse(part) else {
+                continue;
+            };
+            let (name, value) = (c.name(), c.value());
+            if !crate::cookies::valid_name(name) || !crate::cookies::valid_value(value) {
+                continue;
+            }
+            let for_us = match c
+                .domain()
+                .map(|d| d.trim_start_matches('.').to_ascii_lowercase())
+            {
+                None => true,
+                Some(d) => {
+                    crate::cookies::valid_domain(&d)
+                        && (crate::cookies::domain_matches(base_host, &d)
+                            || (stand_in && crate::cookies::is_trusted(&d, base_host)))
+                }
+            };
+            if !for_us {
+                continue;
+            }
+            let deleted = c.max_age().is_some_and(|a| a.whole_seconds() <= 0)
+                || (c.max_age().is_none()
+                    && c.expires_datetime()
+                        .is_some_and(|t| t.unix_timestamp() <= unix_now()));
+            out.push((
+                name.to_owned(),
+                (!deleted && !value.is_empty()).then(|| value.to_owned()),
+            ));
+        }
+    }
+    out
+}
+
+/// Asks once for the state of a ticket (a bare ticket, or a URL with `ticket=`).
+pub fn poll(ticket_or_url: &str, options: &Options) -> Result<PollResult> {
+    let ticket = ticket::extract(ticket_or_url)?;
+    poll_ticket(ticket, options, &Call::default()).map_err(|e| e.redact(ticket))
+}
+
+fn poll_ticket(ticket: &str, options: &Options, call: &Call<'_>) -> Result<PollResult> {
+    let fetch_url = passport::fetch_endpoint(options, ticket);
+    let session = sessions::cookie_header(ticket);
+    let answer = Request::get(&fetch_url)
+        .cookie(session.as_deref().map(String::as_str))
+        .send(options, call)?;
+    let (status, envelope, confirmed) = passport::parse_fetch(&answer.body)?;
+    match status {
+        PollStatus::Waiting | PollStatus::Scanned => {
+            sessions::remember(ticket, passport_cookies(&answer, options))
+        }
+        PollStatus::Confirmed | PollStatus::Expired => sessions::forget(ticket),
+    }
+    let login = match confirmed {
+        None => None,
+        Some(data) => {
+            let mut login = collect_login(options, &fetch_url, &answer, data, call)?;
+            // A server may echo the ticket in a step's message: warnings follow the rule of messages.
+            for w in &mut login.warnings {
+                let redacted = Error::new(ErrorKind::Protocol, w.as_str()).redact(ticket);
+                *w = redacted.message().to_owned();
+            }
+            Some(login)
+        }
+    };
+    Ok(PollResult {
+        status,
+        code: envelope.code,
+        message: envelope.message,
+        login,
+    })
+}
+
+/// Polls every `poll_interval` until the login is confirmed or expired (both `Ok`), the wait times out,
+/// is cancelled (by [`cancel`] or by `on_progress` returning `false`), or an error ends it.
+///
+/// Network errors, per-request timeouts, HTTP 429 and 5xx are retried with a growing pause, up to
+/// `max_retries` in a row; a `Retry-After` is honoured (never polled sooner; capped by the deadline).
+/// `on_progress` is called on this thread after every poll that answers waiting or scanned.
+/// A login that completes while a cancel is racing with it is still returned: its ticket is spent.
+pub fn wait(
+    ticket_or_url: &str,
+    options: &Options,
+    on_progress: &mut dyn FnMut(&PollResult) -> bool,
+) -> Result<PollResult> {
+    let ticket = ticket::extract(ticket_or_url)?;
+    wait_ticket(ticket, options, on_progress).map_err(|e| e.redact(ticket))
+}
+
+fn cancelled(by: &str) -> Error {
+    Error::new(
+        ErrorKind::Cancelled,
+        format!("the wait was cancelled by {by}"),
+    )
+}
+
+fn wait_timed_out(options: &Options) -> Error {
+    Error::new(
+        ErrorKind::Timeout,
+        format!(
+            "the login was not confirmed within wait_timeout_ms ({} ms); start a new login or raise wait_timeout_ms",
+            options.wait_timeout.as_millis()
+        ),
+    )
+}
+
+fn wait_ticket(
+    ticket: &str,
+    options: &Options,
+    on_progress: &mut dyn FnMut(&PollResult) -> bool,
+) -> Result<PollResult> {
+    let registration = cancellation::register(ticket);
+    let signal = registration.signal();
+    let deadline = Instant::now() + options.wait_timeout;
+    let mut failures: u32 = 0;
+    loop {
+        if signal.is_cancelled() {
+            return Err(cancelled("bili_qr_cancel"));
+        }
+        if Instant::now() >= deadline {
+            return Err(wait_timed_out(options));
+        }
+        let call = Call {
+            deadline: Some(deadline),
+            cancel: Some(signal),
+        };
+        let pause = match poll_ticket(ticket, options, &call) {
+            Ok(result) => {
+                failures = 0;
+                match result.status {
+                    PollStatus::Confirmed | PollStatus::Expired => return Ok(result),
+                    PollStatus::Waiting | PollStatus::Scanned => {
+                        if signal.is_cancelled() {
+                            return Err(cancelled("bili_qr_cancel"));
+                        }
+                        if !on_progress(&result) {
+                            return Err(cancelled("the progress callback"));
+                        }
+                    }
+                }
+                options.poll_interval
+            }
+            Err(e) if e.kind() == ErrorKind::Cancelled => return Err(e),
+            Err(e) if e.is_transient() && failures < options.max_retries => {
+                if Instant::now() >= deadline {
+                    return Err(wait_timed_out(options));
+                }
+                failures += 1;
+                let backoff = options
+                    .poll_interval
+                    .saturating_mul(1 << failures.min(16))
+                    .min(MAX_BACKOFF);
+                // The service's Retry-After wins over a shorter backoff: never poll sooner than asked.
+                backoff.max(e.retry_after().unwrap_or(Duration::ZERO))
+            }
+            Err(e) if e.kind() == ErrorKind::Timeout && Instant::now() >= deadline => {
+                return Err(wait_timed_out(options));
+            }
+            Err(e) if e.is_transient() => {
+                return Err(Error::new(
+                    e.kind(),
+                    format!(
+                        "{} (gave up after {} retries)",
+                        e.message(),
+                        options.max_retries
+                    ),
+                ));
+            }
+            Err(e) => return Err(e),
+        };
+        let wake = (Instant::now() + pause).min(deadline);
+        if signal.sleep_until(wake) {
+            return Err(cancelled("bili_qr_cancel"));
+        }
+    }
+}
+
+/// Signals every wait now running on this ticket (a bare ticket or a URL with `ticket=`) in this process.
+/// Returns how many were signalled.
+pub fn cancel(ticket_or_url: &str) -> Result<usize> {
+    let ticket = ticket::extract(ticket_or_url)?;
+    Ok(cancellation::cancel_all(ticket))
+}
