@@ -260,7 +260,7 @@ fn missing_or_mistyped_documented_fields_are_protocol_errors() {
         ),
         ("fetch", r#"{"message":"0","ttl":1,"data":null}"#),
         ("fetch", r#"{"code":0.5,"message":"0","ttl":1,"data":null}"#),
-        // Confirmed answers with odd data but the three cookies are logins now (tests/fidelity.rs).
+        // Confirmed answers with odd data but the three cookies are logins now (tests/fidelity/).
         ("fetch", r#"[1,2,3]"#),
         (
             "url",
