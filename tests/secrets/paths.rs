@@ -1,240 +1,18 @@
-//! Secrets stay out of messages: every fault mode of the fake server on both endpoints, bad options, bad
-//! tickets, cancel (by bili_qr_cancel and by the callback), wait and request timeouts, refused connections,
-//! a refused certificate and a server that echoes the ticket, each run with tickets and cookie values known
-//! to the test (the fake server's request log holds every ticket asked for and every cookie sent). No
-//! `bili_qr_last_error` message may hold a cookie value or more than 6 consecutive characters of a ticket.
-//! The second test runs the same paths against the fake server binary and checks its stderr log as well.
-//! (The CLI's stderr is checked by the CLI's own tests; a panic cannot be provoked from outside.)
+//! Every fault and error path of a secrets run: start, poll, wait, cancel and bad input against each fault
+//! mode, each message checked against the secrets seen.
 
-mod common;
-
-use bili_qr::ffi::*;
-use bili_qr_fake_server::{FakeServer, RequestRecord};
-use common::*;
-use serde_json::{json, Value};
-use std::collections::BTreeSet;
-use std::ffi::{c_int, c_void};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::thread;
-use std::time::{Duration, Instant};
-
-/// A fake passport server: in this process, or the binary (whose stderr is captured).
-enum Server {
-    InProcess(FakeServer),
-    Binary {
-        child: Child,
-        base: String,
-        stderr: Arc<Mutex<Vec<u8>>>,
-        reader: Option<thread::JoinHandle<()>>,
-    },
-}
-
-impl Server {
-    fn base(&self) -> String {
-        match self {
-            Server::InProcess(s) => s.base_url(),
-            Server::Binary { base, .. } => base.clone(),
-        }
-    }
-
-    fn url(&self, scenario: &str) -> String {
-        format!("{}/s/{scenario}", self.base())
-    }
-
-    fn log(&self) -> Vec<RequestRecord> {
-        match self {
-            Server::InProcess(s) => s.log(),
-            Server::Binary { base, .. } => {
-                let mut answer = ureq::get(format!("{base}/__log"))
-                    .call()
-                    .expect("GET /__log");
-                let text = answer
-                    .body_mut()
-                    .with_config()
-                    .limit(64 << 20)
-                    .read_to_string()
-                    .expect("log body");
-                serde_json::from_str(&text).expect("the log is a JSON array of records")
-            }
-        }
-    }
-
-    /// Stops the binary (EOF on its stdin) and returns everything it wrote to stderr.
-    fn stop(&mut self) -> String {
-        match self {
-            Server::InProcess(_) => String::new(),
-            Server::Binary {
-                child,
-                stderr,
-                reader,
-                ..
-            } => {
-                drop(child.stdin.take());
-                let deadline = Instant::now() + Duration::from_secs(10);
-                while child.try_wait().expect("try_wait").is_none() {
-                    assert!(
-                        Instant::now() < deadline,
-                        "the fake server did not exit on stdin EOF"
-                    );
-                    thread::sleep(Duration::from_millis(20));
-                }
-                if let Some(r) = reader.take() {
-                    r.join().expect("stderr reader");
-                }
-                let bytes = stderr.lock().unwrap().clone();
-                String::from_utf8_lossy(&bytes).into_owned()
-            }
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Server::Binary { child, .. } = self {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-fn fake_server_binary() -> Option<PathBuf> {
-    if let Ok(p) = std::env::var("BILI_QR_FAKE_SERVER") {
-        let p = PathBuf::from(p);
-        assert!(
-            p.exists(),
-            "BILI_QR_FAKE_SERVER={} does not exist",
-            p.display()
-        );
-        return Some(p);
-    }
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    [
-        "target/release/bili-qr-fake-server",
-        "target/debug/bili-qr-fake-server",
-    ]
-    .iter()
-    .map(|p| root.join(p))
-    .find(|p| p.exists())
-}
-
-fn spawn_binary(path: &PathBuf) -> Server {
-    let mut child = Command::new(path)
-        .arg("--watch-stdin")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn the fake server");
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut first)
-        .expect("first line");
-    let base = first
-        .trim()
-        .strip_prefix("listening ")
-        .expect("`listening URL` first")
-        .to_owned();
-    let stderr = Arc::new(Mutex::new(Vec::new()));
-    let sink = stderr.clone();
-    let mut pipe = child.stderr.take().expect("stderr");
-    let reader = thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        while let Ok(n) = pipe.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            sink.lock().unwrap().extend_from_slice(&buf[..n]);
-        }
-    });
-    Server::Binary {
-        child,
-        base,
-        stderr,
-        reader: Some(reader),
-    }
-}
-
-/// The secrets seen: tickets and cookie values.
-#[derive(Default)]
-struct Secrets {
-    tickets: BTreeSet<String>,
-    cookies: BTreeSet<String>,
-}
-
-impl Secrets {
-    fn add_log(&mut self, log: &[RequestRecord]) {
-        for rec in log {
-            if let Some(t) = rec.query.get("ticket") {
-                if !t.is_empty() {
-                    self.tickets.insert(t.clone());
-                }
-            }
-            for sc in rec.set_cookies.iter().chain(rec.cookie_info.iter()) {
-                let pair = sc.split(';').next().unwrap_or("");
-                if let Some((_, v)) = pair.split_once('=') {
-                    self.add_cookie(v.trim());
-                }
-            }
-        }
-    }
-
-    fn add_cookie(&mut self, value: &str) {
-        // The fake server's trackers `1`, `x` and `deleted` are no secrets (and words of English).
-        if value.len() >= 5 && value != "deleted" {
-            self.cookies.insert(value.to_owned());
-        }
-    }
-
-    fn add_outcome(&mut self, o: &Outcome) {
-        if let Some(Ok(v)) = o.out.as_deref().map(serde_json::from_str::<Value>) {
-            if let Some(t) = v["ticket"].as_str() {
-                self.tickets.insert(t.to_owned());
-            }
-            for c in v["cookies"].as_array().into_iter().flatten() {
-                if let Some(val) = c["value"].as_str() {
-                    self.add_cookie(val);
-                }
-            }
-        }
-    }
-
-    /// What in `text` is a secret: a whole cookie value, or 7 consecutive characters of a ticket or cookie.
-    fn find_in(&self, text: &str) -> Option<String> {
-        for s in self.tickets.iter().chain(self.cookies.iter()) {
-            if self.cookies.contains(s) && text.contains(s.as_str()) {
-                return Some(format!("a cookie value ({}…)", &s[..2]));
-            }
-            let b = s.as_bytes();
-            if b.len() >= 7 && s.is_ascii() {
-                for w in b.windows(7) {
-                    let piece = std::str::from_utf8(w).expect("ASCII");
-                    if text.contains(piece) {
-                        return Some(format!(
-                            "7 consecutive characters of a secret ({}…)",
-                            &s[..2]
-                        ));
-                    }
-                }
-            }
-        }
-        None
-    }
-}
+use super::*;
 
 /// Status sets: what each fault may end in.
-const HTTP: &[c_int] = &[BILI_QR_ERR_HTTP];
-const API: &[c_int] = &[BILI_QR_ERR_API];
-const PROTOCOL: &[c_int] = &[BILI_QR_ERR_PROTOCOL];
-const NETWORK: &[c_int] = &[BILI_QR_ERR_NETWORK];
-const TIMEOUT: &[c_int] = &[BILI_QR_ERR_TIMEOUT];
+pub(crate) const HTTP: &[c_int] = &[BILI_QR_ERR_HTTP];
+pub(crate) const API: &[c_int] = &[BILI_QR_ERR_API];
+pub(crate) const PROTOCOL: &[c_int] = &[BILI_QR_ERR_PROTOCOL];
+pub(crate) const NETWORK: &[c_int] = &[BILI_QR_ERR_NETWORK];
+pub(crate) const TIMEOUT: &[c_int] = &[BILI_QR_ERR_TIMEOUT];
 
 /// Every fault mode of PROTOCOL.md with the statuses `start` (fault on url) and `poll` (fault on fetch, of a
 /// ticket whose flow confirms at once) end in.
-fn faults() -> Vec<(&'static str, &'static [c_int], &'static [c_int])> {
+pub(crate) fn faults() -> Vec<(&'static str, &'static [c_int], &'static [c_int])> {
     vec![
         ("412", HTTP, HTTP),
         ("500", HTTP, HTTP),
@@ -277,15 +55,15 @@ fn faults() -> Vec<(&'static str, &'static [c_int], &'static [c_int])> {
     ]
 }
 
-struct Run<'a> {
-    srv: &'a Server,
-    tag: &'static str,
-    secrets: Secrets,
-    messages: Vec<(String, String)>,
+pub(crate) struct Run<'a> {
+    pub(crate) srv: &'a Server,
+    pub(crate) tag: &'static str,
+    pub(crate) secrets: Secrets,
+    pub(crate) messages: Vec<(String, String)>,
 }
 
 impl Run<'_> {
-    fn opts(&self, scenario: &str, extra: Value) -> String {
+    pub(crate) fn opts(&self, scenario: &str, extra: Value) -> String {
         let mut o = json!({"base_url": self.srv.url(scenario), "timeout_ms": 1000, "poll_interval_ms": 100,
                            "wait_timeout_ms": 3000, "max_retries": 1, "proxy": ""});
         for (k, v) in extra.as_object().into_iter().flatten() {
@@ -296,7 +74,7 @@ impl Run<'_> {
 
     /// Records an outcome (its message and any secret in its output); checks its status.
     #[track_caller]
-    fn note(&mut self, what: &str, o: Outcome, allowed: &[c_int]) -> Outcome {
+    pub(crate) fn note(&mut self, what: &str, o: Outcome, allowed: &[c_int]) -> Outcome {
         assert!(
             allowed.contains(&o.status),
             "{what}: status {} not in {allowed:?} ({:?})",
@@ -318,7 +96,7 @@ impl Run<'_> {
         o
     }
 
-    fn new_ticket(&mut self, scenario: &str) -> (String, String) {
+    pub(crate) fn new_ticket(&mut self, scenario: &str) -> (String, String) {
         let o = start(Some(&self.opts(scenario, json!({}))));
         let o = self.note(&format!("start {scenario}"), o, &[BILI_QR_OK]);
         let v = o.json();
@@ -328,7 +106,7 @@ impl Run<'_> {
         )
     }
 
-    fn every_path(&mut self) {
+    pub(crate) fn every_path(&mut self) {
         let tag = self.tag;
         // 1. Every fault on each endpoint.
         for (fault, on_url, on_fetch) in faults() {
@@ -562,7 +340,7 @@ impl Run<'_> {
         self.secrets.add_log(&log);
     }
 
-    fn assert_clean(&self) {
+    pub(crate) fn assert_clean(&self) {
         assert!(
             self.secrets.tickets.len() > 50,
             "too few tickets seen: {}",
@@ -584,98 +362,4 @@ impl Run<'_> {
             }
         }
     }
-}
-
-/// A one-endpoint HTTP server answering every request with API code -400 whose message repeats the request's
-/// ticket after `pad` characters.
-struct EchoServer {
-    base: String,
-}
-
-impl EchoServer {
-    fn start(pad: usize) -> EchoServer {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        thread::spawn(move || {
-            // Bounded: serves at most 8 connections, then closes.
-            for stream in listener.incoming().take(8) {
-                let Ok(stream) = stream else { break };
-                let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut line = String::new();
-                if reader.read_line(&mut line).is_err() {
-                    continue;
-                }
-                loop {
-                    let mut h = String::new();
-                    if reader.read_line(&mut h).map_or(true, |n| n == 0) || h == "\r\n" {
-                        break;
-                    }
-                }
-                let ticket = line
-                    .split(['?', '&', ' '])
-                    .find_map(|p| p.strip_prefix("ticket="))
-                    .unwrap_or("")
-                    .to_owned();
-                let message = format!("{}{ticket} is not a valid ticket", "x".repeat(pad));
-                let body = json!({"code": -400, "message": message, "ttl": 1}).to_string();
-                let mut s = stream;
-                let _ = write!(
-                    s,
-                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-            }
-        });
-        EchoServer { base }
-    }
-}
-
-#[test]
-fn every_fault_and_error_path_keeps_secrets_out_of_messages() {
-    let srv = Server::InProcess(FakeServer::start());
-    let mut run = Run {
-        srv: &srv,
-        tag: "sec",
-        secrets: Secrets::default(),
-        messages: Vec::new(),
-    };
-    run.every_path();
-    run.assert_clean();
-    eprintln!(
-        "secrets: {} error messages checked against {} tickets and {} cookie values",
-        run.messages.len(),
-        run.secrets.tickets.len(),
-        run.secrets.cookies.len()
-    );
-}
-
-#[test]
-fn the_fake_server_binary_logs_no_secret_on_stderr() {
-    let Some(path) = fake_server_binary() else {
-        eprintln!("SKIP: no fake server binary (cargo build --release --workspace builds it)");
-        return;
-    };
-    let mut srv = spawn_binary(&path);
-    let mut run = Run {
-        srv: &srv,
-        tag: "bin",
-        secrets: Secrets::default(),
-        messages: Vec::new(),
-    };
-    run.every_path();
-    run.assert_clean();
-    let (secrets, messages) = (run.secrets, run.messages.len());
-    let stderr = srv.stop();
-    let lines = stderr.lines().count();
-    assert!(
-        lines > 100,
-        "the fake server logged only {lines} lines: {stderr:.300}"
-    );
-    for line in stderr.lines() {
-        if let Some(found) = secrets.find_in(line) {
-            panic!("the fake server's stderr holds {found}: {line:?}");
-        }
-    }
-    eprintln!("secrets: {messages} messages and {lines} fake server log lines checked");
 }
