@@ -239,7 +239,8 @@ fn build_answer(raw: &[u8], subst: &[(&[u8], Vec<u8>)]) -> Vec<u8> {
 }
 
 /// Cookie values the stub hands out in `Set-Cookie` headers (4+ characters holding a digit), and the input
-/// with those header lines removed (text the library may legitimately repeat: hosts, API messages, …).
+/// without those header lines, `Location` lines, `data.go_url` and `data.sso[]` (the rest is text the library
+/// may legitimately repeat: the stub's host, API messages, …).
 fn secrets_and_public(answers: &[Vec<u8>]) -> (Vec<String>, String) {
     let mut secrets = Vec::new();
     let mut public = String::new();
@@ -251,8 +252,10 @@ fn secrets_and_public(answers: &[Vec<u8>]) -> (Vec<String>, String) {
                 for part in v.split([',', ';']) {
                     if let Some((name, value)) = part.split_once('=') {
                         // Attributes (a Domain may be named in a warning) are not cookie values.
-                        let attribute = ["domain", "path", "expires", "max-age", "samesite", "priority"]
-                            .contains(&name.trim().to_ascii_lowercase().as_str());
+                        let attribute = [
+                            "domain", "path", "expires", "max-age", "samesite", "priority",
+                        ]
+                        .contains(&name.trim().to_ascii_lowercase().as_str());
                         let value = value.trim().trim_matches('"');
                         if attribute {
                             continue;
@@ -262,9 +265,27 @@ fn secrets_and_public(answers: &[Vec<u8>]) -> (Vec<String>, String) {
                         }
                     }
                 }
-            } else {
+            } else if !lower.trim_start().starts_with("location:") {
                 public.push_str(line);
                 public.push('\n');
+            }
+        }
+    }
+    // URLs the library is told to follow (go_url, sso[]) are not text it may repeat either: a host there that
+    // equals a cookie value must not reach a message (issue 14, item 7).
+    for a in answers {
+        let body = a
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .map_or(&a[..0], |i| &a[i + 4..]);
+        if let Ok(v) = serde_json::from_slice::<Value>(body) {
+            let data = &v["data"];
+            let mut urls: Vec<&str> = data["go_url"].as_str().into_iter().collect();
+            if let Some(list) = data["sso"].as_array() {
+                urls.extend(list.iter().filter_map(Value::as_str));
+            }
+            for u in urls.into_iter().filter(|u| !u.is_empty()) {
+                public = public.replace(u, "");
             }
         }
     }
@@ -407,7 +428,11 @@ fn call(call: Call, arg: &CString, options: &CString, ctx: &Ctx) -> (c_int, Opti
     // 7 characters of a ticket (ASCII by its rules), holding a digit so that they are no word of the library's
     // own wording, and not elsewhere in the input (the stub's host, an API message…).
     for t in &ctx.tickets {
-        for piece in t.as_bytes().windows(7).filter_map(|w| std::str::from_utf8(w).ok()) {
+        for piece in t
+            .as_bytes()
+            .windows(7)
+            .filter_map(|w| std::str::from_utf8(w).ok())
+        {
             assert!(
                 !piece.bytes().any(|b| b.is_ascii_digit())
                     || !m.contains(piece)
@@ -427,7 +452,10 @@ fn call(call: Call, arg: &CString, options: &CString, ctx: &Ctx) -> (c_int, Opti
                 .map_or(host.as_str(), |(h, _)| h)
                 .trim_matches(['[', ']']);
             let lower = name.to_ascii_lowercase();
-            let allowed = lower.starts_with("127.")
+            // The library names a host it was told to reach by a label ("go_url", "an sso URL", "a redirect
+            // target") where the host could hold a cookie value: a word without a dot is such a label.
+            let allowed = !lower.contains(['.', ':'])
+                || lower.starts_with("127.")
                 || lower == "localhost"
                 || lower == "::1"
                 || lower == "bilibili.tv"
