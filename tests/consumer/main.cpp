@@ -31,7 +31,8 @@ int main(int argc, char** argv) {
       std::cerr << "login confirmed but no SESSDATA cookie\n";
       return 1;
     }
-    std::cout << "logged in: mid " << login.mid << ", name " << login.name << ", cookies:";
+    // mid and name are std::optional: empty when the service sent null (ABI 2)
+    std::cout << "logged in: mid " << login.mid.value_or(0) << ", name " << login.name.value_or("?") << ", cookies:";
     for (const auto& c : login.cookies) std::cout << ' ' << c.name;  // names only: values are secrets
     std::cout << "\n";
     return 0;
