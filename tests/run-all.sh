@@ -10,7 +10,7 @@ if [[ ${1:-} == --install ]]; then
   bash tests/install-deps.sh || { echo "installing the test dependencies failed"; exit 1; }
 fi
 echo "== building (cargo build --release --workspace)"
-cargo build --release --workspace --all-targets --locked 2>&1 | tail -n 3 || { echo "build failed"; exit 1; }
+cargo build --release --workspace --locked 2>&1 | tail -n 3 || { echo "build failed"; exit 1; }
 export BILI_QR_ROOT="$root"
 export BILI_QR_LIBRARY="$root/target/release/libbili_qr.so"
 export BILI_QR_STATIC_LIBRARY="$root/target/release/libbili_qr.a"

@@ -2,4 +2,4 @@
 # The fake passport server's own tests (raw-socket protocol checks, faults, control API, the binary).
 set -euo pipefail
 cd "${BILI_QR_ROOT:-$(dirname "$0")/../..}"
-exec cargo test --release -p bili-qr-fake-server
+exec cargo test --profile ci-test -p bili-qr-fake-server

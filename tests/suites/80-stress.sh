@@ -20,4 +20,4 @@ export BILI_QR_STRESS_SECS=${BILI_QR_STRESS_SECS:-60}
 export BILI_QR_STRESS_WARMUP_SECS=${BILI_QR_STRESS_WARMUP_SECS:-10}
 # Bounded: warm-up + run + 5 minutes for the build and the last waits to end.
 timeout --kill-after=10 $((BILI_QR_STRESS_SECS + BILI_QR_STRESS_WARMUP_SECS + 300)) \
-  cargo test --release --locked -p bili_qr --test stress -- --ignored --nocapture --test-threads=1
+  cargo test --profile ci-test --locked -p bili_qr --test stress -- --ignored --nocapture --test-threads=1
