@@ -4,81 +4,16 @@
 mod common;
 
 use bili_qr::ffi::*;
+use common::canned::{answer, Canned};
 use common::*;
 use serde_json::json;
-use std::sync::{Arc, Mutex};
-use std::thread;
-use std::time::Duration;
-
-/// A tiny HTTP server answering every request with what `handler` returns for its request target
-/// (`Connection: close`, one answer per connection). Records the targets it was asked for.
-struct Canned {
-    port: u16,
-    hits: Arc<Mutex<Vec<String>>>,
-}
-
-impl Canned {
-    fn start(handler: impl Fn(&str) -> Vec<u8> + Send + Sync + 'static) -> Canned {
-        use std::io::{Read, Write};
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let hits = Arc::new(Mutex::new(Vec::new()));
-        let seen = hits.clone();
-        let handler = Arc::new(handler);
-        thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { continue };
-                let (handler, seen) = (handler.clone(), seen.clone());
-                thread::spawn(move || {
-                    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-                    let mut head = Vec::new();
-                    let mut buf = [0u8; 4096];
-                    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 65536 {
-                        match stream.read(&mut buf) {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => head.extend_from_slice(&buf[..n]),
-                        }
-                    }
-                    let text = String::from_utf8_lossy(&head).into_owned();
-                    let target = text.split_whitespace().nth(1).unwrap_or("").to_owned();
-                    seen.lock().unwrap().push(target.clone());
-                    let _ = stream.write_all(&handler(&target));
-                });
-            }
-        });
-        Canned { port, hits }
-    }
-
-    fn opts(&self, prefix: &str) -> String {
-        json!({"base_url": format!("http://127.0.0.1:{}{prefix}", self.port), "timeout_ms": 5000, "poll_interval_ms": 100})
-            .to_string()
-    }
-
-    fn hits(&self) -> Vec<String> {
-        self.hits.lock().unwrap().clone()
-    }
-}
-
-fn answer(status: &str, headers: &[&str], body: &[u8]) -> Vec<u8> {
-    let mut v = format!(
-        "HTTP/1.1 {status}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for h in headers {
-        v.push_str(h);
-        v.push_str("\r\n");
-    }
-    v.push_str("\r\n");
-    let mut v = v.into_bytes();
-    v.extend_from_slice(body);
-    v
-}
+use std::sync::Arc;
 
 const CONFIRMED_BODY: &str = r#"{"code":0,"message":"0","ttl":1,"future":{"a":[1,2,3]},"data":{"mid":7,"is_new":true,"go_url":"","user_profile":{"is_userBlankProfile":true,"name":"N","face":"https://i0.hdslb.com/x.png","vip":1},"unknown":null}}"#;
 
 #[test]
 fn unknown_fields_are_ignored_and_any_2xx_is_accepted() {
-    let srv = Canned::start(|target| {
+    let srv = Canned::start(|target, _| {
         if target.contains("/qrcode/auth/url") {
             answer(
                 "201 Created",
@@ -110,7 +45,7 @@ fn unknown_fields_are_ignored_and_any_2xx_is_accepted() {
     assert_eq!(v["cookie_header"], "SESSDATA=s1; bili_jct=j1; DedeUserID=7");
     // The raw request target: the query carries s_locale, platform and the ticket (whose characters are
     // all unreserved, so percent-encoding leaves them as they are).
-    let hits = srv.hits();
+    let hits = srv.targets();
     assert!(
         hits[0].starts_with("/x/intl/passport-login/qrcode/auth/url?"),
         "{hits:?}"
@@ -130,7 +65,7 @@ fn unknown_fields_are_ignored_and_any_2xx_is_accepted() {
 
 #[test]
 fn cookie_rules_on_hand_made_headers() {
-    let srv = Canned::start(|_| {
+    let srv = Canned::start(|_, _| {
         answer(
             "200 OK",
             &[
@@ -207,7 +142,7 @@ fn a_body_of_exactly_1_mib_is_read_and_one_byte_more_is_protocol() {
         v.resize(len, b' ');
         v
     }
-    let srv = Canned::start(|target| {
+    let srv = Canned::start(|target, _| {
         if target.starts_with("/exact/") {
             answer("200 OK", &[], &padded(1 << 20))
         } else {
@@ -222,7 +157,7 @@ fn a_body_of_exactly_1_mib_is_read_and_one_byte_more_is_protocol() {
 #[test]
 fn exactly_5_redirects_are_followed_and_a_sixth_is_not() {
     const QR: &str = r#"{"code":0,"message":"0","ttl":1,"data":{"qr_url":"https://www.bilibili.tv/h5/en/qrcode/login?ticket=hops012345","qr_type":"qrcode_login"}}"#;
-    let srv = Canned::start(|target| {
+    let srv = Canned::start(|target, _| {
         // /{n}/x/intl/.../url -> /hop/{n}/1 -> ... -> /hop/{n}/{n} -> 200: n redirects.
         let parts: Vec<&str> = target.split('/').collect();
         if parts.get(1) == Some(&"hop") {
@@ -241,10 +176,10 @@ fn exactly_5_redirects_are_followed_and_a_sixth_is_not() {
     });
     let v = start(Some(&srv.opts("/5"))).expect(BILI_QR_OK).json();
     assert_eq!(v["ticket"], "hops012345");
-    assert_eq!(srv.hits().len(), 6, "the request and 5 redirects");
+    assert_eq!(srv.targets().len(), 6, "the request and 5 redirects");
     start(Some(&srv.opts("/6"))).expect(BILI_QR_ERR_NETWORK);
     assert_eq!(
-        srv.hits().len(),
+        srv.targets().len(),
         12,
         "the request and 5 redirects, not a 6th"
     );
@@ -278,7 +213,7 @@ fn missing_or_mistyped_documented_fields_are_protocol_errors() {
     ];
     let bodies = Arc::new(bodies);
     let b2 = bodies.clone();
-    let srv = Canned::start(move |target| {
+    let srv = Canned::start(move |target, _| {
         // /{index}/x/intl/...
         let i: usize = target.split('/').nth(1).unwrap().parse().unwrap();
         answer(
@@ -307,7 +242,7 @@ fn missing_or_mistyped_documented_fields_are_protocol_errors() {
 fn go_url_server(last: u32, extra: &'static [&'static str]) -> Canned {
     let port = Arc::new(std::sync::OnceLock::<u16>::new());
     let p2 = port.clone();
-    let srv = Canned::start(move |target| {
+    let srv = Canned::start(move |target, _| {
         let port = *p2.get().unwrap();
         if target.contains("/qrcode/auth/fetch") {
             let body = format!(
@@ -354,7 +289,7 @@ fn go_url_hops_are_followed_up_to_5_redirects() {
         "SESSDATA=s1; bili_jct=j1; DedeUserID=7; h0=v0; h1=v1; h2=v2; h3=v3; h4=v4; h5=v5"
     );
     let hops: Vec<String> = srv
-        .hits()
+        .targets()
         .into_iter()
         .filter(|t| t.starts_with("/g/"))
         .collect();

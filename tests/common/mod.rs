@@ -4,6 +4,7 @@
 //! first 6 characters of a ticket).
 #![allow(dead_code)]
 
+pub mod canned;
 pub mod http;
 pub mod login;
 

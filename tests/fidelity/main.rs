@@ -6,109 +6,20 @@
 //! and hostile confirmed answers, `steps` the optional steps (sso, go_url, a ticket's browser session,
 //! Retry-After, verify_login), `fake` the same shapes served by the fake server.
 
+#[path = "../common/mod.rs"]
+mod common;
+
 mod answers;
 mod fake;
 mod steps;
 
 use bili_qr::{ErrorKind, Options, PollStatus};
 use bili_qr_fake_server::FakeServer;
+use common::canned::{answer, Canned, Hit};
 use serde_json::{json, Value};
-use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
-
-/// One request as the canned server saw it: the target and its `Cookie` header (if any).
-#[derive(Debug, Clone)]
-struct Hit {
-    target: String,
-    cookie: Option<String>,
-    at: Instant,
-}
-
-/// A server that answers every request with `handler(target)`, one connection per request.
-struct Canned {
-    port: u16,
-    hits: Arc<Mutex<Vec<Hit>>>,
-}
-
-impl Canned {
-    fn start(handler: impl Fn(&str, u16) -> Vec<u8> + Send + Sync + 'static) -> Canned {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let hits = Arc::new(Mutex::new(Vec::new()));
-        let seen = hits.clone();
-        let handler = Arc::new(handler);
-        thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { continue };
-                let (handler, seen) = (handler.clone(), seen.clone());
-                thread::spawn(move || {
-                    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-                    let mut head = Vec::new();
-                    let mut buf = [0u8; 4096];
-                    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 65536 {
-                        match stream.read(&mut buf) {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => head.extend_from_slice(&buf[..n]),
-                        }
-                    }
-                    let text = String::from_utf8_lossy(&head).into_owned();
-                    let target = text.split_whitespace().nth(1).unwrap_or("").to_owned();
-                    let cookie = text.lines().find_map(|l| {
-                        let (k, v) = l.split_once(':')?;
-                        k.eq_ignore_ascii_case("cookie")
-                            .then(|| v.trim().to_owned())
-                    });
-                    seen.lock().unwrap().push(Hit {
-                        target: target.clone(),
-                        cookie,
-                        at: Instant::now(),
-                    });
-                    let _ = stream.write_all(&handler(&target, port));
-                });
-            }
-        });
-        Canned { port, hits }
-    }
-
-    fn options(&self) -> Options {
-        Options::from_json(Some(
-            &json!({"base_url": format!("http://127.0.0.1:{}", self.port), "timeout_ms": 5000,
-                    "poll_interval_ms": 100, "proxy": ""})
-            .to_string(),
-        ))
-        .unwrap()
-    }
-
-    fn options_with(&self, extra: Value) -> Options {
-        let mut o = json!({"base_url": format!("http://127.0.0.1:{}", self.port), "timeout_ms": 5000,
-                           "poll_interval_ms": 100, "proxy": ""});
-        for (k, v) in extra.as_object().unwrap() {
-            o[k] = v.clone();
-        }
-        Options::from_json(Some(&o.to_string())).unwrap()
-    }
-
-    fn hits(&self) -> Vec<Hit> {
-        self.hits.lock().unwrap().clone()
-    }
-}
-
-fn answer(status: &str, headers: &[&str], body: &[u8]) -> Vec<u8> {
-    let mut v = format!(
-        "HTTP/1.1 {status}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for h in headers {
-        v.push_str(h);
-        v.push_str("\r\n");
-    }
-    v.push_str("\r\n");
-    let mut v = v.into_bytes();
-    v.extend_from_slice(body);
-    v
-}
 
 const THREE: [&str; 3] = [
     "Set-Cookie: SESSDATA=5e55dafa%2C1811061062%2C5e7d1%2A51; Path=/; Domain=bilibili.tv",
