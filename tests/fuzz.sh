@@ -24,6 +24,8 @@ if [[ $# -gt 0 ]]; then
 else
   mapfile -t targets < <(cargo +nightly fuzz list)
 fi
+# Known leaks outside the library (glibc's resolver): fuzz/lsan.supp.
+export LSAN_OPTIONS="suppressions=$root/fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 # -a: debug assertions and overflow checks on, so arithmetic overflow is a finding too.
 flags=(--release -a)
 echo "== building ${#targets[@]} fuzz targets"
