@@ -210,13 +210,22 @@ fn header_has_guard_cpp_compat_callback_and_a_doc_comment_on_every_function() {
 
 #[test]
 fn the_shared_library_exports_exactly_the_headers_functions() {
+    // The library the other suites load (tests/run-all.sh exports it: the release build, with LTO), else the
+    // one built next to these tests.
     let exe = std::env::current_exe().unwrap();
     let profile_dir = exe.parent().unwrap().parent().unwrap();
-    let lib = ["libbili_qr.so", "libbili_qr.dylib", "bili_qr.dll"]
-        .iter()
-        .map(|n| profile_dir.join(n))
+    let lib = std::env::var_os("BILI_QR_LIBRARY")
+        .map(std::path::PathBuf::from)
+        .into_iter()
+        .chain(
+            ["libbili_qr.so", "libbili_qr.dylib", "bili_qr.dll"]
+                .iter()
+                .map(|n| profile_dir.join(n)),
+        )
         .find(|p| p.exists())
-        .expect("the cdylib is built next to the tests (cargo build -p bili-qr-capi)");
+        .expect(
+            "the cdylib: BILI_QR_LIBRARY, or built next to the tests (cargo build -p bili-qr-capi)",
+        );
     if lib.extension().and_then(|e| e.to_str()) != Some("so") {
         return; // nm -D is the Linux check of docs/ABI.md
     }
