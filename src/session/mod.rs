@@ -49,7 +49,7 @@ impl Session {
 
     /// `name=value` pairs joined by `"; "`, in order (the `Cookie` header value).
     pub fn cookie_header(&self) -> String {
-        header_of(self.cookies.iter())
+        crate::cookies::header_of(&self.cookies)
     }
 
     /// Writes the session in `format`.
@@ -88,19 +88,6 @@ impl Session {
 pub fn convert(text: &str, format: &str) -> Result<String> {
     let format = SessionFormat::parse(format)?;
     Ok(Session::parse(text)?.write(format))
-}
-
-fn header_of<'a>(cookies: impl Iterator<Item = &'a Cookie>) -> String {
-    let mut out = String::new();
-    for c in cookies {
-        if !out.is_empty() {
-            out.push_str("; ");
-        }
-        out.push_str(&c.name);
-        out.push('=');
-        out.push_str(&c.value);
-    }
-    out
 }
 
 /// Whether a cookie can be part of a session: a name and value a `Cookie` header can carry (the jar's

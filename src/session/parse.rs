@@ -93,16 +93,12 @@ fn host_name(s: &str) -> Option<String> {
 }
 
 fn from_json(text: &str) -> Result<Session> {
-    let value: Value = serde_json::from_str(text).map_err(|e| {
-        Error::argument(format!(
-            "session is not valid JSON (line {}, column {}): pass the poll object or session object as handed out",
-            e.line(),
-            e.column()
-        ))
-    })?;
-    let Value::Object(root) = value else {
-        return Err(Error::argument("session JSON must be an object"));
-    };
+    let root = crate::error::json_object(
+        text,
+        "session",
+        "pass the poll object or session object as handed out",
+        "session JSON must be an object",
+    )?;
     let mut reader = Reader::new();
     // The host of the host-only cookies: the service's or a loopback test host, like every cookie's domain.
     if let Some(host) = root

@@ -103,7 +103,7 @@ fn service_header(session: &Session, options: &Options) -> String {
         None => true,
         Some(d) => service_domain(d) || hosts.iter().any(|h| h.eq_ignore_ascii_case(d)),
     };
-    super::header_of(session.cookies.iter().filter(sendable))
+    crate::cookies::header_of(session.cookies.iter().filter(sendable))
 }
 
 /// A session error never carries a cookie value (a server could echo one in its message).
