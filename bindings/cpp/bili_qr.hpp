@@ -20,6 +20,10 @@
 //
 // Thread safety: as the C library -- every function may be called from any thread. A wait() blocks the calling
 // thread; cancel() from another thread ends it.
+//
+// Files: this header holds the errors, options, the login calls (start, poll, wait, cancel) and render; the saved
+// session (Session, session_convert, check, logout) is in "bili_qr_session.hpp", which this header includes at its
+// end. Install and ship both files side by side; include only "bili_qr.hpp".
 #ifndef BILI_QR_HPP
 #define BILI_QR_HPP
 
@@ -27,13 +31,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include <cerrno>
 #include <cstdint>
-#include <cstdio>
-#include <cstring>
 #include <exception>
-#include <fstream>
-#include <iterator>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -45,17 +44,6 @@
 
 #if !defined(BILI_QR_ABI_VERSION) || BILI_QR_ABI_VERSION < 2
 #error "bili_qr.hpp needs bili_qr.h of BILI_QR_ABI_VERSION 2 or newer"
-#endif
-
-#if defined(_WIN32)
-#include <fcntl.h>
-#include <io.h>
-#include <sys/stat.h>
-#include <windows.h>  // MoveFileExA (Session::save)
-#else
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #endif
 
 namespace bili_qr {
@@ -131,6 +119,21 @@ int call_ex(const char* function, Owned& out, F&& call) {
   return st;
 }
 
+[[noreturn]] inline void throw_no_result(const char* function) {
+  throw Error(BILI_QR_ERR_INTERNAL, std::string(function) + ": the library returned success without a result");
+}
+
+// Calls an `_ex` function that hands out a string (`call(&out, &err)` returns the status) and returns a copy of
+// it. The library's strings are freed with bili_qr_free on every path; throws as call_ex does, and
+// Error(BILI_QR_ERR_INTERNAL) when the call succeeded without handing out a string.
+template <typename F>
+std::string call_string(const char* function, F&& call) {
+  Owned out;
+  call_ex(function, out, std::forward<F>(call));
+  if (!out) throw_no_result(function);
+  return std::string(out.get());
+}
+
 inline int check_abi_once() {
   const int loaded = bili_qr_abi_version();
   return loaded;
@@ -145,9 +148,7 @@ inline std::string c_arg(std::string_view what, std::string_view value) {
 }
 
 inline nlohmann::json parse_owned(const char* function, const Owned& text) {
-  if (!text) {
-    throw Error(BILI_QR_ERR_INTERNAL, std::string(function) + ": the library returned success without a result");
-  }
+  if (!text) throw_no_result(function);
   try {
     return nlohmann::json::parse(text.get());
   } catch (const nlohmann::json::exception&) {
@@ -438,175 +439,6 @@ inline int progress_trampoline(int status, const char* event_json, void* user_da
 
 }  // namespace detail
 
-// ---------------------------------------------------------------------------------------------- sessions
-
-namespace detail {
-
-// Writes data to path atomically with mode 0600: a temporary file in the same directory (created 0600, never
-// readable by others), written, flushed to disk, then renamed over path. Throws Error(BILI_QR_ERR_ARGUMENT) naming
-// the path when a step fails, and leaves no temporary file behind.
-inline void write_private_atomic(const std::string& path, const std::string& data) {
-  const auto fail = [&](const char* what) {
-    throw Error(BILI_QR_ERR_ARGUMENT, std::string("bili_qr::Session::save: ") + what + " " + path + ": " +
-                                          std::strerror(errno));
-  };
-  const std::size_t slash = path.find_last_of("/\\");
-  const std::string dir = slash == std::string::npos ? std::string() : path.substr(0, slash + 1);
-  const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
-  if (base.empty()) throw Error(BILI_QR_ERR_ARGUMENT, "bili_qr::Session::save: not a file name: " + path);
-#if defined(_WIN32)
-  std::string tmp;
-  int fd = -1;
-  for (unsigned i = 0; i < 100 && fd < 0; ++i) {
-    tmp = dir + "." + base + "." + std::to_string(::GetCurrentProcessId()) + "." + std::to_string(i) + ".tmp";
-    fd = ::_open(tmp.c_str(), _O_WRONLY | _O_CREAT | _O_EXCL | _O_BINARY, _S_IREAD | _S_IWRITE);
-  }
-  if (fd < 0) fail("cannot create a temporary file for");
-  const bool written = ::_write(fd, data.data(), static_cast<unsigned>(data.size())) == static_cast<int>(data.size()) &&
-                       ::_commit(fd) == 0;
-  ::_close(fd);
-  if (!written || !::MoveFileExA(tmp.c_str(), path.c_str(), MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) {
-    ::_unlink(tmp.c_str());
-    fail("cannot write");
-  }
-#else
-  std::string tmp;
-  int fd = -1;
-  for (unsigned i = 0; i < 100 && fd < 0; ++i) {
-    tmp = dir + "." + base + "." + std::to_string(::getpid()) + "." + std::to_string(i) + ".tmp";
-    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0 && errno != EEXIST) break;
-  }
-  if (fd < 0) fail("cannot create a temporary file for");
-  bool ok = ::fchmod(fd, 0600) == 0;  // exactly 0600, whatever the umask
-  std::size_t done = 0;
-  while (ok && done < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      ok = false;
-      break;
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  ok = ok && ::fsync(fd) == 0;
-  const int saved = errno;
-  ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int e = ok ? errno : saved;
-    ::unlink(tmp.c_str());
-    errno = e;
-    fail("cannot write");
-  }
-  const int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {  // make the rename durable; best effort
-    (void)::fsync(dfd);
-    ::close(dfd);
-  }
-#endif
-}
-
-}  // namespace detail
-
-// Reads a session in any form the library reads (a confirmed poll object or session object as JSON, the text of a
-// Netscape cookies.txt, a Cookie header) and writes it as "json" (the session object), "netscape" (cookies.txt)
-// or "header". Throws Error(BILI_QR_ERR_ARGUMENT) for a session without SESSDATA, broken JSON, a bad format.
-inline std::string session_convert(std::string_view session, std::string_view format) {
-  check_abi();
-  const std::string s = detail::c_arg("session", session);
-  const std::string f = detail::c_arg("format", format);
-  detail::Owned out;
-  detail::call_ex("bili_qr_session_convert", out, [&](char** o, char** e) {
-    return bili_qr_session_convert_ex(s.c_str(), f.c_str(), o, e);
-  });
-  if (!out) throw Error(BILI_QR_ERR_INTERNAL, "bili_qr_session_convert: the library returned success without a result");
-  return std::string(out.get());
-}
-
-// A saved session: the cookies, mid, and the host of the host-only cookies. It owns the library's JSON of them
-// and overwrites it when destroyed (RAII: the cookie values do not outlive the object in its own memory).
-// After check(), status() is "valid" or "expired", name()/face() are the service's, and renewed() says that the
-// service renewed a cookie: save that session over the old file.
-class Session : public CookieSet {
- public:
-  // A session from any text the library reads (see session_convert). Throws Error(BILI_QR_ERR_ARGUMENT).
-  static Session parse(std::string_view text) { return Session(session_convert(text, "json")); }
-
-  // A session from the library's own session object (what check() and session_convert(…, "json") hand out).
-  static Session from_library_json(std::string json_text) { return Session(std::move(json_text)); }
-
-  // Reads a session file: a cookies.txt, or a JSON session / login object.
-  static Session load(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error(BILI_QR_ERR_ARGUMENT, "bili_qr::Session::load: cannot open " + path);
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    Session s = parse(text);
-    detail::wipe(text);
-    return s;
-  }
-
-  Session(const Session&) = default;
-  Session(Session&&) noexcept = default;
-  Session& operator=(const Session&) = default;
-  Session& operator=(Session&&) noexcept = default;
-  ~Session() { detail::wipe(json_); }
-
-  // Writes the session to path, atomically, with mode 0600: a temporary file in the same directory created 0600,
-  // written and flushed to disk, then renamed over path. format: "netscape" (cookies.txt, for yt-dlp and curl),
-  // "json" (the session object) or "header"; by default JSON for a name ending in ".json", else cookies.txt.
-  void save(const std::string& path, std::string_view format = {}) const {
-    std::string f(format);
-    if (f.empty()) {
-      f = path.size() >= 5 && path.compare(path.size() - 5, 5, ".json") == 0 ? "json" : "netscape";
-    }
-    std::string text = to(f);
-    if (!text.empty() && text.back() != '\n') text += '\n';
-    try {
-      detail::write_private_atomic(path, text);
-    } catch (...) {
-      detail::wipe(text);
-      throw;
-    }
-    detail::wipe(text);
-  }
-
-  // The session as "json", "netscape" or "header" (the library's formats).
-  std::string to(std::string_view format) const { return session_convert(json_, format); }
-
-  std::optional<std::int64_t> mid() const noexcept { return mid_; }
-  const std::optional<std::string>& status() const noexcept { return status_; }  // "valid" / "expired" after check()
-  bool valid() const noexcept { return status_ && *status_ == "valid"; }
-  const std::optional<std::string>& name() const noexcept { return name_; }
-  const std::optional<std::string>& face() const noexcept { return face_; }
-  bool renewed() const noexcept { return renewed_; }
-  // The library's session object (holds the cookie values: keep it secret).
-  const std::string& json() const noexcept { return json_; }
-
- private:
-  explicit Session(std::string json_text) : json_(std::move(json_text)) {
-    detail::guarded("bili_qr::Session", [&] {
-      const nlohmann::json j = nlohmann::json::parse(json_);
-      cookies = detail::parse_cookies(j);
-      cookie_header = detail::get_string(j, "cookie_header");
-      host = detail::opt_string(j, "host").value_or("passport.bilibili.tv");
-      mid_ = detail::opt_int(j, "mid");
-      status_ = detail::opt_string(j, "status");
-      name_ = detail::opt_string(j, "name");
-      face_ = detail::opt_string(j, "face");
-      renewed_ = detail::opt_bool(j, "renewed").value_or(false);
-      return 0;
-    });
-  }
-  std::string json_;
-  std::optional<std::int64_t> mid_;
-  std::optional<std::string> status_;
-  std::optional<std::string> name_;
-  std::optional<std::string> face_;
-  bool renewed_ = false;
-};
-
-inline Session Login::session() const { return Session::parse(json); }
-
 // ---------------------------------------------------------------------------------------------- calls
 
 // Asks for a new QR code. Throws Error on failure.
@@ -685,42 +517,14 @@ inline std::string render(std::string_view text, std::string_view format = "utf8
   check_abi();
   const std::string t = detail::c_arg("text", text);
   const std::string f = detail::c_arg("format", format);
-  detail::Owned out;
-  detail::call_ex("bili_qr_render", out, [&](char** r, char** e) {
+  return detail::call_string("bili_qr_render", [&](char** r, char** e) {
     return bili_qr_render_ex(t.c_str(), f.c_str(), r, e);
   });
-  if (!out) throw Error(BILI_QR_ERR_INTERNAL, "bili_qr_render: the library returned success without a result");
-  return std::string(out.get());
-}
-
-// Is this saved session still logged in? Asks the service's gateway (Options::api_base_url) with the session's
-// cookies. Returns the session to keep from now on: status() "valid" (name(), mid() from the service) or
-// "expired"; renewed() when the service renewed a cookie (save it). Throws Error(BILI_QR_ERR_ARGUMENT) for a
-// session without SESSDATA (nothing is sent), and the errors of poll() for a failed request.
-inline Session check(const Session& session, const Options& opts = {}) {
-  check_abi();
-  const std::string o = opts.to_json();
-  detail::Owned out;
-  detail::call_ex("bili_qr_check", out, [&](char** r, char** e) {
-    return bili_qr_check_ex(session.json().c_str(), o.c_str(), r, e);
-  });
-  if (!out) throw Error(BILI_QR_ERR_INTERNAL, "bili_qr_check: the library returned success without a result");
-  return Session::from_library_json(std::string(out.get()));
-}
-
-// Ends the session at the service. Returns true when it ended now, false when it had already ended (expired).
-// Throws Error(BILI_QR_ERR_API) when the service says the csrf token (bili_jct) does not match, ERR_ARGUMENT for a
-// session without SESSDATA or bili_jct, and the errors of poll() for a failed request.
-inline bool logout(const Session& session, const Options& opts = {}) {
-  check_abi();
-  const std::string o = opts.to_json();
-  detail::Owned out;
-  const int st = detail::call_ex("bili_qr_logout", out, [&](char** r, char** e) {
-    return bili_qr_logout_ex(session.json().c_str(), o.c_str(), r, e);
-  });
-  return st != BILI_QR_EXPIRED;
 }
 
 }  // namespace bili_qr
+
+// The saved-session part (Session, session_convert, check, logout); it needs everything above.
+#include "bili_qr_session.hpp"  // IWYU pragma: export
 
 #endif  // BILI_QR_HPP
