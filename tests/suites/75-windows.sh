@@ -87,7 +87,26 @@ grep -qi 'DLL Name: bili_qr.dll' <<<"$exe_imports" || fail "test_abi.exe does no
 cp "$dll" "$exe" "$out/run/"
 
 export WINEPREFIX="$out/wineprefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=;winemenubuilder.exe=d"
-[[ -d $WINEPREFIX ]] || { step "creating the Wine prefix $WINEPREFIX"; "$wine" wineboot --init >/dev/null 2>&1 || true; }
+server_pid=
+tls_pid=
+cleanup() {
+  [[ -z $tls_pid ]] || kill "$tls_pid" 2>/dev/null || true
+  [[ -z $server_pid ]] || kill "$server_pid" 2>/dev/null || true
+  [[ -z ${wineserver:-} ]] || "$wineserver" -k >/dev/null 2>&1 || true
+  return 0
+}
+trap cleanup EXIT
+# One wineserver for the whole suite: a stale one of an earlier run is stopped first, and this one stays up
+# (persistent) until cleanup, so that no wine client connects to a server that is shutting down after its
+# idle delay ("wine client error: recvmsg: Connection reset by peer").
+wineserver=$(dirname "$wine")/wineserver
+[[ -x $wineserver ]] || wineserver=$(command -v wineserver || true)
+[[ -n $wineserver ]] || fail "wineserver is not installed (.ci/deps/windows.apt: wine64)"
+mkdir -p "$WINEPREFIX"
+"$wineserver" -k >/dev/null 2>&1 || true
+"$wineserver" -w >/dev/null 2>&1 || true
+"$wineserver" -p || fail "cannot start a persistent wineserver for $WINEPREFIX"
+[[ -f $WINEPREFIX/system.reg ]] || { step "creating the Wine prefix $WINEPREFIX"; "$wine" wineboot --init >/dev/null 2>&1 || true; }
 
 # Does this Wine still need the shim? (Wine 8: yes. Informational: a newer Wine passes without it.)
 if (cd "$out/run" && timeout 120 "$wine" ./bili-qr.exe --version >/dev/null 2>&1); then
@@ -100,14 +119,6 @@ ver=$(cd "$out/run" && timeout 120 "$wine" ./bili-qr.exe --version | tr -d '\r')
 version=$(awk '/^\[/{sec=$0} sec=="[workspace.package]" && /^version *=/{gsub(/.*= *"|".*/,""); print; exit}' "$root/Cargo.toml")
 [[ $ver == *"$version"* ]] || fail "bili-qr.exe --version says '$ver', want $version"
 
-server_pid=
-tls_pid=
-cleanup() {
-  [[ -z $tls_pid ]] || kill "$tls_pid" 2>/dev/null
-  [[ -z $server_pid ]] || kill "$server_pid" 2>/dev/null
-  return 0
-}
-trap cleanup EXIT
 coproc SERVER { exec "$server" --watch-stdin --quiet; }
 server_pid=$SERVER_PID
 read -r -t 10 first <&"${SERVER[0]}" || fail "the fake server did not start"
