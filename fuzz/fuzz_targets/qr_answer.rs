@@ -20,7 +20,14 @@ fuzz_target!(|data: &[u8]| {
     match parse_qr_code(data, &options) {
         Ok(qr) => {
             assert!(qr_url_allowed(&qr.qr_url, &options), "qr_url handed out unchecked");
-            assert!(qr.qr_url.starts_with("https://"), "{:?}", qr.qr_url);
+            // The scheme is case-insensitive (RFC 3986 3.1): "HTTPS://" is https.
+            assert!(
+                qr.qr_url
+                    .get(..8)
+                    .is_some_and(|s| s.eq_ignore_ascii_case("https://")),
+                "{:?}",
+                qr.qr_url
+            );
             let env = envelope.expect("parse_qr_code accepted a body parse_envelope refuses");
             assert_eq!(env.code, 0, "accepted a non-zero code");
             let data_obj = env

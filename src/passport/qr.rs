@@ -212,6 +212,13 @@ pub fn finish_login(
         if !warnings.is_empty() {
             detail.push_str(&format!("; {}", warnings.join("; ")));
         }
+        // The refused hosts come from the server too (a go_url or sso host can carry a cookie value): the
+        // same scrub as the warnings.
+        for c in jar.iter() {
+            if c.value.len() >= 6 && detail.contains(&c.value) {
+                detail = detail.replace(&c.value, "…");
+            }
+        }
         return Err(Error::protocol(format!(
             "the login was confirmed but the session lacks the {} cookie(s) ({detail}); this login cannot be used: start a new one",
             missing.join(", ")
