@@ -29,7 +29,7 @@ pub(crate) fn decrypt_path(hex_text: &str) -> Option<String> {
     let lower_hex = hex_text
         .bytes()
         .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-    if !lower_hex || hex_text.len() % 2 != 0 || hex_text.is_empty() || hex_text.len() > 1024 {
+    if !lower_hex || hex_text.len() & 1 != 0 || hex_text.is_empty() || hex_text.len() > 1024 {
         return None;
     }
     let bytes: Option<Vec<u8>> = hex_text

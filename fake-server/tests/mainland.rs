@@ -620,3 +620,35 @@ fn logout_v2() {
         .is_some_and(|c| c.starts_with("text/html")));
     assert!(serde_json::from_slice::<serde_json::Value>(&r.body).is_err());
 }
+
+#[test]
+fn the_binary_writes_the_refresh_public_key() {
+    use std::io::BufRead;
+    let dir = std::env::temp_dir().join(format!("fake-key-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("refresh.pem");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_bili-qr-fake-server"))
+        .args(["--quiet", "--watch-stdin", "--refresh-public-key-out"])
+        .arg(&file)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("first line");
+    assert!(line.starts_with("listening http://127.0.0.1:"), "{line}");
+    // Written before the `listening` line.
+    let pem = std::fs::read_to_string(&file).expect("the key file");
+    assert_eq!(pem, refresh_public_key_pem());
+    RsaPublicKey::from_public_key_pem(&pem).expect("SPKI");
+    drop(child.stdin.take());
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_bili-qr-fake-server"))
+        .arg("--refresh-public-key-out")
+        .output()
+        .expect("run");
+    assert_eq!(bad.status.code(), Some(2));
+}

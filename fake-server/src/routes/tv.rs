@@ -193,15 +193,15 @@ fn issue(
 
 /// The live token named by `access_key`, checked against the request's pair; its first use retires the
 /// token it replaced.
-fn use_token(cx: &Ctx<'_>, req: &Request<'_>, appkey: &str) -> Result<Token, Resp> {
+fn use_token(cx: &Ctx<'_>, req: &Request<'_>, appkey: &str) -> Result<Token, &'static str> {
     let access = field(req, "access_key");
     let mut main = cx.sh.main();
     let token = match main.tokens.get(&access.to_string()) {
         Some(t) if t.remaining_secs() > 0 => t.clone(),
-        _ => return Err(Resp::json_static(NOT_LOGGED_IN)),
+        _ => return Err(NOT_LOGGED_IN),
     };
     if token.appkey != appkey {
-        return Err(Resp::json_static(OTHER_PAIR));
+        return Err(OTHER_PAIR);
     }
     if let Some(old) = &token.replaces {
         main.tokens.remove(old);
@@ -218,7 +218,7 @@ pub(crate) fn info(cx: &Ctx<'_>, req: &Request<'_>) -> Resp {
     };
     let token = match use_token(cx, req, appkey) {
         Ok(t) => t,
-        Err(r) => return r,
+        Err(body) => return Resp::json_static(body),
     };
     Resp::json(
         json!({
@@ -245,7 +245,7 @@ pub(crate) fn refresh(cx: &Ctx<'_>, req: &Request<'_>) -> Resp {
     };
     let token = match use_token(cx, req, appkey) {
         Ok(t) => t,
-        Err(r) => return r,
+        Err(body) => return Resp::json_static(body),
     };
     if field(req, "refresh_token") != token.refresh {
         return Resp::json_static(NOT_LOGGED_IN);
