@@ -1,5 +1,8 @@
 //! The fake `passport.bilibili.tv` server every bili_qr test, benchmark and the CLI's `--demo` talk to.
-//! The interface is documented in `PROTOCOL.md` next to this crate's `Cargo.toml`.
+//! The interface is documented in `PROTOCOL.md` next to this crate's `Cargo.toml`. The same server also answers
+//! the mainland site's routes (`bilibili.com`: web QR login, nav, cookie refresh, logout) and the TV/app token
+//! routes (signed requests, see [`appsign`]); the public half of its cookie-refresh RSA test key is
+//! [`refresh_public_key_pem`].
 //!
 //! ```no_run
 //! use bili_qr_fake_server::{FakeServer, State};
