@@ -295,6 +295,52 @@ mod tests {
     }
 
     #[test]
+    fn a_refused_tunnel_says_why_and_names_the_proxy() {
+        let m = |reason: &str| {
+            connect_refused("127.0.0.1:3128", "localhost", reason)
+                .message()
+                .to_owned()
+        };
+        for code in ["407/Proxy Authentication Required", "401/Unauthorized"] {
+            let text = m(&format!("proxy server responded {code}"));
+            assert!(text.contains("the proxy 127.0.0.1:3128"), "{text}");
+            assert!(text.contains("user name and password"), "{text}");
+        }
+        let text = m("proxy server responded 502/Bad Gateway");
+        assert!(
+            text.contains("HTTP 502") && text.contains("127.0.0.1:3128"),
+            "{text}"
+        );
+        let text = m("proxy server did not respond");
+        assert!(text.contains("without answering"), "{text}");
+        let e = map_error(
+            ureq::Error::ConnectProxyFailed("proxy server responded 403/Forbidden".into()),
+            &Target {
+                host: "localhost",
+                proxy: Some("127.0.0.1:3128"),
+                local_dns: false,
+            },
+        );
+        assert_eq!(e.kind(), ErrorKind::Network);
+        assert!(e.message().contains("HTTP 403"), "{}", e.message());
+        let e = map_error(
+            ureq::Error::Timeout(ureq::Timeout::Global),
+            &Target {
+                host: "localhost",
+                proxy: Some("127.0.0.1:3128"),
+                local_dns: false,
+            },
+        );
+        assert_eq!(e.kind(), ErrorKind::Timeout);
+        assert!(
+            e.message()
+                .contains("localhost through the proxy 127.0.0.1:3128"),
+            "{}",
+            e.message()
+        );
+    }
+
+    #[test]
     fn http_errors_carry_retry_after() {
         let e = http_error(429, "passport.bilibili.tv", Some(Duration::from_secs(7)));
         assert_eq!(e.http_status(), Some(429));
