@@ -80,10 +80,19 @@ fn limit_error(what: String) -> ureq::Error {
 /// tunnel) is wrapped like a direct one, so the answers of the target are checked all the same; the
 /// proxy's own answer to CONNECT is parsed by ureq (at most 20 headers, within the connection's input
 /// buffer).
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct HeadGuardConnector {
-    /// The URI of the agent's HTTP CONNECT proxy (`http://` or `https://`), if it has one.
+    /// The URI of the agent's HTTP CONNECT proxy (`http://` or `https://`), if it has one. It can hold the
+    /// proxy's user name and password: never printed (see the `Debug` below).
     connect_proxy: Option<ureq::http::Uri>,
+}
+
+impl fmt::Debug for HeadGuardConnector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HeadGuardConnector")
+            .field("connect_proxy", &self.connect_proxy.is_some())
+            .finish()
+    }
 }
 
 impl HeadGuardConnector {
