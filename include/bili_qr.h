@@ -48,8 +48,13 @@
  *   platform          string  "web"; 1..16 of A-Za-z0-9_-
  *   timeout_ms        integer 10000; 1..600000; bounds one whole request
  *   user_agent        string  a current desktop browser's; 1..512 printable ASCII
- *   proxy             string  the standard proxy environment variables (never for a loopback base_url);
- *                             an http://, https:// or socks5:// URL; "" for no proxy
+ *   proxy             string  the standard proxy environment variables (never for a loopback host):
+ *                             https_proxy, HTTPS_PROXY, all_proxy, ALL_PROXY, http_proxy, HTTP_PROXY (the
+ *                             first set; an invalid one is ERR_ARGUMENT), except the hosts no_proxy (else
+ *                             NO_PROXY) lists: "example.com" or ".example.com" (that host and those under
+ *                             it), "*" (all), IP ranges ("10.0.0.0/8"), "host:port";
+ *                             or an http://, https://, socks5h:// or socks5:// URL (user:password@ in it
+ *                             is the proxy's login, never shown in a message); "" for no proxy
  *   poll_interval_ms  integer 2000; wait only; 100..60000
  *   wait_timeout_ms   integer 300000; wait only; 1000..3600000
  *   max_retries       integer 3; wait only; 0..100

@@ -13,8 +13,9 @@ pub const DEFAULT_USER_AGENT: &str = crate::transport::identity::USER_AGENT;
 /// Where requests go through.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ProxySetting {
-    /// The standard proxy environment variables (`ALL_PROXY`, `HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`).
-    /// Never used for a loopback `base_url`.
+    /// The standard proxy environment variables (`https_proxy`, `HTTPS_PROXY`, `all_proxy`, `ALL_PROXY`,
+    /// `http_proxy`, `HTTP_PROXY`; `no_proxy`, `NO_PROXY`), read by `transport::proxy`. Never used for a
+    /// loopback `base_url` (nor for a loopback host a request is redirected to).
     FromEnvironment,
     /// No proxy at all (`"proxy": ""`).
     Direct,

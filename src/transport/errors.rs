@@ -115,6 +115,9 @@ pub(super) fn map_error(error: ureq::Error, target: &Target<'_>) -> Error {
     }
     // With a proxy, the connection is to the proxy: a refused or unreachable one is named.
     if let Some(proxy) = target.proxy {
+        if let E::ConnectProxyFailed(reason) = &error {
+            return connect_refused(proxy, host, reason);
+        }
         let refused = match &error {
             E::HostNotFound => Some("could not be resolved"),
             E::ConnectionFailed => Some("could not be reached"),
@@ -124,7 +127,6 @@ pub(super) fn map_error(error: ureq::Error, target: &Target<'_>) -> Error {
             E::Io(io) if io.kind() == std::io::ErrorKind::ConnectionReset => {
                 Some("reset the connection")
             }
-            E::ConnectProxyFailed(_) => Some("failed the connection"),
             E::InvalidProxyUrl => Some("is not a valid proxy URL"),
             _ => None,
         };
@@ -133,7 +135,49 @@ pub(super) fn map_error(error: ureq::Error, target: &Target<'_>) -> Error {
                 "the proxy {proxy} {what} (on the way to {host}); check the proxy option or the proxy environment variables"
             ));
         }
+        // Anything else (a timeout, a tunnel closed or stalled, TLS through the tunnel) is named with
+        // the proxy it went through.
+        let via = format!("{host} through the proxy {proxy}");
+        return map_direct(
+            error,
+            &Target {
+                host: &via,
+                proxy: None,
+                local_dns: false,
+            },
+        );
     }
+    map_direct(error, target)
+}
+
+/// The proxy answered the CONNECT with an error status, or closed without answering. `reason` is ureq's
+/// ("proxy server responded 407/Proxy Authentication Required", "proxy server did not respond"); it holds
+/// no credentials.
+fn connect_refused(proxy: &str, host: &str, reason: &str) -> Error {
+    let status = reason
+        .split_once("responded ")
+        .and_then(|(_, rest)| rest.get(..3))
+        .and_then(|code| code.parse::<u16>().ok());
+    let message = match status {
+        // 407 is the status for this; tinyproxy answers a CONNECT without valid credentials with 401.
+        Some(code @ (401 | 407)) => format!(
+            "the proxy {proxy} refused the tunnel to {host} with HTTP {code} (proxy authentication required): the user name and password in the proxy URL are missing or wrong"
+        ),
+        Some(code) => format!(
+            "the proxy {proxy} refused the tunnel to {host} with HTTP {code}; check the proxy, or that it may connect to {host}"
+        ),
+        None => format!(
+            "the proxy {proxy} closed the connection without answering the tunnel request (CONNECT) to {host}; check the proxy option or the proxy environment variables"
+        ),
+    };
+    Error::network(message)
+}
+
+/// A ureq error of a request that did not go through a proxy (or whose proxy is already in the host
+/// label).
+fn map_direct(error: ureq::Error, target: &Target<'_>) -> Error {
+    use ureq::Error as E;
+    let host = target.host;
     match error {
         E::Timeout(what) => timeout(host, &format!(" ({what})")),
         E::BodyExceedsLimit(_) => Error::protocol(format!(
@@ -248,6 +292,52 @@ mod tests {
         }
         assert_eq!(days_from_civil(1970, 1, 1), 0);
         assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+    }
+
+    #[test]
+    fn a_refused_tunnel_says_why_and_names_the_proxy() {
+        let m = |reason: &str| {
+            connect_refused("127.0.0.1:3128", "localhost", reason)
+                .message()
+                .to_owned()
+        };
+        for code in ["407/Proxy Authentication Required", "401/Unauthorized"] {
+            let text = m(&format!("proxy server responded {code}"));
+            assert!(text.contains("the proxy 127.0.0.1:3128"), "{text}");
+            assert!(text.contains("user name and password"), "{text}");
+        }
+        let text = m("proxy server responded 502/Bad Gateway");
+        assert!(
+            text.contains("HTTP 502") && text.contains("127.0.0.1:3128"),
+            "{text}"
+        );
+        let text = m("proxy server did not respond");
+        assert!(text.contains("without answering"), "{text}");
+        let e = map_error(
+            ureq::Error::ConnectProxyFailed("proxy server responded 403/Forbidden".into()),
+            &Target {
+                host: "localhost",
+                proxy: Some("127.0.0.1:3128"),
+                local_dns: false,
+            },
+        );
+        assert_eq!(e.kind(), ErrorKind::Network);
+        assert!(e.message().contains("HTTP 403"), "{}", e.message());
+        let e = map_error(
+            ureq::Error::Timeout(ureq::Timeout::Global),
+            &Target {
+                host: "localhost",
+                proxy: Some("127.0.0.1:3128"),
+                local_dns: false,
+            },
+        );
+        assert_eq!(e.kind(), ErrorKind::Timeout);
+        assert!(
+            e.message()
+                .contains("localhost through the proxy 127.0.0.1:3128"),
+            "{}",
+            e.message()
+        );
     }
 
     #[test]

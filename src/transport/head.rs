@@ -11,6 +11,9 @@
 //! - a head of more than [`MAX_RAW_HEAD`] bytes as sent: an error at once; what is kept is also bounded by
 //!   ureq's `max_response_header_size` (`pool::MAX_HEAD_BYTES`).
 //!
+//! The guard wraps the connection that carries requests (direct, through a SOCKS proxy, or TLS inside an
+//! HTTP CONNECT tunnel), never the hop to the CONNECT proxy itself: see [`HeadGuardConnector`].
+//!
 //! Requests are written straight into the inner transport's output buffer; only the input has a buffer of
 //! its own (64 KiB), so a pooled connection costs 64 KiB more than a bare ureq one.
 //!
@@ -19,7 +22,7 @@
 
 use std::fmt;
 use ureq::unversioned::transport::{
-    Buffers, ConnectionDetails, Connector, LazyBuffers, NextTimeout, Transport,
+    Buffers, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout, Transport,
 };
 
 /// The longest header line (or status line) accepted, in bytes.
@@ -67,23 +70,74 @@ fn limit_error(what: String) -> ureq::Error {
     ))
 }
 
-/// Wraps every connection of an agent in a [`HeadGuard`].
-#[derive(Debug, Default)]
-pub struct HeadGuardConnector;
+/// Wraps every connection of an agent that carries requests in a [`HeadGuard`]; the hop to an HTTP CONNECT
+/// proxy is left bare.
+///
+/// ureq opens the connection to a CONNECT proxy by running the agent's whole connector chain again (with
+/// the proxy's URI and a copy of the config without the proxy), so this connector also sees that hop. A
+/// guard there would read the tunnel's bytes (the TLS handshake with the target) as a response head and
+/// hold them back: the request then hangs until its timeout. The tunnelled connection (TLS over the
+/// tunnel) is wrapped like a direct one, so the answers of the target are checked all the same; the
+/// proxy's own answer to CONNECT is parsed by ureq (at most 20 headers, within the connection's input
+/// buffer).
+#[derive(Default)]
+pub struct HeadGuardConnector {
+    /// The URI of the agent's HTTP CONNECT proxy (`http://` or `https://`), if it has one. It can hold the
+    /// proxy's user name and password: never printed (see the `Debug` below).
+    connect_proxy: Option<ureq::http::Uri>,
+}
+
+impl fmt::Debug for HeadGuardConnector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HeadGuardConnector")
+            .field("connect_proxy", &self.connect_proxy.is_some())
+            .finish()
+    }
+}
+
+impl HeadGuardConnector {
+    /// For an agent that goes through `proxy` (`None`: direct).
+    pub fn new(proxy: Option<&ureq::Proxy>) -> Self {
+        let connect_proxy = proxy
+            .filter(|p| {
+                matches!(
+                    p.protocol(),
+                    ureq::ProxyProtocol::Http | ureq::ProxyProtocol::Https
+                )
+            })
+            .map(|p| p.uri().clone());
+        HeadGuardConnector { connect_proxy }
+    }
+
+    /// Whether `details` are ureq's connection to the CONNECT proxy itself: the proxy's URI, with the
+    /// proxy taken out of the config (a request's own connection, even one the no-proxy rules send
+    /// direct, keeps the agent's proxy in its config, or has no proxy and another URI).
+    fn is_proxy_hop(&self, details: &ConnectionDetails) -> bool {
+        self.connect_proxy
+            .as_ref()
+            .is_some_and(|uri| details.config.proxy().is_none() && details.uri == uri)
+    }
+}
 
 impl Connector<Box<dyn Transport>> for HeadGuardConnector {
-    type Out = HeadGuard;
+    /// `A`: a guarded connection; `B`: the bare connection to a CONNECT proxy.
+    type Out = Either<HeadGuard, Box<dyn Transport>>;
 
     fn connect(
         &self,
-        _details: &ConnectionDetails,
+        details: &ConnectionDetails,
         chained: Option<Box<dyn Transport>>,
     ) -> Result<Option<Self::Out>, ureq::Error> {
-        Ok(chained.map(|inner| HeadGuard {
-            inner,
-            // Input only: requests are written straight into the inner transport's output buffer.
-            buffers: LazyBuffers::new(INPUT_BUFFER, 1),
-            state: Filter::default(),
+        if self.is_proxy_hop(details) {
+            return Ok(chained.map(Either::B));
+        }
+        Ok(chained.map(|inner| {
+            Either::A(HeadGuard {
+                inner,
+                // Input only: requests are written straight into the inner transport's output buffer.
+                buffers: LazyBuffers::new(INPUT_BUFFER, 1),
+                state: Filter::default(),
+            })
         }))
     }
 }

@@ -43,6 +43,7 @@ mod errors;
 mod head;
 pub mod identity;
 mod pool;
+mod proxy;
 
 pub use errors::parse_retry_after;
 
@@ -264,6 +265,8 @@ impl<'a> Request<'a> {
                 local_dns: proxy.as_ref().is_some_and(|(_, local)| *local),
             };
             let cookie = self.cookie.filter(|_| url.same_origin(&first));
+            // A host the proxy does not apply to (no_proxy, loopback) goes direct.
+            let direct = proxy.is_none() && pool.route.is_some();
             let result = match method {
                 Method::Get => {
                     let mut r = pool.agent.get(url.uri().clone());
@@ -273,9 +276,7 @@ impl<'a> Request<'a> {
                     if let Some(c) = cookie {
                         r = r.header("Cookie", c);
                     }
-                    if timeout < options.timeout {
-                        r = r.config().timeout_global(Some(timeout)).build();
-                    }
+                    r = pool::request_config(r, timeout, options.timeout, direct);
                     r.call()
                 }
                 Method::PostForm(form) => {
@@ -287,9 +288,7 @@ impl<'a> Request<'a> {
                         r = r.header("Cookie", c);
                     }
                     r = r.header("Content-Type", "application/x-www-form-urlencoded");
-                    if timeout < options.timeout {
-                        r = r.config().timeout_global(Some(timeout)).build();
-                    }
+                    r = pool::request_config(r, timeout, options.timeout, direct);
                     r.send(form.as_bytes())
                 }
             };

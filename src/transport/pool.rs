@@ -1,7 +1,8 @@
 //! The keep-alive pools: one ureq `Agent` per distinct transport setting, shared by every call with the same
 //! options, and the resolver they use (IP literals answered in place, names cached for a minute).
 
-use crate::error::{Error, Result};
+use super::proxy::Route;
+use crate::error::Result;
 use crate::options::{Options, ProxySetting};
 use once_cell::sync::Lazy;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -125,23 +126,55 @@ impl DnsCache {
 static POOLS: Lazy<Mutex<Vec<(PoolKey, Pool)>>> = Lazy::new(|| Mutex::new(Vec::new()));
 const MAX_POOLS: usize = 32;
 
-/// An agent and the proxy it goes through (to name the proxy in messages).
+/// An agent and the proxy it goes through (to name the proxy in messages, and to send the hosts it does
+/// not apply to direct).
 #[derive(Debug, Clone)]
 pub(super) struct Pool {
     pub agent: Agent,
-    pub proxy: Option<ureq::Proxy>,
+    pub route: Option<Route>,
 }
 
 impl Pool {
-    /// `host:port` of the proxy that a request to `uri` goes through, if any, and whether that proxy
-    /// leaves name resolution to this machine (`socks5://`, `socks4://`).
+    /// `host:port` of the proxy that a request to `uri` goes through, if any (never its user name or
+    /// password), and whether that proxy leaves name resolution to this machine (`socks5://`,
+    /// `socks4://`). `None` also for a host that `no_proxy` (or, for a proxy from the environment, being
+    /// loopback) sends direct, which the request's own config then says ([`request_config`]).
     pub fn proxy_for(&self, uri: &ureq::http::Uri) -> Option<(String, bool)> {
-        let proxy = self.proxy.as_ref().filter(|p| !p.is_no_proxy(uri))?;
+        let route = self.route.as_ref()?;
+        let port = uri.port_u16().unwrap_or(match uri.scheme_str() {
+            Some(s) if s.eq_ignore_ascii_case("http") => 80,
+            _ => 443,
+        });
+        if !route.applies_to(uri.host().unwrap_or(""), port) {
+            return None;
+        }
+        let proxy = &route.proxy;
         Some((
             format!("{}:{}", proxy.host(), proxy.port()),
             proxy.resolve_target(),
         ))
     }
+}
+
+/// A request's own config where it differs from the agent's: a shorter timeout (the rest of a wait's
+/// deadline) and no proxy for a host that goes direct.
+pub(super) fn request_config<B>(
+    r: ureq::RequestBuilder<B>,
+    timeout: Duration,
+    agent_timeout: Duration,
+    direct: bool,
+) -> ureq::RequestBuilder<B> {
+    if timeout >= agent_timeout && !direct {
+        return r;
+    }
+    let mut c = r.config();
+    if timeout < agent_timeout {
+        c = c.timeout_global(Some(timeout));
+    }
+    if direct {
+        c = c.proxy(None);
+    }
+    c.build()
 }
 
 /// The response head ureq parses may not exceed this. It holds only the header lines the library reads
@@ -176,14 +209,12 @@ pub(super) fn agent_for(options: &Options) -> Result<Pool> {
         proxy: proxy.clone(),
         ca_file: options.ca_file.clone(),
     };
-    let proxy = match &key.proxy {
-        ProxySetting::FromEnvironment => ureq::Proxy::try_from_env(),
+    let route = match &key.proxy {
+        ProxySetting::FromEnvironment => super::proxy::from_env()?,
         ProxySetting::Direct => None,
-        ProxySetting::Url(url) => Some(
-            ureq::Proxy::new(url)
-                .map_err(|_| Error::argument("option proxy is not a valid proxy URL"))?,
-        ),
+        ProxySetting::Url(url) => Some(super::proxy::from_option(url)?),
     };
+    let proxy = route.as_ref().map(|r| r.proxy.clone());
     let config = Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)
@@ -203,13 +234,13 @@ pub(super) fn agent_for(options: &Options) -> Result<Pool> {
         .build();
     let agent = Agent::with_parts(
         config,
-        DefaultConnector::default().chain(super::head::HeadGuardConnector),
+        DefaultConnector::default().chain(super::head::HeadGuardConnector::new(proxy.as_ref())),
         LiteralFirstResolver::default(),
     );
     if pools.len() >= MAX_POOLS {
         pools.clear();
     }
-    let pool = Pool { agent, proxy };
+    let pool = Pool { agent, route };
     pools.push((key, pool.clone()));
     Ok(pool)
 }
