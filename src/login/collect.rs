@@ -329,3 +329,54 @@ impl Collector<'_, '_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The steps' warnings and the refused hosts (a go_url or sso URL made of a cookie value the jar dropped)
+    /// reach neither the poll object's warnings nor the "lacks cookies" error.
+    #[test]
+    fn step_warnings_and_refused_hosts_are_scrubbed() {
+        let secret = "1709658507x";
+        let options = Options::default();
+        let call = Call::default();
+        let _scope = crate::redact::Scope::enter();
+        let mut c = Collector {
+            options: &options,
+            call: &call,
+            base_host: "passport.bilibili.tv",
+            now: 0,
+            jar: CookieJar::default(),
+            warnings: Warnings::default(),
+            collected: Collected::default(),
+        };
+        // The value arrives in a Set-Cookie the jar refuses (foreign domain).
+        c.jar.apply_set_cookie(
+            &format!("SESSDATA={secret}; Domain=evil.example"),
+            "passport.bilibili.tv",
+            0,
+        );
+        for raw in [
+            format!("https://bilibili{secret}.example/x"),
+            format!("https://{secret}.example/?SESSDATA={secret}"),
+        ] {
+            assert!(c.target("go_url", Url::parse(&raw)).is_none());
+        }
+        c.go_url_step(
+            "https://passport.bilibili.tv/x",
+            &format!("https://a{secret}.example/?bili_jct={secret}"),
+        );
+        let (jar, warnings, collected) = (c.jar, c.warnings, c.collected);
+        assert_eq!(collected.refused.len(), 3);
+        let data = passport::confirmed_data(&serde_json::json!({}));
+        let e = passport::finish_login(data, jar, "passport.bilibili.tv", warnings, &collected)
+            .unwrap_err();
+        let m = e.message();
+        assert!(m.contains("untrusted hosts not requested"), "{m}");
+        for p in secret.as_bytes().windows(7) {
+            let p = std::str::from_utf8(p).unwrap_or_default();
+            assert!(!m.contains(p), "{p:?} in {m:?}");
+        }
+    }
+}

@@ -124,7 +124,7 @@ fn poll_ticket(ticket: &str, options: &Options, call: &Call<'_>) -> Result<PollR
     Ok(PollResult {
         status,
         code: envelope.code,
-        message: envelope.message,
+        message: redact::scrub(&envelope.message),
         login,
     })
 }

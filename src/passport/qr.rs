@@ -196,8 +196,10 @@ pub fn finish_login(
     // error below, beside what the call has seen (crate::redact): a server can put one into a host name that
     // a step's message names, or into a cookie_info domain.
     let seen: Secrets = jar.seen().clone();
-    let mut warnings = steps.finish(&seen);
-    warnings.extend(jar.take_warnings());
+    let mut warnings = steps;
+    for w in jar.take_warnings() {
+        warnings.push(w);
+    }
     if !missing.is_empty() {
         let mut detail = format!("tried: {}", collected.tried.join(", "));
         if !collected.refused.is_empty() {
@@ -206,8 +208,9 @@ pub fn finish_login(
                 collected.refused.join(", ")
             ));
         }
-        if !warnings.is_empty() {
-            detail.push_str(&format!("; {}", warnings.join("; ")));
+        for w in &warnings {
+            detail.push_str("; ");
+            detail.push_str(w);
         }
         return Err(Error::protocol(format!(
             "the login was confirmed but the session lacks the {} cookie(s) ({detail}); this login cannot be used: start a new one",
@@ -222,7 +225,7 @@ pub fn finish_login(
     let mid = data.mid.or(from_cookie);
     if let (Some(a), Some(b)) = (data.mid, from_cookie) {
         if a != b {
-            warnings.push("data.mid differs from the DedeUserID cookie; data.mid kept".to_owned());
+            warnings.push("data.mid differs from the DedeUserID cookie; data.mid kept");
         }
     }
     Ok(Login {
@@ -232,7 +235,7 @@ pub fn finish_login(
         user_profile: data.user_profile,
         cookie_header: jar.cookie_header(),
         cookies: jar.into_vec(),
-        warnings,
+        warnings: warnings.finish(&seen),
         host: host.to_owned(),
         verified: None,
     })
