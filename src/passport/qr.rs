@@ -89,8 +89,7 @@ pub struct ConfirmedData {
 pub fn confirmed_data(data: &Value) -> ConfirmedData {
     let mut out = ConfirmedData::default();
     let Some(data) = data.as_object() else {
-        out.warnings
-            .push("data is missing or not an object".to_owned());
+        out.warnings.push("data is missing or not an object");
         return out;
     };
     let mut warnings = Warnings::default();

@@ -113,9 +113,7 @@ fn confirmed_data_is_lenient() {
         d.warnings.iter().next().map(String::as_str),
         Some("message is missing or not a string")
     );
-    assert!(d
-        .warnings
-        .contains(&"data is missing or not an object".to_owned()));
+    assert!(d.warnings.contains("data is missing or not an object"));
     let (_, _, d) = parse_fetch(br#"{"code":0,"message":"0","data":{}}"#).unwrap();
     let d = d.unwrap();
     assert_eq!(

@@ -281,7 +281,7 @@ mod tests {
                 ureq::Error::Io(IoError::new(Io::ConnectionRefused, "x")),
                 ureq::Error::Io(IoError::new(Io::ConnectionReset, "x")),
                 ureq::Error::Io(IoError::new(Io::UnexpectedEof, "x")),
-                ureq::Error::Io(IoError::new(Io::Other, secret)),
+                ureq::Error::Io(IoError::other(secret)),
                 ureq::Error::Timeout(ureq::Timeout::Global),
                 ureq::Error::BodyExceedsLimit(1),
                 ureq::Error::StatusCode(500),
