@@ -13,17 +13,20 @@
 //!
 //! The rule: a secret's whole occurrences are removed (a ticket's are cut to its first 6 characters and
 //! `…`, the one form a ticket may take in a message), then every run of 7 or more characters of a secret
-//! that is left (a copy cut short, a host name made of a cookie value) becomes `…`, and so does every
-//! whole occurrence of a secret of 4 to 6 characters holding a digit (a short cookie value; a digit-free
-//! one could be a word of the message's own wording).
+//! that holds a digit (a copy cut short, a host name made of a cookie value) becomes `…`, and so does every
+//! whole occurrence of a secret of 4 to 6 characters holding a digit (a short cookie value). Pieces
+//! without a digit are left: they could be words of the message's own wording (a value
+//! `a; Domain=evil.example` must not eat the " Domain" of "a Domain that is not a host name"); cookie
+//! values, tickets and tokens all hold digits.
 //!
-//! Secrets are kept as keyed hashes of their 7-character pieces, never as text (tickets excepted, in
-//! zeroed-on-drop strings, for their shortened form), so a scope holds no copy of a cookie value.
+//! Secrets are kept as keyed hashes of their pieces and of their whole text, never as text (tickets, for
+//! their shortened form, and non-ASCII secrets excepted, in strings zeroed when dropped), so a scope holds
+//! no copy of a cookie value.
 
 use once_cell::sync::Lazy;
 use std::cell::RefCell;
 use std::collections::hash_map::RandomState;
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::hash::BuildHasher;
 use std::marker::PhantomData;
 use zeroize::Zeroizing;
@@ -51,11 +54,13 @@ pub fn shorten(ticket: &str) -> String {
 /// The secrets one call (or one cookie jar) has seen.
 #[derive(Clone, Default)]
 pub struct Secrets {
-    /// Keyed hashes of every 7-byte piece of each ASCII secret of 7 bytes or more.
+    /// Keyed hashes of every 7-byte piece holding a digit of each ASCII secret of 7 bytes or more.
     runs: HashSet<u64>,
-    /// Keyed hashes of each ASCII secret of 4 to 6 bytes that holds a digit.
-    short: HashSet<u64>,
-    /// Secrets that are not ASCII (7 characters or more), replaced whole.
+    /// Keyed hashes of each whole ASCII secret: 7 bytes or more, or 4 to 6 holding a digit.
+    long: HashSet<u64>,
+    /// The lengths of the secrets in `long`.
+    lengths: BTreeSet<usize>,
+    /// Secrets that are not ASCII (7 characters or more, or 4 holding a digit), replaced whole.
     whole: Vec<Zeroizing<String>>,
     /// Tickets, whose whole occurrences are shortened rather than removed.
     tickets: Vec<Zeroizing<String>>,
@@ -63,7 +68,7 @@ pub struct Secrets {
 
 impl std::fmt::Debug for Secrets {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Secrets({} pieces)", self.runs.len() + self.short.len())
+        write!(f, "Secrets({} pieces)", self.runs.len() + self.long.len())
     }
 }
 
@@ -71,14 +76,18 @@ impl Secrets {
     /// Records a secret (a cookie value, a token). Texts too short to be told from ordinary words are not.
     pub fn add(&mut self, secret: &str) {
         let b = secret.as_bytes();
+        let digit = b.iter().any(u8::is_ascii_digit);
         if secret.is_ascii() {
             if b.len() >= RUN {
-                self.runs.extend(b.windows(RUN).map(key));
-            } else if b.len() >= SHORT && b.iter().any(u8::is_ascii_digit) {
-                self.short.insert(key(b));
+                let pieces = b.windows(RUN).filter(|w| w.iter().any(u8::is_ascii_digit));
+                self.runs.extend(pieces.map(key));
+                self.long.insert(key(b));
+                self.lengths.insert(b.len());
+            } else if b.len() >= SHORT && digit {
+                self.long.insert(key(b));
+                self.lengths.insert(b.len());
             }
-        } else if (secret.chars().count() >= RUN
-            || (secret.chars().count() >= SHORT && b.iter().any(u8::is_ascii_digit)))
+        } else if (secret.chars().count() >= RUN || (secret.chars().count() >= SHORT && digit))
             && !self.whole.iter().any(|w| **w == secret)
         {
             self.whole.push(Zeroizing::new(secret.to_owned()));
@@ -96,7 +105,8 @@ impl Secrets {
     /// Adds everything `other` holds.
     pub fn merge(&mut self, other: &Secrets) {
         self.runs.extend(&other.runs);
-        self.short.extend(&other.short);
+        self.long.extend(&other.long);
+        self.lengths.extend(&other.lengths);
         for w in &other.whole {
             if !self.whole.contains(w) {
                 self.whole.push(w.clone());
@@ -111,7 +121,7 @@ impl Secrets {
 
     pub fn is_empty(&self) -> bool {
         self.runs.is_empty()
-            && self.short.is_empty()
+            && self.long.is_empty()
             && self.whole.is_empty()
             && self.tickets.is_empty()
     }
@@ -160,10 +170,14 @@ fn scrub_with(text: &str, sets: &[&Secrets]) -> String {
         &|k| sets.iter().any(|s| s.runs.contains(&k)),
         &mut marked,
     );
-    for len in SHORT..RUN {
+    let lengths: BTreeSet<usize> = sets
+        .iter()
+        .flat_map(|s| s.lengths.iter().copied())
+        .collect();
+    for len in lengths.into_iter().take_while(|l| *l <= b.len()) {
         mark(
             len,
-            &|k| sets.iter().any(|s| s.short.contains(&k)),
+            &|k| sets.iter().any(|s| s.long.contains(&k)),
             &mut marked,
         );
     }
