@@ -1,5 +1,6 @@
 //! Typed errors of the Rust core. The FFI layer maps [`ErrorKind`] to the ABI's negative status codes.
 
+use crate::redact::{self, Secrets};
 use std::fmt;
 use std::time::Duration;
 
@@ -48,33 +49,33 @@ pub struct Error {
 }
 
 impl Error {
-    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+    /// An error whose message is `message` scrubbed of every secret the calls on this thread have seen
+    /// ([`crate::redact::scrub`]): the library's wording and a server's strings alike. Every constructor
+    /// below comes here, so no message is built without the scrub.
+    pub fn new(kind: ErrorKind, message: impl AsRef<str>) -> Self {
         Error {
             kind,
-            message: message.into(),
+            message: redact::scrub(message.as_ref()),
             http_status: None,
             retry_after: None,
         }
     }
 
-    pub(crate) fn http(status: u16, message: impl Into<String>) -> Self {
-        Error {
-            kind: ErrorKind::Http,
-            message: message.into(),
-            http_status: Some(status),
-            retry_after: None,
-        }
+    pub(crate) fn http(status: u16, message: impl AsRef<str>) -> Self {
+        let mut e = Self::new(ErrorKind::Http, message);
+        e.http_status = Some(status);
+        e
     }
 
-    pub(crate) fn argument(message: impl Into<String>) -> Self {
+    pub(crate) fn argument(message: impl AsRef<str>) -> Self {
         Self::new(ErrorKind::Argument, message)
     }
 
-    pub(crate) fn protocol(message: impl Into<String>) -> Self {
+    pub(crate) fn protocol(message: impl AsRef<str>) -> Self {
         Self::new(ErrorKind::Protocol, message)
     }
 
-    pub(crate) fn network(message: impl Into<String>) -> Self {
+    pub(crate) fn network(message: impl AsRef<str>) -> Self {
         Self::new(ErrorKind::Network, message)
     }
 
@@ -102,9 +103,9 @@ impl Error {
         self
     }
 
-    /// The same error with another message (kind, status and pause kept).
-    pub fn with_message(mut self, message: impl Into<String>) -> Self {
-        self.message = message.into();
+    /// The same error with another message (kind, status and pause kept), scrubbed as by [`Error::new`].
+    pub fn with_message(mut self, message: impl AsRef<str>) -> Self {
+        self.message = redact::scrub(message.as_ref());
         self
     }
 
@@ -113,35 +114,32 @@ impl Error {
         self.kind.is_transient(self.http_status)
     }
 
-    /// Replaces every occurrence of `secret` in the message by its first 6 characters and `…`, then every
-    /// run of 7 or more of its characters that is left (a copy cut short, e.g. by the length limit on a
-    /// server's message) by `…`.
-    pub(crate) fn redact(mut self, secret: &str) -> Self {
-        if secret.len() > 6 && self.message.contains(secret) {
-            let short = crate::ticket::shorten(secret);
-            self.message = self.message.replace(secret, &short);
-        }
-        if secret.len() > 6 && secret.is_ascii() {
-            remove_runs(&mut self.message, secret);
-        }
+    /// The same error with its message scrubbed once more, of `secrets` and of everything the calls on this
+    /// thread have seen: for the end of a call, when a secret may have arrived after the message was built.
+    pub(crate) fn rescrub(mut self, secrets: &Secrets) -> Self {
+        self.message = redact::scrub(&secrets.scrub(&self.message));
         self
     }
-}
 
-/// Removes from `message` every run of 7 or more consecutive characters of the ASCII `secret`, longest first.
-fn remove_runs(message: &mut String, secret: &str) {
-    const RUN: usize = 7;
-    let n = secret.len();
-    let any = |m: &str| (0..=n - RUN).any(|i| m.contains(&secret[i..i + RUN]));
-    while any(message) {
-        let piece = (RUN..=n)
-            .rev()
-            .flat_map(|len| (0..=n - len).map(move |i| &secret[i..i + len]))
-            .find(|p| message.contains(p));
-        match piece {
-            Some(p) => *message = message.replace(p, "…"),
-            None => break,
-        }
+    /// The same error with its message scrubbed once more of everything the calls on this thread have seen.
+    pub(crate) fn scrub_again(mut self) -> Self {
+        self.message = redact::scrub(&self.message);
+        self
+    }
+
+    /// The same error with `secret` (a cookie value, a token) scrubbed from its message (see
+    /// [`crate::redact`]).
+    pub(crate) fn redact(self, secret: &str) -> Self {
+        let mut s = Secrets::default();
+        s.add(secret);
+        self.rescrub(&s)
+    }
+
+    /// The same error with `ticket` scrubbed from its message: cut to its first 6 characters.
+    pub(crate) fn redact_ticket(self, ticket: &str) -> Self {
+        let mut s = Secrets::default();
+        s.add_ticket(ticket);
+        self.rescrub(&s)
     }
 }
 
@@ -189,11 +187,31 @@ mod tests {
             ErrorKind::Api,
             format!("code -400 (\"{t} is bad; x{}\"): check", &t[..20]),
         )
-        .redact(t);
+        .redact_ticket(t);
         assert_eq!(e.message(), "code -400 (\"73ec40… is bad; x…\"): check");
         let e = Error::new(ErrorKind::Api, format!("tail {}", &t[10..17])).redact(t);
         assert_eq!(e.message(), "tail …");
         let e = Error::new(ErrorKind::Api, format!("six {} only", &t[3..9])).redact(t);
         assert_eq!(e.message(), format!("six {} only", &t[3..9]));
+    }
+
+    /// Every constructor scrubs: a message built inside a call never holds what the call has seen.
+    #[test]
+    fn every_constructor_scrubs_against_the_call() {
+        let secret = "Zx81fe02aa";
+        let _scope = redact::Scope::enter();
+        redact::see(secret);
+        let text = format!("server said {secret}");
+        let built = [
+            Error::new(ErrorKind::Api, &text),
+            Error::http(500, &text),
+            Error::argument(&text),
+            Error::protocol(&text),
+            Error::network(&text),
+            Error::new(ErrorKind::Internal, "x").with_message(&text),
+        ];
+        for e in built {
+            assert_eq!(e.message(), "server said …", "{:?}", e.kind());
+        }
     }
 }

@@ -26,6 +26,8 @@ pub mod options;
 #[forbid(unsafe_code)]
 pub mod passport;
 #[forbid(unsafe_code)]
+mod redact;
+#[forbid(unsafe_code)]
 pub mod render;
 #[forbid(unsafe_code)]
 pub mod session;

@@ -47,11 +47,9 @@ fn is_ticket(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~'))
 }
 
-/// The first 6 characters of a ticket followed by `…`: the only form a ticket may take in a message.
-pub fn shorten(ticket: &str) -> String {
-    let head: String = ticket.chars().take(6).collect();
-    format!("{head}…")
-}
+/// The first 6 characters of a ticket followed by `…`: the only form a ticket may take in a message (the
+/// rule lives with the scrub, [`crate::redact`]).
+pub use crate::redact::shorten;
 
 /// A ticket's browser session: the cookies that `auth/url`, or an earlier `auth/fetch` of the same ticket,
 /// set for the passport host, sent back on that ticket's later requests as a browser does. In memory only,
@@ -150,6 +148,8 @@ pub(crate) mod sessions {
         }
         let mut out = Zeroizing::new(String::new());
         for (name, value) in &session.cookies {
+            // The browser-session cookies are secrets of the call that sends them.
+            crate::redact::see(value);
             if !out.is_empty() {
                 out.push_str("; ");
             }

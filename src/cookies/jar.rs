@@ -5,6 +5,7 @@ use super::{
     domain_matches, header_of, is_trusted, rank, split_folded, valid_domain, valid_name,
     valid_value, Cookie, MAX_PAIR, REQUIRED,
 };
+use crate::redact::{Secrets, Warnings};
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -20,18 +21,27 @@ pub struct CookieJar {
     slots: Vec<Option<Cookie>>,
     /// (name, domain) → index in `slots`.
     index: HashMap<(String, Option<String>), usize>,
-    warnings: Vec<String>,
+    warnings: Warnings,
     /// Dropped cookies by reason, reported as one warning each.
     dropped: Vec<(&'static str, usize)>,
+    /// Every value this jar was handed, kept or not: its warnings are scrubbed of them (crate::redact).
+    seen: Secrets,
 }
 
 impl CookieJar {
-    /// Records a warning (short, no cookie value), at most `MAX_WARNINGS` distinct ones.
-    pub fn warn(&mut self, warning: impl Into<String>) {
-        let warning = warning.into();
-        if !self.warnings.contains(&warning) && self.warnings.len() < MAX_WARNINGS {
+    /// Records a warning, at most `MAX_WARNINGS` distinct ones; it is scrubbed of every value seen (by this
+    /// jar, and by the call) when pushed and when handed out.
+    pub fn warn(&mut self, warning: impl AsRef<str>) {
+        let warning = warning.as_ref();
+        if !self.warnings.contains(warning) && self.warnings.len() < MAX_WARNINGS {
             self.warnings.push(warning);
         }
+    }
+
+    /// Records a value handed to the jar as a secret, for this jar's warnings and for the call's messages.
+    fn see(&mut self, value: &str) {
+        self.seen.add(value);
+        crate::redact::see(value);
     }
 
     fn count_dropped(&mut self, reason: &'static str) {
@@ -48,7 +58,12 @@ impl CookieJar {
             let s = if n == 1 { "" } else { "s" };
             out.push(format!("{n} cookie{s} dropped: {reason}"));
         }
-        out
+        out.finish(&self.seen)
+    }
+
+    /// Every value this jar was handed, kept or not.
+    pub(crate) fn seen(&self) -> &Secrets {
+        &self.seen
     }
 
     /// Applies one `Set-Cookie` header value (split first if a proxy folded several into it). Headers that
@@ -133,6 +148,7 @@ impl CookieJar {
 
     /// Whether a name and value may be kept; counts the refusal otherwise.
     fn acceptable(&mut self, name: &str, value: &str) -> bool {
+        self.see(value);
         if !valid_name(name) {
             self.count_dropped("a name that is not an RFC 6265 token");
             false
@@ -179,6 +195,13 @@ impl CookieJar {
             self.warn(format!("{SRC} has no cookies array; ignored"));
             return;
         };
+        // Seen before any warning is built: a listed domain can be made of a value (found by fuzzing).
+        for value in cookies
+            .iter()
+            .filter_map(|c| c.get("value").and_then(Value::as_str))
+        {
+            self.see(value);
+        }
         let mut targets: Vec<Option<String>> = Vec::new();
         let mut listed = false;
         match info.get("domains") {

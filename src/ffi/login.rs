@@ -12,7 +12,7 @@ use std::sync::Arc;
 /// caller put it in the options (as an unknown key, say).
 fn options_for_ticket(json: Option<&str>, ticket: &str) -> Result<Arc<Options>, Error> {
     Options::cached(json).map_err(|e| match crate::ticket::extract(ticket) {
-        Ok(bare) => e.redact(bare),
+        Ok(bare) => e.redact_ticket(bare),
         Err(_) => e,
     })
 }

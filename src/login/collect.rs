@@ -7,6 +7,7 @@ use crate::cookies::{Cookie, CookieJar};
 use crate::error::{Error, Result};
 use crate::options::Options;
 use crate::passport::{self, Collected, ConfirmedData, Login};
+use crate::redact::Warnings;
 use crate::transport::{Answer, Call, Hop, Mode, Request};
 use crate::url::{is_service_host, Url, UrlError};
 
@@ -77,14 +78,10 @@ fn apply_query_credentials(
     found
 }
 
-/// A host as messages may show it: a host name of at most 64 characters, else "a host" (a server could put
-/// a cookie value into a host name; warnings are scrubbed of the login's values as well).
+/// A host as messages may show it: a host name of at most 64 characters, else "a host". A host made of a
+/// cookie value (a server can send one) is scrubbed where every message is built (crate::redact).
 fn shown_host(host: &str) -> String {
-    // A name with a digit in it is not shown either: cookie values (SESSDATA, bili_jct, DedeUserID) all hold
-    // digits, and a refused host can be one of them (found by the poll_path fuzz target). IP literals stay.
-    let numeric_label =
-        host.parse::<std::net::IpAddr>().is_err() && host.contains(|c: char| c.is_ascii_digit());
-    if host.len() <= 64 && crate::cookies::valid_domain(host) && !numeric_label {
+    if host.len() <= 64 && crate::cookies::valid_domain(host) {
         host.to_owned()
     } else {
         "a host".to_owned()
@@ -122,7 +119,7 @@ struct Collector<'a, 'c> {
     base_host: &'a str,
     now: i64,
     jar: CookieJar,
-    warnings: Vec<String>,
+    warnings: Warnings,
     collected: Collected,
 }
 
@@ -145,7 +142,7 @@ pub(super) fn collect_login(
         base_host,
         now: unix_now(),
         jar: CookieJar::default(),
-        warnings: Vec::new(),
+        warnings: Warnings::default(),
         collected: Collected::default(),
     };
     c.collected
@@ -233,6 +230,14 @@ impl Collector<'_, '_> {
 
     /// `go_url` (resolved against the fetch URL) followed, then the credentials in its query.
     fn go_url_step(&mut self, fetch_url: &str, raw: &str) {
+        // The credentials in its query are secrets of the call even when go_url is refused.
+        if let Some((_, query)) = raw.split_once('?') {
+            for (name, value) in query.split(['&', '#']).filter_map(|p| p.split_once('=')) {
+                if QUERY_CREDENTIALS.contains(&name) {
+                    crate::redact::see(value);
+                }
+            }
+        }
         let joined = Url::parse(fetch_url).and_then(|f| f.join(raw));
         let Some(go_url) = self.target("go_url", joined) else {
             return;
@@ -321,6 +326,57 @@ impl Collector<'_, '_> {
                 ));
                 Ok(false)
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The steps' warnings and the refused hosts (a go_url or sso URL made of a cookie value the jar dropped)
+    /// reach neither the poll object's warnings nor the "lacks cookies" error.
+    #[test]
+    fn step_warnings_and_refused_hosts_are_scrubbed() {
+        let secret = "1709658507x";
+        let options = Options::default();
+        let call = Call::default();
+        let _scope = crate::redact::Scope::enter();
+        let mut c = Collector {
+            options: &options,
+            call: &call,
+            base_host: "passport.bilibili.tv",
+            now: 0,
+            jar: CookieJar::default(),
+            warnings: Warnings::default(),
+            collected: Collected::default(),
+        };
+        // The value arrives in a Set-Cookie the jar refuses (foreign domain).
+        c.jar.apply_set_cookie(
+            &format!("SESSDATA={secret}; Domain=evil.example"),
+            "passport.bilibili.tv",
+            0,
+        );
+        for raw in [
+            format!("https://bilibili{secret}.example/x"),
+            format!("https://{secret}.example/?SESSDATA={secret}"),
+        ] {
+            assert!(c.target("go_url", Url::parse(&raw)).is_none());
+        }
+        c.go_url_step(
+            "https://passport.bilibili.tv/x",
+            &format!("https://a{secret}.example/?bili_jct={secret}"),
+        );
+        let (jar, warnings, collected) = (c.jar, c.warnings, c.collected);
+        assert_eq!(collected.refused.len(), 3);
+        let data = passport::confirmed_data(&serde_json::json!({}));
+        let e = passport::finish_login(data, jar, "passport.bilibili.tv", warnings, &collected)
+            .unwrap_err();
+        let m = e.message();
+        assert!(m.contains("untrusted hosts not requested"), "{m}");
+        for p in secret.as_bytes().windows(7) {
+            let p = std::str::from_utf8(p).unwrap_or_default();
+            assert!(!m.contains(p), "{p:?} in {m:?}");
         }
     }
 }

@@ -7,6 +7,7 @@ use crate::cancellation;
 use crate::error::{Error, ErrorKind, Result};
 use crate::options::Options;
 use crate::passport::{self, PollResult, PollStatus, QrCode};
+use crate::redact::{self, Scope};
 use crate::ticket::{self, sessions};
 use crate::transport::{Answer, Call, Request};
 use collect::collect_login;
@@ -24,10 +25,32 @@ fn unix_now() -> i64 {
 /// Asks for a new QR code. Cookies the answer sets for the passport host become the new ticket's browser
 /// session (sent back on its polls).
 pub fn start(options: &Options) -> Result<QrCode> {
+    let _scope = Scope::enter();
+    start_inner(options).map_err(Error::scrub_again)
+}
+
+fn start_inner(options: &Options) -> Result<QrCode> {
     let answer = Request::get(&passport::url_endpoint(options)).send(options, &Call::default())?;
     let qr = passport::parse_qr_code(&answer.body, options)?;
     sessions::remember(&qr.ticket, passport_cookies(&answer, options));
     Ok(qr)
+}
+
+/// A poll's result as handed out, at the end of the call: its error, warnings and the server's `message`
+/// scrubbed once more of everything the call saw (a secret may have arrived after a text quoting it).
+fn end_of_call(result: Result<PollResult>) -> Result<PollResult> {
+    match result {
+        Ok(mut r) => {
+            r.message = redact::scrub(&r.message);
+            if let Some(login) = &mut r.login {
+                for w in &mut login.warnings {
+                    *w = redact::scrub(w);
+                }
+            }
+            Ok(r)
+        }
+        Err(e) => Err(e.scrub_again()),
+    }
 }
 
 /// The `(name, value)` pairs (`None`: deleted) that an answer's final response sets for the passport host:
@@ -76,7 +99,9 @@ fn passport_cookies(answer: &Answer, options: &Options) -> Vec<(String, Option<S
 /// Asks once for the state of a ticket (a bare ticket, or a URL with `ticket=`).
 pub fn poll(ticket_or_url: &str, options: &Options) -> Result<PollResult> {
     let ticket = ticket::extract(ticket_or_url)?;
-    poll_ticket(ticket, options, &Call::default()).map_err(|e| e.redact(ticket))
+    let _scope = Scope::enter();
+    redact::see_ticket(ticket);
+    end_of_call(poll_ticket(ticket, options, &Call::default()))
 }
 
 fn poll_ticket(ticket: &str, options: &Options, call: &Call<'_>) -> Result<PollResult> {
@@ -94,20 +119,12 @@ fn poll_ticket(ticket: &str, options: &Options, call: &Call<'_>) -> Result<PollR
     }
     let login = match confirmed {
         None => None,
-        Some(data) => {
-            let mut login = collect_login(options, &fetch_url, &answer, data, call)?;
-            // A server may echo the ticket in a step's message: warnings follow the rule of messages.
-            for w in &mut login.warnings {
-                let redacted = Error::new(ErrorKind::Protocol, w.as_str()).redact(ticket);
-                *w = redacted.message().to_owned();
-            }
-            Some(login)
-        }
+        Some(data) => Some(collect_login(options, &fetch_url, &answer, data, call)?),
     };
     Ok(PollResult {
         status,
         code: envelope.code,
-        message: envelope.message,
+        message: redact::scrub(&envelope.message),
         login,
     })
 }
@@ -125,7 +142,9 @@ pub fn wait(
     on_progress: &mut dyn FnMut(&PollResult) -> bool,
 ) -> Result<PollResult> {
     let ticket = ticket::extract(ticket_or_url)?;
-    wait_ticket(ticket, options, on_progress).map_err(|e| e.redact(ticket))
+    let _scope = Scope::enter();
+    redact::see_ticket(ticket);
+    end_of_call(wait_ticket(ticket, options, on_progress))
 }
 
 fn cancelled(by: &str) -> Error {

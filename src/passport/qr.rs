@@ -11,6 +11,7 @@ use super::{
 use crate::cookies::CookieJar;
 use crate::error::{Error, Result};
 use crate::options::Options;
+use crate::redact::{Secrets, Warnings};
 use crate::ticket;
 use serde_json::Value;
 
@@ -81,19 +82,18 @@ pub struct ConfirmedData {
     pub user_profile: Option<UserProfile>,
     pub cookie_info: Option<Value>,
     /// One note per odd field (missing or mistyped), for the poll object's `warnings`.
-    pub warnings: Vec<String>,
+    pub warnings: Warnings,
 }
 
 /// Reads a confirmed answer's `data`: every field is optional, taken only with its documented type.
 pub fn confirmed_data(data: &Value) -> ConfirmedData {
     let mut out = ConfirmedData::default();
     let Some(data) = data.as_object() else {
-        out.warnings
-            .push("data is missing or not an object".to_owned());
+        out.warnings.push("data is missing or not an object");
         return out;
     };
-    let mut warnings = Vec::new();
-    let mut odd = |what: &str| warnings.push(what.to_owned());
+    let mut warnings = Warnings::default();
+    let mut odd = |what: &str| warnings.push(what);
     out.mid = match data.get("mid") {
         Some(Value::Number(n)) => n.as_i64().filter(|m| *m > 0),
         Some(Value::String(s)) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
@@ -162,7 +162,7 @@ pub fn parse_fetch(body: &[u8]) -> Result<(PollStatus, Envelope, Option<Confirme
         let mut data = confirmed_data(&envelope.data);
         if envelope.message_missing {
             data.warnings
-                .insert(0, "message is missing or not a string".to_owned());
+                .push_first("message is missing or not a string");
         }
         Some(data)
     } else {
@@ -186,20 +186,18 @@ pub fn finish_login(
     data: ConfirmedData,
     mut jar: CookieJar,
     host: &str,
-    mut warnings: Vec<String>,
+    mut steps: Warnings,
     collected: &Collected,
 ) -> Result<Login> {
     let missing = jar.missing_required();
-    warnings.extend(data.warnings);
-    warnings.extend(jar.take_warnings());
-    // Defence in depth for the secrets rule: no warning quotes a cookie value (a server can put one into
-    // a host name that a step's error names).
-    for w in &mut warnings {
-        for c in jar.iter() {
-            if c.value.len() >= 6 && w.contains(&c.value) {
-                *w = w.replace(&c.value, "…");
-            }
-        }
+    steps.append(data.warnings);
+    // Every value the jar was handed (kept, refused or dropped) is scrubbed from the warnings and from the
+    // error below, beside what the call has seen (crate::redact): a server can put one into a host name that
+    // a step's message names, or into a cookie_info domain.
+    let seen: Secrets = jar.seen().clone();
+    let mut warnings = steps;
+    for w in jar.take_warnings() {
+        warnings.push(w);
     }
     if !missing.is_empty() {
         let mut detail = format!("tried: {}", collected.tried.join(", "));
@@ -209,20 +207,15 @@ pub fn finish_login(
                 collected.refused.join(", ")
             ));
         }
-        if !warnings.is_empty() {
-            detail.push_str(&format!("; {}", warnings.join("; ")));
-        }
-        // The refused hosts come from the server too (a go_url or sso host can carry a cookie value): the
-        // same scrub as the warnings.
-        for c in jar.iter() {
-            if c.value.len() >= 6 && detail.contains(&c.value) {
-                detail = detail.replace(&c.value, "…");
-            }
+        for w in &warnings {
+            detail.push_str("; ");
+            detail.push_str(w);
         }
         return Err(Error::protocol(format!(
             "the login was confirmed but the session lacks the {} cookie(s) ({detail}); this login cannot be used: start a new one",
             missing.join(", ")
-        )));
+        ))
+        .rescrub(&seen));
     }
     let from_cookie = jar
         .get("DedeUserID")
@@ -231,7 +224,7 @@ pub fn finish_login(
     let mid = data.mid.or(from_cookie);
     if let (Some(a), Some(b)) = (data.mid, from_cookie) {
         if a != b {
-            warnings.push("data.mid differs from the DedeUserID cookie; data.mid kept".to_owned());
+            warnings.push("data.mid differs from the DedeUserID cookie; data.mid kept");
         }
     }
     Ok(Login {
@@ -241,7 +234,7 @@ pub fn finish_login(
         user_profile: data.user_profile,
         cookie_header: jar.cookie_header(),
         cookies: jar.into_vec(),
-        warnings,
+        warnings: warnings.finish(&seen),
         host: host.to_owned(),
         verified: None,
     })

@@ -109,10 +109,11 @@ fn confirmed_data_is_lenient() {
     assert_eq!(st, PollStatus::Confirmed);
     let d = d.unwrap();
     assert_eq!(d.mid, None);
-    assert_eq!(d.warnings[0], "message is missing or not a string");
-    assert!(d
-        .warnings
-        .contains(&"data is missing or not an object".to_owned()));
+    assert_eq!(
+        d.warnings.iter().next().map(String::as_str),
+        Some("message is missing or not a string")
+    );
+    assert!(d.warnings.contains("data is missing or not an object"));
     let (_, _, d) = parse_fetch(br#"{"code":0,"message":"0","data":{}}"#).unwrap();
     let d = d.unwrap();
     assert_eq!(
@@ -151,7 +152,7 @@ fn jar_with(headers: &[&str]) -> CookieJar {
 fn finish_login_requires_the_three_cookies_and_takes_mid_from_dedeuserid() {
     let d = confirmed_data(&json!({}));
     let jar = jar_with(&["SESSDATA=s", "bili_jct=j", "DedeUserID=77"]);
-    let login = finish_login(d, jar, "h", vec![], &Collected::default()).unwrap();
+    let login = finish_login(d, jar, "h", Default::default(), &Collected::default()).unwrap();
     assert_eq!(login.mid, Some(77));
     assert_eq!(login.host, "h");
     assert_eq!(login.warnings.len(), 4);
@@ -176,7 +177,14 @@ fn finish_login_requires_the_three_cookies_and_takes_mid_from_dedeuserid() {
         tried: vec!["the fetch answer's Set-Cookie".into(), "go_url".into()],
         refused: vec!["evil.example".into()],
     };
-    let e = finish_login(confirmed_data(&json!({})), jar, "h", vec![], &collected).unwrap_err();
+    let e = finish_login(
+        confirmed_data(&json!({})),
+        jar,
+        "h",
+        Default::default(),
+        &collected,
+    )
+    .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Protocol);
     assert!(e.message().contains("bili_jct") && e.message().contains("evil.example"));
     assert!(e.message().contains("go_url") && !e.message().contains("secretvalue1"));

@@ -6,6 +6,7 @@ use crate::cookies::{Cookie, CookieJar};
 use crate::error::{Error, ErrorKind, Result};
 use crate::options::Options;
 use crate::passport::{api_error, gateway_user, parse_envelope, push_query};
+use crate::redact::{self, Scope};
 use crate::transport::{Call, Request};
 use serde::Serialize;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -106,18 +107,21 @@ fn service_header(session: &Session, options: &Options) -> String {
     crate::cookies::header_of(session.cookies.iter().filter(sendable))
 }
 
-/// A session error never carries a cookie value (a server could echo one in its message).
-fn redact(mut error: Error, session: &Session) -> Error {
+/// Opens the call's scope of secrets (crate::redact) with the session's cookie values in it: a session
+/// error never carries one (a server could echo one in its message).
+fn session_scope(session: &Session) -> Scope {
+    let scope = Scope::enter();
     for c in &session.cookies {
-        error = error.redact(&c.value);
+        redact::see(&c.value);
     }
-    error
+    scope
 }
 
 /// `GET {api_base_url}/intl/gateway/web/v2/user` with the session's cookies: valid (with the account's
 /// name and face) or expired, and the session with the cookies the answer set merged in.
 pub fn check(session: &Session, options: &Options) -> Result<CheckResult> {
-    check_inner(session, options).map_err(|e| redact(e, session))
+    let _scope = session_scope(session);
+    check_inner(session, options).map_err(Error::scrub_again)
 }
 
 fn check_inner(session: &Session, options: &Options) -> Result<CheckResult> {
@@ -199,7 +203,8 @@ pub fn logout(session: &Session, options: &Options) -> Result<LogoutResult> {
             "session has no bili_jct cookie, which logout sends as its csrf token: pass the whole session as handed out by the login",
         ));
     };
-    logout_inner(session, &jct.value, options).map_err(|e| redact(e, session))
+    let _scope = session_scope(session);
+    logout_inner(session, &jct.value, options).map_err(Error::scrub_again)
 }
 
 fn logout_inner(session: &Session, csrf: &str, options: &Options) -> Result<LogoutResult> {
@@ -228,11 +233,13 @@ fn logout_inner(session: &Session, csrf: &str, options: &Options) -> Result<Logo
     Ok(LogoutResult {
         status,
         code: envelope.code,
-        message: envelope
-            .message
-            .chars()
-            .filter(|c| !c.is_control())
-            .take(256)
-            .collect(),
+        message: redact::scrub(
+            &envelope
+                .message
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(256)
+                .collect::<String>(),
+        ),
     })
 }

@@ -347,4 +347,58 @@ mod tests {
         assert_eq!(e.retry_after(), Some(Duration::from_secs(7)));
         assert!(e.message().contains("Retry-After"), "{}", e.message());
     }
+
+    /// Every message this module builds names a host or a proxy a server may have chosen (a redirect's
+    /// Location): each is scrubbed of what the call has seen (crate::redact).
+    #[test]
+    fn every_transport_message_is_scrubbed() {
+        use std::io::{Error as IoError, ErrorKind as Io};
+        let secret = "9f3c1a2b%2C1811061062";
+        let _scope = crate::redact::Scope::enter();
+        crate::redact::see(secret);
+        let host = format!("bilibili{}.example", &secret[10..]);
+        let proxy = format!("{}:1080", &secret[..12]);
+        let clean = |m: &str| {
+            for p in secret.as_bytes().windows(7) {
+                let p = std::str::from_utf8(p).unwrap_or_default();
+                assert!(!m.contains(p), "{p:?} in {m:?}");
+            }
+        };
+        let errors = || {
+            vec![
+                ureq::Error::HostNotFound,
+                ureq::Error::ConnectionFailed,
+                ureq::Error::Io(IoError::new(Io::ConnectionRefused, "x")),
+                ureq::Error::Io(IoError::new(Io::ConnectionReset, "x")),
+                ureq::Error::Io(IoError::new(Io::UnexpectedEof, "x")),
+                ureq::Error::Io(IoError::other(secret)),
+                ureq::Error::Timeout(ureq::Timeout::Global),
+                ureq::Error::BodyExceedsLimit(1),
+                ureq::Error::StatusCode(500),
+                ureq::Error::BadUri(secret.to_owned()),
+                ureq::Error::Tls("x"),
+                ureq::Error::ConnectProxyFailed(secret.to_owned()),
+                ureq::Error::LargeResponseHeader(1, 2),
+                ureq::Error::RequireHttpsOnly(secret.to_owned()),
+                ureq::Error::InvalidProxyUrl,
+                ureq::Error::TooManyRedirects,
+            ]
+        };
+        for proxy in [None, Some(proxy.as_str())] {
+            for local_dns in [false, true] {
+                for error in errors() {
+                    let target = Target {
+                        host: &host,
+                        proxy,
+                        local_dns,
+                    };
+                    clean(map_error(error, &target).message());
+                }
+            }
+        }
+        for status in [400, 412, 429, 503, 302] {
+            clean(http_error(status, &host, Some(Duration::from_secs(1))).message());
+        }
+        clean(timeout(&host, &format!(" ({secret})")).message());
+    }
 }

@@ -215,12 +215,21 @@ impl<'a> Request<'a> {
 
     pub fn send(&self, options: &Options, call: &Call<'_>) -> Result<Answer, Failure> {
         let mut hops = Vec::new();
-        match self.run(options, call, &mut hops) {
+        let result = self.run(options, call, &mut hops);
+        // Every `Set-Cookie` value received is a secret of the call, whatever a jar later makes of it; an
+        // error built before the last of them arrived is scrubbed again (crate::redact).
+        for header in hops.iter().flat_map(|h| &h.set_cookies) {
+            crate::redact::see_set_cookie(header);
+        }
+        match result {
             Ok(mut answer) => {
                 answer.hops = hops;
                 Ok(answer)
             }
-            Err(error) => Err(Failure { error, hops }),
+            Err(error) => Err(Failure {
+                error: error.scrub_again(),
+                hops,
+            }),
         }
     }
 

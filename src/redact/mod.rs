@@ -1,0 +1,340 @@
+//! The one scrub: every error message and every warning is passed through here when it is built, so no call
+//! site can put a secret into a message by forgetting to redact it.
+//!
+//! A call (start, poll, wait, check, logout) opens a [`Scope`] on its thread. Everything secret the call sees
+//! is recorded in it as it is seen ([`see`], [`see_ticket`], [`see_set_cookie`]): the ticket, the ticket's
+//! browser-session cookies, every `Set-Cookie` value of every response (refused and dropped ones too), the
+//! values of `data.cookie_info` and of a `go_url` query, a saved session's cookies, refresh and access
+//! tokens. [`scrub`] replaces in a text every secret that the scopes open on this thread have recorded:
+//! `Error`'s constructors (all of them, crate::error) and [`Warnings::push`] call it, so a message built
+//! anywhere during a call, from the library's wording and a server's strings alike, is scrubbed against
+//! what the call has seen so far; when the call ends, its error and warnings are scrubbed once more against
+//! everything it saw, for a message built before the secret it quotes arrived.
+//!
+//! The rule: a secret's whole occurrences are removed (a ticket's are cut to its first 6 characters and
+//! `…`, the one form a ticket may take in a message), then every run of 7 or more characters of a secret
+//! that holds a digit (a copy cut short, a host name made of a cookie value) becomes `…`, and so does every
+//! whole occurrence of a secret of 4 to 6 characters holding a digit (a short cookie value). Pieces
+//! without a digit are left: they could be words of the message's own wording (a value
+//! `a; Domain=evil.example` must not eat the " Domain" of "a Domain that is not a host name"); cookie
+//! values, tickets and tokens all hold digits.
+//!
+//! Secrets are kept as keyed hashes of their pieces and of their whole text, never as text (tickets, for
+//! their shortened form, and non-ASCII secrets excepted, in strings zeroed when dropped), so a scope holds
+//! no copy of a cookie value.
+
+use once_cell::sync::Lazy;
+use std::cell::RefCell;
+use std::collections::hash_map::RandomState;
+use std::collections::{BTreeSet, HashSet};
+use std::hash::BuildHasher;
+use std::marker::PhantomData;
+use zeroize::Zeroizing;
+
+/// The shortest run of a secret's characters that is removed wherever it occurs.
+pub(crate) const RUN: usize = 7;
+/// The shortest secret holding a digit whose whole occurrences are removed.
+pub(crate) const SHORT: usize = 4;
+/// How many characters of a ticket a message may show.
+pub(crate) const TICKET_SHOWN: usize = 6;
+
+/// One key for the process: sets built by different scopes and jars can be merged.
+static KEYS: Lazy<RandomState> = Lazy::new(RandomState::new);
+
+fn key(bytes: &[u8]) -> u64 {
+    KEYS.hash_one(bytes)
+}
+
+/// The first 6 characters of a ticket followed by `…`: the only form a ticket may take in a message.
+pub fn shorten(ticket: &str) -> String {
+    let head: String = ticket.chars().take(TICKET_SHOWN).collect();
+    format!("{head}…")
+}
+
+/// The secrets one call (or one cookie jar) has seen.
+#[derive(Clone, Default)]
+pub struct Secrets {
+    /// Keyed hashes of every 7-byte piece holding a digit of each ASCII secret of 7 bytes or more.
+    runs: HashSet<u64>,
+    /// Keyed hashes of each whole ASCII secret: 7 bytes or more, or 4 to 6 holding a digit.
+    long: HashSet<u64>,
+    /// The lengths of the secrets in `long`.
+    lengths: BTreeSet<usize>,
+    /// Secrets that are not ASCII (7 characters or more, or 4 holding a digit), replaced whole.
+    whole: Vec<Zeroizing<String>>,
+    /// Tickets, whose whole occurrences are shortened rather than removed.
+    tickets: Vec<Zeroizing<String>>,
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Secrets({} pieces)", self.runs.len() + self.long.len())
+    }
+}
+
+impl Secrets {
+    /// Records a secret (a cookie value, a token). Texts too short to be told from ordinary words are not.
+    pub fn add(&mut self, secret: &str) {
+        let b = secret.as_bytes();
+        let digit = b.iter().any(u8::is_ascii_digit);
+        if secret.is_ascii() {
+            if b.len() >= RUN {
+                let pieces = b.windows(RUN).filter(|w| w.iter().any(u8::is_ascii_digit));
+                self.runs.extend(pieces.map(key));
+                self.long.insert(key(b));
+                self.lengths.insert(b.len());
+            } else if b.len() >= SHORT && digit {
+                self.long.insert(key(b));
+                self.lengths.insert(b.len());
+            }
+        } else if (secret.chars().count() >= RUN || (secret.chars().count() >= SHORT && digit))
+            && !self.whole.iter().any(|w| **w == secret)
+        {
+            self.whole.push(Zeroizing::new(secret.to_owned()));
+        }
+    }
+
+    /// Records a ticket: shown by its first 6 characters at most.
+    pub fn add_ticket(&mut self, ticket: &str) {
+        if ticket.chars().count() > TICKET_SHOWN && !self.tickets.iter().any(|t| **t == ticket) {
+            self.tickets.push(Zeroizing::new(ticket.to_owned()));
+        }
+        self.add(ticket);
+    }
+
+    /// Adds everything `other` holds.
+    pub fn merge(&mut self, other: &Secrets) {
+        self.runs.extend(&other.runs);
+        self.long.extend(&other.long);
+        self.lengths.extend(&other.lengths);
+        for w in &other.whole {
+            if !self.whole.contains(w) {
+                self.whole.push(w.clone());
+            }
+        }
+        for t in &other.tickets {
+            if !self.tickets.contains(t) {
+                self.tickets.push(t.clone());
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.runs.is_empty()
+            && self.long.is_empty()
+            && self.whole.is_empty()
+            && self.tickets.is_empty()
+    }
+
+    /// `text` without any of these secrets (the rule in the module's documentation).
+    pub fn scrub(&self, text: &str) -> String {
+        scrub_with(text, &[self])
+    }
+}
+
+/// `text` scrubbed of every set in `sets`.
+fn scrub_with(text: &str, sets: &[&Secrets]) -> String {
+    if sets.iter().all(|s| s.is_empty()) {
+        return text.to_owned();
+    }
+    let mut text = text.to_owned();
+    for set in sets {
+        for t in &set.tickets {
+            if text.contains(t.as_str()) {
+                text = text.replace(t.as_str(), &shorten(t));
+            }
+        }
+        for w in &set.whole {
+            if text.contains(w.as_str()) {
+                text = text.replace(w.as_str(), "…");
+            }
+        }
+    }
+    let b = text.as_bytes();
+    let mut marked = vec![false; b.len()];
+    let mut any = false;
+    let mut mark = |len: usize, hit: &dyn Fn(u64) -> bool, marked: &mut Vec<bool>| {
+        if b.len() < len {
+            return;
+        }
+        for i in 0..=b.len() - len {
+            let piece = &b[i..i + len];
+            if piece.is_ascii() && hit(key(piece)) {
+                marked[i..i + len].iter_mut().for_each(|m| *m = true);
+                any = true;
+            }
+        }
+    };
+    mark(
+        RUN,
+        &|k| sets.iter().any(|s| s.runs.contains(&k)),
+        &mut marked,
+    );
+    let lengths: BTreeSet<usize> = sets
+        .iter()
+        .flat_map(|s| s.lengths.iter().copied())
+        .collect();
+    for len in lengths.into_iter().take_while(|l| *l <= b.len()) {
+        mark(
+            len,
+            &|k| sets.iter().any(|s| s.long.contains(&k)),
+            &mut marked,
+        );
+    }
+    if !any {
+        return text;
+    }
+    // Marked bytes are ASCII (only ASCII pieces are marked), so every cut falls on a character boundary.
+    let mut out = String::with_capacity(text.len());
+    let mut in_run = false;
+    for (i, ch) in text.char_indices() {
+        if marked.get(i).copied().unwrap_or(false) {
+            if !in_run {
+                out.push('…');
+                in_run = true;
+            }
+        } else {
+            in_run = false;
+            out.push(ch);
+        }
+    }
+    out
+}
+
+thread_local! {
+    /// The secrets of the calls running on this thread, innermost last (a progress callback may start
+    /// another call on the same thread).
+    static SCOPES: RefCell<Vec<Secrets>> = const { RefCell::new(Vec::new()) };
+}
+
+/// One call's secrets, recorded while it runs on this thread (see the module's documentation). Dropping it
+/// forgets them.
+pub struct Scope {
+    /// Bound to the thread whose stack holds its secrets.
+    _thread: PhantomData<*const ()>,
+}
+
+impl Scope {
+    /// Opens a scope on this thread.
+    pub fn enter() -> Scope {
+        let _ = SCOPES.try_with(|s| s.borrow_mut().push(Secrets::default()));
+        Scope {
+            _thread: PhantomData,
+        }
+    }
+}
+
+impl Drop for Scope {
+    fn drop(&mut self) {
+        let _ = SCOPES.try_with(|s| s.borrow_mut().pop());
+    }
+}
+
+fn with_top(f: impl FnOnce(&mut Secrets)) {
+    let _ = SCOPES.try_with(|s| {
+        if let Some(top) = s.borrow_mut().last_mut() {
+            f(top);
+        }
+    });
+}
+
+/// Records a secret (cookie value, refresh or access token) in the innermost scope of this thread.
+pub fn see(secret: &str) {
+    with_top(|s| s.add(secret));
+}
+
+/// Records a ticket in the innermost scope of this thread.
+pub fn see_ticket(ticket: &str) {
+    with_top(|s| s.add_ticket(ticket));
+}
+
+/// Records the values of a `Set-Cookie` header as received, whatever becomes of them: every `name=value`
+/// between commas and semicolons whose name is not an attribute's (a proxy may fold several headers into
+/// one line with commas; a value a jar refuses is a secret all the same).
+pub fn see_set_cookie(header: &str) {
+    with_top(|s| {
+        for part in header.split([',', ';']) {
+            let Some((name, value)) = part.split_once('=') else {
+                continue;
+            };
+            let attribute = [
+                "domain", "path", "expires", "max-age", "samesite", "priority",
+            ]
+            .iter()
+            .any(|a| name.trim().eq_ignore_ascii_case(a));
+            if !attribute {
+                s.add(value.trim().trim_matches('"'));
+                s.add(value);
+            }
+        }
+    });
+}
+
+/// `text` scrubbed of every secret the scopes open on this thread have seen. Every message constructor
+/// calls this: it is the one place a message meets the secrets.
+pub fn scrub(text: &str) -> String {
+    SCOPES
+        .try_with(|s| {
+            let list = s.borrow();
+            let sets: Vec<&Secrets> = list.iter().collect();
+            scrub_with(text, &sets)
+        })
+        .unwrap_or_else(|_| text.to_owned())
+}
+
+/// The warnings of a step (the poll object's `warnings`): each scrubbed when pushed, and again against a
+/// set of secrets when handed out ([`Warnings::finish`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Warnings(Vec<String>);
+
+impl Warnings {
+    /// Adds a warning, scrubbed of what the call has seen so far.
+    pub fn push(&mut self, warning: impl AsRef<str>) {
+        self.0.push(scrub(warning.as_ref()));
+    }
+
+    /// Adds a warning before the others.
+    pub fn push_first(&mut self, warning: impl AsRef<str>) {
+        self.0.insert(0, scrub(warning.as_ref()));
+    }
+
+    /// Appends `other`'s warnings (already scrubbed).
+    pub fn append(&mut self, other: Warnings) {
+        self.0.extend(other.0);
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn contains(&self, warning: &str) -> bool {
+        self.0.iter().any(|w| w == warning)
+    }
+
+    pub fn iter(&self) -> std::slice::Iter<'_, String> {
+        self.0.iter()
+    }
+
+    /// The warnings, each scrubbed once more of `secrets` and of everything the call has seen.
+    pub fn finish(self, secrets: &Secrets) -> Vec<String> {
+        self.0
+            .into_iter()
+            .map(|w| scrub(&secrets.scrub(&w)))
+            .collect()
+    }
+}
+
+impl<'a> IntoIterator for &'a Warnings {
+    type Item = &'a String;
+    type IntoIter = std::slice::Iter<'a, String>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests;
