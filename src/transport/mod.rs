@@ -49,7 +49,7 @@ pub use errors::parse_retry_after;
 use crate::cancellation::Signal;
 use crate::error::{Error, ErrorKind};
 use crate::options::Options;
-use crate::url::{is_service_host, Url};
+use crate::url::Url;
 use errors::{http_error, map_error, Target};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -252,7 +252,8 @@ impl<'a> Request<'a> {
         check_hop(&first, self.mode, &bases, &label)?;
         let pool = pool::agent_for(options)?;
         let language = identity::accept_language(&options.locale);
-        let fixed = identity::headers(&options.user_agent, &language);
+        let mut fixed = identity::headers(&options.user_agent, &language);
+        crate::mainland::site_headers(options, &mut fixed);
         let mut method = self.method;
         let mut url = first.clone();
         for _ in 0..=MAX_REDIRECTS {
@@ -381,6 +382,8 @@ impl<'a> Request<'a> {
 /// The configured origins a `Mode::Follow` chain may also go to.
 struct Bases {
     urls: Vec<Url>,
+    /// Whose domains a `Mode::Follow` chain may go to (`crate::site`).
+    site: crate::site::Site,
 }
 
 impl Bases {
@@ -389,10 +392,14 @@ impl Bases {
             Mode::Api => Vec::new(),
             Mode::Follow => [options.base_url.as_str(), options.api_base_url.as_str()]
                 .iter()
+                .chain(crate::mainland::follow_bases(options).iter())
                 .filter_map(|u| Url::parse(u).ok())
                 .collect(),
         };
-        Bases { urls }
+        Bases {
+            urls,
+            site: options.site,
+        }
     }
 }
 
@@ -402,6 +409,7 @@ fn name_host(url: &Url, options: &Options, otherwise: &str) -> String {
     if host == options.base_url.host()
         || host == options.api_base_url.host()
         || KNOWN_HOSTS.contains(&host)
+        || crate::mainland::named_host(options, host)
     {
         host.to_owned()
     } else {
@@ -417,11 +425,12 @@ fn check_hop(url: &Url, mode: Mode, bases: &Bases, label: &str) -> Result<(), Er
         )));
     }
     if mode == Mode::Follow {
-        let trusted = (url.is_https() && is_service_host(url.host()))
+        let trusted = (url.is_https() && bases.site.is_site_host(url.host()))
             || bases.urls.iter().any(|b| b.same_host_port(url));
         if !trusted {
             return Err(Error::network(format!(
-                "refused to request {label}: only hosts under bilibili.tv or biliintl.com, or the base_url host and port, are followed"
+                "refused to request {label}: only hosts under {}, or the base_url host and port, are followed",
+                bases.site.domains().join(" or ")
             )));
         }
     }
