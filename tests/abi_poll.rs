@@ -77,7 +77,7 @@ fn poll_reports_every_state_of_the_flow() {
 
 #[test]
 fn poll_confirmed_object_is_exact() {
-    let env = Env::new("id=confirm,flow=c,mid=424242,name=Alice");
+    let env = Env::new("id=confirm,flow=c,mid=424242,name=Alice,foreign=1");
     let opts = env.default_opts();
     let ticket = env.new_ticket();
     let t0 = now_unix();

@@ -174,16 +174,20 @@ pub(crate) fn serve_conn<S: Read + Write>(sh: &Shared, conn: u64, s: &mut S, raw
                 return;
             }
         }
-        let form = match (head.headers.get("content-type"), buf.get(head_end..total)) {
+        let form_raw = match (head.headers.get("content-type"), buf.get(head_end..total)) {
             (Some(ct), Some(body))
                 if ct
                     .to_ascii_lowercase()
                     .starts_with("application/x-www-form-urlencoded") =>
             {
-                parse_query(&String::from_utf8_lossy(body))
+                Some(String::from_utf8_lossy(body).into_owned())
             }
-            _ => BTreeMap::new(),
+            _ => None,
         };
+        let form = form_raw
+            .as_deref()
+            .map(parse_query)
+            .unwrap_or_else(BTreeMap::new);
         buf.drain(..total);
 
         let close = head.close;
@@ -212,6 +216,8 @@ pub(crate) fn serve_conn<S: Read + Write>(sh: &Shared, conn: u64, s: &mut S, raw
                 .map(|c| parse_cookie_header(c))
                 .unwrap_or_default(),
             form,
+            form_raw: form_raw.unwrap_or_default(),
+            headers: &head.headers,
         };
         let resp = handle(sh, &req);
 

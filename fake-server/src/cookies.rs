@@ -121,14 +121,19 @@ pub fn ck_md5(c: &Creds, exp: &str) -> String {
     )
 }
 
-/// The cookies a correct client must drop (a Max-Age=0 deletion, an expired one, a foreign domain).
-pub fn droppable() -> [String; 3] {
+/// The cookies a correct client must drop silently (a Max-Age=0 deletion, an expired one).
+pub fn droppable() -> [String; 2] {
     [
         "buvid3=deleted; Path=/; Domain=bilibili.tv; Max-Age=0".to_string(),
         "old_tracker=x; Path=/; Domain=bilibili.tv; Expires=Thu, 01 Jan 1970 00:00:01 GMT"
             .to_string(),
-        "ad_track=1; Path=/; Domain=evil.example.com".to_string(),
     ]
+}
+
+/// `foreign=1`: a cookie for a foreign domain (a client drops it and warns), set right after the droppable
+/// ones.
+pub fn foreign() -> String {
+    "ad_track=1; Path=/; Domain=evil.example.com".to_string()
 }
 
 /// `cookiedomain=hostile`: Domain attributes that end with an allowed suffix but are not host names.
@@ -145,7 +150,7 @@ pub fn hostile_domains() -> [String; 4] {
 pub fn full_set(c: &Creds) -> Vec<String> {
     let exp = expires();
     let [bili_jct, joy_jct] = jct_pair(c, &exp);
-    let [d1, d2, d3] = droppable();
+    let [d1, d2] = droppable();
     let mid = c.mid;
     vec![
         sessdata(c, &exp),
@@ -157,7 +162,6 @@ pub fn full_set(c: &Creds) -> Vec<String> {
         format!("sid={}", alnum(8)),
         d1,
         d2,
-        d3,
     ]
 }
 
@@ -207,7 +211,7 @@ mod tests {
             .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
         assert_ne!(hex(32), hex(32));
         let set = full_set(&Creds::new(5, "n", false));
-        assert_eq!(set.len(), 10);
+        assert_eq!(set.len(), 9);
         assert!(set[0].starts_with("SESSDATA=") && set[0].contains("GMT; HttpOnly; Secure"));
         let jct = set[1]
             .split(';')

@@ -1,5 +1,8 @@
 //! The fake `passport.bilibili.tv` server every bili_qr test, benchmark and the CLI's `--demo` talk to.
-//! The interface is documented in `PROTOCOL.md` next to this crate's `Cargo.toml`.
+//! The interface is documented in `PROTOCOL.md` next to this crate's `Cargo.toml`. The same server also answers
+//! the mainland site's routes (`bilibili.com`: web QR login, nav, cookie refresh, logout) and the TV/app token
+//! routes (signed requests, see [`appsign`]); the public half of its cookie-refresh RSA test key is
+//! [`refresh_public_key_pem`].
 //!
 //! ```no_run
 //! use bili_qr_fake_server::{FakeServer, State};
@@ -20,6 +23,12 @@ mod scenario;
 mod session;
 mod state;
 mod tls;
+// The mainland (bilibili.com) and TV/app routes.
+pub mod appsign;
+mod main_session;
+mod refresh_key;
+mod scenario_main;
+pub use crate::refresh_key::refresh_public_key_pem;
 
 use std::collections::HashMap;
 use std::io;
@@ -115,6 +124,7 @@ impl FakeServer {
             next_conn: AtomicU64::new(1),
             inner: Mutex::new(Inner::default()),
             sessions: Mutex::new(Sessions::default()),
+            main: Mutex::new(Default::default()),
             live: Mutex::new(HashMap::new()),
             tls,
             cert_der,
@@ -197,12 +207,13 @@ impl FakeServer {
 
     /// Sessions handed out by confirmed logins and not ended (by logout, a renewal or `end_sessions`).
     pub fn sessions(&self) -> usize {
-        self.shared.sessions().count()
+        self.shared.sessions().count() + self.shared.main().count()
     }
 
     /// Ends every session: from now on v2/user answers logged out for all of them.
     pub fn end_sessions(&self) {
         self.shared.sessions().end_all();
+        self.shared.main().end_all();
     }
 
     /// Clears the log, the counters, ticket states and fault counters (sessions are kept).

@@ -1,6 +1,8 @@
-//! `bili-qr-fake-server [--port N] [--tls] [--tls-ca-out FILE] [--watch-stdin] [--quiet]`: a thin wrapper
-//! over the library. The first stdout line is `listening http://127.0.0.1:PORT` (or `https://…`); nothing
-//! else goes to stdout. `--tls-ca-out FILE` (implies `--tls`) writes the test CA (PEM) before that line.
+//! `bili-qr-fake-server [--port N] [--tls] [--tls-ca-out FILE] [--refresh-public-key-out FILE] [--watch-stdin]
+//! [--quiet]`: a thin wrapper over the library. The first stdout line is `listening http://127.0.0.1:PORT` (or
+//! `https://…`); nothing else goes to stdout. `--tls-ca-out FILE` (implies `--tls`) writes the test CA (PEM)
+//! before that line; `--refresh-public-key-out FILE` writes the public half of the mainland cookie-refresh RSA
+//! key (PEM SPKI) before it.
 #![forbid(unsafe_code)]
 
 use std::io::{Read, Write};
@@ -8,8 +10,7 @@ use std::process::ExitCode;
 
 use bili_qr_fake_server::{FakeServer, Options};
 
-const USAGE: &str =
-    "usage: bili-qr-fake-server [--port N] [--tls] [--tls-ca-out FILE] [--watch-stdin] [--quiet]";
+const USAGE: &str = "usage: bili-qr-fake-server [--port N] [--tls] [--tls-ca-out FILE] [--refresh-public-key-out FILE] [--watch-stdin] [--quiet]";
 
 fn main() -> ExitCode {
     let mut opts = Options {
@@ -18,6 +19,7 @@ fn main() -> ExitCode {
     };
     let mut watch_stdin = false;
     let mut ca_out: Option<std::path::PathBuf> = None;
+    let mut key_out: Option<std::path::PathBuf> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -36,6 +38,13 @@ fn main() -> ExitCode {
                 }
                 _ => {
                     eprintln!("--tls-ca-out wants a file name\n{USAGE}");
+                    return ExitCode::from(2);
+                }
+            },
+            "--refresh-public-key-out" => match args.next() {
+                Some(f) if !f.is_empty() => key_out = Some(f.into()),
+                _ => {
+                    eprintln!("--refresh-public-key-out wants a file name\n{USAGE}");
                     return ExitCode::from(2);
                 }
             },
@@ -63,6 +72,15 @@ fn main() -> ExitCode {
         if let Err(e) = std::fs::write(path, pem) {
             eprintln!(
                 "bili-qr-fake-server: cannot write the CA to {}: {e}",
+                path.display()
+            );
+            return ExitCode::FAILURE;
+        }
+    }
+    if let Some(path) = &key_out {
+        if let Err(e) = std::fs::write(path, bili_qr_fake_server::refresh_public_key_pem()) {
+            eprintln!(
+                "bili-qr-fake-server: cannot write the refresh public key to {}: {e}",
                 path.display()
             );
             return ExitCode::FAILURE;

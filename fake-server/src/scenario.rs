@@ -202,6 +202,8 @@ pub struct Scenario {
     pub hops: u64,
     pub hostile_domains: bool,
     pub qrurl: Option<QrUrl>,
+    /// The mainland / TV keys and `foreign=` (`scenario_main.rs`).
+    pub main: crate::scenario_main::MainScenario,
 }
 
 pub const DEFAULT_MID: u64 = 1_709_658_507;
@@ -234,6 +236,7 @@ impl Default for Scenario {
             hops: 6,
             hostile_domains: false,
             qrurl: None,
+            main: Default::default(),
         }
     }
 }
@@ -407,7 +410,11 @@ impl Scenario {
                         ],
                     )?)
                 }
-                _ => return Err(format!("unknown scenario key `{k}`")),
+                _ => {
+                    if !sc.main.set(k, &v)? {
+                        return Err(format!("unknown scenario key `{k}`"));
+                    }
+                }
             }
         }
         Ok(sc)

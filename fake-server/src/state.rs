@@ -197,6 +197,8 @@ pub(crate) struct Shared {
     pub(crate) inner: Mutex<Inner>,
     /// Sessions handed out (survive `/__reset`).
     pub(crate) sessions: Mutex<Sessions>,
+    /// The mainland web sessions and TV/app tokens (survive `/__reset`).
+    pub(crate) main: Mutex<crate::main_session::MainSessions>,
     pub(crate) live: Mutex<HashMap<u64, TcpStream>>,
     pub(crate) tls: Option<Arc<rustls::ServerConfig>>,
     pub(crate) cert_der: Option<Vec<u8>>,
@@ -209,6 +211,9 @@ impl Shared {
     }
     pub(crate) fn sessions(&self) -> MutexGuard<'_, Sessions> {
         self.sessions.lock().unwrap_or_else(|p| p.into_inner())
+    }
+    pub(crate) fn main(&self) -> MutexGuard<'_, crate::main_session::MainSessions> {
+        self.main.lock().unwrap_or_else(|p| p.into_inner())
     }
     pub(crate) fn live(&self) -> MutexGuard<'_, HashMap<u64, TcpStream>> {
         self.live.lock().unwrap_or_else(|p| p.into_inner())

@@ -56,7 +56,7 @@ fn first_line_then_exit_on_stdin_eof_and_redacted_log() {
     let r = fetch(&base, "flow=c,id=bin", &t);
     assert_eq!(r.code(), 0);
     let cookies = r.set_cookies();
-    assert_eq!(cookies.len(), 10);
+    assert_eq!(cookies.len(), 9);
     // EOF on stdin → exit 0, promptly (even with an idle keep-alive connection open).
     let _idle = Conn::open(&base);
     drop(child.stdin.take());

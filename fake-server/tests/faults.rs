@@ -183,7 +183,7 @@ fn cookie_faults() {
     let r = fetch(&base, sc, "t2");
     assert_eq!(r.code(), 10018101);
     let r = fetch(&base, sc, "t2");
-    assert_eq!(r.set_cookies().len(), 10);
+    assert_eq!(r.set_cookies().len(), 9);
 }
 
 #[test]
@@ -260,7 +260,7 @@ fn gourl_hops() {
     assert_eq!(go, format!("{base}/s/{sc}/gourl/hop1"));
     assert_eq!(
         names(&r.set_cookies()),
-        ["SESSDATA", "buvid3", "old_tracker", "ad_track"]
+        ["SESSDATA", "buvid3", "old_tracker"]
     );
     let mut c = Conn::open(&base);
     let r1 = c.get(go.trim_start_matches(&base));
@@ -287,7 +287,7 @@ fn gourl_hops() {
 
     let r = fetch(&base, "gourl=foreign,flow=c", "tk");
     assert_eq!(r.json()["data"]["go_url"], "https://evil.example.com/steal");
-    assert_eq!(r.set_cookies().len(), 10);
+    assert_eq!(r.set_cookies().len(), 9);
 }
 
 #[test]

@@ -13,7 +13,7 @@ const USER: &str = "/intl/gateway/web/v2/user?s_locale=en_US&platform=web";
 const EXIT: &str = "/x/intl/passport-login/web/login/exit";
 const SSO: &str = "/x/intl/passport-login/web/sso/list?s_locale=en_US&platform=web";
 
-const FULL: [&str; 10] = [
+const FULL: [&str; 9] = [
     "SESSDATA",
     "bili_jct",
     "DedeUserID",
@@ -23,7 +23,6 @@ const FULL: [&str; 10] = [
     "sid",
     "buvid3",
     "old_tracker",
-    "ad_track",
 ];
 
 /// The value of cookie `name` among Set-Cookie lines.
@@ -229,7 +228,7 @@ fn hops_then_404_or_foreign() {
     let r = fetch(&base, sc, "tk");
     assert_eq!(
         names(&r.set_cookies()),
-        ["SESSDATA", "buvid3", "old_tracker", "ad_track"]
+        ["SESSDATA", "buvid3", "old_tracker"]
     );
     let sess = value_of(&r.set_cookies(), "SESSDATA");
     let go = r.json()["data"]["go_url"].as_str().expect("go").to_string();
@@ -256,7 +255,7 @@ fn hops_then_404_or_foreign() {
     let r = fetch(&base, sc, "tk");
     assert_eq!(
         names(&r.set_cookies()),
-        ["SESSDATA", "buvid3", "old_tracker", "ad_track"]
+        ["SESSDATA", "buvid3", "old_tracker"]
     );
     let h1 = get(&base, &format!("/s/{sc}/gourl/hop1"));
     assert_eq!(h1.status, 302);

@@ -291,7 +291,7 @@ fn thirty_thousand_cookie_info_entries_are_fast() {
 fn the_fake_servers_documented_login_warns_only_of_its_foreign_cookie() {
     let srv = FakeServer::start();
     let o = Options::from_json(Some(
-        &json!({"base_url": srv.url("id=fid-plain,flow=c"), "proxy": ""}).to_string(),
+        &json!({"base_url": srv.url("id=fid-plain,flow=c,foreign=1"), "proxy": ""}).to_string(),
     ))
     .unwrap();
     let qr = bili_qr::start(&o).unwrap();

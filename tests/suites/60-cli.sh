@@ -391,7 +391,7 @@ one_line_reason "--verify-login refused"
 
 # ---------------------------------------------------------------------------------------------------------
 step "exit 0 without a terminal: plain one-line progress on stdout, no escape sequences"
-sc="flow=wwsssc,id=plain"
+sc="flow=wwsssc,id=plain,foreign=1"
 run login --base-url "$base/s/$sc" "${fast[@]}"
 expect_rc 0 "plain progress"
 no_escapes "$t/out" "stdout"

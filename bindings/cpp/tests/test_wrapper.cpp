@@ -198,7 +198,7 @@ void test_options_sent() {
 }
 
 void test_start_and_poll() {
-  const std::string id = "id=cpp-poll,flow=wsc,mid=42,name=Alice";
+  const std::string id = "id=cpp-poll,flow=wsc,mid=42,name=Alice,foreign=1";
   auto o = scenario(id);
   auto q = bili_qr::start(o);
   CHECK(q.ticket.size() == 32);

@@ -22,7 +22,7 @@ static partial class Tests
     public static void TestConfirmedPollObjectV2()
     {
         string sc;
-        var login = ConfirmWith("name=Full", out sc);
+        var login = ConfirmWith("name=Full,foreign=1", out sc);
         // The fake server's normal answer carries one cookie for a foreign domain (ad_track): dropped, and said so.
         A.True(login.Warnings.Count >= 1 && login.Warnings.Any(w => w.Contains("evil.example.com")),
                "a warning names the dropped foreign domain: " + string.Join(" | ", login.Warnings));

@@ -32,7 +32,7 @@ function assertSession(login) {
 }
 
 test('a normal login: every field typed, no verified key without verify_login, a warning for the foreign cookie', () => {
-  const { login } = confirm('id=plain');
+  const { login } = confirm('id=plain,foreign=1');
   assertSession(login);
   assert.equal(login.mid, 1709658507);
   assert.equal(login.is_new, false);

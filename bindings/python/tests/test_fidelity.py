@@ -13,7 +13,7 @@ def _login(url: str, **options) -> bili_qr.Login:
 
 
 def test_a_normal_login_has_every_field(base_url):
-    login = _login(base_url(flow="c"))
+    login = _login(base_url(flow="c", foreign="1"))
     assert login.mid == 1709658507 and login.is_new is False and login.go_url == ""
     assert login.name == "DemoUser" and login.user_profile is not None
     # the fake server's confirmed answer carries a cookie for evil.example.com: dropped, and said so

@@ -22,6 +22,7 @@ pub(crate) fn control(sh: &Shared, what: &str, query_str: &str) -> Resp {
         }
         "sessions/end" => {
             sh.sessions().end_all();
+            sh.main().end_all();
             Resp::json_static(r#"{"ok":true}"#)
         }
         "reset" => {

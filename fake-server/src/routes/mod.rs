@@ -3,7 +3,9 @@
 mod account;
 mod control;
 mod gourl;
+mod mainland;
 mod passport;
+mod tv;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
@@ -60,6 +62,10 @@ pub(crate) struct Request<'a> {
     pub(crate) cookies: Vec<(String, String)>,
     /// Fields of an `application/x-www-form-urlencoded` body.
     pub(crate) form: BTreeMap<String, String>,
+    /// That body as sent (`""` for another content type): the TV/app signature covers its bytes and order.
+    pub(crate) form_raw: String,
+    /// Request headers, names lowercased.
+    pub(crate) headers: &'a BTreeMap<String, String>,
 }
 
 /// The scenario a request runs under.
@@ -157,7 +163,13 @@ pub(crate) fn handle(sh: &Shared, req: &Request<'_>) -> Resp {
         sc,
     };
     let sc = &cx.sc;
+    // The mainland and TV routes: their QR endpoints go through the fault stage like `url`/`fetch`.
+    if let Some(r) = mainland::route(&cx, req, rest) {
+        return r;
+    }
+    let main_ep = mainland::qr_endpoint(rest);
     let ep = match rest {
+        _ if main_ep.is_some() => main_ep.map_or(Endpoint::Url, |(ep, _)| ep),
         URL_PATH => Endpoint::Url,
         FETCH_PATH => Endpoint::Fetch,
         SSO_LIST_PATH => return account::sso_list(&cx),
@@ -289,6 +301,7 @@ pub(crate) fn handle(sh: &Shared, req: &Request<'_>) -> Resp {
     }
 
     let mut r = match ep {
+        _ if main_ep.is_some() => mainland::qr_answer(&cx, req, main_ep, fault),
         Endpoint::Url => passport::url_answer(&cx, query, fault == Some(Fault::NoTicket)),
         Endpoint::Fetch => passport::fetch_answer(&cx, req, fault),
     };

@@ -215,6 +215,11 @@ pub(crate) fn confirmed(cx: &Ctx<'_>, cookie_fault: Option<Fault>) -> Resp {
     if cookie_fault != Some(Fault::NoCookies) {
         cx.sh.sessions().add(cx.key, &creds);
     }
+    if sc.main.foreign {
+        if let Some(i) = cookies.iter().position(|c| c.starts_with("old_tracker=")) {
+            cookies.insert(i + 1, cookies::foreign());
+        }
+    }
     if sc.hostile_domains {
         let at = cookies
             .iter()
