@@ -377,8 +377,9 @@ fn collect(
     Ok(login)
 }
 
-/// Follows `data.url` (resolved against the poll URL) as a browser would, when its host is trusted, with the
-/// cookies a browser would send there; every hop's `Set-Cookie` is merged, also when a later hop fails.
+/// Requests `data.url` (resolved against the poll URL) as a browser would, when its host is trusted, with the
+/// cookies a browser would send there, and merges its answer's `Set-Cookie`. Its redirect (to `gourl`, the
+/// site's home page, which sets none of the session's cookies) is not followed.
 fn follow_url(
     options: &Options,
     call: &Call<'_>,
@@ -411,6 +412,7 @@ fn follow_url(
     let sent = Request::get(target.as_str())
         .mode(Mode::Follow)
         .label("the data.url host")
+        .stop_at_redirect()
         .cookie(Some(cookie.as_str()).filter(|c| !c.is_empty()))
         .send(options, call);
     let now = super::unix_now();

@@ -176,6 +176,8 @@ pub struct Request<'a> {
     mode: Mode,
     cookie: Option<&'a str>,
     label: &'a str,
+    /// `Mode::Follow` only: a redirect ends the chain (its answer is the final one; see `stop_at_redirect`).
+    stop_at_redirect: bool,
 }
 
 #[allow(dead_code)] // post_form, cookie: for the session functions and a ticket's browser session
@@ -187,6 +189,7 @@ impl<'a> Request<'a> {
             mode: Mode::Api,
             cookie: None,
             label: "the requested host",
+            stop_at_redirect: false,
         }
     }
 
@@ -210,6 +213,16 @@ impl<'a> Request<'a> {
     /// How messages name the first URL's host when it is not a known one (e.g. "the go_url host").
     pub fn label(self, label: &'a str) -> Self {
         Request { label, ..self }
+    }
+
+    /// In `Mode::Follow`: the first redirect is not followed but is the final answer (its `Set-Cookie`
+    /// collected). For a page that sets the cookies in its own answer and then sends the browser to the
+    /// site's home page (the mainland crossDomain step), which sets none of the session's.
+    pub fn stop_at_redirect(self) -> Self {
+        Request {
+            stop_at_redirect: true,
+            ..self
+        }
     }
 
     pub fn send(&self, options: &Options, call: &Call<'_>) -> Result<Answer, Failure> {
@@ -312,7 +325,8 @@ impl<'a> Request<'a> {
                 status,
                 set_cookies,
             });
-            if (300..400).contains(&status) && status != 304 {
+            let stop = self.stop_at_redirect && self.mode == Mode::Follow;
+            if (300..400).contains(&status) && status != 304 && !stop {
                 let location = response
                     .headers()
                     .get("location")
