@@ -200,7 +200,7 @@ const char *bili_qr_status_str(int status);
 
 /**
  * This thread's message for the most recent call that returned < 0 (start, poll, wait, cancel, render,
- * check, logout, session_convert and their `_ex` twins): one line of English naming what failed and
+ * check, logout, session_convert, refresh, refresh_confirm and their `_ex` twins): one line of English naming what failed and
  * what to do. `""` after one of them returned >= 0.
  *
  * Never NULL. The string belongs to the library: do not free it; it stays valid until the next such call

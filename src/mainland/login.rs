@@ -206,7 +206,13 @@ pub(crate) fn poll_key(key: &str, options: &Options, call: &Call<'_>) -> Result<
     let login = match status {
         PollStatus::Confirmed => {
             let refresh_token = data.refresh_token.clone();
-            let mut login = collect(options, &poll_url, &answer, data, call)?;
+            let mut login =
+                collect(options, &poll_url, &answer, data, call).map_err(
+                    |e| match &refresh_token {
+                        Some(t) => e.redact(t),
+                        None => e,
+                    },
+                )?;
             for w in &mut login.warnings {
                 let mut e = Error::new(ErrorKind::Protocol, w.as_str()).redact(key);
                 if let Some(t) = &refresh_token {

@@ -309,4 +309,47 @@ mod tests {
         assert!(is_risk(&e), "{}", e.message());
         assert!(parse_nav(br#"{"code":0,"message":"0","data":{}}"#, vec![]).is_err());
     }
+
+    #[test]
+    fn sessions_read_their_site_and_tokens() {
+        use crate::session::SessionFormat;
+        // A Cookie header (BBDownT's form): the token is kept apart, the site is not known.
+        let s = Session::parse(
+            "SESSDATA=s1234567; bili_jct=j1234567; DedeUserID=42; ac_time_value=t1234567",
+        )
+        .unwrap();
+        assert_eq!(s.site, None);
+        assert_eq!(s.refresh_token.as_deref(), Some("t1234567"));
+        assert!(s.get("ac_time_value").is_none());
+        assert!(!s.cookie_header().contains("t1234567"));
+        // Cookies of .bilibili.com make it mainland; written and read back, nothing is lost.
+        let json = r#"{"cookies":[{"name":"SESSDATA","value":"s1234567","domain":"bilibili.com"},{"name":"bili_jct","value":"j1234567","domain":"bilibili.com"},{"name":"x","value":"1","domain":"bilibili.tv"}],"refresh_token":"t1234567"}"#;
+        let s = Session::parse(json).unwrap();
+        assert_eq!(s.site, Some(Site::Main));
+        assert_eq!(s.host, "passport.bilibili.com");
+        assert!(
+            s.get("x").is_none(),
+            "a bilibili.tv cookie is not the mainland's"
+        );
+        let file = s.write(SessionFormat::Netscape);
+        assert!(file.contains("#HttpOnly_passport.bilibili.com\tFALSE\t/x/passport-login/web/cookie/refresh\tTRUE\t0\tac_time_value\tt1234567\n"));
+        let back = Session::parse(&file).unwrap();
+        assert_eq!(back.site, Some(Site::Main));
+        assert_eq!(back.refresh_token.as_deref(), Some("t1234567"));
+        assert_eq!(back.cookies, s.cookies);
+        let obj: Value = serde_json::from_str(&s.write(SessionFormat::Json)).unwrap();
+        assert_eq!(obj["site"], "main");
+        assert_eq!(obj["refresh_token"], "t1234567");
+        assert!(obj.get("previous_refresh_token").is_none());
+        assert!(!s.write(SessionFormat::Header).contains("t1234567"));
+        // An intl session is read as before: no site key written, mainland cookies dropped.
+        let intl = r#"{"cookies":[{"name":"SESSDATA","value":"s1234567","domain":"bilibili.tv"},{"name":"y","value":"1","domain":"bilibili.com"}]}"#;
+        let s = Session::parse(intl).unwrap();
+        assert_eq!(s.site, Some(Site::Intl));
+        assert!(s.get("y").is_none());
+        let obj: Value = serde_json::from_str(&s.write(SessionFormat::Json)).unwrap();
+        assert!(obj.get("site").is_none() && obj.get("refresh_token").is_none());
+        // A site key that is neither: an argument error.
+        assert!(Session::parse(r#"{"site":"cn","cookie_header":"SESSDATA=1"}"#).is_err());
+    }
 }

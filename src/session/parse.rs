@@ -69,6 +69,11 @@ impl Reader {
             })
         });
         self.dropped += before - self.session.cookies.len();
+        if self.session.site == Some(Site::Main) && self.session.host == DEFAULT_HOST {
+            self.session.host = crate::site::MAIN_BASE_URL
+                .trim_start_matches("https://")
+                .to_owned();
+        }
         if self
             .session
             .get("SESSDATA")
@@ -220,6 +225,7 @@ fn cookie_from_json(item: &Value) -> Option<Cookie> {
 fn from_netscape(text: &str) -> Result<Session> {
     let mut reader = Reader::new();
     let mut host: Option<String> = None;
+    let mut host_only_site: Option<Site> = None;
     for raw in text.lines() {
         let line = raw.trim_end_matches('\r');
         let (http_only, line) = match line.strip_prefix("#HttpOnly_") {
@@ -246,6 +252,10 @@ fn from_netscape(text: &str) -> Result<Session> {
                 continue;
             }
             host.get_or_insert(d.clone());
+            // A host-only line of a bilibili.com host (the refresh token's, say) makes it a mainland file.
+            if Site::Main.is_site_host(&d) {
+                host_only_site.get_or_insert(Site::Main);
+            }
         }
         reader.offer(Cookie {
             name: (*name).to_owned(),
@@ -263,6 +273,13 @@ fn from_netscape(text: &str) -> Result<Session> {
     }
     if let Some(h) = host {
         reader.session.host = h;
+    }
+    if reader
+        .session
+        .get("SESSDATA")
+        .is_some_and(|c| c.domain.is_none())
+    {
+        reader.session.site = host_only_site;
     }
     reader.finish()
 }
