@@ -22,6 +22,8 @@ pub mod ffi;
 #[forbid(unsafe_code)]
 mod login;
 #[forbid(unsafe_code)]
+pub mod mainland;
+#[forbid(unsafe_code)]
 pub mod options;
 #[forbid(unsafe_code)]
 pub mod passport;
@@ -31,6 +33,8 @@ mod redact;
 pub mod render;
 #[forbid(unsafe_code)]
 pub mod session;
+#[forbid(unsafe_code)]
+pub mod site;
 #[forbid(unsafe_code)]
 pub mod ticket;
 #[forbid(unsafe_code)]
@@ -43,10 +47,12 @@ pub mod url;
 pub use cookies::Cookie;
 pub use error::{Error, ErrorKind, Result};
 pub use login::{cancel, poll, start, wait};
+pub use mainland::refresh::{confirm as refresh_confirm, refresh, RefreshResult, RefreshStatus};
 pub use options::Options;
 pub use passport::{Login, PollResult, PollStatus, QrCode, UserProfile};
 pub use render::{render, Format};
 pub use session::Session;
+pub use site::Site;
 
 /// The version of this library, as in Cargo.toml.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

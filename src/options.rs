@@ -62,6 +62,12 @@ pub struct Options {
     pub verify_login: bool,
     /// A PEM file whose certificates are trusted in addition to the system's roots (`ca_file`).
     pub ca_file: Option<String>,
+    /// The site (`site`, ABI 3): its defaults are applied before the other keys (`crate::site`).
+    pub site: crate::site::Site,
+    /// Where the mainland refresh's correspond page is asked (`www_base_url`, ABI 3): same rules as `base_url`.
+    pub www_base_url: BaseUrl,
+    /// The PEM public key of the mainland cookie refresh (`refresh_public_key`, ABI 3); `None`: the published key.
+    pub refresh_public_key: Option<String>,
 }
 
 impl Default for Options {
@@ -80,11 +86,19 @@ impl Default for Options {
                 .expect("the default api_base_url is valid"),
             verify_login: false,
             ca_file: None,
+            site: crate::site::Site::Intl,
+            www_base_url: parse_base_url(crate::site::INTL_WWW_BASE_URL)
+                .expect("the default www_base_url is valid"),
+            refresh_public_key: None,
         }
     }
 }
 
 const KEYS: &str = "base_url, locale, platform, timeout_ms, user_agent, proxy, poll_interval_ms, wait_timeout_ms, max_retries, api_base_url, verify_login, ca_file";
+/// The whole list an unknown key's error names: [`KEYS`], then the site options (`crate::site`).
+fn all_keys() -> String {
+    format!("{KEYS}, {}", crate::site::OPTION_KEYS)
+}
 
 impl Options {
     /// Parses `options_json`: `None`, `""` and `"{}"` give the defaults. An unknown key, a wrong type or an
@@ -102,6 +116,7 @@ impl Options {
             "pass a JSON object such as {\"timeout_ms\":5000}",
             "options_json must be a JSON object, such as {\"timeout_ms\":5000}",
         )?;
+        crate::site::apply_site_defaults(&mut options, &map)?;
         options.apply(&map)?;
         Ok(options)
     }
@@ -183,10 +198,14 @@ impl Options {
                     }
                     self.ca_file = Some(path.to_owned());
                 }
+                "site" | "www_base_url" | "refresh_public_key" => {
+                    crate::site::apply_option(self, key, value)?
+                }
                 _ => {
                     let shown: String = key.chars().take(40).filter(|c| !c.is_control()).collect();
                     return Err(Error::argument(format!(
-                        "unknown option \"{shown}\": the options are {KEYS}"
+                        "unknown option \"{shown}\": the options are {}",
+                        all_keys()
                     )));
                 }
             }

@@ -27,8 +27,8 @@ const ALL_STATUSES: [(c_int, &str); 12] = [
     (BILI_QR_ERR_INTERNAL, "BILI_QR_ERR_INTERNAL"),
 ];
 
-/// Every function of ABI 2, in name order.
-const EXPORTS: [&str; 20] = [
+/// Every function of ABI 3, in name order.
+const EXPORTS: [&str; 24] = [
     "bili_qr_abi_version",
     "bili_qr_cancel",
     "bili_qr_check",
@@ -39,6 +39,10 @@ const EXPORTS: [&str; 20] = [
     "bili_qr_logout_ex",
     "bili_qr_poll",
     "bili_qr_poll_ex",
+    "bili_qr_refresh",
+    "bili_qr_refresh_confirm",
+    "bili_qr_refresh_confirm_ex",
+    "bili_qr_refresh_ex",
     "bili_qr_render",
     "bili_qr_render_ex",
     "bili_qr_session_convert",
@@ -128,7 +132,7 @@ fn header_versions_and_constants_match_the_library() {
         define(&h, "BILI_QR_ABI_VERSION"),
         bili_qr_abi_version().to_string()
     );
-    assert_eq!(define(&h, "BILI_QR_ABI_VERSION"), "2");
+    assert_eq!(define(&h, "BILI_QR_ABI_VERSION"), "3");
     assert_eq!(
         define(&h, "BILI_QR_VERSION_MAJOR"),
         env!("CARGO_PKG_VERSION_MAJOR")

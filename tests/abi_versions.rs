@@ -1,6 +1,6 @@
 //! One source of truth for the version: `[workspace.package] version` in the root Cargo.toml. Every Cargo
 //! manifest of the workspace inherits it, and each binding's own version file must say the same (the
-//! bindings' maintainers keep them; this test fails when one drifts). The ABI version is 2.
+//! bindings' maintainers keep them; this test fails when one drifts). The ABI version is 3.
 
 use bili_qr::ffi::*;
 use std::ffi::CStr;
@@ -14,9 +14,9 @@ fn read(rel: &str) -> String {
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 #[test]
-fn abi_version_is_2_and_version_is_cargos() {
-    assert_eq!(bili_qr_abi_version(), 2);
-    assert_eq!(BILI_QR_ABI_VERSION, 2);
+fn abi_version_is_3_and_version_is_cargos() {
+    assert_eq!(bili_qr_abi_version(), 3);
+    assert_eq!(BILI_QR_ABI_VERSION, 3);
     let v = bili_qr_version();
     assert_eq!(unsafe { CStr::from_ptr(v) }.to_str().unwrap(), VERSION);
     // Static: the same pointer every time.

@@ -26,9 +26,32 @@ pub struct CookieJar {
     dropped: Vec<(&'static str, usize)>,
     /// Every value this jar was handed, kept or not: its warnings are scrubbed of them (crate::redact).
     seen: Secrets,
+    /// The trusted registrable domains; `None`: [`super::TRUSTED_DOMAINS`] (bilibili.tv's).
+    roots: Option<&'static [&'static str]>,
 }
 
 impl CookieJar {
+    /// An empty jar that trusts cookies under `roots` (a site's domains, `crate::site`) and the `base_url`
+    /// host, instead of bilibili.tv's.
+    pub fn for_domains(roots: &'static [&'static str]) -> CookieJar {
+        CookieJar {
+            roots: Some(roots),
+            ..CookieJar::default()
+        }
+    }
+
+    fn trusted(&self, domain: &str, base_host: &str) -> bool {
+        match self.roots {
+            None => is_trusted(domain, base_host),
+            Some(roots) => {
+                roots.iter().any(|root| domain_matches(domain, root))
+                    || domain
+                        .trim_start_matches('.')
+                        .eq_ignore_ascii_case(base_host)
+            }
+        }
+    }
+
     /// Records a warning, at most `MAX_WARNINGS` distinct ones; it is scrubbed of every value seen (by this
     /// jar, and by the call) when pushed and when handed out.
     pub fn warn(&mut self, warning: impl AsRef<str>) {
@@ -169,7 +192,7 @@ impl CookieJar {
             self.count_dropped("a Domain that is not a host name");
             return false;
         }
-        if !is_trusted(domain, base_host) {
+        if !self.trusted(domain, base_host) {
             let shown = if domain.len() <= 64 {
                 domain
             } else {

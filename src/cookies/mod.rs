@@ -155,11 +155,12 @@ pub(crate) fn header_of<'a>(cookies: impl IntoIterator<Item = &'a Cookie>) -> St
     out
 }
 
-/// 0 for a host-only or `bilibili.tv` cookie (what the service's own hosts receive), 1 for another domain.
+/// 0 for a host-only, `bilibili.tv` or (mainland) `bilibili.com` cookie (what the service's own hosts
+/// receive), 1 for another domain.
 fn rank(c: &Cookie) -> u8 {
     match &c.domain {
         None => 0,
-        Some(d) if domain_matches(d, "bilibili.tv") => 0,
+        Some(d) if domain_matches(d, "bilibili.tv") || domain_matches(d, "bilibili.com") => 0,
         Some(_) => 1,
     }
 }

@@ -13,7 +13,11 @@ use std::sync::Arc;
 fn options_for_ticket(json: Option<&str>, ticket: &str) -> Result<Arc<Options>, Error> {
     Options::cached(json).map_err(|e| match crate::ticket::extract(ticket) {
         Ok(bare) => e.redact_ticket(bare),
-        Err(_) => e,
+        // A mainland QR URL names its key qrcode_key=.
+        Err(_) => match crate::mainland::login::extract_key(ticket) {
+            Ok(key) => e.redact_ticket(key),
+            Err(_) => e,
+        },
     })
 }
 

@@ -10,13 +10,18 @@ use std::sync::Arc;
 
 /// The options of a session call. An options error never repeats a cookie value of the session (a caller
 /// could have put one in the options by mistake).
-fn options_for_session(json: Option<&str>, session: &Session) -> Result<Arc<Options>, Error> {
-    Options::cached(json).map_err(|mut e| {
-        for c in &session.cookies {
-            e = e.redact(&c.value);
-        }
-        e
-    })
+///
+/// A session that says its site (ABI 3: its `site` key, or its SESSDATA's domain) gets that site's options
+/// (`crate::site::options_for_site`).
+pub(super) fn options_for_session(
+    json: Option<&str>,
+    session: &Session,
+) -> Result<Arc<Options>, Error> {
+    let options = Options::cached(json).and_then(|o| match session.site {
+        Some(site) => crate::site::options_for_site(json, o, site),
+        None => Ok(o),
+    });
+    options.map_err(|e| session::redact(e, session))
 }
 
 ffi_fn! {

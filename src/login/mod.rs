@@ -30,6 +30,9 @@ pub fn start(options: &Options) -> Result<QrCode> {
 }
 
 fn start_inner(options: &Options) -> Result<QrCode> {
+    if options.site == crate::site::Site::Main {
+        return crate::mainland::login::start(options);
+    }
     let answer = Request::get(&passport::url_endpoint(options)).send(options, &Call::default())?;
     let qr = passport::parse_qr_code(&answer.body, options)?;
     sessions::remember(&qr.ticket, passport_cookies(&answer, options));
@@ -98,13 +101,24 @@ fn passport_cookies(answer: &Answer, options: &Options) -> Vec<(String, Option<S
 
 /// Asks once for the state of a ticket (a bare ticket, or a URL with `ticket=`).
 pub fn poll(ticket_or_url: &str, options: &Options) -> Result<PollResult> {
-    let ticket = ticket::extract(ticket_or_url)?;
+    let ticket = extract(ticket_or_url, options)?;
     let _scope = Scope::enter();
     redact::see_ticket(ticket);
     end_of_call(poll_ticket(ticket, options, &Call::default()))
 }
 
+/// The ticket in `input` for the options' site (a mainland `qrcode_key` may come in a URL's `qrcode_key=`).
+fn extract<'a>(input: &'a str, options: &Options) -> Result<&'a str> {
+    match options.site {
+        crate::site::Site::Main => crate::mainland::login::extract_key(input),
+        crate::site::Site::Intl => ticket::extract(input),
+    }
+}
+
 fn poll_ticket(ticket: &str, options: &Options, call: &Call<'_>) -> Result<PollResult> {
+    if options.site == crate::site::Site::Main {
+        return crate::mainland::login::poll_key(ticket, options, call);
+    }
     let fetch_url = passport::fetch_endpoint(options, ticket);
     let session = sessions::cookie_header(ticket);
     let answer = Request::get(&fetch_url)
@@ -141,7 +155,7 @@ pub fn wait(
     options: &Options,
     on_progress: &mut dyn FnMut(&PollResult) -> bool,
 ) -> Result<PollResult> {
-    let ticket = ticket::extract(ticket_or_url)?;
+    let ticket = extract(ticket_or_url, options)?;
     let _scope = Scope::enter();
     redact::see_ticket(ticket);
     end_of_call(wait_ticket(ticket, options, on_progress))
@@ -238,6 +252,12 @@ fn wait_ticket(
 /// Signals every wait now running on this ticket (a bare ticket or a URL with `ticket=`) in this process.
 /// Returns how many were signalled.
 pub fn cancel(ticket_or_url: &str) -> Result<usize> {
-    let ticket = ticket::extract(ticket_or_url)?;
+    // A mainland QR URL names its key `qrcode_key=`; any other input is read as before.
+    let ticket = match ticket::extract(ticket_or_url) {
+        Err(e) if ticket_or_url.contains("qrcode_key=") => {
+            crate::mainland::login::extract_key(ticket_or_url).map_err(|_| e)?
+        }
+        other => other?,
+    };
     Ok(cancellation::cancel_all(ticket))
 }

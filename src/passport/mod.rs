@@ -39,6 +39,9 @@ pub struct QrCode {
     pub ticket: String,
     pub qr_url: String,
     pub qr_type: String,
+    /// `"main"` for a mainland QR code (ABI 3); absent for bilibili.tv.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub site: Option<&'static str>,
 }
 
 /// The state of a ticket.
@@ -78,6 +81,19 @@ pub struct Login {
     /// With `verify_login`: whether `v2/user` accepted the new session (`false`: it could not be asked).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verified: Option<bool>,
+    /// What a mainland login adds (ABI 3): `site` and `refresh_token`; absent for bilibili.tv.
+    #[serde(flatten)]
+    pub site_keys: Option<SiteKeys>,
+}
+
+/// The keys a site other than bilibili.tv adds to the confirmed poll object.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SiteKeys {
+    /// `"main"`.
+    pub site: &'static str,
+    /// The session's refresh token (`data.refresh_token`; `null` when the answer had none): a secret like
+    /// SESSDATA, needed by `bili_qr_refresh`.
+    pub refresh_token: Option<String>,
 }
 
 /// The poll object of the ABI.

@@ -70,6 +70,7 @@ pub fn parse_qr_code(body: &[u8], options: &Options) -> Result<QrCode> {
         ticket: ticket.to_owned(),
         qr_url: qr_url.to_owned(),
         qr_type: qr_type.to_owned(),
+        site: None,
     })
 }
 
@@ -237,5 +238,6 @@ pub fn finish_login(
         warnings: warnings.finish(&seen),
         host: host.to_owned(),
         verified: None,
+        site_keys: None,
     })
 }

@@ -35,6 +35,9 @@ impl SessionFormat {
 struct SessionObject<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     status: Option<&'a str>,
+    /// `"main"` for a mainland session (ABI 3); absent for bilibili.tv.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    site: Option<&'a str>,
     mid: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     name: Option<Option<&'a str>>,
@@ -45,6 +48,16 @@ struct SessionObject<'a> {
     host: &'a str,
     cookies: &'a [Cookie],
     cookie_header: String,
+    /// A mainland check's answer to "does the session want a refresh" (cookie/info; `null`: not known).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_needed: Option<Option<bool>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    previous_refresh_token: Option<&'a str>,
+    /// A refresh's notes (ABI 3); absent elsewhere.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    warnings: Option<&'a [String]>,
 }
 
 /// What a check adds to the session object.
@@ -53,11 +66,14 @@ pub(super) struct CheckKeys<'a> {
     pub name: Option<&'a str>,
     pub face: Option<&'a str>,
     pub renewed: bool,
+    /// Mainland only (`Some`): what cookie/info said of a refresh.
+    pub refresh_needed: Option<Option<bool>>,
 }
 
 pub(super) fn to_json(session: &Session, check: Option<CheckKeys<'_>>) -> String {
     let object = SessionObject {
         status: check.as_ref().map(|c| c.status),
+        site: (session.site == Some(crate::site::Site::Main)).then_some("main"),
         mid: session.mid,
         name: check.as_ref().map(|c| c.name),
         face: check.as_ref().map(|c| c.face),
@@ -65,6 +81,30 @@ pub(super) fn to_json(session: &Session, check: Option<CheckKeys<'_>>) -> String
         host: &session.host,
         cookies: &session.cookies,
         cookie_header: session.cookie_header(),
+        refresh_needed: check.as_ref().and_then(|c| c.refresh_needed),
+        refresh_token: session.refresh_token.as_deref(),
+        previous_refresh_token: session.previous_refresh_token.as_deref(),
+        warnings: None,
+    };
+    serde_json::to_string(&object).unwrap_or_default()
+}
+
+/// The session object with a `status` and `warnings` (the answer of a refresh or its confirmation).
+pub(crate) fn to_json_with_status(session: &Session, status: &str, warnings: &[String]) -> String {
+    let object = SessionObject {
+        status: Some(status),
+        site: (session.site == Some(crate::site::Site::Main)).then_some("main"),
+        mid: session.mid,
+        name: None,
+        face: None,
+        renewed: None,
+        host: &session.host,
+        cookies: &session.cookies,
+        cookie_header: session.cookie_header(),
+        refresh_needed: None,
+        refresh_token: session.refresh_token.as_deref(),
+        previous_refresh_token: session.previous_refresh_token.as_deref(),
+        warnings: Some(warnings),
     };
     serde_json::to_string(&object).unwrap_or_default()
 }
@@ -90,7 +130,50 @@ pub(super) fn to_netscape(session: &Session) -> String {
             out.push('\n');
         }
     }
+    for line in refresh_token_lines(session) {
+        out.push_str(&line);
+        out.push('\n');
+    }
     out
+}
+
+/// The refresh tokens of a mainland session as cookies.txt lines, so that a saved file can be refreshed:
+/// host-only cookies of the session's host whose path is the one endpoint that takes each token
+/// (`cookie/refresh`, `confirm/refresh`), http-only and secure. A program that sends the file's cookies
+/// (curl -b) thus never sends a token anywhere but there, where a browser sends it too (as a form field).
+fn refresh_token_lines(session: &Session) -> Vec<String> {
+    use crate::mainland::{CONFIRM_REFRESH_PATH, COOKIE_REFRESH_PATH};
+    use crate::session::{PREVIOUS_REFRESH_TOKEN_NAME, REFRESH_TOKEN_NAME};
+    let tokens = [
+        (
+            REFRESH_TOKEN_NAME,
+            COOKIE_REFRESH_PATH,
+            &session.refresh_token,
+        ),
+        (
+            PREVIOUS_REFRESH_TOKEN_NAME,
+            CONFIRM_REFRESH_PATH,
+            &session.previous_refresh_token,
+        ),
+    ];
+    tokens
+        .iter()
+        .filter_map(|(name, path, token)| {
+            let token = token.as_ref()?;
+            netscape_line(
+                &Cookie {
+                    name: (*name).to_owned(),
+                    value: token.clone(),
+                    domain: None,
+                    path: (*path).to_owned(),
+                    expires: None,
+                    secure: true,
+                    http_only: true,
+                },
+                &session.host,
+            )
+        })
+        .collect()
 }
 
 /// One cookie's line (without the line break), or `None` if a field cannot be written (never for a cookie

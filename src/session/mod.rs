@@ -12,8 +12,10 @@ mod format;
 mod parse;
 mod remote;
 
+pub(crate) use format::to_json_with_status;
 pub use format::SessionFormat;
 pub use remote::{check, logout, CheckResult, CheckStatus, LogoutResult, LogoutStatus};
+pub(crate) use remote::{redact, service_header};
 
 use crate::cookies::Cookie;
 use crate::error::{Error, Result};
@@ -32,6 +34,26 @@ pub struct Session {
     pub host: String,
     /// In the order received, unique by name.
     pub cookies: Vec<Cookie>,
+    /// The site the session says it is of (ABI 3): its `site` key, else the domain of its `SESSDATA`
+    /// cookie; `None` when neither says (a Cookie header, host-only cookies): the options' `site` decides.
+    pub site: Option<crate::site::Site>,
+    /// The mainland refresh token (`refresh_token`; `ac_time_value` in a cookies.txt or Cookie header).
+    /// A secret like SESSDATA; never part of a `Cookie` header the library sends or writes.
+    pub refresh_token: Option<String>,
+    /// After `bili_qr_refresh`, the old session's refresh token, which `bili_qr_refresh_confirm` retires.
+    pub previous_refresh_token: Option<String>,
+}
+
+/// The names under which a cookies.txt (or a Cookie header) carries the refresh tokens: `ac_time_value`
+/// as BBDownT (and the web's localStorage) names it, and the pending confirmation's old token.
+pub const REFRESH_TOKEN_NAME: &str = "ac_time_value";
+pub const PREVIOUS_REFRESH_TOKEN_NAME: &str = "bili_qr_previous_ac_time_value";
+
+impl Session {
+    /// The site this session is of under `options`: its own, else the options'.
+    pub fn site_or(&self, options: &crate::options::Options) -> crate::site::Site {
+        self.site.unwrap_or(options.site)
+    }
 }
 
 impl Session {
@@ -62,7 +84,7 @@ impl Session {
     }
 
     /// Replaces the cookie of the same name in place, or appends it.
-    fn insert(&mut self, cookie: Cookie) {
+    pub(crate) fn insert(&mut self, cookie: Cookie) {
         match self.cookies.iter_mut().find(|c| c.name == cookie.name) {
             Some(slot) => *slot = cookie,
             None => self.cookies.push(cookie),
@@ -101,7 +123,9 @@ pub(crate) fn valid_cookie(name: &str, value: &str) -> bool {
 /// Whether cookies of `domain` (no leading dot, lowercase) belong in a session: the service's domains, or
 /// a loopback host (a test server standing in for them).
 pub(crate) fn service_domain(domain: &str) -> bool {
-    crate::url::is_service_host(domain) || crate::options::is_loopback_host(domain)
+    crate::url::is_service_host(domain)
+        || crate::site::Site::Main.is_site_host(domain)
+        || crate::options::is_loopback_host(domain)
 }
 
 #[cfg(test)]

@@ -1,9 +1,11 @@
 //! Reading a session: JSON (poll object or session object), Netscape cookies.txt, or a Cookie header.
 
 use super::{service_domain, valid_cookie, Session, DEFAULT_HOST, MAX_SESSION};
+use super::{PREVIOUS_REFRESH_TOKEN_NAME, REFRESH_TOKEN_NAME};
 use crate::cookies::valid_value;
 use crate::cookies::Cookie;
 use crate::error::{Error, Result};
+use crate::site::Site;
 use serde_json::Value;
 
 /// A session being read, and how many cookies were dropped (for the message when SESSDATA is missing).
@@ -19,6 +21,9 @@ impl Reader {
                 mid: None,
                 host: DEFAULT_HOST.to_owned(),
                 cookies: Vec::new(),
+                site: None,
+                refresh_token: None,
+                previous_refresh_token: None,
             },
             dropped: 0,
         }
@@ -26,6 +31,18 @@ impl Reader {
 
     /// Keeps a cookie the rules allow; counts the others.
     fn offer(&mut self, cookie: Cookie) {
+        // The refresh tokens travel as cookies in a cookies.txt or a Cookie header; they are kept apart.
+        if cookie.name == REFRESH_TOKEN_NAME || cookie.name == PREVIOUS_REFRESH_TOKEN_NAME {
+            if !cookie.value.is_empty() && valid_value(&cookie.value) {
+                let slot = if cookie.name == REFRESH_TOKEN_NAME {
+                    &mut self.session.refresh_token
+                } else {
+                    &mut self.session.previous_refresh_token
+                };
+                *slot = Some(cookie.value);
+            }
+            return;
+        }
         let domain_ok = cookie.domain.as_deref().map_or(true, service_domain);
         if domain_ok && valid_cookie(&cookie.name, &cookie.value) {
             self.session.insert(cookie);
@@ -35,6 +52,28 @@ impl Reader {
     }
 
     fn finish(mut self) -> Result<Session> {
+        // The site: the session's own `site` key, else its SESSDATA's domain; then only that site's cookies
+        // stay (and host-only and loopback ones). A session that says nothing keeps bilibili.tv's rule.
+        if self.session.site.is_none() {
+            self.session.site = self
+                .session
+                .get("SESSDATA")
+                .and_then(|c| c.domain.as_deref())
+                .and_then(Site::of_domain);
+        }
+        let site = self.session.site.unwrap_or_default();
+        let before = self.session.cookies.len();
+        self.session.cookies.retain(|c| {
+            c.domain.as_deref().map_or(true, |d| {
+                site.is_site_host(d) || crate::options::is_loopback_host(d)
+            })
+        });
+        self.dropped += before - self.session.cookies.len();
+        if self.session.site == Some(Site::Main) && self.session.host == DEFAULT_HOST {
+            self.session.host = crate::site::MAIN_BASE_URL
+                .trim_start_matches("https://")
+                .to_owned();
+        }
         if self
             .session
             .get("SESSDATA")
@@ -109,6 +148,20 @@ fn from_json(text: &str) -> Result<Session> {
     {
         reader.session.host = host;
     }
+    if let Some(site) = root.get("site").and_then(Value::as_str) {
+        reader.session.site = Some(
+            Site::parse(site)
+                .ok_or_else(|| Error::argument("session's site must be \"intl\" or \"main\""))?,
+        );
+    }
+    let token = |key: &str| {
+        root.get(key)
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty() && valid_value(t) && t.len() <= 4096)
+            .map(str::to_owned)
+    };
+    reader.session.refresh_token = token("refresh_token");
+    reader.session.previous_refresh_token = token("previous_refresh_token");
     reader.session.mid = match root.get("mid") {
         Some(Value::Number(n)) => n.as_i64(),
         Some(Value::String(s)) => s.trim().parse::<i64>().ok(),
@@ -172,6 +225,7 @@ fn cookie_from_json(item: &Value) -> Option<Cookie> {
 fn from_netscape(text: &str) -> Result<Session> {
     let mut reader = Reader::new();
     let mut host: Option<String> = None;
+    let mut host_only_site: Option<Site> = None;
     for raw in text.lines() {
         let line = raw.trim_end_matches('\r');
         let (http_only, line) = match line.strip_prefix("#HttpOnly_") {
@@ -198,6 +252,10 @@ fn from_netscape(text: &str) -> Result<Session> {
                 continue;
             }
             host.get_or_insert(d.clone());
+            // A host-only line of a bilibili.com host (the refresh token's, say) makes it a mainland file.
+            if Site::Main.is_site_host(&d) {
+                host_only_site.get_or_insert(Site::Main);
+            }
         }
         reader.offer(Cookie {
             name: (*name).to_owned(),
@@ -215,6 +273,13 @@ fn from_netscape(text: &str) -> Result<Session> {
     }
     if let Some(h) = host {
         reader.session.host = h;
+    }
+    if reader
+        .session
+        .get("SESSDATA")
+        .is_some_and(|c| c.domain.is_none())
+    {
+        reader.session.site = host_only_site;
     }
     reader.finish()
 }

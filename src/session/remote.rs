@@ -36,6 +36,9 @@ pub struct CheckResult {
     pub face: Option<String>,
     /// Whether the answer changed a cookie (a renewed SESSDATA): save `session` again.
     pub renewed: bool,
+    /// Mainland only: whether cookie/info says the session wants `bili_qr_refresh` (`Some(None)`: it could
+    /// not be asked). `None` for bilibili.tv (no key in the object).
+    pub refresh_needed: Option<Option<bool>>,
 }
 
 impl CheckResult {
@@ -51,6 +54,7 @@ impl CheckResult {
                 name: self.name.as_deref(),
                 face: self.face.as_deref(),
                 renewed: self.renewed,
+                refresh_needed: self.refresh_needed,
             }),
         )
     }
@@ -98,7 +102,7 @@ fn unix_now() -> i64 {
 /// The `Cookie` header for the service: the session's cookies whose domain is the service's, a loopback
 /// test host, or the `base_url` / `api_base_url` host, and the host-only ones. (A parsed session holds no
 /// other; this is the second fence, in case a `Session` was built by hand.)
-fn service_header(session: &Session, options: &Options) -> String {
+pub(crate) fn service_header(session: &Session, options: &Options) -> String {
     let hosts = [options.base_url.host(), options.api_base_url.host()];
     let sendable = |c: &&Cookie| match c.domain.as_deref() {
         None => true,
@@ -107,20 +111,36 @@ fn service_header(session: &Session, options: &Options) -> String {
     crate::cookies::header_of(session.cookies.iter().filter(sendable))
 }
 
-/// Opens the call's scope of secrets (crate::redact) with the session's cookie values in it: a session
-/// error never carries one (a server could echo one in its message).
-fn session_scope(session: &Session) -> Scope {
+/// Opens the call's scope of secrets (crate::redact) with the session's cookie values and refresh tokens in
+/// it: a session error never carries one (a server could echo one in its message).
+pub(crate) fn session_scope(session: &Session) -> Scope {
     let scope = Scope::enter();
     for c in &session.cookies {
         redact::see(&c.value);
     }
+    for t in [&session.refresh_token, &session.previous_refresh_token]
+        .into_iter()
+        .flatten()
+    {
+        redact::see(t);
+    }
     scope
+}
+
+/// `error` scrubbed of the session's cookie values and refresh tokens (and of everything else the calls on
+/// this thread have seen).
+pub(crate) fn redact(error: Error, session: &Session) -> Error {
+    let _scope = session_scope(session);
+    error.scrub_again()
 }
 
 /// `GET {api_base_url}/intl/gateway/web/v2/user` with the session's cookies: valid (with the account's
 /// name and face) or expired, and the session with the cookies the answer set merged in.
 pub fn check(session: &Session, options: &Options) -> Result<CheckResult> {
     let _scope = session_scope(session);
+    if session.site_or(options) == crate::site::Site::Main {
+        return crate::mainland::session::check(session, options).map_err(Error::scrub_again);
+    }
     check_inner(session, options).map_err(Error::scrub_again)
 }
 
@@ -192,12 +212,16 @@ fn check_inner(session: &Session, options: &Options) -> Result<CheckResult> {
         name,
         face,
         renewed,
+        refresh_needed: None,
     })
 }
 
 /// `POST {base_url}/x/intl/passport-login/web/login/exit` with `csrf=<bili_jct>` in the query and the
 /// form body, and the session's cookies.
 pub fn logout(session: &Session, options: &Options) -> Result<LogoutResult> {
+    if session.site_or(options) == crate::site::Site::Main {
+        return crate::mainland::session::logout(session, options);
+    }
     let Some(jct) = session.get("bili_jct").filter(|c| !c.value.is_empty()) else {
         return Err(Session::lacks("bili_jct", 0).with_message(
             "session has no bili_jct cookie, which logout sends as its csrf token: pass the whole session as handed out by the login",

@@ -50,7 +50,7 @@ pub use errors::parse_retry_after;
 use crate::cancellation::Signal;
 use crate::error::{Error, ErrorKind};
 use crate::options::Options;
-use crate::url::{is_service_host, Url};
+use crate::url::Url;
 use errors::{http_error, map_error, Target};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -177,6 +177,8 @@ pub struct Request<'a> {
     mode: Mode,
     cookie: Option<&'a str>,
     label: &'a str,
+    /// `Mode::Follow` only: a redirect ends the chain (its answer is the final one; see `stop_at_redirect`).
+    stop_at_redirect: bool,
 }
 
 #[allow(dead_code)] // post_form, cookie: for the session functions and a ticket's browser session
@@ -188,6 +190,7 @@ impl<'a> Request<'a> {
             mode: Mode::Api,
             cookie: None,
             label: "the requested host",
+            stop_at_redirect: false,
         }
     }
 
@@ -211,6 +214,16 @@ impl<'a> Request<'a> {
     /// How messages name the first URL's host when it is not a known one (e.g. "the go_url host").
     pub fn label(self, label: &'a str) -> Self {
         Request { label, ..self }
+    }
+
+    /// In `Mode::Follow`: the first redirect is not followed but is the final answer (its `Set-Cookie`
+    /// collected). For a page that sets the cookies in its own answer and then sends the browser to the
+    /// site's home page (the mainland crossDomain step), which sets none of the session's.
+    pub fn stop_at_redirect(self) -> Self {
+        Request {
+            stop_at_redirect: true,
+            ..self
+        }
     }
 
     pub fn send(&self, options: &Options, call: &Call<'_>) -> Result<Answer, Failure> {
@@ -262,7 +275,8 @@ impl<'a> Request<'a> {
         check_hop(&first, self.mode, &bases, &label)?;
         let pool = pool::agent_for(options)?;
         let language = identity::accept_language(&options.locale);
-        let fixed = identity::headers(&options.user_agent, &language);
+        let mut fixed = identity::headers(&options.user_agent, &language);
+        crate::mainland::site_headers(options, &mut fixed);
         let mut method = self.method;
         let mut url = first.clone();
         for _ in 0..=MAX_REDIRECTS {
@@ -319,7 +333,8 @@ impl<'a> Request<'a> {
                 status,
                 set_cookies,
             });
-            if (300..400).contains(&status) && status != 304 {
+            let stop = self.stop_at_redirect && self.mode == Mode::Follow;
+            if (300..400).contains(&status) && status != 304 && !stop {
                 let location = response
                     .headers()
                     .get("location")
@@ -389,6 +404,8 @@ impl<'a> Request<'a> {
 /// The configured origins a `Mode::Follow` chain may also go to.
 struct Bases {
     urls: Vec<Url>,
+    /// Whose domains a `Mode::Follow` chain may go to (`crate::site`).
+    site: crate::site::Site,
 }
 
 impl Bases {
@@ -397,10 +414,14 @@ impl Bases {
             Mode::Api => Vec::new(),
             Mode::Follow => [options.base_url.as_str(), options.api_base_url.as_str()]
                 .iter()
+                .chain(crate::mainland::follow_bases(options).iter())
                 .filter_map(|u| Url::parse(u).ok())
                 .collect(),
         };
-        Bases { urls }
+        Bases {
+            urls,
+            site: options.site,
+        }
     }
 }
 
@@ -410,6 +431,7 @@ fn name_host(url: &Url, options: &Options, otherwise: &str) -> String {
     if host == options.base_url.host()
         || host == options.api_base_url.host()
         || KNOWN_HOSTS.contains(&host)
+        || crate::mainland::named_host(options, host)
     {
         host.to_owned()
     } else {
@@ -425,11 +447,12 @@ fn check_hop(url: &Url, mode: Mode, bases: &Bases, label: &str) -> Result<(), Er
         )));
     }
     if mode == Mode::Follow {
-        let trusted = (url.is_https() && is_service_host(url.host()))
+        let trusted = (url.is_https() && bases.site.is_site_host(url.host()))
             || bases.urls.iter().any(|b| b.same_host_port(url));
         if !trusted {
             return Err(Error::network(format!(
-                "refused to request {label}: only hosts under bilibili.tv or biliintl.com, or the base_url host and port, are followed"
+                "refused to request {label}: only hosts under {}, or the base_url host and port, are followed",
+                bases.site.domains().join(" or ")
             )));
         }
     }

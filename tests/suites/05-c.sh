@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The C ABI from C: the header compiles as C99/C11/C++ with -Wpedantic -Werror, the library exports exactly the
-# header's functions, tests/c/test_abi.c (ABI 1, unchanged: the v1-compatibility proof) and tests/c/test_abi2.c
-# (ABI 2) pass plain, under ASan+UBSan, and under valgrind (no error, nothing lost), and README's two C examples
-# compile as written and run against the fake server.
+# header's functions, tests/c/test_abi.c (ABI 1, unchanged: the v1-compatibility proof), tests/c/test_abi2.c
+# (ABI 2) and tests/c/test_abi3.c (ABI 3: the mainland session life) pass plain, under ASan+UBSan, and under
+# valgrind (no error, nothing lost), and README's three C examples (login, check, mainland) compile as written
+# and run against the fake server.
 set -euo pipefail
 root=${BILI_QR_ROOT:?run through tests/run-all.sh}
 out="$root/target/c-tests"
@@ -32,27 +33,31 @@ fi
 echo "${#declared[@]} functions declared and exported"
 
 echo "-- build"
-for t in test_abi test_abi2; do
+for t in test_abi test_abi2 test_abi3; do
   cc -std=c11 "${cflags[@]}" -O1 -g "tests/c/$t.c" -o "$out/$t" -L"$libdir" -lbili_qr -lpthread -Wl,-rpath,"$libdir"
   cc -std=c11 "${cflags[@]}" -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer "tests/c/$t.c" \
      -o "$out/${t}_asan" -L"$libdir" -lbili_qr -lpthread -Wl,-rpath,"$libdir"
 done
 
 server_log="$out/fake-server.log"
-coproc SERVER { exec "$BILI_QR_FAKE_SERVER" --watch-stdin --quiet 2>"$server_log"; }
+refresh_key="$out/refresh_public_key.pem"
+coproc SERVER { exec "$BILI_QR_FAKE_SERVER" --watch-stdin --quiet --refresh-public-key-out "$refresh_key" 2>"$server_log"; }
 trap 'kill "$SERVER_PID" 2>/dev/null || true' EXIT
 read -r -t 10 first <&"${SERVER[0]}"
 base=${first#listening }
 echo "fake server at $base"
 
-for t in test_abi test_abi2; do
+for t in test_abi test_abi2 test_abi3; do
+  args=("$base")
+  # test_abi3 refreshes a mainland session: it encrypts with the fake server's RSA test key.
+  [[ $t == test_abi3 ]] && args+=("$refresh_key")
   echo "-- $t: plain"
-  "$out/$t" "$base"
+  "$out/$t" "${args[@]}"
   echo "-- $t: ASan + UBSan"
-  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 "$out/${t}_asan" "$base"
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 "$out/${t}_asan" "${args[@]}"
   echo "-- $t: valgrind"
   valgrind --quiet --error-exitcode=3 --leak-check=full --errors-for-leak-kinds=definite \
-    --show-leak-kinds=definite "$out/$t" "$base"
+    --show-leak-kinds=definite "$out/$t" "${args[@]}"
 done
 
 echo "-- README's C examples: compiled as written, and run against the fake server"
@@ -93,4 +98,31 @@ curl -sf -X POST "$base/__sessions/end" > /dev/null
 status=0; (cd "$work" && "$out/readme_2") > "$out/readme_2.out" || status=$?
 [[ $status == 1 ]] && grep -qx "expired: log in again" "$out/readme_2.out" \
   || { echo "check.c: an ended session is not expired (exit $status)"; exit 1; }
+
+echo "-- README's mainland example: login, check, refresh (saved before the old session is retired), check"
+[[ -s $out/readme_3.c ]] && grep -q '^/\* mainland.c' "$out/readme_3.c" \
+  || { echo "README has not its mainland C example (mainland.c)"; exit 1; }
+cc -std=c11 "${cflags[@]}" "$out/readme_3.c" -o "$out/readme_3" -L"$libdir" -lbili_qr -Wl,-rpath,"$libdir"
+scenario="id=readme3-$$,flow=wsc"
+key_json=$(python3 -c 'import json, sys; print(json.dumps(open(sys.argv[1]).read()))' "$refresh_key")
+main_base="$base/s/$scenario"
+export BILI_QR_OPTIONS="{\"site\":\"main\",\"base_url\":\"$main_base\",\"api_base_url\":\"$main_base\",\"www_base_url\":\"$main_base\",\"refresh_public_key\":$key_json,\"poll_interval_ms\":100}"
+work3=$(mktemp -d)
+trap 'kill "$SERVER_PID" 2>/dev/null || true; rm -rf "$work" "$work3"' EXIT
+(cd "$work3" && "$out/readme_3") > "$out/readme_3.out"
+grep -q "session saved to cookies.txt" "$out/readme_3.out" || { echo "mainland.c did not save the session"; exit 1; }
+[[ $(stat -c %a "$work3/cookies.txt") == 600 ]] || { echo "mainland.c: cookies.txt is not mode 0600"; exit 1; }
+grep -q $'\tac_time_value\t' "$work3/cookies.txt" || { echo "mainland.c: cookies.txt has no refresh token"; exit 1; }
+cp "$work3/cookies.txt" "$work3/old.txt"
+(cd "$work3" && "$out/readme_2") | grep -qx "valid" || { echo "check.c: the mainland session is not valid"; exit 1; }
+(cd "$work3" && "$out/readme_3" refresh) | grep -qx "refreshed; cookies.txt updated" \
+  || { echo "mainland.c refresh did not update cookies.txt"; exit 1; }
+[[ $(stat -c %a "$work3/cookies.txt") == 600 ]] || { echo "mainland.c: the refreshed cookies.txt is not 0600"; exit 1; }
+old_sess=$(grep $'\tSESSDATA\t' "$work3/old.txt" | cut -f7)
+new_sess=$(grep $'\tSESSDATA\t' "$work3/cookies.txt" | cut -f7)
+[[ -n $old_sess && -n $new_sess && $old_sess != "$new_sess" ]] || { echo "mainland.c: SESSDATA did not change"; exit 1; }
+(cd "$work3" && "$out/readme_2") | grep -qx "valid" || { echo "check.c: the refreshed session is not valid"; exit 1; }
+status=0; (cd "$work3" && "$out/readme_2" old.txt) > "$out/readme_3_old.out" || status=$?
+[[ $status == 1 ]] && grep -qx "expired: log in again" "$out/readme_3_old.out" \
+  || { echo "the session retired by the refresh is not expired (exit $status)"; exit 1; }
 echo "c: all checks passed"

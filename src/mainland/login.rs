@@ -1,0 +1,527 @@
+//! The mainland QR login: `qrcode/generate` (the ticket is the `qrcode_key`), `qrcode/poll` (the state is
+//! `data.code`), and a confirmed login's cookies from every source, in order (docs/COOKIES.md): the poll
+//! answer's `Set-Cookie`, the credentials in `data.url`'s query (the form used before 2026-08), the
+//! `Set-Cookie` of every hop of `data.url` (the crossDomain page, followed as a browser would), then the
+//! device cookies (`finger/spi`) and, with `verify_login`, `nav`.
+
+use super::{device, url, CODE_CONFIRMED, CODE_EXPIRED, CODE_SCANNED, CODE_WAITING};
+use crate::cookies::{Cookie, CookieJar};
+use crate::error::{Error, ErrorKind, Result};
+use crate::options::Options;
+use crate::passport::envelope::{api_error, parse_envelope};
+use crate::passport::{finish_login, Collected, ConfirmedData, Login, PollResult, PollStatus};
+use crate::passport::{QrCode, SiteKeys};
+use crate::site::Site;
+use crate::ticket::sessions;
+use crate::transport::{Answer, Call, Hop, Mode, Request};
+use crate::url::Url;
+use serde_json::Value;
+
+/// The credentials the old form of `data.url` carries in its query.
+const QUERY_CREDENTIALS: [&str; 4] = ["DedeUserID", "DedeUserID__ckMd5", "SESSDATA", "bili_jct"];
+
+fn not_documented(endpoint: &str, what: &str) -> Error {
+    Error::protocol(format!(
+        "the {endpoint} answer is not the documented JSON ({what}); check base_url, or the service changed"
+    ))
+}
+
+/// Whether a QR URL may be handed out: https on a host under bilibili.com or biligame.com, or (tests) a URL
+/// on the loopback `base_url` host.
+fn qr_url_allowed(qr_url: &str, options: &Options) -> bool {
+    let Ok(u) = Url::parse(qr_url) else {
+        return false;
+    };
+    if qr_url.contains('@') && qr_url.split('?').next().is_some_and(|a| a.contains('@')) {
+        return false;
+    }
+    (u.is_https() && Site::Main.is_site_host(u.host()))
+        || (options.base_url.is_loopback() && u.host() == options.base_url.host())
+}
+
+/// A `qrcode_key`: 1 to 128 characters of `A-Z a-z 0-9 - _ . ~` (the service's are 32 hex characters).
+pub fn is_key(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= crate::ticket::MAX_TICKET_LEN
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~'))
+}
+
+/// The key in `input`: the input itself, or the `qrcode_key` (else `ticket`) parameter of a URL.
+pub fn extract_key(input: &str) -> Result<&str> {
+    if is_key(input) {
+        return Ok(input);
+    }
+    if let Some((_, query)) = input.split_once('?') {
+        let query = query.split('#').next().unwrap_or("");
+        if let Some(found) = query
+            .split('&')
+            .find_map(|pair| pair.strip_prefix("qrcode_key="))
+        {
+            if is_key(found) {
+                return Ok(found);
+            }
+            return Err(Error::argument(
+                "the qrcode_key= parameter of the URL is not a qrcode_key: expected 1 to 128 characters of A-Z a-z 0-9 - _ . ~",
+            ));
+        }
+    }
+    crate::ticket::extract(input).map_err(|e| {
+        e.with_message(
+            "ticket is malformed: expected the qrcode_key from bili_qr_start (1 to 128 characters of A-Z a-z 0-9 - _ . ~), or its qr_url",
+        )
+    })
+}
+
+/// `GET {base_url}/x/passport-login/web/qrcode/generate?source=main-fe-header`.
+pub fn start(options: &Options) -> Result<QrCode> {
+    const EP: &str = "qrcode/generate";
+    let endpoint = url(
+        options.base_url.as_str(),
+        super::GENERATE_PATH,
+        &[("source", "main-fe-header")],
+    );
+    let answer = Request::get(&endpoint).send(options, &Call::default())?;
+    let envelope = parse_envelope(EP, &answer.body)?;
+    if envelope.code != 0 {
+        return Err(api_error(EP, &envelope));
+    }
+    let field = |name: &str| {
+        envelope
+            .data
+            .get(name)
+            .and_then(Value::as_str)
+            .ok_or_else(|| not_documented(EP, &format!("data.{name} is missing or not a string")))
+    };
+    let qr_url = field("url")?;
+    let key = field("qrcode_key")?;
+    if !is_key(key) {
+        return Err(not_documented(EP, "data.qrcode_key is not a key"));
+    }
+    if !qr_url_allowed(qr_url, options) {
+        return Err(Error::protocol(
+            "the qrcode/generate answer's data.url is not an https URL on bilibili.com or biligame.com; it was not handed out (check base_url: the server may be hostile)",
+        ));
+    }
+    let mut set = Vec::new();
+    for hop in &answer.hops {
+        for line in &hop.set_cookies {
+            for part in crate::cookies::split_folded(line) {
+                if let Ok(c) = cookie::Cookie::parse(part) {
+                    if crate::cookies::valid_name(c.name())
+                        && crate::cookies::valid_value(c.value())
+                    {
+                        let v = (!c.value().is_empty()).then(|| c.value().to_owned());
+                        set.push((c.name().to_owned(), v));
+                    }
+                }
+            }
+        }
+    }
+    sessions::remember(key, set);
+    Ok(QrCode {
+        ticket: key.to_owned(),
+        qr_url: qr_url.to_owned(),
+        qr_type: "main_web".to_owned(),
+        site: Some("main"),
+    })
+}
+
+/// The state of a poll answer's `data`.
+#[derive(Debug)]
+struct PollData {
+    code: i64,
+    message: String,
+    url: Option<String>,
+    refresh_token: Option<String>,
+}
+
+fn parse_poll(body: &[u8]) -> Result<PollData> {
+    const EP: &str = "qrcode/poll";
+    let envelope = parse_envelope(EP, body)?;
+    if envelope.code != 0 {
+        return Err(api_error(EP, &envelope));
+    }
+    let data = envelope
+        .data
+        .as_object()
+        .ok_or_else(|| not_documented(EP, "data is missing or not an object"))?;
+    let code = data
+        .get("code")
+        .and_then(crate::passport::parse_code)
+        .ok_or_else(|| not_documented(EP, "data.code is missing or not an integer"))?;
+    let message = data
+        .get("message")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned();
+    if !matches!(
+        code,
+        CODE_CONFIRMED | CODE_EXPIRED | CODE_SCANNED | CODE_WAITING
+    ) {
+        let inner = crate::passport::Envelope {
+            code,
+            message: message.clone(),
+            data: Value::Null,
+            message_missing: false,
+        };
+        return Err(api_error(EP, &inner));
+    }
+    let text = |k: &str| {
+        data.get(k)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    Ok(PollData {
+        code,
+        message,
+        url: text("url"),
+        refresh_token: text("refresh_token"),
+    })
+}
+
+/// One poll of a key (extracted by the caller), within `call`'s deadline.
+pub(crate) fn poll_key(key: &str, options: &Options, call: &Call<'_>) -> Result<PollResult> {
+    let poll_url = url(
+        options.base_url.as_str(),
+        super::POLL_PATH,
+        &[("qrcode_key", key), ("source", "main-fe-header")],
+    );
+    let session = sessions::cookie_header(key);
+    let answer = Request::get(&poll_url)
+        .cookie(session.as_deref().map(String::as_str))
+        .send(options, call)?;
+    let data = parse_poll(&answer.body)?;
+    let status = match data.code {
+        CODE_CONFIRMED => PollStatus::Confirmed,
+        CODE_EXPIRED => PollStatus::Expired,
+        CODE_SCANNED => PollStatus::Scanned,
+        _ => PollStatus::Waiting,
+    };
+    if matches!(status, PollStatus::Confirmed | PollStatus::Expired) {
+        sessions::forget(key);
+    }
+    let (code, message) = (data.code, super::printable(&data.message));
+    let login = match status {
+        PollStatus::Confirmed => {
+            let refresh_token = data.refresh_token.clone();
+            let mut login =
+                collect(options, &poll_url, &answer, data, call).map_err(
+                    |e| match &refresh_token {
+                        Some(t) => e.redact(t),
+                        None => e,
+                    },
+                )?;
+            for w in &mut login.warnings {
+                let mut e = Error::new(ErrorKind::Protocol, w.as_str()).redact(key);
+                if let Some(t) = &refresh_token {
+                    e = e.redact(t);
+                }
+                *w = e.message().to_owned();
+            }
+            Some(login)
+        }
+        _ => None,
+    };
+    Ok(PollResult {
+        status,
+        code,
+        message,
+        login,
+    })
+}
+
+/// Reads the credentials in the query of `data.url` (the form used before 2026-08) into the jar, for
+/// `.bilibili.com`, values as they stand. `Expires` (seconds from now, or Unix seconds when that large) sets
+/// their expiry. Returns how many were kept.
+fn apply_query_credentials(jar: &mut CookieJar, raw: &str, base_host: &str, now: i64) -> usize {
+    let Some((_, query)) = raw.split_once('?') else {
+        return 0;
+    };
+    let query = query.split('#').next().unwrap_or("");
+    let pairs: Vec<(&str, &str)> = query.split('&').filter_map(|p| p.split_once('=')).collect();
+    let expires = pairs
+        .iter()
+        .find(|(k, _)| *k == "Expires")
+        .and_then(|(_, v)| v.parse::<i64>().ok())
+        .filter(|e| *e > 0)
+        .map(|e| {
+            if e < 1_000_000_000 {
+                now.saturating_add(e)
+            } else {
+                e
+            }
+        });
+    let mut found = 0;
+    for name in QUERY_CREDENTIALS {
+        let Some((_, value)) = pairs.iter().find(|(k, _)| *k == name) else {
+            continue;
+        };
+        if value.is_empty() {
+            continue;
+        }
+        let kept = jar.add(
+            Cookie {
+                name: name.to_owned(),
+                value: (*value).to_owned(),
+                domain: Some("bilibili.com".to_owned()),
+                path: "/".to_owned(),
+                expires,
+                secure: name == "SESSDATA",
+                http_only: name == "SESSDATA",
+            },
+            base_host,
+        );
+        found += usize::from(kept);
+    }
+    found
+}
+
+fn apply_hops(jar: &mut CookieJar, hops: &[Hop], base_host: &str, now: i64) {
+    for hop in hops {
+        for header in &hop.set_cookies {
+            jar.apply_set_cookie_from(header, &hop.host, base_host, now);
+        }
+    }
+}
+
+/// Whether the cookies in hand make a session (the three required ones, not empty).
+fn complete(jar: &CookieJar) -> bool {
+    jar.missing_required().is_empty()
+}
+
+/// A confirmed login's cookies from every source (module documentation). Optional steps that fail become
+/// warnings; only a login still lacking SESSDATA, bili_jct or DedeUserID is an error.
+fn collect(
+    options: &Options,
+    poll_url: &str,
+    answer: &Answer,
+    data: PollData,
+    call: &Call<'_>,
+) -> Result<Login> {
+    let base_host = options.base_url.host();
+    let now = super::unix_now();
+    let mut jar = CookieJar::for_domains(Site::Main.domains());
+    let mut warnings = Vec::new();
+    let mut collected = Collected::default();
+    collected
+        .tried
+        .push("the poll answer's Set-Cookie".to_owned());
+    apply_hops(&mut jar, &answer.hops, base_host, now);
+
+    if let Some(raw) = data.url.as_deref() {
+        if apply_query_credentials(&mut jar, raw, base_host, now) > 0 {
+            collected
+                .tried
+                .push("the credentials in data.url's query".to_owned());
+        }
+        follow_url(
+            options,
+            call,
+            poll_url,
+            raw,
+            &mut jar,
+            &mut warnings,
+            &mut collected,
+        );
+    } else {
+        warnings.push("data.url is missing: the crossDomain step was skipped".to_owned());
+    }
+    if data.refresh_token.is_none() {
+        warnings.push(
+            "data.refresh_token is missing: this session cannot be refreshed with bili_qr_refresh"
+                .to_owned(),
+        );
+    }
+
+    if complete(&jar) {
+        device::ensure(&mut jar, options, call, &mut warnings);
+    }
+    let mut verified = None;
+    let mut profile = None;
+    if options.verify_login && complete(&jar) {
+        let api_host = options.api_base_url.host();
+        let cookie = jar.header_for(api_host, base_host);
+        match super::session::nav(&cookie, options, call) {
+            Ok(nav) if nav.is_login => {
+                for header in &nav.set_cookies {
+                    jar.apply_set_cookie_from(header, api_host, base_host, now);
+                }
+                profile = Some(crate::passport::UserProfile {
+                    is_user_blank_profile: None,
+                    name: nav.name,
+                    face: nav.face,
+                });
+                verified = Some(true);
+            }
+            Ok(_) => {
+                return Err(Error::protocol(
+                    "the login was confirmed, but the service does not accept the new session (nav answered code -101, not logged in); start a new login",
+                ))
+            }
+            Err(e) => {
+                warnings.push(format!(
+                    "verify_login: the session could not be checked: {}",
+                    e.message()
+                ));
+                verified = Some(false);
+            }
+        }
+    }
+    let confirmed = ConfirmedData {
+        go_url: data.url,
+        user_profile: profile,
+        ..ConfirmedData::default()
+    };
+    let mut steps = crate::redact::Warnings::default();
+    for w in &warnings {
+        steps.push(w);
+    }
+    let mut login = finish_login(confirmed, jar, base_host, steps, &collected)?;
+    login.verified = verified;
+    login.site_keys = Some(SiteKeys {
+        site: Site::Main.as_str(),
+        refresh_token: data.refresh_token,
+    });
+    Ok(login)
+}
+
+/// Requests `data.url` (resolved against the poll URL) as a browser would, when its host is trusted, with the
+/// cookies a browser would send there, and merges its answer's `Set-Cookie`. Its redirect (to `gourl`, the
+/// site's home page, which sets none of the session's cookies) is not followed.
+fn follow_url(
+    options: &Options,
+    call: &Call<'_>,
+    poll_url: &str,
+    raw: &str,
+    jar: &mut CookieJar,
+    warnings: &mut Vec<String>,
+    collected: &mut Collected,
+) {
+    let base_host = options.base_url.host();
+    let target = match Url::parse(poll_url).and_then(|p| p.join(raw)) {
+        Ok(u) => u,
+        Err(why) => {
+            warnings.push(format!("data.url was not followed: {}", why.reason()));
+            return;
+        }
+    };
+    let trusted = (target.is_https() && Site::Main.is_site_host(target.host()))
+        || [options.base_url.as_str(), options.api_base_url.as_str()]
+            .iter()
+            .filter_map(|b| Url::parse(b).ok())
+            .any(|b| b.same_host_port(&target));
+    if !trusted {
+        warnings.push("data.url points to an untrusted host; it was not requested".to_owned());
+        collected.refused.push("the host of data.url".to_owned());
+        return;
+    }
+    collected.tried.push("data.url (crossDomain)".to_owned());
+    let cookie = jar.header_for(target.host(), base_host);
+    let sent = Request::get(target.as_str())
+        .mode(Mode::Follow)
+        .label("the data.url host")
+        .stop_at_redirect()
+        .cookie(Some(cookie.as_str()).filter(|c| !c.is_empty()))
+        .send(options, call);
+    let now = super::unix_now();
+    match sent {
+        Ok(answer) => {
+            apply_hops(jar, &answer.hops, base_host, now);
+            if answer.status >= 400 {
+                warnings.push(format!("data.url answered HTTP {}", answer.status));
+            }
+        }
+        Err(failure) => {
+            apply_hops(jar, &failure.hops, base_host, now);
+            warnings.push(format!(
+                "following data.url failed: {}",
+                failure.error.message()
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_from_urls() {
+        let key = "0123456789abcdef0123456789abcdef";
+        assert_eq!(extract_key(key).unwrap(), key);
+        let u = format!(
+            "https://passport.bilibili.com/h5-app/passport/login/scan?navhide=1&qrcode_key={key}&from="
+        );
+        assert_eq!(extract_key(&u).unwrap(), key);
+        assert!(extract_key("https://x/?qrcode_key=a b").is_err());
+        assert!(extract_key("").is_err());
+        let e = extract_key("not a key at all").unwrap_err();
+        assert!(e.message().contains("qrcode_key"));
+    }
+
+    #[test]
+    fn poll_states() {
+        let body = |code: i64| {
+            format!(
+                r#"{{"code":0,"message":"0","data":{{"url":"","refresh_token":"","timestamp":0,"code":{code},"message":"m"}}}}"#
+            )
+        };
+        for (code, want) in [(86101, 86101), (86090, 86090), (86038, 86038)] {
+            let d = parse_poll(body(code).as_bytes()).unwrap();
+            assert_eq!(d.code, want);
+            assert!(d.url.is_none() && d.refresh_token.is_none());
+        }
+        let e = parse_poll(body(12345).as_bytes()).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Api);
+        assert!(e.message().contains("12345"));
+        let e = parse_poll(br#"{"code":-412,"message":"banned"}"#).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Api);
+        let e = parse_poll(b"<html>412</html>").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Protocol);
+        let e = parse_poll(br#"{"code":0,"message":"0","data":{"code":"x"}}"#).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Protocol);
+        let ok = parse_poll(
+            br#"{"code":0,"message":"0","data":{"url":"https://passport.biligame.com/x","refresh_token":"rt","timestamp":1,"code":0,"message":""}}"#,
+        )
+        .unwrap();
+        assert_eq!(ok.code, 0);
+        assert_eq!(ok.refresh_token.as_deref(), Some("rt"));
+    }
+
+    #[test]
+    fn old_query_form_credentials() {
+        let mut jar = CookieJar::for_domains(Site::Main.domains());
+        let raw = "https://passport.biligame.com/crossDomain?DedeUserID=42&DedeUserID__ckMd5=abc&Expires=15551000&SESSDATA=s%2C1&bili_jct=j&gourl=https%3A%2F%2Fwww.bilibili.com";
+        assert_eq!(
+            apply_query_credentials(&mut jar, raw, "passport.bilibili.com", 1_000),
+            4
+        );
+        assert!(complete(&jar));
+        let s = jar.get("SESSDATA").unwrap();
+        assert_eq!(s.value, "s%2C1");
+        assert_eq!(s.domain.as_deref(), Some("bilibili.com"));
+        assert_eq!(s.expires, Some(1_000 + 15_551_000));
+        // The new form carries none.
+        let mut jar = CookieJar::for_domains(Site::Main.domains());
+        let raw = "https://passport.biligame.com/x/passport-login/web/crossDomain?ticket=0123&gourl=https%3A%2F%2Fwww.bilibili.com&first_domain=.bilibili.com";
+        assert_eq!(
+            apply_query_credentials(&mut jar, raw, "passport.bilibili.com", 0),
+            0
+        );
+    }
+
+    #[test]
+    fn qr_urls() {
+        let o = Options::from_json(Some(r#"{"site":"main"}"#)).unwrap();
+        assert!(qr_url_allowed(
+            "https://passport.bilibili.com/h5-app/passport/login/scan?navhide=1&qrcode_key=a&from=",
+            &o
+        ));
+        assert!(!qr_url_allowed("http://passport.bilibili.com/x", &o));
+        assert!(!qr_url_allowed("https://evil.example/?bilibili.com", &o));
+        assert!(!qr_url_allowed("javascript:alert(1)", &o));
+        assert!(!qr_url_allowed("https://user@passport.bilibili.com/", &o));
+    }
+}
