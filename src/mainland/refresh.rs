@@ -16,6 +16,7 @@ use super::session::{cookie_info, merge, CODE_NOT_LOGGED_IN};
 use crate::error::{Error, ErrorKind, Result};
 use crate::options::Options;
 use crate::passport::envelope::{api_error, parse_envelope};
+use crate::redact::Warnings;
 use crate::session::{redact, service_header, to_json_with_status, Session};
 use crate::site::Site;
 use crate::transport::{Call, Request};
@@ -43,8 +44,8 @@ pub struct RefreshResult {
     pub status: RefreshStatus,
     /// The session to save from now on (for `Expired`, the session given).
     pub session: Session,
-    /// Notes on optional steps; never a secret.
-    pub warnings: Vec<String>,
+    /// Notes on optional steps; scrubbed when pushed (crate::redact), never a secret.
+    pub warnings: Warnings,
 }
 
 impl RefreshResult {
@@ -55,7 +56,8 @@ impl RefreshResult {
             RefreshStatus::Confirmed => "confirmed",
             RefreshStatus::Expired => "expired",
         };
-        to_json_with_status(&self.session, status, &self.warnings)
+        let warnings: Vec<String> = self.warnings.iter().cloned().collect();
+        to_json_with_status(&self.session, status, &warnings)
     }
 }
 
@@ -166,7 +168,7 @@ fn refresh_inner(session: &Session, options: &Options) -> Result<RefreshResult> 
             "the cookie refresh answered code 0 but set no new SESSDATA; the old session was not retired and still works",
         ));
     }
-    let mut warnings = Vec::new();
+    let mut warnings = Warnings::default();
     if new_jct.as_deref() == Some(csrf) {
         warnings.push(
             "the cookie refresh set no new bili_jct; the confirmation sends the old one".to_owned(),
@@ -195,9 +197,9 @@ fn refresh_inner(session: &Session, options: &Options) -> Result<RefreshResult> 
         fresh.mid = Some(mid);
     }
     // The warnings are written here, but a new value must not leak through them either.
-    let mut scrubbed = Vec::new();
-    for w in warnings {
-        scrubbed.push(redact(Error::protocol(w), &fresh).message().to_owned());
+    let mut scrubbed = Warnings::default();
+    for w in warnings.iter() {
+        scrubbed.push(redact(Error::protocol(w), &fresh).message());
     }
     Ok(RefreshResult {
         status: RefreshStatus::Refreshed,
@@ -210,7 +212,7 @@ fn expired(session: Session) -> RefreshResult {
     RefreshResult {
         status: RefreshStatus::Expired,
         session,
-        warnings: Vec::new(),
+        warnings: Warnings::default(),
     }
 }
 
@@ -293,7 +295,7 @@ fn confirm_inner(session: &Session, options: &Options) -> Result<RefreshResult> 
     Ok(RefreshResult {
         status: RefreshStatus::Confirmed,
         session: done,
-        warnings: Vec::new(),
+        warnings: Warnings::default(),
     })
 }
 
