@@ -56,8 +56,8 @@ impl RefreshResult {
             RefreshStatus::Confirmed => "confirmed",
             RefreshStatus::Expired => "expired",
         };
-        let warnings: Vec<String> = self.warnings.iter().cloned().collect();
-        to_json_with_status(&self.session, status, &warnings)
+        let list: Vec<String> = self.warnings.iter().cloned().collect();
+        to_json_with_status(&self.session, status, &list)
     }
 }
 
