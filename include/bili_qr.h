@@ -240,6 +240,10 @@ void bili_qr_free(char *s);
  * name's addresses are reused for 60 seconds (like libcurl's DNS cache; failed lookups are not remembered).
  * The ticket is a bearer credential until it is spent: do not log it.
  *
+ * With `"site":"main"` (ABI 3): `GET {base_url}/x/passport-login/web/qrcode/generate?source=main-fe-header`,
+ * and `{"ticket":"<qrcode_key>","qr_url":"https://passport.bilibili.com/h5-app/passport/login/scan?...",
+ * "qr_type":"main_web","site":"main"}`.
+ *
  * # Safety
  * String arguments are NULL or NUL-terminated; `out_json` is NULL or writable.
  */
@@ -275,6 +279,12 @@ int bili_qr_start_ex(const char *options_json, char **out_json, char **out_error
  * Returns `BILI_QR_OK` (confirmed), `BILI_QR_WAITING`, `BILI_QR_SCANNED`, `BILI_QR_EXPIRED`, or an error.
  * Blocks for at most `timeout_ms` per request (a confirmed answer may follow `go_url` and the sso step,
  * and with `verify_login` ask `v2/user`: docs/COOKIES.md). Thread-safe.
+ *
+ * With `"site":"main"` (ABI 3): `ticket` is the `qrcode_key` (or the `qr_url`); the state is the answer's
+ * `data.code` (86101 waiting, 86090 scanned, 86038 expired, 0 confirmed), which is the object's `code`.
+ * The confirmed object adds `"site":"main"` and `refresh_token` (a secret like SESSDATA); its cookies
+ * come from the poll answer, the credentials in `data.url`'s query and the crossDomain page at `data.url`,
+ * plus `buvid3`/`buvid4` (docs/COOKIES.md); `verify_login` asks `nav`.
  *
  * # Safety
  * String arguments are NULL or NUL-terminated; `out_json` is NULL or writable.
@@ -482,6 +492,12 @@ int bili_qr_render_ex(const char *text, const char *format, char **out, char **o
  * login's browser headers. Returns `BILI_QR_OK` (valid), `BILI_QR_EXPIRED` (`is_login` false or code
  * -101), or the errors of poll. Blocks for at most `timeout_ms`. Thread-safe.
  *
+ * A mainland session (ABI 3: its `"site":"main"`, else a SESSDATA of `.bilibili.com`, else the options'
+ * `site`) is asked `GET {api_base_url}/x/web-interface/nav` instead (`name` from `uname`; -101 is
+ * `BILI_QR_EXPIRED`; on -352 without `buvid3` the device cookies are fetched, added, and nav asked once
+ * more), then `cookie/info`: the object adds `site`, `refresh_needed` (true, false, or null when it could
+ * not be asked) and the session's `refresh_token`.
+ *
  * # Safety
  * String arguments are NULL or NUL-terminated; `out_json` is NULL or writable.
  */
@@ -515,6 +531,10 @@ int bili_qr_check_ex(const char *session,
  * Sends `POST {base_url}/x/intl/passport-login/web/login/exit?csrf=<bili_jct>` with the form body
  * `csrf=<bili_jct>` and the session's cookies. Code -111 (the csrf token did not match) is
  * `BILI_QR_ERR_API` with a message that says so; other answers: the errors of poll. Thread-safe.
+ *
+ * A mainland session (ABI 3) is ended with `POST {base_url}/login/exit/v2` and the form
+ * `biliCSRF=<bili_jct>`: code 0 is `BILI_QR_OK`; -101 or an HTML page (an already-dead session) is
+ * `BILI_QR_EXPIRED`; 2202 (bad csrf) is `BILI_QR_ERR_API`.
  *
  * # Safety
  * String arguments are NULL or NUL-terminated; `out_json` is NULL or writable.
@@ -551,6 +571,13 @@ int bili_qr_logout_ex(const char *session,
  *   expiry 0 for a session cookie). Anything else: `BILI_QR_ERR_ARGUMENT`.
  * - `out`: must not be NULL; set to NULL first; on `BILI_QR_OK` it receives the text, owned by the
  *   caller and released with `bili_qr_free` (it holds the session's cookies: keep it private).
+ *
+ * A mainland session (ABI 3) keeps its `site` and refresh tokens: `"json"` adds `"site":"main"`,
+ * `refresh_token` and (between a refresh and its confirmation) `previous_refresh_token`; `"netscape"`
+ * writes them as `ac_time_value` and `bili_qr_previous_ac_time_value`, host-only lines of the session's
+ * host on the paths `/x/passport-login/web/cookie/refresh` and `/x/passport-login/web/confirm/refresh`
+ * (so that no program sending the file's cookies sends a token anywhere else); `"header"` has no token.
+ * Reading takes those names, in any form, as the tokens: they are never cookies.
  *
  * # Safety
  * String arguments are NULL or NUL-terminated; `out` is NULL or writable.

@@ -474,3 +474,33 @@ fn messages_hold_no_secret() {
     assert_no_secret(&r.error, std::slice::from_ref(&token));
     // Errors of every call are checked against every secret when `env` drops.
 }
+
+#[test]
+fn a_wait_is_cancelled_by_its_qr_url() {
+    let env = Env::new("id=main-cancel,flow=w");
+    let opts = main_opts(&env, json!({"poll_interval_ms": 200}));
+    let qr = start(Some(&opts)).expect(BILI_QR_OK).json();
+    let key = qr["ticket"].as_str().unwrap().to_owned();
+    remember_secret(&key);
+    let url = qr["qr_url"].as_str().unwrap().to_owned();
+    let waiter = {
+        let (key, opts) = (key.clone(), opts.clone());
+        std::thread::spawn(move || wait(&key, Some(&opts)).status)
+    };
+    // Bounded: the wait polls every 200 ms; signal it once it has polled at least once.
+    let mut signalled = 0;
+    for _ in 0..200 {
+        if !requests_to(&env, "/x/passport-login/web/qrcode/poll").is_empty() {
+            signalled = cancel(&url).status;
+            if signalled > 0 {
+                break;
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    assert_eq!(
+        signalled, 1,
+        "cancel(qr_url) signals the wait on its qrcode_key"
+    );
+    assert_eq!(waiter.join().unwrap(), BILI_QR_ERR_CANCELLED);
+}

@@ -43,6 +43,10 @@ ffi_fn! {
     /// name's addresses are reused for 60 seconds (like libcurl's DNS cache; failed lookups are not remembered).
     /// The ticket is a bearer credential until it is spent: do not log it.
     ///
+    /// With `"site":"main"` (ABI 3): `GET {base_url}/x/passport-login/web/qrcode/generate?source=main-fe-header`,
+    /// and `{"ticket":"<qrcode_key>","qr_url":"https://passport.bilibili.com/h5-app/passport/login/scan?...",
+    /// "qr_type":"main_web","site":"main"}`.
+    ///
     /// # Safety
     /// String arguments are NULL or NUL-terminated; `out_json` is NULL or writable.
     unsafe fn bili_qr_start(options_json: *const c_char, out_json: *mut *mut c_char) -> c_int;
@@ -84,6 +88,12 @@ ffi_fn! {
     /// Returns `BILI_QR_OK` (confirmed), `BILI_QR_WAITING`, `BILI_QR_SCANNED`, `BILI_QR_EXPIRED`, or an error.
     /// Blocks for at most `timeout_ms` per request (a confirmed answer may follow `go_url` and the sso step,
     /// and with `verify_login` ask `v2/user`: docs/COOKIES.md). Thread-safe.
+    ///
+    /// With `"site":"main"` (ABI 3): `ticket` is the `qrcode_key` (or the `qr_url`); the state is the answer's
+    /// `data.code` (86101 waiting, 86090 scanned, 86038 expired, 0 confirmed), which is the object's `code`.
+    /// The confirmed object adds `"site":"main"` and `refresh_token` (a secret like SESSDATA); its cookies
+    /// come from the poll answer, the credentials in `data.url`'s query and the crossDomain page at `data.url`,
+    /// plus `buvid3`/`buvid4` (docs/COOKIES.md); `verify_login` asks `nav`.
     ///
     /// # Safety
     /// String arguments are NULL or NUL-terminated; `out_json` is NULL or writable.

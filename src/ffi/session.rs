@@ -41,6 +41,12 @@ ffi_fn! {
     /// login's browser headers. Returns `BILI_QR_OK` (valid), `BILI_QR_EXPIRED` (`is_login` false or code
     /// -101), or the errors of poll. Blocks for at most `timeout_ms`. Thread-safe.
     ///
+    /// A mainland session (ABI 3: its `"site":"main"`, else a SESSDATA of `.bilibili.com`, else the options'
+    /// `site`) is asked `GET {api_base_url}/x/web-interface/nav` instead (`name` from `uname`; -101 is
+    /// `BILI_QR_EXPIRED`; on -352 without `buvid3` the device cookies are fetched, added, and nav asked once
+    /// more), then `cookie/info`: the object adds `site`, `refresh_needed` (true, false, or null when it could
+    /// not be asked) and the session's `refresh_token`.
+    ///
     /// # Safety
     /// String arguments are NULL or NUL-terminated; `out_json` is NULL or writable.
     unsafe fn bili_qr_check(session: *const c_char, options_json: *const c_char, out_json: *mut *mut c_char) -> c_int;
@@ -82,6 +88,10 @@ ffi_fn! {
     /// Sends `POST {base_url}/x/intl/passport-login/web/login/exit?csrf=<bili_jct>` with the form body
     /// `csrf=<bili_jct>` and the session's cookies. Code -111 (the csrf token did not match) is
     /// `BILI_QR_ERR_API` with a message that says so; other answers: the errors of poll. Thread-safe.
+    ///
+    /// A mainland session (ABI 3) is ended with `POST {base_url}/login/exit/v2` and the form
+    /// `biliCSRF=<bili_jct>`: code 0 is `BILI_QR_OK`; -101 or an HTML page (an already-dead session) is
+    /// `BILI_QR_EXPIRED`; 2202 (bad csrf) is `BILI_QR_ERR_API`.
     ///
     /// # Safety
     /// String arguments are NULL or NUL-terminated; `out_json` is NULL or writable.
@@ -126,6 +136,13 @@ ffi_fn! {
     ///   expiry 0 for a session cookie). Anything else: `BILI_QR_ERR_ARGUMENT`.
     /// - `out`: must not be NULL; set to NULL first; on `BILI_QR_OK` it receives the text, owned by the
     ///   caller and released with `bili_qr_free` (it holds the session's cookies: keep it private).
+    ///
+    /// A mainland session (ABI 3) keeps its `site` and refresh tokens: `"json"` adds `"site":"main"`,
+    /// `refresh_token` and (between a refresh and its confirmation) `previous_refresh_token`; `"netscape"`
+    /// writes them as `ac_time_value` and `bili_qr_previous_ac_time_value`, host-only lines of the session's
+    /// host on the paths `/x/passport-login/web/cookie/refresh` and `/x/passport-login/web/confirm/refresh`
+    /// (so that no program sending the file's cookies sends a token anywhere else); `"header"` has no token.
+    /// Reading takes those names, in any form, as the tokens: they are never cookies.
     ///
     /// # Safety
     /// String arguments are NULL or NUL-terminated; `out` is NULL or writable.

@@ -3,11 +3,12 @@
 //!
 //! Only the public operation exists here, on cold code that runs once per refresh: SHA-256 and the random
 //! seed come from ring (already linked for TLS; the seed is the operating system's randomness, never a fixed
-//! one), the modular exponentiation from num-bigint, and the few DER fields of the key are read by hand.
-//! Nothing here is secret (the message is `refresh_<timestamp>`), so constant time does not matter.
+//! one); the modular exponentiation is a small Montgomery multiplication over 32-bit limbs below (num-bigint
+//! did the same for +42 KB of the stripped library; BENCHMARKS.md), and the few DER fields of the key are read
+//! by hand. Nothing here is secret (the message is `refresh_<timestamp>`), so constant time does not matter.
+//! The tests check the arithmetic against num-bigint and the encryption by decrypting it independently.
 
 use crate::error::{Error, Result};
-use num_bigint::BigUint;
 use ring::digest::{digest, SHA256};
 use ring::rand::{SecureRandom, SystemRandom};
 
@@ -18,13 +19,115 @@ pub const PUBLISHED_KEY: &str = "MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDLgd2OAkc
 const RSA_ENCRYPTION: [u8; 9] = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
 const HASH_LEN: usize = 32;
 
-/// An RSA public key.
+/// An RSA public key, its modulus prepared for Montgomery multiplication.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublicKey {
-    n: BigUint,
-    e: BigUint,
+    /// The modulus, little-endian 32-bit limbs (odd).
+    n: Vec<u32>,
+    /// The exponent, big-endian bytes without leading zeros.
+    e: Vec<u8>,
     /// The modulus length in bytes.
     k: usize,
+    /// `-n^-1 mod 2^32`.
+    n0inv: u32,
+    /// `R^2 mod n`, `R = 2^(32 * n.len())`.
+    rr: Vec<u32>,
+}
+
+/// Little-endian 32-bit limbs of big-endian bytes, `len` limbs (zero-padded).
+fn limbs(bytes: &[u8], len: usize) -> Vec<u32> {
+    let mut out = vec![0u32; len];
+    for (i, b) in bytes.iter().rev().enumerate() {
+        if let Some(limb) = out.get_mut(i / 4) {
+            *limb |= u32::from(*b) << (8 * (i % 4));
+        }
+    }
+    out
+}
+
+/// Big-endian bytes of limbs, exactly `len` bytes (the value fits: it is below the modulus).
+fn be_bytes(x: &[u32], len: usize) -> Vec<u8> {
+    let mut out = vec![0u8; len];
+    for (i, byte) in out.iter_mut().rev().enumerate() {
+        *byte = x.get(i / 4).map_or(0, |l| (l >> (8 * (i % 4))) as u8);
+    }
+    out
+}
+
+/// Whether `a >= b` (same length).
+fn geq(a: &[u32], b: &[u32]) -> bool {
+    for (x, y) in a.iter().rev().zip(b.iter().rev()) {
+        if x != y {
+            return x > y;
+        }
+    }
+    true
+}
+
+/// `a -= b` (same length), wrapping.
+fn sub_in_place(a: &mut [u32], b: &[u32]) {
+    let mut borrow = 0u64;
+    for (x, y) in a.iter_mut().zip(b) {
+        let d = u64::from(*x)
+            .wrapping_sub(u64::from(*y))
+            .wrapping_sub(borrow);
+        *x = d as u32;
+        borrow = (d >> 63) & 1;
+    }
+}
+
+impl PublicKey {
+    /// `a * b * R^-1 mod n` for `a, b < n` (CIOS Montgomery multiplication).
+    fn mont_mul(&self, a: &[u32], b: &[u32]) -> Vec<u32> {
+        let n = &self.n;
+        let s = n.len();
+        let mut t = vec![0u32; s + 2];
+        for &ai in a.iter().take(s) {
+            let mut c = 0u64;
+            for (tj, &bj) in t.iter_mut().zip(b.iter()).take(s) {
+                let x = u64::from(*tj) + u64::from(ai) * u64::from(bj) + c;
+                *tj = x as u32;
+                c = x >> 32;
+            }
+            let x = u64::from(t[s]) + c;
+            t[s] = x as u32;
+            t[s + 1] = (x >> 32) as u32;
+            let m = t[0].wrapping_mul(self.n0inv);
+            let x = u64::from(t[0]) + u64::from(m) * u64::from(n[0]);
+            let mut c = x >> 32;
+            for j in 1..s {
+                let x = u64::from(t[j]) + u64::from(m) * u64::from(n[j]) + c;
+                t[j - 1] = x as u32;
+                c = x >> 32;
+            }
+            let x = u64::from(t[s]) + c;
+            t[s - 1] = x as u32;
+            t[s] = t[s + 1].wrapping_add((x >> 32) as u32);
+            t[s + 1] = 0;
+        }
+        if t[s] != 0 || geq(&t[..s], n) {
+            sub_in_place(&mut t[..s], n);
+        }
+        t.truncate(s);
+        t
+    }
+
+    /// `m^e mod n` for `m < n` (little-endian limbs).
+    fn modpow(&self, m: &[u32]) -> Vec<u32> {
+        let am = self.mont_mul(m, &self.rr);
+        let mut one = vec![0u32; self.n.len()];
+        one[0] = 1;
+        let mut x = self.mont_mul(&one, &self.rr);
+        for byte in &self.e {
+            for bit in (0..8).rev() {
+                x = self.mont_mul(&x, &x);
+                if (byte >> bit) & 1 == 1 {
+                    x = self.mont_mul(&x, &am);
+                }
+            }
+        }
+        self.mont_mul(&x, &one)
+    }
 }
 
 fn bad_key(why: &str) -> Error {
@@ -107,26 +210,63 @@ impl PublicKey {
         let (seq, _) = der(key, 0x30).ok_or_else(|| bad_key("malformed RSA key"))?;
         let (n, rest) = der(seq, 0x02).ok_or_else(|| bad_key("no modulus"))?;
         let (e, _) = der(rest, 0x02).ok_or_else(|| bad_key("no exponent"))?;
-        let n = BigUint::from_bytes_be(n);
-        let e = BigUint::from_bytes_be(e);
-        let bits = n.bits();
+        let strip = |b: &[u8]| -> Vec<u8> { b.iter().copied().skip_while(|x| *x == 0).collect() };
+        let (n, e) = (strip(n), strip(e));
+        let bits = match n.first() {
+            Some(top) => 8 * n.len() - top.leading_zeros() as usize,
+            None => 0,
+        };
         if !(1024..=8192).contains(&bits) {
             return Err(bad_key("the modulus is not 1024 to 8192 bits"));
         }
-        if e < BigUint::from(3u32) || !e.bit(0) || e >= n {
+        if n.last().is_some_and(|b| b & 1 == 0) {
+            return Err(bad_key("the modulus is even"));
+        }
+        let e_small = e.len() == 1 && e.first().is_some_and(|b| *b < 3);
+        let e_ge_n = e.len() > n.len() || (e.len() == n.len() && e >= n);
+        if e.is_empty() || e_small || e.last().is_some_and(|b| b & 1 == 0) || e_ge_n {
             return Err(bad_key("the exponent is not valid"));
         }
-        let k = usize::try_from(bits.div_ceil(8)).map_err(|_| bad_key("too long"))?;
-        Ok(PublicKey { n, e, k })
+        let k = n.len();
+        let n = limbs(&n, k.div_ceil(4));
+        let n0 = n[0];
+        // Newton's iteration doubles the correct low bits: 1 -> 32 in five steps (n0 is odd).
+        let mut inv: u32 = 1;
+        for _ in 0..5 {
+            inv = inv.wrapping_mul(2u32.wrapping_sub(n0.wrapping_mul(inv)));
+        }
+        // R^2 mod n: 1 doubled 2 * 32 * limbs times, reduced at each step.
+        let mut rr = vec![0u32; n.len()];
+        rr[0] = 1;
+        for _ in 0..64 * n.len() {
+            let mut carry = 0u32;
+            for limb in rr.iter_mut() {
+                let next = *limb >> 31;
+                *limb = (*limb << 1) | carry;
+                carry = next;
+            }
+            if carry == 1 || geq(&rr, &n) {
+                sub_in_place(&mut rr, &n);
+            }
+        }
+        Ok(PublicKey {
+            n,
+            e,
+            k,
+            n0inv: inv.wrapping_neg(),
+            rr,
+        })
     }
 
     /// The published key of the mainland web.
     pub fn published() -> PublicKey {
         // The constant is a valid key (tested); a failure could only be a build broken beyond repair.
         PublicKey::from_pem(PUBLISHED_KEY).unwrap_or(PublicKey {
-            n: BigUint::from(0u32),
-            e: BigUint::from(0u32),
+            n: vec![1],
+            e: vec![1],
             k: 0,
+            n0inv: 0,
+            rr: vec![0],
         })
     }
 
@@ -167,11 +307,8 @@ impl PublicKey {
         em.push(0);
         em.extend(seed.iter().zip(seed_mask).map(|(s, m)| s ^ m));
         em.extend_from_slice(&db);
-        let c = BigUint::from_bytes_be(&em).modpow(&self.e, &self.n);
-        let bytes = c.to_bytes_be();
-        let mut out = vec![0u8; k.saturating_sub(bytes.len())];
-        out.extend_from_slice(&bytes);
-        Ok(out)
+        let c = self.modpow(&limbs(&em, self.n.len()));
+        Ok(be_bytes(&c, k))
     }
 }
 
@@ -210,6 +347,11 @@ pub fn correspond_path(key: &PublicKey, timestamp_ms: i64) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use num_bigint::BigUint;
+
+    fn big(limbs: &[u32]) -> BigUint {
+        BigUint::from_slice(limbs)
+    }
 
     /// A 1024-bit test key made with `openssl genrsa 1024` for these tests only.
     const TEST_PUB: &str = "-----BEGIN PUBLIC KEY-----
@@ -224,7 +366,9 @@ Ij4N4JaOqut5+70CLwIDAQAB
 
     /// RFC 8017 7.1.2 decryption, written independently of the encryption above.
     fn decrypt(key: &PublicKey, d: &BigUint, c: &[u8]) -> Vec<u8> {
-        let m = BigUint::from_bytes_be(c).modpow(d, &key.n).to_bytes_be();
+        let m = BigUint::from_bytes_be(c)
+            .modpow(d, &big(&key.n))
+            .to_bytes_be();
         let mut em = vec![0u8; key.k - m.len()];
         em.extend_from_slice(&m);
         assert_eq!(em[0], 0);
@@ -249,7 +393,7 @@ Ij4N4JaOqut5+70CLwIDAQAB
     fn keys_parse() {
         let published = PublicKey::from_pem(PUBLISHED_KEY).unwrap();
         assert_eq!(published.modulus_len(), 128);
-        assert_eq!(published.e, BigUint::from(65537u32));
+        assert_eq!(published.e, vec![1, 0, 1]);
         assert_eq!(PublicKey::published(), published);
         let test = PublicKey::from_pem(TEST_PUB).unwrap();
         assert_eq!(test.modulus_len(), 128);
@@ -259,10 +403,46 @@ Ij4N4JaOqut5+70CLwIDAQAB
             "-----BEGIN PRIVATE KEY-----\nMIGf\n-----END PRIVATE KEY-----",
             "MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDLgd2O",
             "AAAA",
+            // A modulus that is even.
+            "MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQCAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAgIDAQAB",
         ] {
             let e = PublicKey::from_pem(bad).unwrap_err();
             assert!(e.message().contains("refresh_public_key"), "{bad}");
         }
+    }
+
+    #[test]
+    fn montgomery_agrees_with_num_bigint() {
+        let key = PublicKey::from_pem(PUBLISHED_KEY).unwrap();
+        let n = big(&key.n);
+        let e = BigUint::from_bytes_be(&key.e);
+        let r = BigUint::from(1u32) << (32 * key.n.len());
+        assert_eq!(big(&key.rr), (&r * &r) % &n);
+        // A simple generator of values below n, and the edge values 0, 1, n - 1.
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut values = vec![
+            vec![0u32; 32],
+            limbs(&[1], 32),
+            limbs(&(&n - 1u32).to_bytes_be(), 32),
+        ];
+        for _ in 0..20 {
+            let v: Vec<u32> = (0..32)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    state as u32
+                })
+                .collect();
+            values.push(limbs(&(big(&v) % &n).to_bytes_be(), 32));
+        }
+        for v in &values {
+            assert_eq!(big(&key.modpow(v)), big(v).modpow(&e, &n));
+            let w = values.last().unwrap();
+            let prod = big(&key.mont_mul(v, w)) * &r % &n;
+            assert_eq!(prod, big(v) * big(w) % &n);
+        }
+        assert_eq!(be_bytes(&limbs(&[1, 2, 3], 1), 3), vec![1, 2, 3]);
     }
 
     #[test]
