@@ -7,7 +7,7 @@ use super::{
     valid_name, valid_value, Cookie, MAX_PAIR, REQUIRED, SERVICE_API_HOST, SERVICE_PASSPORT_HOST,
 };
 use serde_json::Value;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// The most warnings one jar reports; further ones are counted in a last line.
 const MAX_WARNINGS: usize = 16;
@@ -340,18 +340,14 @@ impl CookieJar {
         REQUIRED
             .iter()
             .copied()
-            .filter(|n| {
-                !chosen
-                    .iter()
-                    .any(|c| c.name == *n && !c.value.is_empty())
-            })
+            .filter(|n| !chosen.iter().any(|c| c.name == *n && !c.value.is_empty()))
             .collect()
     }
 
     /// `name=value` pairs joined by `"; "`, one per name: first what a browser would send to the service's API
-    /// host (the `api_base_url` host) at `/` (RFC 6265 section 5.4: the domain and path match, longer paths
-    /// first, then earlier creation; the first of a name is the one a server reads), so a
-    /// `www.bilibili.tv` cookie never shadows the `bilibili.tv` one. Then each name that host would not
+    /// host (the `api_base_url` host) at `/` (RFC 6265 section 5.4: the domain and path match; of a name, the
+    /// longer path, then the earlier creation), so a `www.bilibili.tv` cookie never shadows the
+    /// `bilibili.tv` one. Then each name that host would not
     /// receive (a host-only cookie of the passport host, a `biliintl.com` one), its host-only or
     /// `bilibili.tv` cookie preferred over another domain's, and among equals the one set last.
     pub fn cookie_header(&self) -> String {
@@ -362,18 +358,22 @@ impl CookieJar {
     fn header_cookies(&self) -> Vec<&Cookie> {
         let (base_host, api_host) = self.service_hosts();
         let mut chosen = self.chosen_for(api_host, "/", base_host);
+        let sent: HashMap<&str, usize> = chosen.iter().map(|c| (c.name.as_str(), 0)).collect();
         let mut rest: Vec<&Cookie> = Vec::new();
-        for c in self.iter() {
-            if chosen.iter().any(|s| s.name == c.name) {
-                continue;
-            }
-            match rest.iter_mut().find(|r| r.name == c.name) {
-                Some(r) => {
-                    if rank(c) <= rank(r) {
-                        *r = c;
+        let mut by_name: HashMap<&str, usize> = HashMap::new();
+        for c in self.iter().filter(|c| !sent.contains_key(c.name.as_str())) {
+            match by_name.get(c.name.as_str()) {
+                Some(&i) => {
+                    if let Some(r) = rest.get_mut(i) {
+                        if rank(c) <= rank(r) {
+                            *r = c;
+                        }
                     }
                 }
-                None => rest.push(c),
+                None => {
+                    by_name.insert(&c.name, rest.len());
+                    rest.push(c);
+                }
             }
         }
         chosen.extend(rest);
@@ -400,37 +400,48 @@ impl CookieJar {
         header_of(self.chosen_for(host, path, base_host))
     }
 
-    /// The cookies a browser would send to `https://{host}{path}`, one per name, in its order (RFC 6265
-    /// section 5.4): host-only cookies when `host` is the `base_url` host, cookies whose domain `host`
-    /// domain-matches, each only where its path path-matches `path`; longer paths first, then earlier
-    /// creation, the first of each name kept. A loopback `base_url` host stands in for the service's hosts
-    /// (tests): it gets every cookie whose path matches, those a browser would send to api.bilibili.tv
-    /// first, so the choice among a name's cookies is the one the real hosts would see.
+    /// The cookies a browser would send to `https://{host}{path}`, one per name: host-only cookies when
+    /// `host` is the `base_url` host, cookies whose domain `host` domain-matches, each only where its path
+    /// path-matches `path`. Of a name's cookies, the one a browser sends first (RFC 6265 section 5.4: the
+    /// longest path, then the earliest creation), which is the one a server reads; the names in the order
+    /// they were first received (the order across names means nothing to a server, and a sort would cost
+    /// 8 KB of the library). A loopback `base_url` host stands in for the service's hosts (tests): it gets
+    /// every cookie whose path matches, and of a name's cookies of equal path those a browser would send to
+    /// api.bilibili.tv come first, so the choice is the one the real hosts would see.
     fn chosen_for(&self, host: &str, path: &str, base_host: &str) -> Vec<&Cookie> {
         let to_base = host.eq_ignore_ascii_case(base_host);
         let stand_in = to_base && crate::options::is_loopback_host(base_host);
-        let mut candidates: Vec<(bool, &Cookie)> = self
-            .iter()
-            .filter(|c| path_matches(path, &c.path))
-            .filter_map(|c| {
-                let sent = match &c.domain {
+        // Higher wins; among equals the earlier cookie (the first kept).
+        let key = |c: &Cookie| {
+            let preferred = match &c.domain {
+                None => true,
+                Some(d) => !stand_in || domain_matches(SERVICE_API_HOST, d),
+            };
+            (c.path.len(), preferred)
+        };
+        let mut chosen: Vec<&Cookie> = Vec::new();
+        let mut by_name: HashMap<&str, usize> = HashMap::new();
+        for c in self.iter().filter(|c| path_matches(path, &c.path)) {
+            let sent = stand_in
+                || match &c.domain {
                     None => to_base,
                     Some(d) => domain_matches(host, d),
                 };
-                let preferred = match &c.domain {
-                    None => true,
-                    Some(d) => !stand_in || domain_matches(SERVICE_API_HOST, d),
-                };
-                (sent || stand_in).then_some((preferred, c))
-            })
-            .collect();
-        // A stable sort: among equal keys the order of creation stays.
-        candidates.sort_by_key(|(preferred, c)| (std::cmp::Reverse(c.path.len()), !*preferred));
-        let mut chosen: Vec<&Cookie> = Vec::new();
-        let mut seen: HashSet<&str> = HashSet::new();
-        for (_, c) in candidates {
-            if seen.insert(c.name.as_str()) {
-                chosen.push(c);
+            if !sent {
+                continue;
+            }
+            match by_name.get(c.name.as_str()) {
+                Some(&i) => {
+                    if let Some(best) = chosen.get_mut(i) {
+                        if key(c) > key(best) {
+                            *best = c;
+                        }
+                    }
+                }
+                None => {
+                    by_name.insert(&c.name, chosen.len());
+                    chosen.push(c);
+                }
             }
         }
         chosen

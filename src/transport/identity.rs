@@ -174,11 +174,7 @@ mod tests {
                 .iter()
                 .map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap().to_owned()))
                 .collect();
-            let get = |name: &str| {
-                h.iter()
-                    .find(|(n, _)| n == name)
-                    .map(|(_, v)| v.as_str())
-            };
+            let get = |name: &str| h.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
             assert_eq!(get("sec-fetch-site"), Some("same-site"));
             assert_eq!(get("sec-fetch-mode"), Some("cors"));
             assert_eq!(get("sec-fetch-dest"), Some("empty"));

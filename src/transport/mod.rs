@@ -374,7 +374,10 @@ impl<'a> Request<'a> {
                 .read_to_vec()
                 .map_err(|e| map_error(e, &target))?;
             let body = decode::decode(encoding.as_deref(), body, MAX_BODY).map_err(|why| {
-                Error::protocol(format!("the answer of {label} was not read: {}", why.reason()))
+                Error::protocol(format!(
+                    "the answer of {label} was not read: {}",
+                    why.reason()
+                ))
             })?;
             return Ok(Answer {
                 status,

@@ -10,6 +10,7 @@
 mod common;
 
 mod answers;
+mod browser;
 mod fake;
 mod steps;
 
