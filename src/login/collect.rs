@@ -47,8 +47,8 @@ fn location_host(location: &str, host: &str, port: u16) -> Option<String> {
 }
 
 /// Reads the credentials in a URL's query (go_url or a redirect's `Location`, the text as the service sent
-/// it) into the jar, values exactly as they stand there. `Expires` (seconds from now, or Unix seconds when that large) sets their expiry.
-/// Returns how many were kept.
+/// it) into the jar, values exactly as they stand there. `Expires` (seconds from now, or Unix seconds when
+/// that large) sets their expiry. Returns how many were kept.
 fn apply_query_credentials(
     jar: &mut CookieJar,
     raw_go_url: &str,

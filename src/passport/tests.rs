@@ -286,7 +286,7 @@ fn json_is_read_as_a_browser_reads_it() {
     let name = confirmed(&body).user_profile.unwrap().name.unwrap();
     assert_eq!(name, "ab\u{fffd}");
     // Not JSON stays not JSON.
-    let e = parse_fetch(b"\xEF\xBB\xBF<html>").unwrap_err();
+    let e = parse_fetch(b"\xEF\xBB\xBF<html>").err().unwrap();
     assert_eq!(e.kind(), ErrorKind::Protocol);
     assert!(parse_fetch(b"\xEF\xBB\xBF").is_err());
 }
