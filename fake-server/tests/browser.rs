@@ -64,7 +64,9 @@ fn credentials_behind_a_cross_domain_url() {
     assert!(r.set_cookies().is_empty());
     let go = r.json()["data"]["go_url"].as_str().unwrap().to_string();
     assert!(
-        go.starts_with("https://passport.biligame.com/x/passport-login/web/crossDomain?DedeUserID="),
+        go.starts_with(
+            "https://passport.biligame.com/x/passport-login/web/crossDomain?DedeUserID="
+        ),
         "{go}"
     );
     let sess = query_value(&go, "SESSDATA").to_string();
@@ -103,13 +105,21 @@ fn json_a_browser_reads() {
     let r = confirmed(&base, "id=bb,browser=bom");
     assert!(r.body.starts_with(b"\xEF\xBB\xBF{\"code\":0,"));
     let waiting = fetch(&base, "id=bf,browser=floats,flow=wc", "tk");
-    assert!(waiting.text().starts_with(r#"{"code":10018101e0,"#), "{}", waiting.text());
+    assert!(
+        waiting.text().starts_with(r#"{"code":10018101e0,"#),
+        "{}",
+        waiting.text()
+    );
     let r = fetch(&base, "id=bf,browser=floats,flow=wc", "tk");
     let text = r.text();
     assert!(text.starts_with(r#"{"code":0.0,"#), "{text}");
     assert!(text.contains(r#""mid":1709658507e0"#), "{text}");
     let r = confirmed(&base, "id=bsu,browser=surrogate");
-    assert!(r.text().contains(r#""name":"\ud83dDemoUser\udc00""#), "{}", r.text());
+    assert!(
+        r.text().contains(r#""name":"\ud83dDemoUser\udc00""#),
+        "{}",
+        r.text()
+    );
     let r = confirmed(&base, "id=bc,browser=cututf8");
     let at = r
         .body
