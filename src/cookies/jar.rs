@@ -348,8 +348,8 @@ impl CookieJar {
     /// host (the `api_base_url` host) at `/` (RFC 6265 section 5.4: the domain and path match; of a name, the
     /// longer path, then the earlier creation), so a `www.bilibili.tv` cookie never shadows the
     /// `bilibili.tv` one. Then each name that host would not
-    /// receive (a host-only cookie of the passport host, a `biliintl.com` one), its host-only or
-    /// `bilibili.tv` cookie preferred over another domain's, and among equals the one set last.
+    /// receive (a host-only cookie of the passport host, a `biliintl.com` one): its cookie for `/` preferred,
+    /// then a host-only or `bilibili.tv` one over another domain's, and among equals the one set last.
     pub fn cookie_header(&self) -> String {
         header_of(self.header_cookies())
     }
@@ -364,8 +364,10 @@ impl CookieJar {
         for c in self.iter().filter(|c| !sent.contains_key(c.name.as_str())) {
             match by_name.get(c.name.as_str()) {
                 Some(&i) => {
+                    // A cookie sent at `/` first, then a host-only or bilibili.tv one, among equals the last set.
+                    let key = |c: &Cookie| (c.path == "/", std::cmp::Reverse(rank(c)));
                     if let Some(r) = rest.get_mut(i) {
-                        if rank(c) <= rank(r) {
+                        if key(c) >= key(r) {
                             *r = c;
                         }
                     }
