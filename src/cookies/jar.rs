@@ -344,12 +344,12 @@ impl CookieJar {
             .collect()
     }
 
-    /// `name=value` pairs joined by `"; "`, one per name: first what a browser would send to the service's API
-    /// host (the `api_base_url` host) at `/` (RFC 6265 section 5.4: the domain and path match; of a name, the
-    /// longer path, then the earlier creation), so a `www.bilibili.tv` cookie never shadows the
-    /// `bilibili.tv` one. Then each name that host would not
-    /// receive (a host-only cookie of the passport host, a `biliintl.com` one): its cookie for `/` preferred,
-    /// then a host-only or `bilibili.tv` one over another domain's, and among equals the one set last.
+    /// `name=value` pairs joined by `"; "`, one per name, the names in the order first received. Of a name's
+    /// cookies, the one a browser sends first to the service's API host (the `api_base_url` host) at `/`
+    /// (RFC 6265 section 5.4: the domain and path match; the longer path, then the earlier creation), so a
+    /// `www.bilibili.tv` cookie never shadows the `bilibili.tv` one. A name that host would not receive (a
+    /// host-only cookie of the passport host, a `biliintl.com` one): its cookie for `/` preferred, then a
+    /// host-only or `bilibili.tv` one over another domain's, and among equals the one set last.
     pub fn cookie_header(&self) -> String {
         header_of(self.header_cookies())
     }
@@ -357,29 +357,20 @@ impl CookieJar {
     /// The cookies of [`CookieJar::cookie_header`], in its order.
     fn header_cookies(&self) -> Vec<&Cookie> {
         let (base_host, api_host) = self.service_hosts();
-        let mut chosen = self.chosen_for(api_host, "/", base_host);
-        let sent: HashMap<&str, usize> = chosen.iter().map(|c| (c.name.as_str(), 0)).collect();
-        let mut rest: Vec<&Cookie> = Vec::new();
-        let mut by_name: HashMap<&str, usize> = HashMap::new();
-        for c in self.iter().filter(|c| !sent.contains_key(c.name.as_str())) {
-            match by_name.get(c.name.as_str()) {
-                Some(&i) => {
-                    // A cookie sent at `/` first, then a host-only or bilibili.tv one, among equals the last set.
+        let to_api = |c: &Cookie| self.sends(c, api_host, "/", base_host);
+        // What the API host gets beats what it does not; among what it gets, the browser's order; among the
+        // rest, a cookie for `/`, then a host-only or bilibili.tv one, then the one set last.
+        self.pick(
+            |_| true,
+            |c, best| match (to_api(c), to_api(best)) {
+                (true, true) => self.api_key(c, base_host) > self.api_key(best, base_host),
+                (false, false) => {
                     let key = |c: &Cookie| (c.path == "/", std::cmp::Reverse(rank(c)));
-                    if let Some(r) = rest.get_mut(i) {
-                        if key(c) >= key(r) {
-                            *r = c;
-                        }
-                    }
+                    key(c) >= key(best)
                 }
-                None => {
-                    by_name.insert(&c.name, rest.len());
-                    rest.push(c);
-                }
-            }
-        }
-        chosen.extend(rest);
-        chosen
+                (sent, _) => sent,
+            },
+        )
     }
 
     /// The `base_url` and `api_base_url` hosts `cookie_header` is built for.
@@ -411,31 +402,50 @@ impl CookieJar {
     /// every cookie whose path matches, and of a name's cookies of equal path those a browser would send to
     /// api.bilibili.tv come first, so the choice is the one the real hosts would see.
     fn chosen_for(&self, host: &str, path: &str, base_host: &str) -> Vec<&Cookie> {
+        self.pick(
+            |c| self.sends(c, host, path, base_host),
+            |c, best| self.api_key(c, base_host) > self.api_key(best, base_host),
+        )
+    }
+
+    /// Whether a browser sends `c` to `https://{host}{path}` (a loopback `base_url` host gets every cookie
+    /// whose path matches).
+    fn sends(&self, c: &Cookie, host: &str, path: &str, base_host: &str) -> bool {
         let to_base = host.eq_ignore_ascii_case(base_host);
-        let stand_in = to_base && crate::options::is_loopback_host(base_host);
-        // Higher wins; among equals the earlier cookie (the first kept).
-        let key = |c: &Cookie| {
-            let preferred = match &c.domain {
-                None => true,
-                Some(d) => !stand_in || domain_matches(SERVICE_API_HOST, d),
-            };
-            (c.path.len(), preferred)
-        };
-        let mut chosen: Vec<&Cookie> = Vec::new();
-        let mut by_name: HashMap<&str, usize> = HashMap::new();
-        for c in self.iter().filter(|c| path_matches(path, &c.path)) {
-            let sent = stand_in
+        path_matches(path, &c.path)
+            && ((to_base && crate::options::is_loopback_host(base_host))
                 || match &c.domain {
                     None => to_base,
                     Some(d) => domain_matches(host, d),
-                };
-            if !sent {
-                continue;
-            }
+                })
+    }
+
+    /// The order of a browser among cookies of one name it sends (higher first, then the earlier created):
+    /// the longer path; where a loopback `base_url` host stands in for the service, a cookie api.bilibili.tv
+    /// would receive before one it would not.
+    fn api_key(&self, c: &Cookie, base_host: &str) -> (usize, bool) {
+        let stand_in = crate::options::is_loopback_host(base_host);
+        let preferred = match &c.domain {
+            None => true,
+            Some(d) => !stand_in || domain_matches(SERVICE_API_HOST, d),
+        };
+        (c.path.len(), preferred)
+    }
+
+    /// One cookie per name among those `include` takes, the names in the order first received: a later
+    /// cookie of a name replaces the chosen one when `better(later, chosen)`.
+    fn pick(
+        &self,
+        include: impl Fn(&Cookie) -> bool,
+        better: impl Fn(&Cookie, &Cookie) -> bool,
+    ) -> Vec<&Cookie> {
+        let mut chosen: Vec<&Cookie> = Vec::new();
+        let mut by_name: HashMap<&str, usize> = HashMap::new();
+        for c in self.iter().filter(|c| include(c)) {
             match by_name.get(c.name.as_str()) {
                 Some(&i) => {
                     if let Some(best) = chosen.get_mut(i) {
-                        if key(c) > key(best) {
+                        if better(c, best) {
                             *best = c;
                         }
                     }

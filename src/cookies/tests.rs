@@ -376,7 +376,11 @@ fn cookie_header_is_what_the_api_host_receives() {
     let mut jar = CookieJar::for_service(base, "api.bilibili.tv");
     jar.apply_set_cookie("sid=1", base, NOW);
     jar.apply_set_cookie("SESSDATA=s; Domain=bilibili.tv", base, NOW);
-    assert_eq!(jar.cookie_header(), "SESSDATA=s; sid=1");
+    assert_eq!(
+        jar.cookie_header(),
+        "sid=1; SESSDATA=s",
+        "names in the order received"
+    );
 }
 
 #[test]
