@@ -175,6 +175,35 @@ pub enum QrUrl {
     Foreign,
 }
 
+/// `browser=`: the last mile of behaving like a browser. Each value is one shape a browser takes in its
+/// stride and a client must too.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Browser {
+    /// `pathdelete`: the confirmed set, then deletions of SESSDATA and bili_jct at other paths (which
+    /// delete nothing: a cookie is its name, domain and path).
+    PathDelete,
+    /// `shadow`: the confirmed set, then other SESSDATA and bili_jct values for `www.bilibili.tv` (which
+    /// api.bilibili.tv never receives).
+    Shadow,
+    /// `crossdomain`: no cookies; go_url is the mainland's crossDomain URL on `passport.biligame.com`
+    /// (a host no client requests) with the credentials in its query.
+    CrossDomain,
+    /// `location`: no cookies; go_url (hop1) redirects to that crossDomain URL.
+    Location,
+    /// `bom`: every passport answer starts with a UTF-8 byte order mark.
+    Bom,
+    /// `floats`: every `code` (and `data.mid`) written as a float: `0.0`, `10018101e0`.
+    Floats,
+    /// `surrogate`: the profile name holds escaped lone surrogates (`\ud83d`, `\udc00`).
+    Surrogate,
+    /// `cututf8`: the profile name ends in a cut UTF-8 sequence (two bytes of three).
+    CutUtf8,
+    /// `gzip`: every passport answer gzip-encoded, whatever the request's Accept-Encoding.
+    Gzip,
+    /// `deflate`: every passport answer deflate-encoded (zlib), whatever the request's Accept-Encoding.
+    Deflate,
+}
+
 #[derive(Clone, Debug)]
 pub struct Scenario {
     pub flow: Vec<State>,
@@ -204,6 +233,7 @@ pub struct Scenario {
     pub qrurl: Option<QrUrl>,
     /// The mainland / TV keys and `foreign=` (`scenario_main.rs`).
     pub main: crate::scenario_main::MainScenario,
+    pub browser: Option<Browser>,
 }
 
 pub const DEFAULT_MID: u64 = 1_709_658_507;
@@ -237,6 +267,7 @@ impl Default for Scenario {
             hostile_domains: false,
             qrurl: None,
             main: Default::default(),
+            browser: None,
         }
     }
 }
@@ -410,6 +441,24 @@ impl Scenario {
                         ],
                     )?)
                 }
+                "browser" => {
+                    sc.browser = Some(pick(
+                        k,
+                        &v,
+                        &[
+                            ("pathdelete", Browser::PathDelete),
+                            ("shadow", Browser::Shadow),
+                            ("crossdomain", Browser::CrossDomain),
+                            ("location", Browser::Location),
+                            ("bom", Browser::Bom),
+                            ("floats", Browser::Floats),
+                            ("surrogate", Browser::Surrogate),
+                            ("cututf8", Browser::CutUtf8),
+                            ("gzip", Browser::Gzip),
+                            ("deflate", Browser::Deflate),
+                        ],
+                    )?)
+                }
                 _ => {
                     if !sc.main.set(k, &v)? {
                         return Err(format!("unknown scenario key `{k}`"));
@@ -486,6 +535,9 @@ mod tests {
         assert!(Scenario::parse("hops=0").is_err());
         assert!(Scenario::parse("confirm=odd").is_err());
         assert!(Scenario::parse("cookiedomain=1").is_err());
+        let b = Scenario::parse("browser=crossdomain").expect("valid");
+        assert_eq!(b.browser, Some(Browser::CrossDomain));
+        assert!(Scenario::parse("browser=br").is_err());
         let d = Scenario::parse("retrydate=1,retry=30").expect("valid");
         let when = httpdate::parse_http_date(&d.retry_after().expect("a date")).expect("HTTP-date");
         let ahead = when

@@ -35,8 +35,15 @@ fuzz_target!(|data: &[u8]| {
             }
             let c = confirmed.expect("a parsed fetch answer with code 0 has no data");
             let d = &env.data;
+            // An integral float (`7.0`, `7e0`) is the integer JavaScript sees.
             let mid = d["mid"]
                 .as_i64()
+                .or_else(|| {
+                    d["mid"]
+                        .as_f64()
+                        .filter(|f| f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0)
+                        .map(|f| f as i64)
+                })
                 .or_else(|| d["mid"].as_str().and_then(|s| s.parse().ok()));
             if c.mid.is_some() {
                 assert_eq!(c.mid, mid);

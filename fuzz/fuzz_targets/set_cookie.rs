@@ -2,7 +2,7 @@
 //! first byte picks the `base_url` host, the rest is split into header lines.
 //!
 //! Invariants, checked after every header: the jar never keeps a foreign-domain cookie, a deleted or
-//! expired one, or two of the same name; one header changes at most the cookie of its own name (added at the
+//! expired one, or two of the same name, domain and path; one header changes at most the cookie of its own name (added at the
 //! end, replaced in place, or removed) and leaves the others and their order alone; a kept value is exactly
 //! as sent (a substring of its header); `cookie_header` is the kept cookies in order.
 #![no_main]
@@ -41,8 +41,8 @@ fuzz_target!(|data: &[u8]| {
 /// The difference between two successive jars: only cookies the header names changed (a proxy-folded line
 /// may set several), each in the allowed way.
 fn check_step(before: &[Cookie], after: &[Cookie], header: &str) {
-    let key = |c: &Cookie| (c.name.clone(), c.domain.clone());
-    let changed: Vec<(String, Option<String>)> = before
+    let key = |c: &Cookie| (c.name.clone(), c.domain.clone(), c.path.clone());
+    let changed: Vec<(String, Option<String>, String)> = before
         .iter()
         .filter(|b| after.iter().find(|a| key(a) == key(b)) != Some(*b))
         .map(key)
@@ -53,14 +53,14 @@ fn check_step(before: &[Cookie], after: &[Cookie], header: &str) {
                 .map(key),
         )
         .collect();
-    for (name, _) in &changed {
+    for (name, _, _) in &changed {
         assert!(
             header.contains(name.as_str()),
             "cookie {name:?} changed by a header that does not name it: {header:?}"
         );
     }
     // The untouched cookies keep their relative order.
-    let keep = |list: &[Cookie]| -> Vec<(String, Option<String>)> {
+    let keep = |list: &[Cookie]| -> Vec<(String, Option<String>, String)> {
         list.iter()
             .map(key)
             .filter(|k| !changed.contains(k))

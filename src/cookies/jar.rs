@@ -1,9 +1,10 @@
 //! The cookie jar of one login: `Set-Cookie` headers and `data.cookie_info` applied under the rules of
-//! the parent module, replacement in place by (name, domain), deletions, and the `Cookie` headers.
+//! the parent module, replacement in place by (name, domain, path) (RFC 6265 section 5.3), deletions, and
+//! the `Cookie` headers in a browser's order (section 5.4).
 
 use super::{
-    domain_matches, header_of, is_trusted, rank, split_folded, valid_domain, valid_name,
-    valid_value, Cookie, MAX_PAIR, REQUIRED,
+    domain_matches, header_of, is_trusted, path_matches, rank, split_folded, valid_domain,
+    valid_name, valid_value, Cookie, MAX_PAIR, REQUIRED, SERVICE_API_HOST, SERVICE_PASSPORT_HOST,
 };
 use crate::redact::{Secrets, Warnings};
 use serde_json::Value;
@@ -12,15 +13,20 @@ use std::collections::HashMap;
 /// The most warnings one jar reports; further ones are counted in a last line.
 const MAX_WARNINGS: usize = 16;
 
-/// The cookies of one login, in the order received; a later cookie of the same name and domain replaces an
-/// earlier one in place, and a deletion removes it. Odd or refused input is dropped and counted in
+/// The cookies of one login, in the order received; a later cookie of the same name, domain and path
+/// replaces an earlier one in place (keeping its creation order, as RFC 6265 section 5.3 keeps its
+/// creation time), and a deletion removes it (a deletion at another path removes nothing). Odd or refused input is dropped and counted in
 /// [`CookieJar::take_warnings`].
 #[derive(Debug, Default, Clone)]
 pub struct CookieJar {
     /// In order of first receipt; `None` where a cookie was deleted.
     slots: Vec<Option<Cookie>>,
-    /// (name, domain) → index in `slots`.
-    index: HashMap<(String, Option<String>), usize>,
+    /// (name, domain, path) → index in `slots`.
+    index: HashMap<(String, Option<String>, String), usize>,
+    /// The `base_url` host and the `api_base_url` host: `cookie_header` is what a browser sends to the
+    /// latter. Empty: the service's defaults (passport.bilibili.tv, api.bilibili.tv).
+    base_host: String,
+    api_host: String,
     warnings: Warnings,
     /// Dropped cookies by reason, reported as one warning each.
     dropped: Vec<(&'static str, usize)>,
@@ -36,6 +42,25 @@ impl CookieJar {
     pub fn for_domains(roots: &'static [&'static str]) -> CookieJar {
         CookieJar {
             roots: Some(roots),
+            ..CookieJar::default()
+        }
+    }
+
+    /// A jar of a site whose trusted domains are `roots`, with `cookie_header` what a browser sends to
+    /// `api_host` (see [`CookieJar::for_service`]).
+    pub fn for_site(roots: &'static [&'static str], base_host: &str, api_host: &str) -> CookieJar {
+        CookieJar {
+            roots: Some(roots),
+            ..CookieJar::for_service(base_host, api_host)
+        }
+    }
+
+    /// A jar whose `cookie_header` is what a browser sends to `api_host` (the `api_base_url` host), host-only
+    /// cookies being `base_host`'s (the `base_url` host).
+    pub fn for_service(base_host: &str, api_host: &str) -> CookieJar {
+        CookieJar {
+            base_host: base_host.to_ascii_lowercase(),
+            api_host: api_host.to_ascii_lowercase(),
             ..CookieJar::default()
         }
     }
@@ -149,20 +174,22 @@ impl CookieJar {
             Some(age) => age.whole_seconds() <= 0,
             None => matches!(expires, Some(e) if e <= now),
         };
+        // An empty or relative Path attribute counts as absent (RFC 6265 5.2.4): the default path is `/`
+        // (the service's endpoints sit one or more levels down, and it always sets `/`).
+        let path = parsed
+            .path()
+            .filter(|p| p.starts_with('/') && valid_value(p))
+            .unwrap_or("/")
+            .to_owned();
         if deleted {
-            self.remove(name, domain.as_deref());
+            self.remove(name, domain.as_deref(), &path);
             return;
         }
         self.insert(Cookie {
             name: name.to_owned(),
             value: value.to_owned(),
             domain,
-            // An empty or relative Path attribute counts as absent (RFC 6265 5.2.4).
-            path: parsed
-                .path()
-                .filter(|p| p.starts_with('/') && valid_value(p))
-                .unwrap_or("/")
-                .to_owned(),
+            path,
             expires,
             secure: parsed.secure().unwrap_or(false),
             http_only: parsed.http_only().unwrap_or(false),
@@ -284,7 +311,7 @@ impl CookieJar {
             .filter(|&e| e != 0);
             for domain in &targets {
                 if matches!(expires, Some(e) if e <= now) {
-                    self.remove(name, domain.as_deref());
+                    self.remove(name, domain.as_deref(), "/");
                     continue;
                 }
                 self.insert(Cookie {
@@ -316,7 +343,11 @@ impl CookieJar {
     }
 
     fn insert(&mut self, cookie: Cookie) {
-        let key = (cookie.name.clone(), cookie.domain.clone());
+        let key = (
+            cookie.name.clone(),
+            cookie.domain.clone(),
+            cookie.path.clone(),
+        );
         match self.index.get(&key) {
             Some(&i) => {
                 if let Some(slot) = self.slots.get_mut(i) {
@@ -330,8 +361,8 @@ impl CookieJar {
         }
     }
 
-    fn remove(&mut self, name: &str, domain: Option<&str>) {
-        let key = (name.to_owned(), domain.map(str::to_owned));
+    fn remove(&mut self, name: &str, domain: Option<&str>, path: &str) {
+        let key = (name.to_owned(), domain.map(str::to_owned), path.to_owned());
         if let Some(i) = self.index.remove(&key) {
             if let Some(slot) = self.slots.get_mut(i) {
                 *slot = None;
@@ -355,52 +386,123 @@ impl CookieJar {
 
     /// The cookie of this name that `cookie_header` carries (see [`CookieJar::cookie_header`]).
     pub fn get(&self, name: &str) -> Option<&Cookie> {
-        let mut best: Option<&Cookie> = None;
-        for c in self.iter().filter(|c| c.name == name) {
-            match best {
-                Some(b) if rank(c) > rank(b) => {}
-                _ => best = Some(c),
-            }
-        }
-        best
+        self.header_cookies().into_iter().find(|c| c.name == name)
     }
 
     /// The names of the required cookies this jar lacks (absent, or with an empty value).
     pub fn missing_required(&self) -> Vec<&'static str> {
+        let chosen = self.header_cookies();
         REQUIRED
             .iter()
             .copied()
-            .filter(|n| !self.get(n).is_some_and(|c| !c.value.is_empty()))
+            .filter(|n| !chosen.iter().any(|c| c.name == *n && !c.value.is_empty()))
             .collect()
     }
 
-    /// `name=value` pairs joined by `"; "`: one per name, in the order the names were first received. Where
-    /// several domains hold a name, the value of a host-only or `bilibili.tv` cookie is preferred over another
-    /// domain's, and among equals the one set last.
+    /// `name=value` pairs joined by `"; "`, one per name, the names in the order first received. Of a name's
+    /// cookies, the one a browser sends first to the service's API host (the `api_base_url` host) at `/`
+    /// (RFC 6265 section 5.4: the domain and path match; the longer path, then the earlier creation), so a
+    /// `www.bilibili.tv` cookie never shadows the `bilibili.tv` one. A name that host would not receive (a
+    /// host-only cookie of the passport host, a `biliintl.com` one): its cookie for `/` preferred, then a
+    /// host-only or `bilibili.tv` one over another domain's, and among equals the one set last.
     pub fn cookie_header(&self) -> String {
-        self.header_where(|_| true)
+        header_of(self.header_cookies())
     }
 
-    /// The `Cookie` header a browser would send to `host`: host-only cookies when `host` is the `base_url`
-    /// host, cookies whose domain `host` domain-matches, and, when the `base_url` host is a loopback stand-in
-    /// for the service (tests), every cookie to that host. Paths are not matched (the service sets `/`).
-    pub fn header_for(&self, host: &str, base_host: &str) -> String {
+    /// The cookies of [`CookieJar::cookie_header`], in its order.
+    fn header_cookies(&self) -> Vec<&Cookie> {
+        let (base_host, api_host) = self.service_hosts();
+        let to_api = |c: &Cookie| self.sends(c, api_host, "/", base_host);
+        // What the API host gets beats what it does not; among what it gets, the browser's order; among the
+        // rest, a cookie for `/`, then a host-only or bilibili.tv one, then the one set last.
+        self.pick(
+            |_| true,
+            |c, best| match (to_api(c), to_api(best)) {
+                (true, true) => self.api_key(c, base_host) > self.api_key(best, base_host),
+                (false, false) => {
+                    let key = |c: &Cookie| (c.path == "/", std::cmp::Reverse(rank(c)));
+                    key(c) >= key(best)
+                }
+                (sent, _) => sent,
+            },
+        )
+    }
+
+    /// The `base_url` and `api_base_url` hosts `cookie_header` is built for.
+    fn service_hosts(&self) -> (&str, &str) {
+        let base = if self.base_host.is_empty() {
+            SERVICE_PASSPORT_HOST
+        } else {
+            self.base_host.as_str()
+        };
+        let api = if self.api_host.is_empty() {
+            SERVICE_API_HOST
+        } else {
+            self.api_host.as_str()
+        };
+        (base, api)
+    }
+
+    /// The `Cookie` header a browser would send to `host` at `path` (see [`CookieJar::chosen_for`]).
+    pub fn header_for(&self, host: &str, path: &str, base_host: &str) -> String {
+        header_of(self.chosen_for(host, path, base_host))
+    }
+
+    /// The cookies a browser would send to `https://{host}{path}`, one per name: host-only cookies when
+    /// `host` is the `base_url` host, cookies whose domain `host` domain-matches, each only where its path
+    /// path-matches `path`. Of a name's cookies, the one a browser sends first (RFC 6265 section 5.4: the
+    /// longest path, then the earliest creation), which is the one a server reads; the names in the order
+    /// they were first received (the order across names means nothing to a server, and a sort would cost
+    /// 8 KB of the library). A loopback `base_url` host stands in for the service's hosts (tests): it gets
+    /// every cookie whose path matches, and of a name's cookies of equal path those a browser would send to
+    /// api.bilibili.tv come first, so the choice is the one the real hosts would see.
+    fn chosen_for(&self, host: &str, path: &str, base_host: &str) -> Vec<&Cookie> {
+        self.pick(
+            |c| self.sends(c, host, path, base_host),
+            |c, best| self.api_key(c, base_host) > self.api_key(best, base_host),
+        )
+    }
+
+    /// Whether a browser sends `c` to `https://{host}{path}` (a loopback `base_url` host gets every cookie
+    /// whose path matches).
+    fn sends(&self, c: &Cookie, host: &str, path: &str, base_host: &str) -> bool {
         let to_base = host.eq_ignore_ascii_case(base_host);
-        let stand_in = to_base && crate::options::is_loopback_host(base_host);
-        self.header_where(|c| match &c.domain {
-            None => to_base,
-            Some(d) => stand_in || domain_matches(host, d),
-        })
+        path_matches(path, &c.path)
+            && ((to_base && crate::options::is_loopback_host(base_host))
+                || match &c.domain {
+                    None => to_base,
+                    Some(d) => domain_matches(host, d),
+                })
     }
 
-    fn header_where(&self, include: impl Fn(&Cookie) -> bool) -> String {
+    /// The order of a browser among cookies of one name it sends (higher first, then the earlier created):
+    /// the longer path; where a loopback `base_url` host stands in for the service, a cookie api.bilibili.tv
+    /// would receive before one it would not.
+    fn api_key(&self, c: &Cookie, base_host: &str) -> (usize, bool) {
+        let stand_in = crate::options::is_loopback_host(base_host);
+        let preferred = match &c.domain {
+            None => true,
+            Some(d) => !stand_in || domain_matches(SERVICE_API_HOST, d),
+        };
+        (c.path.len(), preferred)
+    }
+
+    /// One cookie per name among those `include` takes, the names in the order first received: a later
+    /// cookie of a name replaces the chosen one when `better(later, chosen)`.
+    fn pick(
+        &self,
+        include: impl Fn(&Cookie) -> bool,
+        better: impl Fn(&Cookie, &Cookie) -> bool,
+    ) -> Vec<&Cookie> {
         let mut chosen: Vec<&Cookie> = Vec::new();
         let mut by_name: HashMap<&str, usize> = HashMap::new();
         for c in self.iter().filter(|c| include(c)) {
             match by_name.get(c.name.as_str()) {
                 Some(&i) => {
-                    if chosen.get(i).is_some_and(|b| rank(c) <= rank(b)) {
-                        chosen[i] = c;
+                    if let Some(best) = chosen.get_mut(i) {
+                        if better(c, best) {
+                            *best = c;
+                        }
                     }
                 }
                 None => {
@@ -409,7 +511,7 @@ impl CookieJar {
                 }
             }
         }
-        header_of(chosen)
+        chosen
     }
 
     pub fn into_vec(self) -> Vec<Cookie> {

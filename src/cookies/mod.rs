@@ -2,7 +2,7 @@
 //! lines split), `data.cookie_info`, the validation and domain rules, deletions, and the merge rules of the
 //! ABI (docs/COOKIES.md).
 //!
-//! Merging is linear: the jar indexes its cookies by (name, domain), so 30,000 entries cost as many hash
+//! Merging is linear: the jar indexes its cookies by (name, domain, path), so 30,000 entries cost as many hash
 //! look-ups, not 30,000² comparisons.
 
 use serde::Serialize;
@@ -19,6 +19,12 @@ pub const REQUIRED: [&str; 3] = ["SESSDATA", "bili_jct", "DedeUserID"];
 /// The registrable domains whose cookies (and whose hosts, for `go_url`) are accepted, beside the
 /// `base_url` host.
 pub const TRUSTED_DOMAINS: [&str; 2] = ["bilibili.tv", "biliintl.com"];
+
+/// The host `cookie_header` is for when the jar was not told the `api_base_url` host (the default one), and
+/// the host a loopback test server stands in for.
+pub const SERVICE_API_HOST: &str = "api.bilibili.tv";
+/// The `base_url` host when the jar was not told it (the default one).
+pub const SERVICE_PASSPORT_HOST: &str = "passport.bilibili.tv";
 
 /// The longest cookie name accepted (bytes).
 pub(crate) const MAX_NAME: usize = 256;
@@ -49,6 +55,15 @@ pub fn domain_matches(domain: &str, root: &str) -> bool {
     d.len() > r.len()
         && d[d.len() - r.len() - 1] == b'.'
         && d[d.len() - r.len()..].eq_ignore_ascii_case(r)
+}
+
+/// RFC 6265 section 5.1.4: whether a request to `request_path` carries a cookie of `cookie_path` (equal, or
+/// a prefix ending in `/` or followed by `/` in the request path).
+pub fn path_matches(request_path: &str, cookie_path: &str) -> bool {
+    match request_path.strip_prefix(cookie_path) {
+        None => false,
+        Some(rest) => rest.is_empty() || cookie_path.ends_with('/') || rest.starts_with('/'),
+    }
 }
 
 /// Whether cookies for `domain`, and hops to host `domain`, are accepted given the `base_url` host.

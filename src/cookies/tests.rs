@@ -84,9 +84,15 @@ fn same_name_other_domain_is_another_cookie() {
     let values: Vec<_> = jar.iter().map(|c| c.value.as_str()).collect();
     assert_eq!(values, ["intl2", "tv"]);
     assert_eq!(jar.cookie_header(), "SESSDATA=tv", "bilibili.tv preferred");
-    assert_eq!(jar.header_for("www.biliintl.com", "h"), "SESSDATA=intl2");
-    assert_eq!(jar.header_for("passport.bilibili.tv", "h"), "SESSDATA=tv");
-    assert_eq!(jar.header_for("example.com", "h"), "");
+    assert_eq!(
+        jar.header_for("www.biliintl.com", "/", "h"),
+        "SESSDATA=intl2"
+    );
+    assert_eq!(
+        jar.header_for("passport.bilibili.tv", "/", "h"),
+        "SESSDATA=tv"
+    );
+    assert_eq!(jar.header_for("example.com", "/", "h"), "");
 }
 
 #[test]
@@ -104,12 +110,12 @@ fn header_for_a_loopback_stand_in_carries_every_cookie() {
     let mut jar = CookieJar::default();
     jar.apply_set_cookie("a=1; Domain=bilibili.tv", "127.0.0.1", NOW);
     jar.apply_set_cookie("b=2", "127.0.0.1", NOW);
-    assert_eq!(jar.header_for("127.0.0.1", "127.0.0.1"), "a=1; b=2");
+    assert_eq!(jar.header_for("127.0.0.1", "/", "127.0.0.1"), "a=1; b=2");
     let mut jar = CookieJar::default();
     jar.apply_set_cookie("a=1; Domain=bilibili.tv", "passport.bilibili.tv", NOW);
     jar.apply_set_cookie("b=2", "passport.bilibili.tv", NOW);
     assert_eq!(
-        jar.header_for("www.bilibili.tv", "passport.bilibili.tv"),
+        jar.header_for("www.bilibili.tv", "/", "passport.bilibili.tv"),
         "a=1"
     );
 }
@@ -291,4 +297,99 @@ fn thirty_thousand_cookie_info_entries_merge_fast() {
     assert_eq!(jar.len(), 30_000);
     assert!(header.starts_with("c0=v; c1=v"));
     assert!(took < std::time::Duration::from_secs(2), "{took:?}");
+}
+
+/// RFC 6265 section 5.3: a cookie is identified by name, domain and path. A deletion at another path
+/// deletes nothing; one at the same path deletes only that cookie.
+#[test]
+fn identity_is_name_domain_and_path() {
+    let mut jar = CookieJar::for_service("passport.bilibili.tv", "api.bilibili.tv");
+    let base = "passport.bilibili.tv";
+    jar.apply_set_cookie("SESSDATA=root; Domain=bilibili.tv; Path=/", base, NOW);
+    jar.apply_set_cookie("SESSDATA=x; Domain=bilibili.tv; Path=/x", base, NOW);
+    assert_eq!(jar.len(), 2);
+    jar.apply_set_cookie(
+        "SESSDATA=; Domain=bilibili.tv; Path=/other; Max-Age=0",
+        base,
+        NOW,
+    );
+    assert_eq!(jar.len(), 2, "a deletion at another path deletes nothing");
+    jar.apply_set_cookie(
+        "SESSDATA=; Domain=bilibili.tv; Path=/x; Max-Age=0",
+        base,
+        NOW,
+    );
+    assert_eq!(jar.len(), 1);
+    assert_eq!(jar.get("SESSDATA").unwrap().value, "root");
+    // Replacement is per path too, and keeps the place.
+    jar.apply_set_cookie("a=1; Domain=bilibili.tv", base, NOW);
+    jar.apply_set_cookie("SESSDATA=root2; Domain=bilibili.tv; Path=/", base, NOW);
+    assert_eq!(jar.cookie_header(), "SESSDATA=root2; a=1");
+}
+
+/// RFC 6265 section 5.4: `cookie_header` is what a browser sends to the API host: a www.bilibili.tv cookie
+/// is not sent there, so it never shadows the bilibili.tv one, whichever came last.
+#[test]
+fn cookie_header_is_what_the_api_host_receives() {
+    let base = "passport.bilibili.tv";
+    let mut jar = CookieJar::for_service(base, "api.bilibili.tv");
+    jar.apply_set_cookie("SESSDATA=good; Domain=.bilibili.tv", base, NOW);
+    jar.apply_set_cookie("bili_jct=j; Domain=.bilibili.tv", base, NOW);
+    jar.apply_set_cookie("DedeUserID=1; Domain=.bilibili.tv", base, NOW);
+    jar.apply_set_cookie_from("SESSDATA=www", "www.bilibili.tv", base, NOW);
+    jar.apply_set_cookie("SESSDATA=www2; Domain=www.bilibili.tv", base, NOW);
+    assert_eq!(jar.len(), 4);
+    assert_eq!(jar.get("SESSDATA").unwrap().value, "good");
+    assert_eq!(
+        jar.cookie_header(),
+        "SESSDATA=good; bili_jct=j; DedeUserID=1"
+    );
+    // www.bilibili.tv itself receives both: the longer path first, then the earlier creation.
+    assert_eq!(
+        jar.header_for("www.bilibili.tv", "/", base),
+        "SESSDATA=good; bili_jct=j; DedeUserID=1"
+    );
+    jar.apply_set_cookie("SESSDATA=deep; Domain=bilibili.tv; Path=/x", base, NOW);
+    assert_eq!(
+        jar.header_for("api.bilibili.tv", "/x/y", base),
+        "SESSDATA=deep; bili_jct=j; DedeUserID=1"
+    );
+    assert_eq!(
+        jar.header_for("api.bilibili.tv", "/xy", base),
+        "SESSDATA=good; bili_jct=j; DedeUserID=1"
+    );
+    assert_eq!(
+        jar.get("SESSDATA").unwrap().value,
+        "good",
+        "cookie_header is for /"
+    );
+    // A loopback test server stands in for the service: the cookie api.bilibili.tv would get wins.
+    let mut jar = CookieJar::for_service("127.0.0.1", "127.0.0.1");
+    jar.apply_set_cookie("SESSDATA=www; Domain=www.bilibili.tv", "127.0.0.1", NOW);
+    jar.apply_set_cookie("SESSDATA=good; Domain=bilibili.tv", "127.0.0.1", NOW);
+    assert_eq!(jar.cookie_header(), "SESSDATA=good");
+    assert_eq!(
+        jar.header_for("127.0.0.1", "/", "127.0.0.1"),
+        "SESSDATA=good"
+    );
+    // A name the API host would not receive still appears (a passport host-only cookie).
+    let mut jar = CookieJar::for_service(base, "api.bilibili.tv");
+    jar.apply_set_cookie("sid=1", base, NOW);
+    jar.apply_set_cookie("SESSDATA=s; Domain=bilibili.tv", base, NOW);
+    assert_eq!(
+        jar.cookie_header(),
+        "sid=1; SESSDATA=s",
+        "names in the order received"
+    );
+}
+
+#[test]
+fn path_matching() {
+    assert!(path_matches("/", "/"));
+    assert!(path_matches("/x/y", "/"));
+    assert!(path_matches("/x/y", "/x"));
+    assert!(path_matches("/x/y", "/x/"));
+    assert!(path_matches("/x", "/x"));
+    assert!(!path_matches("/xy", "/x"));
+    assert!(!path_matches("/", "/x"));
 }

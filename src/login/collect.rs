@@ -14,21 +14,42 @@ use crate::url::{is_service_host, Url, UrlError};
 /// The credentials a cross-domain `go_url` may carry in its query (the mainland crossDomain shape).
 const QUERY_CREDENTIALS: [&str; 4] = ["DedeUserID", "DedeUserID__ckMd5", "SESSDATA", "bili_jct"];
 
-/// The cookie domain for credentials found on a URL of `host`: host-only (`None`) for the `base_url` host,
-/// the trusted root it is under, or refused (`None` outside).
-fn domain_for_host(host: &str, base_host: &str) -> Option<Option<String>> {
-    if host.eq_ignore_ascii_case(base_host) {
-        return Some(None);
+/// The cookie domain for credentials found in the query of a URL of `host`: host-only (`None`) for the
+/// `base_url` host, else the trusted root `host` is under. Reading a query sends nothing, so a URL on any
+/// other host is read too (the mainland site hands its cookies to `passport.biligame.com/…/crossDomain`):
+/// its credentials are the service's session, so they get the trusted root the `base_url` host is under,
+/// or host-only when it is under none (a loopback test server).
+fn domain_for_host(host: Option<&str>, base_host: &str) -> Option<String> {
+    let root_of = |h: &str| {
+        crate::cookies::TRUSTED_DOMAINS
+            .iter()
+            .find(|root| crate::cookies::domain_matches(h, root))
+            .map(|root| (*root).to_owned())
+    };
+    match host {
+        Some(h) if h.eq_ignore_ascii_case(base_host) => None,
+        Some(h) => root_of(h).or_else(|| root_of(base_host)),
+        None => root_of(base_host),
     }
-    crate::cookies::TRUSTED_DOMAINS
-        .iter()
-        .find(|root| crate::cookies::domain_matches(host, root))
-        .map(|root| Some((*root).to_owned()))
 }
 
-/// Reads the credentials in `go_url`'s query (the text as the service sent it) into the jar, values exactly
-/// as they stand there. `Expires` (seconds from now, or Unix seconds when that large) sets their expiry.
-/// Returns how many were kept.
+/// The host a `Location` header of a response from `host`:`port` points to (`None` when it does not
+/// resolve).
+fn location_host(location: &str, host: &str, port: u16) -> Option<String> {
+    let shown = if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host.to_owned()
+    };
+    Url::parse(&format!("https://{shown}:{port}/"))
+        .and_then(|base| base.join(location))
+        .ok()
+        .map(|u| u.host().to_owned())
+}
+
+/// Reads the credentials in a URL's query (go_url or a redirect's `Location`, the text as the service sent
+/// it) into the jar, values exactly as they stand there. `Expires` (seconds from now, or Unix seconds when
+/// that large) sets their expiry. Returns how many were kept.
 fn apply_query_credentials(
     jar: &mut CookieJar,
     raw_go_url: &str,
@@ -102,13 +123,21 @@ fn followable(url: &Url, options: &Options) -> bool {
 }
 
 /// The cookies of every response of a chain, host-only ones attributed to the host that set them (the
-/// `base_url` host's stay host-only).
-fn apply_hops(jar: &mut CookieJar, hops: &[Hop], base_host: &str, now: i64) {
+/// `base_url` host's stay host-only), and the credentials in each redirect's `Location` query (read also
+/// when that host was not requested). Returns how many credentials the `Location`s carried.
+fn apply_hops(jar: &mut CookieJar, hops: &[Hop], base_host: &str, now: i64) -> usize {
+    let mut found = 0;
     for hop in hops {
         for header in &hop.set_cookies {
             jar.apply_set_cookie_from(header, &hop.host, base_host, now);
         }
+        if let Some(location) = &hop.location {
+            let to = location_host(location, &hop.host, hop.port);
+            let domain = domain_for_host(to.as_deref(), base_host);
+            found += apply_query_credentials(jar, location, domain, base_host, now);
+        }
     }
+    found
 }
 
 /// One collection under way: the jar being filled, the optional steps' warnings, and what was tried.
@@ -141,14 +170,14 @@ pub(super) fn collect_login(
         call,
         base_host,
         now: unix_now(),
-        jar: CookieJar::default(),
+        jar: CookieJar::for_service(base_host, options.api_base_url.host()),
         warnings: Warnings::default(),
         collected: Collected::default(),
     };
     c.collected
         .tried
         .push("the fetch answer's Set-Cookie".to_owned());
-    apply_hops(&mut c.jar, &answer.hops, base_host, c.now);
+    c.apply_hops(&answer.hops);
     if let Some(info) = &data.cookie_info {
         c.collected.tried.push("data.cookie_info".to_owned());
         c.jar.apply_cookie_info(info, base_host, c.now);
@@ -173,7 +202,22 @@ pub(super) fn collect_login(
     Ok(login)
 }
 
+/// The path (without the query) of a URL the library built, for matching cookie paths.
+fn path_of(url: &str) -> String {
+    Url::parse(url).map_or_else(|_| "/".to_owned(), |u| u.uri().path().to_owned())
+}
+
 impl Collector<'_, '_> {
+    /// [`apply_hops`], noting the `Location` credentials among the sources tried.
+    fn apply_hops(&mut self, hops: &[Hop]) {
+        if apply_hops(&mut self.jar, hops, self.base_host, self.now) > 0 {
+            let note = "the credentials in a redirect's Location";
+            if !self.collected.tried.iter().any(|t| t == note) {
+                self.collected.tried.push(note.to_owned());
+            }
+        }
+    }
+
     /// A URL the service handed out (`what`: "go_url", "an sso URL"), resolved, if it may be requested:
     /// `None` with a warning when it does not resolve or its host is not trusted (that host also goes into
     /// `collected.refused`).
@@ -200,7 +244,9 @@ impl Collector<'_, '_> {
     /// Follows an optional step's URL (go_url or an sso URL) with the cookies a browser would send there.
     /// Every response's cookies are merged, also when a later hop fails; a failure becomes a warning.
     fn follow(&mut self, what: &str, url: &Url) {
-        let cookie = self.jar.header_for(url.host(), self.base_host);
+        let cookie = self
+            .jar
+            .header_for(url.host(), url.uri().path(), self.base_host);
         let sent = Request::get(url.as_str())
             .mode(Mode::Follow)
             .label(what)
@@ -208,14 +254,14 @@ impl Collector<'_, '_> {
             .send(self.options, self.call);
         match sent {
             Ok(answer) => {
-                apply_hops(&mut self.jar, &answer.hops, self.base_host, self.now);
+                self.apply_hops(&answer.hops);
                 if answer.status >= 400 {
                     self.warnings
                         .push(format!("{what} answered HTTP {}", answer.status));
                 }
             }
             Err(failure) => {
-                apply_hops(&mut self.jar, &failure.hops, self.base_host, self.now);
+                self.apply_hops(&failure.hops);
                 let message = failure.error.message();
                 if message.starts_with("refused to request") {
                     self.collected
@@ -228,7 +274,8 @@ impl Collector<'_, '_> {
         }
     }
 
-    /// `go_url` (resolved against the fetch URL) followed, then the credentials in its query.
+    /// `go_url` (resolved against the fetch URL) followed, then the credentials in its query, which are read
+    /// also when its host is not one the library requests (reading a query sends nothing).
     fn go_url_step(&mut self, fetch_url: &str, raw: &str) {
         // The credentials in its query are secrets of the call even when go_url is refused.
         if let Some((_, query)) = raw.split_once('?') {
@@ -239,17 +286,16 @@ impl Collector<'_, '_> {
             }
         }
         let joined = Url::parse(fetch_url).and_then(|f| f.join(raw));
-        let Some(go_url) = self.target("go_url", joined) else {
-            return;
-        };
-        self.collected.tried.push("go_url".to_owned());
-        self.follow("go_url", &go_url);
-        if let Some(domain) = domain_for_host(go_url.host(), self.base_host) {
-            if apply_query_credentials(&mut self.jar, raw, domain, self.base_host, self.now) > 0 {
-                self.collected
-                    .tried
-                    .push("the credentials in go_url's query".to_owned());
-            }
+        let host = joined.as_ref().ok().map(|u| u.host().to_owned());
+        if let Some(go_url) = self.target("go_url", joined) {
+            self.collected.tried.push("go_url".to_owned());
+            self.follow("go_url", &go_url);
+        }
+        let domain = domain_for_host(host.as_deref(), self.base_host);
+        if apply_query_credentials(&mut self.jar, raw, domain, self.base_host, self.now) > 0 {
+            self.collected
+                .tried
+                .push("the credentials in go_url's query".to_owned());
         }
     }
 
@@ -258,7 +304,9 @@ impl Collector<'_, '_> {
     fn sso_step(&mut self) {
         let base_host = self.base_host;
         let list_url = passport::sso_list_endpoint(self.options);
-        let cookie = self.jar.header_for(base_host, base_host);
+        let cookie = self
+            .jar
+            .header_for(base_host, &path_of(&list_url), base_host);
         self.collected.tried.push("sso/list".to_owned());
         let sent = Request::get(&list_url)
             .cookie(Some(cookie.as_str()).filter(|c| !c.is_empty()))
@@ -266,13 +314,13 @@ impl Collector<'_, '_> {
         let answer = match sent {
             Ok(answer) => answer,
             Err(failure) => {
-                apply_hops(&mut self.jar, &failure.hops, base_host, self.now);
+                self.apply_hops(&failure.hops);
                 self.warnings
                     .push(format!("sso/list failed: {}", failure.error.message()));
                 return;
             }
         };
-        apply_hops(&mut self.jar, &answer.hops, base_host, self.now);
+        self.apply_hops(&answer.hops);
         let urls = match passport::parse_sso_list(&answer.body) {
             Ok(urls) => urls,
             Err(e) => {
@@ -302,7 +350,8 @@ impl Collector<'_, '_> {
     fn verify(&mut self) -> Result<bool> {
         let api_host = self.options.api_base_url.host();
         let base_host = self.base_host;
-        let cookie = self.jar.header_for(api_host, base_host);
+        let path = path_of(&passport::gateway_user_endpoint(self.options));
+        let cookie = self.jar.header_for(api_host, &path, base_host);
         match passport::gateway_user(&cookie, self.options, self.call) {
             Ok(user) if user.is_login => {
                 for header in &user.set_cookies {

@@ -302,7 +302,11 @@ fn collect(
 ) -> Result<Login> {
     let base_host = options.base_url.host();
     let now = super::unix_now();
-    let mut jar = CookieJar::for_domains(Site::Main.domains());
+    let mut jar = CookieJar::for_site(
+        Site::Main.domains(),
+        options.base_url.host(),
+        options.api_base_url.host(),
+    );
     let mut warnings = Vec::new();
     let mut collected = Collected::default();
     collected
@@ -342,7 +346,7 @@ fn collect(
     let mut profile = None;
     if options.verify_login && complete(&jar) {
         let api_host = options.api_base_url.host();
-        let cookie = jar.header_for(api_host, base_host);
+        let cookie = jar.header_for(api_host, "/", base_host);
         match super::session::nav(&cookie, options, call) {
             Ok(nav) if nav.is_login => {
                 for header in &nav.set_cookies {
@@ -418,7 +422,7 @@ fn follow_url(
         return;
     }
     collected.tried.push("data.url (crossDomain)".to_owned());
-    let cookie = jar.header_for(target.host(), base_host);
+    let cookie = jar.header_for(target.host(), target.uri().path(), base_host);
     let sent = Request::get(target.as_str())
         .mode(Mode::Follow)
         .label("the data.url host")

@@ -97,7 +97,11 @@ pub(crate) fn merge(
 ) -> bool {
     let host = options.api_base_url.host();
     let before = session.cookies.clone();
-    let mut jar = CookieJar::for_domains(Site::Main.domains());
+    let mut jar = CookieJar::for_site(
+        Site::Main.domains(),
+        options.base_url.host(),
+        options.api_base_url.host(),
+    );
     let taken: Vec<bool> = session
         .cookies
         .iter()

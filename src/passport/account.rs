@@ -108,7 +108,7 @@ pub fn parse_gateway_user(body: &[u8], set_cookies: Vec<String>) -> Result<UserI
         .ok_or_else(|| not_documented(EP, "data.is_login is missing or not a boolean"))?;
     let text = |k: &str| data.get(k).and_then(Value::as_str).map(str::to_owned);
     let mid = match data.get("mid") {
-        Some(Value::Number(n)) => n.as_i64(),
+        Some(Value::Number(n)) => super::envelope::json_integer(n),
         Some(Value::String(s)) => s.parse().ok(),
         _ => None,
     };

@@ -2,7 +2,7 @@
 //! error for a code an endpoint does not document.
 
 use crate::error::{Error, ErrorKind, Result};
-use serde_json::Value;
+use serde_json::{Number, Value};
 
 /// The root object common to every answer: `code`, `message`, and `data`.
 pub struct Envelope {
@@ -24,10 +24,88 @@ fn printable(s: &str) -> String {
     s.chars().filter(|c| !c.is_control()).take(120).collect()
 }
 
-/// A `code`: a JSON integer, or a string holding one (`"0"`, `"-101"`: other clients accept it).
+/// A JSON number as the integer JavaScript sees: `0.0`, `1e0` and `-0` are integers there (a number is a
+/// double), so the web client reads `{"code":0.0}` as code 0. Fractions, and magnitudes beyond 2^53 (where
+/// a double no longer holds every integer), are not integers.
+pub fn json_integer(n: &Number) -> Option<i64> {
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    n.as_i64().or_else(|| {
+        n.as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() <= EXACT)
+            .map(|f| f as i64)
+    })
+}
+
+/// Reads a body as a browser's `response.json()` does: UTF-8 decoded first (a leading byte order mark
+/// dropped, an invalid or cut sequence replaced by U+FFFD), then parsed. `JSON.parse` keeps an escaped
+/// lone surrogate (`"\ud800"`) in the string; a Rust string cannot hold one, so it becomes U+FFFD. Only a
+/// body serde_json refuses goes through the lenient path.
+pub fn parse_json(body: &[u8]) -> serde_json::Result<Value> {
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    let first = match serde_json::from_slice(body) {
+        Ok(value) => return Ok(value),
+        Err(e) => e,
+    };
+    let text = String::from_utf8_lossy(body);
+    let fixed = replace_lone_surrogates(&text);
+    serde_json::from_str(&fixed).map_err(|_| first)
+}
+
+/// Four hex digits at `at` in `text`, as a number.
+fn hex4(text: &str, at: usize) -> Option<u16> {
+    let digits = text.get(at..at.checked_add(4)?)?;
+    if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    u16::from_str_radix(digits, 16).ok()
+}
+
+/// `text` with every `\uXXXX` escape of a lone surrogate, inside a JSON string, replaced by `\uFFFD`
+/// (a high surrogate followed by an escaped low one is a pair, and stays).
+fn replace_lone_surrogates(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let (mut i, mut copied, mut in_string) = (0usize, 0usize, false);
+    while let Some(&b) = bytes.get(i) {
+        if !in_string {
+            in_string = b == b'"';
+            i += 1;
+            continue;
+        }
+        match b {
+            b'"' => {
+                in_string = false;
+                i += 1;
+            }
+            b'\\' if bytes.get(i + 1) == Some(&b'u') => match hex4(text, i + 2) {
+                Some(0xD800..=0xDBFF)
+                    if bytes.get(i + 6) == Some(&b'\\')
+                        && bytes.get(i + 7) == Some(&b'u')
+                        && matches!(hex4(text, i + 8), Some(0xDC00..=0xDFFF)) =>
+                {
+                    i += 12;
+                }
+                Some(0xD800..=0xDFFF) => {
+                    out.push_str(text.get(copied..i).unwrap_or(""));
+                    out.push_str("\\uFFFD");
+                    i += 6;
+                    copied = i;
+                }
+                _ => i += 2,
+            },
+            b'\\' => i += 2,
+            _ => i += 1,
+        }
+    }
+    out.push_str(text.get(copied..).unwrap_or(""));
+    out
+}
+
+/// A `code`: a JSON integer (or an integral number: `0.0`, `1e0`), or a string holding an integer (`"0"`,
+/// `"-101"`: other clients accept it).
 pub fn parse_code(value: &Value) -> Option<i64> {
     match value {
-        Value::Number(n) => n.as_i64(),
+        Value::Number(n) => json_integer(n),
         Value::String(s) => {
             let digits = s.strip_prefix('-').unwrap_or(s);
             if digits.is_empty() || digits.len() > 18 || !digits.bytes().all(|b| b.is_ascii_digit())
@@ -44,7 +122,7 @@ pub fn parse_code(value: &Value) -> Option<i64> {
 /// For `code` 0 nothing else is required here (a missing `message` is taken as ""); for other codes
 /// `message` must be a string and `ttl`, when present, a number.
 pub fn parse_envelope(endpoint: &str, body: &[u8]) -> Result<Envelope> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| {
+    let value: Value = parse_json(body).map_err(|e| {
         if e.is_eof() && body.iter().all(u8::is_ascii_whitespace) {
             not_documented(endpoint, "empty body")
         } else {

@@ -96,7 +96,7 @@ pub fn confirmed_data(data: &Value) -> ConfirmedData {
     let mut warnings = Warnings::default();
     let mut odd = |what: &str| warnings.push(what);
     out.mid = match data.get("mid") {
-        Some(Value::Number(n)) => n.as_i64().filter(|m| *m > 0),
+        Some(Value::Number(n)) => super::envelope::json_integer(n).filter(|m| *m > 0),
         Some(Value::String(s)) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
             s.parse().ok().filter(|m: &i64| *m > 0)
         }

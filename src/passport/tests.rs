@@ -252,3 +252,49 @@ fn query_encoding() {
         "https://api.bilibili.tv/intl/gateway/web/v2/user?s_locale=en_US&platform=web"
     );
 }
+
+/// A body is read as a browser's `response.json()` reads it: none of these may lose a confirmed login.
+#[test]
+fn json_is_read_as_a_browser_reads_it() {
+    let confirmed = |body: &[u8]| {
+        let (status, envelope, data) = parse_fetch(body).unwrap();
+        assert_eq!(
+            status,
+            PollStatus::Confirmed,
+            "{}",
+            String::from_utf8_lossy(body)
+        );
+        assert_eq!(envelope.code, 0);
+        data.unwrap()
+    };
+    // A UTF-8 byte order mark.
+    let mut bom = b"\xEF\xBB\xBF".to_vec();
+    bom.extend_from_slice(br#"{"code":0,"message":"0","data":{"mid":7}}"#);
+    assert_eq!(confirmed(&bom).mid, Some(7));
+    // A code written 0.0, 0e0 or -0; a mid written 7.0 or 7e0.
+    for code in ["0.0", "0e0", "-0", "0E+2", "-0.0"] {
+        let body = format!(r#"{{"code":{code},"message":"0","data":{{"mid":7.0}}}}"#);
+        assert_eq!(confirmed(body.as_bytes()).mid, Some(7), "{code}");
+    }
+    let body = br#"{"code":1.0018101e7,"message":"0","data":{}}"#;
+    assert_eq!(parse_fetch(body).unwrap().0, PollStatus::Waiting);
+    // A fraction is not an integer.
+    assert!(parse_fetch(br#"{"code":0.5,"message":"0","data":{}}"#).is_err());
+    assert_eq!(parse_code(&json!(1e0)), Some(1));
+    assert_eq!(parse_code(&json!(1e300)), None);
+    // A lone surrogate in the profile name (JSON.parse keeps it; here U+FFFD), a pair stays a pair.
+    let body = br#"{"code":0,"message":"0","data":{"mid":7,"user_profile":{"name":"a\ud800b\udc00\"\\ud800\ud83d\ude00","face":"f","is_userBlankProfile":false}}}"#;
+    let name = confirmed(body).user_profile.unwrap().name.unwrap();
+    assert_eq!(name, "a\u{fffd}b\u{fffd}\"\\ud800\u{1f600}");
+    // A cut UTF-8 sequence in the profile name.
+    let mut body =
+        br#"{"code":0,"message":"0","data":{"mid":7,"user_profile":{"name":"ab"#.to_vec();
+    body.extend_from_slice(b"\xE6\x97");
+    body.extend_from_slice(br#"","face":"f","is_userBlankProfile":false}}}"#);
+    let name = confirmed(&body).user_profile.unwrap().name.unwrap();
+    assert_eq!(name, "ab\u{fffd}");
+    // Not JSON stays not JSON.
+    let e = parse_fetch(b"\xEF\xBB\xBF<html>").err().unwrap();
+    assert_eq!(e.kind(), ErrorKind::Protocol);
+    assert!(parse_fetch(b"\xEF\xBB\xBF").is_err());
+}

@@ -21,6 +21,15 @@ pub const SEC_CH_UA_PLATFORM: &str = "\"Windows\"";
 pub const ACCEPT: &str = "application/json, text/plain, */*";
 pub const REFERER: &str = "https://www.bilibili.tv/";
 pub const ORIGIN: &str = "https://www.bilibili.tv";
+/// What Chrome sends for a `fetch()` that a page of www.bilibili.tv makes to another host of bilibili.tv
+/// (passport.bilibili.tv, api.bilibili.tv): a CORS request of the same site, for no element, at fetch's
+/// default priority.
+pub const SEC_FETCH_SITE: &str = "same-site";
+pub const SEC_FETCH_MODE: &str = "cors";
+pub const SEC_FETCH_DEST: &str = "empty";
+pub const PRIORITY: &str = "u=1, i";
+/// Only the codings the library decodes (Chrome also sends `br, zstd`; see `decode.rs` and BENCHMARKS.md).
+pub const ACCEPT_ENCODING: &str = super::decode::ACCEPT_ENCODING;
 
 /// `Accept-Language` for a `locale` option (`A-Za-z0-9_-`, 1 to 16): `en_US` → `en-US,en;q=0.9`,
 /// `th_TH` → `th-TH,th;q=0.9`, `en` → `en`.
@@ -41,6 +50,9 @@ struct Fixed {
     accept: HeaderValue,
     referer: HeaderValue,
     origin: HeaderValue,
+    fetch: [(HeaderName, HeaderValue); 3],
+    accept_encoding: HeaderValue,
+    priority: HeaderValue,
 }
 
 static FIXED: Lazy<Fixed> = Lazy::new(|| Fixed {
@@ -62,13 +74,30 @@ static FIXED: Lazy<Fixed> = Lazy::new(|| Fixed {
     accept: HeaderValue::from_static(ACCEPT),
     referer: HeaderValue::from_static(REFERER),
     origin: HeaderValue::from_static(ORIGIN),
+    fetch: [
+        (
+            HeaderName::from_static("sec-fetch-site"),
+            HeaderValue::from_static(SEC_FETCH_SITE),
+        ),
+        (
+            HeaderName::from_static("sec-fetch-mode"),
+            HeaderValue::from_static(SEC_FETCH_MODE),
+        ),
+        (
+            HeaderName::from_static("sec-fetch-dest"),
+            HeaderValue::from_static(SEC_FETCH_DEST),
+        ),
+    ],
+    accept_encoding: HeaderValue::from_static(ACCEPT_ENCODING),
+    priority: HeaderValue::from_static(PRIORITY),
 });
 
 /// The headers of every request, the user agent first; `accept_language` from [`accept_language`]
-/// (omitted when empty). A value a header cannot carry (the options refuse those) is left out.
+/// (omitted when empty). A value a header cannot carry (the options refuse those) is left out. After the
+/// identity: `Sec-Fetch-Site`/`-Mode`/`-Dest`, `Accept-Encoding` and `priority`, as Chrome sends them.
 pub fn headers(user_agent: &str, accept_language: &str) -> Vec<(HeaderName, HeaderValue)> {
     let fixed = &*FIXED;
-    let mut h = Vec::with_capacity(9);
+    let mut h = Vec::with_capacity(14);
     if user_agent == USER_AGENT {
         h.push((header::USER_AGENT, fixed.user_agent.clone()));
         h.extend(fixed.hints.iter().cloned());
@@ -83,6 +112,9 @@ pub fn headers(user_agent: &str, accept_language: &str) -> Vec<(HeaderName, Head
     }
     h.push((header::REFERER, fixed.referer.clone()));
     h.push((header::ORIGIN, fixed.origin.clone()));
+    h.extend(fixed.fetch.iter().cloned());
+    h.push((header::ACCEPT_ENCODING, fixed.accept_encoding.clone()));
+    h.push((HeaderName::from_static("priority"), fixed.priority.clone()));
     h
 }
 
@@ -133,5 +165,21 @@ mod tests {
             3
         );
         assert!(h.contains(&pair("sec-ch-ua", SEC_CH_UA)));
+    }
+
+    #[test]
+    fn fetch_metadata_and_encodings_as_chrome_sends_them() {
+        for ua in [USER_AGENT, "curl/8"] {
+            let h: Vec<(String, String)> = headers(ua, "en")
+                .iter()
+                .map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap().to_owned()))
+                .collect();
+            let get = |name: &str| h.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
+            assert_eq!(get("sec-fetch-site"), Some("same-site"));
+            assert_eq!(get("sec-fetch-mode"), Some("cors"));
+            assert_eq!(get("sec-fetch-dest"), Some("empty"));
+            assert_eq!(get("priority"), Some("u=1, i"));
+            assert_eq!(get("accept-encoding"), Some("gzip, deflate"));
+        }
     }
 }

@@ -39,6 +39,7 @@
 //!   target", since a server-chosen host name can carry a secret (`https://<SESSDATA>.bilibili.tv/`).
 //!   Never a URL, path or query.
 
+mod decode;
 mod errors;
 mod head;
 pub mod identity;
@@ -133,6 +134,9 @@ pub struct Hop {
     pub status: u16,
     /// Its `Set-Cookie` header values, in order (values that are not UTF-8 are skipped).
     pub set_cookies: Vec<String>,
+    /// A redirect's `Location` header as sent (credentials in its query are read even when its host is not
+    /// requested).
+    pub location: Option<String>,
 }
 
 /// A complete answer.
@@ -327,18 +331,23 @@ impl<'a> Request<'a> {
                 .get("retry-after")
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| parse_retry_after(v, SystemTime::now()));
+            let encoding = headers
+                .get("content-encoding")
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+            let redirect = (300..400).contains(&status) && status != 304;
+            let location = headers
+                .get("location")
+                .filter(|_| redirect)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
             hops.push(Hop {
                 host: url.host().to_owned(),
                 port: url.port(),
                 status,
                 set_cookies,
+                location: location.clone(),
             });
             let stop = self.stop_at_redirect && self.mode == Mode::Follow;
-            if (300..400).contains(&status) && status != 304 && !stop {
-                let location = response
-                    .headers()
-                    .get("location")
-                    .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+            if redirect && !stop {
                 let _ = response
                     .body_mut()
                     .with_config()
@@ -387,6 +396,12 @@ impl<'a> Request<'a> {
                 .limit(MAX_BODY)
                 .read_to_vec()
                 .map_err(|e| map_error(e, &target))?;
+            let body = decode::decode(encoding.as_deref(), body, MAX_BODY).map_err(|why| {
+                Error::protocol(format!(
+                    "the answer of {label} was not read: {}",
+                    why.reason()
+                ))
+            })?;
             return Ok(Answer {
                 status,
                 retry_after,

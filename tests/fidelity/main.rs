@@ -2,14 +2,17 @@
 //! answer, and hostile answers are refused. Each shape is served by a small canned HTTP server (the exact
 //! bytes under test) and, where the fake server has the shape, by `bili-qr-fake-server` too.
 //!
-//! One test binary in four files: this one holds the canned server and the shared answers; `answers` the odd
+//! One test binary in five files: this one holds the canned server and the shared answers; `answers` the odd
 //! and hostile confirmed answers, `steps` the optional steps (sso, go_url, a ticket's browser session,
-//! Retry-After, verify_login), `fake` the same shapes served by the fake server.
+//! Retry-After, verify_login), `fake` the same shapes served by the fake server, `browser` the fake server's
+//! `browser=` shapes (cookie paths, the API host's cookie, query credentials on any host, JSON as a browser
+//! reads it, encoded answers).
 
 #[path = "../common/mod.rs"]
 mod common;
 
 mod answers;
+mod browser;
 mod fake;
 mod steps;
 

@@ -3,7 +3,7 @@
 use super::{pause, Ctx};
 use crate::cookies::{self, Creds};
 use crate::resp::Resp;
-use crate::scenario::GoUrl;
+use crate::scenario::{Browser, GoUrl};
 
 /// The credentials of the scenario's latest confirmed login (fresh ones when there is none).
 fn creds(cx: &Ctx<'_>) -> Creds {
@@ -18,6 +18,10 @@ pub(crate) fn hop1(cx: &Ctx<'_>) -> Resp {
     let exp = cookies::expires();
     let [bili_jct, joy_jct] = cookies::jct_pair(&c, &exp);
     let prefix = &cx.prefix;
+    if cx.sc.browser == Some(Browser::Location) {
+        // The session's credentials in the query of a redirect to a host no client requests.
+        return Resp::redirect(super::passport::cross_domain_url(&c));
+    }
     match cx.sc.gourl {
         Some(GoUrl::Hop404) => {
             let mut r = Resp::redirect(format!("{prefix}/gourl/gone"));

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use super::{take_fault, Ctx, Request};
 use crate::cookies::{self, Creds};
-use crate::resp::{json_str, Resp};
-use crate::scenario::{Confirm, CookieInfo, Fault, GoUrl, QrUrl};
+use crate::resp::{json_str, Body, Resp};
+use crate::scenario::{Browser, Confirm, CookieInfo, Fault, GoUrl, QrUrl};
 use crate::state::State;
 
 /// The host-only cookie that ties a ticket to its browser session under `gate=1`.
@@ -29,10 +29,13 @@ pub(crate) fn locale_part(query: &BTreeMap<String, String>) -> String {
     }
 }
 
-/// `"code":0`, or `"code":"0"` under `codestr=1`.
+/// `"code":0`, or `"code":"0"` under `codestr=1`, or `"code":0.0` / `"code":10018101e0` under
+/// `browser=floats`.
 fn code(cx: &Ctx<'_>, code: i64) -> String {
     if cx.sc.codestr {
         format!(r#""code":"{code}""#)
+    } else if cx.sc.browser == Some(Browser::Floats) {
+        format!(r#""code":{}"#, float(code))
     } else {
         format!(r#""code":{code}"#)
     }
@@ -62,7 +65,7 @@ pub(crate) fn url_answer(cx: &Ctx<'_>, query: &BTreeMap<String, String>, noticke
         r.cookies = vec![format!("{GATE_COOKIE}={g}; Path=/; HttpOnly")];
     }
     r.ticket = Some(ticket);
-    r
+    browser_body(cx, r)
 }
 
 pub(crate) fn fetch_answer(cx: &Ctx<'_>, req: &Request<'_>, fault: Option<Fault>) -> Resp {
@@ -107,7 +110,7 @@ pub(crate) fn fetch_answer(cx: &Ctx<'_>, req: &Request<'_>, fault: Option<Fault>
         }
     };
     r.ticket = Some(ticket.clone());
-    r
+    browser_body(cx, r)
 }
 
 /// `data.cookie_info` for `cookieinfo=…`, and the `name=value` pairs for the log.
@@ -212,6 +215,30 @@ pub(crate) fn confirmed(cx: &Ctx<'_>, cookie_fault: Option<Fault>) -> Resp {
         }
         (None, None, None) => cookies::full_set(&creds),
     };
+    match (cookie_fault, sc.browser) {
+        (None, Some(Browser::CrossDomain)) => {
+            (go_url, info_pairs) = cross_domain(&creds);
+            cookies = Vec::new();
+        }
+        (None, Some(Browser::Location)) => {
+            go_url = format!("{origin}{prefix}/gourl/hop1");
+            info_pairs = cross_domain(&creds).1;
+            cookies = Vec::new();
+        }
+        (None, Some(Browser::PathDelete)) => cookies.extend([
+            "SESSDATA=; Path=/x/intl; Domain=bilibili.tv; Max-Age=0".to_string(),
+            "bili_jct=deleted; Path=/intl/gateway; Domain=.bilibili.tv; Expires=Thu, 01 Jan 1970 00:00:01 GMT"
+                .to_string(),
+        ]),
+        (None, Some(Browser::Shadow)) => cookies.extend([
+            cookies::sessdata_at(&cookies::sessdata_value(false), "www.bilibili.tv", &exp),
+            format!(
+                "bili_jct={}; Path=/; Domain=www.bilibili.tv; Expires={exp}; Secure",
+                cookies::hex(32)
+            ),
+        ]),
+        _ => {}
+    }
     if cookie_fault != Some(Fault::NoCookies) {
         cx.sh.sessions().add(cx.key, &creds);
     }
@@ -233,13 +260,25 @@ pub(crate) fn confirmed(cx: &Ctx<'_>, cookie_fault: Option<Fault>) -> Resp {
     // `data`, in the scenario's shape; go_url and cookie_info stay whenever a channel needs them.
     let mut data: Vec<(&str, String)> = Vec::new();
     let channel_go_url = sc.gourl.is_some();
-    let profile = format!(
-        r#"{{"is_userBlankProfile":false,"name":{},"face":""}}"#,
-        json_str(&sc.name)
-    );
+    let name = json_str(&sc.name);
+    let inner = name
+        .strip_prefix('"')
+        .and_then(|n| n.strip_suffix('"'))
+        .unwrap_or("");
+    let name = match sc.browser {
+        Some(Browser::Surrogate) => format!(r#""\ud83d{inner}\udc00""#),
+        Some(Browser::CutUtf8) => format!(r#""{inner}{CUT_MARK}""#),
+        _ => name,
+    };
+    let profile = format!(r#"{{"is_userBlankProfile":false,"name":{name},"face":""}}"#);
+    let mid = if sc.browser == Some(Browser::Floats) {
+        float(sc.mid as i64)
+    } else {
+        sc.mid.to_string()
+    };
     match sc.confirm {
         None => {
-            data.push(("mid", sc.mid.to_string()));
+            data.push(("mid", mid));
             data.push(("is_new", "false".to_string()));
             data.push(("go_url", json_str(&go_url)));
             data.push(("user_profile", profile));
@@ -281,4 +320,145 @@ pub(crate) fn confirmed(cx: &Ctx<'_>, cookie_fault: Option<Fault>) -> Resp {
     r.folded = sc.folded;
     r.cookie_info = info_pairs;
     r
+}
+
+/// Where `browser=cututf8` cuts a UTF-8 sequence into the profile name.
+const CUT_MARK: &str = "@@cut@@";
+
+/// A JSON number written as a float: `0.0`, `10018101e0`, `-101e0`.
+fn float(n: i64) -> String {
+    if n == 0 {
+        "0.0".to_string()
+    } else {
+        format!("{n}e0")
+    }
+}
+
+/// The mainland's crossDomain URL (on `passport.biligame.com`, which no client requests) with the session's
+/// credentials in its query, and their `name=value` pairs for the log.
+fn cross_domain(c: &Creds) -> (String, Vec<String>) {
+    let pairs = [
+        ("DedeUserID", c.mid.to_string()),
+        ("DedeUserID__ckMd5", c.md5.clone()),
+        ("SESSDATA", c.sessdata.clone()),
+        ("bili_jct", c.jct.clone()),
+    ];
+    let url = format!(
+        "https://passport.biligame.com/x/passport-login/web/crossDomain?DedeUserID={}&DedeUserID__ckMd5={}&Expires={}&SESSDATA={}&bili_jct={}&gourl=https%3A%2F%2Fwww.bilibili.tv%2F",
+        c.mid,
+        c.md5,
+        cookies::expiry_unix(),
+        c.sessdata,
+        c.jct
+    );
+    (url, pairs.iter().map(|(n, v)| format!("{n}={v}")).collect())
+}
+
+pub(crate) fn cross_domain_url(c: &Creds) -> String {
+    cross_domain(c).0
+}
+
+/// A passport answer's body as `browser=` shapes it: a byte order mark, a cut UTF-8 sequence, or the
+/// whole body gzip- or deflate-encoded (with `Content-Encoding`, whatever the request asked for).
+fn browser_body(cx: &Ctx<'_>, mut r: Resp) -> Resp {
+    let Some(shape) = cx.sc.browser else {
+        return r;
+    };
+    let mut body = r.body.bytes().to_vec();
+    if let Some(at) = find(&body, CUT_MARK.as_bytes()) {
+        // The first two bytes of the three of U+65E5.
+        body.splice(at..at + CUT_MARK.len(), [0xE6, 0x97]);
+    }
+    body = match shape {
+        Browser::Bom => [&[0xEF, 0xBB, 0xBF][..], &body].concat(),
+        Browser::Gzip => {
+            r.extra_headers
+                .push(("Content-Encoding".to_string(), "gzip".to_string()));
+            gzip_stored(&body)
+        }
+        Browser::Deflate => {
+            r.extra_headers
+                .push(("Content-Encoding".to_string(), "deflate".to_string()));
+            zlib_stored(&body)
+        }
+        _ => body,
+    };
+    r.body = Body::Owned(body);
+    r
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Deflate (RFC 1951) stored blocks: no compression, each block at most 65,535 bytes, the last one final.
+fn deflate_stored(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len() + 5 * (data.len() / 65_535 + 1));
+    let mut chunks: Vec<&[u8]> = data.chunks(65_535).collect();
+    if chunks.is_empty() {
+        chunks.push(&[]);
+    }
+    let last = chunks.len() - 1;
+    for (i, chunk) in chunks.into_iter().enumerate() {
+        out.push(u8::from(i == last));
+        let len = chunk.len() as u16;
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&(!len).to_le_bytes());
+        out.extend_from_slice(chunk);
+    }
+    out
+}
+
+/// CRC-32 (ISO 3309, the gzip trailer's).
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// A gzip member (RFC 1952) holding `data` in stored blocks.
+fn gzip_stored(data: &[u8]) -> Vec<u8> {
+    let mut out = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+    out.extend(deflate_stored(data));
+    out.extend_from_slice(&crc32(data).to_le_bytes());
+    out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    out
+}
+
+/// A zlib stream (RFC 1950) holding `data` in stored blocks: what HTTP calls `deflate`.
+fn zlib_stored(data: &[u8]) -> Vec<u8> {
+    let mut out = vec![0x78, 0x01];
+    out.extend(deflate_stored(data));
+    let (mut a, mut b) = (1u32, 0u32);
+    for &byte in data {
+        a = (a + u32::from(byte)) % 65_521;
+        b = (b + a) % 65_521;
+    }
+    out.extend_from_slice(&((b << 16) | a).to_be_bytes());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checksums() {
+        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+        let z = zlib_stored(b"Wikipedia");
+        assert_eq!(
+            z.get(z.len() - 4..),
+            Some(&0x11E6_0398u32.to_be_bytes()[..])
+        );
+        assert_eq!(gzip_stored(b"").len(), 10 + 5 + 8);
+    }
 }

@@ -74,8 +74,8 @@ pub fn check_cookies(cookies: &[Cookie], base_host: &str, now: i64) {
         assert!(
             cookies[..i]
                 .iter()
-                .all(|o| o.name != c.name || o.domain != c.domain),
-            "two cookies named {:?} for one domain",
+                .all(|o| o.name != c.name || o.domain != c.domain || o.path != c.path),
+            "two cookies named {:?} for one domain and path",
             c.name
         );
     }
