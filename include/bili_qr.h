@@ -229,9 +229,7 @@ int bili_qr_start(const char *options_json,
                   char **out_json);
 
 /**
- * `bili_qr_start` with the error message handed out with the result: `out_error` may be NULL;
- * otherwise it is set to NULL first and, when the status is < 0, receives the message (free it with
- * `bili_qr_free`). See "Errors with the result" at the top of this header.
+ * `bili_qr_start` with `out_error`: the rule of "Errors with the result" at the top of this header.
  *
  * # Safety
  * As `bili_qr_start`; `out_error` is NULL or writable.
@@ -266,9 +264,7 @@ int bili_qr_poll(const char *ticket,
                  char **out_json);
 
 /**
- * `bili_qr_poll` with the error message handed out with the result: `out_error` may be NULL;
- * otherwise it is set to NULL first and, when the status is < 0, receives the message (free it with
- * `bili_qr_free`). See "Errors with the result" at the top of this header.
+ * `bili_qr_poll` with `out_error`: the rule of "Errors with the result" at the top of this header.
  *
  * # Safety
  * As `bili_qr_poll`; `out_error` is NULL or writable.
@@ -308,9 +304,7 @@ int bili_qr_wait(const char *ticket,
                  char **out_json);
 
 /**
- * `bili_qr_wait` with the error message handed out with the result: `out_error` may be NULL;
- * otherwise it is set to NULL first and, when the status is < 0, receives the message (free it with
- * `bili_qr_free`). See "Errors with the result" at the top of this header.
+ * `bili_qr_wait` with `out_error`: the rule of "Errors with the result" at the top of this header.
  *
  * # Safety
  * As `bili_qr_wait`; `out_error` is NULL or writable.
@@ -358,14 +352,15 @@ int bili_qr_render(const char *text,
                    char **out);
 
 /**
- * `bili_qr_render` with the error message handed out with the result: `out_error` may be NULL;
- * otherwise it is set to NULL first and, when the status is < 0, receives the message (free it with
- * `bili_qr_free`). See "Errors with the result" at the top of this header.
+ * `bili_qr_render` with `out_error`: the rule of "Errors with the result" at the top of this header.
  *
  * # Safety
  * As `bili_qr_render`; `out_error` is NULL or writable.
  */
-int bili_qr_render_ex(const char *text, const char *format, char **out, char **out_error);
+int bili_qr_render_ex(const char *text,
+                      const char *format,
+                      char **out,
+                      char **out_error);
 
 /**
  * Asks the service whether a saved session is still logged in (ABI 2).
@@ -392,9 +387,7 @@ int bili_qr_check(const char *session,
                   char **out_json);
 
 /**
- * `bili_qr_check` with the error message handed out with the result: `out_error` may be NULL;
- * otherwise it is set to NULL first and, when the status is < 0, receives the message (free it with
- * `bili_qr_free`). See "Errors with the result" at the top of this header.
+ * `bili_qr_check` with `out_error`: the rule of "Errors with the result" at the top of this header.
  *
  * # Safety
  * As `bili_qr_check`; `out_error` is NULL or writable.
@@ -426,9 +419,7 @@ int bili_qr_logout(const char *session,
                    char **out_json);
 
 /**
- * `bili_qr_logout` with the error message handed out with the result: `out_error` may be NULL;
- * otherwise it is set to NULL first and, when the status is < 0, receives the message (free it with
- * `bili_qr_free`). See "Errors with the result" at the top of this header.
+ * `bili_qr_logout` with `out_error`: the rule of "Errors with the result" at the top of this header.
  *
  * # Safety
  * As `bili_qr_logout`; `out_error` is NULL or writable.
@@ -462,9 +453,7 @@ int bili_qr_session_convert(const char *session,
                             char **out);
 
 /**
- * `bili_qr_session_convert` with the error message handed out with the result: `out_error` may be
- * NULL; otherwise it is set to NULL first and, when the status is < 0, receives the message (free it
- * with `bili_qr_free`). See "Errors with the result" at the top of this header.
+ * `bili_qr_session_convert` with `out_error`: the rule of "Errors with the result" at the top of this header.
  *
  * # Safety
  * As `bili_qr_session_convert`; `out_error` is NULL or writable.

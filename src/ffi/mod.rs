@@ -61,91 +61,34 @@
 //!
 //! Calls with the same timeout_ms, user_agent and proxy share a pool of keep-alive connections.
 //!
-//! In Rust, this module is the `extern "C"` layer over the core (the crate root): thin functions that check
-//! their arguments, run inside the one boundary of the `ffi_fn!` macro (panics caught and kept quiet,
-//! last error and `out_error` set), convert, and hand out strings the caller frees with [`bili_qr_free`].
-//! It is the only place of the crate where `unsafe` is allowed (see src/lib.rs); build.rs generates
-//! include/bili_qr.h from this directory alone, so nothing of the core reaches the header.
+//! In Rust, this module is the `extern "C"` layer over the core (the crate root): plain
+//! `pub unsafe extern "C" fn`s that check their arguments (`args`), run inside the one boundary
+//! (`ffi_boundary!` / `boundary::guard`: panics caught and kept quiet, last error and `out_error` set),
+//! convert, and hand out strings the caller frees with [`bili_qr_free`]. It is the only place of the crate
+//! where `unsafe` is allowed (see src/lib.rs); build.rs runs cbindgen on this directory alone, so nothing
+//! of the core reaches the header.
 
+use self::boundary::guard;
 use std::ffi::{c_char, c_int, c_void};
 
-/// Declares the exported functions: every `#[no_mangle] extern "C"` function of the library is written
-/// inside this macro (tests/abi_errors.rs checks it), which puts the boundary in the declaration, as
-/// hyper's `ffi_fn!` does. build.rs reads the same declarations to generate the header.
-///
-/// - `unsafe fn f(args) -> c_int; unsafe fn f_ex(.., out_error) -> c_int; { body }`: a function that can
-///   fail, and its `_ex` twin. The body returns `Result<c_int, Error>`; it runs inside the panic boundary,
-///   which sets the last error, and (in the twin) `*out_error`. The plain function is the twin with a NULL
-///   `out_error`.
-/// - `unsafe fn f(args) -> c_int { body }`: the same without a twin.
-/// - `fn f(args) -> T { body } ?= fallback;`: a function that cannot fail and leaves the last error
-///   alone; a panic (a bug) returns `fallback`. `unsafe fn f(args) { body }`: the same, for a function that
-///   returns nothing.
-macro_rules! ffi_fn {
-    (
-        $(#[$doc:meta])*
-        unsafe fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> c_int;
-        $(#[$exdoc:meta])*
-        unsafe fn $ex:ident(.., out_error) -> c_int;
-        $body:block
-    ) => {
-        $(#[$doc])*
-        #[no_mangle]
-        pub unsafe extern "C" fn $name($($arg: $ty),*) -> ::std::ffi::c_int {
-            // SAFETY: the caller upholds this function's `# Safety`, which is the twin's; out_error is NULL.
-            unsafe { $ex($($arg,)* ::std::ptr::null_mut()) }
-        }
-
-        $(#[$exdoc])*
-        #[no_mangle]
-        pub unsafe extern "C" fn $ex(
-            $($arg: $ty,)*
-            out_error: *mut *mut ::std::ffi::c_char,
-        ) -> ::std::ffi::c_int {
-            // The body is outside the `unsafe` block below: each of its unsafe operations has its own.
-            let body = || $body;
-            // SAFETY: out_error is NULL or writable (`# Safety`).
-            unsafe { $crate::ffi::checked::boundary(out_error, body) }
-        }
-    };
-    (
-        $(#[$doc:meta])*
-        unsafe fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> c_int
-        $body:block
-    ) => {
-        $(#[$doc])*
-        #[no_mangle]
-        pub unsafe extern "C" fn $name($($arg: $ty),*) -> ::std::ffi::c_int {
-            let body = || $body;
-            // SAFETY: a NULL out_error is never written.
-            unsafe { $crate::ffi::checked::boundary(::std::ptr::null_mut(), body) }
-        }
-    };
-    (
-        $(#[$doc:meta])*
-        fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty
-        $body:block ?= $fallback:expr;
-    ) => {
-        $(#[$doc])*
-        #[no_mangle]
-        pub extern "C" fn $name($($arg: $ty),*) -> $ret {
-            $crate::ffi::checked::guard($fallback, || $body)
-        }
-    };
-    (
-        $(#[$doc:meta])*
-        unsafe fn $name:ident($($arg:ident: $ty:ty),* $(,)?)
-        $body:block
-    ) => {
-        $(#[$doc])*
-        #[no_mangle]
-        pub unsafe extern "C" fn $name($($arg: $ty),*) {
-            $crate::ffi::checked::guard((), || $body)
-        }
-    };
+/// The boundary every export that returns a status runs in, written inside the body of a plain
+/// `pub unsafe extern "C" fn` (as rustls-ffi's `ffi_panic_boundary!`): `ffi_boundary!(out_error, { body })`.
+/// The body returns `Result<c_int, Error>`; a panic in it becomes `BILI_QR_ERR_INTERNAL` (kept quiet), an
+/// error its status; the last error is set, and `*out_error` when `out_error` is not NULL
+/// ([`boundary::enter`]). Exports that cannot fail use [`boundary::guard`] instead. tests/abi_header.rs
+/// checks that every export's body is one of these, or a call of its `_ex` twin.
+macro_rules! ffi_boundary {
+    ($out_error:expr, $body:block) => {{
+        // The body is outside the `unsafe` block below: each of its unsafe operations has its own.
+        let body = || -> ::std::result::Result<::std::ffi::c_int, $crate::error::Error> { $body };
+        let out_error: *mut *mut ::std::ffi::c_char = $out_error;
+        // SAFETY: out_error is NULL or writable, as the export's `# Safety` requires.
+        unsafe { $crate::ffi::boundary::enter(out_error, body) }
+    }};
 }
 
-mod checked;
+mod args;
+mod boundary;
 mod login;
 mod render;
 mod session;
@@ -203,36 +146,34 @@ pub type bili_qr_progress_fn = Option<
     unsafe extern "C" fn(status: c_int, event_json: *const c_char, user_data: *mut c_void) -> c_int,
 >;
 
-ffi_fn! {
-    /// The ABI version of the library actually loaded (`BILI_QR_ABI_VERSION` of the header it was built with).
-    ///
-    /// A library of version N serves callers built for any version <= N: bindings accept
-    /// `bili_qr_abi_version() >= ` the version they need, so that a stale library in a plugins folder fails
-    /// loudly. Thread-safe; does not touch the last error.
-    fn bili_qr_abi_version() -> c_int
-    {
-        BILI_QR_ABI_VERSION
-    } ?= BILI_QR_ABI_VERSION;
+/// The ABI version of the library actually loaded (`BILI_QR_ABI_VERSION` of the header it was built with).
+///
+/// A library of version N serves callers built for any version <= N: bindings accept
+/// `bili_qr_abi_version() >= ` the version they need, so that a stale library in a plugins folder fails
+/// loudly. Thread-safe; does not touch the last error.
+#[no_mangle]
+pub extern "C" fn bili_qr_abi_version() -> c_int {
+    guard(BILI_QR_ABI_VERSION, || BILI_QR_ABI_VERSION)
 }
 
-ffi_fn! {
-    /// The library's version, e.g. `"0.2.0"` (the `BILI_QR_VERSION_*` macros of the header it was built with).
-    ///
-    /// Returns a static string: never NULL, never freed, valid for the life of the process. Thread-safe; does
-    /// not touch the last error.
-    fn bili_qr_version() -> *const c_char
-    {
+/// The library's version, e.g. `"0.2.0"` (the `BILI_QR_VERSION_*` macros of the header it was built with).
+///
+/// Returns a static string: never NULL, never freed, valid for the life of the process. Thread-safe; does
+/// not touch the last error.
+#[no_mangle]
+pub extern "C" fn bili_qr_version() -> *const c_char {
+    guard(c"".as_ptr(), || {
         concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
-    } ?= c"".as_ptr();
+    })
 }
 
-ffi_fn! {
-    /// A short English phrase for a status code, e.g. `"waiting for the scan"` for `BILI_QR_WAITING`;
-    /// `"unknown status"` for any other value.
-    ///
-    /// Returns a static string: never NULL, never freed. Thread-safe; does not touch the last error.
-    fn bili_qr_status_str(status: c_int) -> *const c_char
-    {
+/// A short English phrase for a status code, e.g. `"waiting for the scan"` for `BILI_QR_WAITING`;
+/// `"unknown status"` for any other value.
+///
+/// Returns a static string: never NULL, never freed. Thread-safe; does not touch the last error.
+#[no_mangle]
+pub extern "C" fn bili_qr_status_str(status: c_int) -> *const c_char {
+    guard(c"unknown status".as_ptr(), || {
         let text: &'static std::ffi::CStr = match status {
             BILI_QR_OK => c"ok: login confirmed",
             BILI_QR_WAITING => c"waiting for the scan",
@@ -249,38 +190,36 @@ ffi_fn! {
             _ => c"unknown status",
         };
         text.as_ptr()
-    } ?= c"unknown status".as_ptr();
+    })
 }
 
-ffi_fn! {
-    /// This thread's message for the most recent call that returned < 0 (start, poll, wait, cancel, render,
-    /// check, logout, session_convert and their `_ex` twins): one line of English naming what failed and
-    /// what to do. `""` after one of them returned >= 0.
-    ///
-    /// Never NULL. The string belongs to the library: do not free it; it stays valid until the next such call
-    /// on the same thread (copy it to keep it). To get the message on another thread, use the `_ex` twin of
-    /// the call. Messages never hold a cookie value nor more than the first 6 characters of a ticket.
-    /// abi_version, version, status_str, last_error and free leave it alone.
-    fn bili_qr_last_error() -> *const c_char
-    {
-        checked::last_error_ptr()
-    } ?= c"".as_ptr();
+/// This thread's message for the most recent call that returned < 0 (start, poll, wait, cancel, render,
+/// check, logout, session_convert and their `_ex` twins): one line of English naming what failed and
+/// what to do. `""` after one of them returned >= 0.
+///
+/// Never NULL. The string belongs to the library: do not free it; it stays valid until the next such call
+/// on the same thread (copy it to keep it). To get the message on another thread, use the `_ex` twin of
+/// the call. Messages never hold a cookie value nor more than the first 6 characters of a ticket.
+/// abi_version, version, status_str, last_error and free leave it alone.
+#[no_mangle]
+pub extern "C" fn bili_qr_last_error() -> *const c_char {
+    guard(c"".as_ptr(), || boundary::last_error_ptr())
 }
 
-ffi_fn! {
-    /// Releases a string handed out by this library (every `out_json`, `out` and `out_error`).
-    ///
-    /// Accepts NULL. Overwrites the bytes with zeros before releasing them, since they may hold session cookies.
-    /// Never pass a pointer from anywhere else (no `free()`, no other allocator), nor the same pointer twice.
-    /// Thread-safe; does not touch the last error.
-    ///
-    /// # Safety
-    /// `s` is NULL or a string returned by this library and not yet released.
-    unsafe fn bili_qr_free(s: *mut c_char)
-    {
+/// Releases a string handed out by this library (every `out_json`, `out` and `out_error`).
+///
+/// Accepts NULL. Overwrites the bytes with zeros before releasing them, since they may hold session cookies.
+/// Never pass a pointer from anywhere else (no `free()`, no other allocator), nor the same pointer twice.
+/// Thread-safe; does not touch the last error.
+///
+/// # Safety
+/// `s` is NULL or a string returned by this library and not yet released.
+#[no_mangle]
+pub unsafe extern "C" fn bili_qr_free(s: *mut c_char) {
+    guard((), || {
         if !s.is_null() {
             // SAFETY: s is a string this library handed out and not yet released (`# Safety`).
-            unsafe { checked::zero_and_release(s) }
+            unsafe { args::zero_and_release(s) }
         }
-    }
+    })
 }
