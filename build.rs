@@ -8,14 +8,15 @@
 
 use std::path::{Path, PathBuf};
 
-/// The `//!` documentation of src/ffi/mod.rs as a C comment (code fences dropped; it stops at the paragraph
+/// The `//!` documentation of src/ffi/mod.rs as a C comment (code fences and `<!-- -->` markers dropped; it stops at the paragraph
 /// about the Rust module, "In Rust,").
 fn preamble(mod_rs: &Path) -> String {
     let text = std::fs::read_to_string(mod_rs).expect("read src/ffi/mod.rs");
     let mut lines = vec!["/*".to_owned()];
     for line in text.lines().map_while(|l| l.strip_prefix("//!")) {
         let line = line.strip_prefix(' ').unwrap_or(line);
-        if line.trim_start().starts_with("```") {
+        // Code fences, and the generator's markers (abi/gen.py writes the options table between them).
+        if line.trim_start().starts_with("```") || line.starts_with("<!--") {
             continue;
         }
         if line.starts_with("In Rust,") {

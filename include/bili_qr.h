@@ -40,21 +40,25 @@
  * Options (options_json: NULL, "" or a JSON object; an unknown key, wrong type or out-of-range value is
  * BILI_QR_ERR_ARGUMENT naming the key):
  *
- *   base_url          string  "https://passport.bilibili.tv"; https (http only for 127.0.0.0/8, ::1,
+ *   base_url          string  default https://passport.bilibili.tv; https (http only for 127.0.0.0/8, ::1,
  *                             localhost); a path prefix is allowed; no query, fragment or user info
- *   api_base_url      string  "https://api.bilibili.tv" (ABI 2); same rules; used by bili_qr_check and
- *                             verify_login
- *   locale            string  "en_US", sent as s_locale; 1..16 of A-Za-z0-9_-
- *   platform          string  "web"; 1..16 of A-Za-z0-9_-
- *   timeout_ms        integer 10000; 1..600000; bounds one whole request
- *   user_agent        string  a current desktop browser's; 1..512 printable ASCII
- *   proxy             string  the standard proxy environment variables (never for a loopback base_url);
- *                             an http://, https:// or socks5:// URL; "" for no proxy
- *   poll_interval_ms  integer 2000; wait only; 100..60000
- *   wait_timeout_ms   integer 300000; wait only; 1000..3600000
- *   max_retries       integer 3; wait only; 0..100
- *   verify_login      bool    false (ABI 2); poll/wait: check a confirmed login with v2/user
- *   ca_file           string  none (ABI 2); a PEM file of extra trusted roots; 1..4096 bytes
+ *   locale            string  default en_US; sent as s_locale; 1..16 of A-Za-z0-9_-
+ *   platform          string  default web; sent as platform; 1..16 of A-Za-z0-9_-
+ *   timeout_ms        integer default 10000; 1..600000; bounds one whole request
+ *   user_agent        string  default: a current desktop browser's; 1..512 printable ASCII
+ *   proxy             string  default: the standard proxy environment variables; an http://, https://,
+ *                             socks5:// or socks5h:// URL; "" for no proxy (the environment's is never
+ *                             used for a loopback base_url)
+ *   poll_interval_ms  integer default 2000; 100..60000; wait only; the pause between two polls
+ *   wait_timeout_ms   integer default 300000; 1000..3600000; wait only; gives up the whole wait after this
+ *                             long
+ *   max_retries       integer default 3; 0..100; wait only; transient failures (network, timeout, HTTP
+ *                             5xx/429) retried in a row
+ *   api_base_url      string  default https://api.bilibili.tv; same rules as base_url; used by
+ *                             bili_qr_check and verify_login; ABI 2
+ *   verify_login      bool    default false; poll/wait only; check a confirmed login with v2/user before
+ *                             handing it out (adds verified); ABI 2
+ *   ca_file           string  default: none; a PEM file of extra trusted roots; 1..4096 bytes; ABI 2
  *
  * Calls with the same timeout_ms, user_agent and proxy share a pool of keep-alive connections.
  */
@@ -81,8 +85,8 @@
 #define BILI_QR_ABI_VERSION 2
 
 /**
- * Success. From poll/wait: the login is confirmed (API code 0). From check: the session is valid; from
- * logout: logged out.
+ * Success. From poll/wait: the login is confirmed (API code 0). From check: the session is valid; from logout:
+ * logged out.
  */
 #define BILI_QR_OK 0
 

@@ -41,23 +41,29 @@
 //! Options (options_json: NULL, "" or a JSON object; an unknown key, wrong type or out-of-range value is
 //! BILI_QR_ERR_ARGUMENT naming the key):
 //!
+//! <!-- abi:options (abi/gen.py) -->
 //! ```text
-//!   base_url          string  "https://passport.bilibili.tv"; https (http only for 127.0.0.0/8, ::1,
+//!   base_url          string  default https://passport.bilibili.tv; https (http only for 127.0.0.0/8, ::1,
 //!                             localhost); a path prefix is allowed; no query, fragment or user info
-//!   api_base_url      string  "https://api.bilibili.tv" (ABI 2); same rules; used by bili_qr_check and
-//!                             verify_login
-//!   locale            string  "en_US", sent as s_locale; 1..16 of A-Za-z0-9_-
-//!   platform          string  "web"; 1..16 of A-Za-z0-9_-
-//!   timeout_ms        integer 10000; 1..600000; bounds one whole request
-//!   user_agent        string  a current desktop browser's; 1..512 printable ASCII
-//!   proxy             string  the standard proxy environment variables (never for a loopback base_url);
-//!                             an http://, https:// or socks5:// URL; "" for no proxy
-//!   poll_interval_ms  integer 2000; wait only; 100..60000
-//!   wait_timeout_ms   integer 300000; wait only; 1000..3600000
-//!   max_retries       integer 3; wait only; 0..100
-//!   verify_login      bool    false (ABI 2); poll/wait: check a confirmed login with v2/user
-//!   ca_file           string  none (ABI 2); a PEM file of extra trusted roots; 1..4096 bytes
+//!   locale            string  default en_US; sent as s_locale; 1..16 of A-Za-z0-9_-
+//!   platform          string  default web; sent as platform; 1..16 of A-Za-z0-9_-
+//!   timeout_ms        integer default 10000; 1..600000; bounds one whole request
+//!   user_agent        string  default: a current desktop browser's; 1..512 printable ASCII
+//!   proxy             string  default: the standard proxy environment variables; an http://, https://,
+//!                             socks5:// or socks5h:// URL; "" for no proxy (the environment's is never
+//!                             used for a loopback base_url)
+//!   poll_interval_ms  integer default 2000; 100..60000; wait only; the pause between two polls
+//!   wait_timeout_ms   integer default 300000; 1000..3600000; wait only; gives up the whole wait after this
+//!                             long
+//!   max_retries       integer default 3; 0..100; wait only; transient failures (network, timeout, HTTP
+//!                             5xx/429) retried in a row
+//!   api_base_url      string  default https://api.bilibili.tv; same rules as base_url; used by
+//!                             bili_qr_check and verify_login; ABI 2
+//!   verify_login      bool    default false; poll/wait only; check a confirmed login with v2/user before
+//!                             handing it out (adds verified); ABI 2
+//!   ca_file           string  default: none; a PEM file of extra trusted roots; 1..4096 bytes; ABI 2
 //! ```
+//! <!-- /abi:options -->
 //!
 //! Calls with the same timeout_ms, user_agent and proxy share a pool of keep-alive connections.
 //!
@@ -92,44 +98,12 @@ mod boundary;
 mod login;
 mod render;
 mod session;
+mod status;
 
 pub use self::login::*;
 pub use self::render::*;
 pub use self::session::*;
-
-/// The contract version this library implements; compare with `bili_qr_abi_version()` at load time.
-///
-/// A library of version N serves every caller built for a version <= N: accept `bili_qr_abi_version() >=
-/// BILI_QR_ABI_VERSION` (the value your program was built with), and refuse an older library with a message
-/// naming both numbers.
-pub const BILI_QR_ABI_VERSION: c_int = 2;
-
-/// Success. From poll/wait: the login is confirmed (API code 0). From check: the session is valid; from
-/// logout: logged out.
-pub const BILI_QR_OK: c_int = 0;
-/// Not scanned yet (API code 10018101).
-pub const BILI_QR_WAITING: c_int = 1;
-/// Scanned; waiting for the user to confirm in the app (API code 10018102).
-pub const BILI_QR_SCANNED: c_int = 2;
-/// The ticket is dead (API code 10018100): start a new one. From check and logout: the session has ended.
-pub const BILI_QR_EXPIRED: c_int = 3;
-/// NULL where a pointer is required, text that is not UTF-8, a malformed ticket or session, bad options JSON.
-pub const BILI_QR_ERR_ARGUMENT: c_int = -1;
-/// DNS, connect, TLS (including an untrusted certificate), reset, proxy failure, refused or too many redirects.
-pub const BILI_QR_ERR_NETWORK: c_int = -2;
-/// One request ran past `timeout_ms`, or a wait ran past `wait_timeout_ms`.
-pub const BILI_QR_ERR_TIMEOUT: c_int = -3;
-/// An HTTP status other than 2xx (e.g. a 412 risk-control page); the message names the status.
-pub const BILI_QR_ERR_HTTP: c_int = -4;
-/// A 2xx answer that is not the documented JSON (or over 1 MiB), or a confirmed login without SESSDATA,
-/// bili_jct and DedeUserID.
-pub const BILI_QR_ERR_PROTOCOL: c_int = -5;
-/// Documented JSON whose `code` the docs don't list (e.g. -400, -412, -352); the message has code and message.
-pub const BILI_QR_ERR_API: c_int = -6;
-/// A wait was cancelled by its callback or by `bili_qr_cancel`.
-pub const BILI_QR_ERR_CANCELLED: c_int = -7;
-/// A bug: a panic was caught inside the library.
-pub const BILI_QR_ERR_INTERNAL: c_int = -8;
+pub use self::status::*;
 
 /// Called by `bili_qr_wait` on the waiting thread after every poll that answers WAITING or SCANNED.
 ///
@@ -174,22 +148,7 @@ pub extern "C" fn bili_qr_version() -> *const c_char {
 #[no_mangle]
 pub extern "C" fn bili_qr_status_str(status: c_int) -> *const c_char {
     guard(c"unknown status".as_ptr(), || {
-        let text: &'static std::ffi::CStr = match status {
-            BILI_QR_OK => c"ok: login confirmed",
-            BILI_QR_WAITING => c"waiting for the scan",
-            BILI_QR_SCANNED => c"scanned, waiting for confirmation in the app",
-            BILI_QR_EXPIRED => c"the QR code expired",
-            BILI_QR_ERR_ARGUMENT => c"invalid argument",
-            BILI_QR_ERR_NETWORK => c"network error",
-            BILI_QR_ERR_TIMEOUT => c"timed out",
-            BILI_QR_ERR_HTTP => c"HTTP error status",
-            BILI_QR_ERR_PROTOCOL => c"unexpected answer from the service",
-            BILI_QR_ERR_API => c"the service answered an error code",
-            BILI_QR_ERR_CANCELLED => c"cancelled",
-            BILI_QR_ERR_INTERNAL => c"internal error",
-            _ => c"unknown status",
-        };
-        text.as_ptr()
+        status::phrase(status).as_ptr()
     })
 }
 
