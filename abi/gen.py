@@ -416,6 +416,13 @@ def cpp(d: dict) -> str:
            "// The status codes (BILI_QR_* of bili_qr.h).", "enum class Status : int {"]
     for s in d["status"]:
         out.append(f"  k{camel(s['name'])} = {s['value']},  // {s['phrase']}")
+    out += ["};", "", "// Every status code, in the data file's order.", "inline constexpr Status kStatuses[] = {"]
+    for s in d["status"]:
+        out.append(f"    Status::k{camel(s['name'])},")
+    out += ["};", "", "// Every option key (the JSON keys Options::to_json writes), in the data file's order.",
+            "inline constexpr const char* kOptionKeys[] = {"]
+    for o in d["option"]:
+        out.append(f'    "{o["key"]}",')
     out += ["};", "",
             "// Every option of the ABI; an unset field is left out and the library's default applies. The library",
             "// checks the values and reports ERR_ARGUMENT naming the key.",

@@ -29,6 +29,38 @@ enum class Status : int {
   kErrInternal = -8,  // internal error
 };
 
+// Every status code, in the data file's order.
+inline constexpr Status kStatuses[] = {
+    Status::kOk,
+    Status::kWaiting,
+    Status::kScanned,
+    Status::kExpired,
+    Status::kErrArgument,
+    Status::kErrNetwork,
+    Status::kErrTimeout,
+    Status::kErrHttp,
+    Status::kErrProtocol,
+    Status::kErrApi,
+    Status::kErrCancelled,
+    Status::kErrInternal,
+};
+
+// Every option key (the JSON keys Options::to_json writes), in the data file's order.
+inline constexpr const char* kOptionKeys[] = {
+    "base_url",
+    "locale",
+    "platform",
+    "timeout_ms",
+    "user_agent",
+    "proxy",
+    "poll_interval_ms",
+    "wait_timeout_ms",
+    "max_retries",
+    "api_base_url",
+    "verify_login",
+    "ca_file",
+};
+
 // Every option of the ABI; an unset field is left out and the library's default applies. The library
 // checks the values and reports ERR_ARGUMENT naming the key.
 struct Options {
