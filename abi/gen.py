@@ -74,11 +74,11 @@ def calls_note(o: dict) -> str:
     return {"all": "", "poll": "poll/wait only", "wait": "wait only"}[o["calls"]]
 
 
-def one_line(o: dict) -> str:
-    """The option in one line of English: default, range, calls, brief."""
+def one_line(o: dict, code: bool = False) -> str:
+    """The option in one line of English: default, range, calls, brief (`code`: the default in backticks)."""
     parts = []
     d = default_text(o)
-    parts.append(f"default {d}" if "default" in o else f"default: {d}")
+    parts.append((f"default `{d}`" if code else f"default {d}") if "default" in o else f"default: {d}")
     if o["type"] == "integer":
         parts.append(f"{o['min']}..{o['max']}")
     if calls_note(o):
@@ -97,13 +97,13 @@ def rust_options(d: dict) -> str:
            "//! (the `rust.rule` of the data file) checks the value and makes the field.", "",
            "use super::rules::{self, boolean, integer, string};",
            "#[allow(unused_imports)]",
-           "use super::{BaseUrl, ProxySetting, DEFAULT_USER_AGENT};",
+           "use super::{BaseUrl, ProxySetting};",
            "use crate::error::Result;", "use serde_json::Value;", "#[allow(unused_imports)]",
            "use std::time::Duration;", "",
            "/// Every option of the ABI, validated.", "#[derive(Debug, Clone, PartialEq, Eq, Hash)]",
            "pub struct Options {"]
     for o in opts:
-        out += wrap(f"`{o['key']}`: {one_line(o)}.", "    /// ")
+        out += wrap(f"`{o['key']}`: {one_line(o, code=True)}.", "    /// ")
         out.append(f"    pub {o['rust']['field']}: {o['rust']['type']},")
     out += ["}", "", "impl Default for Options {", "    fn default() -> Self {", "        Options {"]
     for o in opts:

@@ -16,7 +16,6 @@ pub use crate::url::{is_loopback_host, parse_base_url, BaseUrl};
 
 pub const DEFAULT_BASE_URL: &str = "https://passport.bilibili.tv";
 pub const DEFAULT_API_BASE_URL: &str = "https://api.bilibili.tv";
-pub const DEFAULT_USER_AGENT: &str = crate::transport::identity::USER_AGENT;
 
 /// Where requests go through.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -167,14 +166,14 @@ pub(crate) mod rules {
         Ok(s.to_owned())
     }
 
-    /// 1 to 512 printable ASCII characters.
-    pub(crate) fn user_agent(key: &str, ua: &str) -> Result<String> {
+    /// 1 to 512 printable ASCII characters (`None`, the default, is the browser identity of the transport).
+    pub(crate) fn user_agent(key: &str, ua: &str) -> Result<Option<String>> {
         if ua.is_empty() || ua.len() > 512 || !ua.bytes().all(|b| (0x20..0x7f).contains(&b)) {
             return Err(Error::argument(format!(
                 "option {key} must be 1 to 512 printable ASCII characters"
             )));
         }
-        Ok(ua.to_owned())
+        Ok(Some(ua.to_owned()))
     }
 
     /// A file path: 1 to 4096 bytes without NUL (whether it can be read is checked where it is used).

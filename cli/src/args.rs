@@ -283,7 +283,7 @@ mod tests {
             ("th_TH", "android")
         );
         assert_eq!(o.timeout.as_millis(), 750);
-        assert_eq!(o.user_agent, "ua/1");
+        assert_eq!(o.user_agent.as_deref(), Some("ua/1"));
         assert_eq!(o.proxy, bili_qr::options::ProxySetting::Direct);
         assert_eq!(o.poll_interval.as_millis(), 500);
         assert_eq!(o.wait_timeout.as_millis(), 120_000);

@@ -162,7 +162,7 @@ pub extern "C" fn bili_qr_status_str(status: c_int) -> *const c_char {
 /// abi_version, version, status_str, last_error and free leave it alone.
 #[no_mangle]
 pub extern "C" fn bili_qr_last_error() -> *const c_char {
-    guard(c"".as_ptr(), || boundary::last_error_ptr())
+    guard(c"".as_ptr(), boundary::last_error_ptr)
 }
 
 /// Releases a string handed out by this library (every `out_json`, `out` and `out_error`).

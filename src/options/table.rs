@@ -5,7 +5,7 @@
 
 use super::rules::{self, boolean, integer, string};
 #[allow(unused_imports)]
-use super::{BaseUrl, ProxySetting, DEFAULT_USER_AGENT};
+use super::{BaseUrl, ProxySetting};
 use crate::error::Result;
 use serde_json::Value;
 #[allow(unused_imports)]
@@ -14,31 +14,31 @@ use std::time::Duration;
 /// Every option of the ABI, validated.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Options {
-    /// `base_url`: default https://passport.bilibili.tv; https (http only for 127.0.0.0/8, ::1, localhost); a
+    /// `base_url`: default `https://passport.bilibili.tv`; https (http only for 127.0.0.0/8, ::1, localhost); a
     /// path prefix is allowed; no query, fragment or user info.
     pub base_url: BaseUrl,
-    /// `locale`: default en_US; sent as s_locale; 1..16 of A-Za-z0-9_-.
+    /// `locale`: default `en_US`; sent as s_locale; 1..16 of A-Za-z0-9_-.
     pub locale: String,
-    /// `platform`: default web; sent as platform; 1..16 of A-Za-z0-9_-.
+    /// `platform`: default `web`; sent as platform; 1..16 of A-Za-z0-9_-.
     pub platform: String,
-    /// `timeout_ms`: default 10000; 1..600000; bounds one whole request.
+    /// `timeout_ms`: default `10000`; 1..600000; bounds one whole request.
     pub timeout: Duration,
     /// `user_agent`: default: a current desktop browser's; 1..512 printable ASCII.
-    pub user_agent: String,
+    pub user_agent: Option<String>,
     /// `proxy`: default: the standard proxy environment variables; an http://, https://, socks5:// or
     /// socks5h:// URL; "" for no proxy (the environment's is never used for a loopback base_url).
     pub proxy: ProxySetting,
-    /// `poll_interval_ms`: default 2000; 100..60000; wait only; the pause between two polls.
+    /// `poll_interval_ms`: default `2000`; 100..60000; wait only; the pause between two polls.
     pub poll_interval: Duration,
-    /// `wait_timeout_ms`: default 300000; 1000..3600000; wait only; gives up the whole wait after this long.
+    /// `wait_timeout_ms`: default `300000`; 1000..3600000; wait only; gives up the whole wait after this long.
     pub wait_timeout: Duration,
-    /// `max_retries`: default 3; 0..100; wait only; transient failures (network, timeout, HTTP 5xx/429) retried
-    /// in a row.
+    /// `max_retries`: default `3`; 0..100; wait only; transient failures (network, timeout, HTTP 5xx/429)
+    /// retried in a row.
     pub max_retries: u32,
-    /// `api_base_url`: default https://api.bilibili.tv; same rules as base_url; used by bili_qr_check and
+    /// `api_base_url`: default `https://api.bilibili.tv`; same rules as base_url; used by bili_qr_check and
     /// verify_login; ABI 2.
     pub api_base_url: BaseUrl,
-    /// `verify_login`: default false; poll/wait only; check a confirmed login with v2/user before handing it
+    /// `verify_login`: default `false`; poll/wait only; check a confirmed login with v2/user before handing it
     /// out (adds verified); ABI 2.
     pub verify_login: bool,
     /// `ca_file`: default: none; a PEM file of extra trusted roots; 1..4096 bytes; ABI 2.
@@ -56,7 +56,7 @@ impl Default for Options {
                 .expect("the default of platform in abi/bili_qr.toml is valid"),
             timeout: rules::millis("timeout_ms", 10000)
                 .expect("the default of timeout_ms in abi/bili_qr.toml is valid"),
-            user_agent: DEFAULT_USER_AGENT.into(),
+            user_agent: None,
             proxy: ProxySetting::FromEnvironment,
             poll_interval: rules::millis("poll_interval_ms", 2000)
                 .expect("the default of poll_interval_ms in abi/bili_qr.toml is valid"),

@@ -252,7 +252,7 @@ impl<'a> Request<'a> {
         check_hop(&first, self.mode, &bases, &label)?;
         let pool = pool::agent_for(options)?;
         let language = identity::accept_language(&options.locale);
-        let fixed = identity::headers(&options.user_agent, &language);
+        let fixed = identity::headers(pool::user_agent(options), &language);
         let mut method = self.method;
         let mut url = first.clone();
         for _ in 0..=MAX_REDIRECTS {
