@@ -302,7 +302,7 @@ def python(d: dict) -> str:
         cls = camel(name) + "Object"
         req = [f for f in obj["fields"] if not f.get("optional")]
         opt = [f for f in obj["fields"] if f.get("optional")]
-        out += ["", f"class {cls}{'_' if opt else ''}(TypedDict):", f'    """{obj["doc"]}"""', ""]
+        out += ["", "", f"class {cls}{'_' if opt else ''}(TypedDict):", f'    """{obj["doc"]}"""', ""]
         for f in req:
             out.append(f"    {f['name']}: {py_field_type(f)}")
         if opt:

@@ -129,12 +129,14 @@ OPTION_TYPES: Dict[str, str] = {
 OPTION_NAMES: Tuple[str, ...] = tuple(OPTION_TYPES)
 
 
+
 class QrObject(TypedDict):
     """What bili_qr_start hands out."""
 
     ticket: str
     qr_url: str
     qr_type: str
+
 
 class CookieObject(TypedDict):
     """One cookie of a session (docs/COOKIES.md)."""
@@ -147,12 +149,14 @@ class CookieObject(TypedDict):
     secure: bool
     http_only: bool
 
+
 class UserProfileObject(TypedDict):
     """As the service sent it; a field of another type than documented is null."""
 
     is_userBlankProfile: Optional[bool]
     name: Optional[str]
     face: Optional[str]
+
 
 class PollObject_(TypedDict):
     """What bili_qr_poll and bili_qr_wait hand out (and the progress callback receives): the fields after `code` and `message` are present when status is confirmed."""
@@ -175,6 +179,7 @@ class PollObject(PollObject_, total=False):
     host: str
     verified: bool
 
+
 class SessionObject(TypedDict):
     """The session object (bili_qr_session_convert with "json")."""
 
@@ -182,6 +187,7 @@ class SessionObject(TypedDict):
     host: str
     cookies: List[CookieObject]
     cookie_header: str
+
 
 class CheckObject(TypedDict):
     """What bili_qr_check hands out: the session object with the check's outcome."""
@@ -194,6 +200,7 @@ class CheckObject(TypedDict):
     host: str
     cookies: List[CookieObject]
     cookie_header: str
+
 
 class LogoutObject(TypedDict):
     """What bili_qr_logout hands out."""
