@@ -458,3 +458,20 @@ fn every_unsafe_block_in_src_ffi_has_a_safety_note() {
     }
     assert!(blocks >= 20, "found only {blocks} unsafe blocks in src/ffi");
 }
+
+#[test]
+fn the_contract_data_lists_every_export() {
+    // abi/bili_qr.toml (through include/bili_qr_abi.json) names every export with its version: the same set
+    // as the library exports, and none added after the ABI version of this library.
+    let text = std::fs::read_to_string(root().join("include/bili_qr_abi.json")).unwrap();
+    let abi: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(abi["abi_version"], BILI_QR_ABI_VERSION);
+    let mut listed: Vec<String> = Vec::new();
+    for f in abi["functions"].as_array().expect("functions") {
+        let since = f["since"].as_i64().expect("since");
+        assert!((1..=i64::from(BILI_QR_ABI_VERSION)).contains(&since), "{f}");
+        listed.push(f["name"].as_str().expect("name").to_owned());
+    }
+    listed.sort();
+    assert_eq!(listed, exports(), "the functions of abi/bili_qr.toml");
+}
