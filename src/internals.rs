@@ -3,11 +3,10 @@
 //! so that the modules themselves stay private.
 
 pub use crate::cookies::{
-    is_trusted, split_folded, valid_domain, valid_name, valid_value, CookieJar,
+    is_trusted, split_folded, valid_domain, valid_name, valid_value, Cookie, CookieJar,
 };
-pub use crate::passport::PollStatus;
 pub use crate::passport::{
-    captcha_demanded, parse_envelope, parse_fetch, parse_qr_code, qr_url_allowed,
+    captcha_demanded, parse_envelope, parse_fetch, parse_qr_code, qr_url_allowed, PollStatus,
 };
 pub use crate::ticket::{extract, shorten, MAX_TICKET_LEN};
 pub use crate::url::{check_proxy_authority, is_loopback_host, parse_base_url, Url};
