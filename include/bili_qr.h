@@ -40,33 +40,36 @@
  * Options (options_json: NULL, "" or a JSON object; an unknown key, wrong type or out-of-range value is
  * BILI_QR_ERR_ARGUMENT naming the key):
  *
- *   base_url          string  "https://passport.bilibili.tv"; https (http only for 127.0.0.0/8, ::1,
- *                             localhost); a path prefix is allowed; no query, fragment or user info
- *   api_base_url      string  "https://api.bilibili.tv" (ABI 2); same rules; used by bili_qr_check and
- *                             verify_login
- *   locale            string  "en_US", sent as s_locale; 1..16 of A-Za-z0-9_-
- *   platform          string  "web"; 1..16 of A-Za-z0-9_-
- *   timeout_ms        integer 10000; 1..600000; bounds one whole request
- *   user_agent        string  a current desktop browser's; 1..512 printable ASCII
- *   proxy             string  the standard proxy environment variables (never for a loopback host):
- *                             https_proxy, HTTPS_PROXY, all_proxy, ALL_PROXY, http_proxy, HTTP_PROXY (the
- *                             first set; an invalid one is ERR_ARGUMENT), except the hosts no_proxy (else
- *                             NO_PROXY) lists: "example.com" or ".example.com" (that host and those under
- *                             it), "*" (all), IP ranges ("10.0.0.0/8"), "host:port";
- *                             or an http://, https://, socks5h:// or socks5:// URL (user:password@ in it
- *                             is the proxy's login, never shown in a message); "" for no proxy
- *   poll_interval_ms  integer 2000; wait only; 100..60000
- *   wait_timeout_ms   integer 300000; wait only; 1000..3600000
- *   max_retries       integer 3; wait only; 0..100
- *   verify_login      bool    false (ABI 2); poll/wait: check a confirmed login with v2/user
- *   ca_file           string  none (ABI 2); a PEM file of extra trusted roots; 1..4096 bytes
- *   site              string  "intl" (ABI 3); "main" for bilibili.com, whose defaults then are base_url
- *                             "https://passport.bilibili.com", api_base_url "https://api.bilibili.com",
- *                             www_base_url "https://www.bilibili.com" (keys given win)
- *   www_base_url      string  "https://www.bilibili.tv", or as above for "main" (ABI 3); same rules as
- *                             base_url; the mainland refresh's correspond page
- *   refresh_public_key string the published key (ABI 3); a PEM "PUBLIC KEY" (RSA, SPKI) for the
- *                             mainland refresh's correspondPath; at most 16 KiB
+ *   base_url            string  default https://passport.bilibili.tv; https (http only for 127.0.0.0/8,
+ *                               ::1, localhost); a path prefix is allowed; no query, fragment or user info
+ *   locale              string  default en_US; sent as s_locale; 1..16 of A-Za-z0-9_-
+ *   platform            string  default web; sent as platform; 1..16 of A-Za-z0-9_-
+ *   timeout_ms          integer default 10000; 1..600000; bounds one whole request
+ *   user_agent          string  default: a current desktop browser's; 1..512 printable ASCII
+ *   proxy               string  default: the standard proxy environment variables; https_proxy,
+ *                               HTTPS_PROXY, all_proxy, ALL_PROXY, http_proxy, HTTP_PROXY (the first set;
+ *                               an invalid one is ERR_ARGUMENT; never for a loopback host), except the
+ *                               hosts no_proxy (else NO_PROXY) lists: "example.com" or ".example.com"
+ *                               (that host and those under it), "*" (all), IP ranges ("10.0.0.0/8"),
+ *                               "host:port"; or an http://, https://, socks5h:// or socks5:// URL
+ *                               (user:password@ in it is the proxy's login, never shown in a message); ""
+ *                               for no proxy
+ *   poll_interval_ms    integer default 2000; 100..60000; wait only; the pause between two polls
+ *   wait_timeout_ms     integer default 300000; 1000..3600000; wait only; gives up the whole wait after
+ *                               this long
+ *   max_retries         integer default 3; 0..100; wait only; transient failures (network, timeout, HTTP
+ *                               5xx/429) retried in a row
+ *   api_base_url        string  default https://api.bilibili.tv; same rules as base_url; used by
+ *                               bili_qr_check and verify_login; ABI 2
+ *   verify_login        bool    default false; poll/wait only; check a confirmed login with v2/user before
+ *                               handing it out (adds verified); ABI 2
+ *   ca_file             string  default: none; a PEM file of extra trusted roots; 1..4096 bytes; ABI 2
+ *   site                string  default intl; "intl" (bilibili.tv) or "main" (bilibili.com); sets the
+ *                               other URLs' defaults; ABI 3
+ *   www_base_url        string  default https://www.bilibili.tv; same rules as base_url; the mainland
+ *                               cookie refresh's correspond page; ABI 3
+ *   refresh_public_key  string  default: the published key; PEM public key of the mainland cookie refresh;
+ *                               at most 16 KiB; ABI 3
  *
  * Sites (ABI 3): with "site":"main" start/poll/wait log in to bilibili.com (the ticket is the qrcode_key;
  * the confirmed poll object adds "site":"main" and "refresh_token"), and the session functions recognise a
@@ -99,8 +102,8 @@
 #define BILI_QR_ABI_VERSION 3
 
 /**
- * Success. From poll/wait: the login is confirmed (API code 0). From check: the session is valid; from
- * logout: logged out.
+ * Success. From poll/wait: the login is confirmed (API code 0). From check: the session is valid; from logout:
+ * logged out.
  */
 #define BILI_QR_OK 0
 
@@ -251,9 +254,7 @@ int bili_qr_start(const char *options_json,
                   char **out_json);
 
 /**
- * `bili_qr_start` with the error message handed out with the result: `out_error` may be NULL;
- * otherwise it is set to NULL first and, when the status is < 0, receives the message (free it with
- * `bili_qr_free`). See "Errors with the result" at the top of this header.
+ * `bili_qr_start` with `out_error`: the rule of "Errors with the result" at the top of this header.
  *
  * # Safety
  * As `bili_qr_start`; `out_error` is NULL or writable.
@@ -294,9 +295,7 @@ int bili_qr_poll(const char *ticket,
                  char **out_json);
 
 /**
- * `bili_qr_poll` with the error message handed out with the result: `out_error` may be NULL;
- * otherwise it is set to NULL first and, when the status is < 0, receives the message (free it with
- * `bili_qr_free`). See "Errors with the result" at the top of this header.
+ * `bili_qr_poll` with `out_error`: the rule of "Errors with the result" at the top of this header.
  *
  * # Safety
  * As `bili_qr_poll`; `out_error` is NULL or writable.
@@ -336,9 +335,7 @@ int bili_qr_wait(const char *ticket,
                  char **out_json);
 
 /**
- * `bili_qr_wait` with the error message handed out with the result: `out_error` may be NULL;
- * otherwise it is set to NULL first and, when the status is < 0, receives the message (free it with
- * `bili_qr_free`). See "Errors with the result" at the top of this header.
+ * `bili_qr_wait` with `out_error`: the rule of "Errors with the result" at the top of this header.
  *
  * # Safety
  * As `bili_qr_wait`; `out_error` is NULL or writable.
@@ -397,9 +394,7 @@ int bili_qr_refresh(const char *session,
                     char **out_json);
 
 /**
- * `bili_qr_refresh` with the error message handed out with the result: `out_error` may be NULL;
- * otherwise it is set to NULL first and, when the status is < 0, receives the message (free it with
- * `bili_qr_free`). See "Errors with the result" at the top of this header.
+ * `bili_qr_refresh` with `out_error`: the rule of "Errors with the result" at the top of this header.
  *
  * # Safety
  * As `bili_qr_refresh`; `out_error` is NULL or writable.
@@ -433,9 +428,7 @@ int bili_qr_refresh_confirm(const char *session,
                             char **out_json);
 
 /**
- * `bili_qr_refresh_confirm` with the error message handed out with the result: `out_error` may be
- * NULL; otherwise it is set to NULL first and, when the status is < 0, receives the message (free it
- * with `bili_qr_free`). See "Errors with the result" at the top of this header.
+ * `bili_qr_refresh_confirm` with `out_error`: the rule of "Errors with the result" at the top of this header.
  *
  * # Safety
  * As `bili_qr_refresh_confirm`; `out_error` is NULL or writable.
@@ -466,14 +459,15 @@ int bili_qr_render(const char *text,
                    char **out);
 
 /**
- * `bili_qr_render` with the error message handed out with the result: `out_error` may be NULL;
- * otherwise it is set to NULL first and, when the status is < 0, receives the message (free it with
- * `bili_qr_free`). See "Errors with the result" at the top of this header.
+ * `bili_qr_render` with `out_error`: the rule of "Errors with the result" at the top of this header.
  *
  * # Safety
  * As `bili_qr_render`; `out_error` is NULL or writable.
  */
-int bili_qr_render_ex(const char *text, const char *format, char **out, char **out_error);
+int bili_qr_render_ex(const char *text,
+                      const char *format,
+                      char **out,
+                      char **out_error);
 
 /**
  * Asks the service whether a saved session is still logged in (ABI 2).
@@ -506,9 +500,7 @@ int bili_qr_check(const char *session,
                   char **out_json);
 
 /**
- * `bili_qr_check` with the error message handed out with the result: `out_error` may be NULL;
- * otherwise it is set to NULL first and, when the status is < 0, receives the message (free it with
- * `bili_qr_free`). See "Errors with the result" at the top of this header.
+ * `bili_qr_check` with `out_error`: the rule of "Errors with the result" at the top of this header.
  *
  * # Safety
  * As `bili_qr_check`; `out_error` is NULL or writable.
@@ -544,9 +536,7 @@ int bili_qr_logout(const char *session,
                    char **out_json);
 
 /**
- * `bili_qr_logout` with the error message handed out with the result: `out_error` may be NULL;
- * otherwise it is set to NULL first and, when the status is < 0, receives the message (free it with
- * `bili_qr_free`). See "Errors with the result" at the top of this header.
+ * `bili_qr_logout` with `out_error`: the rule of "Errors with the result" at the top of this header.
  *
  * # Safety
  * As `bili_qr_logout`; `out_error` is NULL or writable.
@@ -587,9 +577,7 @@ int bili_qr_session_convert(const char *session,
                             char **out);
 
 /**
- * `bili_qr_session_convert` with the error message handed out with the result: `out_error` may be
- * NULL; otherwise it is set to NULL first and, when the status is < 0, receives the message (free it
- * with `bili_qr_free`). See "Errors with the result" at the top of this header.
+ * `bili_qr_session_convert` with `out_error`: the rule of "Errors with the result" at the top of this header.
  *
  * # Safety
  * As `bili_qr_session_convert`; `out_error` is NULL or writable.

@@ -133,7 +133,7 @@ if [[ $windows == 1 ]]; then
   install -m 0755 "$work/stripped/bili_qr.dll" "$work/$wsdk/bin/"
   install -m 0644 "$win/libbili_qr.dll.a" "$win/libbili_qr.a" "$work/$wsdk/lib/"
   install -m 0644 "$root/include/bili_qr.h" "$root/bindings/cpp/bili_qr.hpp" \
-    "$root/bindings/cpp/bili_qr_session.hpp" "$work/$wsdk/include/"
+    "$root/bindings/cpp/bili_qr_session.hpp" "$root/bindings/cpp/bili_qr_abi.hpp" "$work/$wsdk/include/"
   { echo "LIBRARY bili_qr.dll"; echo "EXPORTS"
     x86_64-w64-mingw32-objdump -p "$win/bili_qr.dll" | sed -n '/\[Ordinal\/Name Pointer\] Table/,/^$/p' |
       sed -n 's/^[[:space:]]*\[ *[0-9]*\] /    /p'; } >"$work/$wsdk/lib/bili_qr.def"

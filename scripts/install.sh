@@ -7,7 +7,7 @@
 #   DIR/lib/libbili_qr.so.X.Y.Z          the shared library, soname libbili_qr.so.X
 #   DIR/lib/libbili_qr.so.X -> libbili_qr.so.X.Y.Z,  DIR/lib/libbili_qr.so -> libbili_qr.so.X
 #   DIR/lib/libbili_qr.a                 the static library (needs the system libraries in Libs.private)
-#   DIR/include/bili_qr.h, DIR/include/bili_qr.hpp + bili_qr_session.hpp (the C++ wrapper, which it includes)
+#   DIR/include/bili_qr.h, DIR/include/bili_qr.hpp + bili_qr_session.hpp + bili_qr_abi.hpp (the C++ wrapper, which it includes)
 #   DIR/lib/pkgconfig/bili_qr.pc         pkg-config --cflags --libs bili_qr      (shared; relocatable: ${pcfiledir})
 #   DIR/lib/pkgconfig/bili_qr-static.pc  pkg-config --cflags --libs bili_qr-static (static archive + system libs)
 #   DIR/lib/cmake/bili_qr/bili_qrConfig.cmake, bili_qrConfigVersion.cmake
@@ -105,7 +105,8 @@ ar="$target_dir/release/libbili_qr.a"
 hdr="$root/include/bili_qr.h"
 hpp="$root/bindings/cpp/bili_qr.hpp"
 hpp_session="$root/bindings/cpp/bili_qr_session.hpp"
-for f in "$so" "$ar" "$hdr" "$hpp" "$hpp_session"; do
+hpp_abi="$root/bindings/cpp/bili_qr_abi.hpp"
+for f in "$so" "$ar" "$hdr" "$hpp" "$hpp_session" "$hpp_abi"; do
   [[ -f $f ]] || { echo "install.sh: missing $f (run cargo build --release, or drop --no-build)" >&2; exit 1; }
 done
 
@@ -138,6 +139,7 @@ put 0644 "$ar" "$libdir/libbili_qr.a"
 put 0644 "$hdr" "$stage/include/bili_qr.h"
 put 0644 "$hpp" "$stage/include/bili_qr.hpp"
 put 0644 "$hpp_session" "$stage/include/bili_qr_session.hpp"
+put 0644 "$hpp_abi" "$stage/include/bili_qr_abi.hpp"
 
 # The .pc files are relocatable like the CMake package: pkg-config sets ${pcfiledir} to the directory the file
 # was found in (PREFIX/lib/pkgconfig), so the tree can be moved or unpacked anywhere (the SDK tarball is).
@@ -252,7 +254,7 @@ rm -rf "$gen"
 
 echo "installed bili_qr $version into $stage"
 echo "  lib/$realname (soname $soname, stripped), lib/libbili_qr.a, include/bili_qr.h, include/bili_qr.hpp,"
-echo "  include/bili_qr_session.hpp,"
+echo "  include/bili_qr_session.hpp, include/bili_qr_abi.hpp,"
 echo "  lib/pkgconfig/bili_qr.pc, lib/pkgconfig/bili_qr-static.pc, lib/cmake/bili_qr/ (both relocatable)"
 
 # The dynamic loader finds a new library in a system directory only after ldconfig has refreshed its cache.

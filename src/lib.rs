@@ -8,17 +8,23 @@
 //! `#[forbid(unsafe_code)]` (which no `allow` inside it can lift), and only `ffi` allows it, where every
 //! `unsafe` operation sits in its own block with a `SAFETY:` note (`unsafe_op_in_unsafe_fn` is denied).
 //! A new module gets the crate's `deny`; tests/abi_errors.rs checks that every module but `ffi` is forbidden.
+//!
+//! Public modules are the API (`error`, `ffi`, `options`, `render`, `session`); the fuzz targets reach the
+//! parsers of the private ones through the one hidden module `internals`.
 #![deny(unsafe_code)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
 #[forbid(unsafe_code)]
 mod cancellation;
 #[forbid(unsafe_code)]
-pub mod cookies;
+mod cookies;
 #[forbid(unsafe_code)]
 pub mod error;
 #[allow(unsafe_code)]
 pub mod ffi;
+#[doc(hidden)]
+#[forbid(unsafe_code)]
+pub mod internals;
 #[forbid(unsafe_code)]
 mod login;
 #[forbid(unsafe_code)]
@@ -26,7 +32,7 @@ pub mod mainland;
 #[forbid(unsafe_code)]
 pub mod options;
 #[forbid(unsafe_code)]
-pub mod passport;
+mod passport;
 #[forbid(unsafe_code)]
 mod redact;
 #[forbid(unsafe_code)]
@@ -36,13 +42,13 @@ pub mod session;
 #[forbid(unsafe_code)]
 pub mod site;
 #[forbid(unsafe_code)]
-pub mod ticket;
+mod ticket;
 #[forbid(unsafe_code)]
 mod tls;
 #[forbid(unsafe_code)]
 mod transport;
 #[forbid(unsafe_code)]
-pub mod url;
+mod url;
 
 pub use cookies::Cookie;
 pub use error::{Error, ErrorKind, Result};

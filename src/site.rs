@@ -11,7 +11,8 @@
 //! `mainland::refresh` (`bili_qr_refresh`).
 
 use crate::error::{Error, Result};
-use crate::options::{parse_url_option, Options};
+use crate::options::Options;
+use crate::url::parse_url_option;
 use serde_json::{Map, Value};
 use std::sync::Arc;
 
@@ -81,9 +82,6 @@ impl Site {
     }
 }
 
-/// The option keys this module handles (appended to the list an unknown key's error names).
-pub const OPTION_KEYS: &str = "site, www_base_url, refresh_public_key";
-
 /// Before the options are applied: a `site` key sets that site's default base URLs, which the caller's
 /// `base_url`, `api_base_url` and `www_base_url` then override (whatever their order in the object).
 pub(crate) fn apply_site_defaults(options: &mut Options, map: &Map<String, Value>) -> Result<()> {
@@ -103,32 +101,22 @@ pub(crate) fn apply_site_defaults(options: &mut Options, map: &Map<String, Value
     Ok(())
 }
 
-/// Applies one of [`OPTION_KEYS`] (`site` was applied by [`apply_site_defaults`]).
-pub(crate) fn apply_option(options: &mut Options, key: &str, value: &Value) -> Result<()> {
-    match key {
-        "site" => Ok(()),
-        "www_base_url" => {
-            let s = value
-                .as_str()
-                .ok_or_else(|| Error::argument("option www_base_url must be a string"))?;
-            options.www_base_url = parse_url_option(key, s)?;
-            Ok(())
-        }
-        "refresh_public_key" => {
-            let pem = value.as_str().ok_or_else(|| {
-                Error::argument("option refresh_public_key must be a string (a PEM public key)")
-            })?;
-            if pem.len() > 16 * 1024 {
-                return Err(Error::argument(
-                    "option refresh_public_key is longer than 16 KiB: pass one PEM public key",
-                ));
-            }
-            crate::mainland::rsa::PublicKey::from_pem(pem)?;
-            options.refresh_public_key = Some(pem.to_owned());
-            Ok(())
-        }
-        _ => Err(Error::argument(format!("unknown option {key}"))),
+/// The rule of option `site` (abi/bili_qr.toml): `"intl"` or `"main"`. Its defaults were applied by
+/// [`apply_site_defaults`] before the other keys.
+pub(crate) fn rule_site(key: &str, value: &str) -> Result<Site> {
+    Site::parse(value)
+        .ok_or_else(|| Error::argument(format!("option {key} must be \"intl\" or \"main\"")))
+}
+
+/// The rule of option `refresh_public_key`: one PEM public key (SPKI or PKCS#1), at most 16 KiB.
+pub(crate) fn rule_refresh_public_key(key: &str, pem: &str) -> Result<Option<String>> {
+    if pem.len() > 16 * 1024 {
+        return Err(Error::argument(format!(
+            "option {key} is longer than 16 KiB: pass one PEM public key"
+        )));
     }
+    crate::mainland::rsa::PublicKey::from_pem(pem)?;
+    Ok(Some(pem.to_owned()))
 }
 
 /// The options of a session call for a session of `site`: the caller's options when they are for that site;

@@ -13,9 +13,12 @@
 //!   are percent-encoded as a browser does; ASCII control characters anywhere are refused; at most
 //!   [`MAX_URL_LEN`] bytes.
 //!
+//! The rules of the URL options (`base_url`, `api_base_url`: [`parse_url_option`]) live here too, named by the
+//! option table (abi/bili_qr.toml).
+//!
 //! Nothing here slices a string at a byte index, and nothing panics, whatever the input.
 
-use crate::options::is_loopback_host;
+use crate::error::Error;
 use std::borrow::Cow;
 
 /// The longest URL accepted (after percent-encoding).
@@ -422,6 +425,100 @@ fn remove_dot_segments(path: &str) -> String {
         s.push('/');
     }
     s
+}
+
+/// A validated `base_url`: scheme and authority plus an optional path prefix, without a trailing slash.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct BaseUrl {
+    url: String,
+    host: String,
+    loopback: bool,
+}
+
+impl BaseUrl {
+    pub fn as_str(&self) -> &str {
+        &self.url
+    }
+    /// The host, lowercased, without IPv6 brackets.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+    pub fn is_loopback(&self) -> bool {
+        self.loopback
+    }
+}
+
+/// Whether `host` (lowercase, without brackets) is a loopback host: 127.0.0.0/8, ::1 or localhost.
+pub fn is_loopback_host(host: &str) -> bool {
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    match host.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => false,
+    }
+}
+
+/// Validates a base URL: https (http only for loopback hosts), an optional path prefix, no query,
+/// fragment or user info. A trailing slash is dropped.
+pub fn parse_base_url(s: &str) -> crate::error::Result<BaseUrl> {
+    parse_url_option("base_url", s)
+}
+
+/// [`parse_base_url`] for an option named `key` (`base_url`, `api_base_url`): errors name that key.
+pub fn parse_url_option(key: &str, s: &str) -> crate::error::Result<BaseUrl> {
+    const RULE: &str = "must be an https:// URL (http:// only for 127.0.0.1, ::1 or localhost) with an optional path, and no query, fragment or user info";
+    let bad = |why: &str| Error::argument(format!("option {key} {why}: it {RULE}"));
+    if s.bytes().any(|b| b <= b' ' || b >= 0x7f) {
+        return Err(bad("contains spaces, control or non-ASCII characters"));
+    }
+    if s.contains('?') {
+        return Err(bad("has a query"));
+    }
+    if s.contains('#') {
+        return Err(bad("has a fragment"));
+    }
+    let lower = s.to_ascii_lowercase();
+    let https = if lower.starts_with("https://") {
+        true
+    } else if lower.starts_with("http://") {
+        false
+    } else {
+        return Err(bad("has another scheme than https:// or http://"));
+    };
+    // After the scheme's "://"; the path without its leading '/'.
+    let rest = s.split_once("://").map_or("", |(_, rest)| rest);
+    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    if authority.contains('@') {
+        return Err(bad("has user info"));
+    }
+    if authority.is_empty() {
+        return Err(bad("has no host"));
+    }
+    let uri: ureq::http::Uri = s.parse().map_err(|_| bad("is not a valid URL"))?;
+    // Host and port as every request URL is checked (a port out of 1..65535 is refused, not defaulted).
+    Url::parse(s).map_err(|e| bad(&format!("is refused ({})", e.reason())))?;
+    let host = uri
+        .host()
+        .ok_or_else(|| bad("has no host"))?
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_ascii_lowercase();
+    if host.is_empty() {
+        return Err(bad("has no host"));
+    }
+    let loopback = is_loopback_host(&host);
+    if !https && !loopback {
+        return Err(bad("uses plain http:// for a host that is not loopback"));
+    }
+    let scheme = if https { "https" } else { "http" };
+    let path = path.trim_end_matches('/');
+    let slash = if path.is_empty() { "" } else { "/" };
+    Ok(BaseUrl {
+        url: format!("{scheme}://{}{slash}{path}", authority.to_ascii_lowercase()),
+        host,
+        loopback,
+    })
 }
 
 #[cfg(test)]

@@ -369,42 +369,72 @@ fn unsafe_code_lives_in_src_ffi_only_and_the_compiler_refuses_it_elsewhere() {
 }
 
 #[test]
-fn every_export_goes_through_the_ffi_fn_boundary() {
-    // `#[no_mangle]` and `extern "C" fn` appear in src/ffi only inside the `ffi_fn!` macro's definition
-    // (and the callback type); every export is declared with the macro, whose expansion is the boundary.
+fn every_export_is_a_plain_function_inside_the_one_boundary() {
+    // Every export is a plain `#[no_mangle] pub [unsafe] extern "C" fn bili_qr_*` of src/ffi (so that
+    // `grep 'extern "C" fn bili_qr_' src/ffi` lists them all), and its body is the boundary: it starts with
+    // `ffi_boundary!(` (status exports), `guard(` (exports that cannot fail), or is one call of its `_ex`
+    // twin, which is itself inside the boundary.
     let mut files = Vec::new();
     rust_files(&root().join("src"), &mut files);
     let mut declared = Vec::new();
     for f in &files {
         let code = code_of(&std::fs::read_to_string(f).unwrap());
-        let outside = match code.find("macro_rules! ffi_fn") {
-            Some(start) => {
-                let end = code[start..]
-                    .find("\n}\n")
-                    .map_or(code.len(), |e| start + e);
-                format!("{}{}", &code[..start], &code[end..])
-            }
-            None => code.clone(),
-        };
+        let in_ffi = f.starts_with(root().join("src/ffi"));
         for forbidden in ["no_mangle", "export_name", "extern \"C\" fn bili"] {
             assert!(
-                !outside.contains(forbidden),
-                "{f:?}: `{forbidden}` outside ffi_fn!: declare the export with the macro"
+                in_ffi || !code.contains(forbidden),
+                "{f:?}: `{forbidden}` outside src/ffi: exports live in src/ffi"
             );
         }
-        let mut rest = outside.as_str();
-        while let Some(at) = rest.find("fn bili_qr_") {
-            let name: String = rest[at + 3..]
+        assert!(!code.contains("export_name"), "{f:?}: use #[no_mangle]");
+        let lines: Vec<&str> = code.lines().collect();
+        for (i, l) in lines.iter().enumerate() {
+            if l.contains("#[no_mangle]") {
+                let next = lines.get(i + 1).copied().unwrap_or("");
+                assert!(
+                    next.starts_with("pub unsafe extern \"C\" fn bili_qr_")
+                        || next.starts_with("pub extern \"C\" fn bili_qr_"),
+                    "{f:?}:{}: #[no_mangle] on something else than an export: {next}",
+                    i + 2
+                );
+            }
+            let Some(at) = l.find("extern \"C\" fn bili_qr_") else {
+                continue;
+            };
+            let name: String = l[at + 14..]
                 .chars()
                 .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
                 .collect();
+            assert_eq!(
+                lines.get(i.wrapping_sub(1)).map(|p| p.trim()),
+                Some("#[no_mangle]"),
+                "{f:?}: {name} is not #[no_mangle]"
+            );
+            // The body: from the line after the signature's `{` to the function's closing `}`.
+            let open = (i..lines.len())
+                .find(|&j| lines[j].ends_with('{'))
+                .expect("a body");
+            let body: Vec<&str> = lines[open + 1..]
+                .iter()
+                .take_while(|b| **b != "}")
+                .map(|b| b.trim())
+                .filter(|b| !b.is_empty())
+                .collect();
+            let first = body.first().copied().unwrap_or("");
+            let joined = body.join(" ").replace("( ", "(");
+            let twin = format!("unsafe {{ {name}_ex(");
+            assert!(
+                first.starts_with("ffi_boundary!(")
+                    || first.starts_with("guard(")
+                    || (joined.starts_with(&twin) && !joined.contains(';')),
+                "{f:?}: the body of {name} does not enter the boundary: {first}"
+            );
             declared.push(name);
-            rest = &rest[at + 3..];
         }
     }
     declared.sort();
     declared.dedup();
-    assert_eq!(declared, exports(), "the functions declared with ffi_fn!");
+    assert_eq!(declared, exports(), "the exports of src/ffi");
 }
 
 #[test]
@@ -431,4 +461,21 @@ fn every_unsafe_block_in_src_ffi_has_a_safety_note() {
         }
     }
     assert!(blocks >= 20, "found only {blocks} unsafe blocks in src/ffi");
+}
+
+#[test]
+fn the_contract_data_lists_every_export() {
+    // abi/bili_qr.toml (through include/bili_qr_abi.json) names every export with its version: the same set
+    // as the library exports, and none added after the ABI version of this library.
+    let text = std::fs::read_to_string(root().join("include/bili_qr_abi.json")).unwrap();
+    let abi: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(abi["abi_version"], BILI_QR_ABI_VERSION);
+    let mut listed: Vec<String> = Vec::new();
+    for f in abi["functions"].as_array().expect("functions") {
+        let since = f["since"].as_i64().expect("since");
+        assert!((1..=i64::from(BILI_QR_ABI_VERSION)).contains(&since), "{f}");
+        listed.push(f["name"].as_str().expect("name").to_owned());
+    }
+    listed.sort();
+    assert_eq!(listed, exports(), "the functions of abi/bili_qr.toml");
 }

@@ -21,9 +21,10 @@
 // Thread safety: as the C library -- every function may be called from any thread. A wait() blocks the calling
 // thread; cancel() from another thread ends it.
 //
-// Files: this header holds the errors, options, the login calls (start, poll, wait, cancel) and render; the saved
-// session (Session, session_convert, check, logout) is in "bili_qr_session.hpp", which this header includes at its
-// end. Install and ship both files side by side; include only "bili_qr.hpp".
+// Files: this header holds the errors, the login calls (start, poll, wait, cancel) and render; the options, the
+// status codes and kAbiVersion are in "bili_qr_abi.hpp" (generated from abi/bili_qr.toml), and the saved session
+// (Session, session_convert, check, logout) is in "bili_qr_session.hpp", both included by this header. Install
+// and ship the three files side by side; include only "bili_qr.hpp".
 #ifndef BILI_QR_HPP
 #define BILI_QR_HPP
 
@@ -47,9 +48,6 @@
 #endif
 
 namespace bili_qr {
-
-// The contract version this wrapper needs; any library whose bili_qr_abi_version() is >= it serves it.
-inline constexpr int kAbiVersion = 2;
 
 // ---------------------------------------------------------------------------------------------- errors
 
@@ -75,6 +73,34 @@ class CancelledError : public Error {
  public:
   using Error::Error;
 };
+
+namespace detail {
+// Writes the options object for bili_qr::Options::to_json (bili_qr_abi.hpp): unset fields are left out.
+class OptionsWriter {
+ public:
+  template <typename T>
+  void put(const char* key, const std::optional<T>& v) {
+    if (v) j_[key] = *v;
+  }
+  std::string dump() const {
+    try {
+      return j_.dump();
+    } catch (const nlohmann::json::exception&) {
+      throw Error(BILI_QR_ERR_ARGUMENT, "bili_qr::Options: a string option is not valid UTF-8");
+    }
+  }
+
+ private:
+  nlohmann::json j_ = nlohmann::json::object();
+};
+}  // namespace detail
+
+}  // namespace bili_qr
+
+// bili_qr::Options, bili_qr::Status and kAbiVersion: generated from abi/bili_qr.toml.
+#include "bili_qr_abi.hpp"
+
+namespace bili_qr {
 
 namespace detail {
 
@@ -185,52 +211,6 @@ inline std::string version() {
 inline std::string status_str(int status) { return detail::status_name(status); }
 
 // ---------------------------------------------------------------------------------------------- options
-
-// Every option of the ABI; an unset field is left out and the library's default applies.
-// See ABI.md / bili_qr.h for the ranges; the library checks them and reports ERR_ARGUMENT naming the key.
-struct Options {
-  std::optional<std::string> base_url;        // default https://passport.bilibili.tv (http only for loopback)
-  std::optional<std::string> locale;          // default "en_US", sent as s_locale
-  std::optional<std::string> platform;        // default "web"
-  std::optional<std::int64_t> timeout_ms;     // default 10000; one whole request
-  std::optional<std::string> user_agent;      // default: a desktop browser's
-  std::optional<std::string> proxy;           // default: proxy environment variables; "" = no proxy
-  std::optional<std::int64_t> poll_interval_ms;  // wait only; default 2000
-  std::optional<std::int64_t> wait_timeout_ms;   // wait only; default 300000
-  std::optional<std::int64_t> max_retries;       // wait only; default 3
-  std::optional<std::string> api_base_url;    // default https://api.bilibili.tv; check() and verify_login
-  std::optional<bool> verify_login;           // poll/wait: check a confirmed login with the gateway (Login::verified)
-  std::optional<std::string> ca_file;         // a PEM file of extra trusted certificates
-
-  // The options as the JSON object the C ABI takes ("{}" when nothing is set). Strings are escaped by
-  // nlohmann::json; a string that is not valid UTF-8 throws Error(BILI_QR_ERR_ARGUMENT).
-  std::string to_json() const {
-    nlohmann::json j = nlohmann::json::object();
-    auto put_s = [&j](const char* key, const std::optional<std::string>& v) {
-      if (v) j[key] = *v;
-    };
-    auto put_i = [&j](const char* key, const std::optional<std::int64_t>& v) {
-      if (v) j[key] = *v;
-    };
-    put_s("base_url", base_url);
-    put_s("locale", locale);
-    put_s("platform", platform);
-    put_i("timeout_ms", timeout_ms);
-    put_s("user_agent", user_agent);
-    put_s("proxy", proxy);
-    put_i("poll_interval_ms", poll_interval_ms);
-    put_i("wait_timeout_ms", wait_timeout_ms);
-    put_i("max_retries", max_retries);
-    put_s("api_base_url", api_base_url);
-    if (verify_login) j["verify_login"] = *verify_login;
-    put_s("ca_file", ca_file);
-    try {
-      return j.dump();
-    } catch (const nlohmann::json::exception&) {
-      throw Error(BILI_QR_ERR_ARGUMENT, "bili_qr::Options: a string option is not valid UTF-8");
-    }
-  }
-};
 
 // ---------------------------------------------------------------------------------------------- results
 

@@ -1,32 +1,18 @@
 // TypeScript declarations for bili-qr (Node binding of the bili_qr C ABI, version 2; see docs/ABI.md).
 
-/** Options as in the C ABI (`options_json`); unknown keys, wrong types and out-of-range values are ERR_ARGUMENT. */
-export interface Options {
-  /** default `https://passport.bilibili.tv`; http only for loopback hosts; a path prefix is allowed */
-  base_url?: string;
-  /** sent as `s_locale`, default `en_US` */
-  locale?: string;
-  /** sent as `platform`, default `web` */
-  platform?: string;
-  /** bound of one whole request, 1..600000, default 10000 */
-  timeout_ms?: number;
-  /** 1 to 512 printable ASCII characters */
-  user_agent?: string;
-  /** `http://`, `https://` or `socks5://` URL; `""` means no proxy; default: the proxy environment variables */
-  proxy?: string;
-  /** wait only: 100..60000, default 2000 */
-  poll_interval_ms?: number;
-  /** wait only: 1000..3600000, default 300000 */
-  wait_timeout_ms?: number;
-  /** wait only: transient errors retried in a row, 0..100, default 3 */
-  max_retries?: number;
-  /** where check() and verify_login ask; default `https://api.bilibili.tv`; same rules as base_url */
-  api_base_url?: string;
-  /** poll/wait: check a confirmed login with the service before returning it (adds `verified`); default false */
-  verify_login?: boolean;
-  /** path of a PEM file of certificates trusted in addition to the system's roots */
-  ca_file?: string;
-}
+import type { CookieObject, Options, QrObject, StatusCodeName, UserProfileObject } from './lib/abi';
+// Options, StatusCodeName, STATUS and the JSON objects' types are generated from abi/bili_qr.toml (lib/abi.d.ts).
+export type {
+  Options,
+  StatusCodeName,
+  QrObject,
+  CookieObject,
+  UserProfileObject,
+  PollObject,
+  CheckObject,
+  LogoutObject,
+} from './lib/abi';
+export { STATUS } from './lib/abi';
 
 /** Options object, a JSON string of one, or nothing for the defaults. */
 export type OptionsArg = Options | string | null | undefined;
@@ -35,31 +21,13 @@ export type OptionsArg = Options | string | null | undefined;
 export type TicketArg = string | { ticket: string };
 
 /** What `start()` returns. */
-export interface QrCode {
-  ticket: string;
-  qr_url: string;
-  qr_type: string;
-}
+export type QrCode = QrObject;
 
-export interface Cookie {
-  name: string;
-  /** exactly as sent by the server (not decoded); a secret */
-  value: string;
-  /** without a leading dot; null when the cookie had no Domain attribute */
-  domain: string | null;
-  path: string;
-  /** Unix seconds; null for a session cookie */
-  expires: number | null;
-  secure: boolean;
-  http_only: boolean;
-}
+/** A cookie of a session; `value` is a secret. */
+export type Cookie = CookieObject;
 
 /** As the service sent it; a field of another type than documented is null. */
-export interface UserProfile {
-  is_userBlankProfile: boolean | null;
-  name: string | null;
-  face: string | null;
-}
+export type UserProfile = UserProfileObject;
 
 /** A poll answered by the service: waiting, scanned or expired. */
 export interface PendingResult {
@@ -113,21 +81,6 @@ export interface WaitHooks {
   signal?: AbortSignal;
 }
 
-export type StatusCodeName =
-  | 'OK'
-  | 'WAITING'
-  | 'SCANNED'
-  | 'EXPIRED'
-  | 'ERR_ARGUMENT'
-  | 'ERR_NETWORK'
-  | 'ERR_TIMEOUT'
-  | 'ERR_HTTP'
-  | 'ERR_PROTOCOL'
-  | 'ERR_API'
-  | 'ERR_CANCELLED'
-  | 'ERR_INTERNAL'
-  | 'ERR_UNKNOWN';
-
 export class BiliQrError extends Error {
   /** the library status code: negative for errors, 3 (EXPIRED) for ExpiredError */
   readonly status: number;
@@ -144,21 +97,6 @@ export class ExpiredError extends BiliQrError {
   readonly result: PendingResult | null;
   constructor(message: string, result: PendingResult | null);
 }
-
-export const STATUS: Readonly<{
-  OK: 0;
-  WAITING: 1;
-  SCANNED: 2;
-  EXPIRED: 3;
-  ERR_ARGUMENT: -1;
-  ERR_NETWORK: -2;
-  ERR_TIMEOUT: -3;
-  ERR_HTTP: -4;
-  ERR_PROTOCOL: -5;
-  ERR_API: -6;
-  ERR_CANCELLED: -7;
-  ERR_INTERNAL: -8;
-}>;
 
 /** The ABI version of the loaded library (2 or later: loading fails with "library is too old" otherwise). */
 export const ABI_VERSION: number;

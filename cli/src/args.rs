@@ -3,6 +3,8 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+pub use crate::generated::{NetArgs, KEY_FLAGS};
+
 pub const LONG_VERSION: &str = concat!(
     env!("CARGO_PKG_VERSION"),
     " (bili_qr library ",
@@ -108,59 +110,6 @@ pub struct LoginArgs {
     pub net: NetArgs,
 }
 
-/// The library's options (ABI `options_json`), one flag each. Unset flags keep the library's defaults.
-#[derive(Args, Debug, Default, Clone, PartialEq, Eq)]
-pub struct NetArgs {
-    /// Passport server [default: https://passport.bilibili.tv]; http:// only for 127.0.0.1, ::1, localhost
-    #[arg(long, value_name = "URL", help_heading = "Connection")]
-    pub base_url: Option<String>,
-
-    /// Sent as s_locale [default: en_US]
-    #[arg(long, value_name = "LOCALE", help_heading = "Connection")]
-    pub locale: Option<String>,
-
-    /// Sent as platform [default: web]
-    #[arg(long, value_name = "NAME", help_heading = "Connection")]
-    pub platform: Option<String>,
-
-    /// Limit for one request, e.g. 10s, 500ms, 1m; a bare number is seconds [default: 10s]
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration_ms, help_heading = "Connection")]
-    pub timeout: Option<u64>,
-
-    /// User-Agent header [default: a current desktop browser's]
-    #[arg(long, value_name = "TEXT", help_heading = "Connection")]
-    pub user_agent: Option<String>,
-
-    /// http://, https://, socks5h:// (the proxy resolves names) or socks5:// proxy URL; "" for none [default: the *_PROXY environment variables]
-    #[arg(long, value_name = "URL", help_heading = "Connection")]
-    pub proxy: Option<String>,
-
-    /// Pause between two polls [default: 2s; 500ms with --demo]
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration_ms, help_heading = "Connection")]
-    pub poll_interval: Option<u64>,
-
-    /// Give up on one QR code after this long [default: 5m]
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration_ms, help_heading = "Connection")]
-    pub wait_timeout: Option<u64>,
-
-    /// Retries of a failed poll (network error, timeout, HTTP 5xx) in a row [default: 3]
-    #[arg(long, value_name = "N", help_heading = "Connection")]
-    pub max_retries: Option<u64>,
-
-    /// Gateway asked by `check`, `login --cookies` and --verify-login [default: https://api.bilibili.tv;
-    /// with --demo, the demo server]
-    #[arg(long, value_name = "URL", help_heading = "Connection")]
-    pub api_base_url: Option<String>,
-
-    /// After the login is confirmed, ask the gateway whether it accepts the new session
-    #[arg(long, help_heading = "Connection")]
-    pub verify_login: bool,
-
-    /// PEM file of extra trusted certificates (e.g. a TLS-inspecting proxy's CA) [default: the system's roots]
-    #[arg(long, value_name = "FILE", help_heading = "Connection")]
-    pub ca_file: Option<PathBuf>,
-}
-
 #[derive(Args, Debug)]
 pub struct RenderArgs {
     /// The text to encode (1 to 2048 bytes)
@@ -223,68 +172,7 @@ pub fn parse_duration_ms(s: &str) -> Result<u64, String> {
     Ok(ms as u64)
 }
 
-/// (JSON key, flag) pairs, to name the flag in the library's messages about a key.
-const KEY_FLAGS: [(&str, &str); 12] = [
-    ("base_url", "--base-url"),
-    ("locale", "--locale"),
-    ("platform", "--platform"),
-    ("timeout_ms", "--timeout"),
-    ("user_agent", "--user-agent"),
-    ("proxy", "--proxy"),
-    ("poll_interval_ms", "--poll-interval"),
-    ("wait_timeout_ms", "--wait-timeout"),
-    ("max_retries", "--max-retries"),
-    ("api_base_url", "--api-base-url"),
-    ("verify_login", "--verify-login"),
-    ("ca_file", "--ca-file"),
-];
-
 impl NetArgs {
-    /// The `options_json` object for the set flags.
-    pub fn to_options_json(&self) -> String {
-        let mut map = serde_json::Map::new();
-        let mut put = |k: &str, v: serde_json::Value| {
-            map.insert(k.to_owned(), v);
-        };
-        if let Some(v) = &self.base_url {
-            put("base_url", v.clone().into());
-        }
-        if let Some(v) = &self.locale {
-            put("locale", v.clone().into());
-        }
-        if let Some(v) = &self.platform {
-            put("platform", v.clone().into());
-        }
-        if let Some(v) = self.timeout {
-            put("timeout_ms", v.into());
-        }
-        if let Some(v) = &self.user_agent {
-            put("user_agent", v.clone().into());
-        }
-        if let Some(v) = &self.proxy {
-            put("proxy", v.clone().into());
-        }
-        if let Some(v) = self.poll_interval {
-            put("poll_interval_ms", v.into());
-        }
-        if let Some(v) = self.wait_timeout {
-            put("wait_timeout_ms", v.into());
-        }
-        if let Some(v) = self.max_retries {
-            put("max_retries", v.into());
-        }
-        if let Some(v) = &self.api_base_url {
-            put("api_base_url", v.clone().into());
-        }
-        if self.verify_login {
-            put("verify_login", true.into());
-        }
-        if let Some(v) = &self.ca_file {
-            put("ca_file", v.to_string_lossy().into_owned().into());
-        }
-        serde_json::Value::Object(map).to_string()
-    }
-
     /// The library's options, or a one-line message naming the offending flag.
     pub fn to_options(&self) -> Result<bili_qr::Options, String> {
         bili_qr::Options::from_json(Some(&self.to_options_json())).map_err(|e| {
@@ -395,7 +283,7 @@ mod tests {
             ("th_TH", "android")
         );
         assert_eq!(o.timeout.as_millis(), 750);
-        assert_eq!(o.user_agent, "ua/1");
+        assert_eq!(o.user_agent.as_deref(), Some("ua/1"));
         assert_eq!(o.proxy, bili_qr::options::ProxySetting::Direct);
         assert_eq!(o.poll_interval.as_millis(), 500);
         assert_eq!(o.wait_timeout.as_millis(), 120_000);

@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 mod args;
+mod generated;
 mod login;
 mod output;
 mod progress;
@@ -85,18 +86,11 @@ pub(crate) fn flagify(msg: &str) -> String {
     let mut out = String::with_capacity(msg.len() + 8);
     let mut word = String::new();
     let flush = |word: &mut String, out: &mut String| {
-        out.push_str(match word.as_str() {
-            "base_url" => "--base-url",
-            "timeout_ms" => "--timeout",
-            "wait_timeout_ms" => "--wait-timeout",
-            "poll_interval_ms" => "--poll-interval",
-            "max_retries" => "--max-retries",
-            "user_agent" => "--user-agent",
-            "api_base_url" => "--api-base-url",
-            "verify_login" => "--verify-login",
-            "ca_file" => "--ca-file",
-            w => w,
-        });
+        // The keys with an underscore (a plain word such as "proxy" or "locale" stays a word).
+        let flag = args::KEY_FLAGS
+            .iter()
+            .find(|(key, _)| key.contains('_') && *key == word.as_str());
+        out.push_str(flag.map_or(word.as_str(), |(_, flag)| flag));
         word.clear();
     };
     for ch in msg.chars() {

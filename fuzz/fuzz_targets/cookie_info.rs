@@ -9,7 +9,7 @@
 
 mod common;
 
-use bili_qr::cookies::CookieJar;
+use bili_qr::internals::CookieJar;
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 

@@ -10,8 +10,8 @@
 
 mod common;
 
-use bili_qr::cookies::CookieJar;
-use bili_qr::passport::{captcha_demanded, parse_envelope, parse_fetch, PollStatus};
+use bili_qr::internals::CookieJar;
+use bili_qr::internals::{captcha_demanded, parse_envelope, parse_fetch, PollStatus};
 use bili_qr::ErrorKind;
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;

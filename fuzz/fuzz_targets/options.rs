@@ -9,7 +9,8 @@
 
 mod common;
 
-use bili_qr::options::{is_loopback_host, ProxySetting};
+use bili_qr::internals::is_loopback_host;
+use bili_qr::options::ProxySetting;
 use bili_qr::{ErrorKind, Options};
 use libfuzzer_sys::fuzz_target;
 use std::time::Duration;

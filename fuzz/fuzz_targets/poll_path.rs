@@ -483,7 +483,7 @@ fn check_json(call: Call, rc: c_int, v: &Value) {
             let ticket = v["ticket"].as_str().expect("start: no ticket");
             let qr = v["qr_url"].as_str().expect("start: no qr_url");
             assert!(
-                qr.contains(ticket) && bili_qr::ticket::extract(qr).is_ok_and(|t| t == ticket),
+                qr.contains(ticket) && bili_qr::internals::extract(qr).is_ok_and(|t| t == ticket),
                 "start: ticket {ticket:?} is not qr_url's"
             );
             let lower = qr.to_ascii_lowercase();
@@ -592,7 +592,7 @@ fuzz_target!(|data: &[u8]| {
     if calls.contains(&Call::Poll) && !calls.contains(&Call::Start) {
         // The ticket the library reads from the argument (a bare ticket or a qr_url); a malformed argument is
         // the `ticket` target's business.
-        if let Ok(t) = bili_qr::ticket::extract(arg_text) {
+        if let Ok(t) = bili_qr::internals::extract(arg_text) {
             tickets.push(t.to_owned());
         }
     }

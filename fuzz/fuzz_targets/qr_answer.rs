@@ -8,9 +8,9 @@
 
 mod common;
 
-use bili_qr::passport::{parse_envelope, parse_qr_code, qr_url_allowed};
+use bili_qr::internals::{parse_envelope, parse_qr_code, qr_url_allowed};
 use bili_qr::Options;
-use bili_qr::ticket::{extract, MAX_TICKET_LEN};
+use bili_qr::internals::{extract, MAX_TICKET_LEN};
 use bili_qr::ErrorKind;
 use libfuzzer_sys::fuzz_target;
 

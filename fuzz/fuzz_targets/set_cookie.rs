@@ -9,7 +9,7 @@
 
 mod common;
 
-use bili_qr::cookies::{split_folded, Cookie, CookieJar};
+use bili_qr::internals::{split_folded, Cookie, CookieJar};
 use libfuzzer_sys::fuzz_target;
 
 const HOSTS: [&str; 5] = [

@@ -8,7 +8,7 @@
 
 mod common;
 
-use bili_qr::ticket::{extract, shorten, MAX_TICKET_LEN};
+use bili_qr::internals::{extract, shorten, MAX_TICKET_LEN};
 use bili_qr::ErrorKind;
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;

@@ -8,8 +8,8 @@
 //! host; a refusal reason is a fixed phrase that never repeats the input.
 #![no_main]
 
-use bili_qr::options::parse_base_url;
-use bili_qr::url::{check_proxy_authority, Url};
+use bili_qr::internals::parse_base_url;
+use bili_qr::internals::{check_proxy_authority, Url};
 use libfuzzer_sys::fuzz_target;
 
 fn check(u: &Url) {

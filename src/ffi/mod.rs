@@ -41,35 +41,40 @@
 //! Options (options_json: NULL, "" or a JSON object; an unknown key, wrong type or out-of-range value is
 //! BILI_QR_ERR_ARGUMENT naming the key):
 //!
+//! <!-- abi:options (abi/gen.py) -->
 //! ```text
-//!   base_url          string  "https://passport.bilibili.tv"; https (http only for 127.0.0.0/8, ::1,
-//!                             localhost); a path prefix is allowed; no query, fragment or user info
-//!   api_base_url      string  "https://api.bilibili.tv" (ABI 2); same rules; used by bili_qr_check and
-//!                             verify_login
-//!   locale            string  "en_US", sent as s_locale; 1..16 of A-Za-z0-9_-
-//!   platform          string  "web"; 1..16 of A-Za-z0-9_-
-//!   timeout_ms        integer 10000; 1..600000; bounds one whole request
-//!   user_agent        string  a current desktop browser's; 1..512 printable ASCII
-//!   proxy             string  the standard proxy environment variables (never for a loopback host):
-//!                             https_proxy, HTTPS_PROXY, all_proxy, ALL_PROXY, http_proxy, HTTP_PROXY (the
-//!                             first set; an invalid one is ERR_ARGUMENT), except the hosts no_proxy (else
-//!                             NO_PROXY) lists: "example.com" or ".example.com" (that host and those under
-//!                             it), "*" (all), IP ranges ("10.0.0.0/8"), "host:port";
-//!                             or an http://, https://, socks5h:// or socks5:// URL (user:password@ in it
-//!                             is the proxy's login, never shown in a message); "" for no proxy
-//!   poll_interval_ms  integer 2000; wait only; 100..60000
-//!   wait_timeout_ms   integer 300000; wait only; 1000..3600000
-//!   max_retries       integer 3; wait only; 0..100
-//!   verify_login      bool    false (ABI 2); poll/wait: check a confirmed login with v2/user
-//!   ca_file           string  none (ABI 2); a PEM file of extra trusted roots; 1..4096 bytes
-//!   site              string  "intl" (ABI 3); "main" for bilibili.com, whose defaults then are base_url
-//!                             "https://passport.bilibili.com", api_base_url "https://api.bilibili.com",
-//!                             www_base_url "https://www.bilibili.com" (keys given win)
-//!   www_base_url      string  "https://www.bilibili.tv", or as above for "main" (ABI 3); same rules as
-//!                             base_url; the mainland refresh's correspond page
-//!   refresh_public_key string the published key (ABI 3); a PEM "PUBLIC KEY" (RSA, SPKI) for the
-//!                             mainland refresh's correspondPath; at most 16 KiB
+//!   base_url            string  default https://passport.bilibili.tv; https (http only for 127.0.0.0/8,
+//!                               ::1, localhost); a path prefix is allowed; no query, fragment or user info
+//!   locale              string  default en_US; sent as s_locale; 1..16 of A-Za-z0-9_-
+//!   platform            string  default web; sent as platform; 1..16 of A-Za-z0-9_-
+//!   timeout_ms          integer default 10000; 1..600000; bounds one whole request
+//!   user_agent          string  default: a current desktop browser's; 1..512 printable ASCII
+//!   proxy               string  default: the standard proxy environment variables; https_proxy,
+//!                               HTTPS_PROXY, all_proxy, ALL_PROXY, http_proxy, HTTP_PROXY (the first set;
+//!                               an invalid one is ERR_ARGUMENT; never for a loopback host), except the
+//!                               hosts no_proxy (else NO_PROXY) lists: "example.com" or ".example.com"
+//!                               (that host and those under it), "*" (all), IP ranges ("10.0.0.0/8"),
+//!                               "host:port"; or an http://, https://, socks5h:// or socks5:// URL
+//!                               (user:password@ in it is the proxy's login, never shown in a message); ""
+//!                               for no proxy
+//!   poll_interval_ms    integer default 2000; 100..60000; wait only; the pause between two polls
+//!   wait_timeout_ms     integer default 300000; 1000..3600000; wait only; gives up the whole wait after
+//!                               this long
+//!   max_retries         integer default 3; 0..100; wait only; transient failures (network, timeout, HTTP
+//!                               5xx/429) retried in a row
+//!   api_base_url        string  default https://api.bilibili.tv; same rules as base_url; used by
+//!                               bili_qr_check and verify_login; ABI 2
+//!   verify_login        bool    default false; poll/wait only; check a confirmed login with v2/user before
+//!                               handing it out (adds verified); ABI 2
+//!   ca_file             string  default: none; a PEM file of extra trusted roots; 1..4096 bytes; ABI 2
+//!   site                string  default intl; "intl" (bilibili.tv) or "main" (bilibili.com); sets the
+//!                               other URLs' defaults; ABI 3
+//!   www_base_url        string  default https://www.bilibili.tv; same rules as base_url; the mainland
+//!                               cookie refresh's correspond page; ABI 3
+//!   refresh_public_key  string  default: the published key; PEM public key of the mainland cookie refresh;
+//!                               at most 16 KiB; ABI 3
 //! ```
+//! <!-- /abi:options -->
 //!
 //! Sites (ABI 3): with "site":"main" start/poll/wait log in to bilibili.com (the ticket is the qrcode_key;
 //! the confirmed poll object adds "site":"main" and "refresh_token"), and the session functions recognise a
@@ -79,134 +84,45 @@
 //!
 //! Calls with the same timeout_ms, user_agent and proxy share a pool of keep-alive connections.
 //!
-//! In Rust, this module is the `extern "C"` layer over the core (the crate root): thin functions that check
-//! their arguments, run inside the one boundary of the `ffi_fn!` macro (panics caught and kept quiet,
-//! last error and `out_error` set), convert, and hand out strings the caller frees with [`bili_qr_free`].
-//! It is the only place of the crate where `unsafe` is allowed (see src/lib.rs); build.rs generates
-//! include/bili_qr.h from this directory alone, so nothing of the core reaches the header.
+//! In Rust, this module is the `extern "C"` layer over the core (the crate root): plain
+//! `pub unsafe extern "C" fn`s that check their arguments (`args`), run inside the one boundary
+//! (`ffi_boundary!` / `boundary::guard`: panics caught and kept quiet, last error and `out_error` set),
+//! convert, and hand out strings the caller frees with [`bili_qr_free`]. It is the only place of the crate
+//! where `unsafe` is allowed (see src/lib.rs); build.rs runs cbindgen on this directory alone, so nothing
+//! of the core reaches the header.
 
+use self::boundary::guard;
 use std::ffi::{c_char, c_int, c_void};
 
-/// Declares the exported functions: every `#[no_mangle] extern "C"` function of the library is written
-/// inside this macro (tests/abi_errors.rs checks it), which puts the boundary in the declaration, as
-/// hyper's `ffi_fn!` does. build.rs reads the same declarations to generate the header.
-///
-/// - `unsafe fn f(args) -> c_int; unsafe fn f_ex(.., out_error) -> c_int; { body }`: a function that can
-///   fail, and its `_ex` twin. The body returns `Result<c_int, Error>`; it runs inside the panic boundary,
-///   which sets the last error, and (in the twin) `*out_error`. The plain function is the twin with a NULL
-///   `out_error`.
-/// - `unsafe fn f(args) -> c_int { body }`: the same without a twin.
-/// - `fn f(args) -> T { body } ?= fallback;`: a function that cannot fail and leaves the last error
-///   alone; a panic (a bug) returns `fallback`. `unsafe fn f(args) { body }`: the same, for a function that
-///   returns nothing.
-macro_rules! ffi_fn {
-    (
-        $(#[$doc:meta])*
-        unsafe fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> c_int;
-        $(#[$exdoc:meta])*
-        unsafe fn $ex:ident(.., out_error) -> c_int;
-        $body:block
-    ) => {
-        $(#[$doc])*
-        #[no_mangle]
-        pub unsafe extern "C" fn $name($($arg: $ty),*) -> ::std::ffi::c_int {
-            // SAFETY: the caller upholds this function's `# Safety`, which is the twin's; out_error is NULL.
-            unsafe { $ex($($arg,)* ::std::ptr::null_mut()) }
-        }
-
-        $(#[$exdoc])*
-        #[no_mangle]
-        pub unsafe extern "C" fn $ex(
-            $($arg: $ty,)*
-            out_error: *mut *mut ::std::ffi::c_char,
-        ) -> ::std::ffi::c_int {
-            // The body is outside the `unsafe` block below: each of its unsafe operations has its own.
-            let body = || $body;
-            // SAFETY: out_error is NULL or writable (`# Safety`).
-            unsafe { $crate::ffi::checked::boundary(out_error, body) }
-        }
-    };
-    (
-        $(#[$doc:meta])*
-        unsafe fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> c_int
-        $body:block
-    ) => {
-        $(#[$doc])*
-        #[no_mangle]
-        pub unsafe extern "C" fn $name($($arg: $ty),*) -> ::std::ffi::c_int {
-            let body = || $body;
-            // SAFETY: a NULL out_error is never written.
-            unsafe { $crate::ffi::checked::boundary(::std::ptr::null_mut(), body) }
-        }
-    };
-    (
-        $(#[$doc:meta])*
-        fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty
-        $body:block ?= $fallback:expr;
-    ) => {
-        $(#[$doc])*
-        #[no_mangle]
-        pub extern "C" fn $name($($arg: $ty),*) -> $ret {
-            $crate::ffi::checked::guard($fallback, || $body)
-        }
-    };
-    (
-        $(#[$doc:meta])*
-        unsafe fn $name:ident($($arg:ident: $ty:ty),* $(,)?)
-        $body:block
-    ) => {
-        $(#[$doc])*
-        #[no_mangle]
-        pub unsafe extern "C" fn $name($($arg: $ty),*) {
-            $crate::ffi::checked::guard((), || $body)
-        }
-    };
+/// The boundary every export that returns a status runs in, written inside the body of a plain
+/// `pub unsafe extern "C" fn` (as rustls-ffi's `ffi_panic_boundary!`): `ffi_boundary!(out_error, { body })`.
+/// The body returns `Result<c_int, Error>`; a panic in it becomes `BILI_QR_ERR_INTERNAL` (kept quiet), an
+/// error its status; the last error is set, and `*out_error` when `out_error` is not NULL
+/// ([`boundary::enter`]). Exports that cannot fail use [`boundary::guard`] instead. tests/abi_header.rs
+/// checks that every export's body is one of these, or a call of its `_ex` twin.
+macro_rules! ffi_boundary {
+    ($out_error:expr, $body:block) => {{
+        // The body is outside the `unsafe` block below: each of its unsafe operations has its own.
+        let body = || -> ::std::result::Result<::std::ffi::c_int, $crate::error::Error> { $body };
+        let out_error: *mut *mut ::std::ffi::c_char = $out_error;
+        // SAFETY: out_error is NULL or writable, as the export's `# Safety` requires.
+        unsafe { $crate::ffi::boundary::enter(out_error, body) }
+    }};
 }
 
-mod checked;
+mod args;
+mod boundary;
 mod login;
 mod refresh;
 mod render;
 mod session;
+mod status;
 
 pub use self::login::*;
 pub use self::refresh::*;
 pub use self::render::*;
 pub use self::session::*;
-
-/// The contract version this library implements; compare with `bili_qr_abi_version()` at load time.
-///
-/// A library of version N serves every caller built for a version <= N: accept `bili_qr_abi_version() >=
-/// BILI_QR_ABI_VERSION` (the value your program was built with), and refuse an older library with a message
-/// naming both numbers.
-pub const BILI_QR_ABI_VERSION: c_int = 3;
-
-/// Success. From poll/wait: the login is confirmed (API code 0). From check: the session is valid; from
-/// logout: logged out.
-pub const BILI_QR_OK: c_int = 0;
-/// Not scanned yet (API code 10018101).
-pub const BILI_QR_WAITING: c_int = 1;
-/// Scanned; waiting for the user to confirm in the app (API code 10018102).
-pub const BILI_QR_SCANNED: c_int = 2;
-/// The ticket is dead (API code 10018100): start a new one. From check and logout: the session has ended.
-pub const BILI_QR_EXPIRED: c_int = 3;
-/// NULL where a pointer is required, text that is not UTF-8, a malformed ticket or session, bad options JSON.
-pub const BILI_QR_ERR_ARGUMENT: c_int = -1;
-/// DNS, connect, TLS (including an untrusted certificate), reset, proxy failure, refused or too many redirects.
-pub const BILI_QR_ERR_NETWORK: c_int = -2;
-/// One request ran past `timeout_ms`, or a wait ran past `wait_timeout_ms`.
-pub const BILI_QR_ERR_TIMEOUT: c_int = -3;
-/// An HTTP status other than 2xx (e.g. a 412 risk-control page); the message names the status.
-pub const BILI_QR_ERR_HTTP: c_int = -4;
-/// A 2xx answer that is not the documented JSON (or over 1 MiB), or a confirmed login without SESSDATA,
-/// bili_jct and DedeUserID.
-pub const BILI_QR_ERR_PROTOCOL: c_int = -5;
-/// Documented JSON whose `code` the docs don't list (e.g. -400, -412, -352); the message has code and message.
-pub const BILI_QR_ERR_API: c_int = -6;
-/// A wait was cancelled by its callback or by `bili_qr_cancel`.
-pub const BILI_QR_ERR_CANCELLED: c_int = -7;
-/// A bug: a panic was caught inside the library.
-pub const BILI_QR_ERR_INTERNAL: c_int = -8;
+pub use self::status::*;
 
 /// Called by `bili_qr_wait` on the waiting thread after every poll that answers WAITING or SCANNED.
 ///
@@ -223,84 +139,65 @@ pub type bili_qr_progress_fn = Option<
     unsafe extern "C" fn(status: c_int, event_json: *const c_char, user_data: *mut c_void) -> c_int,
 >;
 
-ffi_fn! {
-    /// The ABI version of the library actually loaded (`BILI_QR_ABI_VERSION` of the header it was built with).
-    ///
-    /// A library of version N serves callers built for any version <= N: bindings accept
-    /// `bili_qr_abi_version() >= ` the version they need, so that a stale library in a plugins folder fails
-    /// loudly. Thread-safe; does not touch the last error.
-    fn bili_qr_abi_version() -> c_int
-    {
-        BILI_QR_ABI_VERSION
-    } ?= BILI_QR_ABI_VERSION;
+/// The ABI version of the library actually loaded (`BILI_QR_ABI_VERSION` of the header it was built with).
+///
+/// A library of version N serves callers built for any version <= N: bindings accept
+/// `bili_qr_abi_version() >= ` the version they need, so that a stale library in a plugins folder fails
+/// loudly. Thread-safe; does not touch the last error.
+#[no_mangle]
+pub extern "C" fn bili_qr_abi_version() -> c_int {
+    guard(BILI_QR_ABI_VERSION, || BILI_QR_ABI_VERSION)
 }
 
-ffi_fn! {
-    /// The library's version, e.g. `"0.2.0"` (the `BILI_QR_VERSION_*` macros of the header it was built with).
-    ///
-    /// Returns a static string: never NULL, never freed, valid for the life of the process. Thread-safe; does
-    /// not touch the last error.
-    fn bili_qr_version() -> *const c_char
-    {
+/// The library's version, e.g. `"0.2.0"` (the `BILI_QR_VERSION_*` macros of the header it was built with).
+///
+/// Returns a static string: never NULL, never freed, valid for the life of the process. Thread-safe; does
+/// not touch the last error.
+#[no_mangle]
+pub extern "C" fn bili_qr_version() -> *const c_char {
+    guard(c"".as_ptr(), || {
         concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
-    } ?= c"".as_ptr();
+    })
 }
 
-ffi_fn! {
-    /// A short English phrase for a status code, e.g. `"waiting for the scan"` for `BILI_QR_WAITING`;
-    /// `"unknown status"` for any other value.
-    ///
-    /// Returns a static string: never NULL, never freed. Thread-safe; does not touch the last error.
-    fn bili_qr_status_str(status: c_int) -> *const c_char
-    {
-        let text: &'static std::ffi::CStr = match status {
-            BILI_QR_OK => c"ok: login confirmed",
-            BILI_QR_WAITING => c"waiting for the scan",
-            BILI_QR_SCANNED => c"scanned, waiting for confirmation in the app",
-            BILI_QR_EXPIRED => c"the QR code expired",
-            BILI_QR_ERR_ARGUMENT => c"invalid argument",
-            BILI_QR_ERR_NETWORK => c"network error",
-            BILI_QR_ERR_TIMEOUT => c"timed out",
-            BILI_QR_ERR_HTTP => c"HTTP error status",
-            BILI_QR_ERR_PROTOCOL => c"unexpected answer from the service",
-            BILI_QR_ERR_API => c"the service answered an error code",
-            BILI_QR_ERR_CANCELLED => c"cancelled",
-            BILI_QR_ERR_INTERNAL => c"internal error",
-            _ => c"unknown status",
-        };
-        text.as_ptr()
-    } ?= c"unknown status".as_ptr();
+/// A short English phrase for a status code, e.g. `"waiting for the scan"` for `BILI_QR_WAITING`;
+/// `"unknown status"` for any other value.
+///
+/// Returns a static string: never NULL, never freed. Thread-safe; does not touch the last error.
+#[no_mangle]
+pub extern "C" fn bili_qr_status_str(status: c_int) -> *const c_char {
+    guard(c"unknown status".as_ptr(), || {
+        status::phrase(status).as_ptr()
+    })
 }
 
-ffi_fn! {
-    /// This thread's message for the most recent call that returned < 0 (start, poll, wait, cancel, render,
-    /// check, logout, session_convert, refresh, refresh_confirm and their `_ex` twins): one line of English naming what failed and
-    /// what to do. `""` after one of them returned >= 0.
-    ///
-    /// Never NULL. The string belongs to the library: do not free it; it stays valid until the next such call
-    /// on the same thread (copy it to keep it). To get the message on another thread, use the `_ex` twin of
-    /// the call. Messages never hold a cookie value nor more than the first 6 characters of a ticket.
-    /// abi_version, version, status_str, last_error and free leave it alone.
-    fn bili_qr_last_error() -> *const c_char
-    {
-        checked::last_error_ptr()
-    } ?= c"".as_ptr();
+/// This thread's message for the most recent call that returned < 0 (start, poll, wait, cancel, render,
+/// check, logout, session_convert, refresh, refresh_confirm and their `_ex` twins): one line of English naming what failed and
+/// what to do. `""` after one of them returned >= 0.
+///
+/// Never NULL. The string belongs to the library: do not free it; it stays valid until the next such call
+/// on the same thread (copy it to keep it). To get the message on another thread, use the `_ex` twin of
+/// the call. Messages never hold a cookie value nor more than the first 6 characters of a ticket.
+/// abi_version, version, status_str, last_error and free leave it alone.
+#[no_mangle]
+pub extern "C" fn bili_qr_last_error() -> *const c_char {
+    guard(c"".as_ptr(), boundary::last_error_ptr)
 }
 
-ffi_fn! {
-    /// Releases a string handed out by this library (every `out_json`, `out` and `out_error`).
-    ///
-    /// Accepts NULL. Overwrites the bytes with zeros before releasing them, since they may hold session cookies.
-    /// Never pass a pointer from anywhere else (no `free()`, no other allocator), nor the same pointer twice.
-    /// Thread-safe; does not touch the last error.
-    ///
-    /// # Safety
-    /// `s` is NULL or a string returned by this library and not yet released.
-    unsafe fn bili_qr_free(s: *mut c_char)
-    {
+/// Releases a string handed out by this library (every `out_json`, `out` and `out_error`).
+///
+/// Accepts NULL. Overwrites the bytes with zeros before releasing them, since they may hold session cookies.
+/// Never pass a pointer from anywhere else (no `free()`, no other allocator), nor the same pointer twice.
+/// Thread-safe; does not touch the last error.
+///
+/// # Safety
+/// `s` is NULL or a string returned by this library and not yet released.
+#[no_mangle]
+pub unsafe extern "C" fn bili_qr_free(s: *mut c_char) {
+    guard((), || {
         if !s.is_null() {
             // SAFETY: s is a string this library handed out and not yet released (`# Safety`).
-            unsafe { checked::zero_and_release(s) }
+            unsafe { args::zero_and_release(s) }
         }
-    }
+    })
 }

@@ -2,13 +2,14 @@
 //! and (in `collect`) the steps that gather a confirmed login's cookies from every source (docs/COOKIES.md).
 
 mod collect;
+pub(crate) mod ticket_cookies;
 
 use crate::cancellation;
 use crate::error::{Error, ErrorKind, Result};
 use crate::options::Options;
 use crate::passport::{self, PollResult, PollStatus, QrCode};
 use crate::redact::{self, Scope};
-use crate::ticket::{self, sessions};
+use crate::ticket;
 use crate::transport::{Answer, Call, Request};
 use collect::collect_login;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -35,7 +36,7 @@ fn start_inner(options: &Options) -> Result<QrCode> {
     }
     let answer = Request::get(&passport::url_endpoint(options)).send(options, &Call::default())?;
     let qr = passport::parse_qr_code(&answer.body, options)?;
-    sessions::remember(&qr.ticket, passport_cookies(&answer, options));
+    ticket_cookies::remember(&qr.ticket, passport_cookies(&answer, options));
     Ok(qr)
 }
 
@@ -120,16 +121,16 @@ fn poll_ticket(ticket: &str, options: &Options, call: &Call<'_>) -> Result<PollR
         return crate::mainland::login::poll_key(ticket, options, call);
     }
     let fetch_url = passport::fetch_endpoint(options, ticket);
-    let session = sessions::cookie_header(ticket);
+    let session = ticket_cookies::cookie_header(ticket);
     let answer = Request::get(&fetch_url)
         .cookie(session.as_deref().map(String::as_str))
         .send(options, call)?;
     let (status, envelope, confirmed) = passport::parse_fetch(&answer.body)?;
     match status {
         PollStatus::Waiting | PollStatus::Scanned => {
-            sessions::remember(ticket, passport_cookies(&answer, options))
+            ticket_cookies::remember(ticket, passport_cookies(&answer, options))
         }
-        PollStatus::Confirmed | PollStatus::Expired => sessions::forget(ticket),
+        PollStatus::Confirmed | PollStatus::Expired => ticket_cookies::forget(ticket),
     }
     let login = match confirmed {
         None => None,

@@ -7,12 +7,12 @@
 use super::{device, url, CODE_CONFIRMED, CODE_EXPIRED, CODE_SCANNED, CODE_WAITING};
 use crate::cookies::{Cookie, CookieJar};
 use crate::error::{Error, ErrorKind, Result};
+use crate::login::ticket_cookies as sessions;
 use crate::options::Options;
 use crate::passport::envelope::{api_error, parse_envelope};
 use crate::passport::{finish_login, Collected, ConfirmedData, Login, PollResult, PollStatus};
 use crate::passport::{QrCode, SiteKeys};
 use crate::site::Site;
-use crate::ticket::sessions;
 use crate::transport::{Answer, Call, Hop, Mode, Request};
 use crate::url::Url;
 use serde_json::Value;

@@ -170,14 +170,12 @@ fn refresh_inner(session: &Session, options: &Options) -> Result<RefreshResult> 
     }
     let mut warnings = Warnings::default();
     if new_jct.as_deref() == Some(csrf) {
-        warnings.push(
-            "the cookie refresh set no new bili_jct; the confirmation sends the old one".to_owned(),
-        );
+        warnings.push("the cookie refresh set no new bili_jct; the confirmation sends the old one");
     }
     let Some(new_token) = new_token else {
         // The new cookies are in hand: keep them, but this session cannot be refreshed nor confirmed.
         warnings.push(
-            "the cookie refresh answered no data.refresh_token: the new session cannot be refreshed again; the old one was not retired".to_owned(),
+            "the cookie refresh answered no data.refresh_token: the new session cannot be refreshed again; the old one was not retired",
         );
         fresh.refresh_token = None;
         fresh.previous_refresh_token = None;

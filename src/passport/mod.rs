@@ -15,15 +15,13 @@ pub mod qr;
 mod tests;
 
 pub(crate) use account::gateway_user;
-pub use account::{
-    gateway_user_endpoint, parse_gateway_user, parse_sso_list, sso_list_endpoint, UserInfo,
-    GATEWAY_USER_PATH, SSO_LIST_PATH,
-};
+#[cfg(test)]
+use account::parse_gateway_user;
+pub use account::{gateway_user_endpoint, parse_sso_list, sso_list_endpoint};
 pub use envelope::{api_error, captcha_demanded, parse_code, parse_envelope, Envelope};
-pub use qr::{
-    confirmed_data, finish_login, parse_fetch, parse_qr_code, qr_url_allowed, Collected,
-    ConfirmedData,
-};
+#[cfg(test)]
+pub(crate) use qr::confirmed_data;
+pub use qr::{finish_login, parse_fetch, parse_qr_code, qr_url_allowed, Collected, ConfirmedData};
 
 pub const URL_PATH: &str = "/x/intl/passport-login/qrcode/auth/url";
 pub const FETCH_PATH: &str = "/x/intl/passport-login/qrcode/auth/fetch";

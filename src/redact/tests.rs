@@ -153,13 +153,13 @@ fn walk_error_constructors() {
 #[test]
 fn walk_api_and_protocol_errors() {
     let ticket = "walk-ticket-5e1f0c2a99";
-    crate::ticket::sessions::remember(ticket, vec![("pp_gate".into(), Some(SECRET.into()))]);
+    crate::login::ticket_cookies::remember(ticket, vec![("pp_gate".into(), Some(SECRET.into()))]);
     let _scope = Scope::enter();
     see_ticket(ticket);
     // Sending the ticket's browser session records its cookies as secrets of the call.
-    let header = crate::ticket::sessions::cookie_header(ticket);
+    let header = crate::login::ticket_cookies::cookie_header(ticket);
     assert!(header.is_some_and(|h| h.contains(SECRET)));
-    crate::ticket::sessions::forget(ticket);
+    crate::login::ticket_cookies::forget(ticket);
     see_ticket(TICKET);
     for text in server_strings() {
         for code in [-352, -412, -101, 12345] {

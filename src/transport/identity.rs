@@ -12,7 +12,7 @@ pub const AS_OF: &str = "2026-01";
 
 use once_cell::sync::Lazy;
 use ureq::http::header::{self, HeaderName, HeaderValue};
-/// The default `User-Agent` (also `options::DEFAULT_USER_AGENT`).
+/// The default `User-Agent`, when the `user_agent` option is not set.
 pub const USER_AGENT: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/144.0.0.0 Safari/537.36";
 pub const SEC_CH_UA: &str =
     "\"Not(A:Brand\";v=\"8\", \"Chromium\";v=\"144\", \"Google Chrome\";v=\"144\"";
@@ -134,7 +134,6 @@ mod tests {
         assert!(SEC_CH_UA.contains(&format!("\"Google Chrome\";v=\"{major}\"")));
         assert!(SEC_CH_UA.contains(&format!("\"Chromium\";v=\"{major}\"")));
         assert!(AS_OF.starts_with("2026"));
-        assert_eq!(crate::options::DEFAULT_USER_AGENT, USER_AGENT);
     }
 
     #[test]

@@ -279,7 +279,7 @@ impl<'a> Request<'a> {
         check_hop(&first, self.mode, &bases, &label)?;
         let pool = pool::agent_for(options)?;
         let language = identity::accept_language(&options.locale);
-        let mut fixed = identity::headers(&options.user_agent, &language);
+        let mut fixed = identity::headers(pool::user_agent(options), &language);
         crate::mainland::site_headers(options, &mut fixed);
         let mut method = self.method;
         let mut url = first.clone();

@@ -197,7 +197,7 @@ pub(super) fn agent_for(options: &Options) -> Result<Pool> {
     let found = pools.iter().find(|(key, _)| {
         key.timeout == options.timeout
             && key.proxy == *proxy
-            && key.user_agent == options.user_agent
+            && key.user_agent == user_agent(options)
             && key.ca_file == options.ca_file
     });
     if let Some((_, pool)) = found {
@@ -205,7 +205,7 @@ pub(super) fn agent_for(options: &Options) -> Result<Pool> {
     }
     let key = PoolKey {
         timeout: options.timeout,
-        user_agent: options.user_agent.clone(),
+        user_agent: user_agent(options).to_owned(),
         proxy: proxy.clone(),
         ca_file: options.ca_file.clone(),
     };
@@ -243,6 +243,14 @@ pub(super) fn agent_for(options: &Options) -> Result<Pool> {
     let pool = Pool { agent, route };
     pools.push((key, pool.clone()));
     Ok(pool)
+}
+
+/// The User-Agent of a call: the `user_agent` option, else the browser identity's.
+pub(super) fn user_agent(options: &Options) -> &str {
+    options
+        .user_agent
+        .as_deref()
+        .unwrap_or(super::identity::USER_AGENT)
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Formatting, clippy with warnings as errors, docs without warnings, and a committed header that matches what
 # the build generates (tests/abi_header.rs compares the working-tree include/bili_qr.h with the generated one:
-# in a fresh clone, as in CI, that is the committed header).
+# in a fresh clone, as in CI, that is the committed header), and the copies generated from abi/bili_qr.toml.
 set -euo pipefail
 cd "${BILI_QR_ROOT:?run through tests/run-all.sh}"
 cargo fmt --all -- --check
@@ -10,4 +10,8 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 # and its name would collide with the library's target/doc/bili_qr).
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 cargo test --locked -p bili_qr --test abi_header --quiet the_committed_header_is_what_the_build_generates
-echo "lint: 4 passed, 0 failed"
+# The copies of the contract generated from abi/bili_qr.toml are current (names each stale file), and a new
+# option and status in a scratch copy of the data file reach every generated file.
+python3 abi/gen.py --check
+python3 abi/test_gen.py
+echo "lint: 6 passed, 0 failed"

@@ -86,7 +86,7 @@ bash "$root/scripts/install.sh" --prefix "$prefix" --no-build >>"$work/install.l
 version=$(awk '/^\[/{sec=$0} sec=="[workspace.package]" && /^version *=/{gsub(/.*= *"|".*/,""); print; exit}' "$root/Cargo.toml")
 major=${version%%.*}
 L="$prefix/lib"
-for f in "lib/libbili_qr.so.$version" lib/libbili_qr.a include/bili_qr.h include/bili_qr.hpp include/bili_qr_session.hpp \
+for f in "lib/libbili_qr.so.$version" lib/libbili_qr.a include/bili_qr.h include/bili_qr.hpp include/bili_qr_session.hpp include/bili_qr_abi.hpp \
   lib/pkgconfig/bili_qr.pc lib/pkgconfig/bili_qr-static.pc lib/cmake/bili_qr/bili_qrConfig.cmake \
   lib/cmake/bili_qr/bili_qrConfigVersion.cmake; do
   [[ -f $prefix/$f && ! -L $prefix/$f ]] || fail "install: $f missing or not a regular file"
@@ -96,7 +96,7 @@ done
 soname=$(readelf -d "$L/libbili_qr.so.$version" | sed -n 's/.*(SONAME).*\[\(.*\)\].*/\1/p')
 [[ $soname == "libbili_qr.so.$major" ]] || fail "installed soname is '$soname', want libbili_qr.so.$major"
 cmp -s "$inc/bili_qr.h" "$prefix/include/bili_qr.h" || fail "installed bili_qr.h differs from include/bili_qr.h"
-for f in bili_qr.hpp bili_qr_session.hpp; do
+for f in bili_qr.hpp bili_qr_session.hpp bili_qr_abi.hpp; do
   cmp -s "$root/bindings/cpp/$f" "$prefix/include/$f" || fail "installed $f differs"
 done
 cmp -s "$staticlib" "$L/libbili_qr.a" || fail "installed libbili_qr.a differs from the build's"

@@ -102,7 +102,7 @@ sections=$(readelf -S "$L/libbili_qr.so.$version")
 if grep -qE '\.symtab|\.debug_' <<<"$sections"; then fail "the SDK's shared library is not stripped"; fi
 others=$(nm -D --defined-only "$L/libbili_qr.so.$version" | awk '$2 ~ /^[TDBRVW]$/ {print $3}' | grep -v '^bili_qr_' || true)
 [[ -z $others ]] || fail "the SDK library exports more than bili_qr_*: $others"
-for f in include/bili_qr.h include/bili_qr.hpp include/bili_qr_session.hpp lib/libbili_qr.a lib/pkgconfig/bili_qr.pc lib/pkgconfig/bili_qr-static.pc \
+for f in include/bili_qr.h include/bili_qr.hpp include/bili_qr_session.hpp include/bili_qr_abi.hpp lib/libbili_qr.a lib/pkgconfig/bili_qr.pc lib/pkgconfig/bili_qr-static.pc \
   lib/cmake/bili_qr/bili_qrConfig.cmake lib/cmake/bili_qr/bili_qrConfigVersion.cmake README.md LICENSE-MIT LICENSE-APACHE; do
   [[ -f $S/$f ]] || fail "SDK lacks $f"
 done
@@ -192,7 +192,7 @@ done
 step "Windows SDK zip: a mingw program linked with lib/libbili_qr.dll.a, run under Wine"
 unzip -q "$wsdk_zip" -d "$t/w"
 WS="$t/w/bili_qr-$version-windows-x86_64"
-for f in bin/bili_qr.dll lib/libbili_qr.dll.a lib/libbili_qr.a lib/bili_qr.def include/bili_qr.h include/bili_qr.hpp include/bili_qr_session.hpp README.md; do
+for f in bin/bili_qr.dll lib/libbili_qr.dll.a lib/libbili_qr.a lib/bili_qr.def include/bili_qr.h include/bili_qr.hpp include/bili_qr_session.hpp include/bili_qr_abi.hpp README.md; do
   [[ -f $WS/$f ]] || fail "the Windows SDK lacks $f"
 done
 mkdir -p "$t/wrun"

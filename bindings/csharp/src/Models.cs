@@ -1,4 +1,5 @@
-// Models.cs: the public data types of the binding (status codes, options, results, cookies). Plain data: no
+// Models.cs: the public data types of the binding (results, cookies; the status codes and options are generated
+// into Generated.cs). Plain data: no
 // native calls here (Interop.cs), no JSON reading (ModelReader.cs builds these from the library's JSON).
 //
 // ToString() of every type hides cookie values and shows at most 6 characters of a ticket.
@@ -10,34 +11,8 @@ using System.Text;
 
 namespace Bilibili.QrLogin
 {
-    /// <summary>Status codes of the C ABI (BILI_QR_* in bili_qr.h; a test compares them with the header).</summary>
-    public enum BiliQrStatus
-    {
-        /// <summary>Success; from poll/wait: the login is confirmed; from check: the session is valid.</summary>
-        Ok = 0,
-        /// <summary>Not scanned yet (API 10018101).</summary>
-        Waiting = 1,
-        /// <summary>Scanned, waiting for the user to confirm in the app (API 10018102).</summary>
-        Scanned = 2,
-        /// <summary>The ticket is dead (API 10018100); from check/logout: the session has ended.</summary>
-        Expired = 3,
-        /// <summary>A bad argument: malformed ticket or session, bad options, text that is not UTF-8, ...</summary>
-        ErrArgument = -1,
-        /// <summary>DNS, connect, TLS, reset, proxy failure, too many redirects.</summary>
-        ErrNetwork = -2,
-        /// <summary>A request ran past timeout_ms, or a wait ran past wait_timeout_ms.</summary>
-        ErrTimeout = -3,
-        /// <summary>An HTTP status other than 2xx (e.g. a 412 risk-control page, a 429).</summary>
-        ErrHttp = -4,
-        /// <summary>A 2xx answer that is not the documented JSON, or a login without the session cookies.</summary>
-        ErrProtocol = -5,
-        /// <summary>Documented JSON with an undocumented code (e.g. -412, -352), or a demanded captcha.</summary>
-        ErrApi = -6,
-        /// <summary>A wait was cancelled by its callback or by Cancel.</summary>
-        ErrCancelled = -7,
-        /// <summary>A bug in the library (a caught panic).</summary>
-        ErrInternal = -8,
-    }
+    // BiliQrStatus (the status codes) and the Options properties are generated from abi/bili_qr.toml into
+    // Generated.cs.
 
     /// <summary>An error reported by the native library (or a value it cannot accept). Message: the library's.</summary>
     public class BiliQrException : Exception
@@ -49,57 +24,9 @@ namespace Bilibili.QrLogin
         public BiliQrStatus Status { get; private set; }
     }
 
-    /// <summary>
-    /// Options of every call (the ABI's options JSON). Null properties are left out, so the library's defaults
-    /// apply. Ranges are checked by the library (a bad value fails with BiliQrStatus.ErrArgument naming the key).
-    /// The key names are compared with the header by a test.
-    /// </summary>
-    public sealed class Options
+    /// <summary>Options of every call: the properties and ToJson are in Generated.cs.</summary>
+    public sealed partial class Options
     {
-        /// <summary>Default https://passport.bilibili.tv; http only for loopback hosts; a path prefix is allowed.</summary>
-        public string BaseUrl { get; set; }
-        /// <summary>Sent as s_locale (default en_US).</summary>
-        public string Locale { get; set; }
-        /// <summary>Sent as platform (default web).</summary>
-        public string Platform { get; set; }
-        /// <summary>Bounds one whole request, 1 to 600000 ms (default 10000).</summary>
-        public int? TimeoutMs { get; set; }
-        /// <summary>1 to 512 printable ASCII characters (default: a current desktop browser's).</summary>
-        public string UserAgent { get; set; }
-        /// <summary>http://, https:// or socks5:// URL; "" means no proxy; null: the proxy environment variables.</summary>
-        public string Proxy { get; set; }
-        /// <summary>Wait only: 100 to 60000 ms between polls (default 2000).</summary>
-        public int? PollIntervalMs { get; set; }
-        /// <summary>Wait only: 1000 to 3600000 ms for the whole wait (default 300000).</summary>
-        public int? WaitTimeoutMs { get; set; }
-        /// <summary>Wait only: transient failures retried in a row, 0 to 100 (default 3).</summary>
-        public int? MaxRetries { get; set; }
-        /// <summary>Default https://api.bilibili.tv (same rules as BaseUrl); used by Check and VerifyLogin.</summary>
-        public string ApiBaseUrl { get; set; }
-        /// <summary>Poll/wait: check a confirmed login with the service before returning it (Login.Verified).</summary>
-        public bool? VerifyLogin { get; set; }
-        /// <summary>A PEM file whose certificates are trusted in addition to the system's roots.</summary>
-        public string CaFile { get; set; }
-
-        /// <summary>The options JSON sent to the library, e.g. {"base_url":"http://127.0.0.1:8080","timeout_ms":500}.</summary>
-        public string ToJson()
-        {
-            var sb = new StringBuilder("{");
-            Add(sb, "base_url", BaseUrl);
-            Add(sb, "locale", Locale);
-            Add(sb, "platform", Platform);
-            Add(sb, "timeout_ms", TimeoutMs);
-            Add(sb, "user_agent", UserAgent);
-            Add(sb, "proxy", Proxy);
-            Add(sb, "poll_interval_ms", PollIntervalMs);
-            Add(sb, "wait_timeout_ms", WaitTimeoutMs);
-            Add(sb, "max_retries", MaxRetries);
-            Add(sb, "api_base_url", ApiBaseUrl);
-            if (VerifyLogin.HasValue) Key(sb, "verify_login").Append(VerifyLogin.Value ? "true" : "false");
-            Add(sb, "ca_file", CaFile);
-            return sb.Append('}').ToString();
-        }
-
         /// <summary>A shallow copy.</summary>
         public Options Clone() { return (Options)MemberwiseClone(); }
 
@@ -118,6 +45,11 @@ namespace Bilibili.QrLogin
         static void Add(StringBuilder sb, string key, int? value)
         {
             if (value.HasValue) Key(sb, key).Append(value.Value.ToString(CultureInfo.InvariantCulture));
+        }
+
+        static void Add(StringBuilder sb, string key, bool? value)
+        {
+            if (value.HasValue) Key(sb, key).Append(value.Value ? "true" : "false");
         }
     }
 

@@ -1,21 +1,8 @@
 'use strict';
-// Status codes (the BILI_QR_* constants of include/bili_qr.h; test/contract.test.js checks them against the
-// header) and the error types.
+// Status codes (the BILI_QR_* constants of include/bili_qr.h, generated from abi/bili_qr.toml into lib/abi.js)
+// and the error types.
 
-const STATUS = Object.freeze({
-  OK: 0,
-  WAITING: 1,
-  SCANNED: 2,
-  EXPIRED: 3,
-  ERR_ARGUMENT: -1,
-  ERR_NETWORK: -2,
-  ERR_TIMEOUT: -3,
-  ERR_HTTP: -4,
-  ERR_PROTOCOL: -5,
-  ERR_API: -6,
-  ERR_CANCELLED: -7,
-  ERR_INTERNAL: -8,
-});
+const { STATUS } = require('./abi');
 const CODE_BY_STATUS = new Map(Object.entries(STATUS).map(([name, value]) => [value, name]));
 
 function statusCode(status) {

@@ -1,7 +1,7 @@
 //! Invariants shared by the fuzz targets.
 #![allow(dead_code)]
 
-use bili_qr::cookies::{is_trusted, valid_domain, valid_name, valid_value, Cookie};
+use bili_qr::internals::{is_trusted, valid_domain, valid_name, valid_value, Cookie};
 use bili_qr::Error;
 
 /// The clock every cookie target uses (deletions and Max-Age are relative to it).

@@ -48,7 +48,7 @@ from ._errors import (
     TimeoutError,
     error_for_status,
 )
-from ._options import Options, PollOptions, WaitOptions
+from ._abi import Options, PollOptions, WaitOptions
 from ._types import Cookie, Login, PollResult, QrCode, Session, _c_text, session_convert
 from ._version import __version__
 

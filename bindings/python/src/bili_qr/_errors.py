@@ -22,19 +22,21 @@ __all__ = [
     "error_for_status",
 ]
 
-# Status codes of the C ABI (include/bili_qr.h).
-OK = 0
-WAITING = 1
-SCANNED = 2
-EXPIRED = 3
-ERR_ARGUMENT = -1
-ERR_NETWORK = -2
-ERR_TIMEOUT = -3
-ERR_HTTP = -4
-ERR_PROTOCOL = -5
-ERR_API = -6
-ERR_CANCELLED = -7
-ERR_INTERNAL = -8
+# Status codes of the C ABI (generated from abi/bili_qr.toml into _abi.py).
+from ._abi import (  # noqa: E402
+    ERR_API,
+    ERR_ARGUMENT,
+    ERR_CANCELLED,
+    ERR_HTTP,
+    ERR_INTERNAL,
+    ERR_NETWORK,
+    ERR_PROTOCOL,
+    ERR_TIMEOUT,
+    EXPIRED,
+    OK,
+    SCANNED,
+    WAITING,
+)
 
 
 class Error(Exception):
