@@ -88,6 +88,9 @@ fn stub() -> &'static Stub {
             std::thread::spawn(move || {
                 for mut conn in l.incoming().flatten() {
                     let head = read_head(&mut conn);
+                    if head.starts_with(FENCE) {
+                        continue;
+                    }
                     // Recorded before answering, so the client cannot return before the record exists.
                     t.lock()
                         .unwrap()
@@ -146,7 +149,7 @@ fn read_head(conn: &mut TcpStream) -> Vec<u8> {
 
 fn serve(mut conn: TcpStream, script: &Mutex<Script>) {
     let head = read_head(&mut conn);
-    if head.is_empty() {
+    if head.is_empty() || head.starts_with(FENCE) {
         return;
     }
     let answer = {
@@ -172,6 +175,24 @@ fn serve(mut conn: TcpStream, script: &Mutex<Script>) {
         }
     }
     let _ = conn.shutdown(Shutdown::Write);
+}
+
+/// The request head of a fence connection (see [`fence`]); no answer is consumed for it, nothing recorded.
+const FENCE: &[u8] = b"FENCE / HTTP/1.1\r\n";
+
+/// Returns once the listener at `addr` has finished every connection made before this call. Each listener
+/// serves its connections one at a time in the order they were made, so when it has closed the fence
+/// connection, it is done with every request the library sent during this input: a late connection (a
+/// request the library gave up on while the stub was still busy) cannot take the next input's answers, and
+/// the stub's work for one input is not counted in the next one's coverage. Bounded by a 5 s read timeout.
+fn fence(addr: &str) {
+    if let Ok(mut c) = TcpStream::connect(addr) {
+        let _ = c.set_read_timeout(Some(Duration::from_secs(5)));
+        let _ = c.write_all(FENCE);
+        let _ = c.write_all(b"\r\n");
+        let mut sink = Vec::new();
+        let _ = c.read_to_end(&mut sink);
+    }
 }
 
 fn split_sections(data: &[u8]) -> Vec<&[u8]> {
@@ -655,6 +676,12 @@ fuzz_target!(|data: &[u8]| {
             ctx.tickets.push(t.to_owned());
             arg = CString::new(t).expect("ticket without NUL");
         }
+    }
+    // Every listener done with this input's connections before the traps' records are read (and before the
+    // next input's script replaces this one).
+    fence(&format!("127.0.0.1:{}", stub.port));
+    for trap in [&stub.trap, &stub.trap2] {
+        fence(trap.trim_start_matches("http://"));
     }
     let trapped = stub.trapped.lock().unwrap().clone();
     for head in &trapped {
