@@ -6,8 +6,9 @@
 #     fuzz/corpus/<target>/ (regression seeds included), then libFuzzer continues from them with a fixed seed up
 #     to a fixed number of executions. Same tree, same toolchain: same inputs, same result, on any machine and
 #     at any speed. Nothing is written to fuzz/corpus/ (new inputs go to fuzz/target/check/<target>/, emptied
-#     first). Counts: BILI_QR_FUZZ_RUNS (default 20000) executions per parser target, BILI_QR_FUZZ_RUNS_<TARGET>
-#     (upper case, e.g. BILI_QR_FUZZ_RUNS_POLL_PATH, default 3000) for one target; BILI_QR_FUZZ_SEED (default 1).
+#     first). Counts: BILI_QR_FUZZ_RUNS (default 5000) executions per parser target, BILI_QR_FUZZ_RUNS_<TARGET>
+#     (upper case) for one target (defaults: RENDER 120, POLL_PATH 3000 generated inputs); BILI_QR_FUZZ_SEED
+#     (default 1).
 #
 #   bash tests/fuzz.sh explore SECONDS [TARGET...]
 #     Time-boxed exploration for people (not CI): each target runs SECONDS (BILI_QR_FUZZ_SECONDS_<TARGET>
@@ -95,6 +96,22 @@ done
 echo "   built in $(( $(date +%s) - build_start ))s"
 bindir=fuzz/target/$host/release
 
+# The check runs each target with a fixed getrandom() (fuzz/fixed_random.c, preloaded: std's HashMap keys, whose
+# probing the coverage sees, are the same on every run) and without address-space randomization (setarch -R:
+# addresses reach the comparisons libFuzzer records), so that coverage is a function of the input alone.
+det=()
+if [[ $mode == check ]]; then
+  so=fuzz/target/check/fixed_random.so
+  mkdir -p fuzz/target/check
+  cc -shared -fPIC -O2 -o "$so" fuzz/fixed_random.c || { echo "FAIL: cannot build $so (cc)"; exit 1; }
+  det=(env "LD_PRELOAD=$root/$so")
+  if setarch -R true 2>/dev/null; then
+    det=(setarch -R "${det[@]}")
+  else
+    echo "== setarch -R does not work here: addresses are randomized (runs may differ in coverage)"
+  fi
+fi
+
 # Options for every libFuzzer run. -reload=0: never re-read the corpus directories during the run (a
 # time-driven reload is the one clock libFuzzer would consult).
 common=(-max_len=4096 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -reload=0)
@@ -109,8 +126,13 @@ for t in "${targets[@]}"; do
   start=$(date +%s)
   if [[ $mode == check ]]; then
     var=BILI_QR_FUZZ_RUNS_${t^^}
-    default_runs=${BILI_QR_FUZZ_RUNS:-20000}
-    [[ $t == poll_path ]] && default_runs=3000
+    # Executions per target (fuzz/README.md has the times): render draws QR codes of up to 2 KiB in three
+    # formats (a few executions a second), poll_path's count is of generated inputs (see below).
+    case $t in
+      render) default_runs=120 ;;
+      poll_path) default_runs=3000 ;;
+      *) default_runs=${BILI_QR_FUZZ_RUNS:-5000} ;;
+    esac
     runs=${!var:-$default_runs}
     # The seeds in a fixed order (by name), given as a list: libFuzzer sorts its initial inputs by size only,
     # so inputs read from a directory (in the file system's order) would run in a different order on another
@@ -125,10 +147,35 @@ for t in "${targets[@]}"; do
     fi
     nseeds=$(grep -c . <<<"$seeds")
     tr '\n' ',' <<<"$seeds" | sed 's/,$//' >"fuzz/target/check/$t.seeds"
-    "${netns[@]}" "$bin" "$work" -seed_inputs=@"fuzz/target/check/$t.seeds" -seed="$seed" -runs="$runs" \
-      "${common[@]}" -artifact_prefix="fuzz/artifacts/$t/" >"$log" 2>&1
-    rc=$?
-    what="$nseeds seeds + seed $seed, runs $runs"
+    # -use_cmp=0: no dictionary from the values compared at run time (the targets compare dates with the
+    # clock, so those values differ from run to run); exploration keeps it.
+    if [[ $t != poll_path ]]; then
+      "${netns[@]}" "${det[@]}" "$bin" "$work" -seed_inputs=@"fuzz/target/check/$t.seeds" -seed="$seed" \
+        -runs="$runs" -use_cmp=0 "${common[@]}" -artifact_prefix="fuzz/artifacts/$t/" >"$log" 2>&1
+      rc=$?
+      what="$nseeds seeds + seed $seed, runs $runs"
+    else
+      # poll_path: the library resolves host names on a helper thread whose teardown races with the call's
+      # return, so the coverage of a real run varies slightly and libFuzzer's choices with it. The inputs are
+      # generated first by the harness alone (POLL_PATH_GENERATE_ONLY: it reads each input, calls nothing),
+      # which is deterministic; then every committed seed and every generated input runs once for real.
+      POLL_PATH_GENERATE_ONLY=1 "${det[@]}" "$bin" "$work" -seed_inputs=@"fuzz/target/check/$t.seeds" \
+        -seed="$seed" -runs="$runs" -use_cmp=0 "${common[@]}" -artifact_prefix="fuzz/artifacts/$t/" >"$log.gen" 2>&1
+      rc=$?
+      if [[ $rc == 0 ]]; then
+        replay=fuzz/target/check/$t.replay
+        rm -rf "$replay"
+        mkdir -p "$replay"
+        { echo "$seeds"; find "$work" -type f | LC_ALL=C sort; } | tr '\n' ',' | sed 's/,$//' >"$replay.list"
+        ngen=$(find "$work" -type f | wc -l)
+        "${netns[@]}" "${det[@]}" "$bin" "$replay" -seed_inputs=@"$replay.list" -runs=0 -use_cmp=0 \
+          "${common[@]}" -artifact_prefix="fuzz/artifacts/$t/" >"$log" 2>&1
+        rc=$?
+      else
+        cp "$log.gen" "$log"
+      fi
+      what="$nseeds seeds + ${ngen:-?} generated (seed $seed, runs $runs), each run once"
+    fi
   else
     var=BILI_QR_FUZZ_SECONDS_${t^^}
     secs=${!var:-$seconds}

@@ -195,6 +195,12 @@ fn fence(addr: &str) {
     }
 }
 
+/// Whether this process only generates inputs (`POLL_PATH_GENERATE_ONLY` set): see the target's body.
+fn generate_only() -> bool {
+    static ONLY: OnceLock<bool> = OnceLock::new();
+    *ONLY.get_or_init(|| std::env::var_os("POLL_PATH_GENERATE_ONLY").is_some())
+}
+
 fn split_sections(data: &[u8]) -> Vec<&[u8]> {
     let mut out = Vec::new();
     let mut rest = data;
@@ -590,13 +596,26 @@ fuzz_target!(|data: &[u8]| {
     let Ok(arg_text) = std::str::from_utf8(sections[1]) else {
         return;
     };
-    let stub = stub();
-    let origin = format!("http://127.0.0.1:{}", stub.port);
+    // Generating inputs (POLL_PATH_GENERATE_ONLY, tests/fuzz.sh check): the harness reads the input with fixed
+    // addresses in place of the listeners' and returns before any call, so that what libFuzzer keeps depends
+    // on the input alone (the library's own threads make the coverage of a real run vary slightly).
+    let generate_only = generate_only();
+    let (port, trap, trap2) = if generate_only {
+        (
+            40000,
+            "http://127.0.0.1:40001".to_owned(),
+            "http://127.0.0.2:40002".to_owned(),
+        )
+    } else {
+        let stub = stub();
+        (stub.port, stub.trap.clone(), stub.trap2.clone())
+    };
+    let origin = format!("http://127.0.0.1:{port}");
     let subst: Vec<(&[u8], Vec<u8>)> = vec![
         (b"{origin}", origin.clone().into_bytes()),
-        (b"{host}", format!("127.0.0.1:{}", stub.port).into_bytes()),
-        (b"{trap}", stub.trap.clone().into_bytes()),
-        (b"{trap2}", stub.trap2.clone().into_bytes()),
+        (b"{host}", format!("127.0.0.1:{port}").into_bytes()),
+        (b"{trap}", trap.clone().into_bytes()),
+        (b"{trap2}", trap2.clone().into_bytes()),
         (b"{ticket}", arg_text.as_bytes().to_vec()),
     ];
     let answers: Vec<Vec<u8>> = sections[2..]
@@ -606,9 +625,9 @@ fuzz_target!(|data: &[u8]| {
     let (mut secrets, mut public) = secrets_and_public(&answers);
     public.push_str(&origin);
     public.push('\n');
-    public.push_str(&stub.trap);
+    public.push_str(&trap);
     public.push('\n');
-    public.push_str(&stub.trap2);
+    public.push_str(&trap2);
     let mut tickets = Vec::new();
     if calls.contains(&Call::Poll) && !calls.contains(&Call::Start) {
         // The ticket the library reads from the argument (a bare ticket or a qr_url); a malformed argument is
@@ -650,6 +669,10 @@ fuzz_target!(|data: &[u8]| {
         "proxy": "",
     });
     let options = CString::new(options.to_string()).expect("options");
+    if generate_only {
+        return;
+    }
+    let stub = stub();
     {
         let mut s = stub.script.lock().unwrap();
         s.answers = answers;
