@@ -88,6 +88,9 @@ fn stub() -> &'static Stub {
             std::thread::spawn(move || {
                 for mut conn in l.incoming().flatten() {
                     let head = read_head(&mut conn);
+                    if head.starts_with(FENCE) {
+                        continue;
+                    }
                     // Recorded before answering, so the client cannot return before the record exists.
                     t.lock()
                         .unwrap()
@@ -146,7 +149,7 @@ fn read_head(conn: &mut TcpStream) -> Vec<u8> {
 
 fn serve(mut conn: TcpStream, script: &Mutex<Script>) {
     let head = read_head(&mut conn);
-    if head.is_empty() {
+    if head.is_empty() || head.starts_with(FENCE) {
         return;
     }
     let answer = {
@@ -172,6 +175,30 @@ fn serve(mut conn: TcpStream, script: &Mutex<Script>) {
         }
     }
     let _ = conn.shutdown(Shutdown::Write);
+}
+
+/// The request head of a fence connection (see [`fence`]); no answer is consumed for it, nothing recorded.
+const FENCE: &[u8] = b"FENCE / HTTP/1.1\r\n";
+
+/// Returns once the listener at `addr` has finished every connection made before this call. Each listener
+/// serves its connections one at a time in the order they were made, so when it has closed the fence
+/// connection, it is done with every request the library sent during this input: a late connection (a
+/// request the library gave up on while the stub was still busy) cannot take the next input's answers, and
+/// the stub's work for one input is not counted in the next one's coverage. Bounded by a 5 s read timeout.
+fn fence(addr: &str) {
+    if let Ok(mut c) = TcpStream::connect(addr) {
+        let _ = c.set_read_timeout(Some(Duration::from_secs(5)));
+        let _ = c.write_all(FENCE);
+        let _ = c.write_all(b"\r\n");
+        let mut sink = Vec::new();
+        let _ = c.read_to_end(&mut sink);
+    }
+}
+
+/// Whether this process only generates inputs (`POLL_PATH_GENERATE_ONLY` set): see the target's body.
+fn generate_only() -> bool {
+    static ONLY: OnceLock<bool> = OnceLock::new();
+    *ONLY.get_or_init(|| std::env::var_os("POLL_PATH_GENERATE_ONLY").is_some())
 }
 
 fn split_sections(data: &[u8]) -> Vec<&[u8]> {
@@ -569,13 +596,26 @@ fuzz_target!(|data: &[u8]| {
     let Ok(arg_text) = std::str::from_utf8(sections[1]) else {
         return;
     };
-    let stub = stub();
-    let origin = format!("http://127.0.0.1:{}", stub.port);
+    // Generating inputs (POLL_PATH_GENERATE_ONLY, tests/fuzz.sh check): the harness reads the input with fixed
+    // addresses in place of the listeners' and returns before any call, so that what libFuzzer keeps depends
+    // on the input alone (the library's own threads make the coverage of a real run vary slightly).
+    let generate_only = generate_only();
+    let (port, trap, trap2) = if generate_only {
+        (
+            40000,
+            "http://127.0.0.1:40001".to_owned(),
+            "http://127.0.0.2:40002".to_owned(),
+        )
+    } else {
+        let stub = stub();
+        (stub.port, stub.trap.clone(), stub.trap2.clone())
+    };
+    let origin = format!("http://127.0.0.1:{port}");
     let subst: Vec<(&[u8], Vec<u8>)> = vec![
         (b"{origin}", origin.clone().into_bytes()),
-        (b"{host}", format!("127.0.0.1:{}", stub.port).into_bytes()),
-        (b"{trap}", stub.trap.clone().into_bytes()),
-        (b"{trap2}", stub.trap2.clone().into_bytes()),
+        (b"{host}", format!("127.0.0.1:{port}").into_bytes()),
+        (b"{trap}", trap.clone().into_bytes()),
+        (b"{trap2}", trap2.clone().into_bytes()),
         (b"{ticket}", arg_text.as_bytes().to_vec()),
     ];
     let answers: Vec<Vec<u8>> = sections[2..]
@@ -585,9 +625,9 @@ fuzz_target!(|data: &[u8]| {
     let (mut secrets, mut public) = secrets_and_public(&answers);
     public.push_str(&origin);
     public.push('\n');
-    public.push_str(&stub.trap);
+    public.push_str(&trap);
     public.push('\n');
-    public.push_str(&stub.trap2);
+    public.push_str(&trap2);
     let mut tickets = Vec::new();
     if calls.contains(&Call::Poll) && !calls.contains(&Call::Start) {
         // The ticket the library reads from the argument (a bare ticket or a qr_url); a malformed argument is
@@ -629,6 +669,10 @@ fuzz_target!(|data: &[u8]| {
         "proxy": "",
     });
     let options = CString::new(options.to_string()).expect("options");
+    if generate_only {
+        return;
+    }
+    let stub = stub();
     {
         let mut s = stub.script.lock().unwrap();
         s.answers = answers;
@@ -655,6 +699,12 @@ fuzz_target!(|data: &[u8]| {
             ctx.tickets.push(t.to_owned());
             arg = CString::new(t).expect("ticket without NUL");
         }
+    }
+    // Every listener done with this input's connections before the traps' records are read (and before the
+    // next input's script replaces this one).
+    fence(&format!("127.0.0.1:{}", stub.port));
+    for trap in [&stub.trap, &stub.trap2] {
+        fence(trap.trim_start_matches("http://"));
     }
     let trapped = stub.trapped.lock().unwrap().clone();
     for head in &trapped {

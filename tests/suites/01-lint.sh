@@ -2,6 +2,7 @@
 # Formatting, clippy with warnings as errors, docs without warnings, and a committed header that matches what
 # the build generates (tests/abi_header.rs compares the working-tree include/bili_qr.h with the generated one:
 # in a fresh clone, as in CI, that is the committed header), and the copies generated from abi/bili_qr.toml.
+# run-all: no-release-build
 set -euo pipefail
 cd "${BILI_QR_ROOT:?run through tests/run-all.sh}"
 cargo fmt --all -- --check

@@ -418,6 +418,8 @@ if command -v script >/dev/null; then
   [[ $rc == 0 ]] || { cat "$t/tty.out"; fail "login on a pseudo-terminal: exit $rc"; }
   grep -q $'\r\x1b\\[2Kscanned, waiting for confirmation in the app\r\x1b\\[2Klogged in as DemoUser' "$t/tty.out" \
     || { cat -v "$t/tty.out" | tail -3; fail "no in-place redraw on a terminal"; }
+elif [[ ${CI:-} == true ]]; then
+  fail "script (util-linux) is not installed: the terminal check cannot be skipped under CI=true"
 fi
 
 # ---------------------------------------------------------------------------------------------------------
