@@ -51,6 +51,16 @@ pub fn shorten(ticket: &str) -> String {
     format!("{head}…")
 }
 
+/// Whether a message may name `host` (a host or a cookie domain a server chose): at most 64 characters, and
+/// no digit unless it is an IP address. Cookie values (SESSDATA, bili_jct, DedeUserID) all hold digits, and a
+/// server can make a host of a value the call never received as a cookie (a `Set-Cookie` line the HTTP
+/// parser refused; found by the poll_path fuzz target), which no scrub can know. Callers say "a host" or
+/// "a domain" instead.
+pub fn may_name_host(host: &str) -> bool {
+    host.len() <= 64
+        && (host.parse::<std::net::IpAddr>().is_ok() || !host.bytes().any(|b| b.is_ascii_digit()))
+}
+
 /// The secrets one call (or one cookie jar) has seen.
 #[derive(Clone, Default)]
 pub struct Secrets {
