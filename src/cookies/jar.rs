@@ -220,10 +220,10 @@ impl CookieJar {
             return false;
         }
         if !self.trusted(domain, base_host) {
-            let shown = if domain.len() <= 64 {
+            let shown = if crate::redact::may_name_host(domain) {
                 domain
             } else {
-                "a long name"
+                "a long or numbered name"
             };
             self.warn(format!(
                 "{source}: cookies for the untrusted domain {shown} were dropped"

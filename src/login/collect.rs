@@ -99,10 +99,10 @@ fn apply_query_credentials(
     found
 }
 
-/// A host as messages may show it: a host name of at most 64 characters, else "a host". A host made of a
-/// cookie value (a server can send one) is scrubbed where every message is built (crate::redact).
+/// A host as messages may show it: a host name [`crate::redact::may_name_host`] allows, else "a host". A host
+/// made of a cookie value the call has seen is scrubbed where every message is built as well.
 fn shown_host(host: &str) -> String {
-    if host.len() <= 64 && crate::cookies::valid_domain(host) {
+    if crate::cookies::valid_domain(host) && crate::redact::may_name_host(host) {
         host.to_owned()
     } else {
         "a host".to_owned()

@@ -20,8 +20,8 @@
 //! values, tickets and tokens all hold digits.
 //!
 //! Secrets are kept as keyed hashes of their pieces and of their whole text, never as text (tickets, for
-//! their shortened form, and non-ASCII secrets excepted, in strings zeroed when dropped), so a scope holds
-//! no copy of a cookie value.
+//! their shortened form, excepted, in strings zeroed when dropped), so a scope holds no copy of a cookie
+//! value.
 
 use once_cell::sync::Lazy;
 use std::cell::RefCell;
@@ -51,17 +51,25 @@ pub fn shorten(ticket: &str) -> String {
     format!("{head}…")
 }
 
+/// Whether a message may name `host` (a host or a cookie domain a server chose): at most 64 characters, and
+/// no digit unless it is an IP address. Cookie values (SESSDATA, bili_jct, DedeUserID) all hold digits, and a
+/// server can make a host of a value the call never received as a cookie (a `Set-Cookie` line the HTTP
+/// parser refused; found by the poll_path fuzz target), which no scrub can know. Callers say "a host" or
+/// "a domain" instead.
+pub fn may_name_host(host: &str) -> bool {
+    host.len() <= 64
+        && (host.parse::<std::net::IpAddr>().is_ok() || !host.bytes().any(|b| b.is_ascii_digit()))
+}
+
 /// The secrets one call (or one cookie jar) has seen.
 #[derive(Clone, Default)]
 pub struct Secrets {
     /// Keyed hashes of every 7-byte piece holding a digit of each ASCII secret of 7 bytes or more.
     runs: HashSet<u64>,
-    /// Keyed hashes of each whole ASCII secret: 7 bytes or more, or 4 to 6 holding a digit.
+    /// Keyed hashes of each whole secret: 7 characters or more, or 4 to 6 holding a digit.
     long: HashSet<u64>,
-    /// The lengths of the secrets in `long`.
+    /// The lengths in bytes of the secrets in `long`.
     lengths: BTreeSet<usize>,
-    /// Secrets that are not ASCII (7 characters or more, or 4 holding a digit), replaced whole.
-    whole: Vec<Zeroizing<String>>,
     /// Tickets, whose whole occurrences are shortened rather than removed.
     tickets: Vec<Zeroizing<String>>,
 }
@@ -77,20 +85,14 @@ impl Secrets {
     pub fn add(&mut self, secret: &str) {
         let b = secret.as_bytes();
         let digit = b.iter().any(u8::is_ascii_digit);
-        if secret.is_ascii() {
-            if b.len() >= RUN {
-                let pieces = b.windows(RUN).filter(|w| w.iter().any(u8::is_ascii_digit));
-                self.runs.extend(pieces.map(key));
-                self.long.insert(key(b));
-                self.lengths.insert(b.len());
-            } else if b.len() >= SHORT && digit {
-                self.long.insert(key(b));
-                self.lengths.insert(b.len());
-            }
-        } else if (secret.chars().count() >= RUN || (secret.chars().count() >= SHORT && digit))
-            && !self.whole.iter().any(|w| **w == secret)
-        {
-            self.whole.push(Zeroizing::new(secret.to_owned()));
+        if secret.is_ascii() && b.len() >= RUN {
+            let pieces = b.windows(RUN).filter(|w| w.iter().any(u8::is_ascii_digit));
+            self.runs.extend(pieces.map(key));
+        }
+        let chars = secret.chars().count();
+        if chars >= RUN || (chars >= SHORT && digit) {
+            self.long.insert(key(b));
+            self.lengths.insert(b.len());
         }
     }
 
@@ -102,28 +104,8 @@ impl Secrets {
         self.add(ticket);
     }
 
-    /// Adds everything `other` holds.
-    pub fn merge(&mut self, other: &Secrets) {
-        self.runs.extend(&other.runs);
-        self.long.extend(&other.long);
-        self.lengths.extend(&other.lengths);
-        for w in &other.whole {
-            if !self.whole.contains(w) {
-                self.whole.push(w.clone());
-            }
-        }
-        for t in &other.tickets {
-            if !self.tickets.contains(t) {
-                self.tickets.push(t.clone());
-            }
-        }
-    }
-
     pub fn is_empty(&self) -> bool {
-        self.runs.is_empty()
-            && self.long.is_empty()
-            && self.whole.is_empty()
-            && self.tickets.is_empty()
+        self.runs.is_empty() && self.long.is_empty() && self.tickets.is_empty()
     }
 
     /// `text` without any of these secrets (the rule in the module's documentation).
@@ -144,23 +126,15 @@ fn scrub_with(text: &str, sets: &[&Secrets]) -> String {
                 text = text.replace(t.as_str(), &shorten(t));
             }
         }
-        for w in &set.whole {
-            if text.contains(w.as_str()) {
-                text = text.replace(w.as_str(), "…");
-            }
-        }
     }
     let b = text.as_bytes();
     let mut marked = vec![false; b.len()];
     let mut any = false;
+    // Only pieces that start and end on a character boundary are marked, so every cut is one.
     let mut mark = |len: usize, hit: &dyn Fn(u64) -> bool, marked: &mut Vec<bool>| {
-        if b.len() < len {
-            return;
-        }
-        for i in 0..=b.len() - len {
-            let piece = &b[i..i + len];
-            if piece.is_ascii() && hit(key(piece)) {
-                marked[i..i + len].iter_mut().for_each(|m| *m = true);
+        for (i, piece) in b.windows(len).enumerate() {
+            if text.is_char_boundary(i) && text.is_char_boundary(i + len) && hit(key(piece)) {
+                marked.iter_mut().skip(i).take(len).for_each(|m| *m = true);
                 any = true;
             }
         }
@@ -184,7 +158,7 @@ fn scrub_with(text: &str, sets: &[&Secrets]) -> String {
     if !any {
         return text;
     }
-    // Marked bytes are ASCII (only ASCII pieces are marked), so every cut falls on a character boundary.
+    // A marked run starts and ends on character boundaries: each character is kept or dropped whole.
     let mut out = String::with_capacity(text.len());
     let mut in_run = false;
     for (i, ch) in text.char_indices() {

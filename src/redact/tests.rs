@@ -29,6 +29,9 @@ fn whole_cut_and_short_copies_are_removed() {
         "host ….example, abcd, x9"
     );
     assert_eq!(s.scrub("é ünïcødé stays"), "é ünïcødé stays");
+    // A value that is not ASCII (a jar sees it before refusing it) goes whole, cut on character boundaries.
+    s.add("wért1é");
+    assert_eq!(s.scrub("a wért1é b wért1 c"), "a … b wért1 c");
 }
 
 #[test]
