@@ -281,22 +281,19 @@ fn domain_matching() {
     assert!(is_trusted("www.biliintl.com", "x"));
 }
 
-/// Issue 14 decision: merging is linear. 30,000 entries took 1.7 s (release) with the old
-/// find-by-name insert; the bound here is generous (debug build, busy machine).
+/// 30,000 entries merge into 30,000 cookies in order (the old find-by-name insert took 1.7 s in release;
+/// the time is not asserted here: a test's pass/fail never depends on the machine's speed).
 #[test]
-fn thirty_thousand_cookie_info_entries_merge_fast() {
+fn thirty_thousand_cookie_info_entries_merge() {
     let cookies: Vec<Value> = (0..30_000)
         .map(|i| json!({"name": format!("c{i}"), "value": "v", "expires": 2_000_000_000i64}))
         .collect();
     let info = json!({"cookies": cookies, "domains": [".bilibili.tv"]});
-    let t = std::time::Instant::now();
     let mut jar = CookieJar::default();
     jar.apply_cookie_info(&info, "h", NOW);
     let header = jar.cookie_header();
-    let took = t.elapsed();
     assert_eq!(jar.len(), 30_000);
     assert!(header.starts_with("c0=v; c1=v"));
-    assert!(took < std::time::Duration::from_secs(2), "{took:?}");
 }
 
 /// RFC 6265 section 5.3: a cookie is identified by name, domain and path. A deletion at another path

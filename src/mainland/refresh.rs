@@ -199,10 +199,11 @@ fn refresh_inner(session: &Session, options: &Options) -> Result<RefreshResult> 
     for w in warnings.iter() {
         scrubbed.push(redact(Error::protocol(w), &fresh).message());
     }
+    let warnings = scrubbed;
     Ok(RefreshResult {
         status: RefreshStatus::Refreshed,
         session: fresh,
-        warnings: scrubbed,
+        warnings,
     })
 }
 
