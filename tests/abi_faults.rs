@@ -92,7 +92,7 @@ fault_tests! {
     fault_huge_chunked_is_protocol: "huge-chunked" => PROTO, PROTO, [];
     fault_notjson_is_protocol: "notjson" => PROTO, PROTO, [];
     fault_empty_is_protocol: "empty" => PROTO, PROTO, [];
-    // A string code is accepted (issue 13); the confirmed answer of `badtypes` has no cookies.
+    // A string code is accepted; the confirmed answer of `badtypes` has no cookies.
     fault_badtypes_is_protocol: "badtypes" => OK, PROTO, [];
     fault_missing_is_protocol: "missing" => PROTO, PROTO, [];
     fault_noticket_is_protocol: "noticket" => PROTO, None, [];

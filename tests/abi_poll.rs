@@ -200,7 +200,7 @@ fn poll_merges_cookies_across_go_url_hops() {
             format!("/s/id=gourl,flow=c,gourl=1{FETCH_PATH}"),
             "/s/id=gourl,flow=c,gourl=1/gourl/hop1".into(),
             "/s/id=gourl,flow=c,gourl=1/gourl/hop2".into(),
-            // The sso step after every confirmed login (issue 13).
+            // The sso step after every confirmed login.
             "/s/id=gourl,flow=c,gourl=1/x/intl/passport-login/web/sso/list".into(),
         ]
     );
@@ -208,7 +208,7 @@ fn poll_merges_cookies_across_go_url_hops() {
         !log[0].headers.contains_key("cookie"),
         "no Cookie header on the fetch"
     );
-    // The hops and sso/list carry the cookies collected so far, as a browser does (issue 13).
+    // The hops and sso/list carry the cookies collected so far, as a browser does.
     for rec in &log[1..] {
         let sent = rec.headers.get("cookie").map(String::as_str).unwrap_or("");
         assert!(sent.starts_with("SESSDATA="), "{}: {sent:?}", rec.path);

@@ -175,7 +175,7 @@ const FAULTS: &[Fault] = &[
     },
     Fault {
         name: "badtypes",
-        // A string code is accepted (issue 13): the url answer is a QR code.
+        // A string code is accepted: the url answer is a QR code.
         url: Some(&[OK]),
         fetch: Some(&[PROTOCOL]),
         transient: false,

@@ -1,4 +1,4 @@
-//! Trust roots (issue 17): a server whose certificate is signed by a CA the system does not know is refused by
+//! Trust roots: a server whose certificate is signed by a CA the system does not know is refused by
 //! default, and trusted when the CA is given with the `ca_file` option (a PEM bundle added to the system's
 //! roots) — a TLS-inspecting proxy's or a local CA. Adding a root never switches verification off: another
 //! CA's server is still refused, and a call without `ca_file` is still refused after one with it.

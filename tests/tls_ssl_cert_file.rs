@@ -1,4 +1,4 @@
-//! `SSL_CERT_FILE` (issue 17): with the variable naming a PEM bundle, the library's default roots are that
+//! `SSL_CERT_FILE`: with the variable naming a PEM bundle, the library's default roots are that
 //! bundle (as for OpenSSL and curl), so a server signed by a CA in it is trusted without any option, and a
 //! server of another CA is still refused. Its own test binary: the system store is read once per process, so
 //! the variable is set before the first call.

@@ -1,4 +1,4 @@
-//! Issue 14, the HTTP layer, through the C ABI against the fake server's hostile shapes: non-ASCII and
+//! The HTTP layer, through the C ABI against the fake server's hostile shapes: non-ASCII and
 //! invalid Locations and go_urls (never ERR_INTERNAL, never a lost login), out-of-range ports (nothing
 //! sent), one deadline and one cancel across redirect hops (timings printed with `--nocapture`), header
 //! limits, Retry-After, and proxies named in messages.
@@ -80,7 +80,7 @@ fn out_of_range_ports_are_argument_errors_and_nothing_is_sent() {
     }
 }
 
-/// wait_timeout_ms bounds the whole wait, across every redirect hop (issue 14 item 2).
+/// wait_timeout_ms bounds the whole wait, across every redirect hop.
 #[test]
 fn a_wait_ends_on_its_deadline_inside_a_slow_redirect_chain() {
     let env = Env::new("id=w-slow,fault=slowchain,delay=400,hops=6");
@@ -104,7 +104,7 @@ fn a_wait_ends_on_its_deadline_inside_a_slow_redirect_chain() {
     assert!(took < Duration::from_millis(1500), "{took:?}");
 }
 
-/// bili_qr_cancel is seen between hops (issue 14 item 3).
+/// bili_qr_cancel is seen between hops.
 #[test]
 fn a_cancelled_wait_returns_within_one_hop() {
     let env = Env::new("id=w-cancel,fault=slowchain,delay=1000,hops=8");

@@ -1,4 +1,4 @@
-//! The issue 14 shapes: hostile Locations, go_urls, header bombs, cookie domains, cookie_info and qr_url.
+//! The hostile shapes: hostile Locations, go_urls, header bombs, cookie domains, cookie_info and qr_url.
 
 mod common;
 

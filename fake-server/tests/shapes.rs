@@ -1,4 +1,4 @@
-//! The issue 13 shapes (what public clients of the real service report) and the issue 15 session
+//! The odd shapes (what public clients of the real service report) and the saved-session
 //! endpoints, each checked byte by byte with the raw client.
 
 mod common;

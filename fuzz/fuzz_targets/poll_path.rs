@@ -299,7 +299,7 @@ fn secrets_and_public(answers: &[Vec<u8>]) -> (Vec<String>, String) {
         }
     }
     // URLs the library is told to follow (go_url, sso[]) are not text it may repeat either: a host there that
-    // equals a cookie value must not reach a message (issue 14, item 7).
+    // equals a cookie value must not reach a message.
     for a in answers {
         let body = a
             .windows(4)

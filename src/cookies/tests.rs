@@ -145,7 +145,7 @@ fn an_empty_or_relative_path_is_the_default_path() {
     assert_eq!(jar.get("c").unwrap().path, "/x");
 }
 
-/// Issue 14 item 5: a Domain that is not a host name is dropped even when it ends with a trusted suffix.
+/// A Domain that is not a host name is dropped even when it ends with a trusted suffix.
 #[test]
 fn domains_that_are_not_host_names_are_dropped() {
     for bad in [
@@ -170,7 +170,7 @@ fn domains_that_are_not_host_names_are_dropped() {
     assert!(valid_domain("www.bilibili.tv") && valid_domain("127.0.0.1"));
 }
 
-/// Issue 14 decision: names and values a Cookie header cannot carry are dropped, from every source.
+/// Names and values a Cookie header cannot carry are dropped, from every source.
 #[test]
 fn names_and_values_follow_rfc_6265() {
     for (name, value, ok) in [
@@ -210,7 +210,7 @@ fn names_and_values_follow_rfc_6265() {
     assert!(jar.is_empty());
 }
 
-/// Issue 13 item 2: a proxy folded three Set-Cookie lines into one; `Expires` has its own comma.
+/// A proxy folded three Set-Cookie lines into one; `Expires` has its own comma.
 #[test]
 fn folded_set_cookie_lines_are_split_between_cookies_only() {
     let folded = "SESSDATA=a%2Cb; Path=/; Domain=bilibili.tv; Expires=Sun, 23 May 2027 10:00:00 GMT; HttpOnly; Secure, bili_jct=0123; Path=/; Expires=Sun, 23 May 2027 10:00:00 GMT,DedeUserID=7; Max-Age=100";
@@ -229,7 +229,7 @@ fn folded_set_cookie_lines_are_split_between_cookies_only() {
     );
 }
 
-/// Issue 14 item 6: cookie_info's domains are all read; foreign ones are dropped, never relabelled.
+/// Cookie_info's domains are all read; foreign ones are dropped, never relabelled.
 #[test]
 fn cookie_info_reads_every_domain_and_drops_foreign_ones() {
     let entry = json!([{"name": "SESSDATA", "value": "s", "http_only": 1, "expires": 2_000_000_000i64, "secure": true}]);

@@ -29,7 +29,7 @@ fn qr_code() {
     assert_eq!(parse_qr_code(body, &o).unwrap().ticket, "abcdef12");
 }
 
-/// Issue 14 decision: qr_url is handed out only when it is https on the service's domains.
+/// Qr_url is handed out only when it is https on the service's domains.
 #[test]
 fn qr_url_must_be_https_on_the_service() {
     let o = Options::default();
@@ -102,7 +102,7 @@ fn fetch_codes() {
     }
 }
 
-/// Issue 13 item 1: a confirmed answer is decided by code alone; its data is read leniently.
+/// A confirmed answer is decided by code alone; its data is read leniently.
 #[test]
 fn confirmed_data_is_lenient() {
     let (st, _, d) = parse_fetch(br#"{"code":"0"}"#).unwrap();
@@ -190,7 +190,7 @@ fn finish_login_requires_the_three_cookies_and_takes_mid_from_dedeuserid() {
     assert!(e.message().contains("go_url") && !e.message().contains("secretvalue1"));
 }
 
-/// Issue 13 item 4: a captcha demand is named as such, whatever the code.
+/// A captcha demand is named as such, whatever the code.
 #[test]
 fn a_captcha_demand_is_an_api_error_that_says_so() {
     for body in [

@@ -39,7 +39,7 @@ pub fn assert_documented_headers(h: &std::collections::BTreeMap<String, String>,
             assert!(h.keys().all(|k| !k.starts_with("sec-ch-ua")), "{h:?}");
         }
         None => {
-            // A 2026 desktop Chrome (issue 13 item 5), with matching client hints.
+            // A 2026 desktop Chrome, with matching client hints.
             let ua = &h["user-agent"];
             let major: u32 = ua
                 .split("Chrome/")

@@ -1,8 +1,8 @@
-//! Odd, sparse and hostile confirmed answers (issue 13 items 1-2, issue 14), from the canned server.
+//! Odd, sparse and hostile confirmed answers, from the canned server.
 
 use super::*;
 
-/// Issue 13 item 1: sparse, null, empty or absent `data`, with the three cookies → a login, with nulls and
+/// Sparse, null, empty or absent `data`, with the three cookies → a login, with nulls and
 /// warnings; mid from data.mid (integer or numeric string) else DedeUserID.
 #[test]
 fn confirmed_answers_with_odd_data_are_logins() {
@@ -78,7 +78,7 @@ fn confirmed_answers_with_odd_data_are_logins() {
     );
 }
 
-/// Issue 13 item 2: a proxy folded the Set-Cookie lines into one (Expires has its own comma).
+/// A proxy folded the Set-Cookie lines into one (Expires has its own comma).
 #[test]
 fn folded_set_cookie_lines_give_all_three_cookies() {
     static FOLDED: [&str; 1] = ["Set-Cookie: SESSDATA=5e55dafa%2C1811061062%2C5e7d1%2A51; Path=/; Domain=bilibili.tv; Expires=Sun, 23 May 2027 10:00:00 GMT; HttpOnly; Secure, bili_jct=0123456789abcdef0123456789abcdef; Path=/; Domain=.bilibili.tv; Expires=Sun, 23 May 2027 10:00:00 GMT; Secure, DedeUserID=1709658507; Path=/; Domain=bilibili.tv; Max-Age=15552000; Secure"];
@@ -94,7 +94,7 @@ fn folded_set_cookie_lines_give_all_three_cookies() {
     assert!(login.cookies[0].http_only && login.cookies[0].secure);
 }
 
-/// Issue 13 item 2: credentials in go_url's query, the page itself gone (404): a login, the values exactly
+/// Credentials in go_url's query, the page itself gone (404): a login, the values exactly
 /// as in the URL, and a warning for nothing (a 404 at the end of go_url is a normal end).
 #[test]
 fn credentials_in_go_url_query_are_taken_as_they_stand() {
@@ -132,7 +132,7 @@ fn credentials_in_go_url_query_are_taken_as_they_stand() {
         .any(|h| h.target.starts_with("/crossDomain?")));
 }
 
-/// Issue 13 item 2 and issue 14 item 6: cookie_info's domains are all read, foreign ones dropped (never
+/// Cookie_info's domains are all read, foreign ones dropped (never
 /// relabelled host-only), with a warning naming the domain.
 #[test]
 fn cookie_info_domains_are_all_read_and_foreign_ones_dropped() {
@@ -185,7 +185,7 @@ fn cookie_info_domains_are_all_read_and_foreign_ones_dropped() {
     );
 }
 
-/// Issue 14 item 5 and the cookie-octet decision: hostile domains and values never reach the poll object.
+/// The cookie-octet rule: hostile domains and values never reach the poll object.
 #[test]
 fn hostile_cookie_domains_names_and_values_are_dropped() {
     static HOSTILE: [&str; 7] = [
@@ -221,7 +221,7 @@ fn hostile_cookie_domains_names_and_values_are_dropped() {
     );
 }
 
-/// Issue 14 decision: qr_url must be https on the service's domains.
+/// Qr_url must be https on the service's domains.
 #[test]
 fn a_hostile_qr_url_is_a_protocol_error() {
     for qr in [
@@ -239,7 +239,7 @@ fn a_hostile_qr_url_is_a_protocol_error() {
     }
 }
 
-/// Issue 13 item 4: a captcha demand is ERR_API saying so, for poll and for wait (not retried).
+/// A captcha demand is ERR_API saying so, for poll and for wait (not retried).
 #[test]
 fn a_captcha_demand_ends_at_once_with_advice() {
     let srv = fetch_server(

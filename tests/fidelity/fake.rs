@@ -1,4 +1,4 @@
-//! The fake server's shapes (issue 13 item 7): the same answers, served by `bili-qr-fake-server`.
+//! The fake server's shapes: the same answers, served by `bili-qr-fake-server`.
 
 use super::*;
 

@@ -1,4 +1,4 @@
-//! Issue 13 and 14 (the login side): a login the service confirmed is never lost to an odd but usable
+//! The login side: a login the service confirmed is never lost to an odd but usable
 //! answer, and hostile answers are refused. Each shape is served by a small canned HTTP server (the exact
 //! bytes under test) and, where the fake server has the shape, by `bili-qr-fake-server` too.
 //!

@@ -1,9 +1,9 @@
 //! The optional steps after a confirmation: sso, go_url, a ticket's browser session, Retry-After and
-//! verify_login (issue 13 items 2-6).
+//! verify_login.
 
 use super::*;
 
-/// Issue 13 item 2: the sso step asks sso/list with the new cookies, follows each trusted data.sso[] URL
+/// The sso step asks sso/list with the new cookies, follows each trusted data.sso[] URL
 /// (with the cookies for its host) and merges its cookies; a foreign URL is never requested and is named.
 #[test]
 fn the_sso_step_collects_the_other_domains_cookies() {
@@ -65,7 +65,7 @@ fn the_sso_step_collects_the_other_domains_cookies() {
     );
 }
 
-/// Issue 13 item 2: optional steps that fail never lose a login with the three cookies; without them, the
+/// Optional steps that fail never lose a login with the three cookies; without them, the
 /// error names what was tried and the refused hosts.
 #[test]
 fn failing_optional_steps_are_warnings_or_a_precise_error() {
@@ -136,7 +136,7 @@ fn failing_optional_steps_are_warnings_or_a_precise_error() {
     assert!(!m.contains("5e55dafa"), "{m}");
 }
 
-/// Issue 14 item 7 (the login side): a go_url host made of the SESSDATA value never reaches a warning.
+/// The login side: a go_url host made of the SESSDATA value never reaches a warning.
 #[test]
 fn a_secret_in_a_go_url_host_never_reaches_a_warning() {
     let srv = Canned::start(|target, _| {
@@ -162,7 +162,7 @@ fn a_secret_in_a_go_url_host_never_reaches_a_warning() {
     }
 }
 
-/// Issue 13 item 3: cookies auth/url sets for the passport host are sent back on that ticket's fetches,
+/// Cookies auth/url sets for the passport host are sent back on that ticket's fetches,
 /// and dropped when the ticket ends.
 #[test]
 fn a_tickets_browser_session_is_sent_back() {
@@ -218,7 +218,7 @@ fn a_tickets_browser_session_is_sent_back() {
     assert_eq!(hits[0].cookie, None, "auth/url itself carries none");
 }
 
-/// Issue 13 item 4: in wait, HTTP 429 (and 503) is transient and its Retry-After honoured; poll reports it.
+/// In wait, HTTP 429 (and 503) is transient and its Retry-After honoured; poll reports it.
 #[test]
 fn a_429_with_retry_after_is_waited_out() {
     let count = Arc::new(Mutex::new(0u32));
@@ -283,7 +283,7 @@ fn a_429_with_retry_after_is_waited_out() {
     assert_eq!(srv.hits().len(), 1, "never polled sooner than Retry-After");
 }
 
-/// Issue 13 item 6: verify_login asks v2/user with the new cookies.
+/// Verify_login asks v2/user with the new cookies.
 #[test]
 fn verify_login_checks_the_new_session() {
     fn server(user: &'static [u8], down: bool) -> Canned {

@@ -85,7 +85,7 @@ impl Run<'_> {
         if o.status < 0 {
             self.messages.push((what.to_owned(), o.error.clone()));
         }
-        // The warnings of a confirmed login follow the same rule as messages (issue 13).
+        // The warnings of a confirmed login follow the same rule as messages.
         if let Some(Ok(v)) = o.out.as_deref().map(serde_json::from_str::<Value>) {
             for w in v["warnings"].as_array().into_iter().flatten() {
                 let w = w.as_str().expect("a warning is a string");
@@ -140,7 +140,7 @@ impl Run<'_> {
             "id=%-gourl,gourl=1",
             "id=%-foreign,gourl=foreign",
             "id=%-ci,cookieinfo=1",
-            // Issue 13/14 shapes: logins with warnings (each warning checked like a message).
+            // Odd and hostile shapes: logins with warnings (each warning checked like a message).
             "id=%-sparse,confirm=sparse",
             "id=%-nulls,confirm=nulls,codestr=1",
             "id=%-gq,gourl=query",
@@ -165,7 +165,7 @@ impl Run<'_> {
             let o = cancel(&ticket);
             self.note(&format!("cancel idle {sc}"), o, &[0]);
         }
-        // 2b. Issue 13/14 error paths: refused sessions, foreign cookie_info, hostile qr_url; a verifier down.
+        // 2b. Error paths: refused sessions, foreign cookie_info, hostile qr_url; a verifier down.
         for (sc, status) in [
             ("id=%-vrej,verify=reject", BILI_QR_ERR_PROTOCOL),
             ("id=%-v101,verify=reject,expired=101", BILI_QR_ERR_PROTOCOL),
