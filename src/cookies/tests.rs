@@ -229,7 +229,7 @@ fn folded_set_cookie_lines_are_split_between_cookies_only() {
     );
 }
 
-/// Cookie_info's domains are all read; foreign ones are dropped, never relabelled.
+/// `cookie_info`'s domains are all read; foreign ones are dropped, never relabelled.
 #[test]
 fn cookie_info_reads_every_domain_and_drops_foreign_ones() {
     let entry = json!([{"name": "SESSDATA", "value": "s", "http_only": 1, "expires": 2_000_000_000i64, "secure": true}]);

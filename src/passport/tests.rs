@@ -29,7 +29,7 @@ fn qr_code() {
     assert_eq!(parse_qr_code(body, &o).unwrap().ticket, "abcdef12");
 }
 
-/// Qr_url is handed out only when it is https on the service's domains.
+/// `qr_url` is handed out only when it is https on the service's domains.
 #[test]
 fn qr_url_must_be_https_on_the_service() {
     let o = Options::default();

@@ -132,7 +132,7 @@ fn credentials_in_go_url_query_are_taken_as_they_stand() {
         .any(|h| h.target.starts_with("/crossDomain?")));
 }
 
-/// Cookie_info's domains are all read, foreign ones dropped (never
+/// `cookie_info`'s domains are all read, foreign ones dropped (never
 /// relabelled host-only), with a warning naming the domain.
 #[test]
 fn cookie_info_domains_are_all_read_and_foreign_ones_dropped() {
@@ -221,7 +221,7 @@ fn hostile_cookie_domains_names_and_values_are_dropped() {
     );
 }
 
-/// Qr_url must be https on the service's domains.
+/// `qr_url` must be https on the service's domains.
 #[test]
 fn a_hostile_qr_url_is_a_protocol_error() {
     for qr in [
