@@ -44,6 +44,8 @@ pub enum Command {
     Logout(LogoutArgs),
     /// Draw TEXT as a QR code on standard output
     Render(RenderArgs),
+    /// Renew the mainland (bilibili.com) session saved in FILE: refresh, save, confirm, save
+    Refresh(RefreshArgs),
 }
 
 /// `check`: the saved session and the connection options.
@@ -104,6 +106,17 @@ pub struct LoginArgs {
     #[arg(long, conflicts_with = "base_url")]
     pub demo: bool,
 
+    /// Save the session object as JSON (site, cookies, refresh token, the TV token): the form that keeps
+    /// everything; `check`, `refresh` and `logout` read it with --cookies FILE. Like --cookies, a valid saved
+    /// session is not replaced (see --force)
+    #[arg(long, value_name = "FILE")]
+    pub session: Option<PathBuf>,
+
+    /// The TV QR login of bilibili.com (implies --site main): an access token and a refresh token besides the
+    /// cookies. The token is saved only by --session FILE (or --json FILE)
+    #[arg(long)]
+    pub tv: bool,
+
     #[command(flatten)]
     pub net: NetArgs,
 }
@@ -159,6 +172,64 @@ pub struct NetArgs {
     /// PEM file of extra trusted certificates (e.g. a TLS-inspecting proxy's CA) [default: the system's roots]
     #[arg(long, value_name = "FILE", help_heading = "Connection")]
     pub ca_file: Option<PathBuf>,
+
+    /// The site: intl (bilibili.tv) or main (bilibili.com, which changes the defaults of --base-url,
+    /// --api-base-url and --www-base-url to the bilibili.com hosts) [default: intl; a saved session says its own]
+    #[arg(long, value_name = "SITE", value_parser = ["intl", "main"], help_heading = "Connection")]
+    pub site: Option<String>,
+
+    /// Where `refresh` asks the correspond page [default: https://www.bilibili.com with --site main]
+    #[arg(long, value_name = "URL", help_heading = "Connection")]
+    pub www_base_url: Option<String>,
+
+    /// PEM file of the public key the cookie refresh encrypts with [default: the service's published key]
+    #[arg(long, value_name = "FILE", help_heading = "Connection")]
+    pub refresh_public_key: Option<PathBuf>,
+
+    /// With --app-secret: the app key pair of a TV token (a token is checked and renewed with the pair that
+    /// issued it) [default: the TV pair]
+    #[arg(
+        long,
+        value_name = "KEY",
+        requires = "app_secret",
+        help_heading = "Connection"
+    )]
+    pub app_key: Option<String>,
+
+    /// The secret of --app-key
+    #[arg(
+        long,
+        value_name = "SECRET",
+        requires = "app_key",
+        help_heading = "Connection"
+    )]
+    pub app_secret: Option<String>,
+
+    /// The login flow ("tv" for `login --tv`); not a flag of its own.
+    #[arg(skip)]
+    pub flow: Option<String>,
+
+    /// The PEM text of the refresh key when it comes from the program, not a file (`login --demo`).
+    #[arg(skip)]
+    pub refresh_key_text: Option<String>,
+}
+
+/// `refresh`: the saved session and the connection options.
+#[derive(Args, Debug)]
+#[command(after_help = AFTER_HELP)]
+pub struct RefreshArgs {
+    /// The saved session (a cookies.txt or a JSON session object, as `login --cookies` / `--session` write
+    /// it): rewritten atomically (mode 0600, same format) with the renewed session. A session whose last
+    /// refresh was not confirmed (the program stopped between the two saves) is confirmed first
+    #[arg(long, value_name = "FILE")]
+    pub cookies: PathBuf,
+
+    /// Refresh only when the service says the session wants it (`check` prints that); else do nothing
+    #[arg(long)]
+    pub if_needed: bool,
+
+    #[command(flatten)]
+    pub net: NetArgs,
 }
 
 #[derive(Args, Debug)]
@@ -224,7 +295,7 @@ pub fn parse_duration_ms(s: &str) -> Result<u64, String> {
 }
 
 /// (JSON key, flag) pairs, to name the flag in the library's messages about a key.
-const KEY_FLAGS: [(&str, &str); 12] = [
+const KEY_FLAGS: [(&str, &str); 17] = [
     ("base_url", "--base-url"),
     ("locale", "--locale"),
     ("platform", "--platform"),
@@ -237,11 +308,16 @@ const KEY_FLAGS: [(&str, &str); 12] = [
     ("api_base_url", "--api-base-url"),
     ("verify_login", "--verify-login"),
     ("ca_file", "--ca-file"),
+    ("site", "--site"),
+    ("www_base_url", "--www-base-url"),
+    ("refresh_public_key", "--refresh-public-key"),
+    ("app_key", "--app-key"),
+    ("app_secret", "--app-secret"),
 ];
 
 impl NetArgs {
-    /// The `options_json` object for the set flags.
-    pub fn to_options_json(&self) -> String {
+    /// The `options_json` keys of the set flags.
+    fn options_map(&self) -> serde_json::Map<String, serde_json::Value> {
         let mut map = serde_json::Map::new();
         let mut put = |k: &str, v: serde_json::Value| {
             map.insert(k.to_owned(), v);
@@ -282,12 +358,52 @@ impl NetArgs {
         if let Some(v) = &self.ca_file {
             put("ca_file", v.to_string_lossy().into_owned().into());
         }
-        serde_json::Value::Object(map).to_string()
+        if let Some(v) = &self.site {
+            put("site", v.clone().into());
+        }
+        if let Some(v) = &self.www_base_url {
+            put("www_base_url", v.clone().into());
+        }
+        if let Some(v) = &self.flow {
+            put("flow", v.clone().into());
+        }
+        if let Some(v) = &self.app_key {
+            put("app_key", v.clone().into());
+        }
+        if let Some(v) = &self.app_secret {
+            put("app_secret", v.clone().into());
+        }
+        map
+    }
+
+    /// The `options_json` object for the set flags (without the PEM text of --refresh-public-key, which
+    /// [`NetArgs::to_options`] reads from its file).
+    #[cfg(test)]
+    pub fn to_options_json(&self) -> String {
+        serde_json::Value::Object(self.options_map()).to_string()
+    }
+
+    /// The PEM text of --refresh-public-key FILE (at most 64 KiB read: the library takes at most 16 KiB).
+    fn refresh_key_pem(&self) -> Result<Option<String>, String> {
+        use std::io::Read;
+        let Some(path) = &self.refresh_public_key else {
+            return Ok(self.refresh_key_text.clone());
+        };
+        let mut text = String::new();
+        std::fs::File::open(path)
+            .and_then(|f| f.take(64 * 1024).read_to_string(&mut text))
+            .map_err(|e| format!("--refresh-public-key: cannot read {}: {e}", path.display()))?;
+        Ok(Some(text))
     }
 
     /// The library's options, or a one-line message naming the offending flag.
     pub fn to_options(&self) -> Result<bili_qr::Options, String> {
-        bili_qr::Options::from_json(Some(&self.to_options_json())).map_err(|e| {
+        let mut map = self.options_map();
+        if let Some(pem) = self.refresh_key_pem()? {
+            map.insert("refresh_public_key".to_owned(), pem.into());
+        }
+        let json = serde_json::Value::Object(map).to_string();
+        bili_qr::Options::from_json(Some(&json)).map_err(|e| {
             let msg = e.message();
             // "option timeout_ms must be ...": name the flag, with milliseconds where the key says so.
             match KEY_FLAGS

@@ -9,6 +9,7 @@ mod args;
 mod login;
 mod output;
 mod progress;
+mod refresh;
 mod saved;
 
 use args::{Cli, Command};
@@ -95,6 +96,10 @@ pub(crate) fn flagify(msg: &str) -> String {
             "api_base_url" => "--api-base-url",
             "verify_login" => "--verify-login",
             "ca_file" => "--ca-file",
+            "www_base_url" => "--www-base-url",
+            "refresh_public_key" => "--refresh-public-key",
+            "app_key" => "--app-key",
+            "app_secret" => "--app-secret",
             w => w,
         });
         word.clear();
@@ -163,6 +168,7 @@ fn main() -> ExitCode {
         Command::Check(a) => saved::check(a),
         Command::Logout(a) => saved::logout(a),
         Command::Render(a) => render(a),
+        Command::Refresh(a) => refresh::run(a),
     };
     match result {
         Ok(()) => ExitCode::from(EXIT_OK),

@@ -140,6 +140,9 @@ pub fn check(args: SessionArgs) -> Result<(), Failure> {
     match checked.status {
         CheckStatus::Valid => {
             say(&account(&checked));
+            if let Some(note) = crate::refresh::due(&checked) {
+                say(note);
+            }
             if checked.renewed {
                 say(&save_renewed(&args.cookies, &saved, &checked)?);
             }
