@@ -9,7 +9,7 @@
 //! `refresh` sees `previous_refresh_token` in it and finishes the confirmation first (a session pending
 //! confirmation cannot be refreshed again). A TV token session has no confirmation step: one save.
 
-use crate::args::RefreshArgs;
+use crate::args::{NetArgs, RefreshArgs};
 use crate::saved::{self, ReadError, Saved};
 use crate::{say, tell, Failure, EXIT_EXPIRED, EXIT_LOCAL, EXIT_USAGE};
 use bili_qr::session::{self, CheckResult, CheckStatus, Session, SessionFormat};
@@ -24,6 +24,29 @@ pub fn due(checked: &CheckResult) -> Option<&'static str> {
         }
         _ => None,
     }
+}
+
+/// The options for a call on `session`: a saved session says its own site, so a file that
+/// `login --site main` wrote needs no `--site` (the library's C calls do the same: the site's default hosts
+/// unless the flags name them). `--site` naming the other site is a usage error.
+pub fn for_session(
+    net: &NetArgs,
+    session: &Session,
+    opts: bili_qr::Options,
+) -> Result<bili_qr::Options, Failure> {
+    let Some(site) = session.site.filter(|s| *s != opts.site) else {
+        return Ok(opts);
+    };
+    if net.site.is_some() {
+        return Err(usage(format!(
+            "the saved session is a {} session, but --site is {}: drop --site",
+            site.as_str(),
+            opts.site.as_str()
+        )));
+    }
+    let mut net = net.clone();
+    net.site = Some(site.as_str().to_owned());
+    net.to_options().map_err(usage)
 }
 
 fn usage(message: String) -> Failure {
@@ -71,6 +94,7 @@ pub fn run(args: RefreshArgs) -> Result<(), Failure> {
             path.display()
         )));
     }
+    let opts = for_session(&args.net, &session, opts)?;
     let target = Target { path, format };
     if session.previous_refresh_token.is_some() {
         return finish_pending(session, &opts, &target);

@@ -202,6 +202,16 @@ fn mainland_round_trip_on_the_command_line() {
     assert!(r.stdout.contains("logged in"), "{}", r.all());
     assert!(!r.stdout.contains("refresh due"), "{}", r.all());
 
+    // The file says its site: no --site needed; --site intl for it is a usage error.
+    let f = file.display().to_string();
+    let hosts = ["--base-url", &site.url, "--api-base-url", &site.url];
+    let r = cli(&[&["check", "--cookies", &f][..], &hosts].concat());
+    assert_ok(&r, "check without --site");
+    let sent = site.srv.requests();
+    let r = cli(&[&["check", "--cookies", &f, "--site", "intl"][..], &hosts].concat());
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert_eq!(site.srv.requests(), sent, "nothing sent");
+
     let old = site.path("old-cookies.txt");
     std::fs::copy(&file, &old).expect("copy");
 
