@@ -17,7 +17,8 @@ file that is missing or holds no session), 3 network error or timeout, 4 refused
 API error, unexpected answer), 5 a local failure (an output file could not be written, or an internal
 error), 130 cancelled (Ctrl-C).
 
-Try it offline:  bili-qr login --demo --cookies cookies.txt";
+Try it offline:  bili-qr login --demo --cookies cookies.txt
+bilibili.com:    bili-qr login --site main --cookies cookies.txt; bili-qr refresh --cookies cookies.txt";
 
 #[derive(Parser, Debug)]
 #[command(

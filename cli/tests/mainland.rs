@@ -10,52 +10,9 @@ use bili_qr::session::SessionFormat;
 use bili_qr::Session;
 use bili_qr_fake_server::FakeServer;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::atomic::{AtomicU32, Ordering};
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn all(&self) -> String {
-        format!("{}\n{}", self.stdout, self.stderr)
-    }
-}
-
-fn cli(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_bili-qr"))
-        .args(args)
-        // No proxy from the environment (loopback is never proxied, but keep the runs alike).
-        .env_remove("http_proxy")
-        .env_remove("HTTP_PROXY")
-        .env_remove("https_proxy")
-        .env_remove("HTTPS_PROXY")
-        .env_remove("all_proxy")
-        .env_remove("ALL_PROXY")
-        .output()
-        .expect("run bili-qr");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-/// A fresh directory for one test.
-fn scratch(name: &str) -> PathBuf {
-    static N: AtomicU32 = AtomicU32::new(0);
-    let d = std::env::temp_dir().join(format!(
-        "bili-qr-cli-it-{name}-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("scratch dir");
-    d
-}
+mod common;
+use common::{cli, scratch, Run};
 
 /// The fake server, one scenario, and the PEM file of its refresh key.
 struct Site {
