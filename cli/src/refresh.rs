@@ -16,8 +16,14 @@ use bili_qr::session::{self, CheckResult, CheckStatus, Session, SessionFormat};
 use bili_qr::{ErrorKind, RefreshStatus};
 use std::path::Path;
 
-/// The line `check` adds when the service asks for a refresh of a valid session.
+/// The line `check` adds when the service asks for a refresh of a valid session, or when the file holds a
+/// refresh whose confirmation did not happen.
 pub fn due(checked: &CheckResult) -> Option<&'static str> {
+    if checked.session.previous_refresh_token.is_some() {
+        return Some(
+            "refresh pending: the last refresh was not confirmed (bili-qr refresh finishes it)",
+        );
+    }
     match (checked.status, checked.refresh_needed) {
         (CheckStatus::Valid, Some(Some(true))) => {
             Some("refresh due: the service asks to renew this session (bili-qr refresh renews it)")

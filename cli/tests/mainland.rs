@@ -284,7 +284,9 @@ fn a_refresh_stopped_before_its_confirmation_is_finished_by_the_next() {
         .contains(bili_qr::session::PREVIOUS_REFRESH_TOKEN_NAME));
     // Nothing is lost: both sessions work.
     assert_ok(&site.check(&old), "the old session before the confirmation");
-    assert_ok(&site.check(&file), "the pending session");
+    let r = site.check(&file);
+    assert_ok(&r, "the pending session");
+    assert!(r.stdout.contains("refresh pending"), "{}", r.all());
 
     let r = site.refresh(&file, &[]);
     assert_ok(&r, "refresh of a pending session");
