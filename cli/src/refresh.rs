@@ -127,14 +127,14 @@ fn wanted(
         return Err(expired(target.path));
     }
     if checked.renewed {
-        say(&saved::save_renewed(
-            target.path,
-            &Saved {
-                session: checked.session.clone(),
-                format: target.format,
-            },
-            &checked,
-        )?);
+        target.save(&checked.session).map_err(|message| Failure {
+            code: EXIT_LOCAL,
+            message: format!("the service renewed the session, but {message}"),
+        })?;
+        say(&format!(
+            "the service renewed the session: saved the new cookies to {}",
+            target.path.display()
+        ));
     }
     match checked.refresh_needed {
         Some(Some(false)) => {
