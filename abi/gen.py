@@ -460,21 +460,27 @@ def cli(d: dict) -> str:
             attrs.append(f"value_name = \"{c['value_name']}\"")
             if c.get("duration"):
                 attrs.append("value_parser = parse_duration_ms")
+            if c.get("choices"):
+                attrs.append("value_parser = [" + ", ".join(f'"{v}"' for v in c["choices"]) + "]")
             ty = "Option<u64>" if o["type"] == "integer" else "Option<String>"
+        if c.get("requires"):
+            attrs.append(f'requires = "{c["requires"]}"')
         attrs.append('help_heading = "Connection"')
         if c["flag"] != "--" + field.replace("_", "-"):
             raise SystemExit(f"option {o['key']}: cli flag {c['flag']} is not a plain --name")
         out.append(f"    #[arg({', '.join(attrs)})]")
         out.append(f"    pub {field}: {ty},")
         out.append("")
-    if out[-1] == "":
-        out.pop()
+    out += ["    /// The CLI's own connection flags, which are not options of the library as they are (a PEM file",
+            "    /// read into `refresh_public_key`, say): `crate::args::NetExtra`.",
+            "    #[command(flatten)]", "    pub extra: crate::args::NetExtra,"]
     out += ["}", "", "/// (JSON key, flag) pairs, to name the flag in the library's messages about a key.",
             f"pub const KEY_FLAGS: [(&str, &str); {len(fields)}] = ["]
     for o, c, _ in fields:
         out.append(f'    ("{o["key"]}", "{c["flag"]}"),')
-    out += ["];", "", "impl NetArgs {", "    /// The `options_json` object for the set flags.",
-            "    pub fn to_options_json(&self) -> String {", "        let mut map = serde_json::Map::new();"]
+    out += ["];", "", "impl NetArgs {", "    /// The `options_json` members of the set flags of this table (not of `extra`).",
+            "    pub fn to_options_map(&self) -> serde_json::Map<String, serde_json::Value> {",
+            "        let mut map = serde_json::Map::new();"]
     for o, c, field in fields:
         if o["type"] == "bool":
             out += [f"        if self.{field} {{", f'            map.insert("{o["key"]}".into(), true.into());', "        }"]
@@ -482,7 +488,7 @@ def cli(d: dict) -> str:
             out += [f"        if let Some(v) = self.{field} {{", f'            map.insert("{o["key"]}".into(), v.into());', "        }"]
         else:
             out += [f"        if let Some(v) = &self.{field} {{", f'            map.insert("{o["key"]}".into(), v.clone().into());', "        }"]
-    out += ["        serde_json::Value::Object(map).to_string()", "    }", "}", ""]
+    out += ["        map", "    }", "}", ""]
     return "\n".join(out)
 
 

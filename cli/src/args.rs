@@ -19,7 +19,8 @@ file that is missing or holds no session), 3 network error or timeout, 4 refused
 API error, unexpected answer), 5 a local failure (an output file could not be written, or an internal
 error), 130 cancelled (Ctrl-C).
 
-Try it offline:  bili-qr login --demo --cookies cookies.txt";
+Try it offline:  bili-qr login --demo --cookies cookies.txt
+bilibili.com:    bili-qr login --site main --cookies cookies.txt; bili-qr refresh --cookies cookies.txt";
 
 #[derive(Parser, Debug)]
 #[command(
@@ -46,6 +47,8 @@ pub enum Command {
     Logout(LogoutArgs),
     /// Draw TEXT as a QR code on standard output
     Render(RenderArgs),
+    /// Renew the mainland (bilibili.com) session saved in FILE: refresh, save, confirm, save
+    Refresh(RefreshArgs),
 }
 
 /// `check`: the saved session and the connection options.
@@ -105,6 +108,52 @@ pub struct LoginArgs {
     /// Offline demo: run against a local fake server with a simulated phone (scans after ~2 s, confirms after ~4 s)
     #[arg(long, conflicts_with = "base_url")]
     pub demo: bool,
+
+    /// Save the session object as JSON (site, cookies, refresh token, the TV token): the form that keeps
+    /// everything; `check`, `refresh` and `logout` read it with --cookies FILE. Like --cookies, a valid saved
+    /// session is not replaced (see --force)
+    #[arg(long, value_name = "FILE")]
+    pub session: Option<PathBuf>,
+
+    /// The TV QR login of bilibili.com (implies --site main): an access token and a refresh token besides the
+    /// cookies. The token is saved only by --session FILE (or --json FILE)
+    #[arg(long)]
+    pub tv: bool,
+
+    #[command(flatten)]
+    pub net: NetArgs,
+}
+
+/// The CLI's own connection flags, beside the generated table of the library's options
+/// (`crate::generated::NetArgs`, which flattens this in as `extra`).
+#[derive(Args, Debug, Default, Clone, PartialEq, Eq)]
+pub struct NetExtra {
+    /// PEM file of the public key the cookie refresh encrypts with [default: the service's published key]
+    #[arg(long, value_name = "FILE", help_heading = "Connection")]
+    pub refresh_public_key: Option<PathBuf>,
+
+    /// The login flow ("tv" for `login --tv`); not a flag of its own.
+    #[arg(skip)]
+    pub flow: Option<String>,
+
+    /// The PEM text of the refresh key when it comes from the program, not a file (`login --demo`).
+    #[arg(skip)]
+    pub refresh_key_text: Option<String>,
+}
+
+/// `refresh`: the saved session and the connection options.
+#[derive(Args, Debug)]
+#[command(after_help = AFTER_HELP)]
+pub struct RefreshArgs {
+    /// The saved session (a cookies.txt or a JSON session object, as `login --cookies` / `--session` write
+    /// it): rewritten atomically (mode 0600, same format) with the renewed session. A session whose last
+    /// refresh was not confirmed (the program stopped between the two saves) is confirmed first
+    #[arg(long, value_name = "FILE")]
+    pub cookies: PathBuf,
+
+    /// Refresh only when the service says the session wants it (`check` prints that); else do nothing
+    #[arg(long)]
+    pub if_needed: bool,
 
     #[command(flatten)]
     pub net: NetArgs,
@@ -173,9 +222,37 @@ pub fn parse_duration_ms(s: &str) -> Result<u64, String> {
 }
 
 impl NetArgs {
+    /// The `options_json` members of the set flags, the CLI's own ones included (without the PEM text of
+    /// --refresh-public-key, which [`NetArgs::to_options`] reads from its file).
+    fn options_map(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut map = self.to_options_map();
+        if let Some(v) = &self.extra.flow {
+            map.insert("flow".to_owned(), v.clone().into());
+        }
+        map
+    }
+
+    /// The PEM text of --refresh-public-key FILE (at most 64 KiB read: the library takes at most 16 KiB).
+    fn refresh_key_pem(&self) -> Result<Option<String>, String> {
+        use std::io::Read;
+        let Some(path) = &self.extra.refresh_public_key else {
+            return Ok(self.extra.refresh_key_text.clone());
+        };
+        let mut text = String::new();
+        std::fs::File::open(path)
+            .and_then(|f| f.take(64 * 1024).read_to_string(&mut text))
+            .map_err(|e| format!("--refresh-public-key: cannot read {}: {e}", path.display()))?;
+        Ok(Some(text))
+    }
+
     /// The library's options, or a one-line message naming the offending flag.
     pub fn to_options(&self) -> Result<bili_qr::Options, String> {
-        bili_qr::Options::from_json(Some(&self.to_options_json())).map_err(|e| {
+        let mut map = self.options_map();
+        if let Some(pem) = self.refresh_key_pem()? {
+            map.insert("refresh_public_key".to_owned(), pem.into());
+        }
+        let json = serde_json::Value::Object(map).to_string();
+        bili_qr::Options::from_json(Some(&json)).map_err(|e| {
             let msg = e.message();
             // "option timeout_ms must be ...": name the flag, with milliseconds where the key says so.
             match KEY_FLAGS
@@ -233,7 +310,7 @@ mod tests {
         assert!(!l.demo && !l.print_header);
         assert!(l.cookies.is_none() && l.json.is_none() && l.svg.is_none());
         assert_eq!(l.net, NetArgs::default());
-        assert_eq!(l.net.to_options_json(), "{}");
+        assert!(l.net.to_options_map().is_empty());
         assert_eq!(l.net.to_options().unwrap(), bili_qr::Options::default());
     }
 

@@ -54,13 +54,18 @@ pub struct NetArgs {
     #[arg(long, value_name = "FILE", help_heading = "Connection")]
     pub ca_file: Option<String>,
 
-    /// The site: intl (bilibili.tv) or main (bilibili.com) [default: intl]
-    #[arg(long, value_name = "SITE", help_heading = "Connection")]
+    /// The site: intl (bilibili.tv) or main (bilibili.com, which changes the defaults of --base-url, --api-base-url and --www-base-url to the bilibili.com hosts) [default: intl; a saved session says its own]
+    #[arg(long, value_name = "SITE", value_parser = ["intl", "main"], help_heading = "Connection")]
     pub site: Option<String>,
 
     /// Where the mainland refresh asks for its correspond page [default: https://www.bilibili.com with --site main]
     #[arg(long, value_name = "URL", help_heading = "Connection")]
     pub www_base_url: Option<String>,
+
+    /// The CLI's own connection flags, which are not options of the library as they are (a PEM file
+    /// read into `refresh_public_key`, say): `crate::args::NetExtra`.
+    #[command(flatten)]
+    pub extra: crate::args::NetExtra,
 }
 
 /// (JSON key, flag) pairs, to name the flag in the library's messages about a key.
@@ -82,8 +87,8 @@ pub const KEY_FLAGS: [(&str, &str); 14] = [
 ];
 
 impl NetArgs {
-    /// The `options_json` object for the set flags.
-    pub fn to_options_json(&self) -> String {
+    /// The `options_json` members of the set flags of this table (not of `extra`).
+    pub fn to_options_map(&self) -> serde_json::Map<String, serde_json::Value> {
         let mut map = serde_json::Map::new();
         if let Some(v) = &self.base_url {
             map.insert("base_url".into(), v.clone().into());
@@ -127,6 +132,6 @@ impl NetArgs {
         if let Some(v) = &self.www_base_url {
             map.insert("www_base_url".into(), v.clone().into());
         }
-        serde_json::Value::Object(map).to_string()
+        map
     }
 }

@@ -206,12 +206,13 @@ pub fn run(args: LoginArgs) -> Result<(), Failure> {
         ("--cookies", &args.cookies),
         ("--json", &args.json),
         ("--svg", &args.svg),
+        ("--session", &args.session),
     ] {
         if let Some(p) = path {
             output::check_target(flag, p).map_err(usage)?;
         }
     }
-    let outputs: Vec<&PathBuf> = [&args.cookies, &args.json, &args.svg]
+    let outputs: Vec<&PathBuf> = [&args.cookies, &args.json, &args.svg, &args.session]
         .into_iter()
         .flatten()
         .collect();
@@ -222,6 +223,9 @@ pub fn run(args: LoginArgs) -> Result<(), Failure> {
     }
 
     let mut net = args.net.clone();
+    if args.tv {
+        tv_options(&args, &mut net)?;
+    }
     let demo_server = if args.demo {
         let server =
             bili_qr_fake_server::FakeServer::start_with(Default::default()).map_err(|e| {
@@ -237,11 +241,21 @@ pub fn run(args: LoginArgs) -> Result<(), Failure> {
         // The demo server answers the session check too (login --demo --cookies FILE, a second time).
         net.api_base_url
             .get_or_insert_with(|| server.url(DEMO_SCENARIO));
+        if net.site.as_deref() == Some("main") {
+            // The mainland refresh asks the correspond page there too, encrypted with the demo server's
+            // test key (the real service's key would not decrypt there).
+            net.www_base_url
+                .get_or_insert_with(|| server.url(DEMO_SCENARIO));
+            if net.extra.refresh_public_key.is_none() {
+                net.extra.refresh_key_text =
+                    Some(bili_qr_fake_server::refresh_public_key_pem().to_owned());
+            }
+        }
         Some(server)
     } else {
         None
     };
-    let opts = net.to_options().map_err(usage)?;
+    let opts = net.to_options().map_err(|m| usage(tv_unknown(&net, m)))?;
     let base_host = opts.base_url.host().to_owned();
 
     let mut ui = Ui::new(args.print_header);
@@ -255,6 +269,12 @@ pub fn run(args: LoginArgs) -> Result<(), Failure> {
     }
 
     if let Some(path) = &args.cookies {
+        if !args.force && already_logged_in(path, &opts, &args, &mut ui)? {
+            return Ok(());
+        }
+    }
+
+    if let (None, Some(path)) = (&args.cookies, &args.session) {
         if !args.force && already_logged_in(path, &opts, &args, &mut ui)? {
             return Ok(());
         }
@@ -416,6 +436,16 @@ pub fn run(args: LoginArgs) -> Result<(), Failure> {
             }
         }
     }
+    if let Some(path) = &args.session {
+        files.push((
+            path.clone(),
+            session_json(&result, &base_host)?.into_bytes(),
+        ));
+        notes.push(format!(
+            "saved the session (JSON session object) to {}",
+            path.display()
+        ));
+    }
     if let Some(path) = &args.json {
         let mut json = result.to_json();
         json.push('\n');
@@ -440,4 +470,44 @@ pub fn run(args: LoginArgs) -> Result<(), Failure> {
     }
     drop(demo_server);
     Ok(())
+}
+
+/// `--tv`: the TV login is a bilibili.com flow (`site` main, `flow` tv), and its token is kept only by the
+/// JSON outputs.
+fn tv_options(args: &LoginArgs, net: &mut crate::args::NetArgs) -> Result<(), Failure> {
+    if net.site.as_deref() == Some("intl") {
+        return Err(usage(
+            "--tv is the bilibili.com TV login: not with --site intl".to_owned(),
+        ));
+    }
+    if args.cookies.is_some() && args.session.is_none() && args.json.is_none() {
+        return Err(usage(
+            "--tv: a cookies.txt cannot hold the TV token; add --session FILE (the JSON session that check and refresh read)".to_owned(),
+        ));
+    }
+    net.site = Some("main".to_owned());
+    net.extra.flow = Some("tv".to_owned());
+    Ok(())
+}
+
+/// An options error of `--tv` from a library without the TV login (it does not know the key `flow`).
+fn tv_unknown(net: &crate::args::NetArgs, message: String) -> String {
+    if net.extra.flow.is_some() && message.contains("unknown option \"flow\"") {
+        "--tv: this bili_qr library has no TV login (it does not know the option flow)".to_owned()
+    } else {
+        message
+    }
+}
+
+/// The session object (JSON, with a line break) of a confirmed login, host-only cookies for `host`.
+fn session_json(result: &PollResult, host: &str) -> Result<String, Failure> {
+    let mut session = Session::parse(&result.to_json()).map_err(|e| Failure {
+        code: EXIT_LOCAL,
+        message: format!(
+            "logged in, but the session object could not be made: {}; nothing was saved",
+            e.message()
+        ),
+    })?;
+    session.host = host.to_owned();
+    Ok(saved::text_of(&session, SessionFormat::Json))
 }

@@ -10,6 +10,7 @@ mod generated;
 mod login;
 mod output;
 mod progress;
+mod refresh;
 mod saved;
 
 use args::{Cli, Command};
@@ -86,9 +87,11 @@ pub(crate) fn flagify(msg: &str) -> String {
     let mut out = String::with_capacity(msg.len() + 8);
     let mut word = String::new();
     let flush = |word: &mut String, out: &mut String| {
-        // The keys with an underscore (a plain word such as "proxy" or "locale" stays a word).
+        // The keys with an underscore (a plain word such as "proxy" or "locale" stays a word);
+        // refresh_public_key is the CLI's own --refresh-public-key FILE.
         let flag = args::KEY_FLAGS
             .iter()
+            .chain([("refresh_public_key", "--refresh-public-key")].iter())
             .find(|(key, _)| key.contains('_') && *key == word.as_str());
         out.push_str(flag.map_or(word.as_str(), |(_, flag)| flag));
         word.clear();
@@ -157,6 +160,7 @@ fn main() -> ExitCode {
         Command::Check(a) => saved::check(a),
         Command::Logout(a) => saved::logout(a),
         Command::Render(a) => render(a),
+        Command::Refresh(a) => refresh::run(a),
     };
     match result {
         Ok(()) => ExitCode::from(EXIT_OK),

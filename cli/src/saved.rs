@@ -136,10 +136,14 @@ pub fn check(args: SessionArgs) -> Result<(), Failure> {
         message,
     })?;
     let saved = load(&args.cookies)?;
+    let opts = crate::refresh::for_session(&args.net, &saved.session, opts)?;
     let checked = session::check(&saved.session, &opts).map_err(|e| Failure::from_error(&e))?;
     match checked.status {
         CheckStatus::Valid => {
             say(&account(&checked));
+            if let Some(note) = crate::refresh::due(&checked) {
+                say(note);
+            }
             if checked.renewed {
                 say(&save_renewed(&args.cookies, &saved, &checked)?);
             }
@@ -164,6 +168,7 @@ pub fn logout(args: LogoutArgs) -> Result<(), Failure> {
         message,
     })?;
     let saved = load(path)?;
+    let opts = crate::refresh::for_session(&args.session.net, &saved.session, opts)?;
     let result = session::logout(&saved.session, &opts).map_err(|e| Failure::from_error(&e))?;
     let removed = if args.remove {
         std::fs::remove_file(path).map_err(|e| Failure {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The bili-qr command line (cli/), run as a real binary against the fake passport server:
-#   every exit code (0, 1 after refreshing, 2, 3, 4, 130), the 0600 mode and atomicity of the outputs (an
+#   exit codes 0, 1 after refreshing, 3 and 130 (2 and 4: cli/tests/exit_codes.rs; the mainland site and
+#   `refresh`: cli/tests/mainland.rs), the 0600 mode and atomicity of the outputs (an
 #   existing file survives a failed or cancelled login unchanged, no temporary file is left), SIGINT, plain
 #   non-TTY progress (and in-place redraw on a pseudo-terminal), --print-header, --json, --svg, --demo end to
 #   end, and the cookies file read back by curl (-b/-c) and by yt-dlp (YoutubeDLCookieJar);
@@ -443,47 +444,7 @@ run login --base-url "$base/s/flow=e,id=exp0" "${fast[@]}" --max-refresh 0
 expect_rc 1 "--max-refresh 0"
 [[ $(requests "flow=e,id=exp0" url) == 1 ]] || fail "--max-refresh 0 refreshed"
 
-# ---------------------------------------------------------------------------------------------------------
-step "exit 2: usage errors (and no request is made)"
-mkdir "$t/usage"
-ub="$base/s/id=usage"
-while IFS= read -r line; do
-  read -r -a a <<<"$line"
-  run "${a[@]}"
-  expect_rc 2 "$line"
-  one_line_reason "$line"
-done <<EOF
-login --bogus --base-url $ub
-login --timeout soon --base-url $ub
-login --poll-interval 10ms --base-url $ub
-login --max-refresh x --base-url $ub
-login --locale en_US! --base-url $ub
-login --demo --base-url $ub
-login --base-url http://example.com
-login --base-url $ub --cookies $t/usage/missing-dir/c.txt
-login --base-url $ub --json $t/usage
-login --base-url $ub --cookies $t/usage/a --json $t/usage/a
-render
-render x --format png
-frobnicate
-EOF
-run render ""
-expect_rc 2 "render ''"
-one_line_reason "render ''" "1 to 2048"
-[[ $(requests "id=usage" url) == 0 ]] || fail "a usage error still asked the server for a code"
-only_files "$t/usage"
-run; expect_rc 2 "no subcommand"
-run --help; expect_rc 0 "--help"; grep -q 'login' "$t/out" || fail "--help does not list login"
-run login --help; expect_rc 0 "login --help"
-for flag in --cookies --json --svg --print-header --max-refresh --demo --base-url --locale --platform --timeout \
-            --user-agent --proxy --poll-interval --wait-timeout --max-retries; do
-  grep -q -- "$flag" "$t/out" || fail "login --help does not document $flag"
-done
-grep -q '130' "$t/out" || fail "login --help does not list the exit codes"
-run --version; expect_rc 0 "--version"; grep -Eq '^bili-qr [0-9]+\.[0-9]+\.[0-9]+' "$t/out" || fail "--version: $(cat "$t/out")"
-run render "hello" --format matrix; expect_rc 0 "render matrix"
-[[ $(head -c7 "$t/out") == 1111111 && $(wc -l <"$t/out") == $(head -1 "$t/out" | tr -d '\n' | wc -c) ]] \
-  || fail "render --format matrix is not a square matrix with a finder pattern"
+# Exit 2 (usage errors, nothing asked), --help/--version/render: cli/tests/exit_codes.rs.
 
 # ---------------------------------------------------------------------------------------------------------
 step "exit 3: closed port, request timeout, wait timeout"
@@ -498,16 +459,7 @@ run login --base-url "$base/s/flow=w,id=wt" --poll-interval 200ms --wait-timeout
 expect_rc 3 "wait timeout"; one_line_reason "wait timeout" "wait_timeout|not confirmed"
 [[ $(cat "$t/exp/cookies.txt") == "keep me" ]] || fail "a timed-out login changed the cookies file"
 
-# ---------------------------------------------------------------------------------------------------------
-step "exit 4: refused by the server (HTTP 412, API -412, 412 while polling, not JSON)"
-for sc in "fault=412,id=r1" "fault=api-412,id=r2" "fault=412,on=fetch,id=r3" "fault=notjson,id=r4"; do
-  run login --base-url "$base/s/$sc" "${fast[@]}" --cookies "$t/exp/cookies.txt"
-  expect_rc 4 "$sc"
-  one_line_reason "$sc"
-  [[ $sc == *notjson* ]] || grep -q 412 "$t/err" || fail "$sc: the reason does not name the 412"
-done
-[[ $(cat "$t/exp/cookies.txt") == "keep me" ]] || fail "a refused login changed the cookies file"
-only_files "$t/exp" cookies.txt
+# Exit 4 (refused by the server, outputs untouched): cli/tests/exit_codes.rs.
 
 # ---------------------------------------------------------------------------------------------------------
 # sigint_case SCENARIO: starts a login that never completes, sends SIGINT once it waits, checks 130, promptness,

@@ -1,0 +1,89 @@
+//! What the CLI's integration tests share: running the built `bili-qr` and a scratch directory.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn all(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+pub fn cli(args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_bili-qr"))
+        .args(args)
+        .stdin(Stdio::null())
+        // No proxy from the environment (loopback is never proxied, but keep the runs alike).
+        .env_remove("http_proxy")
+        .env_remove("HTTP_PROXY")
+        .env_remove("https_proxy")
+        .env_remove("HTTPS_PROXY")
+        .env_remove("all_proxy")
+        .env_remove("ALL_PROXY")
+        .output()
+        .expect("run bili-qr");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A fresh directory for one test.
+pub fn scratch(name: &str) -> PathBuf {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let d = std::env::temp_dir().join(format!(
+        "bili-qr-cli-it-{name}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("scratch dir");
+    d
+}
+
+/// The stderr of a failure: exactly one line `bili-qr: ...`, without a whole ticket (32 hex) or a cookie,
+/// matching `want` when given.
+pub fn one_line_reason(r: &Run, what: &str, want: Option<&str>) {
+    let lines: Vec<&str> = r.stderr.lines().collect();
+    assert_eq!(
+        lines.len(),
+        1,
+        "{what}: stderr is not one line: {}",
+        r.stderr
+    );
+    assert!(lines[0].starts_with("bili-qr: "), "{what}: {}", r.stderr);
+    let hex_run = lines[0]
+        .split(|c: char| !c.is_ascii_hexdigit() || c.is_ascii_uppercase())
+        .any(|w| w.len() >= 32);
+    assert!(
+        !hex_run && !lines[0].contains("SESSDATA="),
+        "{what}: stderr holds a whole ticket or a cookie: {}",
+        r.stderr
+    );
+    if let Some(w) = want {
+        assert!(
+            lines[0].contains(w),
+            "{what}: stderr lacks {w:?}: {}",
+            r.stderr
+        );
+    }
+}
+
+/// The names in `dir`, sorted (no temporary file may be left).
+pub fn entries(dir: &std::path::Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .expect("read_dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
