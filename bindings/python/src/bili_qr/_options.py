@@ -14,7 +14,7 @@ __all__ = ["Options", "PollOptions", "WaitOptions", "OPTION_TYPES"]
 
 
 class Options(TypedDict, total=False):
-    """Options of every call (start, poll, wait, check, logout)."""
+    """Options of every call (start, poll, wait, check, logout, refresh, refresh_confirm)."""
 
     #: Passport server; default ``https://passport.bilibili.tv``; https (http only for loopback hosts).
     base_url: Optional[str]
@@ -32,6 +32,18 @@ class Options(TypedDict, total=False):
     api_base_url: Optional[str]
     #: A PEM file whose certificates are trusted in addition to the system's roots.
     ca_file: Optional[str]
+    #: ``"intl"`` (bilibili.tv, the default) or ``"main"`` (bilibili.com: the mainland's default URLs).
+    site: Optional[str]
+    #: Where the mainland refresh asks its correspond page; default ``https://www.bilibili.com`` for ``"main"``.
+    www_base_url: Optional[str]
+    #: PEM ``PUBLIC KEY`` (RSA) the mainland refresh encrypts ``correspondPath`` with; default: the published key.
+    refresh_public_key: Optional[str]
+    #: ``"web"`` (the default) or ``"tv"``: the TV token login (only with ``site="main"``).
+    flow: Optional[str]
+    #: App key of the TV token login (with ``app_secret``); default: the TV pair.
+    app_key: Optional[str]
+    #: App secret of the TV token login (with ``app_key``); a secret, never in a message.
+    app_secret: Optional[str]
 
 
 class PollOptions(Options, total=False):
