@@ -451,6 +451,10 @@ def check(session: SessionLike, **options: Unpack[Options]) -> Session:
     ``mid`` and ``face`` are the service's) or ``"expired"`` (log in again). When ``renewed`` is True the
     service renewed a cookie: save this session over the old file. Raises :class:`ArgumentError` for a
     session without SESSDATA (nothing is sent), and the errors of :func:`poll` for a failed request.
+
+    A mainland session (``site == "main"``, ABI 3) is asked at bilibili.com; a valid one carries
+    ``refresh_needed`` (True when the service wants :func:`refresh`). A TV/app token session is checked by its
+    token (``refresh_needed`` likewise).
     """
     text = _session_text(session)
     rc, out, message = _lib.call_ex("bili_qr_check", text, _options_json(options))
