@@ -77,4 +77,4 @@ done
 step "pytest in the venv (the wheel's bundled library, BILI_QR_FAKE_SERVER=$server)"
 cd "$root/bindings/python"
 env -u BILI_QR_LIBRARY -u BILI_QR_CLI PATH="$venv/bin:$nocargo" BILI_QR_FAKE_SERVER="$server" BILI_QR_TEST_STRICT=1 \
-  timeout 1200 "$py" -m pytest -q -p no:cacheprovider tests
+  timeout 1200 "$py" -m pytest -q -rs -p no:cacheprovider tests

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 import urllib.parse
 import urllib.request
@@ -27,14 +28,19 @@ def _fake_server_path() -> str:
 
 
 class FakeServer:
-    """The repo's fake passport server, spawned with ``--watch-stdin`` (it exits when the pipe closes)."""
+    """The repo's fake passport server, spawned with ``--watch-stdin`` (it exits when the pipe closes).
+
+    ``refresh_public_key`` is the PEM of its test RSA key (``--refresh-public-key-out``), the key a mainland
+    refresh must encrypt with (option ``refresh_public_key``)."""
 
     def __init__(self) -> None:
         path = _fake_server_path()
         if not os.path.isfile(path):
             raise RuntimeError(f"fake server not found at {path}: run `cargo build --release --workspace` or set BILI_QR_FAKE_SERVER")
+        self._keydir = tempfile.TemporaryDirectory(prefix="bili_qr_key.")
+        key_file = os.path.join(self._keydir.name, "refresh_public_key.pem")
         self.proc = subprocess.Popen(
-            [path, "--watch-stdin", "--quiet"],
+            [path, "--watch-stdin", "--quiet", "--refresh-public-key-out", key_file],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -45,6 +51,8 @@ class FakeServer:
             self.close()
             raise RuntimeError(f"unexpected first line from the fake server: {line!r}")
         self.base = line[len(prefix):].strip().decode("ascii")
+        with open(key_file, "r", encoding="ascii") as f:  # written before the listening line
+            self.refresh_public_key = f.read()
 
     def _first_line(self) -> bytes:
         got: List[bytes] = []
@@ -87,6 +95,19 @@ class FakeServer:
             self.proc.wait(timeout=10)
         if self.proc.stdout:
             self.proc.stdout.close()
+        self._keydir.cleanup()
+
+    def main_options(self, scenario: str) -> Dict[str, Any]:
+        """The options of a mainland call against this server: ``site="main"``, the three base URLs at the
+        scenario's origin, and the server's refresh key."""
+        url = self.url(scenario)
+        return {
+            "site": "main",
+            "base_url": url,
+            "api_base_url": url,
+            "www_base_url": url,
+            "refresh_public_key": self.refresh_public_key,
+        }
 
 
 

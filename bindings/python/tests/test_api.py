@@ -42,14 +42,14 @@ def test_every_function_has_a_declared_signature():
     names = [
         "bili_qr_abi_version", "bili_qr_version", "bili_qr_status_str", "bili_qr_last_error", "bili_qr_start",
         "bili_qr_poll", "bili_qr_free", "bili_qr_wait", "bili_qr_cancel", "bili_qr_render", "bili_qr_check",
-        "bili_qr_logout", "bili_qr_session_convert",
+        "bili_qr_logout", "bili_qr_session_convert", "bili_qr_refresh", "bili_qr_refresh_confirm",
     ]
     for name in names:
         assert getattr(_lib.lib, name).argtypes is not None, name
     assert _lib.lib.bili_qr_free.restype is None
     # strings the caller frees come back through void pointers (c_char_p would copy and lose the pointer)
     for name in ["bili_qr_start", "bili_qr_poll", "bili_qr_wait", "bili_qr_render", "bili_qr_check",
-                 "bili_qr_logout", "bili_qr_session_convert"]:
+                 "bili_qr_logout", "bili_qr_session_convert", "bili_qr_refresh", "bili_qr_refresh_confirm"]:
         plain, ex = getattr(_lib.lib, name), getattr(_lib.lib, name + "_ex")
         assert plain.argtypes[-1] is out, name
         assert plain.restype is ctypes.c_int and ex.restype is ctypes.c_int, name

@@ -39,7 +39,7 @@ def test_missing_library_file_is_a_clear_import_error(tmp_path):
 
 
 def _stand_in(tmp_path, abi):
-    """A stand-in library answering bili_qr_abi_version() == abi, with every v2 function as a stub."""
+    """A stand-in library answering bili_qr_abi_version() == abi, with every function of that ABI as a stub."""
     cc = shutil.which("cc") or shutil.which("gcc")
     if cc is None or sys.platform == "win32":
         if os.environ.get("BILI_QR_TEST_STRICT") == "1":
@@ -47,7 +47,7 @@ def _stand_in(tmp_path, abi):
         pytest.skip("no C compiler to build a stand-in library")
     src = tmp_path / f"fake{abi}.c"
     names = ["version", "status_str", "last_error", "free", "cancel"]
-    for n in _lib.SIGNATURES:
+    for n in list(_lib.SIGNATURES) + (list(_lib.SIGNATURES_V3) if abi >= 3 else []):
         names += [n[len("bili_qr_"):], n[len("bili_qr_"):] + "_ex"]
     body = "".join(f"int bili_qr_{n}(void) {{ return 0; }}\n" for n in names)
     src.write_text(f"int bili_qr_abi_version(void) {{ return {abi}; }}\n" + body)
@@ -71,6 +71,20 @@ def test_a_newer_abi_is_accepted(tmp_path):
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "3"
+
+
+def test_an_abi_2_library_serves_all_but_the_refresh(tmp_path):
+    """A library of ABI 2 has no bili_qr_refresh: the package loads, and refresh says what it needs (typed)."""
+    so = _stand_in(tmp_path, 2)
+    env = dict(os.environ, BILI_QR_LIBRARY=so)
+    code = (
+        "import bili_qr\n"
+        "try:\n    bili_qr.refresh('SESSDATA=x; bili_jct=y', site='main')\n"
+        "except bili_qr.ArgumentError as e:\n    print(e)\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert "needs a library of ABI 3" in r.stdout and "is ABI 2" in r.stdout, r.stdout
 
 
 def test_not_a_bili_qr_library_is_refused():

@@ -46,6 +46,8 @@ def test_mypy_catches_a_wrong_option_name_and_type(tmp_path):
         bili_qr.start(no_such_option=1)
         bili_qr.wait("t", poll_interval_ms="fast")
         bili_qr.check("SESSDATA=x", verify_login=True)
+        bili_qr.refresh("SESSDATA=x", site=1)
+        bili_qr.refresh_confirm("SESSDATA=x", refresh_public_key=b"pem")
         """,
     )
     out = r.stdout
@@ -54,6 +56,8 @@ def test_mypy_catches_a_wrong_option_name_and_type(tmp_path):
     assert 'snippet.py:5: error: Unexpected keyword argument "no_such_option" for "start"' in out, out
     assert "snippet.py:6: error" in out and "poll_interval_ms" in out, out
     assert "snippet.py:7: error" in out and "verify_login" in out, out  # a poll/wait option, not check's
+    assert 'snippet.py:8: error: Argument "site" to "refresh" has incompatible type "int"' in out, out
+    assert "snippet.py:9: error" in out and "refresh_public_key" in out, out
 
 
 def test_mypy_accepts_correct_use(tmp_path):
@@ -80,6 +84,25 @@ def test_mypy_accepts_correct_use(tmp_path):
         async def later(url: str) -> bool:
             s = await bili_qr.check_async("SESSDATA=x", api_base_url=url)
             return await bili_qr.logout_async(s, base_url=url)
+
+
+        def mainland(url: str) -> Optional[str]:
+            qr = bili_qr.start(site="main", base_url=url, flow="web")
+            login = bili_qr.wait(qr.ticket, site="main", base_url=url)
+            token: Optional[bili_qr.Token] = login.token
+            session = bili_qr.check(login.session, site="main", www_base_url=url, refresh_public_key="PEM")
+            needed: Optional[bool] = session.refresh_needed
+            new = bili_qr.refresh(session, site="main")
+            new.save("cookies.txt")
+            if new.needs_confirm:
+                new = bili_qr.refresh_confirm(new, site="main", app_key="k", app_secret="s")
+            print(token, needed, new.previous_refresh_token, login.site, login.flow)
+            return new.refresh_token
+
+
+        async def mainland_async(session: bili_qr.Session) -> bili_qr.Session:
+            new = await bili_qr.refresh_async(session, site="main")
+            return await bili_qr.refresh_confirm_async(new)
 
 
         asyncio.run(later("http://127.0.0.1:1"))

@@ -1,4 +1,4 @@
-"""bilibili.tv (international) QR-code login, in Python.
+"""bilibili QR-code login, in Python: bilibili.tv (international, the default) and bilibili.com (``site="main"``).
 
 A thin ctypes binding of the native ``bili_qr`` library (C ABI version 2 or newer)::
 
@@ -11,6 +11,12 @@ A thin ctypes binding of the native ``bili_qr`` library (C ABI version 2 or newe
     login.session.save("cookies.txt")         # for yt-dlp --cookies cookies.txt
 
     session = bili_qr.check(bili_qr.Session.load("cookies.txt"))   # later: is it still good?
+
+The mainland site (bilibili.com, ABI 3) takes ``site="main"`` in every call, and its sessions can be refreshed::
+
+    new = bili_qr.refresh(bili_qr.Session.load("cookies.txt"), site="main")
+    new.save("cookies.txt")                   # save the new session first: the old one still works
+    bili_qr.refresh_confirm(new, site="main").save("cookies.txt")   # now the old one is retired
 
 Keyword arguments of the calls are the library's options, with the same names and types (see
 :class:`Options`, :class:`PollOptions`, :class:`WaitOptions`; a type checker refuses a wrong name or type). A
@@ -49,7 +55,7 @@ from ._errors import (
     error_for_status,
 )
 from ._abi import Options, PollOptions, WaitOptions
-from ._types import Cookie, Login, PollResult, QrCode, Session, _c_text, session_convert
+from ._types import Cookie, Login, PollResult, QrCode, Session, Token, _c_text, session_convert
 from ._version import __version__
 
 if TYPE_CHECKING:  # the checker's view of **options; nothing of this is needed at run time
@@ -63,12 +69,16 @@ __all__ = [
     "render",
     "check",
     "logout",
+    "refresh",
+    "refresh_confirm",
     "session_convert",
     "start_async",
     "poll_async",
     "wait_async",
     "check_async",
     "logout_async",
+    "refresh_async",
+    "refresh_confirm_async",
     "abi_version",
     "library_version",
     "library_path",
@@ -81,6 +91,7 @@ __all__ = [
     "Login",
     "Session",
     "Cookie",
+    "Token",
     "Error",
     "ArgumentError",
     "NetworkError",
@@ -199,7 +210,13 @@ def start(**options: Unpack[Options]) -> QrCode:
     if text is None:
         raise InternalError(-8, "bili_qr_start succeeded but returned no JSON")
     obj = json.loads(text)
-    return QrCode(ticket=str(obj["ticket"]), qr_url=str(obj["qr_url"]), qr_type=str(obj.get("qr_type") or ""))
+    site = obj.get("site")
+    return QrCode(
+        ticket=str(obj["ticket"]),
+        qr_url=str(obj["qr_url"]),
+        qr_type=str(obj.get("qr_type") or ""),
+        site=site if isinstance(site, str) else None,
+    )
 
 
 def poll(ticket_or_url: str, **options: Unpack[PollOptions]) -> PollResult:
@@ -434,6 +451,10 @@ def check(session: SessionLike, **options: Unpack[Options]) -> Session:
     ``mid`` and ``face`` are the service's) or ``"expired"`` (log in again). When ``renewed`` is True the
     service renewed a cookie: save this session over the old file. Raises :class:`ArgumentError` for a
     session without SESSDATA (nothing is sent), and the errors of :func:`poll` for a failed request.
+
+    A mainland session (``site == "main"``, ABI 3) is asked at bilibili.com; a valid one carries
+    ``refresh_needed`` (True when the service wants :func:`refresh`). A TV/app token session is checked by its
+    token (``refresh_needed`` likewise).
     """
     text = _session_text(session)
     rc, out, message = _lib.call_ex("bili_qr_check", text, _options_json(options))
@@ -458,6 +479,58 @@ def logout(session: SessionLike, **options: Unpack[Options]) -> bool:
     return rc != EXPIRED
 
 
+# --- the mainland site (ABI 3): refresh a session's cookies ------------------------------------------------
+
+
+def _session_call(name: str, session: SessionLike, options: Any) -> Session:
+    """A session call of ABI 3 (``bili_qr_refresh``, ``bili_qr_refresh_confirm``): the new Session, or the error.
+    EXPIRED (the session has ended at the service) is an :class:`ExpiredError`: there is no new session."""
+    if not _lib.has(name):
+        raise ArgumentError(
+            -1, f"{name} needs a library of ABI 3 or newer; the loaded one ({library_path}) is ABI {abi_version()}"
+        )
+    text = _session_text(session)
+    rc, out, message = _lib.call_ex(name, text, _options_json(options))
+    if rc < 0:
+        _raise_for(rc, message)
+    if rc == EXPIRED:
+        raise ExpiredError(EXPIRED, "the session has ended (logged out or expired) at the service: log in again")
+    if out is None:
+        raise InternalError(-8, f"{name} returned {rc} but no session")
+    return Session.from_json(json.loads(out), out)
+
+
+def refresh(session: SessionLike, **options: Unpack[Options]) -> Session:
+    """Renew a mainland session's cookies (``bili_qr_refresh``; ABI 3).
+
+    For a bilibili.com web session holding its ``refresh_token`` and ``bili_jct``: returns the new
+    :class:`Session` (``status`` ``"refreshed"``, new cookies, new ``refresh_token``, and
+    ``previous_refresh_token``). **The old session is not retired yet**: save the new one (``save()`` writes
+    atomically), then call :func:`refresh_confirm` with it. A program that dies in between loses nothing: the old
+    session still works. A TV/app token session (``flow == "tv"``) is renewed in one step: the new session has
+    a new ``token`` and no confirmation (``needs_confirm`` is False); save it before using it.
+
+    Raises :class:`ExpiredError` when the session has already ended, :class:`ArgumentError` for a bilibili.tv
+    session, one without a refresh token or ``bili_jct``, or one whose refresh is not confirmed yet (nothing is
+    sent), :class:`HttpError` (a stale correspond page), :class:`ApiError` (csrf or refresh token refused), and
+    the errors of :func:`poll`. Pass ``site="main"`` for a session that does not say its site (a Cookie header).
+    """
+    return _session_call("bili_qr_refresh", session, options)
+
+
+def refresh_confirm(session: SessionLike, **options: Unpack[Options]) -> Session:
+    """Retire the session a :func:`refresh` replaced (``bili_qr_refresh_confirm``; ABI 3). Call it with the
+    refreshed session, after saving it.
+
+    Returns the session to keep (``status`` ``"confirmed"``, no ``previous_refresh_token``): save it in place of
+    the refreshed one. From then on only the new session works. Raises :class:`ArgumentError` for a session
+    without ``previous_refresh_token`` (nothing is sent; a token session has no confirmation step),
+    :class:`ExpiredError` when the new session has ended, :class:`ApiError` when the service refuses, and the
+    errors of :func:`poll`.
+    """
+    return _session_call("bili_qr_refresh_confirm", session, options)
+
+
 # --- asyncio -------------------------------------------------------------------------------------------------
 
 
@@ -479,3 +552,14 @@ async def check_async(session: SessionLike, **options: Unpack[Options]) -> Sessi
 async def logout_async(session: SessionLike, **options: Unpack[Options]) -> bool:
     """:func:`logout` on a worker thread (the event loop stays free)."""
     return await _in_thread(logout, session, **options)
+
+
+async def refresh_async(session: SessionLike, **options: Unpack[Options]) -> Session:
+    """:func:`refresh` on a worker thread (the event loop stays free). Cancelling the awaiting task does not
+    stop the refresh: its new session is then lost to this caller, and the old one still works."""
+    return await _in_thread(refresh, session, **options)
+
+
+async def refresh_confirm_async(session: SessionLike, **options: Unpack[Options]) -> Session:
+    """:func:`refresh_confirm` on a worker thread (the event loop stays free)."""
+    return await _in_thread(refresh_confirm, session, **options)

@@ -56,8 +56,15 @@ SIGNATURES = {
     "bili_qr_session_convert": [_S, _S, _OUT],
 }
 
+#: The functions of ABI 3 (the mainland refresh), declared when the library's ABI is 3 or newer. A library of
+#: ABI 2 serves everything else; :func:`has` tells whether the loaded one has these.
+SIGNATURES_V3 = {
+    "bili_qr_refresh": [_S, _S, _OUT],
+    "bili_qr_refresh_confirm": [_S, _S, _OUT],
+}
 
-def _declare(lib: ctypes.CDLL) -> None:
+
+def _declare(lib: ctypes.CDLL, abi: int) -> None:
     """Declare argtypes and restype of every function. Strings the caller must free are ``c_void_p`` (so ctypes
     does not copy and lose the pointer); static strings are ``c_char_p``."""
     lib.bili_qr_version.argtypes = []
@@ -75,7 +82,10 @@ def _declare(lib: ctypes.CDLL) -> None:
     lib.bili_qr_cancel.argtypes = [ctypes.c_char_p]
     lib.bili_qr_cancel.restype = ctypes.c_int
 
-    for name, args in SIGNATURES.items():
+    table = dict(SIGNATURES)
+    if abi >= 3:
+        table.update(SIGNATURES_V3)
+    for name, args in table.items():
         for fn, extra in ((getattr(lib, name), []), (getattr(lib, name + "_ex"), [_OUT])):
             fn.argtypes = list(args) + extra
             fn.restype = ctypes.c_int
@@ -128,7 +138,7 @@ def load() -> "tuple[ctypes.CDLL, str]":
                 "or newer; install a newer libbili_qr (or a matching bili_qr package)"
             )
         try:
-            _declare(lib)
+            _declare(lib, abi)
         except AttributeError as e:
             raise ImportError(
                 f"bili_qr: {path} ({origin}) is not a bili_qr library of ABI {abi}: a function is missing ({e})"
@@ -138,6 +148,11 @@ def load() -> "tuple[ctypes.CDLL, str]":
 
 
 lib, path = load()
+
+
+def has(name: str) -> bool:
+    """Whether the loaded library's ABI has the function ``name`` (the ABI 3 ones need a library of ABI 3)."""
+    return name in SIGNATURES or (name in SIGNATURES_V3 and int(lib.bili_qr_abi_version()) >= 3)
 
 
 def last_error() -> str:

@@ -16,7 +16,7 @@ from typing import Any, Dict, List, Mapping, Optional, Union
 from . import _lib
 from ._errors import InternalError, error_for_status
 
-__all__ = ["Cookie", "Login", "QrCode", "PollResult", "Session", "mask_ticket", "session_convert"]
+__all__ = ["Cookie", "Login", "QrCode", "PollResult", "Session", "Token", "mask_ticket", "session_convert"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -99,6 +99,30 @@ class Cookie:
         )
 
 
+def _opt_strs(value: Any) -> List[str]:
+    return [str(w) for w in value] if isinstance(value, list) else []
+
+
+@dataclass(frozen=True)
+class Token:
+    """The TV/app token of a ``flow="tv"`` login (ABI 3): ``access_token`` and ``refresh_token`` are secrets like
+    SESSDATA (left out of ``repr()``); ``expires_at`` is Unix seconds, or None when the service did not say."""
+
+    access_token: str = field(repr=False)
+    refresh_token: str = field(repr=False)
+    expires_at: Optional[int] = None
+
+    @classmethod
+    def from_json(cls, obj: Any) -> Optional["Token"]:
+        """The token of a ``"token"`` JSON value, or None when it is not an object holding both tokens."""
+        if not isinstance(obj, dict):
+            return None
+        access, refresh = obj.get("access_token"), obj.get("refresh_token")
+        if not isinstance(access, str) or not isinstance(refresh, str):
+            return None
+        return cls(access_token=access, refresh_token=refresh, expires_at=_opt_int(obj.get("expires_at")))
+
+
 @dataclass(frozen=True)
 class QrCode:
     """A new QR code: show ``qr_url`` as a QR code (see :func:`bili_qr.render`), then wait on ``ticket``."""
@@ -106,9 +130,15 @@ class QrCode:
     ticket: str
     qr_url: str
     qr_type: str
+    #: ``"main"`` for a bilibili.com code (ABI 3), None for bilibili.tv.
+    site: Optional[str] = None
 
     def __repr__(self) -> str:  # the ticket is a secret until it is spent: show its start only
-        return f"QrCode(ticket={mask_ticket(self.ticket)!r}, qr_url=<{len(self.qr_url)} chars>, qr_type={self.qr_type!r})"
+        site = f", site={self.site!r}" if self.site is not None else ""
+        return (
+            f"QrCode(ticket={mask_ticket(self.ticket)!r}, qr_url=<{len(self.qr_url)} chars>, "
+            f"qr_type={self.qr_type!r}{site})"
+        )
 
 
 class _Cookies:
@@ -191,10 +221,14 @@ class _Cookies:
         The file is written atomically: a temporary file in the same directory, created with mode 0600 (never
         readable by others, not even for a moment), flushed to disk, then renamed over ``path`` (``os.replace``,
         atomic on POSIX and Windows). An existing file is replaced and ends with mode 0600 too.
+
+        A TV/app token session (one with a ``token``) is written as JSON unless ``format`` says otherwise: only the
+        JSON form holds the token, and a cookies.txt would lose it.
         """
         p = os.fspath(path)
         if format is None:
-            format = "json" if str(p).lower().endswith(".json") else "netscape"
+            has_token = getattr(self, "token", None) is not None
+            format = "json" if has_token or str(p).lower().endswith(".json") else "netscape"
         if format not in FORMATS:
             raise error_for_status(-1, f"unknown session format {format!r}; use one of {', '.join(FORMATS)}")
         text = session_convert(self.json_text, format)
@@ -226,6 +260,10 @@ class Login(_Cookies):
     ``name``/``face`` in it. ``warnings`` lists what was odd or failed on the way (never a secret), ``verified``
     is set with the option ``verify_login``. ``host`` is the host that set the cookies without a Domain
     attribute (the host of ``base_url``). ``repr()`` shows cookie names only, never values.
+
+    ABI 3: ``site`` is ``"main"`` for a bilibili.com login (None for bilibili.tv); ``refresh_token`` is the
+    web login's refresh token (a secret, needed by :func:`bili_qr.refresh`); a ``flow="tv"`` login has
+    ``flow == "tv"`` and its :class:`Token` in ``token`` (save it as JSON: cookies.txt cannot hold a token).
     """
 
     mid: Optional[int]
@@ -239,6 +277,10 @@ class Login(_Cookies):
     warnings: List[str] = field(default_factory=list)
     host: str = DEFAULT_HOST
     verified: Optional[bool] = None
+    site: Optional[str] = None
+    refresh_token: Optional[str] = field(default=None, repr=False)
+    flow: Optional[str] = None
+    token: Optional[Token] = field(default=None, repr=False)
     json_text: str = field(default="", repr=False, compare=False)
 
     @classmethod
@@ -258,6 +300,10 @@ class Login(_Cookies):
             warnings=[str(w) for w in warnings] if isinstance(warnings, list) else [],
             host=_opt_str(obj.get("host")) or DEFAULT_HOST,
             verified=_opt_bool(obj.get("verified")),
+            site=_opt_str(obj.get("site")),
+            refresh_token=_opt_str(obj.get("refresh_token")),
+            flow=_opt_str(obj.get("flow")),
+            token=Token.from_json(obj.get("token")),
             json_text=json_text if json_text is not None else json.dumps(obj),
         )
 
@@ -268,8 +314,9 @@ class Login(_Cookies):
 
     def __repr__(self) -> str:
         names = ", ".join(c.name for c in self.cookies)
+        kind = "".join(f", {k}={v!r}" for k, v in (("site", self.site), ("flow", self.flow)) if v is not None)
         return (
-            f"Login(mid={self.mid}, is_new={self.is_new}, name={self.name!r}, cookies=[{names}], "
+            f"Login(mid={self.mid}, is_new={self.is_new}, name={self.name!r}{kind}, cookies=[{names}], "
             f"warnings={self.warnings!r})"
         )
 
@@ -283,6 +330,12 @@ class Session(_Cookies):
     :func:`bili_qr.check`, ``status`` is ``"valid"`` or ``"expired"``, ``name``/``face`` are the service's,
     and ``renewed`` says whether the service renewed a cookie: save that session from then on.
     ``repr()`` shows cookie names only, never values.
+
+    ABI 3 (the mainland site, ``site == "main"``): ``refresh_token`` is what :func:`bili_qr.refresh` spends;
+    after a refresh ``status`` is ``"refreshed"`` and ``previous_refresh_token`` is set until
+    :func:`bili_qr.refresh_confirm` (``needs_confirm``); after a check ``refresh_needed`` says whether the
+    service wants a refresh (None when it could not be asked). A TV/app token session has ``flow == "tv"`` and a
+    :class:`Token`. ``warnings`` are a refresh's (never a secret). Tokens are left out of ``repr()``.
     """
 
     mid: Optional[int]
@@ -293,6 +346,13 @@ class Session(_Cookies):
     name: Optional[str] = None
     face: Optional[str] = None
     renewed: bool = False
+    site: Optional[str] = None
+    refresh_token: Optional[str] = field(default=None, repr=False)
+    previous_refresh_token: Optional[str] = field(default=None, repr=False)
+    refresh_needed: Optional[bool] = None
+    flow: Optional[str] = None
+    token: Optional[Token] = field(default=None, repr=False)
+    warnings: List[str] = field(default_factory=list)
     json_text: str = field(default="", repr=False, compare=False)
 
     @classmethod
@@ -306,6 +366,13 @@ class Session(_Cookies):
             name=_opt_str(obj.get("name")),
             face=_opt_str(obj.get("face")),
             renewed=obj.get("renewed") is True,
+            site=_opt_str(obj.get("site")),
+            refresh_token=_opt_str(obj.get("refresh_token")),
+            previous_refresh_token=_opt_str(obj.get("previous_refresh_token")),
+            refresh_needed=_opt_bool(obj.get("refresh_needed")),
+            flow=_opt_str(obj.get("flow")),
+            token=Token.from_json(obj.get("token")),
+            warnings=_opt_strs(obj.get("warnings")),
             json_text=json_text if json_text is not None else json.dumps(obj),
         )
 
@@ -332,11 +399,22 @@ class Session(_Cookies):
         """True when :func:`bili_qr.check` found the session logged in."""
         return self.status == "valid"
 
+    @property
+    def needs_confirm(self) -> bool:
+        """True for the session a mainland :func:`bili_qr.refresh` handed out and :func:`bili_qr.refresh_confirm`
+        has not confirmed yet (it holds ``previous_refresh_token``): save it, then confirm it."""
+        return self.previous_refresh_token is not None
+
     def __repr__(self) -> str:
         names = ", ".join(c.name for c in self.cookies)
+        extra = "".join(
+            f", {k}={v!r}"
+            for k, v in (("site", self.site), ("flow", self.flow), ("refresh_needed", self.refresh_needed))
+            if v is not None
+        )
         return (
             f"Session(mid={self.mid}, host={self.host!r}, status={self.status!r}, name={self.name!r}, "
-            f"renewed={self.renewed}, cookies=[{names}])"
+            f"renewed={self.renewed}{extra}, cookies=[{names}])"
         )
 
 
