@@ -40,6 +40,8 @@ mod tls;
 #[forbid(unsafe_code)]
 mod transport;
 #[forbid(unsafe_code)]
+pub mod tv;
+#[forbid(unsafe_code)]
 pub mod url;
 
 pub use cookies::Cookie;

@@ -67,6 +67,8 @@ pub struct Options {
     pub www_base_url: BaseUrl,
     /// The PEM public key of the mainland cookie refresh (`refresh_public_key`, ABI 3); `None`: the published key.
     pub refresh_public_key: Option<String>,
+    /// The TV/app token flow's options (`flow`, `app_key`, `app_secret`; `crate::tv`, ABI 3).
+    pub tv: crate::tv::TvOptions,
 }
 
 impl Default for Options {
@@ -89,6 +91,7 @@ impl Default for Options {
             www_base_url: parse_base_url(crate::site::INTL_WWW_BASE_URL)
                 .expect("the default www_base_url is valid"),
             refresh_public_key: None,
+            tv: crate::tv::TvOptions::default(),
         }
     }
 }
@@ -96,7 +99,11 @@ impl Default for Options {
 const KEYS: &str = "base_url, locale, platform, timeout_ms, user_agent, proxy, poll_interval_ms, wait_timeout_ms, max_retries, api_base_url, verify_login, ca_file";
 /// The whole list an unknown key's error names: [`KEYS`], then the site options (`crate::site`).
 fn all_keys() -> String {
-    format!("{KEYS}, {}", crate::site::OPTION_KEYS)
+    format!(
+        "{KEYS}, {}, {}",
+        crate::site::OPTION_KEYS,
+        crate::tv::OPTION_KEYS
+    )
 }
 
 impl Options {
@@ -117,6 +124,7 @@ impl Options {
         )?;
         crate::site::apply_site_defaults(&mut options, &map)?;
         options.apply(&map)?;
+        crate::tv::validate(&options)?;
         Ok(options)
     }
 
@@ -200,6 +208,7 @@ impl Options {
                 "site" | "www_base_url" | "refresh_public_key" => {
                     crate::site::apply_option(self, key, value)?
                 }
+                "flow" | "app_key" | "app_secret" => crate::tv::apply_option(self, key, value)?,
                 _ => {
                     let shown: String = key.chars().take(40).filter(|c| !c.is_control()).collect();
                     return Err(Error::argument(format!(

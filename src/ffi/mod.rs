@@ -64,6 +64,9 @@
 //!                             base_url; the mainland refresh's correspond page
 //!   refresh_public_key string the published key (ABI 3); a PEM "PUBLIC KEY" (RSA, SPKI) for the
 //!                             mainland refresh's correspondPath; at most 16 KiB
+//!   flow              string  "web" (ABI 3); "tv" (only with "site":"main"): the TV token login
+//!   app_key           string  "4409e2ce8ffd12b8" (ABI 3, the TV pair); with app_secret; 1..64 of A-Z a-z 0-9
+//!   app_secret        string  the TV pair's (ABI 3); with app_key; a secret, never in a message
 //! ```
 //!
 //! Sites (ABI 3): with "site":"main" start/poll/wait log in to bilibili.com (the ticket is the qrcode_key;
@@ -71,6 +74,13 @@
 //! mainland session by its "site" key, else by its SESSDATA's domain (bilibili.com), else by the options'
 //! site. bili_qr_refresh and bili_qr_refresh_confirm renew a mainland session's cookies. Without "site",
 //! everything behaves as in ABI 2.
+//!
+//! TV tokens (ABI 3): with "site":"main","flow":"tv" start/poll/wait run the TV QR login (signed requests; the
+//! ticket is the auth_code); the confirmed poll object adds "flow":"tv" and "token":{"access_token",
+//! "refresh_token","expires_at"}. A session with a "token" object is a token session: bili_qr_check asks
+//! oauth2/info (adds "refresh_needed"), bili_qr_refresh renews the token and cookies (no confirmation: the old
+//! token works until the new one is first used). Only the "json" form of bili_qr_session_convert keeps the
+//! token. Tokens and app_secret are secrets like SESSDATA.
 //!
 //! Calls with the same timeout_ms, user_agent and proxy share a pool of keep-alive connections.
 //!

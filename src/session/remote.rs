@@ -121,12 +121,19 @@ pub(crate) fn redact(mut error: Error, session: &Session) -> Error {
     {
         error = error.redact(t);
     }
+    if let Some(t) = &session.token {
+        error = t.redact(error);
+    }
     error
 }
 
 /// `GET {api_base_url}/intl/gateway/web/v2/user` with the session's cookies: valid (with the account's
 /// name and face) or expired, and the session with the cookies the answer set merged in.
 pub fn check(session: &Session, options: &Options) -> Result<CheckResult> {
+    // A TV/app token session is checked by its token (oauth2/info).
+    if session.token.is_some() {
+        return crate::tv::token::check(session, options);
+    }
     if session.site_or(options) == crate::site::Site::Main {
         return crate::mainland::session::check(session, options);
     }
