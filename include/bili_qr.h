@@ -70,12 +70,25 @@
  *                               cookie refresh's correspond page; ABI 3
  *   refresh_public_key  string  default: the published key; PEM public key of the mainland cookie refresh;
  *                               at most 16 KiB; ABI 3
+ *   flow                string  default web; "web" or "tv" (with site main: the TV/app QR login, which
+ *                               hands out access and refresh tokens); ABI 3
+ *   app_key             string  default: the TV pair's key, 4409e2ce8ffd12b8; the app key that signs
+ *                               TV/app requests; with app_secret; 1..64 of A-Za-z0-9; ABI 3
+ *   app_secret          string  default: the TV pair's secret; the secret of app_key; never in a message;
+ *                               1..64 of A-Za-z0-9; ABI 3
  *
  * Sites (ABI 3): with "site":"main" start/poll/wait log in to bilibili.com (the ticket is the qrcode_key;
  * the confirmed poll object adds "site":"main" and "refresh_token"), and the session functions recognise a
  * mainland session by its "site" key, else by its SESSDATA's domain (bilibili.com), else by the options'
  * site. bili_qr_refresh and bili_qr_refresh_confirm renew a mainland session's cookies. Without "site",
  * everything behaves as in ABI 2.
+ *
+ * TV tokens (ABI 3): with "site":"main","flow":"tv" start/poll/wait run the TV QR login (signed requests; the
+ * ticket is the auth_code); the confirmed poll object adds "flow":"tv" and "token":{"access_token",
+ * "refresh_token","expires_at"}. A session with a "token" object is a token session: bili_qr_check asks
+ * oauth2/info (adds "refresh_needed"), bili_qr_refresh renews the token and cookies (no confirmation: the old
+ * token works until the new one is first used). Only the "json" form of bili_qr_session_convert keeps the
+ * token. Tokens and app_secret are secrets like SESSDATA.
  *
  * Calls with the same timeout_ms, user_agent and proxy share a pool of keep-alive connections.
  */
@@ -370,7 +383,10 @@ int bili_qr_cancel(const char *ticket);
  *   or confirmed poll object: the `refresh_token` key; a cookies.txt or Cookie header: `ac_time_value`)
  *   and `bili_jct`; at most 1 MiB; borrowed. A bilibili.tv session: `BILI_QR_ERR_ARGUMENT` (no refresh
  *   flow is known for bilibili.tv), and nothing is sent. A session from a refresh not yet confirmed
- *   (with `previous_refresh_token`): `BILI_QR_ERR_ARGUMENT`.
+ *   (with `previous_refresh_token`): `BILI_QR_ERR_ARGUMENT`. A TV/app token session (a `token` object)
+ *   is renewed by its token instead: `POST {base_url}/x/passport-login/oauth2/refresh_token` (signed with
+ *   `app_key`/`app_secret`), `"status":"refreshed"` with the new `token` and cookies, and no
+ *   confirmation step (docs/ABI.md, "bili_qr_refresh on a token session").
  * - `options_json`: as for `bili_qr_start`; `base_url`, `www_base_url` (the correspond page) and
  *   `refresh_public_key` apply. A session of the mainland gets the mainland's defaults unless
  *   `options_json` names another site (then `BILI_QR_ERR_ARGUMENT`).
@@ -474,7 +490,8 @@ int bili_qr_render_ex(const char *text,
  *
  * - `session`: a confirmed poll object, a session object, the text of a Netscape cookies.txt, or a
  *   `Cookie` header (see `bili_qr_session_convert`); at most 1 MiB. Without a `SESSDATA` cookie, or
- *   not readable: `BILI_QR_ERR_ARGUMENT`, and nothing is sent. Borrowed.
+ *   not readable: `BILI_QR_ERR_ARGUMENT`, and nothing is sent (a token session, ABI 3, needs no
+ *   `SESSDATA`: it is checked by its token with oauth2/info, docs/ABI.md). Borrowed.
  * - `options_json`: as for `bili_qr_start`; `api_base_url` says where to ask.
  * - `out_json`: must not be NULL; set to NULL first. On `BILI_QR_OK` and `BILI_QR_EXPIRED` it receives
  *   the session object with `"status":"valid"` or `"expired"`, `mid`, `name`, `face`, `renewed`,

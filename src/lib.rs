@@ -48,6 +48,8 @@ mod tls;
 #[forbid(unsafe_code)]
 mod transport;
 #[forbid(unsafe_code)]
+pub mod tv;
+#[forbid(unsafe_code)]
 mod url;
 
 pub use cookies::Cookie;

@@ -47,6 +47,7 @@ impl Options {
         )?;
         crate::site::apply_site_defaults(&mut options, &map)?;
         options.apply(&map)?;
+        crate::tv::validate(&options)?;
         Ok(options)
     }
 

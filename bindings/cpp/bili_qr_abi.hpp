@@ -62,6 +62,9 @@ inline constexpr const char* kOptionKeys[] = {
     "site",
     "www_base_url",
     "refresh_public_key",
+    "flow",
+    "app_key",
+    "app_secret",
 };
 
 // Every option of the ABI; an unset field is left out and the library's default applies. The library
@@ -97,6 +100,12 @@ struct Options {
   std::optional<std::string> www_base_url;
   // default: the published key; PEM public key of the mainland cookie refresh; at most 16 KiB; ABI 3
   std::optional<std::string> refresh_public_key;
+  // default web; "web" or "tv" (with site main: the TV/app QR login, which hands out access and refresh tokens); ABI 3
+  std::optional<std::string> flow;
+  // default: the TV pair's key, 4409e2ce8ffd12b8; the app key that signs TV/app requests; with app_secret; 1..64 of A-Za-z0-9; ABI 3
+  std::optional<std::string> app_key;
+  // default: the TV pair's secret; the secret of app_key; never in a message; 1..64 of A-Za-z0-9; ABI 3
+  std::optional<std::string> app_secret;
 
   // The options as the JSON object the C ABI takes ("{}" when nothing is set). A string that is not
   // valid UTF-8 throws Error(BILI_QR_ERR_ARGUMENT).
@@ -117,6 +126,9 @@ struct Options {
     w.put("site", site);
     w.put("www_base_url", www_base_url);
     w.put("refresh_public_key", refresh_public_key);
+    w.put("flow", flow);
+    w.put("app_key", app_key);
+    w.put("app_secret", app_secret);
     return w.dump();
   }
 };

@@ -62,6 +62,24 @@ pub struct NetArgs {
     #[arg(long, value_name = "URL", help_heading = "Connection")]
     pub www_base_url: Option<String>,
 
+    /// With --app-secret: the app key pair of a TV token (a token is checked and renewed with the pair that issued it) [default: the TV pair]
+    #[arg(
+        long,
+        value_name = "KEY",
+        requires = "app_secret",
+        help_heading = "Connection"
+    )]
+    pub app_key: Option<String>,
+
+    /// The secret of --app-key
+    #[arg(
+        long,
+        value_name = "SECRET",
+        requires = "app_key",
+        help_heading = "Connection"
+    )]
+    pub app_secret: Option<String>,
+
     /// The CLI's own connection flags, which are not options of the library as they are (a PEM file
     /// read into `refresh_public_key`, say): `crate::args::NetExtra`.
     #[command(flatten)]
@@ -69,7 +87,7 @@ pub struct NetArgs {
 }
 
 /// (JSON key, flag) pairs, to name the flag in the library's messages about a key.
-pub const KEY_FLAGS: [(&str, &str); 14] = [
+pub const KEY_FLAGS: [(&str, &str); 16] = [
     ("base_url", "--base-url"),
     ("locale", "--locale"),
     ("platform", "--platform"),
@@ -84,6 +102,8 @@ pub const KEY_FLAGS: [(&str, &str); 14] = [
     ("ca_file", "--ca-file"),
     ("site", "--site"),
     ("www_base_url", "--www-base-url"),
+    ("app_key", "--app-key"),
+    ("app_secret", "--app-secret"),
 ];
 
 impl NetArgs {
@@ -131,6 +151,12 @@ impl NetArgs {
         }
         if let Some(v) = &self.www_base_url {
             map.insert("www_base_url".into(), v.clone().into());
+        }
+        if let Some(v) = &self.app_key {
+            map.insert("app_key".into(), v.clone().into());
+        }
+        if let Some(v) = &self.app_secret {
+            map.insert("app_secret".into(), v.clone().into());
         }
         map
     }

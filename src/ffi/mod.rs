@@ -73,6 +73,12 @@
 //!                               cookie refresh's correspond page; ABI 3
 //!   refresh_public_key  string  default: the published key; PEM public key of the mainland cookie refresh;
 //!                               at most 16 KiB; ABI 3
+//!   flow                string  default web; "web" or "tv" (with site main: the TV/app QR login, which
+//!                               hands out access and refresh tokens); ABI 3
+//!   app_key             string  default: the TV pair's key, 4409e2ce8ffd12b8; the app key that signs
+//!                               TV/app requests; with app_secret; 1..64 of A-Za-z0-9; ABI 3
+//!   app_secret          string  default: the TV pair's secret; the secret of app_key; never in a message;
+//!                               1..64 of A-Za-z0-9; ABI 3
 //! ```
 //! <!-- /abi:options -->
 //!
@@ -81,6 +87,13 @@
 //! mainland session by its "site" key, else by its SESSDATA's domain (bilibili.com), else by the options'
 //! site. bili_qr_refresh and bili_qr_refresh_confirm renew a mainland session's cookies. Without "site",
 //! everything behaves as in ABI 2.
+//!
+//! TV tokens (ABI 3): with "site":"main","flow":"tv" start/poll/wait run the TV QR login (signed requests; the
+//! ticket is the auth_code); the confirmed poll object adds "flow":"tv" and "token":{"access_token",
+//! "refresh_token","expires_at"}. A session with a "token" object is a token session: bili_qr_check asks
+//! oauth2/info (adds "refresh_needed"), bili_qr_refresh renews the token and cookies (no confirmation: the old
+//! token works until the new one is first used). Only the "json" form of bili_qr_session_convert keeps the
+//! token. Tokens and app_secret are secrets like SESSDATA.
 //!
 //! Calls with the same timeout_ms, user_agent and proxy share a pool of keep-alive connections.
 //!

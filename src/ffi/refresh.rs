@@ -21,7 +21,10 @@ fn status_of(status: RefreshStatus) -> c_int {
 ///   or confirmed poll object: the `refresh_token` key; a cookies.txt or Cookie header: `ac_time_value`)
 ///   and `bili_jct`; at most 1 MiB; borrowed. A bilibili.tv session: `BILI_QR_ERR_ARGUMENT` (no refresh
 ///   flow is known for bilibili.tv), and nothing is sent. A session from a refresh not yet confirmed
-///   (with `previous_refresh_token`): `BILI_QR_ERR_ARGUMENT`.
+///   (with `previous_refresh_token`): `BILI_QR_ERR_ARGUMENT`. A TV/app token session (a `token` object)
+///   is renewed by its token instead: `POST {base_url}/x/passport-login/oauth2/refresh_token` (signed with
+///   `app_key`/`app_secret`), `"status":"refreshed"` with the new `token` and cookies, and no
+///   confirmation step (docs/ABI.md, "bili_qr_refresh on a token session").
 /// - `options_json`: as for `bili_qr_start`; `base_url`, `www_base_url` (the correspond page) and
 ///   `refresh_public_key` apply. A session of the mainland gets the mainland's defaults unless
 ///   `options_json` names another site (then `BILI_QR_ERR_ARGUMENT`).

@@ -25,7 +25,8 @@ pub(super) fn options_for_session(
 ///
 /// - `session`: a confirmed poll object, a session object, the text of a Netscape cookies.txt, or a
 ///   `Cookie` header (see `bili_qr_session_convert`); at most 1 MiB. Without a `SESSDATA` cookie, or
-///   not readable: `BILI_QR_ERR_ARGUMENT`, and nothing is sent. Borrowed.
+///   not readable: `BILI_QR_ERR_ARGUMENT`, and nothing is sent (a token session, ABI 3, needs no
+///   `SESSDATA`: it is checked by its token with oauth2/info, docs/ABI.md). Borrowed.
 /// - `options_json`: as for `bili_qr_start`; `api_base_url` says where to ask.
 /// - `out_json`: must not be NULL; set to NULL first. On `BILI_QR_OK` and `BILI_QR_EXPIRED` it receives
 ///   the session object with `"status":"valid"` or `"expired"`, `mid`, `name`, `face`, `renewed`,

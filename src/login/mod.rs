@@ -31,6 +31,9 @@ pub fn start(options: &Options) -> Result<QrCode> {
 }
 
 fn start_inner(options: &Options) -> Result<QrCode> {
+    if crate::tv::is_tv(options) {
+        return crate::tv::login::start(options);
+    }
     if options.site == crate::site::Site::Main {
         return crate::mainland::login::start(options);
     }
@@ -111,12 +114,18 @@ pub fn poll(ticket_or_url: &str, options: &Options) -> Result<PollResult> {
 /// The ticket in `input` for the options' site (a mainland `qrcode_key` may come in a URL's `qrcode_key=`).
 fn extract<'a>(input: &'a str, options: &Options) -> Result<&'a str> {
     match options.site {
+        crate::site::Site::Main if crate::tv::is_tv(options) => {
+            crate::tv::login::extract_auth_code(input)
+        }
         crate::site::Site::Main => crate::mainland::login::extract_key(input),
         crate::site::Site::Intl => ticket::extract(input),
     }
 }
 
 fn poll_ticket(ticket: &str, options: &Options, call: &Call<'_>) -> Result<PollResult> {
+    if crate::tv::is_tv(options) {
+        return crate::tv::login::poll_code(ticket, options, call);
+    }
     if options.site == crate::site::Site::Main {
         return crate::mainland::login::poll_key(ticket, options, call);
     }
@@ -257,6 +266,10 @@ pub fn cancel(ticket_or_url: &str) -> Result<usize> {
     let ticket = match ticket::extract(ticket_or_url) {
         Err(e) if ticket_or_url.contains("qrcode_key=") => {
             crate::mainland::login::extract_key(ticket_or_url).map_err(|_| e)?
+        }
+        // A TV QR URL names its code `auth_code=`.
+        Err(e) if ticket_or_url.contains("auth_code=") => {
+            crate::tv::login::extract_auth_code(ticket_or_url).map_err(|_| e)?
         }
         other => other?,
     };

@@ -87,6 +87,10 @@ fn required<'a>(session: &'a Session, what: &str) -> Result<&'a str> {
 
 /// Refreshes a mainland session's cookies (module documentation). The old session is not retired.
 pub fn refresh(session: &Session, options: &Options) -> Result<RefreshResult> {
+    // A TV/app token session is renewed by its token (no confirmation step).
+    if session.token.is_some() {
+        return crate::tv::token::refresh(session, options);
+    }
     not_for_site(session.site_or(options))?;
     refresh_inner(session, options).map_err(|e| redact(e, session))
 }

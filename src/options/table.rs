@@ -55,6 +55,15 @@ pub struct Options {
     /// `refresh_public_key`: default: the published key; PEM public key of the mainland cookie refresh; at most
     /// 16 KiB; ABI 3.
     pub refresh_public_key: Option<String>,
+    /// `flow`: default `web`; "web" or "tv" (with site main: the TV/app QR login, which hands out access and
+    /// refresh tokens); ABI 3.
+    pub flow: crate::tv::Flow,
+    /// `app_key`: default: the TV pair's key, 4409e2ce8ffd12b8; the app key that signs TV/app requests; with
+    /// app_secret; 1..64 of A-Za-z0-9; ABI 3.
+    pub app_key: Option<String>,
+    /// `app_secret`: default: the TV pair's secret; the secret of app_key; never in a message; 1..64 of
+    /// A-Za-z0-9; ABI 3.
+    pub app_secret: Option<crate::tv::Secret>,
 }
 
 impl Default for Options {
@@ -86,12 +95,16 @@ impl Default for Options {
             www_base_url: crate::url::parse_url_option("www_base_url", "https://www.bilibili.tv")
                 .expect("the default of www_base_url in abi/bili_qr.toml is valid"),
             refresh_public_key: None,
+            flow: crate::tv::rule_flow("flow", "web")
+                .expect("the default of flow in abi/bili_qr.toml is valid"),
+            app_key: None,
+            app_secret: None,
         }
     }
 }
 
 /// The keys, in the order of the data file (for the message about an unknown key).
-pub(super) const KEYS: &str = "base_url, locale, platform, timeout_ms, user_agent, proxy, poll_interval_ms, wait_timeout_ms, max_retries, api_base_url, verify_login, ca_file, site, www_base_url, refresh_public_key";
+pub(super) const KEYS: &str = "base_url, locale, platform, timeout_ms, user_agent, proxy, poll_interval_ms, wait_timeout_ms, max_retries, api_base_url, verify_login, ca_file, site, www_base_url, refresh_public_key, flow, app_key, app_secret";
 
 impl Options {
     /// Sets the option `key` from its JSON value; `Ok(false)` for a key that is not an option.
@@ -123,6 +136,9 @@ impl Options {
                 self.refresh_public_key =
                     crate::site::rule_refresh_public_key(key, string(key, value)?)?
             }
+            "flow" => self.flow = crate::tv::rule_flow(key, string(key, value)?)?,
+            "app_key" => self.app_key = crate::tv::rule_app_key(key, string(key, value)?)?,
+            "app_secret" => self.app_secret = crate::tv::rule_app_secret(key, string(key, value)?)?,
             _ => return Ok(false),
         }
         Ok(true)

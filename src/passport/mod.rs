@@ -82,6 +82,9 @@ pub struct Login {
     /// What a mainland login adds (ABI 3): `site` and `refresh_token`; absent for bilibili.tv.
     #[serde(flatten)]
     pub site_keys: Option<SiteKeys>,
+    /// What a TV login adds (ABI 3, `flow: "tv"`): `site`, `flow` and the `token`; absent otherwise.
+    #[serde(flatten)]
+    pub tv: Option<crate::tv::session::TvKeys>,
 }
 
 /// The keys a site other than bilibili.tv adds to the confirmed poll object.

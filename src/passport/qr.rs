@@ -239,5 +239,6 @@ pub fn finish_login(
         host: host.to_owned(),
         verified: None,
         site_keys: None,
+        tv: None,
     })
 }

@@ -58,6 +58,11 @@ struct SessionObject<'a> {
     /// A refresh's notes (ABI 3); absent elsewhere.
     #[serde(skip_serializing_if = "Option::is_none")]
     warnings: Option<&'a [String]>,
+    /// A TV/app token session (ABI 3): `"tv"` and its token; absent elsewhere.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    flow: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token: Option<&'a crate::tv::AppToken>,
 }
 
 /// What a check adds to the session object.
@@ -85,6 +90,8 @@ pub(super) fn to_json(session: &Session, check: Option<CheckKeys<'_>>) -> String
         refresh_token: session.refresh_token.as_deref(),
         previous_refresh_token: session.previous_refresh_token.as_deref(),
         warnings: None,
+        flow: session.token.as_ref().map(|_| "tv"),
+        token: session.token.as_ref(),
     };
     serde_json::to_string(&object).unwrap_or_default()
 }
@@ -105,6 +112,8 @@ pub(crate) fn to_json_with_status(session: &Session, status: &str, warnings: &[S
         refresh_token: session.refresh_token.as_deref(),
         previous_refresh_token: session.previous_refresh_token.as_deref(),
         warnings: Some(warnings),
+        flow: session.token.as_ref().map(|_| "tv"),
+        token: session.token.as_ref(),
     };
     serde_json::to_string(&object).unwrap_or_default()
 }

@@ -42,6 +42,9 @@ pub struct Session {
     pub refresh_token: Option<String>,
     /// After `bili_qr_refresh`, the old session's refresh token, which `bili_qr_refresh_confirm` retires.
     pub previous_refresh_token: Option<String>,
+    /// A TV/app login's token (`token` in the session object; `crate::tv`): such a session is checked and
+    /// renewed by its token. Carried by the JSON form only, never by a Cookie header or cookies.txt.
+    pub token: Option<crate::tv::AppToken>,
 }
 
 /// The names under which a cookies.txt (or a Cookie header) carries the refresh tokens: `ac_time_value`

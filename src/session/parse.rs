@@ -24,6 +24,7 @@ impl Reader {
                 site: None,
                 refresh_token: None,
                 previous_refresh_token: None,
+                token: None,
             },
             dropped: 0,
         }
@@ -74,10 +75,27 @@ impl Reader {
                 .trim_start_matches("https://")
                 .to_owned();
         }
-        if self
-            .session
-            .get("SESSDATA")
-            .map_or(true, |c| c.value.is_empty())
+        // A TV/app token session is mainland's and is used by its token: it needs no cookie.
+        if self.session.token.is_some() {
+            match self.session.site {
+                Some(Site::Intl) => {
+                    return Err(Error::argument(
+                        "session has a token but says site \"intl\": TV/app tokens are of the mainland site (\"main\")",
+                    ))
+                }
+                _ => self.session.site = Some(Site::Main),
+            }
+            if self.session.host == DEFAULT_HOST {
+                self.session.host = crate::site::MAIN_BASE_URL
+                    .trim_start_matches("https://")
+                    .to_owned();
+            }
+        }
+        if self.session.token.is_none()
+            && self
+                .session
+                .get("SESSDATA")
+                .map_or(true, |c| c.value.is_empty())
         {
             return Err(Session::lacks("SESSDATA", self.dropped));
         }
@@ -162,6 +180,9 @@ fn from_json(text: &str) -> Result<Session> {
     };
     reader.session.refresh_token = token("refresh_token");
     reader.session.previous_refresh_token = token("previous_refresh_token");
+    if let Some(t) = root.get("token").filter(|t| !t.is_null()) {
+        reader.session.token = Some(crate::tv::AppToken::from_json(t)?);
+    }
     reader.session.mid = match root.get("mid") {
         Some(Value::Number(n)) => n.as_i64(),
         Some(Value::String(s)) => s.trim().parse::<i64>().ok(),

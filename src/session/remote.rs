@@ -124,6 +124,9 @@ pub(crate) fn session_scope(session: &Session) -> Scope {
     {
         redact::see(t);
     }
+    if let Some(t) = &session.token {
+        t.see_secrets();
+    }
     scope
 }
 
@@ -138,6 +141,10 @@ pub(crate) fn redact(error: Error, session: &Session) -> Error {
 /// name and face) or expired, and the session with the cookies the answer set merged in.
 pub fn check(session: &Session, options: &Options) -> Result<CheckResult> {
     let _scope = session_scope(session);
+    // A TV/app token session is checked by its token (oauth2/info).
+    if session.token.is_some() {
+        return crate::tv::token::check(session, options).map_err(Error::scrub_again);
+    }
     if session.site_or(options) == crate::site::Site::Main {
         return crate::mainland::session::check(session, options).map_err(Error::scrub_again);
     }

@@ -72,6 +72,12 @@ namespace Bilibili.QrLogin
         public string WwwBaseUrl { get; set; }
         /// <summary>default: the published key; PEM public key of the mainland cookie refresh; at most 16 KiB; ABI 3.</summary>
         public string RefreshPublicKey { get; set; }
+        /// <summary>default web; "web" or "tv" (with site main: the TV/app QR login, which hands out access and refresh tokens); ABI 3.</summary>
+        public string Flow { get; set; }
+        /// <summary>default: the TV pair's key, 4409e2ce8ffd12b8; the app key that signs TV/app requests; with app_secret; 1..64 of A-Za-z0-9; ABI 3.</summary>
+        public string AppKey { get; set; }
+        /// <summary>default: the TV pair's secret; the secret of app_key; never in a message; 1..64 of A-Za-z0-9; ABI 3.</summary>
+        public string AppSecret { get; set; }
 
         /// <summary>The options JSON sent to the library, e.g. {"base_url":"http://127.0.0.1:8080","timeout_ms":500}.</summary>
         public string ToJson()
@@ -92,6 +98,9 @@ namespace Bilibili.QrLogin
             Add(sb, "site", Site);
             Add(sb, "www_base_url", WwwBaseUrl);
             Add(sb, "refresh_public_key", RefreshPublicKey);
+            Add(sb, "flow", Flow);
+            Add(sb, "app_key", AppKey);
+            Add(sb, "app_secret", AppSecret);
             return sb.Append('}').ToString();
         }
     }

@@ -32,6 +32,12 @@ export interface Options {
   www_base_url?: string;
   /** default: the published key; PEM public key of the mainland cookie refresh; at most 16 KiB; ABI 3 */
   refresh_public_key?: string;
+  /** default web; "web" or "tv" (with site main: the TV/app QR login, which hands out access and refresh tokens); ABI 3 */
+  flow?: string;
+  /** default: the TV pair's key, 4409e2ce8ffd12b8; the app key that signs TV/app requests; with app_secret; 1..64 of A-Za-z0-9; ABI 3 */
+  app_key?: string;
+  /** default: the TV pair's secret; the secret of app_key; never in a message; 1..64 of A-Za-z0-9; ABI 3 */
+  app_secret?: string;
 }
 
 export type StatusCodeName =

@@ -36,6 +36,9 @@ const OPTION_TYPES = Object.freeze({
   site: 'string',
   www_base_url: 'string',
   refresh_public_key: 'string',
+  flow: 'string',
+  app_key: 'string',
+  app_secret: 'string',
 });
 
 module.exports = { ABI_VERSION, STATUS, OPTION_TYPES };

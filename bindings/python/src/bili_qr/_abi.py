@@ -97,6 +97,12 @@ class Options(TypedDict, total=False):
     www_base_url: Optional[str]
     #: default: the published key; PEM public key of the mainland cookie refresh; at most 16 KiB; ABI 3.
     refresh_public_key: Optional[str]
+    #: default web; "web" or "tv" (with site main: the TV/app QR login, which hands out access and refresh tokens); ABI 3.
+    flow: Optional[str]
+    #: default: the TV pair's key, 4409e2ce8ffd12b8; the app key that signs TV/app requests; with app_secret; 1..64 of A-Za-z0-9; ABI 3.
+    app_key: Optional[str]
+    #: default: the TV pair's secret; the secret of app_key; never in a message; 1..64 of A-Za-z0-9; ABI 3.
+    app_secret: Optional[str]
 
 class PollOptions(Options, total=False):
     """Options of :func:`bili_qr.poll` (and of :func:`bili_qr.wait`)."""
@@ -132,6 +138,9 @@ OPTION_TYPES: Dict[str, str] = {
     "site": "string",
     "www_base_url": "string",
     "refresh_public_key": "string",
+    "flow": "string",
+    "app_key": "string",
+    "app_secret": "string",
 }
 
 #: The names of :data:`OPTION_TYPES`, in the data file's order.

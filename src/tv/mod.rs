@@ -1,0 +1,216 @@
+//! The TV/app token login of the mainland site (option `flow: "tv"` with `site: "main"`, ABI 3): a QR login
+//! that hands out an `access_token` and a `refresh_token` (the credential of upload tools, recorders and
+//! launchers) together with the web cookies, and the token's check (`oauth2/info`) and renewal
+//! (`oauth2/refresh_token`). Every request is signed with an app key pair ([`sign`]).
+//!
+//! - [`login`]: `passport-tv-login/qrcode/auth_code` and `…/qrcode/poll` (the state is the outer `code`).
+//! - [`token`]: `oauth2/info` (`bili_qr_check` on a token session) and `oauth2/refresh_token`
+//!   (`bili_qr_refresh` on a token session).
+//! - [`session`]: the token object a session carries, read from and written to the session object.
+//!
+//! docs/UPSTREAM.md ("The TV/app token login") lists the endpoints and their public sources. The tokens
+//! and `app_secret` are secrets like SESSDATA: never in a message, a warning or a panic, zeroed on drop.
+
+pub mod login;
+pub mod session;
+pub mod sign;
+pub mod token;
+
+pub use session::AppToken;
+
+use crate::error::{Error, Result};
+use crate::options::Options;
+use crate::site::Site;
+use zeroize::Zeroize;
+
+pub const AUTH_CODE_PATH: &str = "/x/passport-tv-login/qrcode/auth_code";
+pub const POLL_PATH: &str = "/x/passport-tv-login/qrcode/poll";
+pub const INFO_PATH: &str = "/x/passport-login/oauth2/info";
+pub const REFRESH_PATH: &str = "/x/passport-login/oauth2/refresh_token";
+
+/// The TV key pair (public clients: biliup, BBDown).
+pub const TV_APP_KEY: &str = "4409e2ce8ffd12b8";
+pub const TV_APP_SECRET: &str = "59b43e04ad6965f34319062b478f83dd";
+
+/// The poll's states (the outer `code`).
+pub const CODE_CONFIRMED: i64 = 0;
+pub const CODE_WAITING: i64 = 86039;
+pub const CODE_SCANNED: i64 = 86090;
+pub const CODE_EXPIRED: i64 = 86038;
+/// A request whose signature the service refused.
+pub const CODE_BAD_SIGN: i64 = -3;
+/// A token used with another key pair than the one that issued it.
+pub const CODE_OTHER_PAIR: i64 = -663;
+/// Not logged in: an unknown, expired or retired token.
+pub const CODE_NOT_LOGGED_IN: i64 = -101;
+
+/// The login flow of the mainland site (option `flow`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Flow {
+    /// The web QR login (`"web"`, the default): cookies and the web refresh token.
+    #[default]
+    Web,
+    /// The TV QR login (`"tv"`): an access token and a refresh token, and the cookies.
+    Tv,
+}
+
+/// A secret string (the app secret): compared and hashed like a string, never printed, zeroed on drop.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: &str) -> Self {
+        Secret(s.to_owned())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(…)")
+    }
+}
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+/// The rule of option `flow` (abi/bili_qr.toml): `"web"` or `"tv"`.
+pub(crate) fn rule_flow(key: &str, value: &str) -> Result<Flow> {
+    match value {
+        "web" => Ok(Flow::Web),
+        "tv" => Ok(Flow::Tv),
+        _ => Err(Error::argument(format!(
+            "option {key} must be \"web\" or \"tv\""
+        ))),
+    }
+}
+
+/// An app key or secret: 1 to 64 characters of A-Z a-z 0-9 (the service's are 16 and 32 hex characters).
+fn key_like(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// The rule of option `app_key`.
+pub(crate) fn rule_app_key(key: &str, value: &str) -> Result<Option<String>> {
+    if !key_like(value) {
+        return Err(Error::argument(format!(
+            "option {key} must be 1 to 64 characters of A-Z a-z 0-9"
+        )));
+    }
+    Ok(Some(value.to_owned()))
+}
+
+/// The rule of option `app_secret`; its value never appears in a message.
+pub(crate) fn rule_app_secret(key: &str, value: &str) -> Result<Option<Secret>> {
+    if !key_like(value) {
+        return Err(Error::argument(format!(
+            "option {key} must be 1 to 64 characters of A-Z a-z 0-9"
+        )));
+    }
+    Ok(Some(Secret::new(value)))
+}
+
+/// The app key of these options: `app_key`, else the TV pair's.
+pub(crate) fn app_key(options: &Options) -> &str {
+    options.app_key.as_deref().unwrap_or(TV_APP_KEY)
+}
+
+/// The app secret of these options: `app_secret`, else the TV pair's.
+pub(crate) fn app_secret(options: &Options) -> &str {
+    options
+        .app_secret
+        .as_ref()
+        .map_or(TV_APP_SECRET, |s| s.expose())
+}
+
+/// After the options are applied: `flow` "tv" needs `site` "main", and `app_key` / `app_secret` go together.
+pub(crate) fn validate(options: &Options) -> Result<()> {
+    if options.flow == Flow::Tv && options.site != Site::Main {
+        return Err(Error::argument(
+            "option flow \"tv\" needs site \"main\": no TV/app token login is known for bilibili.tv (intl); add \"site\":\"main\"",
+        ));
+    }
+    if options.app_key.is_some() != options.app_secret.is_some() {
+        return Err(Error::argument(
+            "options app_key and app_secret go together: pass both (the key pair that issued the token), or neither for the TV pair",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether a login with these options is the TV flow.
+pub(crate) fn is_tv(options: &Options) -> bool {
+    options.site == Site::Main && options.flow == Flow::Tv
+}
+
+/// The local Unix time in seconds: the `ts` field of a signed request. This is the only place the token
+/// flow reads the local clock for the service (a `ts` far off makes the service refuse the request).
+pub(crate) fn ts_now() -> String {
+    crate::mainland::unix_now().to_string()
+}
+
+/// The message of a token endpoint's error code (the generic one for codes without a special meaning).
+pub(crate) fn api_error(endpoint: &str, envelope: &crate::passport::Envelope) -> Error {
+    let advice = match envelope.code {
+        CODE_BAD_SIGN => Some(
+            "the service refused the request's signature (app_key/app_secret do not form a key pair it knows, or the request was altered)",
+        ),
+        CODE_OTHER_PAIR => Some(
+            "the token was issued to another app key pair: pass the app_key and app_secret of the pair that issued it",
+        ),
+        _ => None,
+    };
+    match advice {
+        Some(advice) => Error::new(
+            crate::ErrorKind::Api,
+            format!(
+                "the {endpoint} endpoint answered code {}: {advice}",
+                envelope.code
+            ),
+        ),
+        None => crate::passport::api_error(endpoint, envelope),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_rules() {
+        let o = Options::from_json(Some(r#"{"site":"main","flow":"tv"}"#)).unwrap();
+        assert!(is_tv(&o));
+        assert_eq!(app_key(&o), TV_APP_KEY);
+        let o = Options::from_json(Some(r#"{"site":"main"}"#)).unwrap();
+        assert!(!is_tv(&o));
+        for bad in [
+            r#"{"flow":"tv"}"#,
+            r#"{"site":"intl","flow":"tv"}"#,
+            r#"{"site":"main","flow":"app"}"#,
+            r#"{"site":"main","flow":1}"#,
+            r#"{"site":"main","app_key":"abc"}"#,
+            r#"{"site":"main","app_key":"a-b","app_secret":"c"}"#,
+        ] {
+            let e = Options::from_json(Some(bad)).unwrap_err();
+            assert_eq!(e.kind(), crate::ErrorKind::Argument, "{bad}");
+        }
+        let secret = "0123456789abcdef0123456789abcdeX";
+        let o = Options::from_json(Some(&format!(
+            r#"{{"site":"main","flow":"tv","app_key":"k1","app_secret":"{secret}"}}"#
+        )))
+        .unwrap();
+        assert_eq!(app_secret(&o), secret);
+        assert!(!format!("{o:?}").contains(secret));
+        // A wrong secret's error never quotes it.
+        let e = Options::from_json(Some(
+            r#"{"site":"main","app_key":"k1","app_secret":"sec-ret_with_bad_chars"}"#,
+        ))
+        .unwrap_err();
+        assert!(!e.message().contains("sec-ret"), "{}", e.message());
+    }
+}
