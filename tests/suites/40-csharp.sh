@@ -64,6 +64,13 @@ wait "$fake_pid" || true
 echo "-- 'using System.Net;' beside 'using Bilibili.QrLogin;' compiles (no Cookie clash)"
 mcs -nologo -warnaserror+ -target:library -r:"$dll" -r:System.dll -out:"$out/UsingSystemNet.dll" "$tests/UsingSystemNet.cs"
 
+echo "-- bindings/csharp/README.md's mainland example compiles against the package's BiliQr.dll"
+# The first csharp code block after the heading "## The mainland site": the documented calls and fields exist.
+awk '/^## The mainland site/ {m=1} m && /^```csharp$/ {c=1; next} c && /^```$/ {exit} c {print}' \
+  "$root/bindings/csharp/README.md" >"$out/MainlandExample.cs"
+grep -q 'BiliQr.RefreshConfirm' "$out/MainlandExample.cs" || { echo "FAIL: no mainland example found in bindings/csharp/README.md"; exit 1; }
+mcs -nologo -warnaserror+ -r:"$dll" -out:"$out/MainlandExample.exe" "$out/MainlandExample.cs"
+
 echo "-- the tests, compiled against the package's BiliQr.dll"
 mkdir -p "$out/run"
 cp "$dll" "$out/run/"
