@@ -4,7 +4,8 @@
 //   with a time limit); the last line printed is "N passed, N failed" (", N skipped" when a test threw
 //   TestSkipped: it printed "SKIPPED name: why"); the exit code is 1 when a test failed.
 // `mono BiliQrTests.exe --abi-probe` only loads the library and prints its version or the load error (the
-// suite uses it with stub libraries to prove that a missing or too old library fails loudly).
+// suite uses it with stub libraries to prove that a missing or too old library fails loudly); `--refresh-probe`
+// parses a session and calls Refresh (with an ABI 2 stub: the clear "needs ABI 3" error).
 
 using System;
 using System.Collections.Generic;
@@ -132,6 +133,23 @@ static class Program
             {
                 Exception inner = e is TypeInitializationException && e.InnerException != null ? e.InnerException : e;
                 Console.WriteLine(inner.GetType().Name + ": " + inner.Message);
+                return 3;
+            }
+        }
+
+        if (args.Length == 1 && args[0] == "--refresh-probe")
+        {
+            // A session from the library, then Refresh: an ABI 2 library must get a clear error, not a crash.
+            try
+            {
+                var s = Session.Parse("SESSDATA=a; bili_jct=b; DedeUserID=1");
+                BiliQr.Refresh(s);
+                Console.WriteLine("refreshed");
+                return 0;
+            }
+            catch (Exception e)
+            {
+                Console.WriteLine(e.GetType().Name + ": " + e.Message);
                 return 3;
             }
         }
