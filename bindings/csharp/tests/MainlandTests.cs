@@ -180,10 +180,10 @@ static partial class Tests
             A.Eq(0, Requests(sc, "/x/passport-login/web/confirm/refresh").Count, "nothing was confirmed");
 
             // Starting over from the file works: refresh again, save, confirm.
-            var again = BiliQr.Refresh(saved, opt);
+            var again = saved.Refresh(opt); // Session.Refresh / RefreshConfirm: the BiliQr calls on this session
             A.True(again.RefreshToken != lost.RefreshToken, "a second refresh gives another token");
             again.Save(file);
-            var confirmed = BiliQr.RefreshConfirm(Session.Load(file), opt);
+            var confirmed = Session.Load(file).RefreshConfirm(opt);
             confirmed.Save(file);
             A.True(BiliQr.Check(Session.Load(file), opt).IsValid, "the confirmed session is valid");
             A.True(!BiliQr.Check(session, opt).IsValid, "the original session is retired by the confirmation");
