@@ -64,6 +64,13 @@ wait "$fake_pid" || true
 echo "-- 'using System.Net;' beside 'using Bilibili.QrLogin;' compiles (no Cookie clash)"
 mcs -nologo -warnaserror+ -target:library -r:"$dll" -r:System.dll -out:"$out/UsingSystemNet.dll" "$tests/UsingSystemNet.cs"
 
+echo "-- bindings/csharp/README.md's mainland example compiles against the package's BiliQr.dll"
+# The first csharp code block after the heading "## The mainland site": the documented calls and fields exist.
+awk '/^## The mainland site/ {m=1} m && /^```csharp$/ {c=1; next} c && /^```$/ {exit} c {print}' \
+  "$root/bindings/csharp/README.md" >"$out/MainlandExample.cs"
+grep -q 'BiliQr.RefreshConfirm' "$out/MainlandExample.cs" || { echo "FAIL: no mainland example found in bindings/csharp/README.md"; exit 1; }
+mcs -nologo -warnaserror+ -r:"$dll" -out:"$out/MainlandExample.exe" "$out/MainlandExample.cs"
+
 echo "-- the tests, compiled against the package's BiliQr.dll"
 mkdir -p "$out/run"
 cp "$dll" "$out/run/"
@@ -86,6 +93,28 @@ if command -v cc >/dev/null; then
   set -e
   echo "   ABI 1 stub: $msg"
   [[ $rc -ne 0 && $msg == BiliQrException:*"too old: ABI 1, this binding needs 2"* ]] || { echo "FAIL: a library older than ABI 2 must fail loudly"; exit 1; }
+  # An ABI 2 library still loads; Refresh (ABI 3) then fails with a clear message instead of a missing symbol.
+  mkdir "$out/stub2"
+  cat >"$out/stub2/stub.c" <<'STUB'
+#include <stdlib.h>
+#include <string.h>
+int bili_qr_abi_version(void) { return 2; }
+const char *bili_qr_version(void) { return "0.1.9"; }
+void bili_qr_free(char *s) { free(s); }
+int bili_qr_session_convert_ex(const char *session, const char *format, char **out, char **out_error) {
+  (void)session; (void)format;
+  if (out_error) *out_error = NULL;
+  *out = strdup("{\"mid\":1,\"host\":null,\"cookies\":[],\"cookie_header\":\"SESSDATA=a\"}");
+  return 0;
+}
+STUB
+  cc -shared -fPIC -o "$out/stub2/libbili_qr.so" "$out/stub2/stub.c"
+  set +e
+  msg=$(cd "$out/run" && LD_LIBRARY_PATH="$out/stub2" mono BiliQrTests.exe --refresh-probe 2>&1); rc=$?
+  set -e
+  echo "   ABI 2 stub, Refresh: $msg"
+  [[ $rc -ne 0 && $msg == "BiliQrException: bili_qr: Refresh needs a native library of ABI 3 or newer; the loaded one is ABI 2"* ]] \
+    || { echo "FAIL: Refresh with an ABI 2 library must say it needs ABI 3"; exit 1; }
   # A newer library serves this binding (a library of ABI N serves every caller built for <= N).
   mkdir "$out/stub3"
   printf 'int bili_qr_abi_version(void) { return 3; }\nconst char *bili_qr_version(void) { return "9.8.7"; }\n' > "$out/stub3/stub.c"

@@ -161,6 +161,38 @@ namespace Bilibili.QrLogin
         }
 
         /// <summary>
+        /// Renews a saved mainland (bilibili.com) session (ABI 3) and returns the new one. A web session (its
+        /// RefreshToken and bili_jct; Options.BaseUrl, WwwBaseUrl and RefreshPublicKey apply) comes back with new
+        /// cookies, a new RefreshToken and PreviousRefreshToken (NeedsConfirm): the old session is NOT retired yet
+        /// and still works. Save the new one first, then call RefreshConfirm with it. A TV token session (Token)
+        /// comes back with a new token pair and needs no confirmation (save it before using it).
+        /// A session that has ended throws BiliQrException with Status Expired; a bilibili.tv session, one without
+        /// a refresh token, or one whose last refresh is not confirmed yet is ErrArgument, and nothing is sent.
+        /// </summary>
+        public static Session Refresh(Session session, Options options = null)
+        {
+            Native.RequireAbi(3, "Refresh");
+            int status;
+            string json = CallWithSession(Native.bili_qr_refresh_ex, session, options, out status);
+            return ModelReader.ToRefreshedSession(status, json, "refresh");
+        }
+
+        /// <summary>
+        /// Retires the session that Refresh replaced (ABI 3): call it with the session Refresh returned, after saving
+        /// that. Returns the confirmed session (PreviousRefreshToken null): save it in place of the refreshed one.
+        /// From then on only the new session works. A session without PreviousRefreshToken (nothing to confirm, or
+        /// a TV token session) is ErrArgument and nothing is sent; a session that has ended throws with Status
+        /// Expired; a csrf (bili_jct) mismatch is ErrApi.
+        /// </summary>
+        public static Session RefreshConfirm(Session session, Options options = null)
+        {
+            Native.RequireAbi(3, "RefreshConfirm");
+            int status;
+            string json = CallWithSession(Native.bili_qr_refresh_confirm_ex, session, options, out status);
+            return ModelReader.ToRefreshedSession(status, json, "refresh_confirm");
+        }
+
+        /// <summary>
         /// Converts a session in any form the library reads (poll object, session object JSON, Cookie header,
         /// cookies.txt) to format "json", "header" or "netscape" (bili_qr_session_convert; no network).
         /// </summary>
@@ -198,6 +230,22 @@ namespace Bilibili.QrLogin
         public static Task<LogoutResult> LogoutAsync(Session session, Options options = null, CancellationToken cancellationToken = default(CancellationToken))
         {
             return RunAsync(() => Logout(session, options), cancellationToken);
+        }
+
+        /// <summary>
+        /// Refresh on a thread-pool thread. A refresh in flight is not interrupted by the token: its answer is the new
+        /// session (the old one keeps working until RefreshConfirm, so an abandoned result would lose nothing, but
+        /// the task still hands it out).
+        /// </summary>
+        public static Task<Session> RefreshAsync(Session session, Options options = null, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            return RunAsync(() => Refresh(session, options), cancellationToken);
+        }
+
+        /// <summary>RefreshConfirm on a thread-pool thread.</summary>
+        public static Task<Session> RefreshConfirmAsync(Session session, Options options = null, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            return RunAsync(() => RefreshConfirm(session, options), cancellationToken);
         }
 
         /// <summary>

@@ -1,4 +1,4 @@
-// Interop.cs: the one layer that talks to the native library (C ABI 2, include/bili_qr.h).
+// Interop.cs: the one layer that talks to the native library (C ABI 2, and ABI 3's refresh; include/bili_qr.h).
 //
 // Rules this file keeps (the ABI's contract):
 //  * every call is Cdecl; strings cross the boundary as NUL-terminated UTF-8, marshalled by hand in both
@@ -45,6 +45,9 @@ namespace Bilibili.QrLogin
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int bili_qr_check_ex(IntPtr session, IntPtr optionsJson, out IntPtr outJson, out IntPtr outError);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int bili_qr_logout_ex(IntPtr session, IntPtr optionsJson, out IntPtr outJson, out IntPtr outError);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int bili_qr_session_convert_ex(IntPtr session, IntPtr format, out IntPtr output, out IntPtr outError);
+        // ABI 3 (bound on first call: an ABI 2 library still loads; RequireAbi guards the calls).
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int bili_qr_refresh_ex(IntPtr session, IntPtr optionsJson, out IntPtr outJson, out IntPtr outError);
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int bili_qr_refresh_confirm_ex(IntPtr session, IntPtr optionsJson, out IntPtr outJson, out IntPtr outError);
 
         static readonly object s_lock = new object();
         static bool s_loaded;
@@ -84,6 +87,21 @@ namespace Bilibili.QrLogin
                 s_abi = abi;
                 Volatile.Write(ref s_loaded, true);
                 return abi;
+            }
+        }
+
+        /// <summary>
+        /// Throws unless the loaded library has at least ABI version abi (for a call that version added): an older
+        /// library still serves every other call of this binding.
+        /// </summary>
+        internal static void RequireAbi(int abi, string call)
+        {
+            int have = EnsureLoaded();
+            if (have < abi)
+            {
+                throw new BiliQrException(BiliQrStatus.ErrInternal,
+                    "bili_qr: " + call + " needs a native library of ABI " + abi.ToString(CultureInfo.InvariantCulture) +
+                    " or newer; the loaded one is ABI " + have.ToString(CultureInfo.InvariantCulture) + ": update the native library");
             }
         }
 

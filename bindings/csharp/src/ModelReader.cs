@@ -1,6 +1,8 @@
 // ModelReader.cs: turns the JSON objects that the library hands out (poll object, session object, check
-// answer) into the types of Models.cs. The library's JSON is trusted to be well formed; a shape this reader does
-// not expect is a bug (ErrInternal), never a crash. Fields that ABI 2 allows to be null are read as nullable.
+// answer, refreshed session) into the types of Models.cs. The library's JSON is trusted to be well formed; a
+// shape this reader does not expect is a bug (ErrInternal), never a crash. Fields that ABI 2 allows to be null
+// are read as nullable; the keys of ABI 3 (site, refresh tokens, refresh_needed, flow, token) are optional, and
+// keys this reader does not know are ignored (a newer library may add some).
 
 using System;
 using System.Collections.Generic;
@@ -25,6 +27,7 @@ namespace Bilibili.QrLogin
                 Ticket = GetString(obj, "ticket", false),
                 QrUrl = GetString(obj, "qr_url", false),
                 QrType = GetString(obj, "qr_type", true),
+                Site = GetString(obj, "site", true),
             };
         }
 
@@ -45,9 +48,6 @@ namespace Bilibili.QrLogin
         static Login ToLogin(Dictionary<string, object> obj, string json)
         {
             var profile = Get(obj, "user_profile", true) as Dictionary<string, object>;
-            var warnings = new List<string>();
-            var w = Get(obj, "warnings", true);
-            if (w != null) foreach (var item in AsArray(w)) warnings.Add(item as string ?? "");
             return new Login
             {
                 Mid = GetNullableLong(obj, "mid"),
@@ -61,9 +61,13 @@ namespace Bilibili.QrLogin
                 },
                 Cookies = ToCookies(obj),
                 CookieHeader = GetString(obj, "cookie_header", false),
-                Warnings = warnings.AsReadOnly(),
+                Warnings = ToWarnings(obj),
                 Host = GetString(obj, "host", true),
                 Verified = Get(obj, "verified", true) as bool?,
+                Site = GetString(obj, "site", true),
+                Flow = GetString(obj, "flow", true),
+                RefreshToken = GetString(obj, "refresh_token", true),
+                Token = ToToken(obj),
                 Json = json,
             };
         }
@@ -100,7 +104,49 @@ namespace Bilibili.QrLogin
                 Face = Get(obj, "face", true) as string,
                 Renewed = true.Equals(Get(obj, "renewed", true)),
                 Session = Session.FromSessionJson(json),
+                Site = GetString(obj, "site", true),
+                RefreshNeeded = Get(obj, "refresh_needed", true) as bool?,
+                RefreshToken = GetString(obj, "refresh_token", true),
+                Token = ToToken(obj),
             };
+        }
+
+        /// <summary>The "token" object of a TV login or token session (ABI 3), or null when there is none.</summary>
+        internal static SessionToken ToToken(Dictionary<string, object> obj)
+        {
+            object v = Get(obj, "token", true);
+            if (v == null) return null;
+            var t = AsObject(v);
+            return new SessionToken
+            {
+                AccessToken = GetString(t, "access_token", false),
+                RefreshToken = GetString(t, "refresh_token", false),
+                ExpiresAt = GetNullableLong(t, "expires_at"),
+            };
+        }
+
+        /// <summary>The warnings array of an object (empty when absent).</summary>
+        internal static IList<string> ToWarnings(Dictionary<string, object> obj)
+        {
+            var warnings = new List<string>();
+            var w = Get(obj, "warnings", true);
+            if (w != null) foreach (var item in AsArray(w)) warnings.Add(item as string ?? "");
+            return warnings.AsReadOnly();
+        }
+
+        /// <summary>
+        /// The answer of bili_qr_refresh / bili_qr_refresh_confirm: Ok → the new session; Expired → the session has
+        /// ended, thrown as a BiliQrException with Status Expired (there is nothing to save).
+        /// </summary>
+        internal static Session ToRefreshedSession(int status, string json, string call)
+        {
+            if (status == (int)BiliQrStatus.Expired)
+                throw new BiliQrException(BiliQrStatus.Expired,
+                    "bili_qr: " + call + ": the session has ended (the service answered -101): log in again");
+            if (status != (int)BiliQrStatus.Ok)
+                throw new BiliQrException(BiliQrStatus.ErrInternal,
+                    "bili_qr: " + call + " returned the unexpected status " + status.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            return Session.FromSessionJson(json);
         }
 
         internal static LogoutResult ToLogoutResult(int status, string json)

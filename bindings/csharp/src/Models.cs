@@ -60,8 +60,10 @@ namespace Bilibili.QrLogin
         public string Ticket { get; internal set; }
         /// <summary>The URL to encode in the QR code that the bilibili app scans.</summary>
         public string QrUrl { get; internal set; }
-        /// <summary>"qrcode_login".</summary>
+        /// <summary>"qrcode_login" (bilibili.tv), "main_web" (bilibili.com web) or "main_tv" (bilibili.com TV token login).</summary>
         public string QrType { get; internal set; }
+        /// <summary>"main" for the mainland site (bilibili.com), null for bilibili.tv (ABI 2 objects have no site).</summary>
+        public string Site { get; internal set; }
 
         public override string ToString() { return "QrCode(ticket=" + Redaction.Ticket(Ticket) + "…, type=" + QrType + ")"; }
     }
@@ -97,6 +99,33 @@ namespace Bilibili.QrLogin
         }
     }
 
+    /// <summary>
+    /// The TV/app token pair of a mainland TV login (Options flow "tv"): the credential of upload tools and
+    /// launchers. Both tokens are secrets like SESSDATA; ToString() shows neither. Only the JSON session form
+    /// (SessionFormat.Json) keeps it: a cookies.txt or a Cookie header holds the cookies alone.
+    /// </summary>
+    public sealed class SessionToken
+    {
+        /// <summary>The access token (access_key of the app API). A secret.</summary>
+        public string AccessToken { get; internal set; }
+        /// <summary>The refresh token that renews the pair (BiliQr.Refresh). A secret.</summary>
+        public string RefreshToken { get; internal set; }
+        /// <summary>When the access token expires, Unix seconds (local clock of the answer), or null when unknown.</summary>
+        public long? ExpiresAt { get; internal set; }
+
+        /// <summary>ExpiresAt as a UTC DateTime, or null.</summary>
+        public DateTime? ExpiresAtUtc
+        {
+            get { return ExpiresAt.HasValue ? new DateTime(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddSeconds(ExpiresAt.Value) : (DateTime?)null; }
+        }
+
+        public override string ToString()
+        {
+            return "SessionToken(<secret>, expires_at=" +
+                   (ExpiresAt.HasValue ? ExpiresAt.Value.ToString(CultureInfo.InvariantCulture) : "null") + ")";
+        }
+    }
+
     /// <summary>The user_profile of a confirmed login; each field is null when the service sent none (or an odd type).</summary>
     public sealed class UserProfile
     {
@@ -127,6 +156,14 @@ namespace Bilibili.QrLogin
         public string Host { get; internal set; }
         /// <summary>With Options.VerifyLogin: true when the service accepted the new session, false when it could not be asked; else null.</summary>
         public bool? Verified { get; internal set; }
+        /// <summary>"main" for a mainland (bilibili.com) login, null for bilibili.tv.</summary>
+        public string Site { get; internal set; }
+        /// <summary>"tv" for a TV token login, else null (a web login).</summary>
+        public string Flow { get; internal set; }
+        /// <summary>A mainland web login's refresh token (BiliQr.Refresh renews the cookies with it), else null. A secret.</summary>
+        public string RefreshToken { get; internal set; }
+        /// <summary>A TV login's token pair, else null.</summary>
+        public SessionToken Token { get; internal set; }
 
         internal string Json; // the poll object as the library gave it (turned into a Session on demand)
 
@@ -182,6 +219,17 @@ namespace Bilibili.QrLogin
         public bool Renewed { get; internal set; }
         /// <summary>The session with any renewed cookies merged: the one to save from now on.</summary>
         public Session Session { get; internal set; }
+        /// <summary>"main" for a mainland (bilibili.com) session, null for bilibili.tv.</summary>
+        public string Site { get; internal set; }
+        /// <summary>
+        /// Mainland only: true when the service asks for a refresh (BiliQr.Refresh, then BiliQr.RefreshConfirm),
+        /// false when not, null when it could not be asked or the session is not mainland (or has ended).
+        /// </summary>
+        public bool? RefreshNeeded { get; internal set; }
+        /// <summary>The session's refresh token (mainland web), else null. A secret.</summary>
+        public string RefreshToken { get; internal set; }
+        /// <summary>The session's token pair (TV login; ExpiresAt updated by the service's answer), else null.</summary>
+        public SessionToken Token { get; internal set; }
 
         public override string ToString()
         {

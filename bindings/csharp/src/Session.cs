@@ -17,14 +17,22 @@ namespace Bilibili.QrLogin
     /// <summary>The file formats of Session.Save.</summary>
     public enum SessionFormat
     {
-        /// <summary>The session object: {"mid":…,"host":…,"cookies":[…],"cookie_header":"…"}.</summary>
+        /// <summary>
+        /// The session object: {"mid":…,"host":…,"cookies":[…],"cookie_header":"…"}, plus "site", "refresh_token",
+        /// "previous_refresh_token", "flow" and "token" when the session has them. The one form that keeps everything.
+        /// </summary>
         Json,
-        /// <summary>A Netscape cookies.txt (what curl, wget, yt-dlp and the bili-qr CLI read).</summary>
+        /// <summary>
+        /// A Netscape cookies.txt (what curl, wget, yt-dlp and the bili-qr CLI read). A mainland session's refresh
+        /// tokens are kept as two host-only lines that only the refresh endpoints receive; a TV session's token
+        /// pair is NOT kept (save a TV session as Json).
+        /// </summary>
         Netscape,
     }
 
     /// <summary>
-    /// A session: the cookies of a confirmed login, to save, check (BiliQr.Check) and end (BiliQr.Logout).
+    /// A session: the cookies of a confirmed login (and a mainland session's refresh token, a TV session's token
+    /// pair), to save, check (BiliQr.Check), refresh (BiliQr.Refresh, mainland) and end (BiliQr.Logout).
     /// Immutable; ToString() never shows a cookie value.
     /// </summary>
     public sealed class Session
@@ -42,6 +50,27 @@ namespace Bilibili.QrLogin
         public IList<SessionCookie> Cookies { get; private set; }
         /// <summary>"SESSDATA=…; bili_jct=…; …": the value of a Cookie request header. A secret.</summary>
         public string CookieHeader { get; private set; }
+        /// <summary>"main" for a mainland (bilibili.com) session, null for bilibili.tv.</summary>
+        public string Site { get; private set; }
+        /// <summary>"tv" for a TV token session, else null.</summary>
+        public string Flow { get; private set; }
+        /// <summary>A mainland web session's refresh token (what BiliQr.Refresh sends), else null. A secret.</summary>
+        public string RefreshToken { get; private set; }
+        /// <summary>
+        /// Between BiliQr.Refresh and BiliQr.RefreshConfirm: the refresh token of the session this one replaced
+        /// (RefreshConfirm retires that session with it); null otherwise. A secret.
+        /// </summary>
+        public string PreviousRefreshToken { get; private set; }
+        /// <summary>A TV session's token pair, else null. Only SessionFormat.Json keeps it in a file.</summary>
+        public SessionToken Token { get; private set; }
+        /// <summary>Notes from the call that made this session (e.g. a refresh without a new bili_jct); empty when none.</summary>
+        public IList<string> Warnings { get; private set; }
+
+        /// <summary>
+        /// True for a session from BiliQr.Refresh that is not confirmed yet: save it, then call
+        /// BiliQr.RefreshConfirm with it (until then the old session also still works).
+        /// </summary>
+        public bool NeedsConfirm { get { return PreviousRefreshToken != null; } }
 
         /// <summary>
         /// Reads a session in any form the library knows: a confirmed poll object or a session object (JSON), the
@@ -69,6 +98,12 @@ namespace Bilibili.QrLogin
                 Host = ModelReader.GetString(obj, "host", true),
                 Cookies = ModelReader.ToCookies(obj),
                 CookieHeader = ModelReader.GetString(obj, "cookie_header", false),
+                Site = ModelReader.GetString(obj, "site", true),
+                Flow = ModelReader.GetString(obj, "flow", true),
+                RefreshToken = ModelReader.GetString(obj, "refresh_token", true),
+                PreviousRefreshToken = ModelReader.GetString(obj, "previous_refresh_token", true),
+                Token = ModelReader.ToToken(obj),
+                Warnings = ModelReader.ToWarnings(obj),
             };
         }
 
@@ -143,9 +178,17 @@ namespace Bilibili.QrLogin
         /// <summary>BiliQr.Check(this, options).</summary>
         public CheckResult Check(Options options = null) { return BiliQr.Check(this, options); }
 
+        /// <summary>BiliQr.Refresh(this, options).</summary>
+        public Session Refresh(Options options = null) { return BiliQr.Refresh(this, options); }
+
+        /// <summary>BiliQr.RefreshConfirm(this, options).</summary>
+        public Session RefreshConfirm(Options options = null) { return BiliQr.RefreshConfirm(this, options); }
+
         public override string ToString()
         {
             return "Session(mid=" + (Mid.HasValue ? Mid.Value.ToString(CultureInfo.InvariantCulture) : "null") + ", host=" + Host + ", " +
+                   (Site != null ? "site=" + Site + ", " : "") + (Token != null ? "token, " : "") +
+                   (NeedsConfirm ? "refresh not confirmed, " : "") +
                    Cookies.Count.ToString(CultureInfo.InvariantCulture) + " cookies)";
         }
     }

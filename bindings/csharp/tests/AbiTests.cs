@@ -91,4 +91,18 @@ static partial class Tests
         A.True(m.Success, "BiliQr.csproj has a <Version>");
         A.Eq(cargo, m.Groups[1].Value, "BiliQr.csproj <Version>");
     }
+
+    public static void TestNoPublicTypeNamedLikeSystemNets()
+    {
+        // `using System.Net;` beside `using Bilibili.QrLogin;` must never make a name ambiguous (Cookie, Cookie-
+        // Container, WebClient, …): no public type of the binding has the name of a public System.Net type.
+        var net = new HashSet<string>(typeof(System.Net.Cookie).Assembly.GetExportedTypes()
+            .Concat(typeof(object).Assembly.GetExportedTypes())
+            .Where(t => t.Namespace == "System.Net").Select(t => t.Name));
+        A.True(net.Contains("Cookie") && net.Contains("WebClient"), "System.Net's types were found: " + net.Count);
+        var ours = typeof(BiliQr).Assembly.GetExportedTypes().Select(t => t.Name).ToList();
+        A.True(ours.Contains("SessionToken") && ours.Contains("Session"), "the binding's public types were found");
+        var clash = ours.Where(net.Contains).ToList();
+        A.Eq(0, clash.Count, "public types named like System.Net's: " + string.Join(", ", clash));
+    }
 }

@@ -1,9 +1,11 @@
 // The test harness of the C# binding's tests: a small self-made runner and the helpers every test file uses.
 // Built with Mono's mcs and run with mono by tests/suites/40-csharp.sh (see bindings/csharp/tests/README.md):
 //   every public static method named Test* of the partial class Tests is a test (run in declaration order, each
-//   with a time limit); the last line printed is "N passed, N failed"; the exit code is 1 when a test failed.
+//   with a time limit); the last line printed is "N passed, N failed" (", N skipped" when a test threw
+//   TestSkipped: it printed "SKIPPED name: why"); the exit code is 1 when a test failed.
 // `mono BiliQrTests.exe --abi-probe` only loads the library and prints its version or the load error (the
-// suite uses it with stub libraries to prove that a missing or too old library fails loudly).
+// suite uses it with stub libraries to prove that a missing or too old library fails loudly); `--refresh-probe`
+// parses a session and calls Refresh (with an ABI 2 stub: the clear "needs ABI 3" error).
 
 using System;
 using System.Collections.Generic;
@@ -23,6 +25,12 @@ sealed class TestFailure : Exception
     public TestFailure(string m) : base(m) { }
 }
 
+/// Thrown by a test that cannot run here (it says why): reported as SKIPPED, counted apart, never as passed.
+sealed class TestSkipped : Exception
+{
+    public TestSkipped(string m) : base(m) { }
+}
+
 sealed class Boom : Exception
 {
     public Boom() : base("boom from onProgress") { }
@@ -39,6 +47,8 @@ sealed class SyncProgress<T> : IProgress<T>
 static class Fake
 {
     public static string Base; // http://127.0.0.1:PORT
+    /// The fake server's refresh public key (PEM), written by --refresh-public-key-out: Options.RefreshPublicKey.
+    public static string RefreshPublicKey;
     static int s_seq;
 
     /// A fresh scenario string: "id=<unique>,<extra>".
@@ -127,14 +137,32 @@ static class Program
             }
         }
 
+        if (args.Length == 1 && args[0] == "--refresh-probe")
+        {
+            // A session from the library, then Refresh: an ABI 2 library must get a clear error, not a crash.
+            try
+            {
+                var s = Session.Parse("SESSDATA=a; bili_jct=b; DedeUserID=1");
+                BiliQr.Refresh(s);
+                Console.WriteLine("refreshed");
+                return 0;
+            }
+            catch (Exception e)
+            {
+                Console.WriteLine(e.GetType().Name + ": " + e.Message);
+                return 3;
+            }
+        }
+
         string server = Environment.GetEnvironmentVariable("BILI_QR_FAKE_SERVER");
         if (string.IsNullOrEmpty(server)) { Console.Error.WriteLine("BILI_QR_FAKE_SERVER is not set"); return 2; }
-        var psi = new ProcessStartInfo(server, "--watch-stdin --quiet")
+        string keyFile = Path.Combine(Path.GetTempPath(), "biliqr-cs-key-" + Guid.NewGuid().ToString("N") + ".pem");
+        var psi = new ProcessStartInfo(server, "--watch-stdin --quiet --refresh-public-key-out \"" + keyFile + "\"")
         {
             UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true,
         };
         var proc = Process.Start(psi);
-        int passed = 0, failed = 0;
+        int passed = 0, failed = 0, skipped = 0;
         try
         {
             var first = Task.Run(() => proc.StandardOutput.ReadLine());
@@ -144,6 +172,9 @@ static class Program
                 return 2;
             }
             Fake.Base = first.Result.Substring("listening ".Length).Trim();
+            // The key file is written before the listening line.
+            Fake.RefreshPublicKey = File.ReadAllText(keyFile);
+            File.Delete(keyFile);
             string native;
             try { native = BiliQr.NativeVersion + " (ABI " + BiliQr.NativeAbiVersion + ")"; }
             catch (Exception e) { native = "NOT LOADED: " + e.Message; } // the tests that need it fail one by one
@@ -169,7 +200,12 @@ static class Program
                 }) { IsBackground = true };
                 t.Start();
                 if (!t.Join(90000)) error = new TestFailure("timed out after 90 s");
-                if (error == null)
+                if (error is TestSkipped)
+                {
+                    skipped++;
+                    Console.WriteLine("SKIPPED " + mi.Name + ": " + error.Message);
+                }
+                else if (error == null)
                 {
                     passed++;
                     Console.WriteLine("ok   " + mi.Name + " (" + sw.ElapsedMilliseconds + " ms)");
@@ -186,7 +222,7 @@ static class Program
             try { proc.StandardInput.Close(); } catch (Exception) { }
             if (!proc.WaitForExit(5000)) { try { proc.Kill(); } catch (Exception) { } }
         }
-        Console.WriteLine(passed + " passed, " + failed + " failed");
+        Console.WriteLine(passed + " passed, " + failed + " failed" + (skipped > 0 ? ", " + skipped + " skipped" : ""));
         return failed == 0 && passed > 0 ? 0 : 1;
     }
 }

@@ -10,4 +10,6 @@ static class UsingSystemNetCompiles
     static Options Opt() { return new Options { BaseUrl = "http://127.0.0.1:1" }; }
     static WebClient Client() { return new WebClient(); }
     static BiliQrStatus Status() { return BiliQrStatus.Ok; }
+    static SessionToken Token(Session s) { return s.Token; }
+    static Session Refreshed(Session s) { return BiliQr.RefreshConfirm(BiliQr.Refresh(s, new Options { Site = "main" })); }
 }
