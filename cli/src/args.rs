@@ -5,6 +5,10 @@ use std::path::PathBuf;
 
 pub use crate::generated::{NetArgs, KEY_FLAGS};
 
+/// (JSON key, flag) pairs of the CLI's own flags that stand for an option ([`NetExtra`]), beside
+/// [`KEY_FLAGS`].
+pub const EXTRA_KEY_FLAGS: [(&str, &str); 1] = [("refresh_public_key", "--refresh-public-key")];
+
 pub const LONG_VERSION: &str = concat!(
     env!("CARGO_PKG_VERSION"),
     " (bili_qr library ",
@@ -257,6 +261,7 @@ impl NetArgs {
             // "option timeout_ms must be ...": name the flag, with milliseconds where the key says so.
             match KEY_FLAGS
                 .iter()
+                .chain(EXTRA_KEY_FLAGS.iter())
                 .find(|(key, _)| msg.contains(&format!("option {key} ")))
             {
                 Some((key, flag)) => {

@@ -91,7 +91,7 @@ pub(crate) fn flagify(msg: &str) -> String {
         // refresh_public_key is the CLI's own --refresh-public-key FILE.
         let flag = args::KEY_FLAGS
             .iter()
-            .chain([("refresh_public_key", "--refresh-public-key")].iter())
+            .chain(args::EXTRA_KEY_FLAGS.iter())
             .find(|(key, _)| key.contains('_') && *key == word.as_str());
         out.push_str(flag.map_or(word.as_str(), |(_, flag)| flag));
         word.clear();

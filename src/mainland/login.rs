@@ -161,7 +161,7 @@ fn parse_poll(body: &[u8]) -> Result<PollData> {
     ) {
         let inner = crate::passport::Envelope {
             code,
-            message: message.clone(),
+            message: crate::redact::scrub(&message),
             data: Value::Null,
             message_missing: false,
         };

@@ -56,8 +56,7 @@ impl RefreshResult {
             RefreshStatus::Confirmed => "confirmed",
             RefreshStatus::Expired => "expired",
         };
-        let list: Vec<String> = self.warnings.iter().cloned().collect();
-        to_json_with_status(&self.session, status, &list)
+        to_json_with_status(&self.session, status, &self.warnings)
     }
 }
 

@@ -257,8 +257,9 @@ fn logout_inner(session: &Session, csrf: &str, options: &Options) -> Result<Logo
         return Ok(LogoutResult {
             status: LogoutStatus::Expired,
             code: CODE_NOT_LOGGED_IN,
-            message: "the service answered with its login page: the session had already ended"
-                .to_owned(),
+            message: crate::redact::scrub(
+                "the service answered with its login page: the session had already ended",
+            ),
         });
     }
     let envelope = parse_envelope(EP, &answer.body)?;
@@ -276,12 +277,14 @@ fn logout_inner(session: &Session, csrf: &str, options: &Options) -> Result<Logo
     Ok(LogoutResult {
         status,
         code: envelope.code,
-        message: envelope
-            .message
-            .chars()
-            .filter(|c| !c.is_control())
-            .take(256)
-            .collect(),
+        message: crate::redact::scrub(
+            &envelope
+                .message
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(256)
+                .collect::<String>(),
+        ),
     })
 }
 

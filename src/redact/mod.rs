@@ -258,7 +258,8 @@ pub fn scrub(text: &str) -> String {
 
 /// The warnings of a step (the poll object's `warnings`): each scrubbed when pushed, and again against a
 /// set of secrets when handed out ([`Warnings::finish`]).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(transparent)]
 pub struct Warnings(Vec<String>);
 
 impl Warnings {

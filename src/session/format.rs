@@ -57,7 +57,7 @@ struct SessionObject<'a> {
     previous_refresh_token: Option<&'a str>,
     /// A refresh's notes (ABI 3); absent elsewhere.
     #[serde(skip_serializing_if = "Option::is_none")]
-    warnings: Option<&'a [String]>,
+    warnings: Option<&'a crate::redact::Warnings>,
     /// A TV/app token session (ABI 3): `"tv"` and its token; absent elsewhere.
     #[serde(skip_serializing_if = "Option::is_none")]
     flow: Option<&'a str>,
@@ -97,7 +97,11 @@ pub(super) fn to_json(session: &Session, check: Option<CheckKeys<'_>>) -> String
 }
 
 /// The session object with a `status` and `warnings` (the answer of a refresh or its confirmation).
-pub(crate) fn to_json_with_status(session: &Session, status: &str, warnings: &[String]) -> String {
+pub(crate) fn to_json_with_status(
+    session: &Session,
+    status: &str,
+    warnings: &crate::redact::Warnings,
+) -> String {
     let object = SessionObject {
         status: Some(status),
         site: (session.site == Some(crate::site::Site::Main)).then_some("main"),
@@ -111,7 +115,7 @@ pub(crate) fn to_json_with_status(session: &Session, status: &str, warnings: &[S
         refresh_needed: None,
         refresh_token: session.refresh_token.as_deref(),
         previous_refresh_token: session.previous_refresh_token.as_deref(),
-        warnings: Some(warnings),
+        warnings: Some(warnings), // a redact::Warnings, scrubbed as it was filled
         flow: session.token.as_ref().map(|_| "tv"),
         token: session.token.as_ref(),
     };
