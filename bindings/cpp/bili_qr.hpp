@@ -1,4 +1,4 @@
-// bili_qr.hpp -- header-only C++17 wrapper over the bili_qr C ABI (version 2 or newer).
+// bili_qr.hpp -- header-only C++17 wrapper over the bili_qr C ABI (version 3 or newer).
 //
 // Everything here goes through the functions declared in "bili_qr.h"; nothing else of the library is used.
 // The caller never sees a char* owned by the library: every string the library hands out is held in a
@@ -12,7 +12,7 @@
 // expired throws bili_qr::ExpiredError; one that was cancelled throws bili_qr::CancelledError.
 //
 // Before the first call into the library the wrapper checks that the loaded library serves the ABI this header
-// needs (bili_qr_abi_version() >= bili_qr::kAbiVersion == 2: a library of version N serves every caller built for
+// needs (bili_qr_abi_version() >= bili_qr::kAbiVersion == 3: a library of version N serves every caller built for
 // a version <= N) and throws bili_qr::Error naming both numbers otherwise. Call bili_qr::check_abi() at program
 // start to fail early.
 //
@@ -23,8 +23,8 @@
 //
 // Files: this header holds the errors, the login calls (start, poll, wait, cancel) and render; the options, the
 // status codes and kAbiVersion are in "bili_qr_abi.hpp" (generated from abi/bili_qr.toml), and the saved session
-// (Session, session_convert, check, logout) is in "bili_qr_session.hpp", both included by this header. Install
-// and ship the three files side by side; include only "bili_qr.hpp".
+// (Session, session_convert, check, logout, refresh, refresh_confirm) is in "bili_qr_session.hpp", both
+// included by this header. Install and ship the three files side by side; include only "bili_qr.hpp".
 #ifndef BILI_QR_HPP
 #define BILI_QR_HPP
 
@@ -43,8 +43,8 @@
 #include <utility>
 #include <vector>
 
-#if !defined(BILI_QR_ABI_VERSION) || BILI_QR_ABI_VERSION < 2
-#error "bili_qr.hpp needs bili_qr.h of BILI_QR_ABI_VERSION 2 or newer"
+#if !defined(BILI_QR_ABI_VERSION) || BILI_QR_ABI_VERSION < 3
+#error "bili_qr.hpp needs bili_qr.h of BILI_QR_ABI_VERSION 3 or newer"
 #endif
 
 namespace bili_qr {
@@ -200,7 +200,7 @@ inline void check_abi() {
 // The ABI version of the loaded library (>= kAbiVersion once check_abi() passed).
 inline int abi_version() { return bili_qr_abi_version(); }
 
-// The loaded library's version, e.g. "0.1.0".
+// The loaded library's version, "MAJOR.MINOR.PATCH" (the BILI_QR_VERSION_* of its bili_qr.h).
 inline std::string version() {
   check_abi();
   const char* v = bili_qr_version();
@@ -239,6 +239,32 @@ inline void wipe(std::string& s) noexcept {
   s.clear();
 }
 
+inline void wipe(std::optional<std::string>& s) noexcept {
+  if (s) wipe(*s);
+}
+
+}  // namespace detail
+
+// The TV/app login's credential (a session whose flow is "tv"): both tokens are secrets like SESSDATA; the
+// object overwrites them when destroyed.
+struct Token {
+  std::string access_token;
+  std::string refresh_token;
+  std::optional<std::int64_t> expires_at;  // Unix seconds; empty when the service did not say
+
+  Token() = default;
+  Token(const Token&) = default;
+  Token(Token&&) noexcept = default;
+  Token& operator=(const Token&) = default;
+  Token& operator=(Token&&) noexcept = default;
+  ~Token() {
+    detail::wipe(access_token);
+    detail::wipe(refresh_token);
+  }
+};
+
+namespace detail {
+
 inline std::optional<std::string> opt_string(const nlohmann::json& j, const char* key) {
   auto it = j.find(key);
   if (it == j.end() || !it->is_string()) return std::nullopt;
@@ -259,6 +285,37 @@ inline std::optional<bool> opt_bool(const nlohmann::json& j, const char* key) {
 
 inline std::string get_string(const nlohmann::json& j, const char* key) {
   return opt_string(j, key).value_or(std::string());
+}
+
+// The "token" object of a TV/app session (access_token and refresh_token strings), else empty.
+inline std::optional<Token> opt_token(const nlohmann::json& j) {
+  auto it = j.find("token");
+  if (it == j.end() || !it->is_object()) return std::nullopt;
+  auto access = opt_string(*it, "access_token");
+  auto refresh = opt_string(*it, "refresh_token");
+  if (!access || !refresh) {
+    wipe(access);
+    wipe(refresh);
+    return std::nullopt;
+  }
+  Token t;
+  t.access_token = std::move(*access);
+  t.refresh_token = std::move(*refresh);
+  t.expires_at = opt_int(*it, "expires_at");
+  wipe(access);
+  wipe(refresh);
+  return t;
+}
+
+inline std::vector<std::string> string_list(const nlohmann::json& j, const char* key) {
+  std::vector<std::string> out;
+  auto w = j.find(key);
+  if (w != j.end() && w->is_array()) {
+    for (const auto& x : *w) {
+      if (x.is_string()) out.push_back(x.get<std::string>());
+    }
+  }
+  return out;
 }
 
 inline std::vector<Cookie> parse_cookies(const nlohmann::json& j) {
@@ -312,6 +369,10 @@ struct Login : CookieSet {
   std::optional<std::string> face;     // user_profile.face
   std::vector<std::string> warnings;   // empty when all went well
   std::optional<bool> verified;        // only with Options::verify_login
+  std::optional<std::string> site;     // "main" for a bilibili.com login; empty for bilibili.tv
+  std::optional<std::string> flow;     // "tv" for the TV/app token login
+  std::optional<std::string> refresh_token;  // the mainland web login's (a secret): what refresh() renews with
+  std::optional<Token> token;          // the TV/app login's tokens
   std::string json;                    // the library's poll object (holds the cookies: keep it secret)
 
   Login() = default;
@@ -319,7 +380,10 @@ struct Login : CookieSet {
   Login(Login&&) noexcept = default;
   Login& operator=(const Login&) = default;
   Login& operator=(Login&&) noexcept = default;
-  ~Login() { detail::wipe(json); }
+  ~Login() {
+    detail::wipe(json);
+    detail::wipe(refresh_token);
+  }
 
   // The session to save and to pass to check() / logout() later.
   inline Session session() const;
@@ -353,13 +417,12 @@ inline Login parse_login(const nlohmann::json& j, std::string json_text) {
   l.cookies = parse_cookies(j);
   l.cookie_header = get_string(j, "cookie_header");
   l.host = opt_string(j, "host").value_or("passport.bilibili.tv");
-  auto w = j.find("warnings");
-  if (w != j.end() && w->is_array()) {
-    for (const auto& x : *w) {
-      if (x.is_string()) l.warnings.push_back(x.get<std::string>());
-    }
-  }
+  l.warnings = string_list(j, "warnings");
   l.verified = opt_bool(j, "verified");
+  l.site = opt_string(j, "site");
+  l.flow = opt_string(j, "flow");
+  l.refresh_token = opt_string(j, "refresh_token");
+  l.token = opt_token(j);
   l.json = std::move(json_text);
   return l;
 }
