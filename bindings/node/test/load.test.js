@@ -150,7 +150,7 @@ test('a library of a later ABI (3) is accepted: a library of version N serves ca
     const src = path.join(__dirname, 'fixtures', 'counting_stub.c');
     const cc = spawnSync('cc', ['-shared', '-fPIC', '-pthread', '-DSTUB_ABI=3', '-o', so, src], { encoding: 'utf8' });
     assert.equal(cc.status, 0, cc.stderr);
-    const r = runNode("const b = require('.'); console.log(b.ABI_VERSION, b.start().ticket)", so);
+    const r = runNode("const b = require('.'); console.log(b.ABI_VERSION, b.startSync().ticket)", so);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout.trim(), '3 abc');
   } finally {

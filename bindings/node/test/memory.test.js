@@ -21,11 +21,11 @@ const expectThrow = (fn, check) => { try { fn(); } catch (e) { check(e); return;
 const expectReject = async (p, check) => { try { await p; } catch (e) { check(e); return; } throw new Error('no rejection'); };
 (async () => {
   // success paths
-  if (b.start().ticket !== 'abc') throw new Error('start');
-  if (b.poll('abc').status !== 'waiting') throw new Error('poll');
+  if (b.startSync().ticket !== 'abc') throw new Error('startSync');
+  if (b.pollSync('abc').status !== 'waiting') throw new Error('pollSync');
   if (b.render('x', 'matrix') !== '1\\n') throw new Error('render');
-  if ((await b.startAsync()).ticket !== 'abc') throw new Error('startAsync');
-  if ((await b.pollAsync('abc')).status !== 'waiting') throw new Error('pollAsync');
+  if ((await b.start()).ticket !== 'abc') throw new Error('start');
+  if ((await b.poll('abc')).status !== 'waiting') throw new Error('poll');
   let events = 0;
   const login = await b.wait('abc', '{"x":1}', { onProgress: () => { events++; } });
   if (login.status !== 'confirmed' || events !== 2) throw new Error('wait');
@@ -34,15 +34,15 @@ const expectReject = async (p, check) => { try { await p; } catch (e) { check(e)
   if ((await b.check(s)).status !== 'valid') throw new Error('check');
   if ((await b.logout(s)).status !== 'logged_out') throw new Error('logout');
   // the library returned a string that is not JSON: parse throws, the string is still released
-  expectThrow(() => b.start('{"badjson":1}'), (e) => { if (!(e instanceof SyntaxError)) throw e; });
-  expectThrow(() => b.poll('abc', '{"badjson":1}'), (e) => { if (!(e instanceof SyntaxError)) throw e; });
-  await expectReject(b.startAsync('{"badjson":1}'), (e) => { if (!(e instanceof SyntaxError)) throw e; });
+  expectThrow(() => b.startSync('{"badjson":1}'), (e) => { if (!(e instanceof SyntaxError)) throw e; });
+  expectThrow(() => b.pollSync('abc', '{"badjson":1}'), (e) => { if (!(e instanceof SyntaxError)) throw e; });
+  await expectReject(b.start('{"badjson":1}'), (e) => { if (!(e instanceof SyntaxError)) throw e; });
   await expectReject(b.wait('abc', '{"badjson":1}'), (e) => { if (!(e instanceof SyntaxError)) throw e; });
   // error statuses: the message comes from out_error (also released)
   const msg = 'stub: HTTP 412 from stub host; slow down or change network';
   const failed = (e) => { if (e.status !== -4 || e.message !== msg) throw e; };
-  expectThrow(() => b.start('{"fail":1}'), failed);
-  await expectReject(b.pollAsync('abc', '{"fail":1}'), failed);
+  expectThrow(() => b.startSync('{"fail":1}'), failed);
+  await expectReject(b.poll('abc', '{"fail":1}'), failed);
   await expectReject(b.wait('abc', '{"fail":1}'), failed);
   await expectReject(b.check(s, '{"fail":1}'), failed);
   // expired (status 3 with a result), onProgress false / throwing, abort
@@ -52,7 +52,7 @@ const expectReject = async (p, check) => { try { await p; } catch (e) { check(e)
   const ac = new AbortController();
   await expectReject(b.wait('abc', null, { signal: ac.signal, onProgress: () => ac.abort() }), (e) => { if (e.name !== 'AbortError') throw e; });
   // many concurrent async calls
-  await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? b.pollAsync('abc') : b.wait('abc'))));
+  await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? b.poll('abc') : b.wait('abc'))));
   await new Promise((r) => setTimeout(r, 200)); // let the aborted wait's completion run
   console.log(JSON.stringify({ out: count('stub_handed_out'), back: count('stub_given_back'), foreign: count('stub_foreign_frees') }));
 })().catch((e) => { console.error(e); process.exit(1); });
