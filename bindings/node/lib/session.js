@@ -259,12 +259,8 @@ function sessionArgs(session, options) {
 
 /** The `_ex` function of a refresh call, or ERR_ARGUMENT when the loaded library predates ABI 3. */
 function refreshFn(fn, name) {
-  if (!fn) throw argumentError(`${name} needs a library of ABI 3 or later; ${libraryPathNote()}`);
+  if (!fn) throw argumentError(`${name} needs a library of ABI 3 or later; the loaded library is ABI ${abiVersion}`);
   return fn;
-}
-
-function libraryPathNote() {
-  return `the loaded library is ABI ${abiVersion}`;
 }
 
 /** Promise form of a session call: the native call on a libuv worker thread, abortable by `hooks.signal`. */

@@ -37,7 +37,7 @@ function mainOptions(spec = 'flow=c') {
     api_base_url: origin,
     www_base_url: origin,
     refresh_public_key: publicKey,
-    poll_interval_ms: 50,
+    poll_interval_ms: 100,
     wait_timeout_ms: 20000,
   };
 }

@@ -33,6 +33,21 @@ const expectReject = async (p, check) => { try { await p; } catch (e) { check(e)
   if (s.cookieHeader !== 'SESSDATA=x' || s.format('header') !== 'SESSDATA=x') throw new Error('session');
   if ((await b.check(s)).status !== 'valid') throw new Error('check');
   if ((await b.logout(s)).status !== 'logged_out') throw new Error('logout');
+  // the Sync twins release their strings the same way
+  if (b.checkSync(s).status !== 'valid') throw new Error('checkSync');
+  if (b.logoutSync(s).status !== 'logged_out') throw new Error('logoutSync');
+  let syncEvents = 0;
+  const syncLogin = b.waitSync('abc', '{"x":1}', { onProgress: () => { syncEvents++; } });
+  if (syncLogin.status !== 'confirmed' || syncEvents !== 2) throw new Error('waitSync');
+  expectThrow(() => b.waitSync('abc', '{"badjson":1}'), (e) => { if (!(e instanceof SyntaxError)) throw e; });
+  expectThrow(() => b.waitSync('abc', '{"expired":1}'), (e) => { if (e.status !== 3 || e.result.code !== 10018100) throw e; });
+  expectThrow(() => b.waitSync('abc', null, { onProgress: () => { throw new RangeError('x'); } }), (e) => { if (!(e instanceof RangeError)) throw e; });
+  // ABI 3: the refresh pair, both forms
+  const r = await b.refresh(s);
+  if (r.status !== 'refreshed' || r.refreshToken !== 'n' || r.previousRefreshToken !== 'o' || r.site !== 'main') throw new Error('refresh');
+  if (b.refreshSync(s).cookieHeader !== 'SESSDATA=y') throw new Error('refreshSync');
+  if ((await r.refreshConfirm()).status !== 'confirmed') throw new Error('refreshConfirm');
+  if (b.refreshConfirmSync(r).previousRefreshToken !== null) throw new Error('refreshConfirmSync');
   // the library returned a string that is not JSON: parse throws, the string is still released
   expectThrow(() => b.startSync('{"badjson":1}'), (e) => { if (!(e instanceof SyntaxError)) throw e; });
   expectThrow(() => b.pollSync('abc', '{"badjson":1}'), (e) => { if (!(e instanceof SyntaxError)) throw e; });
@@ -45,6 +60,10 @@ const expectReject = async (p, check) => { try { await p; } catch (e) { check(e)
   await expectReject(b.poll('abc', '{"fail":1}'), failed);
   await expectReject(b.wait('abc', '{"fail":1}'), failed);
   await expectReject(b.check(s, '{"fail":1}'), failed);
+  expectThrow(() => b.checkSync(s, '{"fail":1}'), failed);
+  expectThrow(() => b.waitSync('abc', '{"fail":1}'), failed);
+  await expectReject(b.refresh(s, '{"fail":1}'), failed);
+  expectThrow(() => b.refreshConfirmSync(s, '{"badjson":1}'), (e) => { if (!(e instanceof SyntaxError)) throw e; });
   // expired (status 3 with a result), onProgress false / throwing, abort
   await expectReject(b.wait('abc', '{"expired":1}'), (e) => { if (e.status !== 3 || e.result.code !== 10018100) throw e; });
   await expectReject(b.wait('abc', null, { onProgress: () => false }), (e) => { if (e.status !== -7 || e.message !== 'stub: the wait was cancelled') throw e; });
@@ -62,7 +81,7 @@ test('every string from the library is released with bili_qr_free exactly once, 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'biliqr-node-'));
   try {
     const so = path.join(dir, 'libbili_qr_stub.so');
-    const cc = spawnSync('cc', ['-shared', '-fPIC', '-pthread', '-o', so, path.join(__dirname, 'fixtures', 'counting_stub.c')], {
+    const cc = spawnSync('cc', ['-shared', '-fPIC', '-pthread', '-DSTUB_ABI=3', '-o', so, path.join(__dirname, 'fixtures', 'counting_stub.c')], {
       encoding: 'utf8',
     });
     assert.equal(cc.status, 0, cc.stderr);
@@ -75,8 +94,10 @@ test('every string from the library is released with bili_qr_free exactly once, 
     assert.equal(r.status, 0, r.stderr);
     const counts = JSON.parse(r.stdout.trim().split('\n').pop());
     // 10 successes + 4 bad JSON + 4 error messages + 1 expired + 3 cancelled waits (false, throw, abort:
-    // each with its message) + 40 concurrent = 62 strings handed out
-    assert.equal(counts.out, 62, JSON.stringify(counts));
+    // each with its message) + 40 concurrent = 62 strings handed out by the calls of 0.2; the Sync twins add
+    // 3 successes, 1 bad JSON, 1 expired, 1 cancelled (throw), 2 error messages; the refresh pair 4
+    // successes, 1 error message, 1 bad JSON: 76 in all
+    assert.equal(counts.out, 76, JSON.stringify(counts));
     assert.equal(counts.back, counts.out, `released ${counts.back} of ${counts.out}`);
     assert.equal(counts.foreign, 0, 'bili_qr_free never got a pointer the library did not hand out');
   } finally {
