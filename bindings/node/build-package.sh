@@ -3,7 +3,7 @@
 #
 #   bash bindings/node/build-package.sh OUTDIR
 #
-# The tarball (bili-qr-VERSION.tgz) holds index.js, lib/, index.d.ts, README.md, the LICENSE files and
+# The tarball (bili-qr-VERSION.tgz) holds index.js, lib/, index.d.ts, README.md, CHANGELOG.md, the LICENSE files and
 # prebuilds/linux-x64/libbili_qr.so (stripped), plus prebuilds/win32-x64/bili_qr.dll when
 # BILI_QR_WINDOWS_DLL names one; the binding finds them there at run time, with no environment variable.
 # Inputs: BILI_QR_LIBRARY (default target/release/libbili_qr.so: `cargo build --release -p bili-qr-capi`),
@@ -47,7 +47,7 @@ fi
 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
-cp "$here/package.json" "$here/index.js" "$here/index.d.ts" "$here/README.md" "$stage/"
+cp "$here/package.json" "$here/index.js" "$here/index.d.ts" "$here/README.md" "$here/CHANGELOG.md" "$stage/"
 cp -r "$here/lib" "$stage/lib"
 licenses=0
 for f in LICENSE LICENSE-MIT LICENSE-APACHE; do

@@ -1,4 +1,4 @@
-// TypeScript declarations for bili-qr (Node binding of the bili_qr C ABI, version 2; see docs/ABI.md).
+// TypeScript declarations for bili-qr (Node binding of the bili_qr C ABI, version 2 or 3; see docs/ABI.md).
 
 import type { CookieObject, Options, QrObject, StatusCodeName, UserProfileObject } from './lib/abi';
 // Options, StatusCodeName, STATUS and the JSON objects' types are generated from abi/bili_qr.toml (lib/abi.d.ts).
@@ -14,8 +14,35 @@ export type {
 } from './lib/abi';
 export { STATUS } from './lib/abi';
 
+/**
+ * The TV/app token login's options (ABI 3, with `site: 'main'`). Declared here until the generated
+ * `Options` (lib/abi.d.ts) carries them; a library that does not know them refuses them with ERR_ARGUMENT.
+ */
+export interface TokenOptions {
+  /** 'web' (the default: the web QR login) or 'tv' (the TV token login; needs site 'main') */
+  flow?: 'web' | 'tv';
+  /** the app key pair that signs the TV requests (both or neither); a token is checked and renewed with its own pair */
+  app_key?: string;
+  /** a secret */
+  app_secret?: string;
+}
+
 /** Options object, a JSON string of one, or nothing for the defaults. */
-export type OptionsArg = Options | string | null | undefined;
+export type OptionsArg = (Options & TokenOptions) | string | null | undefined;
+
+/** A TV login's token: secrets, as the library hands them out. */
+export interface TokenObject {
+  access_token: string;
+  refresh_token: string;
+  /** Unix seconds (local clock at the answer plus expires_in), or null when the service sent no lifetime */
+  expires_at: number | null;
+}
+
+/** What every promise-returning session call (check, logout, refresh, refreshConfirm) accepts. */
+export interface SignalHooks {
+  /** Aborting rejects at once with `signal.reason` (the request in flight still ends within timeout_ms). */
+  signal?: AbortSignal;
+}
 
 /** A bare ticket, a URL whose query has `ticket=`, or the object `start()` returned. */
 export type TicketArg = string | { ticket: string };
@@ -59,6 +86,16 @@ export interface Login {
   host: string;
   /** only with `verify_login`: true when the service accepted the new session, false when it could not be asked */
   verified?: boolean;
+  /** ABI 3: 'main' for a bilibili.com login (absent for bilibili.tv) */
+  site?: 'main' | 'intl';
+  /** ABI 3, a mainland web login: the refresh token (a secret), null when the service sent none */
+  refresh_token?: string | null;
+  /** a TV login: 'tv' */
+  flow?: 'web' | 'tv';
+  /** a TV login: the token (the credential) */
+  token?: TokenObject;
+  /** a TV login: the mainland domains its cookies were handed out for */
+  cookie_domains?: string[];
 }
 
 export type PollResult = PendingResult | Login;
@@ -103,13 +140,17 @@ export const ABI_VERSION: number;
 /** Absolute path of the native library that was loaded. */
 export const libraryPath: string;
 
-/** Asks for a new QR code (blocks the calling thread for one HTTP request). */
-export function start(options?: OptionsArg): QrCode;
-/** start() on a libuv worker thread. */
+/** Asks for a new QR code, on a libuv worker thread. */
+export function start(options?: OptionsArg): Promise<QrCode>;
+/** start() on the calling thread (blocks it for one HTTP request). */
+export function startSync(options?: OptionsArg): QrCode;
+/** @deprecated start() returns the Promise now; startAsync is removed in the next release. */
 export function startAsync(options?: OptionsArg): Promise<QrCode>;
-/** Asks once for the state of a ticket (blocks for one HTTP request). An expired ticket is a result, not an error. */
-export function poll(ticket: TicketArg, options?: OptionsArg): PollResult;
-/** poll() on a libuv worker thread. */
+/** Asks once for the state of a ticket, on a libuv worker thread. An expired ticket is a result, not an error. */
+export function poll(ticket: TicketArg, options?: OptionsArg): Promise<PollResult>;
+/** poll() on the calling thread (blocks it for one HTTP request). */
+export function pollSync(ticket: TicketArg, options?: OptionsArg): PollResult;
+/** @deprecated poll() returns the Promise now; pollAsync is removed in the next release. */
 export function pollAsync(ticket: TicketArg, options?: OptionsArg): Promise<PollResult>;
 /**
  * Polls until the login ends, on a libuv worker thread. Resolves with the Login; rejects with ExpiredError,
@@ -117,6 +158,11 @@ export function pollAsync(ticket: TicketArg, options?: OptionsArg): Promise<Poll
  * or what onProgress threw.
  */
 export function wait(ticket: TicketArg, options?: OptionsArg, hooks?: WaitHooks): Promise<Login>;
+/**
+ * wait() on the calling thread: blocks it (and the event loop) until the login ends. No signal: return
+ * false from onProgress to stop. Throws what wait() rejects with.
+ */
+export function waitSync(ticket: TicketArg, options?: OptionsArg, hooks?: Pick<WaitHooks, 'onProgress'>): Login;
 /** Ends every wait running on this ticket in this process; returns how many were signalled. */
 export function cancel(ticket: TicketArg): number;
 /** Draws text as a QR code: 'utf8' terminal text, 'svg' document, or 'matrix' (lines of 0/1). */
@@ -132,8 +178,21 @@ export interface SessionObject {
   host: string;
   cookies: Cookie[];
   cookie_header: string;
-  /** after check() */
-  status?: 'valid' | 'expired';
+  /** ABI 3: 'main' for a bilibili.com session */
+  site?: 'main' | 'intl';
+  /** a mainland web session's refresh token (a secret) */
+  refresh_token?: string | null;
+  /** between refresh() and refreshConfirm(): the replaced session's refresh token (a secret) */
+  previous_refresh_token?: string;
+  /** after check() of a mainland session: the service wants a refresh (null: could not be asked) */
+  refresh_needed?: boolean | null;
+  /** a TV token session */
+  flow?: 'web' | 'tv';
+  token?: TokenObject;
+  /** after refresh() */
+  warnings?: string[];
+  /** after check(): 'valid'/'expired'; after refresh(): 'refreshed'/'expired'; after refreshConfirm(): 'confirmed'/'expired' */
+  status?: 'valid' | 'expired' | 'refreshed' | 'confirmed';
   /** after check(): true when the service set new cookie values */
   renewed?: boolean;
   /** after a valid check() */
@@ -162,8 +221,22 @@ export class Session {
   readonly cookies: Cookie[];
   /** `SESSDATA=…; bili_jct=…; …` (a secret) */
   readonly cookieHeader: string;
-  /** after check(): 'valid' or 'expired' */
-  readonly status: 'valid' | 'expired' | undefined;
+  /** after check(): 'valid' or 'expired'; after refresh(): 'refreshed' (or 'expired'); after refreshConfirm(): 'confirmed' (or 'expired') */
+  readonly status: 'valid' | 'expired' | 'refreshed' | 'confirmed' | undefined;
+  /** 'main' for a bilibili.com session, else 'intl' */
+  readonly site: 'main' | 'intl';
+  /** a mainland web session's refresh token (a secret), else null */
+  readonly refreshToken: string | null;
+  /** between refresh() and refreshConfirm(): the replaced session's token (a secret), else null */
+  readonly previousRefreshToken: string | null;
+  /** after check() of a mainland session: the service wants a refresh; null when not known */
+  readonly refreshNeeded: boolean | null;
+  /** a TV session's token (a copy; secrets), else null */
+  readonly token: TokenObject | null;
+  /** 'tv' for a token session, else 'web' */
+  readonly flow: 'web' | 'tv';
+  /** after refresh(): what was odd (never a secret) */
+  readonly warnings: string[];
   /** after check(): status === 'valid' */
   readonly valid: boolean;
   /** after check(): the service set new cookie values; save the session again */
@@ -175,16 +248,20 @@ export class Session {
   toJSON(): SessionObject;
   /** The session as text in one of the library's formats. */
   format(format: SessionFormat): string;
-  /** Writes the session atomically (temporary file, fsync, rename), mode 0600; format by default from the name: `.json` → json, else netscape. */
+  /** Writes the session atomically (temporary file, fsync, rename), mode 0600; format by default from the name: `.json` → json, else netscape (a TV token session: always json, the only form that keeps the token). */
   save(path: string, options?: { format?: SessionFormat }): void;
-  check(options?: OptionsArg, hooks?: CheckHooks): Promise<Session>;
-  logout(options?: OptionsArg): Promise<LogoutResult>;
+  check(options?: OptionsArg, hooks?: SignalHooks): Promise<Session>;
+  checkSync(options?: OptionsArg): Session;
+  logout(options?: OptionsArg, hooks?: SignalHooks): Promise<LogoutResult>;
+  logoutSync(options?: OptionsArg): LogoutResult;
+  refresh(options?: OptionsArg, hooks?: SignalHooks): Promise<Session>;
+  refreshSync(options?: OptionsArg): Session;
+  refreshConfirm(options?: OptionsArg, hooks?: SignalHooks): Promise<Session>;
+  refreshConfirmSync(options?: OptionsArg): Session;
 }
 
-export interface CheckHooks {
-  /** Aborting rejects at once with `signal.reason` (the request in flight still ends within timeout_ms). */
-  signal?: AbortSignal;
-}
+/** The hooks of check() (kept for code written against 0.2). */
+export type CheckHooks = SignalHooks;
 
 /** What logout() resolves with. */
 export interface LogoutResult {
@@ -198,8 +275,25 @@ export interface LogoutResult {
  * Is the saved session still good? Asks the service (api_base_url) on a worker thread. Resolves with the
  * session to save from now on, `status` 'valid' or 'expired' (answers, not errors); rejects with BiliQrError.
  */
-export function check(session: SessionArg, options?: OptionsArg, hooks?: CheckHooks): Promise<Session>;
+export function check(session: SessionArg, options?: OptionsArg, hooks?: SignalHooks): Promise<Session>;
+/** check() on the calling thread (blocks it for the requests). */
+export function checkSync(session: SessionArg, options?: OptionsArg): Session;
 /** Ends the session at the service (csrf = bili_jct). Rejects with BiliQrError ERR_API when the csrf did not match. */
-export function logout(session: SessionArg, options?: OptionsArg): Promise<LogoutResult>;
+export function logout(session: SessionArg, options?: OptionsArg, hooks?: SignalHooks): Promise<LogoutResult>;
+/** logout() on the calling thread. */
+export function logoutSync(session: SessionArg, options?: OptionsArg): LogoutResult;
+/**
+ * Renews a mainland session (ABI 3): a web session's cookies, or a TV session's token. Resolves with the new
+ * session (`status` 'refreshed'; or the session as given with 'expired'). The old web session still works:
+ * save the new one, then refreshConfirm() it. Rejects with BiliQrError (ERR_ARGUMENT for an intl session, or
+ * a library older than ABI 3).
+ */
+export function refresh(session: SessionArg, options?: OptionsArg, hooks?: SignalHooks): Promise<Session>;
+/** refresh() on the calling thread. */
+export function refreshSync(session: SessionArg, options?: OptionsArg): Session;
+/** Retires the session a refresh() replaced; resolves with the session to save (`status` 'confirmed'). Web sessions only. */
+export function refreshConfirm(session: SessionArg, options?: OptionsArg, hooks?: SignalHooks): Promise<Session>;
+/** refreshConfirm() on the calling thread. */
+export function refreshConfirmSync(session: SessionArg, options?: OptionsArg): Session;
 /** Converts a session to one of the library's formats (no network). */
 export function convertSession(session: SessionArg, format: SessionFormat): string;

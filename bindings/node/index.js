@@ -1,12 +1,17 @@
 'use strict';
 // Node binding of bili_qr (C ABI version 2 or later, see docs/ABI.md and include/bili_qr.h) over koffi.
-// lib/native.js loads the library and calls it (the `_ex` functions: the library's error message comes
+// Every call that talks to the service returns a Promise under its plain name (the work runs on a libuv
+// worker thread, the event loop keeps running) and has a `…Sync` twin that blocks the calling thread, as
+// Node's own readFile/readFileSync. lib/native.js loads the library and calls it (the `_ex` functions: the library's error message comes
 // back with the result on every thread); lib/session.js is the session after the login.
 
 const { STATUS, BiliQrError, ExpiredError, argumentError } = require('./lib/errors');
 const { koffi, abiVersion, libraryPath, native, ProgressFn, takeString, callSync, callAsync, libraryError } = require('./lib/native');
 const { cString, optionsJson, ticketString, shortTicket, abortReason, checkHooks } = require('./lib/args');
-const { Session, check, logout, convertSession } = require('./lib/session');
+const util = require('node:util');
+const session = require('./lib/session');
+
+const { Session, convertSession } = session;
 
 /** Version string of the loaded native library, e.g. "0.2.0". */
 function version() {
@@ -18,18 +23,8 @@ function statusString(status) {
   return native.statusStr(status | 0);
 }
 
-/** Asks for a new QR code. Returns {ticket, qr_url, qr_type}. Throws BiliQrError. */
+/** Asks for a new QR code on a worker thread. Resolves with {ticket, qr_url, qr_type}; rejects with BiliQrError. */
 function start(options) {
-  return JSON.parse(callSync(native.start, optionsJson(options)).text);
-}
-
-/** Asks once for the state of a ticket. Returns the poll object (status waiting/scanned/expired/confirmed). */
-function poll(ticket, options) {
-  return JSON.parse(callSync(native.poll, ticketString(ticket), optionsJson(options)).text);
-}
-
-/** start() on a worker thread; rejects with the same BiliQrError (and message) as start() would throw. */
-function startAsync(options) {
   try {
     return callAsync(native.start, optionsJson(options)).then(({ text }) => JSON.parse(text));
   } catch (e) {
@@ -37,13 +32,26 @@ function startAsync(options) {
   }
 }
 
-/** poll() on a worker thread; rejects with the same BiliQrError (and message) as poll() would throw. */
-function pollAsync(ticket, options) {
+/** start() on the calling thread (blocks it for one HTTP request); throws the same BiliQrError (and message). */
+function startSync(options) {
+  return JSON.parse(callSync(native.start, optionsJson(options)).text);
+}
+
+/**
+ * Asks once for the state of a ticket, on a worker thread. Resolves with the poll object (status waiting,
+ * scanned, expired or confirmed: an expired ticket is a result, not an error).
+ */
+function poll(ticket, options) {
   try {
     return callAsync(native.poll, ticketString(ticket), optionsJson(options)).then(({ text }) => JSON.parse(text));
   } catch (e) {
     return Promise.reject(e);
   }
+}
+
+/** poll() on the calling thread (blocks it for one HTTP request); throws the same BiliQrError (and message). */
+function pollSync(ticket, options) {
+  return JSON.parse(callSync(native.poll, ticketString(ticket), optionsJson(options)).text);
 }
 
 /** Draws text as a QR code: format 'utf8' (default), 'svg' or 'matrix'. Returns a string. */
@@ -167,16 +175,80 @@ function wait(ticket, options, hooks = {}) {
   });
 }
 
+/**
+ * wait() on the calling thread: blocks it (and the event loop) until the login ends. `onProgress` runs on
+ * this thread between polls; there is no AbortSignal (nothing else can run to abort it): return false from
+ * onProgress, or call cancel(ticket) from a worker_thread. Returns the Login; throws what wait() rejects with.
+ */
+function waitSync(ticket, options, hooks = {}) {
+  const t = ticketString(ticket);
+  const opts = optionsJson(options);
+  checkHooks(hooks);
+  const { onProgress, signal } = hooks;
+  if (onProgress !== undefined && typeof onProgress !== 'function') throw argumentError('onProgress must be a function');
+  if (signal !== undefined) throw argumentError('waitSync takes no signal: use wait() to abort');
+  let callbackError = null;
+  let hasCallbackError = false;
+  const progress = (status, eventJson) => {
+    if (hasCallbackError) return 1;
+    if (!onProgress) return 0;
+    try {
+      return onProgress(JSON.parse(eventJson)) === false ? 1 : 0;
+    } catch (e) {
+      callbackError = e;
+      hasCallbackError = true;
+      return 1;
+    }
+  };
+  const cb = koffi.register(progress, koffi.pointer(ProgressFn));
+  const out = [null];
+  const err = [null];
+  let status;
+  try {
+    status = native.wait(t, opts, cb, null, out, err);
+  } finally {
+    koffi.unregister(cb);
+  }
+  let text;
+  let message;
+  try {
+    text = takeString(out[0]);
+  } finally {
+    message = takeString(err[0]);
+  }
+  if (hasCallbackError) throw callbackError;
+  if (status === STATUS.OK) return JSON.parse(text);
+  if (status === STATUS.EXPIRED) {
+    throw new ExpiredError(`the QR code for ticket ${shortTicket(t)} expired; start a new one`, text ? JSON.parse(text) : null);
+  }
+  throw libraryError(status, message);
+}
+
+const DEPRECATED = 'BILIQR_DEP_ASYNC';
+/** Deprecated alias of start() (the promise form moved to the plain name; see CHANGELOG.md); removed in the next release. */
+const startAsync = util.deprecate((options) => start(options), 'bili-qr: startAsync() is deprecated; start() now returns the Promise (startSync() blocks)', DEPRECATED);
+/** Deprecated alias of poll() (the promise form moved to the plain name; see CHANGELOG.md); removed in the next release. */
+const pollAsync = util.deprecate((ticket, options) => poll(ticket, options), 'bili-qr: pollAsync() is deprecated; poll() now returns the Promise (pollSync() blocks)', DEPRECATED);
+
 module.exports = {
   start,
+  startSync,
   startAsync,
   poll,
+  pollSync,
   pollAsync,
   wait,
+  waitSync,
   cancel,
   render,
-  check,
-  logout,
+  check: session.check,
+  checkSync: session.checkSync,
+  logout: session.logout,
+  logoutSync: session.logoutSync,
+  refresh: session.refresh,
+  refreshSync: session.refreshSync,
+  refreshConfirm: session.refreshConfirm,
+  refreshConfirmSync: session.refreshConfirmSync,
   Session,
   convertSession,
   version,

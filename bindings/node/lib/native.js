@@ -140,6 +140,13 @@ const native = {
   check: bind(`int bili_qr_check_ex(const char *session, const char *options_json, ${OUT})`),
   logout: bind(`int bili_qr_logout_ex(const char *session, const char *options_json, ${OUT})`),
   convert: bind(`int bili_qr_session_convert_ex(const char *session, const char *format, ${OUT})`),
+  // ABI 3 (the mainland site's cookie refresh): null with an older library; the binding's refresh calls
+  // then refuse with ERR_ARGUMENT instead of failing to load.
+  refresh: abiVersion >= 3 ? bind(`int bili_qr_refresh_ex(const char *session, const char *options_json, ${OUT})`) : null,
+  refreshConfirm:
+    abiVersion >= 3
+      ? bind(`int bili_qr_refresh_confirm_ex(const char *session, const char *options_json, ${OUT})`)
+      : null,
 };
 
 /** Copies the library string at `ptr` (UTF-8, NUL-terminated) and always releases it. */

@@ -1,5 +1,5 @@
 'use strict';
-// After the login (issue 15): a saved session, checked, renewed, ended. The formats (JSON session object,
+// After the login: a saved session, checked, renewed (mainland cookie refresh, TV token renewal), ended. The formats (JSON session object,
 // Cookie header, Netscape cookies.txt) are the library's own (bili_qr_session_convert): this binding has no
 // cookie writer or parser of its own.
 
@@ -7,7 +7,7 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const util = require('node:util');
-const { native, callSync, callAsync } = require('./native');
+const { native, abiVersion, callSync, callAsync } = require('./native');
 const { argumentError } = require('./errors');
 const { cString, optionsJson, withSignal } = require('./args');
 
@@ -70,10 +70,17 @@ class Session {
 
   /** @param {object} data a session object as the library writes it ({mid, host, cookies, cookie_header}) */
   constructor(data) {
-    if (!data || typeof data !== 'object' || !Array.isArray(data.cookies) || typeof data.cookie_header !== 'string') {
+    if (!data || typeof data !== 'object' || Array.isArray(data)) {
       throw argumentError('a Session is made from a session object with cookies and cookie_header (use Session.from)');
     }
-    this.#data = data;
+    // A TV token session needs no cookie (its token is the credential); any other needs its cookies.
+    const token = isTokenObject(data.token);
+    if (!token && (!Array.isArray(data.cookies) || typeof data.cookie_header !== 'string')) {
+      throw argumentError('a Session is made from a session object with cookies and cookie_header (use Session.from)');
+    }
+    this.#data = token
+      ? { ...data, cookies: Array.isArray(data.cookies) ? data.cookies : [], cookie_header: typeof data.cookie_header === 'string' ? data.cookie_header : '' }
+      : data;
   }
 
   /** A session from a login result, a session object, a Cookie header or the text of a cookies.txt. */
@@ -96,6 +103,41 @@ class Session {
     return this.#data.mid === undefined ? null : this.#data.mid;
   }
 
+  /** 'main' for a bilibili.com session (ABI 3), 'intl' otherwise */
+  get site() {
+    return this.#data.site === 'main' ? 'main' : 'intl';
+  }
+
+  /** a mainland web session's refresh token (a secret), or null */
+  get refreshToken() {
+    return typeof this.#data.refresh_token === 'string' ? this.#data.refresh_token : null;
+  }
+
+  /** between refresh() and refreshConfirm(): the replaced session's refresh token (a secret), else null */
+  get previousRefreshToken() {
+    return typeof this.#data.previous_refresh_token === 'string' ? this.#data.previous_refresh_token : null;
+  }
+
+  /** after check() of a mainland session: true when the service wants a refresh, false, or null (not known) */
+  get refreshNeeded() {
+    return typeof this.#data.refresh_needed === 'boolean' ? this.#data.refresh_needed : null;
+  }
+
+  /** a TV login's token ({access_token, refresh_token, expires_at}; secrets), a copy, or null */
+  get token() {
+    return isTokenObject(this.#data.token) ? { ...this.#data.token } : null;
+  }
+
+  /** 'tv' for a TV token session, else 'web' */
+  get flow() {
+    return this.#data.flow === 'tv' || isTokenObject(this.#data.token) ? 'tv' : 'web';
+  }
+
+  /** after refresh(): what was odd (short English, never a secret); empty otherwise */
+  get warnings() {
+    return Array.isArray(this.#data.warnings) ? [...this.#data.warnings] : [];
+  }
+
   /** the host that set the host-only cookies (the login's base_url host) */
   get host() {
     return this.#data.host === undefined ? null : this.#data.host;
@@ -111,7 +153,7 @@ class Session {
     return this.#data.cookie_header;
   }
 
-  /** after check(): 'valid' or 'expired'; otherwise undefined */
+  /** after check(): 'valid' or 'expired'; after refresh(): 'refreshed'; after refreshConfirm(): 'confirmed'; else undefined */
   get status() {
     return this.#data.status;
   }
@@ -148,10 +190,12 @@ class Session {
 
   /**
    * Writes the session to `file` atomically with mode 0600. `format`: 'json', 'netscape' or 'header';
-   * by default 'json' for a name ending in `.json`, else 'netscape' (cookies.txt).
+   * by default 'json' for a name ending in `.json` or a TV token session (only JSON carries the token), else
+   * 'netscape' (cookies.txt; a mainland session's refresh tokens are kept as two more lines).
    */
   save(file, { format } = {}) {
-    const fmt = format === undefined ? (String(file).toLowerCase().endsWith('.json') ? 'json' : 'netscape') : format;
+    const json = String(file).toLowerCase().endsWith('.json') || this.token !== null;
+    const fmt = format === undefined ? (json ? 'json' : 'netscape') : format;
     let text = this.format(fmt);
     if (fmt === 'header' && !text.endsWith('\n')) text += '\n';
     writeAtomic(file, text);
@@ -162,52 +206,155 @@ class Session {
     return check(this, options, hooks);
   }
 
-  /** logout(this, options) */
-  logout(options) {
-    return logout(this, options);
+  /** checkSync(this, options) */
+  checkSync(options) {
+    return checkSync(this, options);
+  }
+
+  /** logout(this, options, hooks) */
+  logout(options, hooks) {
+    return logout(this, options, hooks);
+  }
+
+  /** logoutSync(this, options) */
+  logoutSync(options) {
+    return logoutSync(this, options);
+  }
+
+  /** refresh(this, options, hooks) */
+  refresh(options, hooks) {
+    return refresh(this, options, hooks);
+  }
+
+  /** refreshSync(this, options) */
+  refreshSync(options) {
+    return refreshSync(this, options);
+  }
+
+  /** refreshConfirm(this, options, hooks) */
+  refreshConfirm(options, hooks) {
+    return refreshConfirm(this, options, hooks);
+  }
+
+  /** refreshConfirmSync(this, options) */
+  refreshConfirmSync(options) {
+    return refreshConfirmSync(this, options);
   }
 
   /** console.log and util.inspect show the cookie names, never their values. */
   [util.inspect.custom]() {
     const d = this.#data;
     const shown = { mid: this.mid, host: this.host, cookies: d.cookies.map((c) => c.name) };
+    if (d.site === 'main') shown.site = 'main';
+    if (this.token !== null) shown.flow = 'tv';
     if (d.status !== undefined) Object.assign(shown, { status: d.status, renewed: this.renewed, name: this.name });
     return `Session ${util.inspect(shown)}`;
   }
 }
 
+/** [sessionText, optionsJson] of a session call; throws the BiliQrError for a bad argument. */
+function sessionArgs(session, options) {
+  return [sessionText(session), optionsJson(options)];
+}
+
+/** The `_ex` function of a refresh call, or ERR_ARGUMENT when the loaded library predates ABI 3. */
+function refreshFn(fn, name) {
+  if (!fn) throw argumentError(`${name} needs a library of ABI 3 or later; the loaded library is ABI ${abiVersion}`);
+  return fn;
+}
+
+/** Promise form of a session call: the native call on a libuv worker thread, abortable by `hooks.signal`. */
+function sessionAsync(fn, session, options, hooks, wrap) {
+  let args;
+  try {
+    args = sessionArgs(session, options);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  return withSignal(hooks, () => callAsync(fn, ...args)).then(({ text }) => wrap(JSON.parse(text)));
+}
+
+const asSession = (obj) => new Session(obj);
+const asObject = (obj) => obj;
+
 /**
- * Asks the service whether the session is still good (GET {api_base_url}/intl/gateway/web/v2/user), on a
- * worker thread. Resolves with a Session whose `status` is 'valid' or 'expired' (both are answers, not
- * errors): the session to save from now on (`renewed` says the service set new values). Rejects with
+ * Asks the service whether the session is still good (intl: GET {api_base_url}/intl/gateway/web/v2/user;
+ * mainland: nav and cookie/info; a TV token: oauth2/info), on a worker thread. Resolves with a Session whose
+ * `status` is 'valid' or 'expired' (both are answers, not errors): the session to save from now on
+ * (`renewed` says the service set new values; `refreshNeeded` for a mainland session). Rejects with
  * BiliQrError (ERR_ARGUMENT for a session without SESSDATA, with nothing sent; network, HTTP, API errors),
  * or `signal.reason` when `signal` aborts (the request in flight still ends within timeout_ms; its result
  * is released).
  */
 function check(session, options, hooks = {}) {
-  let args;
-  try {
-    args = [sessionText(session), optionsJson(options)];
-  } catch (e) {
-    return Promise.reject(e);
-  }
-  return withSignal(hooks, () => callAsync(native.check, ...args)).then(({ text }) => new Session(JSON.parse(text)));
+  return sessionAsync(native.check, session, options, hooks, asSession);
+}
+
+/** check() on the calling thread (blocks it for the request); throws what check() rejects with. */
+function checkSync(session, options) {
+  return asSession(JSON.parse(callSync(native.check, ...sessionArgs(session, options)).text));
 }
 
 /**
- * Ends the session at the service (POST {base_url}/x/intl/passport-login/web/login/exit with the csrf
- * token), on a worker thread. Resolves with {status: 'logged_out' | 'expired', code, message} ('expired':
- * it had already ended). Rejects with BiliQrError: ERR_ARGUMENT without bili_jct, ERR_API when the csrf
- * token did not match, network/HTTP errors.
+ * Ends the session at the service (intl: POST {base_url}/x/intl/passport-login/web/login/exit with the csrf
+ * token; mainland: login/exit/v2), on a worker thread. Resolves with {status: 'logged_out' | 'expired', code,
+ * message} ('expired': it had already ended). Rejects with BiliQrError: ERR_ARGUMENT without bili_jct,
+ * ERR_API when the csrf token did not match, network/HTTP errors; or `signal.reason` when `signal` aborts.
  */
-function logout(session, options) {
-  let args;
+function logout(session, options, hooks = {}) {
+  return sessionAsync(native.logout, session, options, hooks, asObject);
+}
+
+/** logout() on the calling thread; throws what logout() rejects with. */
+function logoutSync(session, options) {
+  return JSON.parse(callSync(native.logout, ...sessionArgs(session, options)).text);
+}
+
+/**
+ * Renews a mainland session (ABI 3), on a worker thread: a web session's cookies (cookie/info, correspond
+ * page, cookie/refresh) or a TV session's token (oauth2/refresh_token). Resolves with the new Session,
+ * `status` 'refreshed' (with `refreshToken`, `previousRefreshToken` and `warnings`), or the session as given
+ * with `status` 'expired' when the service said it has ended. The old web session is NOT retired: save the
+ * new one, then call refreshConfirm() with it (a TV token has no confirmation step). Rejects with BiliQrError
+ * (ERR_ARGUMENT for an intl session or one still awaiting its confirmation, with nothing sent; HTTP, API,
+ * network errors: the old session then still works) or `signal.reason`.
+ */
+function refresh(session, options, hooks = {}) {
+  let fn;
   try {
-    args = [sessionText(session), optionsJson(options)];
+    fn = refreshFn(native.refresh, 'refresh');
   } catch (e) {
     return Promise.reject(e);
   }
-  return callAsync(native.logout, ...args).then(({ text }) => JSON.parse(text));
+  return sessionAsync(fn, session, options, hooks, asSession);
+}
+
+/** refresh() on the calling thread; throws what refresh() rejects with. */
+function refreshSync(session, options) {
+  const fn = refreshFn(native.refresh, 'refreshSync');
+  return asSession(JSON.parse(callSync(fn, ...sessionArgs(session, options)).text));
+}
+
+/**
+ * Retires the session a refresh() replaced (ABI 3); call it with the refreshed session once that is saved.
+ * Resolves with the Session to save in its place (`status` 'confirmed', no `previousRefreshToken`), or with
+ * `status` 'expired'. Rejects with BiliQrError (ERR_ARGUMENT without `previous_refresh_token`, nothing sent;
+ * ERR_API for a csrf mismatch) or `signal.reason`.
+ */
+function refreshConfirm(session, options, hooks = {}) {
+  let fn;
+  try {
+    fn = refreshFn(native.refreshConfirm, 'refreshConfirm');
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  return sessionAsync(fn, session, options, hooks, asSession);
+}
+
+/** refreshConfirm() on the calling thread; throws what refreshConfirm() rejects with. */
+function refreshConfirmSync(session, options) {
+  const fn = refreshFn(native.refreshConfirm, 'refreshConfirmSync');
+  return asSession(JSON.parse(callSync(fn, ...sessionArgs(session, options)).text));
 }
 
 /** Converts a session between the library's formats without a Session: convertSession(text, 'netscape'). */
@@ -215,4 +362,20 @@ function convertSession(session, format) {
   return callSync(native.convert, sessionText(session), formatArg(format)).text;
 }
 
-module.exports = { Session, check, logout, convertSession, writeAtomic };
+function isTokenObject(token) {
+  return !!token && typeof token === 'object' && typeof token.access_token === 'string' && typeof token.refresh_token === 'string';
+}
+
+module.exports = {
+  Session,
+  check,
+  checkSync,
+  logout,
+  logoutSync,
+  refresh,
+  refreshSync,
+  refreshConfirm,
+  refreshConfirmSync,
+  convertSession,
+  writeAtomic,
+};

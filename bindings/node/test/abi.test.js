@@ -24,13 +24,13 @@ test('every status code of the binding has its phrase in the library', () => {
 test('every option of the binding is one the library checks', () => {
   for (const [key, kind] of Object.entries(OPTION_TYPES)) {
     assert.throws(
-      () => biliQr.start({ [key]: WRONG[kind] }),
+      () => biliQr.startSync({ [key]: WRONG[kind] }),
       (e) => e instanceof biliQr.BiliQrError && e.code === 'ERR_ARGUMENT' && e.message.includes(key)
         && !e.message.includes('unknown option'),
       key,
     );
   }
-  assert.throws(() => biliQr.start({ no_such_option: 1 }), /unknown option/);
+  assert.throws(() => biliQr.startSync({ no_such_option: 1 }), /unknown option/);
 });
 
 test('the loaded library serves the ABI of the binding', () => {

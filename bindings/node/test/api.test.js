@@ -52,7 +52,7 @@ test('library metadata: ABI 2 or later, a version string, status phrases', () =>
 
 test('start returns a ticket that is the qr_url ticket parameter, sent with locale/platform', async () => {
   const sc = scenario('flow=wsc');
-  const qr = biliQr.start({ base_url: server.url(sc), locale: 'th_TH', platform: 'web' });
+  const qr = biliQr.startSync({ base_url: server.url(sc), locale: 'th_TH', platform: 'web' });
   assert.match(qr.ticket, /^[0-9a-f]{32}$/);
   assert.equal(new URL(qr.qr_url).searchParams.get('ticket'), qr.ticket);
   assert.equal(qr.qr_type, 'qrcode_login');
@@ -64,100 +64,122 @@ test('start returns a ticket that is the qr_url ticket parameter, sent with loca
 });
 
 test('options may be a JSON string', () => {
-  const qr = biliQr.start(JSON.stringify({ base_url: server.url(scenario('flow=w')) }));
+  const qr = biliQr.startSync(JSON.stringify({ base_url: server.url(scenario('flow=w')) }));
   assert.match(qr.ticket, /^[0-9a-f]{32}$/);
 });
 
 test('poll follows the flow: waiting, scanned, confirmed (with cookies), then expired', () => {
   const opts = { base_url: server.url(scenario('flow=wsc')) };
-  const qr = biliQr.start(opts);
-  const p1 = biliQr.poll(qr.ticket, opts);
+  const qr = biliQr.startSync(opts);
+  const p1 = biliQr.pollSync(qr.ticket, opts);
   assert.deepEqual(
     { status: p1.status, code: p1.code, message: p1.message },
     { status: 'waiting', code: 10018101, message: 'Not scanned' },
   );
-  const p2 = biliQr.poll(qr.qr_url, opts); // a qr_url is accepted as the ticket
+  const p2 = biliQr.pollSync(qr.qr_url, opts); // a qr_url is accepted as the ticket
   assert.equal(p2.status, 'scanned');
   assert.equal(p2.code, 10018102);
-  const p3 = biliQr.poll(qr, opts); // and the start() object
+  const p3 = biliQr.pollSync(qr, opts); // and the start() object
   assert.equal(p3.status, 'confirmed');
   assert.equal(p3.code, 0);
   assert.equal(p3.mid, 1709658507);
   assert.ok(p3.cookies.some((c) => c.name === 'SESSDATA'));
-  const p4 = biliQr.poll(qr.ticket, opts);
+  const p4 = biliQr.pollSync(qr.ticket, opts);
   assert.equal(p4.status, 'expired');
   assert.equal(p4.code, 10018100);
 });
 
-test('startAsync and pollAsync resolve off the event loop', async () => {
+test('startAsync and pollAsync: deprecated aliases of start and poll, with one DeprecationWarning', async () => {
+  const warnings = [];
+  const onWarning = (w) => {
+    if (w.name === 'DeprecationWarning' && w.code === 'BILIQR_DEP_ASYNC') warnings.push(w.message);
+  };
+  process.on('warning', onWarning);
+  try {
+    const opts = { base_url: server.url(scenario('flow=sc')) };
+    const pending = biliQr.startAsync(opts);
+    assert.ok(pending instanceof Promise);
+    const qr = await pending;
+    assert.match(qr.ticket, /^[0-9a-f]{32}$/);
+    assert.equal((await biliQr.pollAsync(qr.ticket, opts)).status, 'scanned');
+    await rejectsStatus(biliQr.pollAsync('no/slash', opts), STATUS.ERR_ARGUMENT);
+    await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+  } finally {
+    process.off('warning', onWarning);
+  }
+  assert.equal(warnings.length, 1, `one warning for the code: ${warnings.join(' | ')}`);
+  assert.match(warnings[0], /startAsync\(\) is deprecated; start\(\) now returns the Promise/);
+});
+
+test('start and poll return promises (the work runs off the event loop)', async () => {
   const opts = { base_url: server.url(scenario('flow=sc')) };
-  const qr = await biliQr.startAsync(opts);
+  const qr = await biliQr.start(opts);
   assert.match(qr.ticket, /^[0-9a-f]{32}$/);
-  const [a, b] = await Promise.all([biliQr.pollAsync(qr.ticket, opts), biliQr.startAsync(opts)]);
+  const [a, b] = await Promise.all([biliQr.poll(qr.ticket, opts), biliQr.start(opts)]);
   assert.equal(a.status, 'scanned');
   assert.notEqual(b.ticket, qr.ticket);
-  const c = await biliQr.pollAsync(qr.ticket, opts);
+  const c = await biliQr.poll(qr.ticket, opts);
   assert.equal(c.status, 'confirmed');
 });
 
 test('HTTP 412 (risk control) is ERR_HTTP naming the status, sync and async', async () => {
   const opts = { base_url: server.url(scenario('fault=412')) };
-  const e = throwsStatus(() => biliQr.start(opts), STATUS.ERR_HTTP);
+  const e = throwsStatus(() => biliQr.startSync(opts), STATUS.ERR_HTTP);
   assert.equal(e.code, 'ERR_HTTP');
   assert.match(e.message, /412/);
-  const ea = await rejectsStatus(biliQr.startAsync(opts), STATUS.ERR_HTTP);
+  const ea = await rejectsStatus(biliQr.start(opts), STATUS.ERR_HTTP);
   assert.equal(ea.code, 'ERR_HTTP');
   assert.equal(ea.message, e.message, 'the async call carries the library message too');
 });
 
 test('a 412 on fetch: poll fails with ERR_HTTP and the message holds at most 6 ticket characters', async () => {
   const sc = scenario('fault=412,on=fetch');
-  const qr = biliQr.start({ base_url: server.url(sc) });
-  const e = throwsStatus(() => biliQr.poll(qr.ticket, { base_url: server.url(sc) }), STATUS.ERR_HTTP);
+  const qr = biliQr.startSync({ base_url: server.url(sc) });
+  const e = throwsStatus(() => biliQr.pollSync(qr.ticket, { base_url: server.url(sc) }), STATUS.ERR_HTTP);
   assert.ok(!e.message.includes(qr.ticket.slice(0, 7)), 'no more than 6 characters of the ticket in the message');
-  await rejectsStatus(biliQr.pollAsync(qr.ticket, { base_url: server.url(sc) }), STATUS.ERR_HTTP);
+  await rejectsStatus(biliQr.poll(qr.ticket, { base_url: server.url(sc) }), STATUS.ERR_HTTP);
 });
 
 test('API code -412 is ERR_API carrying the code', async () => {
   const opts = { base_url: server.url(scenario('fault=api-412')) };
-  const e = throwsStatus(() => biliQr.start(opts), STATUS.ERR_API);
+  const e = throwsStatus(() => biliQr.startSync(opts), STATUS.ERR_API);
   assert.equal(e.code, 'ERR_API');
   assert.match(e.message, /-412/);
-  await rejectsStatus(biliQr.startAsync(opts), STATUS.ERR_API);
+  await rejectsStatus(biliQr.start(opts), STATUS.ERR_API);
 });
 
 test('a non-JSON answer is ERR_PROTOCOL', async () => {
   const opts = { base_url: server.url(scenario('fault=notjson')) };
-  const e = throwsStatus(() => biliQr.start(opts), STATUS.ERR_PROTOCOL);
+  const e = throwsStatus(() => biliQr.startSync(opts), STATUS.ERR_PROTOCOL);
   assert.equal(e.code, 'ERR_PROTOCOL');
-  await rejectsStatus(biliQr.startAsync(opts), STATUS.ERR_PROTOCOL);
+  await rejectsStatus(biliQr.start(opts), STATUS.ERR_PROTOCOL);
 });
 
 test('bad options are ERR_ARGUMENT naming the key, and nothing is sent', async () => {
   const before = (await server.stats()).requests;
-  const e1 = throwsStatus(() => biliQr.start({ base_url: server.base, timeout_ms: 0 }), STATUS.ERR_ARGUMENT);
+  const e1 = throwsStatus(() => biliQr.startSync({ base_url: server.base, timeout_ms: 0 }), STATUS.ERR_ARGUMENT);
   assert.match(e1.message, /timeout_ms/);
-  const e2 = throwsStatus(() => biliQr.start({ base_url: server.base, colour: 'red' }), STATUS.ERR_ARGUMENT);
+  const e2 = throwsStatus(() => biliQr.startSync({ base_url: server.base, colour: 'red' }), STATUS.ERR_ARGUMENT);
   assert.match(e2.message, /colour/);
-  const e3 = throwsStatus(() => biliQr.start({ base_url: server.base, locale: 7 }), STATUS.ERR_ARGUMENT);
+  const e3 = throwsStatus(() => biliQr.startSync({ base_url: server.base, locale: 7 }), STATUS.ERR_ARGUMENT);
   assert.match(e3.message, /locale/);
-  throwsStatus(() => biliQr.start('{not json'), STATUS.ERR_ARGUMENT);
-  throwsStatus(() => biliQr.start({ base_url: 'http://example.com' }), STATUS.ERR_ARGUMENT); // http, not loopback
-  throwsStatus(() => biliQr.start(42), STATUS.ERR_ARGUMENT);
-  await rejectsStatus(biliQr.startAsync({ base_url: server.base, poll_interval_ms: 'fast' }), STATUS.ERR_ARGUMENT);
+  throwsStatus(() => biliQr.startSync('{not json'), STATUS.ERR_ARGUMENT);
+  throwsStatus(() => biliQr.startSync({ base_url: 'http://example.com' }), STATUS.ERR_ARGUMENT); // http, not loopback
+  throwsStatus(() => biliQr.startSync(42), STATUS.ERR_ARGUMENT);
+  await rejectsStatus(biliQr.start({ base_url: server.base, poll_interval_ms: 'fast' }), STATUS.ERR_ARGUMENT);
   assert.equal((await server.stats()).requests, before, 'no request was sent for bad options');
 });
 
 test('bad tickets are ERR_ARGUMENT and nothing is sent', async () => {
   const opts = { base_url: server.url(scenario('flow=w')) };
   const before = (await server.stats()).requests;
-  throwsStatus(() => biliQr.poll('', opts), STATUS.ERR_ARGUMENT);
-  throwsStatus(() => biliQr.poll('a b', opts), STATUS.ERR_ARGUMENT);
-  throwsStatus(() => biliQr.poll('x'.repeat(129), opts), STATUS.ERR_ARGUMENT);
-  throwsStatus(() => biliQr.poll('abc\0def', opts), STATUS.ERR_ARGUMENT); // would be truncated in C
-  throwsStatus(() => biliQr.poll(12345, opts), STATUS.ERR_ARGUMENT);
-  throwsStatus(() => biliQr.poll(null, opts), STATUS.ERR_ARGUMENT);
-  await rejectsStatus(biliQr.pollAsync('no/slash', opts), STATUS.ERR_ARGUMENT);
+  throwsStatus(() => biliQr.pollSync('', opts), STATUS.ERR_ARGUMENT);
+  throwsStatus(() => biliQr.pollSync('a b', opts), STATUS.ERR_ARGUMENT);
+  throwsStatus(() => biliQr.pollSync('x'.repeat(129), opts), STATUS.ERR_ARGUMENT);
+  throwsStatus(() => biliQr.pollSync('abc\0def', opts), STATUS.ERR_ARGUMENT); // would be truncated in C
+  throwsStatus(() => biliQr.pollSync(12345, opts), STATUS.ERR_ARGUMENT);
+  throwsStatus(() => biliQr.pollSync(null, opts), STATUS.ERR_ARGUMENT);
+  await rejectsStatus(biliQr.poll('no/slash', opts), STATUS.ERR_ARGUMENT);
   await rejectsStatus(biliQr.wait('', opts), STATUS.ERR_ARGUMENT);
   throwsStatus(() => biliQr.cancel('bad ticket'), STATUS.ERR_ARGUMENT);
   assert.equal((await server.stats()).requests, before, 'no request was sent for bad tickets');
@@ -204,7 +226,7 @@ test('render errors: unknown format, empty or over-long text', () => {
 
 test('wait refuses bad hooks before sending anything', async () => {
   const opts = { base_url: server.url(scenario('flow=w')) };
-  const qr = biliQr.start(opts);
+  const qr = biliQr.startSync(opts);
   const before = (await server.stats()).requests;
   await rejectsStatus(biliQr.wait(qr.ticket, opts, { onProgress: 'yes' }), STATUS.ERR_ARGUMENT);
   await rejectsStatus(biliQr.wait(qr.ticket, opts, { signal: {} }), STATUS.ERR_ARGUMENT);

@@ -16,8 +16,8 @@ test.after(async () => {
 
 function confirm(spec, extra = {}) {
   const options = { base_url: server.url(scenario(`flow=c,${spec}`)), ...extra };
-  const qr = biliQr.start(options);
-  return { login: biliQr.poll(qr.ticket, options), options, qr };
+  const qr = biliQr.startSync(options);
+  return { login: biliQr.pollSync(qr.ticket, options), options, qr };
 }
 
 function assertSession(login) {
@@ -68,7 +68,7 @@ test('"code":"0" (a string) is confirmed, with the poll object keys kept', async
   const { login } = confirm('codestr=1');
   assertSession(login);
   const options = { base_url: server.url(scenario('flow=sc,codestr=1')), poll_interval_ms: 100 };
-  const waited = await biliQr.wait(biliQr.start(options), options); // the Electron-style caller
+  const waited = await biliQr.wait(biliQr.startSync(options), options); // the Electron-style caller
   assertSession(waited);
   assert.equal(waited.mid, 1709658507);
 });

@@ -53,21 +53,21 @@ const FAULTS = [
 ];
 
 for (const [fault, status, pattern] of FAULTS) {
-  test(`fault=${fault}: start/startAsync and poll/pollAsync/wait carry the same library message`, async () => {
+  test(`fault=${fault}: startSync/start and pollSync/poll/wait carry the same library message`, async () => {
     const sUrl = scenario(`fault=${fault},on=url`);
-    const eStart = caught(() => biliQr.start({ base_url: server.url(sUrl) }));
+    const eStart = caught(() => biliQr.startSync({ base_url: server.url(sUrl) }));
     assertLibraryMessage(eStart, status, pattern);
-    const eStartAsync = await rejection(biliQr.startAsync({ base_url: server.url(sUrl) }));
+    const eStartAsync = await rejection(biliQr.start({ base_url: server.url(sUrl) }));
     assertLibraryMessage(eStartAsync, status, pattern);
-    assert.equal(eStartAsync.message, eStart.message, 'startAsync: the same text as start');
+    assert.equal(eStartAsync.message, eStart.message, 'start: the same text as startSync');
 
     const sFetch = scenario(`fault=${fault},on=fetch`);
     const options = { base_url: server.url(sFetch), poll_interval_ms: 100, max_retries: 0, wait_timeout_ms: 5000 };
-    const qr = biliQr.start(options);
-    const ePoll = caught(() => biliQr.poll(qr.ticket, options));
+    const qr = biliQr.startSync(options);
+    const ePoll = caught(() => biliQr.pollSync(qr.ticket, options));
     assertLibraryMessage(ePoll, status, pattern);
-    const ePollAsync = await rejection(biliQr.pollAsync(qr.ticket, options));
-    assert.equal(ePollAsync.message, ePoll.message, 'pollAsync: the same text as poll');
+    const ePollAsync = await rejection(biliQr.poll(qr.ticket, options));
+    assert.equal(ePollAsync.message, ePoll.message, 'poll: the same text as pollSync');
     assert.equal(ePollAsync.status, ePoll.status);
     const eWait = await rejection(biliQr.wait(qr.ticket, options));
     assertLibraryMessage(eWait, status, pattern);
@@ -81,14 +81,14 @@ for (const [fault, status, pattern] of FAULTS) {
 test('fault=partialcookies: a confirmed login without the session cookies, the same message sync and async', async () => {
   const sc = scenario('fault=partialcookies,flow=w');
   const options = { base_url: server.url(sc), poll_interval_ms: 100, wait_timeout_ms: 5000 };
-  const qr = biliQr.start(options);
+  const qr = biliQr.startSync(options);
   const pattern = /bili_jct|DedeUserID|cookie/i;
   // the same ticket, confirmed again before each call, so the messages can be compared word for word
   await server.setState(sc, qr.ticket, 'confirmed');
-  const ePoll = caught(() => biliQr.poll(qr.ticket, options));
+  const ePoll = caught(() => biliQr.pollSync(qr.ticket, options));
   assertLibraryMessage(ePoll, STATUS.ERR_PROTOCOL, pattern);
   await server.setState(sc, qr.ticket, 'confirmed');
-  const ePollAsync = await rejection(biliQr.pollAsync(qr.ticket, options));
+  const ePollAsync = await rejection(biliQr.poll(qr.ticket, options));
   assert.equal(ePollAsync.message, ePoll.message);
   await server.setState(sc, qr.ticket, 'confirmed');
   const eWait = await rejection(biliQr.wait(qr.ticket, options));
@@ -105,8 +105,8 @@ test('fault=partialcookies: a confirmed login without the session cookies, the s
 });
 
 test('argument errors: the library message, sync and async alike', async () => {
-  const e1 = caught(() => biliQr.start({ timeout_ms: 0 }));
-  const e2 = await rejection(biliQr.startAsync({ timeout_ms: 0 }));
+  const e1 = caught(() => biliQr.startSync({ timeout_ms: 0 }));
+  const e2 = await rejection(biliQr.start({ timeout_ms: 0 }));
   assertLibraryMessage(e1, STATUS.ERR_ARGUMENT, /timeout_ms/);
   assert.equal(e2.message, e1.message);
   const e3 = caught(() => biliQr.render('x', 'png'));

@@ -10,10 +10,14 @@ function fakeServerPath() {
   return process.env.BILI_QR_FAKE_SERVER || path.join(ROOT, 'target', 'release', 'bili-qr-fake-server');
 }
 
-/** Spawns the fake server (stdin pipe + --watch-stdin: it exits when we do) and reads its base URL. */
-function startFakeServer() {
+/**
+ * Spawns the fake server (stdin pipe + --watch-stdin: it exits when we do) and reads its base URL.
+ * `extraArgs`, e.g. ['--refresh-public-key-out', file]: the server writes that file before it listens.
+ */
+function startFakeServer(extraArgs = []) {
   return new Promise((resolve, reject) => {
-    const child = spawn(fakeServerPath(), ['--watch-stdin', '--quiet'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const args = ['--watch-stdin', '--quiet', ...extraArgs];
+    const child = spawn(fakeServerPath(), args, { stdio: ['pipe', 'pipe', 'inherit'] });
     const timer = setTimeout(() => {
       child.kill();
       reject(new Error('fake server did not print its address within 10 s'));

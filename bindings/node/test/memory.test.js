@@ -21,11 +21,11 @@ const expectThrow = (fn, check) => { try { fn(); } catch (e) { check(e); return;
 const expectReject = async (p, check) => { try { await p; } catch (e) { check(e); return; } throw new Error('no rejection'); };
 (async () => {
   // success paths
-  if (b.start().ticket !== 'abc') throw new Error('start');
-  if (b.poll('abc').status !== 'waiting') throw new Error('poll');
+  if (b.startSync().ticket !== 'abc') throw new Error('startSync');
+  if (b.pollSync('abc').status !== 'waiting') throw new Error('pollSync');
   if (b.render('x', 'matrix') !== '1\\n') throw new Error('render');
-  if ((await b.startAsync()).ticket !== 'abc') throw new Error('startAsync');
-  if ((await b.pollAsync('abc')).status !== 'waiting') throw new Error('pollAsync');
+  if ((await b.start()).ticket !== 'abc') throw new Error('start');
+  if ((await b.poll('abc')).status !== 'waiting') throw new Error('poll');
   let events = 0;
   const login = await b.wait('abc', '{"x":1}', { onProgress: () => { events++; } });
   if (login.status !== 'confirmed' || events !== 2) throw new Error('wait');
@@ -33,18 +33,37 @@ const expectReject = async (p, check) => { try { await p; } catch (e) { check(e)
   if (s.cookieHeader !== 'SESSDATA=x' || s.format('header') !== 'SESSDATA=x') throw new Error('session');
   if ((await b.check(s)).status !== 'valid') throw new Error('check');
   if ((await b.logout(s)).status !== 'logged_out') throw new Error('logout');
+  // the Sync twins release their strings the same way
+  if (b.checkSync(s).status !== 'valid') throw new Error('checkSync');
+  if (b.logoutSync(s).status !== 'logged_out') throw new Error('logoutSync');
+  let syncEvents = 0;
+  const syncLogin = b.waitSync('abc', '{"x":1}', { onProgress: () => { syncEvents++; } });
+  if (syncLogin.status !== 'confirmed' || syncEvents !== 2) throw new Error('waitSync');
+  expectThrow(() => b.waitSync('abc', '{"badjson":1}'), (e) => { if (!(e instanceof SyntaxError)) throw e; });
+  expectThrow(() => b.waitSync('abc', '{"expired":1}'), (e) => { if (e.status !== 3 || e.result.code !== 10018100) throw e; });
+  expectThrow(() => b.waitSync('abc', null, { onProgress: () => { throw new RangeError('x'); } }), (e) => { if (!(e instanceof RangeError)) throw e; });
+  // ABI 3: the refresh pair, both forms
+  const r = await b.refresh(s);
+  if (r.status !== 'refreshed' || r.refreshToken !== 'n' || r.previousRefreshToken !== 'o' || r.site !== 'main') throw new Error('refresh');
+  if (b.refreshSync(s).cookieHeader !== 'SESSDATA=y') throw new Error('refreshSync');
+  if ((await r.refreshConfirm()).status !== 'confirmed') throw new Error('refreshConfirm');
+  if (b.refreshConfirmSync(r).previousRefreshToken !== null) throw new Error('refreshConfirmSync');
   // the library returned a string that is not JSON: parse throws, the string is still released
-  expectThrow(() => b.start('{"badjson":1}'), (e) => { if (!(e instanceof SyntaxError)) throw e; });
-  expectThrow(() => b.poll('abc', '{"badjson":1}'), (e) => { if (!(e instanceof SyntaxError)) throw e; });
-  await expectReject(b.startAsync('{"badjson":1}'), (e) => { if (!(e instanceof SyntaxError)) throw e; });
+  expectThrow(() => b.startSync('{"badjson":1}'), (e) => { if (!(e instanceof SyntaxError)) throw e; });
+  expectThrow(() => b.pollSync('abc', '{"badjson":1}'), (e) => { if (!(e instanceof SyntaxError)) throw e; });
+  await expectReject(b.start('{"badjson":1}'), (e) => { if (!(e instanceof SyntaxError)) throw e; });
   await expectReject(b.wait('abc', '{"badjson":1}'), (e) => { if (!(e instanceof SyntaxError)) throw e; });
   // error statuses: the message comes from out_error (also released)
   const msg = 'stub: HTTP 412 from stub host; slow down or change network';
   const failed = (e) => { if (e.status !== -4 || e.message !== msg) throw e; };
-  expectThrow(() => b.start('{"fail":1}'), failed);
-  await expectReject(b.pollAsync('abc', '{"fail":1}'), failed);
+  expectThrow(() => b.startSync('{"fail":1}'), failed);
+  await expectReject(b.poll('abc', '{"fail":1}'), failed);
   await expectReject(b.wait('abc', '{"fail":1}'), failed);
   await expectReject(b.check(s, '{"fail":1}'), failed);
+  expectThrow(() => b.checkSync(s, '{"fail":1}'), failed);
+  expectThrow(() => b.waitSync('abc', '{"fail":1}'), failed);
+  await expectReject(b.refresh(s, '{"fail":1}'), failed);
+  expectThrow(() => b.refreshConfirmSync(s, '{"badjson":1}'), (e) => { if (!(e instanceof SyntaxError)) throw e; });
   // expired (status 3 with a result), onProgress false / throwing, abort
   await expectReject(b.wait('abc', '{"expired":1}'), (e) => { if (e.status !== 3 || e.result.code !== 10018100) throw e; });
   await expectReject(b.wait('abc', null, { onProgress: () => false }), (e) => { if (e.status !== -7 || e.message !== 'stub: the wait was cancelled') throw e; });
@@ -52,7 +71,7 @@ const expectReject = async (p, check) => { try { await p; } catch (e) { check(e)
   const ac = new AbortController();
   await expectReject(b.wait('abc', null, { signal: ac.signal, onProgress: () => ac.abort() }), (e) => { if (e.name !== 'AbortError') throw e; });
   // many concurrent async calls
-  await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? b.pollAsync('abc') : b.wait('abc'))));
+  await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? b.poll('abc') : b.wait('abc'))));
   await new Promise((r) => setTimeout(r, 200)); // let the aborted wait's completion run
   console.log(JSON.stringify({ out: count('stub_handed_out'), back: count('stub_given_back'), foreign: count('stub_foreign_frees') }));
 })().catch((e) => { console.error(e); process.exit(1); });
@@ -62,7 +81,7 @@ test('every string from the library is released with bili_qr_free exactly once, 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'biliqr-node-'));
   try {
     const so = path.join(dir, 'libbili_qr_stub.so');
-    const cc = spawnSync('cc', ['-shared', '-fPIC', '-pthread', '-o', so, path.join(__dirname, 'fixtures', 'counting_stub.c')], {
+    const cc = spawnSync('cc', ['-shared', '-fPIC', '-pthread', '-DSTUB_ABI=3', '-o', so, path.join(__dirname, 'fixtures', 'counting_stub.c')], {
       encoding: 'utf8',
     });
     assert.equal(cc.status, 0, cc.stderr);
@@ -75,8 +94,10 @@ test('every string from the library is released with bili_qr_free exactly once, 
     assert.equal(r.status, 0, r.stderr);
     const counts = JSON.parse(r.stdout.trim().split('\n').pop());
     // 10 successes + 4 bad JSON + 4 error messages + 1 expired + 3 cancelled waits (false, throw, abort:
-    // each with its message) + 40 concurrent = 62 strings handed out
-    assert.equal(counts.out, 62, JSON.stringify(counts));
+    // each with its message) + 40 concurrent = 62 strings handed out by the calls of 0.2; the Sync twins add
+    // 3 successes, 1 bad JSON, 1 expired, 1 cancelled (throw), 2 error messages; the refresh pair 4
+    // successes, 1 error message, 1 bad JSON: 76 in all
+    assert.equal(counts.out, 76, JSON.stringify(counts));
     assert.equal(counts.back, counts.out, `released ${counts.back} of ${counts.out}`);
     assert.equal(counts.foreign, 0, 'bili_qr_free never got a pointer the library did not hand out');
   } finally {

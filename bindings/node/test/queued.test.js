@@ -28,8 +28,8 @@ async function rejection(promise) {
 test('with one pool thread, a second wait queues; aborting it while queued rejects at once', async () => {
   const sc = scenario('flow=w');
   const options = { base_url: server.url(sc), poll_interval_ms: 100 };
-  const a = biliQr.start(options).ticket;
-  const b = biliQr.start(options).ticket;
+  const a = biliQr.startSync(options).ticket;
+  const b = biliQr.startSync(options).ticket;
 
   let aPolls = 0;
   const first = biliQr.wait(a, options, {

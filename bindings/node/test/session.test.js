@@ -26,8 +26,8 @@ test.after(async () => {
 /** a confirmed login through the fake server (sync poll: flow=c confirms at the first poll) */
 function login(spec = 'flow=c') {
   const options = { base_url: server.url(scenario(spec)) };
-  const qr = biliQr.start(options);
-  const result = biliQr.poll(qr.ticket, options);
+  const qr = biliQr.startSync(options);
+  const result = biliQr.pollSync(qr.ticket, options);
   assert.equal(result.status, 'confirmed');
   return { result, options };
 }

@@ -37,7 +37,7 @@ async function rejection(promise) {
 
 test('wait resolves with the confirmed login; cookies match what the server sent', async () => {
   const { sc, options } = opts('flow=wwsc');
-  const qr = biliQr.start(options);
+  const qr = biliQr.startSync(options);
   const events = [];
   const login = await biliQr.wait(qr.ticket, options, { onProgress: (ev) => events.push(ev) });
   assert.deepEqual(
@@ -81,7 +81,7 @@ test('wait resolves with the confirmed login; cookies match what the server sent
 
 test('an expired ticket rejects with ExpiredError (a BiliQrError with status 3)', async () => {
   const { options } = opts('flow=wwe');
-  const qr = biliQr.start(options);
+  const qr = biliQr.startSync(options);
   const e = await rejection(biliQr.wait(qr.ticket, options));
   assert.ok(e instanceof ExpiredError, `got ${e}`);
   assert.ok(e instanceof BiliQrError);
@@ -98,7 +98,7 @@ test('errors that end a wait: HTTP 412 and API -412', async () => {
     ['api-412', STATUS.ERR_API],
   ]) {
     const { options } = opts(`fault=${fault},on=fetch`);
-    const qr = biliQr.start(options);
+    const qr = biliQr.startSync(options);
     const e = await rejection(biliQr.wait(qr.qr_url, options)); // a qr_url works as the ticket
     assert.ok(e instanceof BiliQrError, `got ${e}`);
     assert.equal(e.status, status, `fault=${fault}: ${e.message}`);
@@ -109,7 +109,7 @@ test('errors that end a wait: HTTP 412 and API -412', async () => {
 
 test('wait_timeout_ms ends a wait with ERR_TIMEOUT', async () => {
   const { options } = opts('flow=w', { wait_timeout_ms: 1000 });
-  const qr = biliQr.start(options);
+  const qr = biliQr.startSync(options);
   const t0 = Date.now();
   const e = await rejection(biliQr.wait(qr.ticket, options));
   assert.equal(e.status, STATUS.ERR_TIMEOUT, e.message);
@@ -119,7 +119,7 @@ test('wait_timeout_ms ends a wait with ERR_TIMEOUT', async () => {
 
 test('AbortSignal: rejects at once with signal.reason, and the server sees no further polls', async () => {
   const { sc, options } = opts('flow=w', { poll_interval_ms: 200 });
-  const qr = biliQr.start(options);
+  const qr = biliQr.startSync(options);
   const ac = new AbortController();
   let progressCalls = 0;
   const promise = biliQr.wait(qr.ticket, options, {
@@ -148,7 +148,7 @@ test('AbortSignal: rejects at once with signal.reason, and the server sees no fu
 
 test('abort with the default reason rejects with an AbortError', async () => {
   const { options } = opts('flow=w');
-  const qr = biliQr.start(options);
+  const qr = biliQr.startSync(options);
   const ac = new AbortController();
   const promise = biliQr.wait(qr.ticket, options, { signal: ac.signal });
   await sleep(150);
@@ -159,7 +159,7 @@ test('abort with the default reason rejects with an AbortError', async () => {
 
 test('an already aborted signal rejects without sending anything', async () => {
   const { sc, options } = opts('flow=w');
-  const qr = biliQr.start(options);
+  const qr = biliQr.startSync(options);
   const e = await rejection(biliQr.wait(qr.ticket, options, { signal: AbortSignal.abort() }));
   assert.equal(e.name, 'AbortError');
   await sleep(300);
@@ -168,7 +168,7 @@ test('an already aborted signal rejects without sending anything', async () => {
 
 test('onProgress returning false cancels: BiliQrError ERR_CANCELLED, no poll after', async () => {
   const { sc, options } = opts('flow=w');
-  const qr = biliQr.start(options);
+  const qr = biliQr.startSync(options);
   let calls = 0;
   const e = await rejection(
     biliQr.wait(qr.ticket, options, {
@@ -188,7 +188,7 @@ test('onProgress returning false cancels: BiliQrError ERR_CANCELLED, no poll aft
 
 test('onProgress throwing cancels and rejects with that exception', async () => {
   const { sc, options } = opts('flow=w');
-  const qr = biliQr.start(options);
+  const qr = biliQr.startSync(options);
   const boom = new TypeError('boom in onProgress');
   let calls = 0;
   const e = await rejection(
@@ -208,13 +208,13 @@ test('onProgress throwing cancels and rejects with that exception', async () => 
 test('onProgress may call back into the library (poll, render, cancel, abort) without deadlock', async () => {
   // the worker thread is blocked inside bili_qr_wait while onProgress runs on the main thread
   const { options } = opts('flow=w');
-  const qr = biliQr.start(options);
+  const qr = biliQr.startSync(options);
   let calls = 0;
   const e1 = await rejection(
     biliQr.wait(qr.ticket, options, {
       onProgress: () => {
         calls += 1;
-        assert.equal(biliQr.poll(qr.ticket, options).status, 'waiting');
+        assert.equal(biliQr.pollSync(qr.ticket, options).status, 'waiting');
         assert.ok(biliQr.render('x', 'matrix').length > 0);
         if (calls === 2) assert.equal(biliQr.cancel(qr.ticket), 1);
       },
@@ -224,7 +224,7 @@ test('onProgress may call back into the library (poll, render, cancel, abort) wi
   assert.equal(calls, 2);
 
   const ac = new AbortController();
-  const qr2 = biliQr.start(options);
+  const qr2 = biliQr.startSync(options);
   const e2 = await rejection(biliQr.wait(qr2.ticket, options, { signal: ac.signal, onProgress: () => ac.abort() }));
   assert.equal(e2.name, 'AbortError');
   await sleep(300);
@@ -233,7 +233,7 @@ test('onProgress may call back into the library (poll, render, cancel, abort) wi
 
 test('cancel(ticket) from elsewhere ends a running wait with ERR_CANCELLED', async () => {
   const { options } = opts('flow=w');
-  const qr = biliQr.start(options);
+  const qr = biliQr.startSync(options);
   let polled = false;
   const promise = biliQr.wait(qr.ticket, options, {
     onProgress: () => {
@@ -252,7 +252,7 @@ test('16 concurrent waits on distinct tickets run at the same time and all confi
   const n = 16;
   const { sc, options } = opts('phone=400:800');
   const tickets = [];
-  for (let i = 0; i < n; i++) tickets.push(biliQr.start(options).ticket);
+  for (let i = 0; i < n; i++) tickets.push(biliQr.startSync(options).ticket);
   const t0 = Date.now();
   const logins = await Promise.all(tickets.map((t) => biliQr.wait(t, options)));
   const elapsed = Date.now() - t0;
@@ -273,7 +273,7 @@ test('16 concurrent waits on distinct tickets run at the same time and all confi
 
 test('the event loop keeps running during a wait', async () => {
   const { options } = opts('phone=600:1200');
-  const qr = biliQr.start(options);
+  const qr = biliQr.startSync(options);
   let ticks = 0;
   let last = Date.now();
   let maxGap = 0;
@@ -301,7 +301,7 @@ test('every wait released its registered progress callback (koffi slots do not l
   // all waits above have ended (the aborted ones were checked with cancel() === 0)
   assert.equal(koffi.stats().callbacks, 0);
   const { options } = opts('flow=c');
-  const tickets = Array.from({ length: 50 }, () => biliQr.start(options).ticket);
+  const tickets = Array.from({ length: 50 }, () => biliQr.startSync(options).ticket);
   const pending = tickets.map((t) => biliQr.wait(t, options, { onProgress: () => true }));
   assert.equal(koffi.stats().callbacks, 50, 'one slot per running wait');
   await Promise.all(pending);

@@ -12,4 +12,8 @@ const w: string = login.warnings; // ERROR: warnings is an array
 biliQr.Session.load(1); // ERROR: a path is a string
 biliQr.Session.from('x').save('f', { format: 'xml' }); // ERROR: unknown format
 biliQr.start({ verify_login: 'yes' }); // ERROR: verify_login is a boolean
-void n, m, nm, w;
+const q: biliQr.QrCode = biliQr.start(); // ERROR: start returns a Promise
+biliQr.start({ flow: 'app' }); // ERROR: flow is 'web' or 'tv'
+biliQr.waitSync('t', {}, { signal: new AbortController().signal }); // ERROR: waitSync takes no signal
+const rn: boolean = biliQr.Session.from('x').refreshNeeded; // ERROR: refreshNeeded may be null
+void n, m, nm, w, q, rn;
