@@ -52,8 +52,19 @@ pub enum Command {
 pub struct SessionArgs {
     /// The saved session: a cookies.txt (as `login --cookies` writes it), a JSON session or poll object, or a
     /// Cookie header. Rewritten atomically (mode 0600, same format) when the service renews a cookie
-    #[arg(long, value_name = "FILE")]
-    pub cookies: PathBuf,
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "store",
+        conflicts_with = "store"
+    )]
+    pub cookies: Option<PathBuf>,
+
+    /// The session saved in the OS secret store instead of a file (`login --store`): `keyring`, or
+    /// `keyring:NAME` for one of several sessions [Secret Service on Linux, Keychain on macOS, Credential Manager
+    /// on Windows]
+    #[arg(long, value_name = "keyring[:NAME]", value_parser = crate::store::parse)]
+    pub store: Option<crate::store::Store>,
 
     #[command(flatten)]
     pub net: NetArgs,
@@ -78,6 +89,12 @@ pub struct LoginArgs {
     /// holds a session that the service accepts, say "already logged in" and change nothing (see --force)
     #[arg(long, value_name = "FILE")]
     pub cookies: Option<PathBuf>,
+
+    /// Save the session in the OS secret store instead of a file: `keyring`, or `keyring:NAME` for one of
+    /// several sessions (Secret Service on Linux, Keychain on macOS, Credential Manager on Windows); `check`,
+    /// `logout` read it with the same flag. Like --cookies, a valid saved session is not replaced (see --force)
+    #[arg(long, value_name = "keyring[:NAME]", value_parser = crate::store::parse, conflicts_with = "cookies")]
+    pub store: Option<crate::store::Store>,
 
     /// Log in even when the --cookies FILE holds a valid session (it is replaced)
     #[arg(long)]

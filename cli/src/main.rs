@@ -10,6 +10,7 @@ mod login;
 mod output;
 mod progress;
 mod saved;
+mod store;
 
 use args::{Cli, Command};
 use bili_qr::ErrorKind;
