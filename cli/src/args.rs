@@ -504,4 +504,27 @@ mod tests {
         use clap::CommandFactory;
         Cli::command().debug_assert();
     }
+
+    #[test]
+    fn store_flag_is_the_other_place_of_a_session() {
+        let l = login(&["--store", "keyring:work"]);
+        assert_eq!(l.store.map(|s| s.name), Some("work".to_owned()));
+        assert!(l.cookies.is_none());
+        assert!(parse(&["login", "--store", "keyring", "--cookies", "c.txt"]).is_err());
+        assert!(parse(&["login", "--store", "wallet"]).is_err());
+        match parse(&["check", "--store", "keyring"]).unwrap().command {
+            Command::Check(a) => {
+                assert_eq!(a.store.map(|s| s.name), Some("default".to_owned()));
+                assert!(a.cookies.is_none());
+            }
+            other => panic!("{other:?}"),
+        }
+        match parse(&["logout", "--cookies", "c.txt", "--remove"]).unwrap().command {
+            Command::Logout(a) => assert!(a.session.store.is_none() && a.remove),
+            other => panic!("{other:?}"),
+        }
+        // One of the two is needed, and only one.
+        assert!(parse(&["check"]).is_err());
+        assert!(parse(&["logout", "--store", "keyring", "--cookies", "c.txt"]).is_err());
+    }
 }
