@@ -95,9 +95,13 @@ retag() { # retag TAG LIBRARY CLI
   sed -i '/^Tag: /d' "$meta"
   local t
   for t in ${tag//./ }; do echo "Tag: py3-none-$t" >>"$meta"; done
+  rm -rf "$work/platform" && mkdir -p "$work/platform"
   "$tools/bin/python" -m wheel pack --dest-dir "$work/platform" "$top" >/dev/null
-  local whl=$work/platform/bili_qr-$version-py3-none-$tag.whl
-  [[ -f $whl ]] || { ls "$work/platform" >&2; fail "wheel pack made no $(basename "$whl")"; }
+  # wheel pack sorts the tags of the name; the name keeps auditwheel's order (the same set of tags).
+  local packed whl=$work/bili_qr-$version-py3-none-$tag.whl
+  packed=$(ls "$work"/platform/bili_qr-"$version"-py3-none-*.whl 2>/dev/null | head -n 1)
+  [[ -n $packed ]] || fail "wheel pack made no wheel for $tag"
+  mv "$packed" "$whl"
   # auditwheel must agree: it names the most specific platform tag the wheel is consistent with.
   auditwheel show "$whl" >"$work/show-$tag.log" 2>&1 || { cat "$work/show-$tag.log" >&2; fail "auditwheel show $tag failed"; }
   local shown
