@@ -519,7 +519,10 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        match parse(&["logout", "--cookies", "c.txt", "--remove"]).unwrap().command {
+        match parse(&["logout", "--cookies", "c.txt", "--remove"])
+            .unwrap()
+            .command
+        {
             Command::Logout(a) => assert!(a.session.store.is_none() && a.remove),
             other => panic!("{other:?}"),
         }

@@ -265,15 +265,15 @@ pub fn run(args: LoginArgs) -> Result<(), Failure> {
         if !args.force && already_logged_in(&place, &opts, &args, &mut ui)? {
             return Ok(());
         }
-        if let (true, Place::Keyring(_), Err(ReadError::Unavailable(why))) =
-            (args.force, &place, place.read())
-        {
+        if args.force && matches!(place, Place::Keyring(_)) {
             // --force: the saved session is not looked at, but a store that cannot be reached is found out
             // before the QR code is shown, not after the login (which could then not be saved).
-            return Err(Failure {
-                code: EXIT_LOCAL,
-                message: why,
-            });
+            if let Err(ReadError::Unavailable(why)) = place.read() {
+                return Err(Failure {
+                    code: EXIT_LOCAL,
+                    message: why,
+                });
+            }
         }
     }
 
