@@ -61,8 +61,19 @@ pub enum Command {
 pub struct SessionArgs {
     /// The saved session: a cookies.txt (as `login --cookies` writes it), a JSON session or poll object, or a
     /// Cookie header. Rewritten atomically (mode 0600, same format) when the service renews a cookie
-    #[arg(long, value_name = "FILE")]
-    pub cookies: PathBuf,
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "store",
+        conflicts_with = "store"
+    )]
+    pub cookies: Option<PathBuf>,
+
+    /// The session saved in the OS secret store instead of a file (`login --store`): `keyring`, or
+    /// `keyring:NAME` for one of several sessions [Secret Service on Linux, Keychain on macOS, Credential Manager
+    /// on Windows]
+    #[arg(long, value_name = "keyring[:NAME]", value_parser = crate::store::parse)]
+    pub store: Option<crate::store::Store>,
 
     #[command(flatten)]
     pub net: NetArgs,
@@ -87,6 +98,12 @@ pub struct LoginArgs {
     /// holds a session that the service accepts, say "already logged in" and change nothing (see --force)
     #[arg(long, value_name = "FILE")]
     pub cookies: Option<PathBuf>,
+
+    /// Save the session in the OS secret store instead of a file: `keyring`, or `keyring:NAME` for one of
+    /// several sessions (Secret Service on Linux, Keychain on macOS, Credential Manager on Windows); `check`,
+    /// `logout` read it with the same flag. Like --cookies, a valid saved session is not replaced (see --force)
+    #[arg(long, value_name = "keyring[:NAME]", value_parser = crate::store::parse, conflicts_with = "cookies")]
+    pub store: Option<crate::store::Store>,
 
     /// Log in even when the --cookies FILE holds a valid session (it is replaced)
     #[arg(long)]
@@ -456,5 +473,31 @@ mod tests {
     fn clap_definition_is_consistent() {
         use clap::CommandFactory;
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn store_flag_is_the_other_place_of_a_session() {
+        let l = login(&["--store", "keyring:work"]);
+        assert_eq!(l.store.map(|s| s.name), Some("work".to_owned()));
+        assert!(l.cookies.is_none());
+        assert!(parse(&["login", "--store", "keyring", "--cookies", "c.txt"]).is_err());
+        assert!(parse(&["login", "--store", "wallet"]).is_err());
+        match parse(&["check", "--store", "keyring"]).unwrap().command {
+            Command::Check(a) => {
+                assert_eq!(a.store.map(|s| s.name), Some("default".to_owned()));
+                assert!(a.cookies.is_none());
+            }
+            other => panic!("{other:?}"),
+        }
+        match parse(&["logout", "--cookies", "c.txt", "--remove"])
+            .unwrap()
+            .command
+        {
+            Command::Logout(a) => assert!(a.session.store.is_none() && a.remove),
+            other => panic!("{other:?}"),
+        }
+        // One of the two is needed, and only one.
+        assert!(parse(&["check"]).is_err());
+        assert!(parse(&["logout", "--store", "keyring", "--cookies", "c.txt"]).is_err());
     }
 }

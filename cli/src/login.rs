@@ -8,12 +8,12 @@
 use crate::args::LoginArgs;
 use crate::output;
 use crate::progress::{printable, status_text, Ui};
-use crate::saved::{self, ReadError};
+use crate::saved::{self, Place, ReadError};
 use crate::{Failure, EXIT_CANCELLED, EXIT_EXPIRED, EXIT_LOCAL, EXIT_USAGE};
 use bili_qr::session::{CheckStatus, Session, SessionFormat};
 use bili_qr::{PollResult, PollStatus, QrCode};
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Mutex};
@@ -125,18 +125,25 @@ fn watch_signals(_tx: Sender<Event>) -> Result<(), Failure> {
 /// logged in" (saving renewed cookies, printing the header / writing --json as a login would) and returns
 /// true: nothing else happens. Otherwise says why it logs in again and returns false.
 fn already_logged_in(
-    path: &Path,
+    path: &Place,
     opts: &bili_qr::Options,
     args: &LoginArgs,
     ui: &mut Ui,
 ) -> Result<bool, Failure> {
-    let saved = match saved::read(path) {
+    let saved = match path.read() {
         Ok(s) => s,
         Err(ReadError::Missing) => return Ok(false),
+        // No secret store: the login could not be saved, so it does not start.
+        Err(ReadError::Unavailable(why)) => {
+            return Err(Failure {
+                code: EXIT_LOCAL,
+                message: why,
+            })
+        }
         Err(e) => {
             ui.line(&format!(
                 "not using the saved session ({}); logging in again",
-                e.reason(path)
+                path.reason(&e)
             ));
             return Ok(false);
         }
@@ -146,7 +153,7 @@ fn already_logged_in(
         Err(e) => {
             ui.line(&format!(
                 "could not check the session saved in {} ({}); logging in again",
-                path.display(),
+                path,
                 crate::flagify(e.message())
             ));
             return Ok(false);
@@ -155,14 +162,14 @@ fn already_logged_in(
     if checked.status == CheckStatus::Expired {
         ui.line(&format!(
             "the session saved in {} has expired or was logged out; logging in again",
-            path.display()
+            path
         ));
         return Ok(false);
     }
     ui.line(&format!(
         "already {} ({} holds a valid session; nothing was changed, --force logs in again)",
         saved::account(&checked),
-        path.display()
+        path
     ));
     if checked.renewed {
         let note = saved::save_renewed(path, &saved, &checked)?;
@@ -268,14 +275,24 @@ pub fn run(args: LoginArgs) -> Result<(), Failure> {
         ));
     }
 
-    if let Some(path) = &args.cookies {
-        if !args.force && already_logged_in(path, &opts, &args, &mut ui)? {
+    if let Some(place) = Place::of(args.cookies.as_ref(), args.store.as_ref()) {
+        if !args.force && already_logged_in(&place, &opts, &args, &mut ui)? {
             return Ok(());
+        }
+        if args.force && matches!(place, Place::Keyring(_)) {
+            // --force: the saved session is not looked at, but a store that cannot be reached is found out
+            // before the QR code is shown, not after the login (which could then not be saved).
+            if let Err(ReadError::Unavailable(why)) = place.read() {
+                return Err(Failure {
+                    code: EXIT_LOCAL,
+                    message: why,
+                });
+            }
         }
     }
 
     if let (None, Some(path)) = (&args.cookies, &args.session) {
-        if !args.force && already_logged_in(path, &opts, &args, &mut ui)? {
+        if !args.force && already_logged_in(&Place::File(path.clone()), &opts, &args, &mut ui)? {
             return Ok(());
         }
     }
@@ -456,6 +473,30 @@ pub fn run(args: LoginArgs) -> Result<(), Failure> {
         code: EXIT_LOCAL,
         message: format!("logged in, but {message}; nothing was saved"),
     })?;
+    if let Some(store) = &args.store {
+        match Session::parse(&result.to_json()) {
+            Ok(mut session) => {
+                session.host = base_host.clone();
+                crate::store::write(store, &session).map_err(|message| Failure {
+                    code: EXIT_LOCAL,
+                    message: format!("logged in, but the session was not saved: {message}"),
+                })?;
+                notes.push(format!(
+                    "saved the session ({} cookies) to {store}",
+                    session.cookies.len()
+                ));
+            }
+            Err(e) => {
+                return Err(Failure {
+                    code: EXIT_LOCAL,
+                    message: format!(
+                        "logged in, but the session was not saved to {store}: {}",
+                        e.message()
+                    ),
+                })
+            }
+        }
+    }
     for n in notes {
         ui.line(&n);
     }

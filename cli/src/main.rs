@@ -12,6 +12,7 @@ mod output;
 mod progress;
 mod refresh;
 mod saved;
+mod store;
 
 use args::{Cli, Command};
 use bili_qr::ErrorKind;

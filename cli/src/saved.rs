@@ -2,13 +2,87 @@
 //! (a Netscape cookies.txt, a session or poll object in JSON, a `Cookie` header), asked about or ended with
 //! the library's session functions, and written back in the form it was read in. The formats themselves are
 //! the library's (`bili_qr::session`): this file only finds the file's form, to keep it.
+//! With `--store keyring[:NAME]` the session lives in the OS secret store instead (`crate::store`).
 
 use crate::args::{LogoutArgs, SessionArgs};
+use crate::store::{self, Store, StoreError};
 use crate::{logged_in, output, say, Failure, EXIT_EXPIRED, EXIT_LOCAL, EXIT_USAGE};
 use bili_qr::session::{self, CheckResult, CheckStatus, LogoutStatus, Session, SessionFormat};
+use std::fmt;
 use std::fs::File;
 use std::io::{self, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// Where a session is saved: a file (`--cookies FILE`) or the OS secret store (`--store keyring[:NAME]`).
+#[derive(Debug, Clone)]
+pub enum Place {
+    File(PathBuf),
+    Keyring(Store),
+}
+
+impl fmt::Display for Place {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Place::File(p) => write!(f, "{}", p.display()),
+            Place::Keyring(s) => write!(f, "{s}"),
+        }
+    }
+}
+
+impl Place {
+    /// From `--cookies FILE` / `--store keyring[:NAME]` (clap lets exactly one through).
+    pub fn of(cookies: Option<&PathBuf>, store: Option<&Store>) -> Option<Place> {
+        match (store, cookies) {
+            (Some(s), _) => Some(Place::Keyring(s.clone())),
+            (None, Some(p)) => Some(Place::File(p.clone())),
+            (None, None) => None,
+        }
+    }
+
+    /// The flag that names this place again, for "log in again: bili-qr login ..." hints.
+    pub fn flag(&self) -> String {
+        match self {
+            Place::File(p) => format!("--cookies {}", p.display()),
+            Place::Keyring(s) if s.name == "default" => "--store keyring".to_owned(),
+            Place::Keyring(s) => format!("--store keyring:{}", s.name),
+        }
+    }
+
+    /// Reads the session saved here. A keyring that cannot be reached is `Unusable` with a reason that says what
+    /// to install (or to use a file).
+    pub fn read(&self) -> Result<Saved, ReadError> {
+        match self {
+            Place::File(p) => read(p),
+            Place::Keyring(s) => match store::read(s) {
+                Ok(session) => Ok(Saved {
+                    session,
+                    format: SessionFormat::Json,
+                }),
+                Err(StoreError::Missing) => Err(ReadError::Missing),
+                Err(e @ StoreError::Unavailable(_)) => Err(ReadError::Unavailable(e.reason(s))),
+                Err(StoreError::Unusable(why)) => Err(ReadError::Unusable(why)),
+            },
+        }
+    }
+
+    /// Saves `session` here (a file: atomically, mode 0600, in `format`; the keyring: as a JSON session).
+    pub fn write(&self, session: &Session, format: SessionFormat) -> Result<(), String> {
+        match self {
+            Place::File(p) => write(p, session, format),
+            Place::Keyring(s) => store::write(s, session),
+        }
+    }
+
+    /// Why the session saved here cannot be used (never quoting its content).
+    pub fn reason(&self, e: &ReadError) -> String {
+        match (self, e) {
+            (_, ReadError::Unavailable(why)) => why.clone(),
+            (Place::File(p), e) => e.reason(p),
+            (Place::Keyring(s), ReadError::Missing) => StoreError::Missing.reason(s),
+            (Place::Keyring(s), ReadError::Unusable(why)) => format!("{s}: {why}"),
+        }
+    }
+}
 
 /// A session read from a file, and the form to write it back in.
 #[derive(Debug)]
@@ -24,6 +98,8 @@ pub enum ReadError {
     Missing,
     /// The file exists but cannot be read as text, or the library does not take it as a session.
     Unusable(String),
+    /// The OS secret store cannot be reached (the whole reason, with what to do).
+    Unavailable(String),
 }
 
 impl ReadError {
@@ -31,6 +107,7 @@ impl ReadError {
         match self {
             ReadError::Missing => format!("{} does not exist", path.display()),
             ReadError::Unusable(why) => format!("{}: {why}", path.display()),
+            ReadError::Unavailable(why) => why.clone(),
         }
     }
 }
@@ -98,28 +175,41 @@ pub fn write(path: &Path, session: &Session, format: SessionFormat) -> Result<()
 }
 
 /// After a valid check whose answer renewed a cookie: saves the session to use from now on, and says so.
-pub fn save_renewed(path: &Path, saved: &Saved, checked: &CheckResult) -> Result<String, Failure> {
-    write(path, &checked.session, saved.format).map_err(|message| Failure {
-        code: EXIT_LOCAL,
-        message: format!("the service renewed the session, but {message}; the old cookies in the file may stop working"),
-    })?;
-    Ok(format!(
-        "the service renewed the session: saved the new cookies to {} ({})",
-        path.display(),
-        format_name(saved.format)
-    ))
+pub fn save_renewed(
+    place: &Place,
+    saved: &Saved,
+    checked: &CheckResult,
+) -> Result<String, Failure> {
+    place
+        .write(&checked.session, saved.format)
+        .map_err(|message| Failure {
+            code: EXIT_LOCAL,
+            message: format!(
+                "the service renewed the session, but {message}; the old cookies saved there may stop working"
+            ),
+        })?;
+    Ok(match place {
+        Place::File(path) => format!(
+            "the service renewed the session: saved the new cookies to {} ({})",
+            path.display(),
+            format_name(saved.format)
+        ),
+        Place::Keyring(s) => {
+            format!("the service renewed the session: saved the new cookies to {s}")
+        }
+    })
 }
 
-fn load(path: &Path) -> Result<Saved, Failure> {
-    read(path).map_err(|e| Failure {
+fn load(place: &Place) -> Result<Saved, Failure> {
+    place.read().map_err(|e| Failure {
         code: EXIT_USAGE,
         message: match e {
             ReadError::Missing => format!(
-                "{} does not exist; log in first: bili-qr login --cookies {}",
-                path.display(),
-                path.display()
+                "{}; log in first: bili-qr login {}",
+                place.reason(&ReadError::Missing),
+                place.flag()
             ),
-            other => other.reason(path),
+            other => place.reason(&other),
         },
     })
 }
@@ -129,13 +219,22 @@ pub fn account(checked: &CheckResult) -> String {
     logged_in(checked.name.as_deref(), checked.session.mid)
 }
 
-/// `bili-qr check --cookies FILE`.
+fn place_of(args: &SessionArgs) -> Result<Place, Failure> {
+    Place::of(args.cookies.as_ref(), args.store.as_ref()).ok_or_else(|| Failure {
+        code: EXIT_USAGE,
+        message: "say where the session is saved: --cookies FILE or --store keyring[:NAME]"
+            .to_owned(),
+    })
+}
+
+/// `bili-qr check --cookies FILE | --store keyring[:NAME]`.
 pub fn check(args: SessionArgs) -> Result<(), Failure> {
     let opts = args.net.to_options().map_err(|message| Failure {
         code: EXIT_USAGE,
         message,
     })?;
-    let saved = load(&args.cookies)?;
+    let place = place_of(&args)?;
+    let saved = load(&place)?;
     let opts = crate::refresh::for_session(&args.net, &saved.session, opts)?;
     let checked = session::check(&saved.session, &opts).map_err(|e| Failure::from_error(&e))?;
     match checked.status {
@@ -145,45 +244,51 @@ pub fn check(args: SessionArgs) -> Result<(), Failure> {
                 say(note);
             }
             if checked.renewed {
-                say(&save_renewed(&args.cookies, &saved, &checked)?);
+                say(&save_renewed(&place, &saved, &checked)?);
             }
             Ok(())
         }
         CheckStatus::Expired => Err(Failure {
             code: EXIT_EXPIRED,
             message: format!(
-                "not logged in: the session saved in {} has expired or was logged out; log in again: bili-qr login --cookies {}",
-                args.cookies.display(),
-                args.cookies.display()
+                "not logged in: the session saved in {} has expired or was logged out; log in again: bili-qr login {}",
+                place,
+                place.flag()
             ),
         }),
     }
 }
 
-/// `bili-qr logout --cookies FILE [--remove]`.
+/// `bili-qr logout --cookies FILE | --store keyring[:NAME] [--remove]`.
 pub fn logout(args: LogoutArgs) -> Result<(), Failure> {
-    let path = &args.session.cookies;
+    let place = place_of(&args.session)?;
     let opts = args.session.net.to_options().map_err(|message| Failure {
         code: EXIT_USAGE,
         message,
     })?;
-    let saved = load(path)?;
+    let saved = load(&place)?;
     let opts = crate::refresh::for_session(&args.session.net, &saved.session, opts)?;
     let result = session::logout(&saved.session, &opts).map_err(|e| Failure::from_error(&e))?;
     let removed = if args.remove {
-        std::fs::remove_file(path).map_err(|e| Failure {
-            code: EXIT_LOCAL,
-            message: format!(
-                "logged out, but {} could not be removed: {e}",
-                path.display()
-            ),
-        })?;
-        format!("removed {}", path.display())
+        match &place {
+            Place::File(path) => std::fs::remove_file(path).map_err(|e| Failure {
+                code: EXIT_LOCAL,
+                message: format!(
+                    "logged out, but {} could not be removed: {e}",
+                    path.display()
+                ),
+            })?,
+            Place::Keyring(s) => store::remove(s).map_err(|e| Failure {
+                code: EXIT_LOCAL,
+                message: format!("logged out, but the entry could not be removed: {e}"),
+            })?,
+        }
+        match &place {
+            Place::File(path) => format!("removed {}", path.display()),
+            Place::Keyring(s) => format!("removed the entry from {s}"),
+        }
     } else {
-        format!(
-            "{} is left in place; its cookies no longer log in (--remove deletes it)",
-            path.display()
-        )
+        format!("{place} is left in place; its cookies no longer log in (--remove deletes it)")
     };
     match result.status {
         LogoutStatus::LoggedOut => {
@@ -197,8 +302,7 @@ pub fn logout(args: LogoutArgs) -> Result<(), Failure> {
         LogoutStatus::Expired => Err(Failure {
             code: EXIT_EXPIRED,
             message: format!(
-                "already logged out: the service no longer knows the session saved in {}; {removed}",
-                path.display()
+                "already logged out: the service no longer knows the session saved in {place}; {removed}"
             ),
         }),
     }

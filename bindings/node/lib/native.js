@@ -44,6 +44,33 @@ function libraryFileName() {
   return 'libbili_qr.so';
 }
 
+/**
+ * The C library this Node runs on, on Linux: 'musl' (Alpine) or 'glibc'. Node's own process report names the
+ * glibc it runs with (header.glibcVersionRuntime); a musl build of Node has no such field.
+ */
+function linuxLibc() {
+  try {
+    const header = process.report && process.report.getReport().header;
+    if (header && header.glibcVersionRuntime) return 'glibc';
+    if (header) return 'musl';
+  } catch (_) {
+    // no process report (a stripped-down runtime): fall back to the musl loader's presence below
+  }
+  try {
+    return fs.readdirSync('/lib').some((f) => f.startsWith('ld-musl-')) ? 'musl' : 'glibc';
+  } catch (_) {
+    return 'glibc';
+  }
+}
+
+/**
+ * The prebuilds/ folder of this platform: `${platform}-${arch}` (linux-x64, linux-arm64, win32-x64, ...), with
+ * `-musl` on a musl Linux (linux-x64-musl): a glibc library does not load there, nor the other way round.
+ */
+function prebuildDir(platform = process.platform, arch = process.arch, libc = platform === 'linux' ? linuxLibc() : '') {
+  return `${platform}-${arch}${libc === 'musl' ? '-musl' : ''}`;
+}
+
 const ASAR = `${path.sep}app.asar${path.sep}`;
 const UNPACKED = `${path.sep}app.asar.unpacked${path.sep}`;
 
@@ -63,7 +90,7 @@ function libraryCandidates() {
   const name = libraryFileName();
   const fromEnv = process.env.BILI_QR_LIBRARY;
   if (fromEnv) return [path.resolve(fromEnv)]; // explicit: no fallback that could pick a stale copy
-  const prebuilt = path.join(PKG, 'prebuilds', `${process.platform}-${process.arch}`, name);
+  const prebuilt = path.join(PKG, 'prebuilds', prebuildDir(), name);
   return [
     // a checkout: the library `cargo build --release` just built wins over a packaged copy
     ...(inCheckout() ? [path.join(PKG, '..', '..', 'target', 'release', name)] : []),
@@ -79,7 +106,7 @@ function loadLibrary() {
   if (!found) {
     throw new Error(
       `bili-qr: native library not found; looked at ${candidates.join(', ')}. ` +
-        `This package carries it under prebuilds/${process.platform}-${process.arch}/ when it was built for ` +
+        `This package carries it under prebuilds/${prebuildDir()}/ when it was built for ` +
         'this platform; otherwise build it with `cargo build --release` or set BILI_QR_LIBRARY to its path.',
     );
   }
