@@ -12,7 +12,7 @@
 # BENCH_PIN=0 (no one-CPU rows), BENCH_PIN_CPU (0),
 # BENCH_NO_BUILD=1 (skip cargo), BENCH_OUT (target/bench: programs and results), BILI_QR_LIBRARY / BILI_QR_FAKE_SERVER / BILI_QR_INCLUDE (other artifacts).
 # Needs: gcc, libcurl4-openssl-dev, libjansson-dev, python3 (requests optional), binutils (strip), util-linux (taskset),
-# valgrind (optional).
+# valgrind (optional), strace (optional).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -175,8 +175,37 @@ else
   echo "note: valgrind not found (or BENCH_CALLGRIND=0): no instructions-per-poll line" >&2
 fi
 
+# Syscalls per poll (strace -f -c of the client: the same difference of two runs as above, so start-up cancels
+# out), with each call's name (BENCHMARKS.md says what each one is for), and whether a cold start over plain http
+# opens a trust store (it must not: the store is read by the first https request only).
+if command -v strace >/dev/null; then
+  sc_n1=${BENCH_SC_POLLS1:-500}
+  sc_n2=${BENCH_SC_POLLS2:-1500}
+  sc_run() { # POLLS -> "total name=count ..." of the client process
+    strace -f -c -o "$tmp/sc.out" "${pb[@]}" lib "$base" --polls "$1" --warmup 10 >/dev/null
+    awk '$NF != "total" && $4 ~ /^[0-9]+$/ {n[$NF] += $4; t += $4} END {printf "%d", t; for (k in n) printf " %s=%d", k, n[k]}' "$tmp/sc.out"
+  }
+  read -r -a sa <<<"$(sc_run "$sc_n1")"
+  read -r -a sb <<<"$(sc_run "$sc_n2")"
+  names=$(printf '%s\n' "${sb[@]:1}" | while IFS='=' read -r k v; do
+    a=$(printf '%s\n' "${sa[@]:1}" | awk -F= -v k="$k" '$1 == k {print $2}')
+    d=$(( (v - ${a:-0}) / (sc_n2 - sc_n1) )); ((d > 0)) && printf '"%s":%s,' "$k" \
+      "$(awk -v v="$v" -v a="${a:-0}" -v n=$((sc_n2 - sc_n1)) 'BEGIN {printf "%.2f", (v - a) / n}')"
+  done)
+  awk -v a="${sa[0]}" -v b="${sb[0]}" -v n=$((sc_n2 - sc_n1)) -v names="{${names%,}}" \
+    'BEGIN {printf "{\"mode\":\"syscalls\",\"per_poll\":%.2f,\"calls\":%s}\n", (b - a) / n, names}' >>"$results"
+  strace -f -e trace=open,openat -o "$tmp/open.out" "$out/cold_lib" "$base" >/dev/null
+  printf '{"mode":"store-reads","opens":%d}\n' \
+    "$(grep -cE 'ca-certificates|ca-bundle|cacert|cert\.pem|ca-root|SSL_CERT' "$tmp/open.out" || true)" >>"$results"
+else
+  echo "note: strace not found: no syscalls-per-poll line" >&2
+fi
+
 strip -o "$out/libbili_qr.stripped.so" "$lib"
 printf '{"mode":"size","bytes":%d,"unstripped":%d}\n' "$(stat -c %s "$out/libbili_qr.stripped.so")" \
   "$(stat -c %s "$lib")" >>"$results"
 
 python3 bench/report.py "$results"
+echo
+echo "== where the bytes of the stripped library go (bench/size_budget.py)"
+python3 bench/size_budget.py "$lib" "$(stat -c %s "$out/libbili_qr.stripped.so")"
