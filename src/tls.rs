@@ -248,8 +248,10 @@ mod tests {
         assert!(ours.fips() == ring.fips());
         let key = PrivateKeyDer::Pkcs8(vec![0x30, 0x00].into());
         assert!(ours.key_provider.load_private_key(key).is_err());
-        let config = config(None).expect("no ca_file");
+        let (config, _) = config_from_extra(Vec::new());
         assert!(!config.disable_verification());
+        // The plain-http agent's settings verify too (against no root at all).
+        assert!(!config_trusting_nothing().disable_verification());
     }
 
     fn cert(n: u8) -> Certificate<'static> {
@@ -328,7 +330,7 @@ mod tests {
             ),
         ];
         for (path, needle) in cases {
-            let e = match config(Some(&path)) {
+            let e = match ca_certificates(Some(&path)) {
                 Err(e) => e,
                 Ok(_) => panic!("{path} was accepted"),
             };
