@@ -9,7 +9,7 @@
 # Knobs (environment): BENCH_ROUNDS (7), BENCH_POLLS (3000 per C row), BENCH_PY_POLLS (2000),
 # BENCH_THREAD_POLLS (2000 per thread), BENCH_MEM_POLLS (100000), BENCH_MEM_ROUNDS (3), BENCH_COLD_RUNS (20),
 # BENCH_CALLGRIND=0 (skip the instruction counts), BENCH_CG_POLLS1 / BENCH_CG_POLLS2 (500 / 1500),
-# BENCH_PIN=0 (no one-CPU rows), BENCH_PIN_CPU (0),
+# BENCH_SC_POLLS1 / BENCH_SC_POLLS2 (500 / 1500, the strace syscall count), BENCH_PIN=0 (no one-CPU rows), BENCH_PIN_CPU (0),
 # BENCH_NO_BUILD=1 (skip cargo), BENCH_OUT (target/bench: programs and results), BILI_QR_LIBRARY / BILI_QR_FAKE_SERVER / BILI_QR_INCLUDE (other artifacts).
 # Needs: gcc, libcurl4-openssl-dev, libjansson-dev, python3 (requests optional), binutils (strip), util-linux (taskset),
 # valgrind (optional), strace (optional).
