@@ -8,6 +8,8 @@ stripped file also holds headers, the dynamic symbol and relocation tables, unwi
 `panic = "unwind"`) and read-only data without symbols, shown as "[unattributed]" against the stripped size.
 
     python3 bench/size_budget.py LIBRARY [STRIPPED_SIZE]
+
+Rows are indented (tests/suites/90-bench-smoke.sh reads lines that start with a client's name as poll rows).
 """
 import collections
 import re
@@ -46,13 +48,13 @@ for line in out.splitlines():
     sizes[crate] += size
 rows = sizes.most_common()
 base = stripped if stripped else total
-print(f"{'crate':<24}{'bytes':>12}{'share':>9}")
+print(f"  {'crate':<24}{'bytes':>12}{'share':>9}")
 for crate, size in rows:
     if size * 1000 < base:  # under 0.1%
         continue
-    print(f"{crate:<24}{size:>12,}{100 * size / base:>8.1f}%")
+    print(f"  {crate:<24}{size:>12,}{100 * size / base:>8.1f}%")
 small = sum(s for _, s in rows if s * 1000 < base)
-print(f"{'(crates under 0.1%)':<24}{small:>12,}{100 * small / base:>8.1f}%")
+print(f"  {'(crates under 0.1%)':<24}{small:>12,}{100 * small / base:>8.1f}%")
 if stripped:
-    print(f"{'[unattributed]':<24}{stripped - total:>12,}{100 * (stripped - total) / base:>8.1f}%")
-    print(f"{'stripped total':<24}{stripped:>12,}")
+    print(f"  {'[unattributed]':<24}{stripped - total:>12,}{100 * (stripped - total) / base:>8.1f}%")
+    print(f"  {'stripped total':<24}{stripped:>12,}")
