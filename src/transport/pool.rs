@@ -1,5 +1,6 @@
-//! The keep-alive pools: one ureq `Agent` per distinct transport setting, shared by every call with the same
-//! options, and the resolver they use (IP literals answered in place, names cached for a minute).
+//! The keep-alive pools: per distinct transport setting a plain-http ureq `Agent` and an https one (made by the
+//! first https request, which reads the trust store), shared by every call with the same options, and the
+//! resolver they use (IP literals answered in place, names cached for a minute).
 
 use super::proxy::Route;
 use crate::error::Result;
