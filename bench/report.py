@@ -135,6 +135,20 @@ def main(path: str) -> int:
     mem_n = runs[mem_key][0]["polls"] if mem_key in runs else 100_000
     target(f"memory growth < 1 MiB from 1,000 to {mem_n:,} polls", "-" if growth is None else f"{growth:+,.0f} KiB", None if growth is None else growth < MEM_LIMIT_KIB)
     target("stripped libbili_qr.so <= 2.0 MB (2,000,000 bytes)", "-" if not size else f"{size / 1e6:.2f} MB", None if not size else size <= SIZE_LIMIT)
+    # The second wave's targets (all features in, the mainland and TV flows built in).
+    speed_target("poll wall time <= 0.80x libcurl + jansson (judged one CPU)", "lib/1", "curl/1",
+                 lambda r: f"{r:.2f}x", lambda r: r <= 0.80)
+    ir = instr.get("lib") / instr["curl"] if instr.get("curl") and "lib" in instr else None
+    target("instructions per poll <= 0.40x libcurl + jansson", "-" if ir is None else f"{ir:.2f}x ({instr['lib']:,})",
+           None if ir is None else ir <= 0.40)
+    sc = runs.get("syscalls", [{}])[0].get("per_poll")
+    target("syscalls per poll <= 5 (strace -f -c)", "-" if sc is None else f"{sc:.1f}", None if sc is None else sc <= 5.0)
+    cold = med("cold-lib", "median_ns")
+    target("cold start (exec, load, one start) median <= 2.0 ms", "-" if cold is None else f"{cold / 1e6:.2f} ms",
+           None if cold is None else cold <= 2.0e6)
+    store = runs.get("store-reads", [{}])[0].get("opens")
+    target("cold start over plain http reads no trust store", "-" if store is None else f"{store} opens of a bundle",
+           None if store is None else store == 0)
     if "binding-missing" in notes:
         print("note: the Python binding did not import; its row is bare ctypes")
     return 0

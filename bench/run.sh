@@ -9,10 +9,10 @@
 # Knobs (environment): BENCH_ROUNDS (7), BENCH_POLLS (3000 per C row), BENCH_PY_POLLS (2000),
 # BENCH_THREAD_POLLS (2000 per thread), BENCH_MEM_POLLS (100000), BENCH_MEM_ROUNDS (3), BENCH_COLD_RUNS (20),
 # BENCH_CALLGRIND=0 (skip the instruction counts), BENCH_CG_POLLS1 / BENCH_CG_POLLS2 (500 / 1500),
-# BENCH_PIN=0 (no one-CPU rows), BENCH_PIN_CPU (0),
+# BENCH_SC_POLLS1 / BENCH_SC_POLLS2 (500 / 1500, the strace syscall count), BENCH_PIN=0 (no one-CPU rows), BENCH_PIN_CPU (0),
 # BENCH_NO_BUILD=1 (skip cargo), BENCH_OUT (target/bench: programs and results), BILI_QR_LIBRARY / BILI_QR_FAKE_SERVER / BILI_QR_INCLUDE (other artifacts).
 # Needs: gcc, libcurl4-openssl-dev, libjansson-dev, python3 (requests optional), binutils (strip), util-linux (taskset),
-# valgrind (optional).
+# valgrind (optional), strace (optional).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -21,6 +21,7 @@ if [[ ${BENCH_SMOKE:-0} == 1 ]]; then
   : "${BENCH_ROUNDS:=1}" "${BENCH_POLLS:=50}" "${BENCH_PY_POLLS:=20}" "${BENCH_THREAD_POLLS:=20}"
   : "${BENCH_MEM_POLLS:=1500}" "${BENCH_MEM_ROUNDS:=1}" "${BENCH_COLD_RUNS:=2}" "${BENCH_WARMUP:=5}"
   : "${BENCH_CG_POLLS1:=10}" "${BENCH_CG_POLLS2:=30}"
+  : "${BENCH_SC_POLLS1:=10}" "${BENCH_SC_POLLS2:=30}"
 fi
 rounds=${BENCH_ROUNDS:-7}
 polls=${BENCH_POLLS:-3000}
@@ -175,8 +176,37 @@ else
   echo "note: valgrind not found (or BENCH_CALLGRIND=0): no instructions-per-poll line" >&2
 fi
 
+# Syscalls per poll (strace -f -c of the client: the same difference of two runs as above, so start-up cancels
+# out), with each call's name (BENCHMARKS.md says what each one is for), and whether a cold start over plain http
+# opens a trust store (it must not: the store is read by the first https request only).
+if command -v strace >/dev/null; then
+  sc_n1=${BENCH_SC_POLLS1:-500}
+  sc_n2=${BENCH_SC_POLLS2:-1500}
+  sc_run() { # POLLS -> "total name=count ..." of the client process
+    strace -f -c -o "$tmp/sc.out" "${pb[@]}" lib "$base" --polls "$1" --warmup 10 >/dev/null
+    awk '$NF != "total" && $4 ~ /^[0-9]+$/ {n[$NF] += $4; t += $4} END {printf "%d", t; for (k in n) printf " %s=%d", k, n[k]}' "$tmp/sc.out"
+  }
+  read -r -a sa <<<"$(sc_run "$sc_n1")"
+  read -r -a sb <<<"$(sc_run "$sc_n2")"
+  names=$(printf '%s\n' "${sb[@]:1}" | while IFS='=' read -r k v; do
+    a=$(printf '%s\n' "${sa[@]:1}" | awk -F= -v k="$k" '$1 == k {print $2}')
+    d=$(( (v - ${a:-0}) / (sc_n2 - sc_n1) )); ((d > 0)) && printf '"%s":%s,' "$k" \
+      "$(awk -v v="$v" -v a="${a:-0}" -v n=$((sc_n2 - sc_n1)) 'BEGIN {printf "%.2f", (v - a) / n}')"
+  done)
+  awk -v a="${sa[0]}" -v b="${sb[0]}" -v n=$((sc_n2 - sc_n1)) -v names="{${names%,}}" \
+    'BEGIN {printf "{\"mode\":\"syscalls\",\"per_poll\":%.2f,\"calls\":%s}\n", (b - a) / n, names}' >>"$results"
+  strace -f -e trace=open,openat -o "$tmp/open.out" "$out/cold_lib" "$base" >/dev/null
+  printf '{"mode":"store-reads","opens":%d}\n' \
+    "$(grep -cE 'ca-certificates|ca-bundle|cacert|cert\.pem|ca-root|SSL_CERT' "$tmp/open.out" || true)" >>"$results"
+else
+  echo "note: strace not found: no syscalls-per-poll line" >&2
+fi
+
 strip -o "$out/libbili_qr.stripped.so" "$lib"
 printf '{"mode":"size","bytes":%d,"unstripped":%d}\n' "$(stat -c %s "$out/libbili_qr.stripped.so")" \
   "$(stat -c %s "$lib")" >>"$results"
 
 python3 bench/report.py "$results"
+echo
+echo "== where the bytes of the stripped library go (bench/size_budget.py)"
+python3 bench/size_budget.py "$lib" "$(stat -c %s "$out/libbili_qr.stripped.so")"

@@ -106,23 +106,34 @@ pub enum Roots {
     CaFileOnly,
 }
 
-/// The TLS settings of an agent: the roots above, with `ca_file`'s certificates added. A `ca_file` that cannot
-/// be read, or holds no PEM certificate, is `ERR_ARGUMENT` (nothing is sent).
-pub fn config(ca_file: Option<&str>) -> Result<TlsConfig> {
-    Ok(config_with_roots(ca_file)?.0)
+/// The certificates of the `ca_file` option (none without it). A `ca_file` that cannot be read, or holds no PEM
+/// certificate, is `ERR_ARGUMENT`. Read when an agent is made, so that a bad `ca_file` is `ERR_ARGUMENT` before anything is sent, over http too.
+pub fn ca_certificates(ca_file: Option<&str>) -> Result<Vec<Certificate<'static>>> {
+    match ca_file {
+        Some(path) => read_ca_file(path),
+        None => Ok(Vec::new()),
+    }
 }
 
-pub fn config_with_roots(ca_file: Option<&str>) -> Result<(TlsConfig, Roots)> {
-    let extra = match ca_file {
-        Some(path) => read_ca_file(path)?,
-        None => Vec::new(),
-    };
+/// The TLS settings from `ca_file`'s certificates (from [`ca_certificates`]) and the system's store. This is
+/// what reads the system's store, once per process: the transport calls it for its first https connection
+/// only, so loading the library and talking plain http read no trust store.
+pub fn config_from_extra(extra: Vec<Certificate<'static>>) -> (TlsConfig, Roots) {
     let (roots, kind) = choose(&SYSTEM_ROOTS, extra);
     let config = TlsConfig::builder()
         .root_certs(roots)
         .unversioned_rustls_crypto_provider(PROVIDER.clone())
         .build();
-    Ok((config, kind))
+    (config, kind)
+}
+
+/// TLS settings that trust nothing, without reading any store: for the agent that carries plain http only,
+/// which never starts a TLS session (were it ever to, verification would fail, never pass).
+pub fn config_trusting_nothing() -> TlsConfig {
+    TlsConfig::builder()
+        .root_certs(RootCerts::Specific(Arc::new(Vec::new())))
+        .unversioned_rustls_crypto_provider(PROVIDER.clone())
+        .build()
 }
 
 /// The roots of a configuration from the system's certificates and `ca_file`'s (see the module doc).
@@ -237,8 +248,10 @@ mod tests {
         assert!(ours.fips() == ring.fips());
         let key = PrivateKeyDer::Pkcs8(vec![0x30, 0x00].into());
         assert!(ours.key_provider.load_private_key(key).is_err());
-        let config = config(None).expect("no ca_file");
+        let (config, _) = config_from_extra(Vec::new());
         assert!(!config.disable_verification());
+        // The plain-http agent's settings verify too (against no root at all).
+        assert!(!config_trusting_nothing().disable_verification());
     }
 
     fn cert(n: u8) -> Certificate<'static> {
@@ -317,7 +330,7 @@ mod tests {
             ),
         ];
         for (path, needle) in cases {
-            let e = match config(Some(&path)) {
+            let e = match ca_certificates(Some(&path)) {
                 Err(e) => e,
                 Ok(_) => panic!("{path} was accepted"),
             };

@@ -137,9 +137,28 @@ impl Connector<Box<dyn Transport>> for HeadGuardConnector {
                 // Input only: requests are written straight into the inner transport's output buffer.
                 buffers: LazyBuffers::new(INPUT_BUFFER, 1),
                 state: Filter::default(),
+                io_since_check: false,
             })
         }))
     }
+}
+
+/// The time left of a request, rounded down to a multiple of 10 ms for the socket below. The TCP transport
+/// sets `SO_SNDTIMEO`/`SO_RCVTIMEO` (a `setsockopt` each) whenever the value differs from the last one, and
+/// the exact time left of a deadline differs at every request; rounded, it is the same from one poll to the
+/// next, and no `setsockopt` is made. Never later than the deadline; at most 10 ms earlier, and never
+/// rounded to nothing (under 20 ms it is kept as is).
+fn coarse(mut timeout: NextTimeout) -> NextTimeout {
+    use ureq::unversioned::transport::time::Duration as UreqDuration;
+    const STEP_MS: u128 = 10;
+    if let UreqDuration::Exact(d) = timeout.after {
+        let ms = d.as_millis();
+        if ms >= 2 * STEP_MS {
+            let rounded = u64::try_from(ms - ms % STEP_MS).unwrap_or(u64::MAX);
+            timeout.after = UreqDuration::Exact(std::time::Duration::from_millis(rounded));
+        }
+    }
+    timeout
 }
 
 /// A transport that checks and filters response heads; see the module documentation.
@@ -148,6 +167,8 @@ pub struct HeadGuard {
     inner: Box<dyn Transport>,
     buffers: LazyBuffers,
     state: Filter,
+    /// Bytes went out or came in since the last liveness check (see `is_open`).
+    io_since_check: bool,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -329,7 +350,8 @@ impl Transport for HeadGuard {
     fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
         // A request (or a part of one) goes out: the next bytes in are a new response head.
         self.state.start();
-        self.inner.transmit_output(amount, timeout)
+        self.io_since_check = true;
+        self.inner.transmit_output(amount, coarse(timeout))
     }
 
     fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
@@ -337,7 +359,8 @@ impl Transport for HeadGuard {
         if self.pump()? {
             return Ok(true);
         }
-        let progress = self.inner.await_input(timeout)?;
+        self.io_since_check = true;
+        let progress = self.inner.await_input(coarse(timeout))?;
         // Lines dropped or a partial line count as progress: ureq asks again with its own timeout.
         let pumped = self.pump()?;
         Ok(progress || pumped)
@@ -346,7 +369,17 @@ impl Transport for HeadGuard {
     fn is_open(&mut self) -> bool {
         // Bytes read below but not yet handed up are bytes after the answer: not reusable (ureq checks
         // this transport's own buffer, as it does for a bare connection).
-        self.inner.buffers().input().is_empty() && self.inner.is_open()
+        if !self.inner.buffers().input().is_empty() {
+            return false;
+        }
+        // ureq asks twice per request: when it puts the connection back in the pool, right after the
+        // answer was read, and when it takes it out for the next request. The socket probe (a non-blocking
+        // read between two ioctl calls: 3 syscalls) is made at the second only, just before the connection
+        // is used; bytes the server sent after the answer, or its close, are still found there.
+        if std::mem::take(&mut self.io_since_check) {
+            return true;
+        }
+        self.inner.is_open()
     }
 
     fn is_tls(&self) -> bool {
@@ -357,6 +390,30 @@ impl Transport for HeadGuard {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn socket_timeouts_are_rounded_down_to_10_ms_and_never_to_nothing() {
+        use std::time::Duration as D;
+        use ureq::unversioned::transport::time::Duration as U;
+        let after = |d: U| {
+            coarse(NextTimeout {
+                after: d,
+                reason: ureq::Timeout::Global,
+                per_read: None,
+                per_write: None,
+            })
+            .after
+        };
+        let exact = |ms: u64, us: u64| U::Exact(D::from_millis(ms) + D::from_micros(us));
+        // Two polls a few microseconds apart hand the socket the same value.
+        assert_eq!(after(exact(9_999, 990)), U::Exact(D::from_millis(9_990)));
+        assert_eq!(after(exact(9_999, 30)), U::Exact(D::from_millis(9_990)));
+        assert_eq!(after(exact(20, 5)), U::Exact(D::from_millis(20)));
+        // Under 20 ms the time left is kept as it is (rounding could make it zero, an immediate timeout).
+        assert_eq!(after(exact(19, 999)), exact(19, 999));
+        assert_eq!(after(exact(0, 7)), exact(0, 7));
+        assert_eq!(after(U::NotHappening), U::NotHappening);
+    }
 
     fn run(head: &str) -> Result<Vec<String>, String> {
         let mut f = Filter::default();

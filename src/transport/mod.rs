@@ -296,7 +296,7 @@ impl<'a> Request<'a> {
             let direct = proxy.is_none() && pool.route.is_some();
             let result = match method {
                 Method::Get => {
-                    let mut r = pool.agent.get(url.uri().clone());
+                    let mut r = pool.agent(url.uri()).get(url.uri().clone());
                     for (name, value) in &fixed {
                         r = r.header(name.clone(), value.clone());
                     }
@@ -307,7 +307,7 @@ impl<'a> Request<'a> {
                     r.call()
                 }
                 Method::PostForm(form) => {
-                    let mut r = pool.agent.post(url.uri().clone());
+                    let mut r = pool.agent(url.uri()).post(url.uri().clone());
                     for (name, value) in &fixed {
                         r = r.header(name.clone(), value.clone());
                     }

@@ -1,13 +1,15 @@
-//! The keep-alive pools: one ureq `Agent` per distinct transport setting, shared by every call with the same
-//! options, and the resolver they use (IP literals answered in place, names cached for a minute).
+//! The keep-alive pools: per distinct transport setting a plain-http ureq `Agent` and an https one (made by the
+//! first https request, which reads the trust store), shared by every call with the same options, and the
+//! resolver they use (IP literals answered in place, names cached for a minute).
 
 use super::proxy::Route;
 use crate::error::Result;
 use crate::options::{Options, ProxySetting};
-use once_cell::sync::Lazy;
+use once_cell::sync::{Lazy, OnceCell};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use ureq::tls::{Certificate, TlsConfig};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{Connector, DefaultConnector, NextTimeout};
 use ureq::Agent;
@@ -126,15 +128,48 @@ impl DnsCache {
 static POOLS: Lazy<Mutex<Vec<(PoolKey, Pool)>>> = Lazy::new(|| Mutex::new(Vec::new()));
 const MAX_POOLS: usize = 32;
 
-/// An agent and the proxy it goes through (to name the proxy in messages, and to send the hosts it does
-/// not apply to direct).
+/// The agents of one transport setting and the proxy they go through (to name the proxy in messages, and to
+/// send the hosts it does not apply to direct). Plain http requests use `plain`, whose TLS settings trust
+/// nothing and read no store; the https agent is made by the first request that needs it, which is when the
+/// system's trust store is read (once per process). A bad `ca_file` is refused when the pool is made.
 #[derive(Debug, Clone)]
 pub(super) struct Pool {
-    pub agent: Agent,
+    plain: Agent,
+    tls: Arc<TlsAgent>,
     pub route: Option<Route>,
 }
 
+/// The https agent of a pool, made on first use from what the pool was made with.
+#[derive(Debug)]
+struct TlsAgent {
+    agent: OnceCell<Agent>,
+    key: PoolKey,
+    extra: Vec<Certificate<'static>>,
+    proxy: Option<ureq::Proxy>,
+}
+
 impl Pool {
+    /// The agent for a request to `uri`: the plain one for `http://` (unless the proxy itself is reached
+    /// over TLS), else the https one, made now if this is the first.
+    pub fn agent(&self, uri: &ureq::http::Uri) -> &Agent {
+        let plain = uri
+            .scheme_str()
+            .is_some_and(|s| s.eq_ignore_ascii_case("http"))
+            && !self
+                .tls
+                .proxy
+                .as_ref()
+                .is_some_and(|p| p.protocol() == ureq::ProxyProtocol::Https);
+        if plain {
+            return &self.plain;
+        }
+        let t = &self.tls;
+        t.agent.get_or_init(|| {
+            let (config, _) = crate::tls::config_from_extra(t.extra.clone());
+            build_agent(&t.key, t.proxy.as_ref(), config)
+        })
+    }
+
     /// `host:port` of the proxy that a request to `uri` goes through, if any (never its user name or
     /// password), and whether that proxy leaves name resolution to this machine (`socks5://`,
     /// `socks4://`). `None` also for a host that `no_proxy` (or, for a proxy from the environment, being
@@ -215,12 +250,33 @@ pub(super) fn agent_for(options: &Options) -> Result<Pool> {
         ProxySetting::Url(url) => Some(super::proxy::from_option(url)?),
     };
     let proxy = route.as_ref().map(|r| r.proxy.clone());
+    let extra = crate::tls::ca_certificates(key.ca_file.as_deref())?;
+    let plain = build_agent(&key, proxy.as_ref(), crate::tls::config_trusting_nothing());
+    if pools.len() >= MAX_POOLS {
+        pools.clear();
+    }
+    let pool = Pool {
+        plain,
+        tls: Arc::new(TlsAgent {
+            agent: OnceCell::new(),
+            key: key.clone(),
+            extra,
+            proxy,
+        }),
+        route,
+    };
+    pools.push((key, pool.clone()));
+    Ok(pool)
+}
+
+/// An agent of the settings `key`, through `proxy`, with the TLS settings `tls`.
+fn build_agent(key: &PoolKey, proxy: Option<&ureq::Proxy>, tls: TlsConfig) -> Agent {
     let config = Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)
         .timeout_global(Some(key.timeout))
         .user_agent(key.user_agent.as_str())
-        .proxy(proxy.clone())
+        .proxy(proxy.cloned())
         .max_response_header_size(MAX_HEAD_BYTES)
         // Each layer of a connection (TCP, TLS) has buffers of these sizes (ureq's default is 128 KiB each):
         // answers are small, and a head is read line by line out of the input (`head::HeadGuard`, whose
@@ -230,19 +286,13 @@ pub(super) fn agent_for(options: &Options) -> Result<Pool> {
         .output_buffer_size(OUTPUT_BUFFER)
         .max_idle_connections(256)
         .max_idle_connections_per_host(64)
-        .tls_config(crate::tls::config(key.ca_file.as_deref())?)
+        .tls_config(tls)
         .build();
-    let agent = Agent::with_parts(
+    Agent::with_parts(
         config,
-        DefaultConnector::default().chain(super::head::HeadGuardConnector::new(proxy.as_ref())),
+        DefaultConnector::default().chain(super::head::HeadGuardConnector::new(proxy)),
         LiteralFirstResolver::default(),
-    );
-    if pools.len() >= MAX_POOLS {
-        pools.clear();
-    }
-    let pool = Pool { agent, route };
-    pools.push((key, pool.clone()));
-    Ok(pool)
+    )
 }
 
 /// The User-Agent of a call: the `user_agent` option, else the browser identity's.

@@ -14,7 +14,8 @@ fail=0
 for row in "raw keep-alive socket" "libcurl reused handle" "bili_qr_poll, C " "http.client + json.loads" \
            "bili_qr_poll via bare ctypes" "bili_qr_poll, C, 2 threads" "bili_qr_poll, C, 8 threads" \
            "cold start: exec + load libbili_qr" "resident memory after 1,000 polls" "libbili_qr.so stripped" \
-           "instructions per poll (callgrind" "the same over HTTPS"; do
+           "instructions per poll (callgrind" "the same over HTTPS" "syscalls per poll <= 5" \
+           "cold start over plain http reads no trust store" "stripped total"; do
   grep -qF "$row" "$log" || { echo "missing row: $row"; fail=1; }
 done
 # Every poll row has numbers, and the poll rows saw the connections the bench expects (1 per thread).
