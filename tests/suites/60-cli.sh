@@ -5,9 +5,9 @@
 #   existing file survives a failed or cancelled login unchanged, no temporary file is left), SIGINT, plain
 #   non-TTY progress (and in-place redraw on a pseudo-terminal), --print-header, --json, --svg, --demo end to
 #   end, and the cookies file read back by curl (-b/-c) and by yt-dlp (YoutubeDLCookieJar);
-#   saved sessions (issue 15): login -> check -> renewal saved (0600, in each file format) -> "already logged
+#   saved sessions: login -> check -> renewal saved (0600, in each file format) -> "already logged
 #   in" -> --force -> logout (csrf) -> check exit 1 -> logout exit 1 -> login again -> --remove, unusable files
-#   (exit 2, nothing sent); warnings of odd confirmed logins on stderr, null name/mid, --verify-login (issue 13);
+#   (exit 2, nothing sent); warnings of odd confirmed logins on stderr, null name/mid, --verify-login;
 #   no cookie value on stdout/stderr.
 # Needs: curl (.ci/deps/cli.apt), python3 with venv (for yt-dlp from PyPI, in target/cli-venv), `script`
 # (util-linux, optional: the TTY check is skipped without it).

@@ -570,7 +570,7 @@ void test_statuses_and_options_reach_the_library() {
   CHECK(bili_qr::Options{}.to_json() == "{}");
 }
 
-// Issue 13: null or missing optional fields are empty optionals, warnings are strings, verify_login.
+// Null or missing optional fields are empty optionals, warnings are strings, verify_login.
 void test_null_fields_and_warnings() {
   for (const char* shape : {"nulls", "empty", "sparse"}) {
     auto o = scenario(std::string("id=cpp-null-") + shape + ",flow=c,confirm=" + shape);
@@ -636,7 +636,7 @@ std::pair<int, std::string> caught(F&& f) {
   return {0, ""};
 }
 
-// Issue 18: an exception thrown on a worker thread (std::async, std::thread) carries the library's message, equal
+// An exception thrown on a worker thread (std::async, std::thread) carries the library's message, equal
 // to what a synchronous caller gets, for the 412, 429, captcha and missing-cookie faults.
 void test_messages_from_other_threads() {
   struct Case {
@@ -705,7 +705,7 @@ std::string read_file(const std::string& path) {
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
-// Issue 15: login -> save -> check (valid) -> renewal saved -> logout -> check (expired).
+// The saved session: login -> save -> check (valid) -> renewal saved -> logout -> check (expired).
 void test_session_lifecycle() {
   auto o = scenario("id=cpp-sess,flow=c");
   auto login = bili_qr::wait(bili_qr::start(o).ticket, o);

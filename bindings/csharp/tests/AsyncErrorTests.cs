@@ -1,4 +1,4 @@
-// Async error tests (issue 18): an `await` caller sees the library's own message, the same text as a synchronous
+// Async error tests: an `await` caller sees the library's own message, the same text as a synchronous
 // caller, whatever pool thread ran the call — for the fake server's 412, 429, captcha and missing-cookie faults.
 
 using System;

@@ -1,4 +1,4 @@
-// Lenient confirmed answers (issue 13): the fake server's sparse, null and empty `data` shapes still give a login
+// Lenient confirmed answers: the fake server's sparse, null and empty `data` shapes still give a login
 // (the three session cookies are what counts); the optional fields come back as null, and Warnings says what
 // was odd. Also verify_login (Verified).
 

@@ -3,7 +3,7 @@
 // function that hands strings out (synchronously on this thread, or through koffi's `.async` on a libuv
 // worker thread).
 //
-// Errors (issue 18): every call that can fail goes through its `_ex` variant (ABI 2), which hands the
+// Errors: every call that can fail goes through its `_ex` variant (ABI 2), which hands the
 // library's error message out with the result (`char **out_error`). The message is therefore the library's
 // own on every thread; bili_qr_last_error() (per thread) is never needed except for bili_qr_cancel, which
 // has no `_ex` twin and is only called synchronously.

@@ -1,5 +1,5 @@
 'use strict';
-// Issue 13: a confirmed login whose optional fields are missing, null or odd is still a login; the binding
+// A confirmed login whose optional fields are missing, null or odd is still a login; the binding
 // hands the nulls and the warnings on (index.d.ts: `| null`, `warnings: string[]`, `host`, `verified?`).
 const test = require('node:test');
 const assert = require('node:assert/strict');

@@ -1,5 +1,5 @@
 'use strict';
-// Issue 18: an async caller (koffi `.async`, as in Electron's main process) gets the library's own message,
+// An async caller (koffi `.async`, as in Electron's main process) gets the library's own message,
 // the same text a synchronous caller gets, for the fake server's 412, 429, captcha and missing-cookie
 // faults; never a rebuilt "<what>: <status phrase>".
 const test = require('node:test');

@@ -1,5 +1,5 @@
 'use strict';
-// Issue 15: after the login. login → save → check (valid) → renewal saved → logout → check (expired), against
+// After the login: login → save → check (valid) → renewal saved → logout → check (expired), against
 // the fake server, through Session (whose formats are the library's bili_qr_session_convert), check and logout.
 const test = require('node:test');
 const assert = require('node:assert/strict');

@@ -1,4 +1,4 @@
-"""Issue 18 in Python: every error carries the library's own message, also when the call ran on another thread
+"""Every error carries the library's own message, also when the call ran on another thread
 (asyncio's executor, a thread pool); it equals what a synchronous caller gets for the same fault."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 13 in Python: a confirmed login whose optional fields are null or missing is a Login with None there,
+"""A confirmed login whose optional fields are null or missing is a Login with None there,
 ``warnings`` is a list of strings, ``host`` is the base_url host, ``verified`` follows ``verify_login``."""
 
 from __future__ import annotations

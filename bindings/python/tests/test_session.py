@@ -1,4 +1,4 @@
-"""Issue 15 in Python: Session, check, logout, end to end against the fake server."""
+"""Session, check, logout, end to end against the fake server."""
 
 from __future__ import annotations
 
