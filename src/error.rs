@@ -50,7 +50,7 @@ pub struct Error {
 
 impl Error {
     /// An error whose message is `message` scrubbed of every secret the calls on this thread have seen
-    /// ([`crate::redact::scrub`]): the library's wording and a server's strings alike. Every constructor
+    /// (`crate::redact::scrub`): the library's wording and a server's strings alike. Every constructor
     /// below comes here, so no message is built without the scrub.
     pub fn new(kind: ErrorKind, message: impl AsRef<str>) -> Self {
         Error {
@@ -128,7 +128,7 @@ impl Error {
     }
 
     /// The same error with `secret` (a cookie value, a token) scrubbed from its message (see
-    /// [`crate::redact`]).
+    /// `crate::redact`).
     pub(crate) fn redact(self, secret: &str) -> Self {
         let mut s = Secrets::default();
         s.add(secret);

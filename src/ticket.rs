@@ -48,7 +48,7 @@ fn is_ticket(s: &str) -> bool {
 }
 
 /// The first 6 characters of a ticket followed by `…`: the only form a ticket may take in a message (the
-/// rule lives with the scrub, [`crate::redact`]).
+/// rule lives with the scrub, `crate::redact`).
 pub use crate::redact::shorten;
 
 #[cfg(test)]
