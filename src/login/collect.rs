@@ -47,17 +47,20 @@ fn location_host(location: &str, host: &str, port: u16) -> Option<String> {
         .map(|u| u.host().to_owned())
 }
 
-/// Reads the credentials in a URL's query (go_url or a redirect's `Location`, the text as the service sent
-/// it) into the jar, values exactly as they stand there. `Expires` (seconds from now, or Unix seconds when
-/// that large) sets their expiry. Returns how many were kept.
-fn apply_query_credentials(
+/// Reads the credentials `names` in a URL's query (go_url, a redirect's `Location`, the mainland's `data.url`;
+/// the text as the service sent it) into the jar for `domain`, values exactly as they stand there. `Expires`
+/// (seconds from now, or Unix seconds when that large) sets their expiry; `secure` says which are Secure.
+/// Returns how many were kept. The one reader of query credentials, for both sites.
+pub(crate) fn apply_query_credentials(
     jar: &mut CookieJar,
-    raw_go_url: &str,
+    raw_url: &str,
+    names: &[&str],
     domain: Option<String>,
+    secure: fn(&str) -> bool,
     base_host: &str,
     now: i64,
 ) -> usize {
-    let Some((_, query)) = raw_go_url.split_once('?') else {
+    let Some((_, query)) = raw_url.split_once('?') else {
         return 0;
     };
     let query = query.split('#').next().unwrap_or("");
@@ -75,7 +78,7 @@ fn apply_query_credentials(
             }
         });
     let mut found = 0;
-    for name in QUERY_CREDENTIALS {
+    for &name in names {
         let Some((_, value)) = pairs.iter().find(|(k, _)| *k == name) else {
             continue;
         };
@@ -89,7 +92,7 @@ fn apply_query_credentials(
                 domain: domain.clone(),
                 path: "/".to_owned(),
                 expires,
-                secure: true,
+                secure: secure(name),
                 http_only: name == "SESSDATA",
             },
             base_host,
@@ -134,7 +137,15 @@ fn apply_hops(jar: &mut CookieJar, hops: &[Hop], base_host: &str, now: i64) -> u
         if let Some(location) = &hop.location {
             let to = location_host(location, &hop.host, hop.port);
             let domain = domain_for_host(to.as_deref(), base_host);
-            found += apply_query_credentials(jar, location, domain, base_host, now);
+            found += apply_query_credentials(
+                jar,
+                location,
+                &QUERY_CREDENTIALS,
+                domain,
+                |_| true,
+                base_host,
+                now,
+            );
         }
     }
     found
@@ -292,7 +303,16 @@ impl Collector<'_, '_> {
             self.follow("go_url", &go_url);
         }
         let domain = domain_for_host(host.as_deref(), self.base_host);
-        if apply_query_credentials(&mut self.jar, raw, domain, self.base_host, self.now) > 0 {
+        if apply_query_credentials(
+            &mut self.jar,
+            raw,
+            &QUERY_CREDENTIALS,
+            domain,
+            |_| true,
+            self.base_host,
+            self.now,
+        ) > 0
+        {
             self.collected
                 .tried
                 .push("the credentials in go_url's query".to_owned());

@@ -2,6 +2,7 @@
 //! and (in `collect`) the steps that gather a confirmed login's cookies from every source (docs/COOKIES.md).
 
 mod collect;
+pub(crate) use collect::apply_query_credentials;
 pub(crate) mod ticket_cookies;
 
 use crate::cancellation;

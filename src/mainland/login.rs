@@ -5,7 +5,7 @@
 //! device cookies (`finger/spi`) and, with `verify_login`, `nav`.
 
 use super::{device, url, CODE_CONFIRMED, CODE_EXPIRED, CODE_SCANNED, CODE_WAITING};
-use crate::cookies::{Cookie, CookieJar};
+use crate::cookies::CookieJar;
 use crate::error::{Error, ErrorKind, Result};
 use crate::login::ticket_cookies as sessions;
 use crate::options::Options;
@@ -233,49 +233,18 @@ pub(crate) fn poll_key(key: &str, options: &Options, call: &Call<'_>) -> Result<
 }
 
 /// Reads the credentials in the query of `data.url` (the form used before 2026-08) into the jar, for
-/// `.bilibili.com`, values as they stand. `Expires` (seconds from now, or Unix seconds when that large) sets
-/// their expiry. Returns how many were kept.
+/// `.bilibili.com`, values as they stand (SESSDATA Secure and HttpOnly, as the service sets it). Returns how
+/// many were kept.
 fn apply_query_credentials(jar: &mut CookieJar, raw: &str, base_host: &str, now: i64) -> usize {
-    let Some((_, query)) = raw.split_once('?') else {
-        return 0;
-    };
-    let query = query.split('#').next().unwrap_or("");
-    let pairs: Vec<(&str, &str)> = query.split('&').filter_map(|p| p.split_once('=')).collect();
-    let expires = pairs
-        .iter()
-        .find(|(k, _)| *k == "Expires")
-        .and_then(|(_, v)| v.parse::<i64>().ok())
-        .filter(|e| *e > 0)
-        .map(|e| {
-            if e < 1_000_000_000 {
-                now.saturating_add(e)
-            } else {
-                e
-            }
-        });
-    let mut found = 0;
-    for name in QUERY_CREDENTIALS {
-        let Some((_, value)) = pairs.iter().find(|(k, _)| *k == name) else {
-            continue;
-        };
-        if value.is_empty() {
-            continue;
-        }
-        let kept = jar.add(
-            Cookie {
-                name: name.to_owned(),
-                value: (*value).to_owned(),
-                domain: Some("bilibili.com".to_owned()),
-                path: "/".to_owned(),
-                expires,
-                secure: name == "SESSDATA",
-                http_only: name == "SESSDATA",
-            },
-            base_host,
-        );
-        found += usize::from(kept);
-    }
-    found
+    crate::login::apply_query_credentials(
+        jar,
+        raw,
+        &QUERY_CREDENTIALS,
+        Some("bilibili.com".to_owned()),
+        |name| name == "SESSDATA",
+        base_host,
+        now,
+    )
 }
 
 fn apply_hops(jar: &mut CookieJar, hops: &[Hop], base_host: &str, now: i64) {
