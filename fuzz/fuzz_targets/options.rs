@@ -92,8 +92,12 @@ fuzz_target!(|data: &[u8]| {
                     && o.wait_timeout <= Duration::from_secs(3600)
             );
             assert!(o.max_retries <= 100);
-            let ua = &o.user_agent;
-            assert!((1..=512).contains(&ua.len()) && ua.bytes().all(|b| (0x20..0x7f).contains(&b)));
+            // None: the browser identity's default; a caller's is 1..512 printable ASCII.
+            if let Some(ua) = &o.user_agent {
+                assert!(
+                    (1..=512).contains(&ua.len()) && ua.bytes().all(|b| (0x20..0x7f).contains(&b))
+                );
+            }
             if let ProxySetting::Url(p) = &o.proxy {
                 let l = p.to_ascii_lowercase();
                 assert!(
