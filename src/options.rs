@@ -9,7 +9,13 @@ use serde_json::{Map, Value};
 use std::cell::RefCell;
 use std::sync::Arc;
 
+mod flow;
+mod per_site;
 mod table;
+
+pub(crate) use self::flow::{rule_app_key, rule_app_secret, rule_flow};
+pub use self::flow::{Flow, Secret};
+pub(crate) use self::per_site::options_for_site;
 
 pub use self::table::Options;
 pub use crate::url::{is_loopback_host, parse_base_url, BaseUrl};
@@ -45,9 +51,9 @@ impl Options {
             "pass a JSON object such as {\"timeout_ms\":5000}",
             "options_json must be a JSON object, such as {\"timeout_ms\":5000}",
         )?;
-        crate::site::apply_site_defaults(&mut options, &map)?;
+        per_site::apply_site_defaults(&mut options, &map)?;
         options.apply(&map)?;
-        crate::tv::validate(&options)?;
+        flow::validate(&options)?;
         Ok(options)
     }
 

@@ -6,15 +6,12 @@
 //!   `crate::login`, `crate::session`.
 //! - [`Site::Main`], bilibili.com (ABI 3): `crate::mainland`.
 //!
-//! A later site (an app/TV token flow, say) adds a variant here and a module beside `mainland`; the places
-//! that dispatch on the site are `login::{start, poll_ticket}`, `session::{check, logout}` and
-//! `mainland::refresh` (`bili_qr_refresh`).
+//! A later site adds a variant here and a module beside `mainland`; the one place that dispatches on the
+//! site (and the mainland's TV flow, `crate::tv`) is `crate::api`. This module uses no other that knows a
+//! site's flow: options, transport, cookies and sessions read the site from here.
 
 use crate::error::{Error, Result};
-use crate::options::Options;
-use crate::url::parse_url_option;
-use serde_json::{Map, Value};
-use std::sync::Arc;
+use ureq::http::header::{self, HeaderName, HeaderValue};
 
 /// A site of the service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -37,6 +34,15 @@ pub const INTL_WWW_BASE_URL: &str = "https://www.bilibili.tv";
 
 pub const MAIN_REFERER: &str = "https://www.bilibili.com/";
 pub const MAIN_ORIGIN: &str = "https://www.bilibili.com";
+
+/// Hosts of the mainland site that messages may name.
+pub const MAIN_KNOWN_HOSTS: [&str; 5] = [
+    "passport.bilibili.com",
+    "api.bilibili.com",
+    "www.bilibili.com",
+    "bilibili.com",
+    "passport.biligame.com",
+];
 
 impl Site {
     /// `"intl"` or `"main"`.
@@ -80,29 +86,37 @@ impl Site {
             .into_iter()
             .find(|s| s.is_site_host(&d))
     }
-}
 
-/// Before the options are applied: a `site` key sets that site's default base URLs, which the caller's
-/// `base_url`, `api_base_url` and `www_base_url` then override (whatever their order in the object).
-pub(crate) fn apply_site_defaults(options: &mut Options, map: &Map<String, Value>) -> Result<()> {
-    let Some(value) = map.get("site") else {
-        return Ok(());
-    };
-    let site = value
-        .as_str()
-        .and_then(Site::parse)
-        .ok_or_else(|| Error::argument("option site must be \"intl\" or \"main\""))?;
-    options.site = site;
-    if site == Site::Main {
-        options.base_url = parse_url_option("base_url", MAIN_BASE_URL)?;
-        options.api_base_url = parse_url_option("api_base_url", MAIN_API_BASE_URL)?;
-        options.www_base_url = parse_url_option("www_base_url", MAIN_WWW_BASE_URL)?;
+    /// The site's Referer and Origin in place of bilibili.tv's in the browser headers (without them the
+    /// mainland's `qrcode/generate` can answer HTTP 412). Nothing changes for bilibili.tv.
+    pub(crate) fn browser_headers(self, headers: &mut [(HeaderName, HeaderValue)]) {
+        if self != Site::Main {
+            return;
+        }
+        for (name, value) in headers.iter_mut() {
+            if *name == header::REFERER {
+                *value = HeaderValue::from_static(MAIN_REFERER);
+            } else if *name == header::ORIGIN {
+                *value = HeaderValue::from_static(MAIN_ORIGIN);
+            }
+        }
     }
-    Ok(())
+
+    /// Whether a followed chain may also reach the configured `www_base_url` (beside `base_url` and
+    /// `api_base_url`): the mainland's pages are there.
+    pub(crate) fn follows_www(self) -> bool {
+        self == Site::Main
+    }
+
+    /// Whether messages may name `host`: for the mainland, the `www_base_url` host (`www_host`) and
+    /// [`MAIN_KNOWN_HOSTS`].
+    pub(crate) fn names_host(self, www_host: &str, host: &str) -> bool {
+        self == Site::Main && (host == www_host || MAIN_KNOWN_HOSTS.contains(&host))
+    }
 }
 
 /// The rule of option `site` (abi/bili_qr.toml): `"intl"` or `"main"`. Its defaults were applied by
-/// [`apply_site_defaults`] before the other keys.
+/// `options::per_site::apply_site_defaults` before the other keys.
 pub(crate) fn rule_site(key: &str, value: &str) -> Result<Site> {
     Site::parse(value)
         .ok_or_else(|| Error::argument(format!("option {key} must be \"intl\" or \"main\"")))
@@ -115,47 +129,8 @@ pub(crate) fn rule_refresh_public_key(key: &str, pem: &str) -> Result<Option<Str
             "option {key} is longer than 16 KiB: pass one PEM public key"
         )));
     }
-    crate::mainland::rsa::PublicKey::from_pem(pem)?;
+    crate::rsa::PublicKey::from_pem(pem)?;
     Ok(Some(pem.to_owned()))
-}
-
-/// The options of a session call for a session of `site`: the caller's options when they are for that site;
-/// else, when `options_json` does not name a site, the same options with that site's defaults. A session of
-/// one site with options that name the other is an argument error.
-pub(crate) fn options_for_site(
-    json: Option<&str>,
-    options: Arc<Options>,
-    site: Site,
-) -> Result<Arc<Options>> {
-    if options.site == site {
-        return Ok(options);
-    }
-    let mut map = match json.map(str::trim).filter(|t| !t.is_empty()) {
-        None => Map::new(),
-        Some(text) => crate::error::json_object(
-            text,
-            "options_json",
-            "pass a JSON object such as {\"timeout_ms\":5000}",
-            "options_json must be a JSON object, such as {\"timeout_ms\":5000}",
-        )?,
-    };
-    if map.contains_key("site") {
-        return Err(Error::argument(format!(
-            "the session is a {} session, but option site is \"{}\": drop the site option or pass a session of that site",
-            site_name(site),
-            options.site.as_str()
-        )));
-    }
-    map.insert("site".to_owned(), Value::String(site.as_str().to_owned()));
-    let text = Value::Object(map).to_string();
-    Options::cached(Some(&text))
-}
-
-fn site_name(site: Site) -> &'static str {
-    match site {
-        Site::Intl => "bilibili.tv (intl)",
-        Site::Main => "bilibili.com (main)",
-    }
 }
 
 #[cfg(test)]
@@ -175,53 +150,5 @@ mod tests {
         assert_eq!(Site::of_domain(".bilibili.com"), Some(Site::Main));
         assert_eq!(Site::of_domain("BILIBILI.TV"), Some(Site::Intl));
         assert_eq!(Site::of_domain("example.com"), None);
-    }
-
-    #[test]
-    fn site_defaults_and_overrides() {
-        let o = Options::from_json(Some(r#"{"site":"main"}"#)).unwrap();
-        assert_eq!(o.site, Site::Main);
-        assert_eq!(o.base_url.as_str(), MAIN_BASE_URL);
-        assert_eq!(o.api_base_url.as_str(), MAIN_API_BASE_URL);
-        assert_eq!(o.www_base_url.as_str(), MAIN_WWW_BASE_URL);
-        // Keys sort before "site" in the object and still win over its defaults.
-        let o = Options::from_json(Some(
-            r#"{"api_base_url":"http://127.0.0.1:9/a","base_url":"http://127.0.0.1:9","site":"main","www_base_url":"http://127.0.0.1:9/w"}"#,
-        ))
-        .unwrap();
-        assert_eq!(o.base_url.as_str(), "http://127.0.0.1:9");
-        assert_eq!(o.api_base_url.as_str(), "http://127.0.0.1:9/a");
-        assert_eq!(o.www_base_url.as_str(), "http://127.0.0.1:9/w");
-        let o = Options::from_json(Some(r#"{"site":"intl"}"#)).unwrap();
-        assert_eq!(o, Options::default());
-        for bad in [
-            r#"{"site":"cn"}"#,
-            r#"{"site":1}"#,
-            r#"{"www_base_url":"http://example.com"}"#,
-            r#"{"refresh_public_key":"not a key"}"#,
-            r#"{"refresh_public_key":5}"#,
-        ] {
-            let e = Options::from_json(Some(bad)).unwrap_err();
-            assert_eq!(e.kind(), crate::ErrorKind::Argument, "{bad}");
-            let key = bad.split('"').nth(1).unwrap();
-            assert!(e.message().contains(key), "{bad}: {}", e.message());
-        }
-    }
-
-    #[test]
-    fn session_options_follow_the_session_site() {
-        let base = Options::cached(None).unwrap();
-        let o = options_for_site(None, base, Site::Main).unwrap();
-        assert_eq!(o.site, Site::Main);
-        assert_eq!(o.base_url.as_str(), MAIN_BASE_URL);
-        let json = r#"{"timeout_ms":5000}"#;
-        let o =
-            options_for_site(Some(json), Options::cached(Some(json)).unwrap(), Site::Main).unwrap();
-        assert_eq!(o.timeout.as_millis(), 5000);
-        assert_eq!(o.site, Site::Main);
-        let json = r#"{"site":"intl"}"#;
-        let e = options_for_site(Some(json), Options::cached(Some(json)).unwrap(), Site::Main)
-            .unwrap_err();
-        assert!(e.message().contains("site"));
     }
 }

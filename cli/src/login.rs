@@ -148,7 +148,7 @@ fn already_logged_in(
             return Ok(false);
         }
     };
-    let checked = match bili_qr::session::check(&saved.session, opts) {
+    let checked = match bili_qr::check(&saved.session, opts) {
         Ok(c) => c,
         Err(e) => {
             ui.line(&format!(

@@ -12,7 +12,7 @@
 use crate::args::{NetArgs, RefreshArgs};
 use crate::saved::{self, ReadError, Saved};
 use crate::{say, tell, Failure, EXIT_EXPIRED, EXIT_LOCAL, EXIT_USAGE};
-use bili_qr::session::{self, CheckResult, CheckStatus, Session, SessionFormat};
+use bili_qr::session::{CheckResult, CheckStatus, Session, SessionFormat};
 use bili_qr::{ErrorKind, RefreshStatus};
 use std::path::Path;
 
@@ -122,7 +122,7 @@ fn wanted(
     opts: &bili_qr::Options,
     target: &Target<'_>,
 ) -> Result<Option<Session>, Failure> {
-    let checked = session::check(&session, opts).map_err(|e| Failure::from_error(&e))?;
+    let checked = bili_qr::check(&session, opts).map_err(|e| Failure::from_error(&e))?;
     if checked.status == CheckStatus::Expired {
         return Err(expired(target.path));
     }
@@ -287,7 +287,7 @@ fn confirmed_before(
     target: &Target<'_>,
     refused: &bili_qr::Error,
 ) -> Result<(), Failure> {
-    let checked = session::check(&session, opts).map_err(|e| Failure::from_error(&e))?;
+    let checked = bili_qr::check(&session, opts).map_err(|e| Failure::from_error(&e))?;
     if checked.status == CheckStatus::Expired {
         return Err(expired(target.path));
     }

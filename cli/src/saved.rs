@@ -236,7 +236,7 @@ pub fn check(args: SessionArgs) -> Result<(), Failure> {
     let place = place_of(&args)?;
     let saved = load(&place)?;
     let opts = crate::refresh::for_session(&args.net, &saved.session, opts)?;
-    let checked = session::check(&saved.session, &opts).map_err(|e| Failure::from_error(&e))?;
+    let checked = bili_qr::check(&saved.session, &opts).map_err(|e| Failure::from_error(&e))?;
     match checked.status {
         CheckStatus::Valid => {
             say(&account(&checked));
@@ -268,7 +268,7 @@ pub fn logout(args: LogoutArgs) -> Result<(), Failure> {
     })?;
     let saved = load(&place)?;
     let opts = crate::refresh::for_session(&args.session.net, &saved.session, opts)?;
-    let result = session::logout(&saved.session, &opts).map_err(|e| Failure::from_error(&e))?;
+    let result = bili_qr::logout(&saved.session, &opts).map_err(|e| Failure::from_error(&e))?;
     let removed = if args.remove {
         match &place {
             Place::File(path) => std::fs::remove_file(path).map_err(|e| Failure {

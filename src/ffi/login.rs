@@ -72,7 +72,7 @@ pub unsafe extern "C" fn bili_qr_start_ex(
         let out = unsafe { reset_out(out_json, "out_json") }?;
         // SAFETY: options_json is NULL or NUL-terminated and outlives the call (`# Safety`).
         let options = Options::cached(unsafe { optional_str(options_json, "options_json") }?)?;
-        let qr = crate::login::start(&options)?;
+        let qr = crate::api::start(&options)?;
         let json = serde_json::to_string(&qr).unwrap_or_default();
         hand_out(json, out)?;
         Ok(BILI_QR_OK)
@@ -137,7 +137,7 @@ pub unsafe extern "C" fn bili_qr_poll_ex(
             unsafe { optional_str(options_json, "options_json") }?,
             ticket,
         )?;
-        let result = crate::login::poll(ticket, &options)?;
+        let result = crate::api::poll(ticket, &options)?;
         hand_out(result.to_json(), out)?;
         Ok(status_of_poll(result.status))
     })
@@ -219,7 +219,7 @@ pub unsafe extern "C" fn bili_qr_wait_ex(
             // the call, and user_data is the caller's, passed back untouched.
             unsafe { callback(status_of_poll(result.status), event.as_ptr(), user_data) == 0 }
         };
-        let result = crate::login::wait(ticket, &options, &mut progress)?;
+        let result = crate::api::wait(ticket, &options, &mut progress)?;
         hand_out(result.to_json(), out)?;
         Ok(status_of_poll(result.status))
     })
@@ -241,7 +241,7 @@ pub unsafe extern "C" fn bili_qr_cancel(ticket: *const c_char) -> c_int {
     ffi_boundary!(std::ptr::null_mut(), {
         // SAFETY: ticket is NULL or NUL-terminated and outlives the call (`# Safety`).
         let ticket = unsafe { required_str(ticket, "ticket") }?;
-        let signalled = crate::login::cancel(ticket)?;
+        let signalled = crate::api::cancel(ticket)?;
         Ok(c_int::try_from(signalled).unwrap_or(c_int::MAX))
     })
 }

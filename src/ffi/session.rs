@@ -15,7 +15,7 @@ pub(super) fn options_for_session(
     session: &Session,
 ) -> Result<Arc<Options>, Error> {
     let options = Options::cached(json).and_then(|o| match session.site {
-        Some(site) => crate::site::options_for_site(json, o, site),
+        Some(site) => crate::options::options_for_site(json, o, site),
         None => Ok(o),
     });
     options.map_err(|e| session::redact(e, session))
@@ -79,7 +79,7 @@ pub unsafe extern "C" fn bili_qr_check_ex(
         };
         let session = Session::parse(session)?;
         let options = options_for_session(options, &session)?;
-        let result = session::check(&session, &options)?;
+        let result = crate::api::check(&session, &options)?;
         hand_out(result.to_json(), out)?;
         Ok(match result.status {
             CheckStatus::Valid => BILI_QR_OK,
@@ -140,7 +140,7 @@ pub unsafe extern "C" fn bili_qr_logout_ex(
         };
         let session = Session::parse(session)?;
         let options = options_for_session(options, &session)?;
-        let result = session::logout(&session, &options)?;
+        let result = crate::api::logout(&session, &options)?;
         hand_out(result.to_json(), out)?;
         Ok(match result.status {
             LogoutStatus::LoggedOut => BILI_QR_OK,

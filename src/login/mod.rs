@@ -1,5 +1,7 @@
-//! The login flow: start, poll once, and wait (poll until the login ends, with retries and cancellation),
-//! and (in `collect`) the steps that gather a confirmed login's cookies from every source (docs/COOKIES.md).
+//! The login machinery the sites share: the wait loop (poll until the login ends, with retries and
+//! cancellation), the ticket's browser session (`ticket_cookies`), and bilibili.tv's start and poll with (in
+//! `collect`) the steps that gather a confirmed login's cookies from every source (docs/COOKIES.md). The
+//! public `start`, `poll`, `wait` and `cancel` choose the site's flow in `crate::api`.
 
 mod collect;
 pub(crate) use collect::apply_query_credentials;
@@ -9,8 +11,7 @@ use crate::cancellation;
 use crate::error::{Error, ErrorKind, Result};
 use crate::options::Options;
 use crate::passport::{self, PollResult, PollStatus, QrCode};
-use crate::redact::{self, Scope};
-use crate::ticket;
+use crate::redact;
 use crate::transport::{Answer, Call, Request};
 use collect::collect_login;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -24,20 +25,9 @@ fn unix_now() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
-/// Asks for a new QR code. Cookies the answer sets for the passport host become the new ticket's browser
-/// session (sent back on its polls).
-pub fn start(options: &Options) -> Result<QrCode> {
-    let _scope = Scope::enter();
-    start_inner(options).map_err(Error::scrub_again)
-}
-
-fn start_inner(options: &Options) -> Result<QrCode> {
-    if crate::tv::is_tv(options) {
-        return crate::tv::login::start(options);
-    }
-    if options.site == crate::site::Site::Main {
-        return crate::mainland::login::start(options);
-    }
+/// bilibili.tv's `start`: asks for a new QR code. Cookies the answer sets for the passport host become the new
+/// ticket's browser session (sent back on its polls).
+pub(crate) fn start_intl(options: &Options) -> Result<QrCode> {
     let answer = Request::get(&passport::url_endpoint(options)).send(options, &Call::default())?;
     let qr = passport::parse_qr_code(&answer.body, options)?;
     ticket_cookies::remember(&qr.ticket, passport_cookies(&answer, options));
@@ -46,7 +36,7 @@ fn start_inner(options: &Options) -> Result<QrCode> {
 
 /// A poll's result as handed out, at the end of the call: its error, warnings and the server's `message`
 /// scrubbed once more of everything the call saw (a secret may have arrived after a text quoting it).
-fn end_of_call(result: Result<PollResult>) -> Result<PollResult> {
+pub(crate) fn end_of_call(result: Result<PollResult>) -> Result<PollResult> {
     match result {
         Ok(mut r) => {
             r.message = redact::scrub(&r.message);
@@ -104,32 +94,12 @@ fn passport_cookies(answer: &Answer, options: &Options) -> Vec<(String, Option<S
     out
 }
 
-/// Asks once for the state of a ticket (a bare ticket, or a URL with `ticket=`).
-pub fn poll(ticket_or_url: &str, options: &Options) -> Result<PollResult> {
-    let ticket = extract(ticket_or_url, options)?;
-    let _scope = Scope::enter();
-    redact::see_ticket(ticket);
-    end_of_call(poll_ticket(ticket, options, &Call::default()))
-}
+/// One poll of a site's login: what `poll` and `wait` call for the site and flow of the options
+/// (`crate::api`).
+pub(crate) type PollFn = fn(&str, &Options, &Call<'_>) -> Result<PollResult>;
 
-/// The ticket in `input` for the options' site (a mainland `qrcode_key` may come in a URL's `qrcode_key=`).
-fn extract<'a>(input: &'a str, options: &Options) -> Result<&'a str> {
-    match options.site {
-        crate::site::Site::Main if crate::tv::is_tv(options) => {
-            crate::tv::login::extract_auth_code(input)
-        }
-        crate::site::Site::Main => crate::mainland::login::extract_key(input),
-        crate::site::Site::Intl => ticket::extract(input),
-    }
-}
-
-fn poll_ticket(ticket: &str, options: &Options, call: &Call<'_>) -> Result<PollResult> {
-    if crate::tv::is_tv(options) {
-        return crate::tv::login::poll_code(ticket, options, call);
-    }
-    if options.site == crate::site::Site::Main {
-        return crate::mainland::login::poll_key(ticket, options, call);
-    }
+/// bilibili.tv's poll of a bare ticket: `GET …/qrcode/fetch` with the ticket's browser session.
+pub(crate) fn poll_intl(ticket: &str, options: &Options, call: &Call<'_>) -> Result<PollResult> {
     let fetch_url = passport::fetch_endpoint(options, ticket);
     let session = ticket_cookies::cookie_header(ticket);
     let answer = Request::get(&fetch_url)
@@ -154,24 +124,6 @@ fn poll_ticket(ticket: &str, options: &Options, call: &Call<'_>) -> Result<PollR
     })
 }
 
-/// Polls every `poll_interval` until the login is confirmed or expired (both `Ok`), the wait times out,
-/// is cancelled (by [`cancel`] or by `on_progress` returning `false`), or an error ends it.
-///
-/// Network errors, per-request timeouts, HTTP 429 and 5xx are retried with a growing pause, up to
-/// `max_retries` in a row; a `Retry-After` is honoured (never polled sooner; capped by the deadline).
-/// `on_progress` is called on this thread after every poll that answers waiting or scanned.
-/// A login that completes while a cancel is racing with it is still returned: its ticket is spent.
-pub fn wait(
-    ticket_or_url: &str,
-    options: &Options,
-    on_progress: &mut dyn FnMut(&PollResult) -> bool,
-) -> Result<PollResult> {
-    let ticket = extract(ticket_or_url, options)?;
-    let _scope = Scope::enter();
-    redact::see_ticket(ticket);
-    end_of_call(wait_ticket(ticket, options, on_progress))
-}
-
 fn cancelled(by: &str) -> Error {
     Error::new(
         ErrorKind::Cancelled,
@@ -189,10 +141,18 @@ fn wait_timed_out(options: &Options) -> Error {
     )
 }
 
-fn wait_ticket(
+/// Polls with `poll_ticket` every `poll_interval` until the login is confirmed or expired (both `Ok`), the
+/// wait times out, is cancelled (by `cancel` or by `on_progress` returning `false`), or an error ends it.
+///
+/// Network errors, per-request timeouts, HTTP 429 and 5xx are retried with a growing pause, up to
+/// `max_retries` in a row; a `Retry-After` is honoured (never polled sooner; capped by the deadline).
+/// `on_progress` is called on this thread after every poll that answers waiting or scanned.
+/// A login that completes while a cancel is racing with it is still returned: its ticket is spent.
+pub(crate) fn wait_ticket(
     ticket: &str,
     options: &Options,
     on_progress: &mut dyn FnMut(&PollResult) -> bool,
+    poll_ticket: PollFn,
 ) -> Result<PollResult> {
     let registration = cancellation::register(ticket);
     let signal = registration.signal();
@@ -258,21 +218,4 @@ fn wait_ticket(
             return Err(cancelled("bili_qr_cancel"));
         }
     }
-}
-
-/// Signals every wait now running on this ticket (a bare ticket or a URL with `ticket=`) in this process.
-/// Returns how many were signalled.
-pub fn cancel(ticket_or_url: &str) -> Result<usize> {
-    // A mainland QR URL names its key `qrcode_key=`; any other input is read as before.
-    let ticket = match ticket::extract(ticket_or_url) {
-        Err(e) if ticket_or_url.contains("qrcode_key=") => {
-            crate::mainland::login::extract_key(ticket_or_url).map_err(|_| e)?
-        }
-        // A TV QR URL names its code `auth_code=`.
-        Err(e) if ticket_or_url.contains("auth_code=") => {
-            crate::tv::login::extract_auth_code(ticket_or_url).map_err(|_| e)?
-        }
-        other => other?,
-    };
-    Ok(cancellation::cancel_all(ticket))
 }

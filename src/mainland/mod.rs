@@ -1,5 +1,5 @@
 //! The mainland site, bilibili.com (option `site: "main"`, ABI 3): its QR login ([`login`]), its session
-//! check and logout ([`session`]), the cookie refresh ([`refresh`], with [`rsa`] for its `correspondPath`),
+//! check and logout ([`session`]), the cookie refresh ([`refresh`], with the RSA-OAEP of its `correspondPath` in `src/rsa.rs`),
 //! and the device cookies ([`device`]). docs/UPSTREAM.md ("The mainland site") lists the endpoints and their
 //! sources; docs/COOKIES.md says where a confirmed login's cookies come from.
 //!
@@ -9,20 +9,16 @@
 pub mod device;
 pub mod login;
 pub mod refresh;
-pub mod rsa;
-pub mod session;
 
-use crate::options::Options;
-use crate::site::Site;
-use ureq::http::header::{self, HeaderName, HeaderValue};
+pub mod session;
 
 pub const GENERATE_PATH: &str = "/x/passport-login/web/qrcode/generate";
 pub const POLL_PATH: &str = "/x/passport-login/web/qrcode/poll";
 pub const NAV_PATH: &str = "/x/web-interface/nav";
 pub const COOKIE_INFO_PATH: &str = "/x/passport-login/web/cookie/info";
 pub const CORRESPOND_PATH: &str = "/correspond/1/";
-pub const COOKIE_REFRESH_PATH: &str = "/x/passport-login/web/cookie/refresh";
-pub const CONFIRM_REFRESH_PATH: &str = "/x/passport-login/web/confirm/refresh";
+/// The refresh endpoints are named by the session too (its cookies.txt lines scope each token to one).
+pub use crate::session::{CONFIRM_REFRESH_PATH, COOKIE_REFRESH_PATH};
 pub const EXIT_PATH: &str = "/login/exit/v2";
 pub const SPI_PATH: &str = "/x/frontend/finger/spi";
 
@@ -31,45 +27,6 @@ pub const CODE_CONFIRMED: i64 = 0;
 pub const CODE_EXPIRED: i64 = 86038;
 pub const CODE_SCANNED: i64 = 86090;
 pub const CODE_WAITING: i64 = 86101;
-
-/// Hosts of the mainland site that messages may name.
-pub const KNOWN_HOSTS: [&str; 5] = [
-    "passport.bilibili.com",
-    "api.bilibili.com",
-    "www.bilibili.com",
-    "bilibili.com",
-    "passport.biligame.com",
-];
-
-/// The mainland's Referer and Origin in place of bilibili.tv's (without them `qrcode/generate` can answer
-/// HTTP 412). Nothing changes for another site.
-pub(crate) fn site_headers(options: &Options, headers: &mut [(HeaderName, HeaderValue)]) {
-    if options.site != Site::Main {
-        return;
-    }
-    for (name, value) in headers.iter_mut() {
-        if *name == header::REFERER {
-            *value = HeaderValue::from_static(crate::site::MAIN_REFERER);
-        } else if *name == header::ORIGIN {
-            *value = HeaderValue::from_static(crate::site::MAIN_ORIGIN);
-        }
-    }
-}
-
-/// The configured origins a followed chain may also reach, beside `base_url` and `api_base_url`: the
-/// mainland's `www_base_url`. None for another site.
-pub(crate) fn follow_bases(options: &Options) -> Vec<&str> {
-    match options.site {
-        Site::Main => vec![options.www_base_url.as_str()],
-        Site::Intl => Vec::new(),
-    }
-}
-
-/// Whether messages may name `host`: for the mainland, the `www_base_url` host and [`KNOWN_HOSTS`].
-pub(crate) fn named_host(options: &Options, host: &str) -> bool {
-    options.site == Site::Main
-        && (host == options.www_base_url.host() || KNOWN_HOSTS.contains(&host))
-}
 
 /// `{base}{path}` with `key=value` query pairs, values percent-encoded.
 pub(crate) fn url(base: &str, path: &str, query: &[(&str, &str)]) -> String {

@@ -1,7 +1,7 @@
 //! The mainland cookie refresh, in two calls so that the new session reaches the caller (and its file)
 //! before the old one is retired:
 //!
-//! - [`refresh`]: `cookie/info` (the server's timestamp) → `correspondPath` (RSA-OAEP, [`super::rsa`]) →
+//! - [`refresh`]: `cookie/info` (the server's timestamp) → `correspondPath` (RSA-OAEP, `src/rsa.rs`) →
 //!   the correspond page (`refresh_csrf`) → `cookie/refresh` (new cookies, new refresh token). Returns the
 //!   new session with `previous_refresh_token`; the old session still works.
 //! - [`confirm`]: `confirm/refresh` with the new `bili_jct` and the old refresh token retires the old
@@ -11,12 +11,12 @@
 //! flow (an argument error); a token site (app/TV access and refresh tokens) slots in beside it.
 
 use super::form;
-use super::rsa::{correspond_path, PublicKey};
 use super::session::{cookie_info, merge, CODE_NOT_LOGGED_IN};
 use crate::error::{Error, ErrorKind, Result};
 use crate::options::Options;
 use crate::passport::envelope::{api_error, parse_envelope};
 use crate::redact::Warnings;
+use crate::rsa::{correspond_path, PublicKey};
 use crate::session::{redact, service_header, to_json_with_status, Session};
 use crate::site::Site;
 use crate::transport::{Call, Request};
@@ -86,10 +86,6 @@ fn required<'a>(session: &'a Session, what: &str) -> Result<&'a str> {
 
 /// Refreshes a mainland session's cookies (module documentation). The old session is not retired.
 pub fn refresh(session: &Session, options: &Options) -> Result<RefreshResult> {
-    // A TV/app token session is renewed by its token (no confirmation step).
-    if session.token.is_some() {
-        return crate::tv::token::refresh(session, options);
-    }
     not_for_site(session.site_or(options))?;
     refresh_inner(session, options).map_err(|e| redact(e, session))
 }

@@ -57,13 +57,13 @@ pub struct Options {
     pub refresh_public_key: Option<String>,
     /// `flow`: default `web`; "web" or "tv" (with site main: the TV/app QR login, which hands out access and
     /// refresh tokens); ABI 3.
-    pub flow: crate::tv::Flow,
+    pub flow: crate::options::Flow,
     /// `app_key`: default: the TV pair's key, 4409e2ce8ffd12b8; the app key that signs TV/app requests; with
     /// app_secret; 1..64 of A-Za-z0-9; ABI 3.
     pub app_key: Option<String>,
     /// `app_secret`: default: the TV pair's secret; the secret of app_key; never in a message; 1..64 of
     /// A-Za-z0-9; ABI 3.
-    pub app_secret: Option<crate::tv::Secret>,
+    pub app_secret: Option<crate::options::Secret>,
 }
 
 impl Default for Options {
@@ -95,7 +95,7 @@ impl Default for Options {
             www_base_url: crate::url::parse_url_option("www_base_url", "https://www.bilibili.tv")
                 .expect("the default of www_base_url in abi/bili_qr.toml is valid"),
             refresh_public_key: None,
-            flow: crate::tv::rule_flow("flow", "web")
+            flow: crate::options::rule_flow("flow", "web")
                 .expect("the default of flow in abi/bili_qr.toml is valid"),
             app_key: None,
             app_secret: None,
@@ -136,9 +136,11 @@ impl Options {
                 self.refresh_public_key =
                     crate::site::rule_refresh_public_key(key, string(key, value)?)?
             }
-            "flow" => self.flow = crate::tv::rule_flow(key, string(key, value)?)?,
-            "app_key" => self.app_key = crate::tv::rule_app_key(key, string(key, value)?)?,
-            "app_secret" => self.app_secret = crate::tv::rule_app_secret(key, string(key, value)?)?,
+            "flow" => self.flow = crate::options::rule_flow(key, string(key, value)?)?,
+            "app_key" => self.app_key = crate::options::rule_app_key(key, string(key, value)?)?,
+            "app_secret" => {
+                self.app_secret = crate::options::rule_app_secret(key, string(key, value)?)?
+            }
             _ => return Ok(false),
         }
         Ok(true)

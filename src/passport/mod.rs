@@ -84,7 +84,7 @@ pub struct Login {
     pub site_keys: Option<SiteKeys>,
     /// What a TV login adds (ABI 3, `flow: "tv"`): `site`, `flow` and the `token`; absent otherwise.
     #[serde(flatten)]
-    pub tv: Option<crate::tv::session::TvKeys>,
+    pub tv: Option<crate::token::TvKeys>,
 }
 
 /// The keys a site other than bilibili.tv adds to the confirmed poll object.

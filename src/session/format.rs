@@ -62,7 +62,7 @@ struct SessionObject<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     flow: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    token: Option<&'a crate::tv::AppToken>,
+    token: Option<&'a crate::token::AppToken>,
 }
 
 /// What a check adds to the session object.
@@ -155,8 +155,9 @@ pub(super) fn to_netscape(session: &Session) -> String {
 /// (`cookie/refresh`, `confirm/refresh`), http-only and secure. A program that sends the file's cookies
 /// (curl -b) thus never sends a token anywhere but there, where a browser sends it too (as a form field).
 fn refresh_token_lines(session: &Session) -> Vec<String> {
-    use crate::mainland::{CONFIRM_REFRESH_PATH, COOKIE_REFRESH_PATH};
-    use crate::session::{PREVIOUS_REFRESH_TOKEN_NAME, REFRESH_TOKEN_NAME};
+    use crate::session::{
+        CONFIRM_REFRESH_PATH, COOKIE_REFRESH_PATH, PREVIOUS_REFRESH_TOKEN_NAME, REFRESH_TOKEN_NAME,
+    };
     let tokens = [
         (
             REFRESH_TOKEN_NAME,

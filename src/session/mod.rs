@@ -14,8 +14,8 @@ mod remote;
 
 pub(crate) use format::to_json_with_status;
 pub use format::SessionFormat;
-pub use remote::{check, logout, CheckResult, CheckStatus, LogoutResult, LogoutStatus};
-pub(crate) use remote::{redact, service_header};
+pub(crate) use remote::{check_intl, logout_intl, redact, service_header, session_scope};
+pub use remote::{CheckResult, CheckStatus, LogoutResult, LogoutStatus};
 
 use crate::cookies::Cookie;
 use crate::error::{Error, Result};
@@ -44,13 +44,17 @@ pub struct Session {
     pub previous_refresh_token: Option<String>,
     /// A TV/app login's token (`token` in the session object; `crate::tv`): such a session is checked and
     /// renewed by its token. Carried by the JSON form only, never by a Cookie header or cookies.txt.
-    pub token: Option<crate::tv::AppToken>,
+    pub token: Option<crate::token::AppToken>,
 }
 
 /// The names under which a cookies.txt (or a Cookie header) carries the refresh tokens: `ac_time_value`
 /// as BBDownT (and the web's localStorage) names it, and the pending confirmation's old token.
 pub const REFRESH_TOKEN_NAME: &str = "ac_time_value";
 pub const PREVIOUS_REFRESH_TOKEN_NAME: &str = "bili_qr_previous_ac_time_value";
+/// The mainland endpoint that takes [`REFRESH_TOKEN_NAME`] (the cookie refresh).
+pub const COOKIE_REFRESH_PATH: &str = "/x/passport-login/web/cookie/refresh";
+/// The mainland endpoint that takes [`PREVIOUS_REFRESH_TOKEN_NAME`] (the refresh's confirmation).
+pub const CONFIRM_REFRESH_PATH: &str = "/x/passport-login/web/confirm/refresh";
 
 impl Session {
     /// The site this session is of under `options`: its own, else the options'.

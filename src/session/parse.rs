@@ -181,7 +181,7 @@ fn from_json(text: &str) -> Result<Session> {
     reader.session.refresh_token = token("refresh_token");
     reader.session.previous_refresh_token = token("previous_refresh_token");
     if let Some(t) = root.get("token").filter(|t| !t.is_null()) {
-        reader.session.token = Some(crate::tv::AppToken::from_json(t)?);
+        reader.session.token = Some(crate::token::AppToken::from_json(t)?);
     }
     reader.session.mid = match root.get("mid") {
         Some(Value::Number(n)) => n.as_i64(),

@@ -139,15 +139,8 @@ pub(crate) fn redact(error: Error, session: &Session) -> Error {
 
 /// `GET {api_base_url}/intl/gateway/web/v2/user` with the session's cookies: valid (with the account's
 /// name and face) or expired, and the session with the cookies the answer set merged in.
-pub fn check(session: &Session, options: &Options) -> Result<CheckResult> {
+pub(crate) fn check_intl(session: &Session, options: &Options) -> Result<CheckResult> {
     let _scope = session_scope(session);
-    // A TV/app token session is checked by its token (oauth2/info).
-    if session.token.is_some() {
-        return crate::tv::token::check(session, options).map_err(Error::scrub_again);
-    }
-    if session.site_or(options) == crate::site::Site::Main {
-        return crate::mainland::session::check(session, options).map_err(Error::scrub_again);
-    }
     check_inner(session, options).map_err(Error::scrub_again)
 }
 
@@ -225,10 +218,7 @@ fn check_inner(session: &Session, options: &Options) -> Result<CheckResult> {
 
 /// `POST {base_url}/x/intl/passport-login/web/login/exit` with `csrf=<bili_jct>` in the query and the
 /// form body, and the session's cookies.
-pub fn logout(session: &Session, options: &Options) -> Result<LogoutResult> {
-    if session.site_or(options) == crate::site::Site::Main {
-        return crate::mainland::session::logout(session, options);
-    }
+pub(crate) fn logout_intl(session: &Session, options: &Options) -> Result<LogoutResult> {
     let Some(jct) = session.get("bili_jct").filter(|c| !c.value.is_empty()) else {
         return Err(Session::lacks("bili_jct", 0).with_message(
             "session has no bili_jct cookie, which logout sends as its csrf token: pass the whole session as handed out by the login",

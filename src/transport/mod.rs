@@ -280,7 +280,7 @@ impl<'a> Request<'a> {
         let pool = pool::agent_for(options)?;
         let language = identity::accept_language(&options.locale);
         let mut fixed = identity::headers(pool::user_agent(options), &language);
-        crate::mainland::site_headers(options, &mut fixed);
+        options.site.browser_headers(&mut fixed);
         let mut method = self.method;
         let mut url = first.clone();
         for _ in 0..=MAX_REDIRECTS {
@@ -429,7 +429,13 @@ impl Bases {
             Mode::Api => Vec::new(),
             Mode::Follow => [options.base_url.as_str(), options.api_base_url.as_str()]
                 .iter()
-                .chain(crate::mainland::follow_bases(options).iter())
+                .chain(
+                    options
+                        .site
+                        .follows_www()
+                        .then(|| options.www_base_url.as_str())
+                        .iter(),
+                )
                 .filter_map(|u| Url::parse(u).ok())
                 .collect(),
         };
@@ -446,7 +452,7 @@ fn name_host(url: &Url, options: &Options, otherwise: &str) -> String {
     if host == options.base_url.host()
         || host == options.api_base_url.host()
         || KNOWN_HOSTS.contains(&host)
-        || crate::mainland::named_host(options, host)
+        || options.site.names_host(options.www_base_url.host(), host)
     {
         host.to_owned()
     } else {

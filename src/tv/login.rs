@@ -2,7 +2,6 @@
 //! `passport-tv-login/qrcode/poll` (the state is the **outer** `code`; a confirmed answer's `data` holds the
 //! tokens and `cookie_info`). Both are signed POSTs ([`super::sign`]).
 
-use super::session::{token_text, AppToken, TvKeys};
 use super::sign::signed;
 use super::{app_key, app_secret};
 use super::{CODE_CONFIRMED, CODE_EXPIRED, CODE_SCANNED, CODE_WAITING};
@@ -12,6 +11,7 @@ use crate::options::Options;
 use crate::passport::envelope::parse_envelope;
 use crate::passport::{Login, PollResult, PollStatus, QrCode};
 use crate::site::Site;
+use crate::token::{token_text, AppToken, TvKeys};
 use crate::transport::{Call, Request};
 use crate::url::Url;
 use serde_json::{Map, Value};

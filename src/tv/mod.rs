@@ -6,22 +6,22 @@
 //! - [`login`]: `passport-tv-login/qrcode/auth_code` and `…/qrcode/poll` (the state is the outer `code`).
 //! - [`token`]: `oauth2/info` (`bili_qr_check` on a token session) and `oauth2/refresh_token`
 //!   (`bili_qr_refresh` on a token session).
-//! - [`session`]: the token object a session carries, read from and written to the session object.
 //!
 //! docs/UPSTREAM.md ("The TV/app token login") lists the endpoints and their public sources. The tokens
 //! and `app_secret` are secrets like SESSDATA: never in a message, a warning or a panic, zeroed on drop.
 
 pub mod login;
-pub mod session;
 pub mod sign;
 pub mod token;
 
-pub use session::AppToken;
+/// The option types of this flow live with the options (`crate::options::flow`).
+pub use crate::options::{Flow, Secret};
+/// The token object a session carries lives below the flows (`crate::token`), read by sessions too.
+pub use crate::token::{AppToken, TvKeys};
 
-use crate::error::{Error, Result};
+use crate::error::Error;
 use crate::options::Options;
 use crate::site::Site;
-use zeroize::Zeroize;
 
 pub const AUTH_CODE_PATH: &str = "/x/passport-tv-login/qrcode/auth_code";
 pub const POLL_PATH: &str = "/x/passport-tv-login/qrcode/poll";
@@ -44,77 +44,6 @@ pub const CODE_OTHER_PAIR: i64 = -663;
 /// Not logged in: an unknown, expired or retired token.
 pub const CODE_NOT_LOGGED_IN: i64 = -101;
 
-/// The login flow of the mainland site (option `flow`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum Flow {
-    /// The web QR login (`"web"`, the default): cookies and the web refresh token.
-    #[default]
-    Web,
-    /// The TV QR login (`"tv"`): an access token and a refresh token, and the cookies.
-    Tv,
-}
-
-/// A secret string (the app secret): compared and hashed like a string, never printed, zeroed on drop.
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(s: &str) -> Self {
-        Secret(s.to_owned())
-    }
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(…)")
-    }
-}
-
-impl Drop for Secret {
-    fn drop(&mut self) {
-        self.0.zeroize();
-    }
-}
-
-/// The rule of option `flow` (abi/bili_qr.toml): `"web"` or `"tv"`.
-pub(crate) fn rule_flow(key: &str, value: &str) -> Result<Flow> {
-    match value {
-        "web" => Ok(Flow::Web),
-        "tv" => Ok(Flow::Tv),
-        _ => Err(Error::argument(format!(
-            "option {key} must be \"web\" or \"tv\""
-        ))),
-    }
-}
-
-/// An app key or secret: 1 to 64 characters of A-Z a-z 0-9 (the service's are 16 and 32 hex characters).
-fn key_like(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric())
-}
-
-/// The rule of option `app_key`.
-pub(crate) fn rule_app_key(key: &str, value: &str) -> Result<Option<String>> {
-    if !key_like(value) {
-        return Err(Error::argument(format!(
-            "option {key} must be 1 to 64 characters of A-Z a-z 0-9"
-        )));
-    }
-    Ok(Some(value.to_owned()))
-}
-
-/// The rule of option `app_secret`; its value never appears in a message.
-pub(crate) fn rule_app_secret(key: &str, value: &str) -> Result<Option<Secret>> {
-    if !key_like(value) {
-        return Err(Error::argument(format!(
-            "option {key} must be 1 to 64 characters of A-Z a-z 0-9"
-        )));
-    }
-    Ok(Some(Secret::new(value)))
-}
-
 /// The app key of these options: `app_key`, else the TV pair's.
 pub(crate) fn app_key(options: &Options) -> &str {
     options.app_key.as_deref().unwrap_or(TV_APP_KEY)
@@ -126,21 +55,6 @@ pub(crate) fn app_secret(options: &Options) -> &str {
         .app_secret
         .as_ref()
         .map_or(TV_APP_SECRET, |s| s.expose())
-}
-
-/// After the options are applied: `flow` "tv" needs `site` "main", and `app_key` / `app_secret` go together.
-pub(crate) fn validate(options: &Options) -> Result<()> {
-    if options.flow == Flow::Tv && options.site != Site::Main {
-        return Err(Error::argument(
-            "option flow \"tv\" needs site \"main\": no TV/app token login is known for bilibili.tv (intl); add \"site\":\"main\"",
-        ));
-    }
-    if options.app_key.is_some() != options.app_secret.is_some() {
-        return Err(Error::argument(
-            "options app_key and app_secret go together: pass both (the key pair that issued the token), or neither for the TV pair",
-        ));
-    }
-    Ok(())
 }
 
 /// Whether a login with these options is the TV flow.

@@ -271,6 +271,7 @@ impl PublicKey {
     }
 
     /// The modulus length in bytes.
+    #[cfg(test)]
     pub fn modulus_len(&self) -> usize {
         self.k
     }
