@@ -16,7 +16,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 dist=$(cd "$1" && pwd)
 fail_context="python test-install"
-# fail, step, start_fake_server, stop_fake_server
+# fail, step, scratch_dir, start_fake_server, stop_fake_server
 source "$root/tests/suites/lib/common.sh"
 
 version=${BILI_QR_VERSION:-$(sed -n 's/^__version__ = "\(.*\)"$/\1/p' "$here/src/bili_qr/_version.py")}
@@ -32,13 +32,7 @@ for d in "${dirs[@]}"; do
   [[ -n $d && ! -e $d/cargo && ! -e $d/rustc ]] && nocargo=${nocargo:+$nocargo:}$d
 done
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/bili_qr_py_install.XXXXXX")
-server_pid=""
-cleanup() {
-  stop_fake_server
-  rm -rf "$work"
-}
-trap cleanup EXIT
+scratch_dir work bili_qr_py_install
 [[ $work != "$root"/* ]] || fail "the venv must be outside the repository"
 venv=$work/venv
 run() { (cd "$work" && env -u BILI_QR_LIBRARY -u BILI_QR_CLI -u PYTHONPATH PATH="$venv/bin:$nocargo" "$@"); }

@@ -13,7 +13,7 @@ staticlib=${BILI_QR_STATIC_LIBRARY:-$root/target/release/libbili_qr.a}
 inc=${BILI_QR_INCLUDE:-$root/include}
 server=${BILI_QR_FAKE_SERVER:-$root/target/release/bili-qr-fake-server}
 
-# fail, step, start_fake_server, stop_fake_server
+# fail, step, scratch_dir, start_fake_server, stop_fake_server
 source "$root/tests/suites/lib/common.sh"
 
 for tool in g++ cc cmake make pkg-config readelf nm; do
@@ -22,13 +22,7 @@ done
 [[ -f /usr/include/nlohmann/json.hpp ]] || fail "nlohmann/json.hpp is missing (Debian package nlohmann-json3-dev)"
 for f in "$lib" "$staticlib" "$inc/bili_qr.h" "$server"; do [[ -e $f ]] || fail "missing $f (cargo build --release --workspace)"; done
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/bili_qr_cpp.XXXXXX")
-server_pid=""
-cleanup() {
-  stop_fake_server
-  rm -rf "$work"
-}
-trap cleanup EXIT
+scratch_dir work bili_qr_cpp
 
 # --- the fake server (its stdin a pipe this script holds open on fd 7), and its RSA test key.
 start_fake_server "$work" --refresh-public-key-out "$work/refresh_key.pem"

@@ -11,7 +11,7 @@
 set -euo pipefail
 
 root=${BILI_QR_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-# fail, step, need_release_bins, start_fake_server, stop_fake_server
+# fail, step, need_release_bins, scratch_dir, start_fake_server, stop_fake_server
 source "$root/tests/suites/lib/common.sh"
 need_release_bins
 command -v python3 >/dev/null || fail "python3 is not installed"

@@ -13,20 +13,14 @@
 # Needs: gnome-keyring, dbus (dbus-run-session), libsecret-tools (.ci/deps/platforms.apt).
 set -euo pipefail
 root=${BILI_QR_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-# fail, step, need_release_bins, start_fake_server, stop_fake_server
+# fail, step, need_release_bins, scratch_dir, start_fake_server, stop_fake_server
 source "$root/tests/suites/lib/common.sh"
 need_release_bins
 for tool in dbus-run-session gnome-keyring-daemon secret-tool; do
   command -v "$tool" >/dev/null || fail "$tool is not installed (.ci/deps/platforms.apt)"
 done
 
-t=$(mktemp -d "${TMPDIR:-/tmp}/bili-qr-keyring.XXXXXX")
-chmod 700 "$t"
-cleanup() {
-  stop_fake_server
-  rm -rf "$t"
-}
-trap cleanup EXIT
+scratch_dir t bili-qr-keyring
 mkdir -p "$t/home" "$t/run" "$t/work"
 chmod 700 "$t/run"
 

@@ -9,6 +9,9 @@
 #                       in DIR held open on fd 7 (--watch-stdin: it exits when this shell closes fd 7 or ends),
 #                       its stdout and stderr in DIR/server.out and DIR/server.err; sets base (its
 #                       http(s)://127.0.0.1:PORT), port and server_pid
+#   scratch_dir VAR PREFIX
+#                       sets VAR to a new directory (\${TMPDIR:-/tmp}/PREFIX.XXXXXX, mode 0700) and sets the EXIT
+#                       trap to stop the fake server and remove it (a suite needing more on exit sets its own)
 #   stop_fake_server    closes fd 7, waits (5 s at most) for the server to exit, then ends it (for an EXIT trap)
 
 fail() { echo "FAIL${fail_context:+ ($fail_context)}: $*" >&2; exit 1; }
@@ -42,6 +45,14 @@ start_fake_server() {
     sleep 0.1
   done
   fail "the fake server did not print its URL within 10 s"
+}
+
+scratch_dir() {
+  local dir
+  dir=$(mktemp -d "${TMPDIR:-/tmp}/$2.XXXXXX")
+  printf -v "$1" '%s' "$dir"
+  # shellcheck disable=SC2064  # the directory is fixed now
+  trap "stop_fake_server; rm -rf '$dir'" EXIT
 }
 
 stop_fake_server() {
