@@ -6,13 +6,13 @@
 //! (Moved here from tests/suites/60-cli.sh.)
 
 mod common;
-use bili_qr_fake_server::{FakeServer, EXIT_PATH, URL_PATH, USER_PATH};
+use bili_qr_fake_server::{FakeServer, RequestRecord, EXIT_PATH, URL_PATH, USER_PATH};
 use common::{cli, entries, one_line_reason, scratch, Run};
 mod support;
 use std::path::Path;
 use support::{
-    assert_has, assert_line, assert_private, closed_port, netscape_rows, netscape_value,
-    path_arg as p, WHO,
+    assert_has, assert_line, assert_line_starts, assert_private, closed_port, netscape_rows,
+    netscape_value, path_arg as p, WHO,
 };
 
 /// The fake server and the cookie values handed out so far (none may be printed).
@@ -129,6 +129,12 @@ impl Sessions {
         self.srv.log().iter().filter(|r| r.path == path).count()
     }
 
+    /// The last request the server got for `path`.
+    fn last_request(&self, path: &str, what: &str) -> RequestRecord {
+        let found = self.srv.log().into_iter().rev().find(|r| r.path == path);
+        found.unwrap_or_else(|| panic!("no request for {path}: {what}"))
+    }
+
     fn codes_issued(&self, scenario: &str) -> usize {
         self.requests(&format!("/s/{scenario}{URL_PATH}"))
     }
@@ -160,13 +166,7 @@ fn a_saved_session_from_login_to_logout() {
     assert_eq!(r.stdout, format!("logged in as {WHO}\n"));
     assert!(r.stderr.is_empty(), "check: stderr: {}", r.stderr);
     let user_path = format!("/s/id=api{USER_PATH}");
-    let asked = s
-        .srv
-        .log()
-        .into_iter()
-        .filter(|r| r.path == user_path)
-        .last()
-        .expect("v2/user asked");
+    let asked = s.last_request(&user_path, "v2/user asked");
     assert_eq!(asked.method, "GET");
     assert_eq!(asked.query.get("platform").map(String::as_str), Some("web"));
     assert!(
@@ -201,13 +201,7 @@ fn a_saved_session_from_login_to_logout() {
     let sess2 = row[6].clone();
     assert_ne!(sess2, sess1, "the renewed SESSDATA was not saved");
     let renew_path = format!("/s/renew=1,id=renew{USER_PATH}");
-    let set = s
-        .srv
-        .log()
-        .into_iter()
-        .filter(|r| r.path == renew_path)
-        .last()
-        .expect("renewal");
+    let set = s.last_request(&renew_path, "renewal");
     assert!(
         set.set_cookies
             .iter()
@@ -355,13 +349,7 @@ fn a_saved_session_from_login_to_logout() {
     );
     assert!(c.exists(), "logout without --remove removed the file");
     let exit_path = format!("/s/id=lo{EXIT_PATH}");
-    let sent = s
-        .srv
-        .log()
-        .into_iter()
-        .filter(|r| r.path == exit_path)
-        .last()
-        .expect("logout request");
+    let sent = s.last_request(&exit_path, "logout request");
     assert_eq!(sent.method, "POST");
     assert_eq!(sent.query.get("csrf"), Some(&jct), "csrf in the query");
     assert_eq!(sent.form.get("csrf"), Some(&jct), "csrf in the form");
