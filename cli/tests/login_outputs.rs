@@ -338,13 +338,13 @@ fn an_expired_code_is_refreshed_max_refresh_times_then_exit_1() {
         r.stdout
     );
     assert_has(&r.stdout, "new code 1 of 1", "stdout");
-    assert!(
-        r.stdout.contains(&format!(
+    assert_has(
+        &r.stdout,
+        &format!(
             "not using the saved session ({}: session has no SESSDATA",
             file.display()
-        )),
-        "login --cookies over a file without a session does not say why it logs in: {}",
-        r.stdout
+        ),
+        "login --cookies over a file without a session does not say why it logs in",
     );
     assert_kept(&dir, &file, "expired");
 

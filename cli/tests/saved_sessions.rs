@@ -272,13 +272,13 @@ fn a_saved_session_from_login_to_logout() {
     let r = s.login("id=s2", &["--cookies", &p(&c)]);
     expect(&r, 0, "login over a valid session");
     s.no_secret_printed(&r, "already logged in");
-    assert!(
-        r.stdout.contains(&format!(
+    assert_has(
+        &r.stdout,
+        &format!(
             "already logged in as {WHO} ({} holds a valid session; nothing was changed",
             c.display()
-        )),
-        "no 'already logged in': {}",
-        r.stdout
+        ),
+        "no 'already logged in'",
     );
     assert!(
         !r.stdout.contains('█'),
