@@ -15,8 +15,9 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 dist=$(cd "$1" && pwd)
-fail() { echo "FAIL (python test-install): $*" >&2; exit 1; }
-step() { echo "-- $*"; }
+fail_context="python test-install"
+# fail, step, scratch_dir, start_fake_server, stop_fake_server
+source "$root/tests/suites/lib/common.sh"
 
 version=${BILI_QR_VERSION:-$(sed -n 's/^__version__ = "\(.*\)"$/\1/p' "$here/src/bili_qr/_version.py")}
 wheel=$(ls "$dist"/bili_qr-"$version"-py3-none-manylinux_*.whl 2>/dev/null | head -n 1)
@@ -31,17 +32,7 @@ for d in "${dirs[@]}"; do
   [[ -n $d && ! -e $d/cargo && ! -e $d/rustc ]] && nocargo=${nocargo:+$nocargo:}$d
 done
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/bili_qr_py_install.XXXXXX")
-server_pid=""
-cleanup() {
-  exec 7>&- 2>/dev/null || true
-  if [[ -n $server_pid ]]; then
-    for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-    kill "$server_pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+scratch_dir work bili_qr_py_install
 [[ $work != "$root"/* ]] || fail "the venv must be outside the repository"
 venv=$work/venv
 run() { (cd "$work" && env -u BILI_QR_LIBRARY -u BILI_QR_CLI -u PYTHONPATH PATH="$venv/bin:$nocargo" "$@"); }
@@ -56,17 +47,7 @@ base=${BILI_QR_FAKE_BASE:-}
 if [[ -z $base ]]; then
   server=${BILI_QR_FAKE_SERVER:-$root/target/release/bili-qr-fake-server}
   [[ -x $server ]] || fail "no fake server: set BILI_QR_FAKE_BASE or BILI_QR_FAKE_SERVER"
-  mkfifo "$work/server.in"
-  "$server" --watch-stdin --quiet <"$work/server.in" >"$work/server.out" 2>"$work/server.err" &
-  server_pid=$!
-  exec 7>"$work/server.in"
-  for _ in $(seq 100); do
-    line=$(head -n 1 "$work/server.out" 2>/dev/null || true)
-    if [[ $line == "listening http://127.0.0.1:"* ]]; then base=${line#listening }; break; fi
-    kill -0 "$server_pid" 2>/dev/null || fail "fake server exited: $(cat "$work/server.err")"
-    sleep 0.1
-  done
-  [[ -n $base ]] || fail "fake server did not print its URL within 10 s"
+  start_fake_server "$work"
 fi
 
 step "a login from the installed wheel (cwd $work, BILI_QR_LIBRARY unset) against $base"

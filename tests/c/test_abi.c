@@ -4,27 +4,13 @@
  * Built with -Wall -Wextra -Wpedantic -Werror; run plain, under ASan/UBSan, and under valgrind.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "bili_qr.h"
+#include "check.h"
 
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static int passed, failed;
-static const char *base;
-
-#define CHECK(cond)                                                                  \
-    do {                                                                             \
-        if (cond) {                                                                  \
-            passed++;                                                                \
-        } else {                                                                     \
-            failed++;                                                                \
-            fprintf(stderr, "FAIL %s:%d: %s (last error: %s)\n", __FILE__, __LINE__, \
-                    #cond, bili_qr_last_error());                                    \
-        }                                                                            \
-    } while (0)
 
 /* Options JSON for a scenario of the fake server. */
 static void options_with_interval(char *buf, size_t size, const char *scenario, int interval_ms) {
@@ -40,29 +26,6 @@ static void sleep_ms(long ms) {
     ts.tv_sec = ms / 1000;
     ts.tv_nsec = (ms % 1000) * 1000000L;
     nanosleep(&ts, NULL);
-}
-
-/* Copies the string value of "key" in a flat JSON object (test helper; values have no escapes). */
-static int json_string(const char *json, const char *key, char *out, size_t size) {
-    char pattern[64];
-    const char *start, *end;
-    snprintf(pattern, sizeof pattern, "\"%s\":\"", key);
-    start = strstr(json, pattern);
-    if (!start) return 0;
-    start += strlen(pattern);
-    end = strchr(start, '"');
-    if (!end || (size_t)(end - start) >= size) return 0;
-    memcpy(out, start, (size_t)(end - start));
-    out[end - start] = '\0';
-    return 1;
-}
-
-static int start_ticket(const char *options, char *ticket, size_t size) {
-    char *json = NULL;
-    int rc = bili_qr_start(options, &json);
-    int ok = rc == BILI_QR_OK && json && json_string(json, "ticket", ticket, size);
-    bili_qr_free(json);
-    return ok;
 }
 
 static void test_static_functions(void) {
@@ -258,11 +221,7 @@ static void test_threads(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s BASE_URL\n", argv[0]);
-        return 2;
-    }
-    base = argv[1];
+    if (!check_args(argc, argv, 0, "BASE_URL")) return 2;
     test_static_functions();
     test_arguments();
     test_login_by_polling();
@@ -270,6 +229,5 @@ int main(int argc, char **argv) {
     test_cancel();
     test_render();
     test_threads();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    return check_report(NULL);
 }

@@ -7,26 +7,12 @@
  * (tests/c/test_abi.c is the ABI 1 program, kept unchanged: a v1 caller runs against this library.)
  */
 #define _POSIX_C_SOURCE 200809L
-#include "bili_qr.h"
+#include "check.h"
 
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int passed, failed;
-static const char *base;
-
-#define CHECK(cond)                                                                  \
-    do {                                                                             \
-        if (cond) {                                                                  \
-            passed++;                                                                \
-        } else {                                                                     \
-            failed++;                                                                \
-            fprintf(stderr, "FAIL %s:%d: %s (last error: %s)\n", __FILE__, __LINE__, \
-                    #cond, bili_qr_last_error());                                    \
-        }                                                                            \
-    } while (0)
 
 /* Options for a scenario, with api_base_url on the fake server too. */
 static void options_for(char *buf, size_t size, const char *scenario) {
@@ -35,55 +21,9 @@ static void options_for(char *buf, size_t size, const char *scenario) {
              base, scenario, base, scenario);
 }
 
-/* Copies the string value of "key" in a flat JSON object (test helper; values have no escapes). */
-static int json_string(const char *json, const char *key, char *out, size_t size) {
-    char pattern[64];
-    const char *start, *end;
-    snprintf(pattern, sizeof pattern, "\"%s\":\"", key);
-    start = strstr(json, pattern);
-    if (!start) return 0;
-    start += strlen(pattern);
-    end = strchr(start, '"');
-    if (!end || (size_t)(end - start) >= size) return 0;
-    memcpy(out, start, (size_t)(end - start));
-    out[end - start] = '\0';
-    return 1;
-}
-
-/* A confirmed login (scenario flow c) as its poll object; NULL on failure. */
-static char *login(const char *options) {
-    char *qr = NULL, *confirmed = NULL, ticket[160];
-    int rc = bili_qr_start(options, &qr);
-    CHECK(rc == BILI_QR_OK);
-    if (rc != BILI_QR_OK || !json_string(qr, "ticket", ticket, sizeof ticket)) {
-        bili_qr_free(qr);
-        return NULL;
-    }
-    bili_qr_free(qr);
-    rc = bili_qr_wait(ticket, options, NULL, NULL, &confirmed);
-    CHECK(rc == BILI_QR_OK);
-    return rc == BILI_QR_OK ? confirmed : NULL;
-}
-
 /* Writes `text` to a file and reads it back (the round trip of a saved session). */
 static char *save_and_load(const char *path, const char *text) {
-    FILE *f = fopen(path, "w");
-    long n;
-    char *back;
-    if (!f) return NULL;
-    fputs(text, f);
-    fclose(f);
-    f = fopen(path, "r");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    back = calloc((size_t)n + 1, 1);
-    if (back && fread(back, 1, (size_t)n, f) != (size_t)n) {
-        free(back);
-        back = NULL;
-    }
-    fclose(f);
+    char *back = write_file(path, text) ? read_file(path) : NULL;
     remove(path);
     return back;
 }
@@ -98,7 +38,7 @@ static void test_login_save_check_logout_check(void) {
     char options[512], *confirmed, *netscape = NULL, *loaded, *session = NULL, *out = NULL, *err = NULL;
     int rc;
     options_for(options, sizeof options, "id=c2-cycle,flow=c,name=Carol");
-    confirmed = login(options);
+    confirmed = login_confirmed(options, NULL);
     if (!confirmed) return;
 
     /* Save as cookies.txt, load it back, and convert it to the session object. */
@@ -140,7 +80,7 @@ static void test_renewed_session(void) {
     char options[512], *confirmed, *out = NULL, *again = NULL;
     int rc;
     options_for(options, sizeof options, "id=c2-renew,flow=c,renew=1");
-    confirmed = login(options);
+    confirmed = login_confirmed(options, NULL);
     if (!confirmed) return;
     rc = bili_qr_check(confirmed, options, &out);
     CHECK(rc == BILI_QR_OK && out && strstr(out, "\"renewed\":true"));
@@ -215,16 +155,11 @@ static void test_ex_from_a_second_thread(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s BASE_URL\n", argv[0]);
-        return 2;
-    }
-    base = argv[1];
+    if (!check_args(argc, argv, 0, "BASE_URL")) return 2;
     test_versions();
     test_login_save_check_logout_check();
     test_renewed_session();
     test_bad_sessions();
     test_ex_from_a_second_thread();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    return check_report(NULL);
 }

@@ -8,27 +8,14 @@
  * Built with -Wall -Wextra -Wpedantic -Werror; run plain, under ASan/UBSan, and under valgrind.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "bili_qr.h"
+#include "check.h"
 
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int passed, failed;
-static const char *base;
 static char key_json[2048]; /* the PEM as a JSON string body (newlines escaped) */
-
-#define CHECK(cond)                                                                  \
-    do {                                                                             \
-        if (cond) {                                                                  \
-            passed++;                                                                \
-        } else {                                                                     \
-            failed++;                                                                \
-            fprintf(stderr, "FAIL %s:%d: %s (last error: %s)\n", __FILE__, __LINE__, \
-                    #cond, bili_qr_last_error());                                    \
-        }                                                                            \
-    } while (0)
 
 /* Mainland options for a scenario: every base URL on the fake server, and its RSA test key. */
 static void options_for(char *buf, size_t size, const char *scenario) {
@@ -36,46 +23,6 @@ static void options_for(char *buf, size_t size, const char *scenario) {
              "{\"site\":\"main\",\"base_url\":\"%s/s/%s\",\"api_base_url\":\"%s/s/%s\",\"www_base_url\":\"%s/s/%s\","
              "\"refresh_public_key\":\"%s\",\"poll_interval_ms\":100,\"timeout_ms\":5000}",
              base, scenario, base, scenario, base, scenario, key_json);
-}
-
-/* Reads a whole file; NULL on failure. The caller frees it with free(). */
-static char *read_file(const char *path) {
-    FILE *f = fopen(path, "r");
-    long n;
-    char *text;
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    text = n >= 0 ? calloc((size_t)n + 1, 1) : NULL;
-    if (text && fread(text, 1, (size_t)n, f) != (size_t)n) {
-        free(text);
-        text = NULL;
-    }
-    fclose(f);
-    return text;
-}
-
-static int write_file(const char *path, const char *text) {
-    FILE *f = fopen(path, "w");
-    if (!f) return 0;
-    fputs(text, f);
-    return fclose(f) == 0;
-}
-
-/* Copies the string value of "key" in a flat JSON object (test helper; values have no escapes). */
-static int json_string(const char *json, const char *key, char *out, size_t size) {
-    char pattern[64];
-    const char *start, *end;
-    snprintf(pattern, sizeof pattern, "\"%s\":\"", key);
-    start = strstr(json, pattern);
-    if (!start) return 0;
-    start += strlen(pattern);
-    end = strchr(start, '"');
-    if (!end || (size_t)(end - start) >= size) return 0;
-    memcpy(out, start, (size_t)(end - start));
-    out[end - start] = '\0';
-    return 1;
 }
 
 /* The value of cookie `name` in a session or poll object: the "value" after {"name":"<name>". */
@@ -87,20 +34,24 @@ static int cookie_value(const char *json, const char *name, char *out, size_t si
     return at && json_string(at, "value", out, size);
 }
 
+/* What a mainland start answers: a 32-character qrcode_key as the ticket, on site "main". */
+static void check_main_qr(const char *qr, const char *key) {
+    CHECK(strlen(key) == 32 && strstr(qr, "\"site\":\"main\"") && strstr(qr, "qrcode_key="));
+}
+
 /* A confirmed mainland login (scenario flow c) as its poll object; NULL on failure. */
 static char *login(const char *options) {
-    char *qr = NULL, *confirmed = NULL, key[160];
-    int rc = bili_qr_start(options, &qr);
-    CHECK(rc == BILI_QR_OK);
-    if (rc != BILI_QR_OK || !json_string(qr, "ticket", key, sizeof key)) {
-        bili_qr_free(qr);
-        return NULL;
-    }
-    CHECK(strlen(key) == 32 && strstr(qr, "\"site\":\"main\"") && strstr(qr, "qrcode_key="));
-    bili_qr_free(qr);
-    rc = bili_qr_wait(key, options, NULL, NULL, &confirmed);
-    CHECK(rc == BILI_QR_OK);
-    return rc == BILI_QR_OK ? confirmed : NULL;
+    return login_confirmed(options, check_main_qr);
+}
+
+/* Calls a session function (check, logout, refresh, refresh_confirm) and checks its code and that its answer
+ * holds `want`. */
+static void expect(int (*fn)(const char *, const char *, char **), const char *session, const char *options,
+                   int want_rc, const char *want) {
+    char *out = NULL;
+    int rc = fn(session, options, &out);
+    CHECK(rc == want_rc && out && strstr(out, want));
+    bili_qr_free(out);
 }
 
 static void test_version(void) {
@@ -159,23 +110,12 @@ static void test_session_life(void) {
     if (!done) goto end;
 
     /* The old session has ended; the new one is valid. */
-    rc = bili_qr_check(saved, options, &out);
-    CHECK(rc == BILI_QR_EXPIRED && out && strstr(out, "\"status\":\"expired\""));
-    bili_qr_free(out);
-    out = NULL;
-    rc = bili_qr_check(done, options, &out);
-    CHECK(rc == BILI_QR_OK && out && strstr(out, "\"status\":\"valid\""));
-    bili_qr_free(out);
-    out = NULL;
+    expect(bili_qr_check, saved, options, BILI_QR_EXPIRED, "\"status\":\"expired\"");
+    expect(bili_qr_check, done, options, BILI_QR_OK, "\"status\":\"valid\"");
 
     /* Logout, then the session is expired. */
-    rc = bili_qr_logout(done, options, &out);
-    CHECK(rc == BILI_QR_OK && out && strstr(out, "\"status\":\"logged_out\""));
-    bili_qr_free(out);
-    out = NULL;
-    rc = bili_qr_check(done, options, &out);
-    CHECK(rc == BILI_QR_EXPIRED && out && strstr(out, "\"status\":\"expired\""));
-    bili_qr_free(out);
+    expect(bili_qr_logout, done, options, BILI_QR_OK, "\"status\":\"logged_out\"");
+    expect(bili_qr_check, done, options, BILI_QR_EXPIRED, "\"status\":\"expired\"");
 
 end:
     remove(path);
@@ -241,11 +181,7 @@ static void test_refresh_errors(void) {
 int main(int argc, char **argv) {
     char *pem;
     size_t i, j = 0;
-    if (argc != 3) {
-        fprintf(stderr, "usage: %s BASE_URL REFRESH_PUBLIC_KEY_PEM_FILE\n", argv[0]);
-        return 2;
-    }
-    base = argv[1];
+    if (!check_args(argc, argv, 1, "BASE_URL REFRESH_PUBLIC_KEY_PEM_FILE")) return 2;
     pem = read_file(argv[2]);
     if (!pem) {
         fprintf(stderr, "cannot read %s\n", argv[2]);
@@ -265,6 +201,5 @@ int main(int argc, char **argv) {
     test_version();
     test_session_life();
     test_refresh_errors();
-    printf("test_abi3: %d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_report("test_abi3");
 }

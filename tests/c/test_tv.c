@@ -7,7 +7,7 @@
  * Built with -Wall -Wextra -Wpedantic -Werror; run plain, under ASan/UBSan, and under valgrind.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "bili_qr.h"
+#include "check.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -16,40 +16,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int passed, failed;
-static const char *base;
-
-#define CHECK(cond)                                                                  \
-    do {                                                                             \
-        if (cond) {                                                                  \
-            passed++;                                                                \
-        } else {                                                                     \
-            failed++;                                                                \
-            fprintf(stderr, "FAIL %s:%d: %s (last error: %s)\n", __FILE__, __LINE__, \
-                    #cond, bili_qr_last_error());                                    \
-        }                                                                            \
-    } while (0)
-
 static void options_for(char *buf, size_t size, const char *scenario, const char *extra) {
     snprintf(buf, size,
              "{\"site\":\"main\",\"flow\":\"tv\",\"base_url\":\"%s/s/%s\",\"api_base_url\":\"%s/s/%s\","
              "\"www_base_url\":\"%s/s/%s\",\"poll_interval_ms\":100,\"timeout_ms\":5000%s}",
              base, scenario, base, scenario, base, scenario, extra);
-}
-
-/* Copies the string value of "key" (its first occurrence) in a JSON text (values have no escapes). */
-static int json_string(const char *json, const char *key, char *out, size_t size) {
-    char pattern[64];
-    const char *start, *end;
-    snprintf(pattern, sizeof pattern, "\"%s\":\"", key);
-    start = strstr(json, pattern);
-    if (!start) return 0;
-    start += strlen(pattern);
-    end = strchr(start, '"');
-    if (!end || (size_t)(end - start) >= size) return 0;
-    memcpy(out, start, (size_t)(end - start));
-    out[end - start] = '\0';
-    return 1;
 }
 
 /* Writes a session file as a program should: a temporary file of mode 0600, then renamed over the old one. */
@@ -62,23 +33,6 @@ static int save(const char *path, const char *text) {
     if (fd < 0) return 0;
     if (write(fd, text, n) != (ssize_t)n || close(fd) != 0) return 0;
     return rename(tmp, path) == 0;
-}
-
-static char *load(const char *path) {
-    FILE *f = fopen(path, "r");
-    long n;
-    char *text;
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    text = n >= 0 ? calloc((size_t)n + 1, 1) : NULL;
-    if (text && fread(text, 1, (size_t)n, f) != (size_t)n) {
-        free(text);
-        text = NULL;
-    }
-    fclose(f);
-    return text;
 }
 
 /* A confirmed TV login under `scenario` (flow=c): the poll object (free with bili_qr_free), or NULL. */
@@ -121,7 +75,7 @@ static void token_life(void) {
     CHECK(saved && save(path, saved));
     CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
     bili_qr_free(saved);
-    text = load(path);
+    text = read_file(path);
     CHECK(text != NULL);
     if (!text) return;
 
@@ -179,13 +133,8 @@ static void errors(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s BASE_URL\n", argv[0]);
-        return 2;
-    }
-    base = argv[1];
+    if (!check_args(argc, argv, 0, "BASE_URL")) return 2;
     token_life();
     errors();
-    printf("test_tv: %d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_report("test_tv");
 }

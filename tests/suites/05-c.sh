@@ -7,6 +7,8 @@
 # and run against the fake server.
 set -euo pipefail
 root=${BILI_QR_ROOT:?run through tests/run-all.sh}
+# fail, step, scratch_dir, start_fake_server, stop_fake_server
+source "$root/tests/suites/lib/common.sh"
 out="$root/target/c-tests"
 mkdir -p "$out"
 cflags=(-Wall -Wextra -Wpedantic -Werror -I"$BILI_QR_INCLUDE")
@@ -40,12 +42,9 @@ for t in test_abi test_abi2 test_abi3 test_tv; do
      -o "$out/${t}_asan" -L"$libdir" -lbili_qr -lpthread -Wl,-rpath,"$libdir"
 done
 
-server_log="$out/fake-server.log"
 refresh_key="$out/refresh_public_key.pem"
-coproc SERVER { exec "$BILI_QR_FAKE_SERVER" --watch-stdin --quiet --refresh-public-key-out "$refresh_key" 2>"$server_log"; }
-trap 'kill "$SERVER_PID" 2>/dev/null || true' EXIT
-read -r -t 10 first <&"${SERVER[0]}"
-base=${first#listening }
+scratch_dir tmp bili-qr-c
+start_fake_server "$tmp" --refresh-public-key-out "$refresh_key"
 echo "fake server at $base"
 
 for t in test_abi test_abi2 test_abi3 test_tv; do
@@ -75,13 +74,18 @@ printf '%s\n' '#include <stdio.h>' '#include "bili_qr.h"' \
   'int main(int c, char **v) { char *o = NULL; if (c != 2 || bili_qr_render(v[1], "utf8", &o)) return 1;' \
   '  fputs(o, stdout); bili_qr_free(o); return 0; }' > "$out/render.c"
 cc -std=c11 "${cflags[@]}" "$out/render.c" -o "$out/render" -L"$libdir" -lbili_qr -Wl,-rpath,"$libdir"
+# login_example N DIR NAME: README's login program N run in DIR (BILI_QR_OPTIONS set): it says it saved
+# cookies.txt, which has mode 0600.
+login_example() {
+  mkdir -p "$2"
+  (cd "$2" && "$out/readme_$1") > "$out/readme_$1.out"
+  grep -q "session saved to cookies.txt" "$out/readme_$1.out" || fail "$3 did not save the session"
+  [[ $(stat -c %a "$2/cookies.txt") == 600 ]] || fail "$3: cookies.txt is not mode 0600"
+}
 scenario="id=readme-$$,flow=wsc"
 export BILI_QR_OPTIONS="{\"base_url\":\"$base/s/$scenario\",\"api_base_url\":\"$base/s/$scenario\",\"poll_interval_ms\":100}"
-work=$(mktemp -d)
-trap 'kill "$SERVER_PID" 2>/dev/null || true; rm -rf "$work"' EXIT
-(cd "$work" && "$out/readme_1") > "$out/readme_1.out"
-grep -q "session saved to cookies.txt" "$out/readme_1.out" || { echo "login.c did not save the session"; exit 1; }
-[[ $(stat -c %a "$work/cookies.txt") == 600 ]] || { echo "cookies.txt is not mode 0600"; exit 1; }
+work=$tmp/readme1
+login_example 1 "$work" login.c
 # The ticket the example polled, from the server's log; the QR code drawn must be its qr_url's.
 ticket=$(curl -sf "$base/__log" | python3 -c '
 import json, sys
@@ -108,11 +112,8 @@ scenario="id=readme3-$$,flow=wsc"
 key_json=$(python3 -c 'import json, sys; print(json.dumps(open(sys.argv[1]).read()))' "$refresh_key")
 main_base="$base/s/$scenario"
 export BILI_QR_OPTIONS="{\"site\":\"main\",\"base_url\":\"$main_base\",\"api_base_url\":\"$main_base\",\"www_base_url\":\"$main_base\",\"refresh_public_key\":$key_json,\"poll_interval_ms\":100}"
-work3=$(mktemp -d)
-trap 'kill "$SERVER_PID" 2>/dev/null || true; rm -rf "$work" "$work3"' EXIT
-(cd "$work3" && "$out/readme_3") > "$out/readme_3.out"
-grep -q "session saved to cookies.txt" "$out/readme_3.out" || { echo "mainland.c did not save the session"; exit 1; }
-[[ $(stat -c %a "$work3/cookies.txt") == 600 ]] || { echo "mainland.c: cookies.txt is not mode 0600"; exit 1; }
+work3=$tmp/readme3
+login_example 3 "$work3" mainland.c
 grep -q $'\tac_time_value\t' "$work3/cookies.txt" || { echo "mainland.c: cookies.txt has no refresh token"; exit 1; }
 cp "$work3/cookies.txt" "$work3/old.txt"
 (cd "$work3" && "$out/readme_2") | grep -qx "valid" || { echo "check.c: the mainland session is not valid"; exit 1; }

@@ -13,8 +13,8 @@ staticlib=${BILI_QR_STATIC_LIBRARY:-$root/target/release/libbili_qr.a}
 inc=${BILI_QR_INCLUDE:-$root/include}
 server=${BILI_QR_FAKE_SERVER:-$root/target/release/bili-qr-fake-server}
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-step() { echo "-- $*"; }
+# fail, step, scratch_dir, start_fake_server, stop_fake_server
+source "$root/tests/suites/lib/common.sh"
 
 for tool in g++ cc cmake make pkg-config readelf nm; do
   command -v "$tool" >/dev/null || fail "$tool is not installed (see .ci/deps/cpp.apt)"
@@ -22,31 +22,10 @@ done
 [[ -f /usr/include/nlohmann/json.hpp ]] || fail "nlohmann/json.hpp is missing (Debian package nlohmann-json3-dev)"
 for f in "$lib" "$staticlib" "$inc/bili_qr.h" "$server"; do [[ -e $f ]] || fail "missing $f (cargo build --release --workspace)"; done
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/bili_qr_cpp.XXXXXX")
-server_pid=""
-cleanup() {
-  exec 7>&- || true  # EOF on the server's stdin: it exits (--watch-stdin)
-  if [[ -n $server_pid ]]; then
-    for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-    kill "$server_pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+scratch_dir work bili_qr_cpp
 
-# --- the fake server: stdin is a pipe this script holds open on fd 7; its first stdout line is the URL.
-mkfifo "$work/server.in"
-"$server" --watch-stdin --quiet --refresh-public-key-out "$work/refresh_key.pem" <"$work/server.in" >"$work/server.out" 2>"$work/server.err" &
-server_pid=$!
-exec 7>"$work/server.in"
-base=""
-for _ in $(seq 100); do
-  line=$(head -n 1 "$work/server.out" 2>/dev/null || true)
-  if [[ $line == "listening http://127.0.0.1:"* ]]; then base=${line#listening }; break; fi
-  kill -0 "$server_pid" 2>/dev/null || fail "fake server exited: $(cat "$work/server.err")"
-  sleep 0.1
-done
-[[ -n $base ]] || fail "fake server did not print its URL within 10 s"
+# --- the fake server (its stdin a pipe this script holds open on fd 7), and its RSA test key.
+start_fake_server "$work" --refresh-public-key-out "$work/refresh_key.pem"
 [[ -s $work/refresh_key.pem ]] || fail "the fake server wrote no refresh public key"
 step "fake server at $base"
 

@@ -48,18 +48,14 @@ dll=$clean/pkg/lib/netstandard2.0/BiliQr.dll
 native=$clean/pkg/runtimes/linux-x64/native
 cp "$tests/PackageSmoke.cs" "$clean/app/"
 (cd "$clean/app" && mcs -nologo -r:"$dll" -out:PackageSmoke.exe PackageSmoke.cs && cp "$dll" .)
-coproc FAKE { exec "$BILI_QR_FAKE_SERVER" --watch-stdin --quiet; }  # exits when its stdin (held here) closes
-fake_pid=$FAKE_PID fake_in=${FAKE[1]} fake_out=${FAKE[0]}  # (bash unsets FAKE once the process has ended)
-line=
-read -r -t 10 line <&"$fake_out" || true
-base=${line#listening }
-[[ $line == "listening http://"* ]] || { echo "FAIL: the fake server did not start: $line"; exit 1; }
+# The fake server for this one login (start_fake_server, stop_fake_server: tests/suites/lib/common.sh).
+source "$root/tests/suites/lib/common.sh"
+start_fake_server "$out"
 smoke=$(cd "$clean/app" && env -i PATH=/usr/bin:/bin HOME="$clean" LD_LIBRARY_PATH="$native" mono PackageSmoke.exe "$base" 2>&1) \
   || { echo "FAIL: package login: $smoke"; exit 1; }
 echo "   $smoke"
 [[ $smoke == "logged in: mid 8080 (session checked valid),"*"library $version"* ]] || { echo "FAIL: unexpected package login output"; exit 1; }
-exec {fake_in}>&-
-wait "$fake_pid" || true
+stop_fake_server
 
 echo "-- 'using System.Net;' beside 'using Bilibili.QrLogin;' compiles (no Cookie clash)"
 mcs -nologo -warnaserror+ -target:library -r:"$dll" -r:System.dll -out:"$out/UsingSystemNet.dll" "$tests/UsingSystemNet.cs"

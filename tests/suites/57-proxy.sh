@@ -11,12 +11,9 @@
 set -euo pipefail
 
 root=${BILI_QR_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-cli=${BILI_QR_CLI:-$root/target/release/bili-qr}
-server=${BILI_QR_FAKE_SERVER:-$root/target/release/bili-qr-fake-server}
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
-step() { echo "-- $*"; }
-for f in "$cli" "$server"; do [[ -x $f ]] || fail "missing $f (cargo build --release --workspace)"; done
+# fail, step, need_release_bins, scratch_dir, start_fake_server, stop_fake_server
+source "$root/tests/suites/lib/common.sh"
+need_release_bins
 command -v python3 >/dev/null || fail "python3 is not installed"
 find_bin() {
   local d
@@ -40,6 +37,7 @@ cleanup() {
   local p
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  stop_fake_server
   rm -rf "$t"
 }
 trap cleanup EXIT
@@ -58,11 +56,9 @@ wait_port() {
   fail "$2 does not listen on 127.0.0.1:$1"
 }
 
-# The fake server: stdin is a pipe held by this shell (--watch-stdin), so it ends with us.
-coproc SRV { exec "$server" --tls-ca-out "$t/ca.pem" --watch-stdin --quiet; }
-read -r -t 10 first <&"${SRV[0]}" || fail "the fake server did not start"
-[[ $first =~ ^listening\ https://127\.0\.0\.1:([0-9]+)$ ]] || fail "unexpected first line: $first"
-port=${BASH_REMATCH[1]}
+# The fake server in TLS mode (sets port).
+start_fake_server "$t" --tls-ca-out "$t/ca.pem"
+[[ $base == https://* ]] || fail "the fake server is not in TLS mode: $base"
 step "fake server https://localhost:$port (CA in ca.pem); $tinyproxy; $microsocks"
 
 # start_tinyproxy NAME [USER PASSWORD]: tinyproxy allowing CONNECT to the fake server's port only; sets tp_port.

@@ -13,26 +13,18 @@
 # Needs: gnome-keyring, dbus (dbus-run-session), libsecret-tools (.ci/deps/platforms.apt).
 set -euo pipefail
 root=${BILI_QR_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-cli=${BILI_QR_CLI:-$root/target/release/bili-qr}
-server=${BILI_QR_FAKE_SERVER:-$root/target/release/bili-qr-fake-server}
-fail() { echo "FAIL: $*" >&2; exit 1; }
-step() { echo "-- $*"; }
-for f in "$cli" "$server"; do [[ -x $f ]] || fail "missing $f (cargo build --release --workspace)"; done
+# fail, step, need_release_bins, scratch_dir, start_fake_server, stop_fake_server
+source "$root/tests/suites/lib/common.sh"
+need_release_bins
 for tool in dbus-run-session gnome-keyring-daemon secret-tool; do
   command -v "$tool" >/dev/null || fail "$tool is not installed (.ci/deps/platforms.apt)"
 done
 
-t=$(mktemp -d "${TMPDIR:-/tmp}/bili-qr-keyring.XXXXXX")
-chmod 700 "$t"
-cleanup() { rm -rf "$t"; }
-trap cleanup EXIT
+scratch_dir t bili-qr-keyring
 mkdir -p "$t/home" "$t/run" "$t/work"
 chmod 700 "$t/run"
 
-coproc SRV { exec "$server" --watch-stdin --quiet; }
-read -r -t 10 first <&"${SRV[0]}" || fail "the fake server did not start"
-[[ $first =~ ^listening\ (http://127\.0\.0\.1:[0-9]+)$ ]] || fail "unexpected first line: $first"
-base=${BASH_REMATCH[1]}
+start_fake_server "$t"
 
 step "no secret service (no D-Bus session bus): a clear error before any QR code"
 set +e

@@ -1,5 +1,5 @@
 // The test harness of the C# binding's tests: a small self-made runner and the helpers every test file uses.
-// Built with Mono's mcs and run with mono by tests/suites/40-csharp.sh (see bindings/csharp/tests/README.md):
+// Built with Mono's mcs and run with mono by tests/suites/40-csharp.sh (bindings/csharp/README.md, "Tests"):
 //   every public static method named Test* of the partial class Tests is a test (run in declaration order, each
 //   with a time limit); the last line printed is "N passed, N failed" (", N skipped" when a test threw
 //   TestSkipped: it printed "SKIPPED name: why"); the exit code is 1 when a test failed.

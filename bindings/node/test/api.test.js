@@ -2,44 +2,27 @@
 // start, poll, render, cancel, their async versions, and the error statuses, against the fake server.
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { startFakeServer, scenario } = require('./helpers');
+const { scenario, useFakeServer, caught, rejection } = require('./helpers');
 const biliQr = require('..');
 
 const { BiliQrError, STATUS } = biliQr;
 
-let server;
-test.before(async () => {
-  server = await startFakeServer();
-});
-test.after(async () => {
-  if (server) await server.stop();
-});
+const server = useFakeServer();
+
+/** asserts that the error is a BiliQrError with this status, returns it */
+function assertStatus(e, status) {
+  assert.ok(e instanceof BiliQrError, `expected BiliQrError with status ${status}, got ${e && e.name}: ${e}`);
+  assert.equal(e.status, status, `status of: ${e.message}`);
+  return e;
+}
 
 /** asserts that fn() throws a BiliQrError with this status, returns it */
 function throwsStatus(fn, status) {
-  let caught;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(caught, `expected a throw with status ${status}`);
-  assert.ok(caught instanceof BiliQrError, `expected BiliQrError, got ${caught && caught.name}: ${caught}`);
-  assert.equal(caught.status, status, `status of: ${caught.message}`);
-  return caught;
+  return assertStatus(caught(fn), status);
 }
 
 async function rejectsStatus(promise, status) {
-  let caught;
-  try {
-    await promise;
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(caught, `expected a rejection with status ${status}`);
-  assert.ok(caught instanceof BiliQrError, `expected BiliQrError, got ${caught && caught.name}: ${caught}`);
-  assert.equal(caught.status, status, `status of: ${caught.message}`);
-  return caught;
+  return assertStatus(await rejection(promise), status);
 }
 
 test('library metadata: ABI 2 or later, a version string, status phrases', () => {

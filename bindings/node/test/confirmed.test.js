@@ -3,16 +3,10 @@
 // hands the nulls and the warnings on (index.d.ts: `| null`, `warnings: string[]`, `host`, `verified?`).
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { startFakeServer, scenario } = require('./helpers');
+const { scenario, useFakeServer } = require('./helpers');
 const biliQr = require('..');
 
-let server;
-test.before(async () => {
-  server = await startFakeServer();
-});
-test.after(async () => {
-  if (server) await server.stop();
-});
+const server = useFakeServer();
 
 function confirm(spec, extra = {}) {
   const options = { base_url: server.url(scenario(`flow=c,${spec}`)), ...extra };

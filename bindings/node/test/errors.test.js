@@ -4,36 +4,12 @@
 // faults; never a rebuilt "<what>: <status phrase>".
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { startFakeServer, scenario } = require('./helpers');
+const { scenario, useFakeServer, rejection, caught } = require('./helpers');
 const biliQr = require('..');
 
 const { BiliQrError, STATUS } = biliQr;
 
-let server;
-test.before(async () => {
-  server = await startFakeServer();
-});
-test.after(async () => {
-  if (server) await server.stop();
-});
-
-function caught(fn) {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  assert.fail('expected a throw');
-}
-
-async function rejection(promise) {
-  try {
-    await promise;
-  } catch (e) {
-    return e;
-  }
-  assert.fail('expected a rejection');
-}
+const server = useFakeServer();
 
 /** The library's message: its own words, not the binding's status phrase. */
 function assertLibraryMessage(e, status, pattern) {

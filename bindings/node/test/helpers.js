@@ -1,6 +1,8 @@
 'use strict';
 // Test helpers: the repo's fake passport server (fake-server/PROTOCOL.md) as a child process.
+const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
+const fs = require('node:fs');
 const path = require('node:path');
 const readline = require('node:readline');
 
@@ -101,4 +103,55 @@ function scenario(spec) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-module.exports = { ROOT, startFakeServer, scenario, sleep };
+/**
+ * The fake server of one test file: started before its tests (test.before), stopped after them (test.after).
+ * Returns a stand-in whose properties and methods are the running server's (`server.url(sc)`, `server.log()`);
+ * touching it outside a test, before the server started, throws.
+ */
+function useFakeServer(extraArgs = []) {
+  const test = require('node:test');
+  let running;
+  test.before(async () => {
+    running = await startFakeServer(extraArgs);
+  });
+  test.after(async () => {
+    if (running) await running.stop();
+  });
+  return new Proxy(
+    {},
+    {
+      get(_, prop) {
+        if (!running) throw new Error('the fake server is not running (use it inside a test)');
+        const value = running[prop];
+        return typeof value === 'function' ? value.bind(running) : value;
+      },
+    },
+  );
+}
+
+/** What fn() throws (the test fails when it returns). */
+function caught(fn) {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  return assert.fail('expected a throw');
+}
+
+/** What the promise rejects with (the test fails when it resolves). */
+async function rejection(promise) {
+  try {
+    await promise;
+  } catch (e) {
+    return e;
+  }
+  return assert.fail('expected the promise to reject');
+}
+
+/** A file's permission bits (0o600 for a saved session). */
+function fileMode(file) {
+  return fs.statSync(file).mode & 0o777;
+}
+
+module.exports = { ROOT, startFakeServer, useFakeServer, scenario, sleep, caught, rejection, fileMode };

@@ -32,6 +32,25 @@ function copyPackage(dest) {
   fs.symlinkSync(path.join(PKG, 'node_modules'), path.join(dest, 'node_modules'));
 }
 
+/** runs fn(dir) with a fresh temporary directory, removed afterwards */
+function inTempDir(fn) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'biliqr-node-'));
+  try {
+    return fn(dir);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** builds fixtures/counting_stub.c as a library of ABI `abi` in `dir` */
+function buildStub(dir, abi) {
+  const so = path.join(dir, `libstub${abi}.so`);
+  const src = path.join(__dirname, 'fixtures', 'counting_stub.c');
+  const cc = spawnSync('cc', ['-shared', '-fPIC', '-pthread', `-DSTUB_ABI=${abi}`, '-o', so, src], { encoding: 'utf8' });
+  assert.equal(cc.status, 0, cc.stderr);
+  return so;
+}
+
 function buildSharedLibrary(dir, source) {
   const c = path.join(dir, 'lib.c');
   const so = path.join(dir, 'libfake.so');
@@ -59,8 +78,7 @@ test('BILI_QR_LIBRARY wins, and a relative path is taken from the working direct
 });
 
 test('an installed copy (no checkout around it) loads prebuilds/<platform>-<arch>/', { skip: !process.platform.startsWith('linux') }, () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'biliqr-node-'));
-  try {
+  inTempDir((dir) => {
     const pkg = path.join(dir, 'pkg');
     const pre = path.join(pkg, 'prebuilds', `${process.platform}-${process.arch}`);
     fs.mkdirSync(pre, { recursive: true });
@@ -69,14 +87,11 @@ test('an installed copy (no checkout around it) loads prebuilds/<platform>-<arch
     const r = runNode("const b = require('.'); console.log(b.libraryPath); console.log(b.render('x', 'matrix').length > 0)", undefined, pkg);
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(r.stdout.trim().split('\n'), [path.join(pre, 'libbili_qr.so'), 'true']);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('inside an Electron app.asar, the prebuild is taken from app.asar.unpacked', { skip: !process.platform.startsWith('linux') }, () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'biliqr-node-'));
-  try {
+  inTempDir((dir) => {
     // stand-ins for resources/app.asar (the archive: JS only) and resources/app.asar.unpacked (native files)
     const pkg = path.join(dir, 'app.asar', 'node_modules', 'bili-qr');
     const pre = path.join(dir, 'app.asar.unpacked', 'node_modules', 'bili-qr', 'prebuilds', `${process.platform}-${process.arch}`);
@@ -86,14 +101,11 @@ test('inside an Electron app.asar, the prebuild is taken from app.asar.unpacked'
     const r = runNode("console.log(require('.').libraryPath)", undefined, pkg);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout.trim(), path.join(pre, 'libbili_qr.so'));
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('an installed copy (not in a checkout) never loads a target/release library beside the project', { skip: !process.platform.startsWith('linux') }, () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'biliqr-node-'));
-  try {
+  inTempDir((dir) => {
     // <project>/node_modules/bili-qr without prebuilds, and a decoy <project>/target/release/libbili_qr.so
     const pkg = path.join(dir, 'node_modules', 'bili-qr');
     copyPackage(pkg);
@@ -104,14 +116,11 @@ test('an installed copy (not in a checkout) never loads a target/release library
     assert.match(r.stderr, /native library not found/);
     assert.ok(r.stderr.includes(path.join(pkg, 'prebuilds', 'linux-x64', 'libbili_qr.so')), r.stderr);
     assert.ok(!r.stderr.includes(path.join(dir, 'target')), 'the decoy was not even looked at');
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a folder without its dependencies (npm links folders) says how to install koffi', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'biliqr-node-'));
-  try {
+  inTempDir((dir) => {
     const pkg = path.join(dir, 'bili-qr');
     copyPackage(pkg);
     fs.unlinkSync(path.join(pkg, 'node_modules')); // no koffi anywhere above this folder
@@ -119,9 +128,7 @@ test('a folder without its dependencies (npm links folders) says how to install 
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /cannot find its dependency koffi/);
     assert.match(r.stderr, /npm install --install-links <folder>/);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a missing library fails loudly, naming where it looked', () => {
@@ -134,40 +141,27 @@ test('a missing library fails loudly, naming where it looked', () => {
 });
 
 test('a library of ABI 1 is refused at load: "library is too old"', { skip: !haveCc() && 'no C compiler' }, () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'biliqr-node-'));
-  try {
+  inTempDir((dir) => {
     const so = buildSharedLibrary(dir, 'int bili_qr_abi_version(void) { return 1; }\n');
     const r = runNode("require('.')", so);
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /library is too old: ABI 1, this binding needs 2/);
     assert.ok(r.stderr.includes(so), 'the message names the file');
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a library of a later ABI (4) is accepted: a library of version N serves callers of N or less', { skip: !haveCc() && 'no C compiler' }, () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'biliqr-node-'));
-  try {
-    const so = path.join(dir, 'libstub4.so');
-    const src = path.join(__dirname, 'fixtures', 'counting_stub.c');
-    const cc = spawnSync('cc', ['-shared', '-fPIC', '-pthread', '-DSTUB_ABI=4', '-o', so, src], { encoding: 'utf8' });
-    assert.equal(cc.status, 0, cc.stderr);
+  inTempDir((dir) => {
+    const so = buildStub(dir, 4);
     const r = runNode("const b = require('.'); console.log(b.ABI_VERSION, b.startSync().ticket)", so);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout.trim(), '4 abc');
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a library of ABI 2 still loads; refresh and refreshConfirm then refuse with ERR_ARGUMENT naming ABI 3', { skip: !haveCc() && 'no C compiler' }, () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'biliqr-node-'));
-  try {
-    const so = path.join(dir, 'libstub2.so');
-    const src = path.join(__dirname, 'fixtures', 'counting_stub.c');
-    const cc = spawnSync('cc', ['-shared', '-fPIC', '-pthread', '-DSTUB_ABI=2', '-o', so, src], { encoding: 'utf8' });
-    assert.equal(cc.status, 0, cc.stderr);
+  inTempDir((dir) => {
+    const so = buildStub(dir, 2);
     const script = [
       "const b = require('.');",
       "let sync; try { b.refreshSync('SESSDATA=x'); } catch (e) { sync = e; }",
@@ -178,14 +172,11 @@ test('a library of ABI 2 still loads; refresh and refreshConfirm then refuse wit
     const r = runNode(script, so);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout.trim(), '2 ERR_ARGUMENT ERR_ARGUMENT true');
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a library that says ABI 2 but lacks a v2 function is refused naming it', { skip: !haveCc() && 'no C compiler' }, () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'biliqr-node-'));
-  try {
+  inTempDir((dir) => {
     const so = buildSharedLibrary(
       dir,
       ['int bili_qr_abi_version(void) { return 2; }', 'const char *bili_qr_version(void) { return "x"; }',
@@ -195,19 +186,14 @@ test('a library that says ABI 2 but lacks a v2 function is refused naming it', {
     const r = runNode("require('.')", so);
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /does not export bili_qr_start_ex/);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a shared library that is not bili_qr is refused at load', { skip: !haveCc() && 'no C compiler' }, () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'biliqr-node-'));
-  try {
+  inTempDir((dir) => {
     const so = buildSharedLibrary(dir, 'int something_else(void) { return 1; }\n');
     const r = runNode("require('.')", so);
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /does not export bili_qr_abi_version/);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });

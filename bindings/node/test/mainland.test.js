@@ -8,7 +8,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { startFakeServer, scenario } = require('./helpers');
+const { startFakeServer, scenario, rejection, fileMode } = require('./helpers');
 const biliQr = require('..');
 
 const { BiliQrError, Session, STATUS } = biliQr;
@@ -42,19 +42,6 @@ function mainOptions(spec = 'flow=c') {
   };
 }
 
-async function rejection(promise) {
-  try {
-    await promise;
-  } catch (e) {
-    return e;
-  }
-  assert.fail('expected a rejection');
-}
-
-function mode(file) {
-  return fs.statSync(file).mode & 0o777;
-}
-
 /** A mainland web login through start + wait; returns the confirmed Login. */
 async function mainLogin(options) {
   const qr = await biliQr.start(options);
@@ -74,7 +61,7 @@ test('mainland round trip: login, save, check, refresh, save, confirm, check new
   assert.equal(session.site, 'main');
   assert.equal(session.refreshToken, login.refresh_token);
   session.save(file);
-  assert.equal(mode(file), 0o600);
+  assert.equal(fileMode(file), 0o600);
   const saved = Session.load(file);
   assert.equal(saved.site, 'main');
   assert.equal(saved.refreshToken, login.refresh_token, 'the refresh token survives cookies.txt');
@@ -93,7 +80,7 @@ test('mainland round trip: login, save, check, refresh, save, confirm, check new
   assert.notEqual(refreshed.cookieHeader, saved.cookieHeader, 'new cookies');
   assert.deepEqual(refreshed.warnings, []);
   refreshed.save(file); // the new session reaches the disk before the old one is retired
-  assert.equal(mode(file), 0o600);
+  assert.equal(fileMode(file), 0o600);
 
   const beforeConfirm = Session.load(file);
   assert.equal(beforeConfirm.previousRefreshToken, login.refresh_token, 'cookies.txt keeps the pending confirmation');
@@ -206,7 +193,7 @@ test('TV round trip: token login, save, check, refresh (no confirmation), check 
   assert.deepEqual(session.token, login.token);
   const file = path.join(dir, 'tv-session.txt');
   session.save(file); // a token session is saved as JSON whatever the name: only JSON keeps the token
-  assert.equal(mode(file), 0o600);
+  assert.equal(fileMode(file), 0o600);
   const saved = Session.load(file);
   assert.equal(saved.token.access_token, login.token.access_token);
 

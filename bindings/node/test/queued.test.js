@@ -5,25 +5,10 @@ process.env.UV_THREADPOOL_SIZE = '1'; // this file runs in its own process under
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { startFakeServer, scenario, sleep } = require('./helpers');
+const { scenario, sleep, useFakeServer, rejection } = require('./helpers');
 const biliQr = require('..');
 
-let server;
-test.before(async () => {
-  server = await startFakeServer();
-});
-test.after(async () => {
-  if (server) await server.stop();
-});
-
-async function rejection(promise) {
-  try {
-    await promise;
-  } catch (e) {
-    return e;
-  }
-  assert.fail('expected the promise to reject');
-}
+const server = useFakeServer();
 
 test('with one pool thread, a second wait queues; aborting it while queued rejects at once', async () => {
   const sc = scenario('flow=w');

@@ -7,19 +7,17 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const util = require('node:util');
-const { startFakeServer, scenario } = require('./helpers');
+const { useFakeServer, scenario, rejection, fileMode } = require('./helpers');
 const biliQr = require('..');
 
 const { Session, BiliQrError, STATUS } = biliQr;
 
-let server;
+const server = useFakeServer();
 let dir;
-test.before(async () => {
-  server = await startFakeServer();
+test.before(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'biliqr-node-session-'));
 });
-test.after(async () => {
-  if (server) await server.stop();
+test.after(() => {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -32,24 +30,11 @@ function login(spec = 'flow=c') {
   return { result, options };
 }
 
-function mode(file) {
-  return fs.statSync(file).mode & 0o777;
-}
-
-async function rejection(promise) {
-  try {
-    await promise;
-  } catch (e) {
-    return e;
-  }
-  assert.fail('expected a rejection');
-}
-
 test('login → save → check (valid) → renewal saved → logout → check (expired)', async () => {
   const { result, options } = login();
   const file = path.join(dir, 'cookies.txt');
   Session.from(result).save(file);
-  assert.equal(mode(file), 0o600, 'saved with mode 0600');
+  assert.equal(fileMode(file), 0o600, 'saved with mode 0600');
   const text = fs.readFileSync(file, 'utf8');
   assert.match(text, /^# Netscape HTTP Cookie File/);
   assert.match(text, /^#HttpOnly_\.bilibili\.tv\tTRUE\t\/\tTRUE\t\d+\tSESSDATA\t/m);
@@ -77,7 +62,7 @@ test('login → save → check (valid) → renewal saved → logout → check (e
   const newSess = renewed.cookies.find((c) => c.name === 'SESSDATA').value;
   assert.ok(oldSess !== newSess, 'SESSDATA was renewed');
   renewed.save(file);
-  assert.equal(mode(file), 0o600);
+  assert.equal(fileMode(file), 0o600);
   const reloaded = Session.load(file);
   assert.ok(reloaded.cookieHeader.includes(`SESSDATA=${newSess}`), 'the renewed value was saved');
   assert.equal((await biliQr.check(reloaded, api)).status, 'valid', 'the renewed session is good');
@@ -133,7 +118,7 @@ test('save is atomic: replaces an existing file (0644 → 0600), leaves no tempo
   fs.writeFileSync(file, 'old', { mode: 0o644 });
   fs.chmodSync(file, 0o644);
   Session.from(result).save(file);
-  assert.equal(mode(file), 0o600);
+  assert.equal(fileMode(file), 0o600);
   assert.match(fs.readFileSync(file, 'utf8'), /SESSDATA/);
   assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
   // a folder that does not exist: an error, nothing written

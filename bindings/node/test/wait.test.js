@@ -8,31 +8,16 @@ process.env.UV_THREADPOOL_SIZE = process.env.UV_THREADPOOL_SIZE || '24';
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { startFakeServer, scenario, sleep } = require('./helpers');
+const { scenario, sleep, useFakeServer, rejection } = require('./helpers');
 const biliQr = require('..');
 
 const { BiliQrError, ExpiredError, STATUS } = biliQr;
 
-let server;
-test.before(async () => {
-  server = await startFakeServer();
-});
-test.after(async () => {
-  if (server) await server.stop();
-});
+const server = useFakeServer();
 
 function opts(spec, extra = {}) {
   const sc = scenario(spec);
   return { sc, options: { base_url: server.url(sc), poll_interval_ms: 100, ...extra } };
-}
-
-async function rejection(promise) {
-  try {
-    await promise;
-  } catch (e) {
-    return e;
-  }
-  assert.fail('expected the promise to reject');
 }
 
 test('wait resolves with the confirmed login; cookies match what the server sent', async () => {

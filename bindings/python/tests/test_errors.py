@@ -42,11 +42,20 @@ def test_hierarchy():
     assert bili_qr.TimeoutError is not builtins.TimeoutError
 
 
-def test_http_412_is_http_error(base_url):
-    with pytest.raises(bili_qr.HttpError) as info:
-        bili_qr.start(base_url=base_url(fault="412"))
-    assert info.value.status == -4
-    assert "412" in info.value.message
+@pytest.mark.parametrize(
+    ("fault", "cls", "status", "quoted"),
+    [
+        ("412", bili_qr.HttpError, -4, "412"),
+        ("api-412", bili_qr.ApiError, -6, "-412"),
+        ("notjson", bili_qr.ProtocolError, -5, ""),
+    ],
+)
+def test_a_start_fault_is_its_typed_error(base_url, fault, cls, status, quoted):
+    """HTTP 412 is an HttpError, the API's -412 an ApiError, a body that is not JSON a ProtocolError."""
+    with pytest.raises(cls) as info:
+        bili_qr.start(base_url=base_url(fault=fault))
+    assert info.value.status == status and info.value.message
+    assert quoted in info.value.message
 
 
 def test_http_412_on_poll(base_url):
@@ -56,19 +65,6 @@ def test_http_412_on_poll(base_url):
         bili_qr.poll(qr.ticket, base_url=url)
     with pytest.raises(bili_qr.HttpError):  # a 4xx ends a wait at once
         bili_qr.wait(qr.ticket, base_url=url, **FAST)
-
-
-def test_api_412_is_api_error(base_url):
-    with pytest.raises(bili_qr.ApiError) as info:
-        bili_qr.start(base_url=base_url(fault="api-412"))
-    assert info.value.status == -6
-    assert "-412" in info.value.message
-
-
-def test_not_json_is_protocol_error(base_url):
-    with pytest.raises(bili_qr.ProtocolError) as info:
-        bili_qr.start(base_url=base_url(fault="notjson"))
-    assert info.value.status == -5 and info.value.message
 
 
 def test_missing_cookies_is_protocol_error(base_url):
