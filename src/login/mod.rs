@@ -130,9 +130,10 @@ fn poll_ticket(ticket: &str, options: &Options, call: &Call<'_>) -> Result<PollR
     if options.site == crate::site::Site::Main {
         return crate::mainland::login::poll_key(ticket, options, call);
     }
-    let fetch_url = passport::fetch_endpoint(options, ticket);
+    let fetch_url =
+        passport::fetch_url(options, ticket).map_err(crate::transport::invalid_request_url)?;
     let session = ticket_cookies::cookie_header(ticket);
-    let answer = Request::get(&fetch_url)
+    let answer = Request::get_url(&fetch_url)
         .cookie(session.as_deref().map(String::as_str))
         .send(options, call)?;
     let (status, envelope, confirmed) = passport::parse_fetch(&answer.body)?;
@@ -144,7 +145,13 @@ fn poll_ticket(ticket: &str, options: &Options, call: &Call<'_>) -> Result<PollR
     }
     let login = match confirmed {
         None => None,
-        Some(data) => Some(collect_login(options, &fetch_url, &answer, data, call)?),
+        Some(data) => Some(collect_login(
+            options,
+            fetch_url.as_str(),
+            &answer,
+            data,
+            call,
+        )?),
     };
     Ok(PollResult {
         status,

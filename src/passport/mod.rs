@@ -6,7 +6,9 @@
 //! request URLs.
 
 use crate::options::Options;
+use crate::url::{Url, UrlError};
 use serde::Serialize;
+use std::cell::RefCell;
 
 pub mod account;
 pub mod envelope;
@@ -119,11 +121,19 @@ pub(crate) fn push_query(out: &mut String, key: &str, value: &str) {
     out.push(if out.contains('?') { '&' } else { '?' });
     out.push_str(key);
     out.push('=');
+    push_encoded(out, value);
+}
+
+/// `value` percent-encoded onto `out` (RFC 3986 unreserved characters pass).
+fn push_encoded(out: &mut String, value: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for b in value.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
+            out.push(char::from(b));
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
         }
     }
 }
@@ -141,8 +151,62 @@ pub fn url_endpoint(options: &Options) -> String {
     endpoint(options.base_url.as_str(), URL_PATH, options)
 }
 
+/// The poll's URL as text, built whole: what [`fetch_url`] is tested against.
+#[cfg(test)]
 pub fn fetch_endpoint(options: &Options, ticket: &str) -> String {
     let mut url = endpoint(options.base_url.as_str(), FETCH_PATH, options);
     push_query(&mut url, "ticket", ticket);
     url
+}
+
+/// [`fetch_endpoint`] as a checked URL, for a poll: the part that depends on the options alone (`base_url`,
+/// the path, `s_locale` and `platform`) is built and parsed once per options set on each thread and kept;
+/// a poll appends its ticket (`crate::url::Url::with_query`) without parsing the base again.
+pub fn fetch_url(options: &Options, ticket: &str) -> Result<Url, UrlError> {
+    /// Distinct options remembered per thread (most recently used first), as the options cache does.
+    const SLOTS: usize = 4;
+    struct Prefix {
+        base_url: String,
+        locale: String,
+        platform: String,
+        url: Url,
+    }
+    thread_local! {
+        static PREFIXES: RefCell<Vec<Prefix>> = const { RefCell::new(Vec::new()) };
+    }
+    let mut suffix = String::with_capacity(8 + 3 * ticket.len());
+    suffix.push_str("&ticket=");
+    push_encoded(&mut suffix, ticket);
+    let base = options.base_url.as_str();
+    let hit = PREFIXES
+        .try_with(|p| {
+            let p = p.borrow();
+            p.iter()
+                .find(|e| {
+                    e.base_url == base
+                        && e.locale == options.locale
+                        && e.platform == options.platform
+                })
+                .map(|e| e.url.with_query(&suffix))
+        })
+        .ok()
+        .flatten();
+    if let Some(url) = hit {
+        return url;
+    }
+    let url = Url::parse(&endpoint(base, FETCH_PATH, options))?;
+    let _ = PREFIXES.try_with(|p| {
+        let mut p = p.borrow_mut();
+        p.truncate(SLOTS - 1);
+        p.insert(
+            0,
+            Prefix {
+                base_url: base.to_owned(),
+                locale: options.locale.clone(),
+                platform: options.platform.clone(),
+                url: url.clone(),
+            },
+        );
+    });
+    url.with_query(&suffix)
 }

@@ -247,6 +247,14 @@ fn sso_list_and_gateway_user() {
 fn query_encoding() {
     let o = Options::default();
     assert!(fetch_endpoint(&o, "a~b").ends_with("?s_locale=en_US&platform=web&ticket=a~b"));
+    // The poll's URL (its base kept per options) is the endpoint parsed whole, for each ticket.
+    for t in ["a~b", "73ec406ce8609662a9a8f00d11223344", "x/y z%", "é"] {
+        assert_eq!(
+            fetch_url(&o, t).unwrap(),
+            crate::url::Url::parse(&fetch_endpoint(&o, t)).unwrap(),
+            "{t}"
+        );
+    }
     assert_eq!(
         gateway_user_endpoint(&o),
         "https://api.bilibili.tv/intl/gateway/web/v2/user?s_locale=en_US&platform=web"
