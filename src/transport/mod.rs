@@ -395,12 +395,7 @@ impl<'a> Request<'a> {
             if !(200..300).contains(&status) {
                 return Err(http_error(status, &label, retry_after));
             }
-            let body = response
-                .body_mut()
-                .with_config()
-                .limit(MAX_BODY)
-                .read_to_vec()
-                .map_err(|e| map_error(e, &target))?;
+            let body = read_body(response.body_mut()).map_err(|e| map_error(e, &target))?;
             let body = decode::decode(encoding.as_deref(), body, MAX_BODY).map_err(|why| {
                 Error::protocol(format!(
                     "the answer of {label} was not read: {}",
@@ -439,6 +434,20 @@ fn with_headers<B>(r: &mut ureq::RequestBuilder<B>, fixed: HeaderMap, cookie: Op
             headers.append(header::COOKIE, value);
         }
     }
+}
+
+/// A body as sent, at most [`MAX_BODY`] bytes (more is an error), as ureq's `read_to_vec` reads it but into
+/// a buffer sized from the `Content-Length`: read in one pass, with no regrowth and no first probe read.
+fn read_body(body: &mut ureq::Body) -> Result<Vec<u8>, ureq::Error> {
+    use std::io::Read;
+    let size = body.content_length().map_or(0, |n| n.min(MAX_BODY));
+    let mut out = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    body.with_config()
+        .limit(MAX_BODY)
+        .reader()
+        .read_to_end(&mut out)
+        .map_err(ureq::Error::from)?;
+    Ok(out)
 }
 
 /// The configured origins a `Mode::Follow` chain may also go to.
