@@ -127,8 +127,14 @@ pub(crate) fn push_query(out: &mut String, key: &str, value: &str) {
 /// `value` percent-encoded onto `out` (RFC 3986 unreserved characters pass).
 fn push_encoded(out: &mut String, value: &str) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let unreserved = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~');
+    if value.bytes().all(unreserved) {
+        // The usual case (a ticket, a locale): nothing to encode.
+        out.push_str(value);
+        return;
+    }
     for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+        if unreserved(b) {
             out.push(char::from(b));
         } else {
             out.push('%');
