@@ -49,10 +49,10 @@ fn start_inner(options: &Options) -> Result<QrCode> {
 fn end_of_call(result: Result<PollResult>) -> Result<PollResult> {
     match result {
         Ok(mut r) => {
-            r.message = redact::scrub(&r.message);
+            redact::scrub_in_place(&mut r.message);
             if let Some(login) = &mut r.login {
                 for w in &mut login.warnings {
-                    *w = redact::scrub(w);
+                    redact::scrub_in_place(w);
                 }
             }
             Ok(r)

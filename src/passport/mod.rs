@@ -111,9 +111,60 @@ pub struct PollResult {
 
 impl PollResult {
     pub fn to_json(&self) -> String {
+        if self.login.is_none() {
+            return self.to_json_short();
+        }
         // Serializing plain structs of strings, integers and booleans cannot fail.
         serde_json::to_string(self).unwrap_or_else(|_| String::from("{}"))
     }
+
+    /// The poll object without a login (waiting, scanned, expired: every poll but the last) as serde writes
+    /// it, its three members written straight into one buffer instead of through serde's map of a flattened
+    /// struct.
+    fn to_json_short(&self) -> String {
+        let status = match self.status {
+            PollStatus::Waiting => "waiting",
+            PollStatus::Scanned => "scanned",
+            PollStatus::Expired => "expired",
+            PollStatus::Confirmed => "confirmed",
+        };
+        let mut out = Vec::with_capacity(48 + self.message.len() + self.message.len() / 4);
+        out.extend_from_slice(b"{\"status\":\"");
+        out.extend_from_slice(status.as_bytes());
+        out.extend_from_slice(b"\",\"code\":");
+        let mut code = [0u8; 20];
+        out.extend_from_slice(decimal(self.code, &mut code));
+        out.extend_from_slice(b",\"message\":");
+        // A string cannot fail to serialize, and the output of serde_json is UTF-8.
+        if serde_json::to_writer(&mut out, &self.message).is_err() {
+            return serde_json::to_string(self).unwrap_or_else(|_| String::from("{}"));
+        }
+        out.push(b'}');
+        String::from_utf8(out).unwrap_or_else(|_| String::from("{}"))
+    }
+}
+
+/// `n` in decimal, written at the end of `buf`.
+fn decimal(n: i64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut v = n.unsigned_abs();
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        if let Some(d) = buf.get_mut(i) {
+            *d = b'0' + (v % 10) as u8;
+        }
+        v /= 10;
+        if v == 0 || i == 1 {
+            break;
+        }
+    }
+    if n < 0 {
+        i -= 1;
+        if let Some(d) = buf.get_mut(i) {
+            *d = b'-';
+        }
+    }
+    buf.get(i..).unwrap_or(&[])
 }
 
 /// Appends `key=value` to a query, percent-encoding the value (RFC 3986 unreserved characters pass).

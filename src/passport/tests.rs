@@ -306,3 +306,34 @@ fn json_is_read_as_a_browser_reads_it() {
     assert_eq!(e.kind(), ErrorKind::Protocol);
     assert!(parse_fetch(b"\xEF\xBB\xBF").is_err());
 }
+
+/// The poll object of every poll but the last is written directly: byte for byte what serde writes.
+#[test]
+fn the_short_poll_object_is_what_serde_writes() {
+    let statuses = [
+        PollStatus::Waiting,
+        PollStatus::Scanned,
+        PollStatus::Expired,
+        PollStatus::Confirmed,
+    ];
+    let codes = [0, 86039, -101, i64::MIN, i64::MAX, 10, 9, -1];
+    let messages = [
+        "",
+        "Not scanned",
+        "二维码尚未确认",
+        "q\"\\\n\u{1}\u{7f}/é\u{2028}",
+    ];
+    for status in statuses {
+        for code in codes {
+            for message in messages {
+                let r = PollResult {
+                    status,
+                    code,
+                    message: message.to_owned(),
+                    login: None,
+                };
+                assert_eq!(r.to_json(), serde_json::to_string(&r).unwrap());
+            }
+        }
+    }
+}

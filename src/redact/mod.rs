@@ -25,6 +25,7 @@
 //! hashing them, so recording a ticket (at every poll) hashes nothing; the rule applied is the same.
 
 use once_cell::sync::Lazy;
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::hash_map::RandomState;
 use std::collections::{BTreeSet, HashSet};
@@ -158,6 +159,11 @@ fn ticket_run(ticket: &[u8], piece: &[u8]) -> bool {
 
 /// `text` scrubbed of every set in `sets`.
 fn scrub_with<S: std::borrow::Borrow<Secrets>>(text: &str, sets: &[S]) -> String {
+    scrub_cow(text, sets).into_owned()
+}
+
+/// `text` scrubbed of every set in `sets`: borrowed as it is when it holds none of their secrets.
+fn scrub_cow<'t, S: std::borrow::Borrow<Secrets>>(text: &'t str, sets: &[S]) -> Cow<'t, str> {
     let sets = || sets.iter().map(std::borrow::Borrow::borrow);
     // The shortest text any secret of these sets can touch: a run ([`RUN`] bytes), a whole secret (its
     // length) or a whole ticket; a shorter text (a service's message "0") is handed back as it is.
@@ -171,18 +177,18 @@ fn scrub_with<S: std::borrow::Borrow<Secrets>>(text: &str, sets: &[S]) -> String
         })
         .min();
     if shortest.map_or(true, |n| text.len() < n) {
-        return text.to_owned();
+        return Cow::Borrowed(text);
     }
-    let mut text = text.to_owned();
+    let mut text = Cow::Borrowed(text);
     for set in sets() {
         for t in &set.tickets {
             if text.len() >= t.len() && text.contains(t.as_str()) {
-                text = text.replace(t.as_str(), &shorten(t));
+                text = Cow::Owned(text.replace(t.as_str(), &shorten(t)));
             }
         }
     }
     let b = text.as_bytes();
-    // Allocated at the first piece found: a text without a secret costs no more than the copy above.
+    // Allocated at the first piece found: a text without a secret costs nothing more.
     let mut marked: Option<Vec<bool>> = None;
     // Only pieces that start and end on a character boundary are marked, so every cut is one.
     let mut mark = |len: usize, hit: &dyn Fn(&[u8]) -> bool| {
@@ -240,7 +246,7 @@ fn scrub_with<S: std::borrow::Borrow<Secrets>>(text: &str, sets: &[S]) -> String
             out.push(ch);
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 thread_local! {
@@ -318,6 +324,20 @@ pub fn scrub(text: &str) -> String {
     SCOPES
         .try_with(|s| scrub_with(text, &s.borrow()))
         .unwrap_or_else(|_| text.to_owned())
+}
+
+/// [`scrub`] in place: `text` is left as it is, and nothing is allocated, when it holds no secret.
+pub fn scrub_in_place(text: &mut String) {
+    let scrubbed = SCOPES
+        .try_with(|s| match scrub_cow(text, &s.borrow()) {
+            Cow::Owned(new) => Some(new),
+            Cow::Borrowed(_) => None,
+        })
+        .ok()
+        .flatten();
+    if let Some(new) = scrubbed {
+        *text = new;
+    }
 }
 
 /// The warnings of a step (the poll object's `warnings`): each scrubbed when pushed, and again against a

@@ -114,6 +114,24 @@ fn scopes_record_and_forget() {
 }
 
 #[test]
+fn in_place_is_the_scrub() {
+    let _scope = Scope::enter();
+    see_ticket("73ec406ce8609662a9a8f00d11223344");
+    see("seen-value-123");
+    for text in [
+        "",
+        "Not scanned",
+        "x 73ec406ce8609662a9a8f00d11223344 y",
+        "a seen-value-123 b 8609662a9",
+        "é seen-val ü",
+    ] {
+        let mut in_place = text.to_owned();
+        scrub_in_place(&mut in_place);
+        assert_eq!(in_place, scrub(text), "{text:?}");
+    }
+}
+
+#[test]
 fn warnings_are_scrubbed_when_pushed_and_when_handed_out() {
     let _scope = Scope::enter();
     see("seen-before-1");
