@@ -62,8 +62,11 @@ pub struct Url {
     uri: ureq::http::Uri,
     text: String,
     https: bool,
-    host: String,
+    /// Shared with the URLs made from this one ([`Url::with_query`]).
+    host: std::sync::Arc<str>,
     port: u16,
+    /// Whether the host is a loopback one (`localhost` or a loopback IP), decided once when parsed.
+    loopback: bool,
 }
 
 impl Url {
@@ -126,12 +129,14 @@ impl Url {
         {
             return Err(UrlError::Invalid);
         }
+        let loopback = is_loopback_host(&host);
         Ok(Url {
             uri,
             text,
             https,
-            host,
+            host: host.into(),
             port,
+            loopback,
         })
     }
 
@@ -200,6 +205,7 @@ impl Url {
             https: self.https,
             host: self.host.clone(),
             port: self.port,
+            loopback: self.loopback,
         })
     }
 
@@ -221,7 +227,7 @@ impl Url {
         self.port
     }
     pub fn is_loopback(&self) -> bool {
-        is_loopback_host(&self.host)
+        self.loopback
     }
     /// Same scheme, host and port.
     pub fn same_origin(&self, other: &Url) -> bool {

@@ -156,7 +156,7 @@ fn poll_ticket(ticket: &str, options: &Options, call: &Call<'_>) -> Result<PollR
     Ok(PollResult {
         status,
         code: envelope.code,
-        message: redact::scrub(&envelope.message),
+        message: redact::scrub_owned(envelope.message),
         login,
     })
 }

@@ -340,6 +340,12 @@ pub fn scrub_in_place(text: &mut String) {
     }
 }
 
+/// [`scrub`] of a text the caller owns: handed back as it is, without a copy, when it holds no secret.
+pub fn scrub_owned(mut text: String) -> String {
+    scrub_in_place(&mut text);
+    text
+}
+
 /// The warnings of a step (the poll object's `warnings`): each scrubbed when pushed, and again against a
 /// set of secrets when handed out ([`Warnings::finish`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
