@@ -39,10 +39,10 @@ pub(crate) fn start_intl(options: &Options) -> Result<QrCode> {
 pub(crate) fn end_of_call(result: Result<PollResult>) -> Result<PollResult> {
     match result {
         Ok(mut r) => {
-            r.message = redact::scrub(&r.message);
+            redact::scrub_in_place(&mut r.message);
             if let Some(login) = &mut r.login {
                 for w in &mut login.warnings {
-                    *w = redact::scrub(w);
+                    redact::scrub_in_place(w);
                 }
             }
             Ok(r)
@@ -100,9 +100,10 @@ pub(crate) type PollFn = fn(&str, &Options, &Call<'_>) -> Result<PollResult>;
 
 /// bilibili.tv's poll of a bare ticket: `GET …/qrcode/fetch` with the ticket's browser session.
 pub(crate) fn poll_intl(ticket: &str, options: &Options, call: &Call<'_>) -> Result<PollResult> {
-    let fetch_url = passport::fetch_endpoint(options, ticket);
+    let fetch_url =
+        passport::fetch_url(options, ticket).map_err(crate::transport::invalid_request_url)?;
     let session = ticket_cookies::cookie_header(ticket);
-    let answer = Request::get(&fetch_url)
+    let answer = Request::get_url(&fetch_url)
         .cookie(session.as_deref().map(String::as_str))
         .send(options, call)?;
     let (status, envelope, confirmed) = passport::parse_fetch(&answer.body)?;
@@ -114,12 +115,18 @@ pub(crate) fn poll_intl(ticket: &str, options: &Options, call: &Call<'_>) -> Res
     }
     let login = match confirmed {
         None => None,
-        Some(data) => Some(collect_login(options, &fetch_url, &answer, data, call)?),
+        Some(data) => Some(collect_login(
+            options,
+            fetch_url.as_str(),
+            &answer,
+            data,
+            call,
+        )?),
     };
     Ok(PollResult {
         status,
         code: envelope.code,
-        message: redact::scrub(&envelope.message),
+        message: redact::scrub_owned(envelope.message),
         login,
     })
 }

@@ -6,7 +6,9 @@
 //! request URLs.
 
 use crate::options::Options;
+use crate::url::{Url, UrlError};
 use serde::Serialize;
+use std::cell::RefCell;
 
 pub mod account;
 pub mod envelope;
@@ -109,9 +111,60 @@ pub struct PollResult {
 
 impl PollResult {
     pub fn to_json(&self) -> String {
+        if self.login.is_none() {
+            return self.to_json_short();
+        }
         // Serializing plain structs of strings, integers and booleans cannot fail.
         serde_json::to_string(self).unwrap_or_else(|_| String::from("{}"))
     }
+
+    /// The poll object without a login (waiting, scanned, expired: every poll but the last) as serde writes
+    /// it, its three members written straight into one buffer instead of through serde's map of a flattened
+    /// struct.
+    fn to_json_short(&self) -> String {
+        let status = match self.status {
+            PollStatus::Waiting => "waiting",
+            PollStatus::Scanned => "scanned",
+            PollStatus::Expired => "expired",
+            PollStatus::Confirmed => "confirmed",
+        };
+        let mut out = Vec::with_capacity(48 + self.message.len() + self.message.len() / 4);
+        out.extend_from_slice(b"{\"status\":\"");
+        out.extend_from_slice(status.as_bytes());
+        out.extend_from_slice(b"\",\"code\":");
+        let mut code = [0u8; 20];
+        out.extend_from_slice(decimal(self.code, &mut code));
+        out.extend_from_slice(b",\"message\":");
+        // A string cannot fail to serialize, and the output of serde_json is UTF-8.
+        if serde_json::to_writer(&mut out, &self.message).is_err() {
+            return serde_json::to_string(self).unwrap_or_else(|_| String::from("{}"));
+        }
+        out.push(b'}');
+        String::from_utf8(out).unwrap_or_else(|_| String::from("{}"))
+    }
+}
+
+/// `n` in decimal, written at the end of `buf`.
+fn decimal(n: i64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut v = n.unsigned_abs();
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        if let Some(d) = buf.get_mut(i) {
+            *d = b'0' + (v % 10) as u8;
+        }
+        v /= 10;
+        if v == 0 || i == 1 {
+            break;
+        }
+    }
+    if n < 0 {
+        i -= 1;
+        if let Some(d) = buf.get_mut(i) {
+            *d = b'-';
+        }
+    }
+    buf.get(i..).unwrap_or(&[])
 }
 
 /// Appends `key=value` to a query, percent-encoding the value (RFC 3986 unreserved characters pass).
@@ -119,11 +172,25 @@ pub(crate) fn push_query(out: &mut String, key: &str, value: &str) {
     out.push(if out.contains('?') { '&' } else { '?' });
     out.push_str(key);
     out.push('=');
+    push_encoded(out, value);
+}
+
+/// `value` percent-encoded onto `out` (RFC 3986 unreserved characters pass).
+fn push_encoded(out: &mut String, value: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let unreserved = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~');
+    if value.bytes().all(unreserved) {
+        // The usual case (a ticket, a locale): nothing to encode.
+        out.push_str(value);
+        return;
+    }
     for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
+        if unreserved(b) {
+            out.push(char::from(b));
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
         }
     }
 }
@@ -141,8 +208,62 @@ pub fn url_endpoint(options: &Options) -> String {
     endpoint(options.base_url.as_str(), URL_PATH, options)
 }
 
+/// The poll's URL as text, built whole: what [`fetch_url`] is tested against.
+#[cfg(test)]
 pub fn fetch_endpoint(options: &Options, ticket: &str) -> String {
     let mut url = endpoint(options.base_url.as_str(), FETCH_PATH, options);
     push_query(&mut url, "ticket", ticket);
     url
+}
+
+/// [`fetch_endpoint`] as a checked URL, for a poll: the part that depends on the options alone (`base_url`,
+/// the path, `s_locale` and `platform`) is built and parsed once per options set on each thread and kept;
+/// a poll appends its ticket (`crate::url::Url::with_query`) without parsing the base again.
+pub fn fetch_url(options: &Options, ticket: &str) -> Result<Url, UrlError> {
+    /// Distinct options remembered per thread (most recently used first), as the options cache does.
+    const SLOTS: usize = 4;
+    struct Prefix {
+        base_url: String,
+        locale: String,
+        platform: String,
+        url: Url,
+    }
+    thread_local! {
+        static PREFIXES: RefCell<Vec<Prefix>> = const { RefCell::new(Vec::new()) };
+    }
+    let mut suffix = String::with_capacity(8 + 3 * ticket.len());
+    suffix.push_str("&ticket=");
+    push_encoded(&mut suffix, ticket);
+    let base = options.base_url.as_str();
+    let hit = PREFIXES
+        .try_with(|p| {
+            let p = p.borrow();
+            p.iter()
+                .find(|e| {
+                    e.base_url == base
+                        && e.locale == options.locale
+                        && e.platform == options.platform
+                })
+                .map(|e| e.url.with_query(&suffix))
+        })
+        .ok()
+        .flatten();
+    if let Some(url) = hit {
+        return url;
+    }
+    let url = Url::parse(&endpoint(base, FETCH_PATH, options))?;
+    let _ = PREFIXES.try_with(|p| {
+        let mut p = p.borrow_mut();
+        p.truncate(SLOTS - 1);
+        p.insert(
+            0,
+            Prefix {
+                base_url: base.to_owned(),
+                locale: options.locale.clone(),
+                platform: options.platform.clone(),
+                url: url.clone(),
+            },
+        );
+    });
+    url.with_query(&suffix)
 }

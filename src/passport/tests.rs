@@ -247,6 +247,14 @@ fn sso_list_and_gateway_user() {
 fn query_encoding() {
     let o = Options::default();
     assert!(fetch_endpoint(&o, "a~b").ends_with("?s_locale=en_US&platform=web&ticket=a~b"));
+    // The poll's URL (its base kept per options) is the endpoint parsed whole, for each ticket.
+    for t in ["a~b", "73ec406ce8609662a9a8f00d11223344", "x/y z%", "é"] {
+        assert_eq!(
+            fetch_url(&o, t).unwrap(),
+            crate::url::Url::parse(&fetch_endpoint(&o, t)).unwrap(),
+            "{t}"
+        );
+    }
     assert_eq!(
         gateway_user_endpoint(&o),
         "https://api.bilibili.tv/intl/gateway/web/v2/user?s_locale=en_US&platform=web"
@@ -297,4 +305,35 @@ fn json_is_read_as_a_browser_reads_it() {
     let e = parse_fetch(b"\xEF\xBB\xBF<html>").err().unwrap();
     assert_eq!(e.kind(), ErrorKind::Protocol);
     assert!(parse_fetch(b"\xEF\xBB\xBF").is_err());
+}
+
+/// The poll object of every poll but the last is written directly: byte for byte what serde writes.
+#[test]
+fn the_short_poll_object_is_what_serde_writes() {
+    let statuses = [
+        PollStatus::Waiting,
+        PollStatus::Scanned,
+        PollStatus::Expired,
+        PollStatus::Confirmed,
+    ];
+    let codes = [0, 86039, -101, i64::MIN, i64::MAX, 10, 9, -1];
+    let messages = [
+        "",
+        "Not scanned",
+        "二维码尚未确认",
+        "q\"\\\n\u{1}\u{7f}/é\u{2028}",
+    ];
+    for status in statuses {
+        for code in codes {
+            for message in messages {
+                let r = PollResult {
+                    status,
+                    code,
+                    message: message.to_owned(),
+                    login: None,
+                };
+                assert_eq!(r.to_json(), serde_json::to_string(&r).unwrap());
+            }
+        }
+    }
 }

@@ -19,15 +19,17 @@
 //! `a; Domain=evil.example` must not eat the " Domain" of "a Domain that is not a host name"); cookie
 //! values, tickets and tokens all hold digits.
 //!
-//! Secrets are kept as keyed hashes of their pieces and of their whole text, never as text (tickets, for
-//! their shortened form, excepted, in strings zeroed when dropped), so a scope holds no copy of a cookie
-//! value.
+//! Secrets are kept as keyed hashes of their pieces and of their whole text, never as text, so a scope holds
+//! no copy of a cookie value. Tickets are the exception: a ticket is kept as text (for its shortened form,
+//! in a string zeroed when dropped), and its pieces are found by comparing with that text rather than by
+//! hashing them, so recording a ticket (at every poll) hashes nothing; the rule applied is the same.
 
 use once_cell::sync::Lazy;
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::hash_map::RandomState;
 use std::collections::{BTreeSet, HashSet};
-use std::hash::BuildHasher;
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use std::marker::PhantomData;
 use zeroize::Zeroizing;
 
@@ -61,16 +63,40 @@ pub fn may_name_host(host: &str) -> bool {
         && (host.parse::<std::net::IpAddr>().is_ok() || !host.bytes().any(|b| b.is_ascii_digit()))
 }
 
+/// The hasher of the sets of keyed hashes: the keys are already SipHash outputs under the process's secret
+/// key, so hashing them again (the std default, SipHash) would spend as much again for nothing; a set's
+/// bucket is taken from the key's bits as they are.
+#[derive(Default)]
+struct KeyedHash(u64);
+
+impl Hasher for KeyedHash {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `u64`s are hashed (`write_u64`); anything else is folded in, never dropped.
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, k: u64) {
+        self.0 = k;
+    }
+}
+
+type KeySet = HashSet<u64, BuildHasherDefault<KeyedHash>>;
+
 /// The secrets one call (or one cookie jar) has seen.
 #[derive(Clone, Default)]
 pub struct Secrets {
     /// Keyed hashes of every 7-byte piece holding a digit of each ASCII secret of 7 bytes or more.
-    runs: HashSet<u64>,
+    runs: KeySet,
     /// Keyed hashes of each whole secret: 7 characters or more, or 4 to 6 holding a digit.
-    long: HashSet<u64>,
+    long: KeySet,
     /// The lengths in bytes of the secrets in `long`.
     lengths: BTreeSet<usize>,
-    /// Tickets, whose whole occurrences are shortened rather than removed.
+    /// Tickets of more than 6 characters, kept as text: their whole occurrences are shortened, and then
+    /// their pieces are removed by the rule of `runs` and `long` (checked against this text, not hashed).
     tickets: Vec<Zeroizing<String>>,
 }
 
@@ -96,12 +122,16 @@ impl Secrets {
         }
     }
 
-    /// Records a ticket: shown by its first 6 characters at most.
+    /// Records a ticket: shown by its first 6 characters at most. A ticket of more than 6 characters is
+    /// kept as text, and scrubbed by comparing with it (`scrub_with`) under the same rule as [`Secrets::add`]'s
+    /// hashes: nothing is hashed here, which a poll does for its ticket every time. A shorter one is an
+    /// ordinary secret.
     pub fn add_ticket(&mut self, ticket: &str) {
-        if ticket.chars().count() > TICKET_SHOWN && !self.tickets.iter().any(|t| **t == ticket) {
+        if ticket.chars().count() <= TICKET_SHOWN {
+            self.add(ticket);
+        } else if !self.tickets.iter().any(|t| **t == ticket) {
             self.tickets.push(Zeroizing::new(ticket.to_owned()));
         }
-        self.add(ticket);
     }
 
     pub fn is_empty(&self) -> bool {
@@ -114,50 +144,94 @@ impl Secrets {
     }
 }
 
+/// Whether `piece` (7 bytes) is a run of `ticket` that the rule removes: it holds a digit and occurs in the
+/// ticket, which is ASCII (the rule of `Secrets::runs`, by comparison instead of by hash).
+fn ticket_run(ticket: &[u8], piece: &[u8]) -> bool {
+    let Some((&first, _)) = piece.split_first() else {
+        return false;
+    };
+    piece.iter().any(u8::is_ascii_digit)
+        && ticket.is_ascii()
+        && ticket
+            .windows(RUN)
+            .any(|w| w.first() == Some(&first) && w == piece)
+}
+
 /// `text` scrubbed of every set in `sets`.
-fn scrub_with(text: &str, sets: &[&Secrets]) -> String {
-    if sets.iter().all(|s| s.is_empty()) {
-        return text.to_owned();
+fn scrub_with<S: std::borrow::Borrow<Secrets>>(text: &str, sets: &[S]) -> String {
+    scrub_cow(text, sets).into_owned()
+}
+
+/// `text` scrubbed of every set in `sets`: borrowed as it is when it holds none of their secrets.
+fn scrub_cow<'t, S: std::borrow::Borrow<Secrets>>(text: &'t str, sets: &[S]) -> Cow<'t, str> {
+    let sets = || sets.iter().map(std::borrow::Borrow::borrow);
+    // The shortest text any secret of these sets can touch: a run ([`RUN`] bytes), a whole secret (its
+    // length) or a whole ticket; a shorter text (a service's message "0") is handed back as it is.
+    let shortest = sets()
+        .flat_map(|s| {
+            let runs = (!s.runs.is_empty()).then_some(RUN);
+            let tickets = s.tickets.iter().map(|t| t.len().min(RUN));
+            runs.into_iter()
+                .chain(s.lengths.first().copied())
+                .chain(tickets)
+        })
+        .min();
+    if shortest.map_or(true, |n| text.len() < n) {
+        return Cow::Borrowed(text);
     }
-    let mut text = text.to_owned();
-    for set in sets {
+    let mut text = Cow::Borrowed(text);
+    for set in sets() {
         for t in &set.tickets {
-            if text.contains(t.as_str()) {
-                text = text.replace(t.as_str(), &shorten(t));
+            if text.len() >= t.len() && text.contains(t.as_str()) {
+                text = Cow::Owned(text.replace(t.as_str(), &shorten(t)));
             }
         }
     }
     let b = text.as_bytes();
-    let mut marked = vec![false; b.len()];
-    let mut any = false;
+    // Allocated at the first piece found: a text without a secret costs nothing more.
+    let mut marked: Option<Vec<bool>> = None;
     // Only pieces that start and end on a character boundary are marked, so every cut is one.
-    let mut mark = |len: usize, hit: &dyn Fn(u64) -> bool, marked: &mut Vec<bool>| {
+    let mut mark = |len: usize, hit: &dyn Fn(&[u8]) -> bool| {
         for (i, piece) in b.windows(len).enumerate() {
-            if text.is_char_boundary(i) && text.is_char_boundary(i + len) && hit(key(piece)) {
-                marked.iter_mut().skip(i).take(len).for_each(|m| *m = true);
-                any = true;
+            if text.is_char_boundary(i) && text.is_char_boundary(i + len) && hit(piece) {
+                let m = marked.get_or_insert_with(|| vec![false; b.len()]);
+                m.iter_mut().skip(i).take(len).for_each(|m| *m = true);
             }
         }
     };
-    mark(
-        RUN,
-        &|k| sets.iter().any(|s| s.runs.contains(&k)),
-        &mut marked,
-    );
-    let lengths: BTreeSet<usize> = sets
-        .iter()
-        .flat_map(|s| s.lengths.iter().copied())
-        .collect();
-    for len in lengths.into_iter().take_while(|l| *l <= b.len()) {
-        mark(
-            len,
-            &|k| sets.iter().any(|s| s.long.contains(&k)),
-            &mut marked,
-        );
+    let any_runs = sets().any(|s| !s.runs.is_empty());
+    let any_tickets = sets().any(|s| !s.tickets.is_empty());
+    // Every run removed holds a digit: a text without one has none to look for.
+    if (any_runs || any_tickets) && b.iter().any(u8::is_ascii_digit) {
+        mark(RUN, &|piece| {
+            let k = if any_runs { Some(key(piece)) } else { None };
+            sets().any(|s| {
+                k.is_some_and(|k| s.runs.contains(&k))
+                    || s.tickets.iter().any(|t| ticket_run(t.as_bytes(), piece))
+            })
+        });
     }
-    if !any {
+    // Whole secrets, by length (each length once, whichever sets hold it).
+    for (n, set) in sets().enumerate() {
+        for &len in set.lengths.iter().take_while(|l| **l <= b.len()) {
+            if sets().take(n).any(|s| s.lengths.contains(&len)) {
+                continue;
+            }
+            mark(len, &|piece| {
+                let k = key(piece);
+                sets().any(|s| s.long.contains(&k))
+            });
+        }
+        for t in &set.tickets {
+            let len = t.len();
+            if len <= b.len() {
+                mark(len, &|piece| piece == t.as_bytes());
+            }
+        }
+    }
+    let Some(marked) = marked else {
         return text;
-    }
+    };
     // A marked run starts and ends on character boundaries: each character is kept or dropped whole.
     let mut out = String::with_capacity(text.len());
     let mut in_run = false;
@@ -172,7 +246,7 @@ fn scrub_with(text: &str, sets: &[&Secrets]) -> String {
             out.push(ch);
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 thread_local! {
@@ -248,12 +322,28 @@ pub fn see_set_cookie(header: &str) {
 /// calls this: it is the one place a message meets the secrets.
 pub fn scrub(text: &str) -> String {
     SCOPES
-        .try_with(|s| {
-            let list = s.borrow();
-            let sets: Vec<&Secrets> = list.iter().collect();
-            scrub_with(text, &sets)
-        })
+        .try_with(|s| scrub_with(text, &s.borrow()))
         .unwrap_or_else(|_| text.to_owned())
+}
+
+/// [`scrub`] in place: `text` is left as it is, and nothing is allocated, when it holds no secret.
+pub fn scrub_in_place(text: &mut String) {
+    let scrubbed = SCOPES
+        .try_with(|s| match scrub_cow(text, &s.borrow()) {
+            Cow::Owned(new) => Some(new),
+            Cow::Borrowed(_) => None,
+        })
+        .ok()
+        .flatten();
+    if let Some(new) = scrubbed {
+        *text = new;
+    }
+}
+
+/// [`scrub`] of a text the caller owns: handed back as it is, without a copy, when it holds no secret.
+pub fn scrub_owned(mut text: String) -> String {
+    scrub_in_place(&mut text);
+    text
 }
 
 /// The warnings of a step (the poll object's `warnings`): each scrubbed when pushed, and again against a

@@ -34,6 +34,49 @@ fn whole_cut_and_short_copies_are_removed() {
     assert_eq!(s.scrub("a wért1é b wért1 c"), "a … b wért1 c");
 }
 
+/// A ticket is scrubbed by comparing with its text (nothing hashed when it is recorded) under the same rule as
+/// any secret's hashes: after its whole occurrences are shortened, every text comes out as the hashed rule
+/// makes it, for every piece of the ticket, cut or whole, among other secrets and non-ASCII text.
+#[test]
+fn a_ticket_by_text_is_scrubbed_as_by_hashes() {
+    for t in [
+        "73ec406ce8609662a9a8f00d11223344",
+        "abcdefgh", // no digit: only whole occurrences go
+        "abc1234",
+        "tïcket-9876543", // not ASCII: whole occurrences only
+    ] {
+        let mut by_text = Secrets::default();
+        by_text.add_ticket(t);
+        by_text.add("other-secret-42");
+        let mut by_hash = Secrets::default();
+        by_hash.add(t);
+        by_hash.add("other-secret-42");
+        let chars: Vec<char> = t.chars().collect();
+        let mut texts = vec![
+            String::new(),
+            "0".to_owned(),
+            t.to_owned(),
+            format!("x{t}y{t}"),
+            format!("é{t}é other-secret-42 ü"),
+        ];
+        for len in [4, 6, 7, 8, chars.len()] {
+            for start in 0..chars.len().saturating_sub(len) + 1 {
+                let piece: String = chars.iter().skip(start).take(len).collect();
+                texts.push(format!("a {piece} b"));
+                texts.push(format!("ü{piece}ü{t}"));
+            }
+        }
+        for text in texts {
+            let shortened = text.replace(t, &shorten(t));
+            assert_eq!(
+                by_text.scrub(&text),
+                by_hash.scrub(&shortened),
+                "{t}: {text:?}"
+            );
+        }
+    }
+}
+
 #[test]
 fn a_domain_made_of_a_cookie_value_is_scrubbed() {
     let mut s = Secrets::default();
@@ -68,6 +111,25 @@ fn scopes_record_and_forget() {
         assert_eq!(scrub("q1w2e3 Domain bilibili.tv"), "… Domain bilibili.tv");
     }
     assert_eq!(scrub(v), v);
+}
+
+#[test]
+fn in_place_is_the_scrub() {
+    let _scope = Scope::enter();
+    see_ticket("73ec406ce8609662a9a8f00d11223344");
+    see("seen-value-123");
+    for text in [
+        "",
+        "Not scanned",
+        "x 73ec406ce8609662a9a8f00d11223344 y",
+        "a seen-value-123 b 8609662a9",
+        "é seen-val ü",
+    ] {
+        let mut in_place = text.to_owned();
+        scrub_in_place(&mut in_place);
+        assert_eq!(in_place, scrub(text), "{text:?}");
+        assert_eq!(scrub_owned(text.to_owned()), scrub(text), "{text:?}");
+    }
 }
 
 #[test]
@@ -362,7 +424,7 @@ fn source_every_constructor_scrubs_and_is_walked() {
             }
             if t.starts_with("message:") && !t.ends_with("String,") {
                 assert!(
-                    t.contains("redact::scrub("),
+                    t.contains("redact::scrub(") || t.contains("redact::scrub_owned("),
                     "{at}: a message field set without the scrub"
                 );
             }

@@ -227,7 +227,10 @@ impl Filter {
         let keep = if line.first().is_some_and(|b| *b == b' ' || *b == b'\t') {
             self.keep_previous
         } else {
-            let name = line.split(|b| *b == b':').next().unwrap_or(&[]);
+            let name = match line.iter().position(|b| *b == b':') {
+                Some(colon) => line.get(..colon).unwrap_or(line),
+                None => line,
+            };
             KEPT.iter().any(|k| k.as_bytes().eq_ignore_ascii_case(name))
         };
         self.keep_previous = keep;
@@ -243,67 +246,99 @@ impl Filter {
     }
 }
 
+/// The position of the first `\n` in `bytes`, eight bytes at a time (a head is scanned for line ends as
+/// it arrives, every byte of every answer's head).
+fn find_newline(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    const NEWLINES: u64 = u64::from_ne_bytes([b'\n'; 8]);
+    let mut chunks = bytes.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        // A zero byte in `x` (a `\n` in the chunk) sets its high bit here (the classic "has zero byte").
+        let x = u64::from_ne_bytes(word) ^ NEWLINES;
+        if x.wrapping_sub(ONES) & !x & HIGHS != 0 {
+            break;
+        }
+        at += 8;
+    }
+    let tail = bytes.get(at..).unwrap_or(&[]);
+    tail.iter().position(|b| *b == b'\n').map(|i| at + i)
+}
+
 impl HeadGuard {
     /// Moves what the inner transport has read into this transport's buffer, a head line at a time.
-    /// Returns whether anything was consumed from the inner transport.
+    /// Returns whether anything was consumed from the inner transport. Every line already read is decided
+    /// in one pass over the inner buffer, which is consumed (and this buffer extended) once at the end.
     fn pump(&mut self) -> Result<bool, ureq::Error> {
-        let mut consumed_any = false;
-        loop {
-            let input = self.inner.buffers().input();
-            if input.is_empty() {
-                break;
+        let input = self.inner.buffers().input();
+        if input.is_empty() {
+            return Ok(false);
+        }
+        let free = self.buffers.input_append_buf();
+        // Bytes taken from `input`, and written to `free`.
+        let (mut read, mut written) = (0usize, 0usize);
+        let result = loop {
+            let rest = input.get(read..).unwrap_or(&[]);
+            let room = free.get_mut(written..).unwrap_or(&mut []);
+            if rest.is_empty() {
+                break Ok(());
             }
-            let free = self.buffers.input_append_buf();
             if !self.state.in_head {
-                let n = input.len().min(free.len());
+                let n = rest.len().min(room.len());
                 if n == 0 {
-                    break;
+                    break Ok(());
                 }
-                if let (Some(dst), Some(src)) = (free.get_mut(..n), input.get(..n)) {
+                if let (Some(dst), Some(src)) = (room.get_mut(..n), rest.get(..n)) {
                     dst.copy_from_slice(src);
                 }
-                self.buffers.input_appended(n);
-                self.inner.buffers().input_consume(n);
-                consumed_any = true;
+                read += n;
+                written += n;
                 continue;
             }
-            let Some(end) = input.iter().position(|b| *b == b'\n') else {
-                if input.len() > MAX_LINE {
-                    return Err(limit_error(format!(
+            let Some(end) = find_newline(rest) else {
+                if rest.len() > MAX_LINE {
+                    break Err(limit_error(format!(
                         "has a header line longer than {} KiB (the header line limit)",
                         MAX_LINE / 1024
                     )));
                 }
-                break;
+                break Ok(());
             };
             let len = end + 1;
             if len > MAX_LINE + 2 {
-                return Err(limit_error(format!(
+                break Err(limit_error(format!(
                     "has a header line longer than {} KiB (the header line limit)",
                     MAX_LINE / 1024
                 )));
             }
-            let (line, _) = input.split_at(len);
-            // Decide before copying, but only consume once it fits.
+            let (line, _) = rest.split_at(len);
+            // Decide before copying, but only take the line once it fits.
             let mut probe = self.state.clone();
-            let keep = probe.line(line)?;
+            let keep = match probe.line(line) {
+                Ok(keep) => keep,
+                Err(e) => break Err(e),
+            };
             if keep {
                 // ureq parses a head only once it is whole in this buffer: a kept line that does not fit
                 // can never be parsed.
-                let Some(dst) = free.get_mut(..len) else {
-                    return Err(limit_error(format!(
+                let Some(dst) = room.get_mut(..len) else {
+                    break Err(limit_error(format!(
                         "has more than {} KiB of the header lines the library reads (the header size limit)",
                         INPUT_BUFFER / 1024
                     )));
                 };
                 dst.copy_from_slice(line);
-                self.buffers.input_appended(len);
+                written += len;
             }
             self.state = probe;
-            self.inner.buffers().input_consume(len);
-            consumed_any = true;
-        }
-        Ok(consumed_any)
+            read += len;
+        };
+        self.buffers.input_appended(written);
+        self.inner.buffers().input_consume(read);
+        result.map(|()| read > 0)
     }
 }
 
@@ -413,6 +448,27 @@ mod tests {
         assert_eq!(after(exact(19, 999)), exact(19, 999));
         assert_eq!(after(exact(0, 7)), exact(0, 7));
         assert_eq!(after(U::NotHappening), U::NotHappening);
+    }
+
+    #[test]
+    fn newlines_are_found_wherever_they_are() {
+        for len in 0..40 {
+            for at in 0..len {
+                let mut bytes = vec![b'a'; len];
+                bytes[at] = b'\n';
+                if at + 3 < len {
+                    bytes[at + 3] = b'\n';
+                }
+                // Bytes near a newline's value must not be taken for it.
+                for (i, b) in bytes.iter_mut().enumerate() {
+                    if *b != b'\n' && i % 3 == 0 {
+                        *b = [0x0b, 0x09, 0x8a, 0xff, 0x00][i % 5];
+                    }
+                }
+                assert_eq!(find_newline(&bytes), Some(at), "{len} {at}");
+            }
+            assert_eq!(find_newline(&vec![0x0b; len]), None);
+        }
     }
 
     fn run(head: &str) -> Result<Vec<String>, String> {

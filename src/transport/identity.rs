@@ -10,8 +10,10 @@
 #[allow(dead_code)] // documentation, checked by a test
 pub const AS_OF: &str = "2026-01";
 
+use crate::options::Options;
 use once_cell::sync::Lazy;
-use ureq::http::header::{self, HeaderName, HeaderValue};
+use std::cell::RefCell;
+use ureq::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 /// The default `User-Agent`, when the `user_agent` option is not set.
 pub const USER_AGENT: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/144.0.0.0 Safari/537.36";
 pub const SEC_CH_UA: &str =
@@ -118,6 +120,58 @@ pub fn headers(user_agent: &str, accept_language: &str) -> Vec<(HeaderName, Head
     h
 }
 
+/// What the headers of a request depend on: the user agent, the locale and the site.
+struct MapKey {
+    user_agent: Option<String>,
+    locale: String,
+    site: crate::site::Site,
+}
+
+/// The headers of every request made with `options` ([`headers`], with the site's Referer and Origin), as a
+/// ready map: built once per user agent, locale and site on each thread, and cloned for each request (two
+/// small copies, no header name or value parsed or validated again).
+pub(crate) fn header_map(options: &Options) -> HeaderMap {
+    /// Distinct identities remembered per thread (most recently used first), as the options cache does.
+    const SLOTS: usize = 4;
+    thread_local! {
+        static MAPS: RefCell<Vec<(MapKey, HeaderMap)>> = const { RefCell::new(Vec::new()) };
+    }
+    let matches = |k: &MapKey| {
+        k.site == options.site && k.locale == options.locale && k.user_agent == options.user_agent
+    };
+    let hit = MAPS
+        .try_with(|maps| {
+            let maps = maps.borrow();
+            maps.iter()
+                .find(|(k, _)| matches(k))
+                .map(|(_, m)| m.clone())
+        })
+        .ok()
+        .flatten();
+    if let Some(map) = hit {
+        return map;
+    }
+    let language = accept_language(&options.locale);
+    let user_agent = options.user_agent.as_deref().unwrap_or(USER_AGENT);
+    let mut fixed = headers(user_agent, &language);
+    options.site.browser_headers(&mut fixed);
+    let mut map = HeaderMap::with_capacity(fixed.len());
+    for (name, value) in fixed {
+        map.append(name, value);
+    }
+    let _ = MAPS.try_with(|maps| {
+        let mut maps = maps.borrow_mut();
+        maps.truncate(SLOTS - 1);
+        let key = MapKey {
+            user_agent: options.user_agent.clone(),
+            locale: options.locale.clone(),
+            site: options.site,
+        };
+        maps.insert(0, (key, map.clone()));
+    });
+    map
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,5 +234,35 @@ mod tests {
             assert_eq!(get("priority"), Some("u=1, i"));
             assert_eq!(get("accept-encoding"), Some("gzip, deflate"));
         }
+    }
+
+    #[test]
+    fn the_cached_map_is_the_identity_of_its_options() {
+        let text = |m: HeaderMap| {
+            m.iter()
+                .map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap().to_owned()))
+                .collect::<Vec<_>>()
+        };
+        for json in [
+            r#"{"locale":"th_TH"}"#,
+            r#"{"user_agent":"curl/8","locale":"en"}"#,
+            r#"{"site":"main"}"#,
+            "{}",
+        ] {
+            let o = Options::from_json(Some(json)).unwrap();
+            let mut want = headers(pool_user_agent(&o), &accept_language(&o.locale));
+            o.site.browser_headers(&mut want);
+            let want: Vec<_> = want
+                .iter()
+                .map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap().to_owned()))
+                .collect();
+            // Built, then from the cache: the same headers in the same order.
+            assert_eq!(text(header_map(&o)), want, "{json}");
+            assert_eq!(text(header_map(&o)), want, "{json}");
+        }
+    }
+
+    fn pool_user_agent(o: &Options) -> &str {
+        o.user_agent.as_deref().unwrap_or(USER_AGENT)
     }
 }

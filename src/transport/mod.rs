@@ -54,6 +54,7 @@ use crate::options::Options;
 use crate::url::Url;
 use errors::{http_error, map_error, Target};
 use std::time::{Duration, Instant, SystemTime};
+use ureq::http::header::{self, HeaderMap, HeaderValue};
 
 /// The largest body read from the service.
 pub const MAX_BODY: u64 = 1 << 20;
@@ -177,6 +178,8 @@ impl From<Failure> for Error {
 #[derive(Debug, Clone, Copy)]
 pub struct Request<'a> {
     url: &'a str,
+    /// The URL already parsed ([`Request::get_url`]): `url` is then its text.
+    parsed: Option<&'a Url>,
     method: Method<'a>,
     mode: Mode,
     cookie: Option<&'a str>,
@@ -190,11 +193,20 @@ impl<'a> Request<'a> {
     pub fn get(url: &'a str) -> Self {
         Request {
             url,
+            parsed: None,
             method: Method::Get,
             mode: Mode::Api,
             cookie: None,
             label: "the requested host",
             stop_at_redirect: false,
+        }
+    }
+
+    /// A GET of a URL already parsed and checked (a poll's, `passport::fetch_url`): not parsed again.
+    pub fn get_url(url: &'a Url) -> Self {
+        Request {
+            parsed: Some(url),
+            ..Request::get(url.as_str())
         }
     }
 
@@ -256,17 +268,21 @@ impl<'a> Request<'a> {
         call: &Call<'_>,
         hops: &mut Vec<Hop>,
     ) -> Result<Answer, Error> {
-        let first = Url::parse(self.url).map_err(|why| match self.mode {
-            Mode::Api => Error::argument(format!(
-                "the request URL is not valid: {}; check base_url",
-                why.reason()
-            )),
-            Mode::Follow => Error::network(format!(
-                "{} URL is not valid: {}; it was not requested",
-                self.label,
-                why.reason()
-            )),
-        })?;
+        let parsed;
+        let first = match self.parsed {
+            Some(url) => url,
+            None => {
+                parsed = Url::parse(self.url).map_err(|why| match self.mode {
+                    Mode::Api => invalid_request_url(why),
+                    Mode::Follow => Error::network(format!(
+                        "{} URL is not valid: {}; it was not requested",
+                        self.label,
+                        why.reason()
+                    )),
+                })?;
+                &parsed
+            }
+        };
         if let Some(c) = self.cookie {
             if c.bytes().any(|b| !(0x20..0x7f).contains(&b)) {
                 return Err(Error::argument(
@@ -275,15 +291,14 @@ impl<'a> Request<'a> {
             }
         }
         let bases = Bases::new(options, self.mode);
-        let mut label = name_host(&first, options, self.label);
-        check_hop(&first, self.mode, &bases, &label)?;
+        let mut label = name_host(first, options, self.label);
+        check_hop(first, self.mode, &bases, &label)?;
         let pool = pool::agent_for(options)?;
-        let language = identity::accept_language(&options.locale);
-        let mut fixed = identity::headers(pool::user_agent(options), &language);
-        options.site.browser_headers(&mut fixed);
         let mut method = self.method;
-        let mut url = first.clone();
+        // The URL of the hop: `first`, then each redirect's target.
+        let mut redirected: Option<Url> = None;
         for _ in 0..=MAX_REDIRECTS {
+            let url = redirected.as_ref().unwrap_or(first);
             let timeout = call.hop_timeout(options.timeout, &label)?;
             let proxy = pool.proxy_for(url.uri());
             let target = Target {
@@ -291,29 +306,19 @@ impl<'a> Request<'a> {
                 proxy: proxy.as_ref().map(|(p, _)| p.as_str()),
                 local_dns: proxy.as_ref().is_some_and(|(_, local)| *local),
             };
-            let cookie = self.cookie.filter(|_| url.same_origin(&first));
+            let cookie = self.cookie.filter(|_| url.same_origin(first));
             // A host the proxy does not apply to (no_proxy, loopback) goes direct.
             let direct = proxy.is_none() && pool.route.is_some();
             let result = match method {
                 Method::Get => {
                     let mut r = pool.agent(url.uri()).get(url.uri().clone());
-                    for (name, value) in &fixed {
-                        r = r.header(name.clone(), value.clone());
-                    }
-                    if let Some(c) = cookie {
-                        r = r.header("Cookie", c);
-                    }
+                    with_headers(&mut r, identity::header_map(options), cookie);
                     r = pool::request_config(r, timeout, options.timeout, direct);
                     r.call()
                 }
                 Method::PostForm(form) => {
                     let mut r = pool.agent(url.uri()).post(url.uri().clone());
-                    for (name, value) in &fixed {
-                        r = r.header(name.clone(), value.clone());
-                    }
-                    if let Some(c) = cookie {
-                        r = r.header("Cookie", c);
-                    }
+                    with_headers(&mut r, identity::header_map(options), cookie);
                     r = r.header("Content-Type", "application/x-www-form-urlencoded");
                     r = pool::request_config(r, timeout, options.timeout, direct);
                     r.send(form.as_bytes())
@@ -323,20 +328,20 @@ impl<'a> Request<'a> {
             let status = response.status().as_u16();
             let headers = response.headers();
             let set_cookies = headers
-                .get_all("set-cookie")
+                .get_all(header::SET_COOKIE)
                 .iter()
                 .filter_map(|v| std::str::from_utf8(v.as_bytes()).ok().map(str::to_owned))
                 .collect();
             let retry_after = headers
-                .get("retry-after")
+                .get(header::RETRY_AFTER)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| parse_retry_after(v, SystemTime::now()));
             let encoding = headers
-                .get("content-encoding")
+                .get(header::CONTENT_ENCODING)
                 .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
             let redirect = (300..400).contains(&status) && status != 304;
             let location = headers
-                .get("location")
+                .get(header::LOCATION)
                 .filter(|_| redirect)
                 .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
             hops.push(Hop {
@@ -370,7 +375,7 @@ impl<'a> Request<'a> {
                     (Method::PostForm(_), 301..=303) | (_, 303) => Method::Get,
                     (m, _) => m,
                 };
-                url = next;
+                redirected = Some(next);
                 label = next_label;
                 continue;
             }
@@ -390,12 +395,7 @@ impl<'a> Request<'a> {
             if !(200..300).contains(&status) {
                 return Err(http_error(status, &label, retry_after));
             }
-            let body = response
-                .body_mut()
-                .with_config()
-                .limit(MAX_BODY)
-                .read_to_vec()
-                .map_err(|e| map_error(e, &target))?;
+            let body = read_body(response.body_mut()).map_err(|e| map_error(e, &target))?;
             let body = decode::decode(encoding.as_deref(), body, MAX_BODY).map_err(|why| {
                 Error::protocol(format!(
                     "the answer of {label} was not read: {}",
@@ -411,9 +411,43 @@ impl<'a> Request<'a> {
         }
         Err(Error::network(format!(
             "too many redirects (more than {MAX_REDIRECTS}) starting from {}",
-            name_host(&first, options, self.label)
+            name_host(first, options, self.label)
         )))
     }
+}
+
+/// The error of a request URL that is not valid (`Mode::Api`: a URL built from `base_url`).
+pub fn invalid_request_url(why: crate::url::UrlError) -> Error {
+    Error::argument(format!(
+        "the request URL is not valid: {}; check base_url",
+        why.reason()
+    ))
+}
+
+/// Puts the identity headers (`fixed`: a copy of the ready map, `identity::header_map`) and the `Cookie`
+/// header, if any, on a request. The cookie was checked to be printable ASCII, which a header value carries;
+/// were it refused, the request goes without it rather than with a broken header.
+fn with_headers<B>(r: &mut ureq::RequestBuilder<B>, fixed: HeaderMap, cookie: Option<&str>) {
+    if let Some(headers) = r.headers_mut() {
+        *headers = fixed;
+        if let Some(value) = cookie.and_then(|c| HeaderValue::from_str(c).ok()) {
+            headers.append(header::COOKIE, value);
+        }
+    }
+}
+
+/// A body as sent, at most [`MAX_BODY`] bytes (more is an error), as ureq's `read_to_vec` reads it but into
+/// a buffer sized from the `Content-Length`: read in one pass, with no regrowth and no first probe read.
+fn read_body(body: &mut ureq::Body) -> Result<Vec<u8>, ureq::Error> {
+    use std::io::Read;
+    let size = body.content_length().map_or(0, |n| n.min(MAX_BODY));
+    let mut out = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    body.with_config()
+        .limit(MAX_BODY)
+        .reader()
+        .read_to_end(&mut out)
+        .map_err(ureq::Error::from)?;
+    Ok(out)
 }
 
 /// The configured origins a `Mode::Follow` chain may also go to.

@@ -30,6 +30,9 @@ struct PoolKey {
 struct LiteralFirstResolver {
     system: DefaultResolver,
     cache: DnsCache,
+    /// The last IP literal answered (host as in the URI, port) and its address: a poll asks for the same
+    /// one every time, and reading it again costs more than comparing it.
+    literal: Mutex<Option<(String, u16, ResolvedSocketAddrs)>>,
 }
 
 impl Resolver for LiteralFirstResolver {
@@ -48,10 +51,20 @@ impl Resolver for LiteralFirstResolver {
         let Some(port) = port else {
             return self.system.resolve(uri, config, timeout);
         };
+        {
+            let last = self.literal.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some((h, p, addrs)) = &*last {
+                if *p == port && h == host {
+                    return Ok(addrs.clone());
+                }
+            }
+        }
         let mut addrs = self.empty();
         let bare = host.trim_start_matches('[').trim_end_matches(']');
         if let Ok(ip) = bare.parse::<IpAddr>() {
             addrs.push(SocketAddr::new(ip, port));
+            let mut last = self.literal.lock().unwrap_or_else(|p| p.into_inner());
+            *last = Some((host.to_owned(), port, addrs.clone()));
             return Ok(addrs);
         }
         if host.eq_ignore_ascii_case("localhost") {
@@ -328,6 +341,28 @@ mod tests {
         assert_eq!(resolve("http://[::1]/x"), ["[::1]:80"]);
         assert_eq!(resolve("https://10.1.2.3/"), ["10.1.2.3:443"]);
         assert_eq!(resolve("http://LOCALHOST:7/"), ["127.0.0.1:7", "[::1]:7"]);
+        // The last literal is remembered by host and port: asking again, or for another, is answered right.
+        let r = LiteralFirstResolver::default();
+        let ask = |url: &str| {
+            let timeout = NextTimeout {
+                after: ureq::unversioned::transport::time::Duration::NotHappening,
+                reason: ureq::Timeout::Resolve,
+                per_read: None,
+                per_write: None,
+            };
+            let uri: ureq::http::Uri = url.parse().unwrap();
+            r.resolve(&uri, &ureq::config::Config::default(), timeout)
+                .unwrap()
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+        };
+        for _ in 0..2 {
+            assert_eq!(ask("http://127.0.0.1:5/x"), ["127.0.0.1:5"]);
+            assert_eq!(ask("http://127.0.0.1:6/x"), ["127.0.0.1:6"]);
+            assert_eq!(ask("http://127.0.0.2:6/x"), ["127.0.0.2:6"]);
+            assert_eq!(ask("http://[::1]:6/x"), ["[::1]:6"]);
+        }
     }
 
     #[test]
