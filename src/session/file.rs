@@ -116,6 +116,7 @@ fn stage(target: &Path, content: &[u8]) -> io::Result<Staged> {
         target: target.to_path_buf(),
     };
     // On an error, dropping `staged` removes the temporary file.
+    exactly_private(&file)?;
     file.write_all(content)?;
     file.sync_all()?;
     Ok(staged)
@@ -129,6 +130,19 @@ fn create_private(path: &Path) -> io::Result<File> {
         .create_new(true)
         .mode(0o600)
         .open(path)
+}
+
+/// Sets mode 0600 exactly, whatever the umask took away from the mode the file was created with (a umask of
+/// 0277 would leave 0400), before any byte is written.
+#[cfg(unix)]
+fn exactly_private(file: &File) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    file.set_permissions(fs::Permissions::from_mode(0o600))
+}
+
+#[cfg(not(unix))]
+fn exactly_private(_file: &File) -> io::Result<()> {
+    Ok(())
 }
 
 #[cfg(not(unix))]
