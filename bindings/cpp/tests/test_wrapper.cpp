@@ -718,6 +718,14 @@ void test_session_lifecycle() {
   struct stat st {};
   CHECK(::stat(path.c_str(), &st) == 0 && (st.st_mode & 0777) == 0600);
   CHECK(read_file(path).rfind("# Netscape HTTP Cookie File", 0) == 0);
+  // A missing directory: the library's writer refuses with ERR_ARGUMENT naming it, and writes nothing.
+  bool refused = false;
+  try {
+    login.session().save(std::string(dir) + "/missing/cookies.txt");
+  } catch (const bili_qr::Error& e) {
+    refused = e.status() == BILI_QR_ERR_ARGUMENT && std::string(e.what()).find("does not exist") != std::string::npos;
+  }
+  CHECK(refused);
 
   auto saved = bili_qr::Session::load(path);
   CHECK(saved.mid() == login.mid && !saved.status() && !saved.valid());
