@@ -86,7 +86,9 @@ namespace Bilibili.QrLogin
             return WaitCore(ticket, options, onProgress);
         }
 
-        /// <summary>Ends every wait running on that ticket in this process; returns how many were signalled.</summary>
+        /// <summary>Ends every wait running on that ticket in this process; returns how many were signalled. When none
+        /// runs, the library keeps the cancel for 30 seconds and the next wait on that ticket ends at once with
+        /// ErrCancelled (a cancel racing with a wait starting on another thread is not lost).</summary>
         public static int Cancel(string ticket)
         {
             Native.EnsureLoaded();
