@@ -221,7 +221,7 @@ const char *bili_qr_status_str(int status);
 
 /**
  * This thread's message for the most recent call that returned < 0 (start, poll, wait, cancel, render,
- * check, logout, session_convert, refresh, refresh_confirm and their `_ex` twins): one line of English naming what failed and
+ * check, logout, session_convert, refresh, refresh_confirm, session_save and their `_ex` twins): one line of English naming what failed and
  * what to do. `""` after one of them returned >= 0.
  *
  * Never NULL. The string belongs to the library: do not free it; it stays valid until the next such call
@@ -365,9 +365,17 @@ int bili_qr_wait_ex(const char *ticket,
  *
  * `ticket`: the bare ticket or a URL with `ticket=`, as for `bili_qr_poll`; borrowed. Each such wait
  * returns `BILI_QR_ERR_CANCELLED` within 100 ms while it sleeps between polls, or as soon as its request in
- * flight ends. Waits started later are not affected.
+ * flight ends.
  *
- * Returns how many waits it signalled (>= 0), or `BILI_QR_ERR_ARGUMENT`. Thread-safe; never blocks on the
+ * A cancel that finds no wait running on the ticket is not lost (ABI 3): it is kept for 30 seconds, and the
+ * next `bili_qr_wait` on that ticket that starts within that time takes it and returns
+ * `BILI_QR_ERR_CANCELLED` at once, without polling (only that one wait: later ones are not affected). So
+ * a cancel from one thread while another is still starting the wait always ends that wait; no retry loop
+ * is needed. At most 1,024 such cancels are kept (beyond, the oldest is forgotten). A cancel that found a
+ * running wait leaves nothing behind: waits started after it are not affected.
+ *
+ * Returns how many running waits it signalled (>= 0; 0 when the cancel was kept for a wait to come), or
+ * `BILI_QR_ERR_ARGUMENT`. Thread-safe; never blocks on the
  * network. (No `_ex` twin: its only error is a bad ticket argument, known to the caller.)
  *
  * # Safety
@@ -484,6 +492,45 @@ int bili_qr_render_ex(const char *text,
                       const char *format,
                       char **out,
                       char **out_error);
+
+/**
+ * Saves a session to a file, atomically and readable by its owner only (ABI 3). No network.
+ *
+ * - `path`: the file to write (UTF-8; relative to the current directory, or absolute); its directory must
+ *   exist. An existing file is replaced; a directory is not. Borrowed.
+ * - `session`: a session in any form `bili_qr_session_convert` reads (the session object or confirmed poll
+ *   object in JSON, a Netscape cookies.txt, a `Cookie` header), at most 1 MiB. It is checked first: a
+ *   text that is not a session the library reads (empty, broken JSON, no `SESSDATA`, ...) is
+ *   `BILI_QR_ERR_ARGUMENT` and nothing is written. It is then written exactly as given, byte for byte
+ *   (to save another form, convert it first with `bili_qr_session_convert`). Borrowed; the library keeps
+ *   no copy.
+ *
+ * The text goes to a new temporary file in the same directory, created exclusively with mode 0600 on Unix
+ * (never readable by others, whatever the umask), written, flushed to disk, then renamed over `path` (the
+ * directory is synced after the rename on Unix; on Windows the rename is `MoveFileExW` with
+ * `MOVEFILE_REPLACE_EXISTING`, and the file takes the access list of its folder). A reader sees the old file
+ * or the new one, never a mix; on any error the old file is untouched and no temporary file is left.
+ *
+ * Returns `BILI_QR_OK`, or `BILI_QR_ERR_ARGUMENT`: NULL or non-UTF-8 arguments, a text that is not a
+ * session, an empty path, a path that is a directory, a missing directory, or a file that cannot be written
+ * (permission denied, disk full, ...); the message names the path and the system's reason, never the
+ * session. Thread-safe (two saves to the same path at once: the last rename wins, each file whole).
+ *
+ * # Safety
+ * `path` and `session` are NULL or NUL-terminated.
+ */
+int bili_qr_session_save(const char *path,
+                         const char *session);
+
+/**
+ * `bili_qr_session_save` with `out_error`: the rule of "Errors with the result" at the top of this header.
+ *
+ * # Safety
+ * As `bili_qr_session_save`; `out_error` is NULL or writable.
+ */
+int bili_qr_session_save_ex(const char *path,
+                            const char *session,
+                            char **out_error);
 
 /**
  * Asks the service whether a saved session is still logged in (ABI 2).

@@ -84,6 +84,9 @@ pub fn wait(
 
 /// Signals every wait now running on this ticket (a bare ticket or a URL with `ticket=`) in this process.
 /// Returns how many were signalled.
+/// When none runs, the cancel is kept for 30 seconds and taken by the next
+/// wait on the ticket, which then ends at once with a cancelled error (a cancel racing with a wait's start
+/// is never lost).
 pub fn cancel(ticket_or_url: &str) -> Result<usize> {
     // A mainland QR URL names its key `qrcode_key=`; any other input is read as before.
     let ticket = match ticket::extract(ticket_or_url) {

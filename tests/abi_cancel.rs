@@ -57,7 +57,6 @@ fn cancel_from_another_thread_ends_a_sleeping_wait_promptly() {
 fn cancel_signals_every_wait_on_the_ticket_and_zero_when_idle() {
     let env = Env::new("id=cancel2,flow=w");
     let ticket = env.new_ticket();
-    assert_eq!(cancel(&ticket).status, 0, "idle ticket");
     let opts = env.opts(json!({"poll_interval_ms": 60000}));
     let (tx, rx) = mpsc::channel();
     // One wait on the bare ticket, one on its qr_url: the same ticket.
@@ -68,7 +67,7 @@ fn cancel_signals_every_wait_on_the_ticket_and_zero_when_idle() {
         rx.recv_timeout(Duration::from_secs(10))
             .expect("both waits polled");
     }
-    // A wait on another ticket is not touched.
+    // A wait on another ticket is not touched (the cancel is kept for a wait on that ticket to come).
     assert_eq!(cancel("someotherticket").status, 0);
     let asked = Instant::now();
     assert_eq!(
@@ -86,20 +85,16 @@ fn cancel_signals_every_wait_on_the_ticket_and_zero_when_idle() {
 #[test]
 fn cancel_ends_a_wait_as_soon_as_its_request_in_flight_ends() {
     let env = Env::new("id=cancel3,fault=slow,delay=800,flow=w");
-    let opts = env.opts(json!({"poll_interval_ms": 60000}));
-    let h = thread::spawn(move || {
-        let r = wait("inflightticket", Some(&opts));
-        (r, Instant::now())
-    });
-    // The first request is in flight for 800 ms; the wait registers before it sends.
-    let deadline = Instant::now() + Duration::from_secs(5);
-    let mut n = 0;
-    while n == 0 && Instant::now() < deadline {
-        thread::sleep(Duration::from_millis(20));
-        n = cancel("inflightticket").status;
-    }
+    let opts = env.opts(json!({"poll_interval_ms": 100}));
+    let (tx, rx) = mpsc::channel();
+    // Every request is in flight for 800 ms. Once the first poll has answered (the wait is registered),
+    // the next one is sent after 100 ms and is then in flight.
+    let h = spawn_wait(&env, "inflightticket", &opts, tx);
+    rx.recv_timeout(Duration::from_secs(10))
+        .expect("the first poll answered");
+    thread::sleep(Duration::from_millis(300));
     let asked = Instant::now();
-    assert_eq!(n, 1);
+    assert_eq!(cancel("inflightticket").status, 1);
     let (r, ended) = h.join().unwrap();
     r.expect(BILI_QR_ERR_CANCELLED);
     assert!(
@@ -167,4 +162,53 @@ fn cancel_from_inside_the_progress_callback_ends_the_wait() {
         1
     );
     assert_eq!(env.fetches().len(), 1);
+}
+
+#[test]
+fn a_cancel_before_the_wait_starts_ends_that_wait_at_once() {
+    let env = Env::new("id=cancelearly,flow=w");
+    let ticket = env.new_ticket();
+    // No wait runs yet: nothing is signalled, and the cancel is kept for the wait to come.
+    assert_eq!(cancel(&ticket).status, 0);
+    let opts = env.opts(json!({"poll_interval_ms": 60000}));
+    let h = {
+        let (ticket, opts) = (ticket.clone(), opts.clone());
+        thread::spawn(move || wait(&ticket, Some(&opts)))
+    };
+    let r = h.join().unwrap();
+    r.expect_err(BILI_QR_ERR_CANCELLED, &["cancelled"]);
+    assert!(
+        env.fetches().is_empty(),
+        "the cancelled wait polled nothing"
+    );
+    // The kept cancel was taken by that wait alone: the next wait on the ticket runs and polls.
+    let (tx, rx) = mpsc::channel();
+    let again = spawn_wait(&env, &ticket, &opts, tx);
+    rx.recv_timeout(Duration::from_secs(10))
+        .expect("the next wait polled");
+    assert_eq!(cancel(&ticket).status, 1);
+    again.join().unwrap().0.expect(BILI_QR_ERR_CANCELLED);
+    assert_eq!(env.fetches().len(), 1);
+    env.check_secrets();
+}
+
+#[test]
+fn a_cancel_racing_with_the_start_of_a_wait_is_never_lost() {
+    // A binding's pattern: start the wait on a worker thread and cancel it from another, at once, with no
+    // way to know whether the wait registered yet. One cancel must always end it.
+    let env = Env::new("id=cancelrace,flow=w");
+    let opts = env.opts(json!({"poll_interval_ms": 60000}));
+    for i in 0..20 {
+        let ticket = format!("raceticket{i}");
+        let h = {
+            let (ticket, opts) = (ticket.clone(), opts.clone());
+            thread::spawn(move || wait(&ticket, Some(&opts)))
+        };
+        if i % 2 == 1 {
+            thread::yield_now();
+        }
+        let n = cancel(&ticket).status;
+        assert!(n == 0 || n == 1, "{n}");
+        h.join().unwrap().expect(BILI_QR_ERR_CANCELLED);
+    }
 }

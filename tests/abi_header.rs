@@ -28,7 +28,7 @@ const ALL_STATUSES: [(c_int, &str); 12] = [
 ];
 
 /// Every function of ABI 3, in name order.
-const EXPORTS: [&str; 24] = [
+const EXPORTS: [&str; 26] = [
     "bili_qr_abi_version",
     "bili_qr_cancel",
     "bili_qr_check",
@@ -47,6 +47,8 @@ const EXPORTS: [&str; 24] = [
     "bili_qr_render_ex",
     "bili_qr_session_convert",
     "bili_qr_session_convert_ex",
+    "bili_qr_session_save",
+    "bili_qr_session_save_ex",
     "bili_qr_start",
     "bili_qr_start_ex",
     "bili_qr_status_str",

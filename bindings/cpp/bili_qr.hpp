@@ -545,7 +545,9 @@ inline Login wait(std::string_view ticket, const Options& opts = {}, const Progr
   return detail::guarded("bili_qr_wait", [&] { return detail::parse_login(j, std::string(out.get())); });
 }
 
-// Ends every wait running on that ticket in this process; returns how many were signalled. (bili_qr_cancel has
+// Ends every wait running on that ticket in this process; returns how many were signalled. When none runs, the
+// library keeps the cancel for 30 seconds and the next wait() on that ticket throws CancelledError at once (a
+// cancel racing with a wait starting on another thread is not lost). (bili_qr_cancel has
 // no _ex twin: it never blocks and fails only on a malformed ticket; its message is read at once on this thread.)
 inline int cancel(std::string_view ticket) {
   check_abi();

@@ -6,88 +6,24 @@
 
 #include "bili_qr.hpp"
 
-#include <cerrno>
-#include <cstring>
 #include <fstream>
 #include <iterator>
-
-#if defined(_WIN32)
-#include <fcntl.h>
-#include <io.h>
-#include <sys/stat.h>
-#include <windows.h>  // MoveFileExA (Session::save)
-#else
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#endif
 
 namespace bili_qr {
 
 namespace detail {
 
-// Writes data to path atomically with mode 0600: a temporary file in the same directory (created 0600, never
-// readable by others), written, flushed to disk, then renamed over path. Throws Error(BILI_QR_ERR_ARGUMENT) naming
-// the path when a step fails, and leaves no temporary file behind.
-inline void write_private_atomic(const std::string& path, const std::string& data) {
-  const auto fail = [&](const char* what) {
-    throw Error(BILI_QR_ERR_ARGUMENT, std::string("bili_qr::Session::save: ") + what + " " + path + ": " +
-                                          std::strerror(errno));
-  };
-  const std::size_t slash = path.find_last_of("/\\");
-  const std::string dir = slash == std::string::npos ? std::string() : path.substr(0, slash + 1);
-  const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
-  if (base.empty()) throw Error(BILI_QR_ERR_ARGUMENT, "bili_qr::Session::save: not a file name: " + path);
-#if defined(_WIN32)
-  std::string tmp;
-  int fd = -1;
-  for (unsigned i = 0; i < 100 && fd < 0; ++i) {
-    tmp = dir + "." + base + "." + std::to_string(::GetCurrentProcessId()) + "." + std::to_string(i) + ".tmp";
-    fd = ::_open(tmp.c_str(), _O_WRONLY | _O_CREAT | _O_EXCL | _O_BINARY, _S_IREAD | _S_IWRITE);
-  }
-  if (fd < 0) fail("cannot create a temporary file for");
-  const bool written = ::_write(fd, data.data(), static_cast<unsigned>(data.size())) == static_cast<int>(data.size()) &&
-                       ::_commit(fd) == 0;
-  ::_close(fd);
-  if (!written || !::MoveFileExA(tmp.c_str(), path.c_str(), MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) {
-    ::_unlink(tmp.c_str());
-    fail("cannot write");
-  }
-#else
-  std::string tmp;
-  int fd = -1;
-  for (unsigned i = 0; i < 100 && fd < 0; ++i) {
-    tmp = dir + "." + base + "." + std::to_string(::getpid()) + "." + std::to_string(i) + ".tmp";
-    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0 && errno != EEXIST) break;
-  }
-  if (fd < 0) fail("cannot create a temporary file for");
-  bool ok = ::fchmod(fd, 0600) == 0;  // exactly 0600, whatever the umask
-  std::size_t done = 0;
-  while (ok && done < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      ok = false;
-      break;
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  ok = ok && ::fsync(fd) == 0;
-  const int saved = errno;
-  ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int e = ok ? errno : saved;
-    ::unlink(tmp.c_str());
-    errno = e;
-    fail("cannot write");
-  }
-  const int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {  // make the rename durable; best effort
-    (void)::fsync(dfd);
-    ::close(dfd);
-  }
-#endif
+// Writes a session text to path with the library's one session-file writer, bili_qr_session_save: it checks that
+// text is a session, then writes it atomically with mode 0600 (a temporary file in the same directory created
+// 0600, written, flushed to disk, renamed over path). Throws Error(BILI_QR_ERR_ARGUMENT) naming the path when it
+// cannot be written; the old file is then untouched and no temporary file is left.
+inline void save_session_file(const std::string& path, const std::string& text) {
+  const std::string p = c_arg("path", path);
+  Owned none;
+  call_ex("bili_qr_session_save", none, [&](char** o, char** e) {
+    *o = nullptr;
+    return bili_qr_session_save_ex(p.c_str(), text.c_str(), e);
+  });
 }
 
 }  // namespace detail
@@ -138,8 +74,8 @@ class Session : public CookieSet {
     detail::wipe(previous_refresh_token_);
   }
 
-  // Writes the session to path, atomically, with mode 0600: a temporary file in the same directory created 0600,
-  // written and flushed to disk, then renamed over path. format: "netscape" (cookies.txt, for yt-dlp and curl),
+  // Writes the session to path, atomically, with mode 0600, through the library's bili_qr_session_save: a
+  // temporary file in the same directory created 0600, written and flushed to disk, then renamed over path. format: "netscape" (cookies.txt, for yt-dlp and curl),
   // "json" (the session object) or "header"; by default JSON for a name ending in ".json", else cookies.txt.
   // A mainland cookies.txt keeps the refresh tokens (as lines only their refresh endpoints would be sent); a
   // TV/app token is kept by the JSON form alone: save a session with a token() to a ".json" file.
@@ -151,7 +87,7 @@ class Session : public CookieSet {
     std::string text = to(f);
     if (!text.empty() && text.back() != '\n') text += '\n';
     try {
-      detail::write_private_atomic(path, text);
+      detail::save_session_file(path, text);
     } catch (...) {
       detail::wipe(text);
       throw;

@@ -163,7 +163,10 @@ export function wait(ticket: TicketArg, options?: OptionsArg, hooks?: WaitHooks)
  * false from onProgress to stop. Throws what wait() rejects with.
  */
 export function waitSync(ticket: TicketArg, options?: OptionsArg, hooks?: Pick<WaitHooks, 'onProgress'>): Login;
-/** Ends every wait running on this ticket in this process; returns how many were signalled. */
+/**
+ * Ends every wait running on this ticket in this process; returns how many were signalled. When none runs, the
+ * cancel is kept for 30 seconds and the next wait on that ticket rejects at once with ERR_CANCELLED.
+ */
 export function cancel(ticket: TicketArg): number;
 /** Draws text as a QR code: 'utf8' terminal text, 'svg' document, or 'matrix' (lines of 0/1). */
 export function render(text: string, format?: 'utf8' | 'svg' | 'matrix'): string;

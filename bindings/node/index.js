@@ -59,7 +59,10 @@ function render(text, format = 'utf8') {
   return callSync(native.render, cString(text, 'text'), cString(format, 'format')).text;
 }
 
-/** Ends every wait running on this ticket in this process. Returns how many were signalled. */
+/**
+ * Ends every wait running on this ticket in this process. Returns how many were signalled. When none runs, the
+ * library keeps the cancel for 30 seconds and the next wait on that ticket rejects at once with ERR_CANCELLED.
+ */
 function cancel(ticket) {
   const status = native.cancel(ticketString(ticket));
   // bili_qr_cancel has no _ex twin; this runs on the calling thread, so its message is still current

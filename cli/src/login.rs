@@ -176,7 +176,7 @@ fn already_logged_in(
         ui.line(&note);
     }
     if let Some(json) = &args.json {
-        output::write_all(&[(
+        output::write_all(vec![(
             json.clone(),
             format!("{}\n", checked.to_json()).into_bytes(),
         )])
@@ -333,7 +333,8 @@ pub fn run(args: LoginArgs) -> Result<(), Failure> {
                             code: EXIT_LOCAL,
                             message: format!("cannot draw the QR code as SVG: {}", e.message()),
                         })?;
-                    if let Err(message) = output::write_all(&[(svg.clone(), drawing.into_bytes())])
+                    if let Err(message) =
+                        output::write_all(vec![(svg.clone(), drawing.into_bytes())])
                     {
                         ui.end_status();
                         return Err(Failure {
@@ -469,7 +470,7 @@ pub fn run(args: LoginArgs) -> Result<(), Failure> {
         files.push((path.clone(), json.into_bytes()));
         notes.push(format!("saved the login as JSON to {}", path.display()));
     }
-    output::write_all(&files).map_err(|message| Failure {
+    output::write_all(files).map_err(|message| Failure {
         code: EXIT_LOCAL,
         message: format!("logged in, but {message}; nothing was saved"),
     })?;

@@ -6,12 +6,13 @@
 
 use crate::args::{LogoutArgs, SessionArgs};
 use crate::store::{self, Store, StoreError};
-use crate::{logged_in, output, say, Failure, EXIT_EXPIRED, EXIT_LOCAL, EXIT_USAGE};
+use crate::{logged_in, say, Failure, EXIT_EXPIRED, EXIT_LOCAL, EXIT_USAGE};
 use bili_qr::session::{self, CheckResult, CheckStatus, LogoutStatus, Session, SessionFormat};
 use std::fmt;
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+use zeroize::Zeroize;
 
 /// Where a session is saved: a file (`--cookies FILE`) or the OS secret store (`--store keyring[:NAME]`).
 #[derive(Debug, Clone)]
@@ -169,9 +170,13 @@ pub fn text_of(session: &Session, format: SessionFormat) -> String {
     text
 }
 
-/// Writes `session` over `path` atomically (mode 0600 on Unix), in `format`.
+/// Writes `session` over `path` with the library's session-file writer (`bili_qr_session_save`: atomically,
+/// mode 0600 on Unix), in `format`; the text is zeroed afterwards.
 pub fn write(path: &Path, session: &Session, format: SessionFormat) -> Result<(), String> {
-    output::write_all(&[(path.to_path_buf(), text_of(session, format).into_bytes())])
+    let mut text = text_of(session, format);
+    let result = session::file::save(path, &text).map_err(|e| e.message().to_owned());
+    text.zeroize();
+    result
 }
 
 /// After a valid check whose answer renewed a cookie: saves the session to use from now on, and says so.

@@ -229,9 +229,17 @@ pub unsafe extern "C" fn bili_qr_wait_ex(
 ///
 /// `ticket`: the bare ticket or a URL with `ticket=`, as for `bili_qr_poll`; borrowed. Each such wait
 /// returns `BILI_QR_ERR_CANCELLED` within 100 ms while it sleeps between polls, or as soon as its request in
-/// flight ends. Waits started later are not affected.
+/// flight ends.
 ///
-/// Returns how many waits it signalled (>= 0), or `BILI_QR_ERR_ARGUMENT`. Thread-safe; never blocks on the
+/// A cancel that finds no wait running on the ticket is not lost (ABI 3): it is kept for 30 seconds, and the
+/// next `bili_qr_wait` on that ticket that starts within that time takes it and returns
+/// `BILI_QR_ERR_CANCELLED` at once, without polling (only that one wait: later ones are not affected). So
+/// a cancel from one thread while another is still starting the wait always ends that wait; no retry loop
+/// is needed. At most 1,024 such cancels are kept (beyond, the oldest is forgotten). A cancel that found a
+/// running wait leaves nothing behind: waits started after it are not affected.
+///
+/// Returns how many running waits it signalled (>= 0; 0 when the cancel was kept for a wait to come), or
+/// `BILI_QR_ERR_ARGUMENT`. Thread-safe; never blocks on the
 /// network. (No `_ex` twin: its only error is a bad ticket argument, known to the caller.)
 ///
 /// # Safety

@@ -128,12 +128,14 @@ mod boundary;
 mod login;
 mod refresh;
 mod render;
+mod save;
 mod session;
 mod status;
 
 pub use self::login::*;
 pub use self::refresh::*;
 pub use self::render::*;
+pub use self::save::*;
 pub use self::session::*;
 pub use self::status::*;
 
@@ -185,7 +187,7 @@ pub extern "C" fn bili_qr_status_str(status: c_int) -> *const c_char {
 }
 
 /// This thread's message for the most recent call that returned < 0 (start, poll, wait, cancel, render,
-/// check, logout, session_convert, refresh, refresh_confirm and their `_ex` twins): one line of English naming what failed and
+/// check, logout, session_convert, refresh, refresh_confirm, session_save and their `_ex` twins): one line of English naming what failed and
 /// what to do. `""` after one of them returned >= 0.
 ///
 /// Never NULL. The string belongs to the library: do not free it; it stays valid until the next such call

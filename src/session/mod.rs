@@ -8,6 +8,7 @@
 //! replaces an earlier one in place, as in the poll object). Nothing here ever puts a cookie value into a
 //! message.
 
+pub mod file;
 mod format;
 mod parse;
 mod remote;

@@ -2,7 +2,8 @@
 # The C ABI from C: the header compiles as C99/C11/C++ with -Wpedantic -Werror, the library exports exactly the
 # header's functions, tests/c/test_abi.c (ABI 1, unchanged: the v1-compatibility proof), tests/c/test_abi2.c
 # (ABI 2), tests/c/test_abi3.c (ABI 3: the mainland session life) and tests/c/test_tv.c (ABI 3: the TV token
-# life) pass plain, under ASan+UBSan, and under
+# life) and tests/c/test_save.c (ABI 3: bili_qr_session_save, a cancel before its wait) pass plain, under
+# ASan+UBSan, and under
 # valgrind (no error, nothing lost), and README's three C examples (login, check, mainland) compile as written
 # and run against the fake server.
 set -euo pipefail
@@ -36,7 +37,7 @@ fi
 echo "${#declared[@]} functions declared and exported"
 
 echo "-- build"
-for t in test_abi test_abi2 test_abi3 test_tv; do
+for t in test_abi test_abi2 test_abi3 test_tv test_save; do
   cc -std=c11 "${cflags[@]}" -O1 -g "tests/c/$t.c" -o "$out/$t" -L"$libdir" -lbili_qr -lpthread -Wl,-rpath,"$libdir"
   cc -std=c11 "${cflags[@]}" -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer "tests/c/$t.c" \
      -o "$out/${t}_asan" -L"$libdir" -lbili_qr -lpthread -Wl,-rpath,"$libdir"
@@ -47,7 +48,7 @@ scratch_dir tmp bili-qr-c
 start_fake_server "$tmp" --refresh-public-key-out "$refresh_key"
 echo "fake server at $base"
 
-for t in test_abi test_abi2 test_abi3 test_tv; do
+for t in test_abi test_abi2 test_abi3 test_tv test_save; do
   args=("$base")
   # test_abi3 refreshes a mainland session: it encrypts with the fake server's RSA test key.
   [[ $t == test_abi3 ]] && args+=("$refresh_key")

@@ -370,10 +370,14 @@ void test_cancel_from_other_thread() {
   auto q = bili_qr::start(o);
   std::atomic<int> status{1000};
   std::atomic<long long> ended_ms{0};
+  std::atomic<bool> polled{false};
   auto t0 = Clock::now();
   std::thread th([&] {
     try {
-      bili_qr::wait(q.ticket, o);
+      bili_qr::wait(q.ticket, o, [&](const bili_qr::PollResult&) {
+        polled = true;
+        return true;
+      });
       status = 0;
     } catch (const bili_qr::CancelledError& e) {
       status = e.status();
@@ -382,17 +386,26 @@ void test_cancel_from_other_thread() {
     }
     ended_ms = ms_since(t0);
   });
-  int signalled = 0;
-  for (int i = 0; i < 100 && signalled == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    signalled = bili_qr::cancel(q.ticket);
-  }
+  // Once the first poll has answered, the wait is registered and sleeps: one cancel signals it.
+  for (int i = 0; i < 500 && !polled; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  CHECK(polled);
+  const int signalled = bili_qr::cancel(q.ticket);
   auto cancelled_at = ms_since(t0);
   th.join();
   CHECK(signalled == 1);
   CHECK(status == BILI_QR_ERR_CANCELLED);
   CHECK(ended_ms - cancelled_at < 600);  // the wait slept 1000 ms between polls; cancel wakes it
   CHECK(bili_qr::cancel(q.ticket) == 0);  // nothing waits any more
+  // A cancel before the wait starts is kept for it: the next wait on that ticket ends at once, without polling.
+  auto early = bili_qr::start(o);
+  CHECK(bili_qr::cancel(early.ticket) == 0);
+  int early_status = 0;
+  try {
+    bili_qr::wait(early.ticket, o);
+  } catch (const bili_qr::CancelledError& e) {
+    early_status = e.status();
+  }
+  CHECK(early_status == BILI_QR_ERR_CANCELLED);
   CHECK_THROWS_STATUS(bili_qr::Error, BILI_QR_ERR_ARGUMENT, bili_qr::cancel("not a ticket!"));
   CHECK_THROWS_STATUS(bili_qr::Error, BILI_QR_ERR_ARGUMENT, bili_qr::cancel(std::string("abc\0def", 7)));
 }
@@ -718,6 +731,14 @@ void test_session_lifecycle() {
   struct stat st {};
   CHECK(::stat(path.c_str(), &st) == 0 && (st.st_mode & 0777) == 0600);
   CHECK(read_file(path).rfind("# Netscape HTTP Cookie File", 0) == 0);
+  // A missing directory: the library's writer refuses with ERR_ARGUMENT naming it, and writes nothing.
+  bool refused = false;
+  try {
+    login.session().save(std::string(dir) + "/missing/cookies.txt");
+  } catch (const bili_qr::Error& e) {
+    refused = e.status() == BILI_QR_ERR_ARGUMENT && std::string(e.what()).find("does not exist") != std::string::npos;
+  }
+  CHECK(refused);
 
   auto saved = bili_qr::Session::load(path);
   CHECK(saved.mid() == login.mid && !saved.status() && !saved.valid());

@@ -86,7 +86,9 @@ namespace Bilibili.QrLogin
             return WaitCore(ticket, options, onProgress);
         }
 
-        /// <summary>Ends every wait running on that ticket in this process; returns how many were signalled.</summary>
+        /// <summary>Ends every wait running on that ticket in this process; returns how many were signalled. When none
+        /// runs, the library keeps the cancel for 30 seconds and the next wait on that ticket ends at once with
+        /// ErrCancelled (a cancel racing with a wait starting on another thread is not lost).</summary>
         public static int Cancel(string ticket)
         {
             Native.EnsureLoaded();
@@ -201,6 +203,17 @@ namespace Bilibili.QrLogin
             int status;
             return Native.Call(delegate (IntPtr[] a, out IntPtr o, out IntPtr e) { return Native.bili_qr_session_convert_ex(a[0], a[1], out o, out e); },
                                new[] { "session", "format" }, new[] { session, format }, out status);
+        }
+
+        /// <summary>The library's bili_qr_session_save (ABI 3): checks that text is a session, then writes it to path
+        /// atomically with mode 0600. Throws BiliQrException ErrArgument when it is not a session or path cannot be
+        /// written.</summary>
+        internal static void SaveSessionFile(string path, string text)
+        {
+            Native.RequireAbi(3, "Session.Save");
+            int status;
+            Native.Call(delegate (IntPtr[] a, out IntPtr o, out IntPtr e) { o = IntPtr.Zero; return Native.bili_qr_session_save_ex(a[0], a[1], out e); },
+                        new[] { "path", "session" }, new[] { path, text }, out status);
         }
 
         // ---- async ----
@@ -355,17 +368,14 @@ namespace Bilibili.QrLogin
                 if (progress != null) progress.Report(r);
                 return true;
             };
-            // When the token fires: bili_qr_cancel ends the wait within ~100 ms. If it finds no wait (the native
-            // wait has not registered yet), retry briefly; the progress callback also checks the token.
+            // When the token fires: bili_qr_cancel ends the wait within ~100 ms. One call is enough: when the
+            // native wait has not registered yet, the library keeps the cancel and that wait takes it as it
+            // starts. The progress callback also checks the token.
             Action cancel = () =>
             {
                 try
                 {
-                    for (int i = 0; i < 100 && Volatile.Read(ref finished) == 0; i++)
-                    {
-                        if (Cancel(ticket) > 0) return;
-                        Thread.Sleep(20);
-                    }
+                    if (Volatile.Read(ref finished) == 0) Cancel(ticket);
                 }
                 catch (Exception) { /* a malformed ticket: the wait itself reports it */ }
             };

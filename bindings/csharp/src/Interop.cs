@@ -48,6 +48,7 @@ namespace Bilibili.QrLogin
         // ABI 3 (bound on first call: an ABI 2 library still loads; RequireAbi guards the calls).
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int bili_qr_refresh_ex(IntPtr session, IntPtr optionsJson, out IntPtr outJson, out IntPtr outError);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int bili_qr_refresh_confirm_ex(IntPtr session, IntPtr optionsJson, out IntPtr outJson, out IntPtr outError);
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int bili_qr_session_save_ex(IntPtr path, IntPtr session, out IntPtr outError);
 
         static readonly object s_lock = new object();
         static bool s_loaded;
@@ -194,37 +195,6 @@ namespace Bilibili.QrLogin
                 Marshal.FreeHGlobal(Ptr);
                 Ptr = IntPtr.Zero;
             }
-        }
-    }
-
-    /// <summary>File-system calls that netstandard2.0 lacks on Unix (file mode, atomic rename), by P/Invoke to libc.</summary>
-    internal static class Posix
-    {
-        [DllImport("libc", EntryPoint = "chmod", SetLastError = true)] static extern int chmod(IntPtr path, uint mode);
-        [DllImport("libc", EntryPoint = "rename", SetLastError = true)] static extern int rename(IntPtr from, IntPtr to);
-
-        internal static bool IsUnix
-        {
-            get
-            {
-                var p = Environment.OSVersion.Platform;
-                return p == PlatformID.Unix || p == PlatformID.MacOSX;
-            }
-        }
-
-        internal static void Chmod(string path, uint mode)
-        {
-            using (var p = new Native.NativeUtf8(path, "path"))
-                if (chmod(p.Ptr, mode) != 0)
-                    throw new System.IO.IOException("chmod " + Convert.ToString(mode, 8) + " failed (errno " + Marshal.GetLastWin32Error().ToString(CultureInfo.InvariantCulture) + ") on " + path);
-        }
-
-        internal static void Rename(string from, string to)
-        {
-            using (var f = new Native.NativeUtf8(from, "path"))
-            using (var t = new Native.NativeUtf8(to, "path"))
-                if (rename(f.Ptr, t.Ptr) != 0)
-                    throw new System.IO.IOException("rename failed (errno " + Marshal.GetLastWin32Error().ToString(CultureInfo.InvariantCulture) + ") to " + to);
         }
     }
 }

@@ -1,8 +1,9 @@
 // Session.cs: a saved login (the session's cookies), read from and written to files.
 //
-// The formats are the library's (bili_qr_session_convert): this file only moves text between the library and
-// the disk. Save is atomic (a temporary file in the same folder, then rename/ReplaceFile) and the file is
-// readable by its owner only: mode 0600 on Unix (set before any byte is written); on Windows the file inherits
+// The formats are the library's (bili_qr_session_convert), and so is the writer (bili_qr_session_save): this file
+// only moves text between the library and the disk. Save is atomic (a temporary file in the same folder, then a
+// rename over the target) and the file is readable by its owner only: mode 0600 on Unix (set before any byte is
+// written); on Windows the file inherits
 // the ACL of its folder, which for the user's profile (AppData) admits only that user, SYSTEM and
 // Administrators; netstandard2.0 has no ACL API, so keep session files under the profile.
 
@@ -121,38 +122,16 @@ namespace Bilibili.QrLogin
         }
 
         /// <summary>
-        /// Writes the session to path atomically, readable by the owner only (0600 on Unix): a temporary file in
-        /// the same folder, flushed to disk, then renamed over path. A reader sees the old file or the new one,
-        /// never a part; on failure path is untouched and the temporary file removed.
+        /// Writes the session to path atomically, readable by the owner only (0600 on Unix), with the library's one
+        /// session-file writer (bili_qr_session_save): a temporary file in the same folder, created 0600, flushed
+        /// to disk, then renamed over path. A reader sees the old file or the new one, never a part; on failure
+        /// path is untouched and no temporary file is left. A path that cannot be written (a missing folder, a
+        /// folder, no permission) throws BiliQrException ErrArgument, whose message names it.
         /// </summary>
         public void Save(string path, SessionFormat format = SessionFormat.Json)
         {
             if (path == null) throw new ArgumentNullException("path");
-            string full = Path.GetFullPath(path);
-            string dir = Path.GetDirectoryName(full);
-            string tmp = Path.Combine(dir, "." + Path.GetFileName(full) + ".tmp-" + Guid.NewGuid().ToString("N").Substring(0, 12));
-            byte[] bytes = new UTF8Encoding(false).GetBytes(ToText(format));
-            try
-            {
-                using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-                {
-                    if (Posix.IsUnix) Posix.Chmod(tmp, 384 /* 0600 */); // before the first byte
-                    fs.Write(bytes, 0, bytes.Length);
-                    fs.Flush(true);
-                }
-                if (Posix.IsUnix) Posix.Rename(tmp, full);              // rename(2): atomic, replaces
-                else if (File.Exists(full)) File.Replace(tmp, full, null, true); // ReplaceFileW
-                else File.Move(tmp, full);
-                tmp = null;
-            }
-            finally
-            {
-                Array.Clear(bytes, 0, bytes.Length);
-                if (tmp != null)
-                {
-                    try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-                }
-            }
+            BiliQr.SaveSessionFile(path, ToText(format));
         }
 
         /// <summary>

@@ -282,7 +282,11 @@ static partial class Tests
         var opt = Fake.Opt(sc);
         opt.PollIntervalMs = 30000;
         var qr = BiliQr.Start(opt);
-        A.Eq(0, BiliQr.Cancel(qr.Ticket), "cancel with no wait running");
+        // A cancel with no wait running signals nothing and is kept for the next wait on that ticket, which
+        // ends at once (what lets WaitAsync cancel with one call a wait whose thread has not started it yet).
+        var idle = BiliQr.Start(opt);
+        A.Eq(0, BiliQr.Cancel(idle.Ticket), "cancel with no wait running");
+        A.Status(BiliQrStatus.ErrCancelled, () => BiliQr.Wait(idle.Ticket, opt), "a cancel before the wait is kept for it");
         var firstEvent = new ManualResetEventSlim();
         int signalled = -1;
         long cancelledAt = 0;

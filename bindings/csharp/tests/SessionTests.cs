@@ -153,7 +153,9 @@ static partial class Tests
         string dir = TempDir();
         try
         {
-            A.Throws<DirectoryNotFoundException>(() => s.Save(Path.Combine(dir, "no", "such", "dir", "s.json")), "Save into a missing folder");
+            var missing = A.Status(BiliQrStatus.ErrArgument, () => s.Save(Path.Combine(dir, "no", "such", "dir", "s.json")), "Save into a missing folder");
+            A.True(missing.Message.Contains("does not exist"), "the message says the folder does not exist: " + missing.Message);
+            A.Eq(0, Directory.GetFileSystemEntries(dir).Length, "nothing written");
             string p = Path.Combine(dir, "s.json");
             File.WriteAllText(p, "old");
             s.Save(p);

@@ -174,6 +174,8 @@ const native = {
     abiVersion >= 3
       ? bind(`int bili_qr_refresh_confirm_ex(const char *session, const char *options_json, ${OUT})`)
       : null,
+  // ABI 3: the library's one session-file writer (atomic, mode 0600). No out-string: only out_error.
+  save: abiVersion >= 3 ? bind('int bili_qr_session_save_ex(const char *path, const char *session, _Out_ void **out_error)') : null,
 };
 
 /** Copies the library string at `ptr` (UTF-8, NUL-terminated) and always releases it. */
@@ -215,6 +217,13 @@ function callSync(fn, ...args) {
   return finish(status, out[0], err[0]);
 }
 
+/** Calls an `_ex` function that hands out no string (only `out_error`) on this thread; returns the status. */
+function callStatusSync(fn, ...args) {
+  const err = [null];
+  const status = fn(...args, err);
+  return finish(status, null, err[0]).status;
+}
+
 /** Calls an `_ex` function on a libuv worker thread; resolves with `{status, text}`. */
 function callAsync(fn, ...args) {
   return new Promise((resolve, reject) => {
@@ -244,6 +253,7 @@ module.exports = {
   takeString,
   finish,
   callSync,
+  callStatusSync,
   callAsync,
   libraryError,
 };

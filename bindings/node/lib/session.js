@@ -3,11 +3,9 @@
 // Cookie header, Netscape cookies.txt) are the library's own (bili_qr_session_convert): this binding has no
 // cookie writer or parser of its own.
 
-const crypto = require('node:crypto');
 const fs = require('node:fs');
-const path = require('node:path');
 const util = require('node:util');
-const { native, abiVersion, callSync, callAsync } = require('./native');
+const { native, abiVersion, callSync, callStatusSync, callAsync } = require('./native');
 const { argumentError } = require('./errors');
 const { cString, optionsJson, withSignal } = require('./args');
 
@@ -30,34 +28,14 @@ function formatArg(format) {
   return format;
 }
 
-/** Writes `text` to `file` atomically: a temporary file beside it (mode 0600), fsync, rename, fsync of the folder. */
-function writeAtomic(file, text) {
-  const target = path.resolve(file);
-  const dir = path.dirname(target);
-  const tmp = path.join(dir, `.${path.basename(target)}.${process.pid}.${crypto.randomBytes(6).toString('hex')}.tmp`);
-  let fd = fs.openSync(tmp, 'wx', 0o600);
-  try {
-    fs.fchmodSync(fd, 0o600); // whatever the umask: the file holds session cookies
-    fs.writeFileSync(fd, text, 'utf8');
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    fd = null;
-    fs.renameSync(tmp, target);
-  } catch (e) {
-    if (fd !== null) fs.closeSync(fd);
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
-  try {
-    const dfd = fs.openSync(dir, 'r'); // make the rename itself durable (not possible on Windows)
-    try {
-      fs.fsyncSync(dfd);
-    } finally {
-      fs.closeSync(dfd);
-    }
-  } catch (e) {
-    if (process.platform !== 'win32') throw e;
-  }
+/**
+ * Writes `text` to `file` with the library's one session-file writer (bili_qr_session_save): it checks that
+ * `text` is a session, then writes a temporary file beside `file` (mode 0600), fsync, rename, fsync of the
+ * folder. A path that cannot be written is a BiliQrError ERR_ARGUMENT naming it; the old file stays as it was.
+ */
+function saveText(file, text) {
+  if (native.save === null) throw argumentError(`saving a session needs ABI 3; the library loaded has ABI ${abiVersion}`);
+  callStatusSync(native.save, cString(String(file), 'file'), cString(text, 'session'));
 }
 
 /**
@@ -189,7 +167,7 @@ class Session {
   }
 
   /**
-   * Writes the session to `file` atomically with mode 0600. `format`: 'json', 'netscape' or 'header';
+   * Writes the session to `file` atomically with mode 0600, through the library's writer (bili_qr_session_save). `format`: 'json', 'netscape' or 'header';
    * by default 'json' for a name ending in `.json` or a TV token session (only JSON carries the token), else
    * 'netscape' (cookies.txt; a mainland session's refresh tokens are kept as two more lines).
    */
@@ -198,7 +176,7 @@ class Session {
     const fmt = format === undefined ? (json ? 'json' : 'netscape') : format;
     let text = this.format(fmt);
     if (fmt === 'header' && !text.endsWith('\n')) text += '\n';
-    writeAtomic(file, text);
+    saveText(file, text);
   }
 
   /** check(this, options, hooks) */
@@ -377,5 +355,5 @@ module.exports = {
   refreshConfirm,
   refreshConfirmSync,
   convertSession,
-  writeAtomic,
+  saveText,
 };

@@ -48,6 +48,9 @@ const expectReject = async (p, check) => { try { await p; } catch (e) { check(e)
   if (b.refreshSync(s).cookieHeader !== 'SESSDATA=y') throw new Error('refreshSync');
   if ((await r.refreshConfirm()).status !== 'confirmed') throw new Error('refreshConfirm');
   if (b.refreshConfirmSync(r).previousRefreshToken !== null) throw new Error('refreshConfirmSync');
+  // ABI 3: the session file (bili_qr_session_save_ex hands out only out_error): the failure's message is released
+  s.save('saved.txt');
+  expectThrow(() => s.save('fail.txt'), (e) => { if (e.status !== -1 || e.message !== 'stub: could not write the file') throw e; });
   // the library returned a string that is not JSON: parse throws, the string is still released
   expectThrow(() => b.startSync('{"badjson":1}'), (e) => { if (!(e instanceof SyntaxError)) throw e; });
   expectThrow(() => b.pollSync('abc', '{"badjson":1}'), (e) => { if (!(e instanceof SyntaxError)) throw e; });
@@ -96,8 +99,8 @@ test('every string from the library is released with bili_qr_free exactly once, 
     // 10 successes + 4 bad JSON + 4 error messages + 1 expired + 3 cancelled waits (false, throw, abort:
     // each with its message) + 40 concurrent = 62 strings handed out by the calls of 0.2; the Sync twins add
     // 3 successes, 1 bad JSON, 1 expired, 1 cancelled (throw), 2 error messages; the refresh pair 4
-    // successes, 1 error message, 1 bad JSON: 76 in all
-    assert.equal(counts.out, 76, JSON.stringify(counts));
+    // successes, 1 error message, 1 bad JSON; the two saves 2 conversions and 1 error message: 79 in all
+    assert.equal(counts.out, 79, JSON.stringify(counts));
     assert.equal(counts.back, counts.out, `released ${counts.back} of ${counts.out}`);
     assert.equal(counts.foreign, 0, 'bili_qr_free never got a pointer the library did not hand out');
   } finally {

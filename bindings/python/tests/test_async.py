@@ -157,3 +157,15 @@ def test_many_async_waits_at_once(base_url):
     assert all(len(s) == 6 for s in spans)
     # concurrent, not one after the other: every wait had started before any of them ended
     assert max(s[0] for s in spans) < min(s[-1] for s in spans)
+
+
+def test_a_cancel_before_the_wait_is_kept_for_it(server, scenario):
+    """bili_qr.cancel before any wait runs: nothing is signalled, and the next wait on the ticket ends at once
+    without polling (what lets wait_async cancel a wait whose thread has not started it yet, with one call)."""
+    sc = scenario(flow="w")
+    url = server.url(sc)
+    qr = bili_qr.start(base_url=url)
+    assert bili_qr.cancel(qr.qr_url) == 0
+    with pytest.raises(bili_qr.CancelledError):
+        bili_qr.wait(qr.ticket, base_url=url, poll_interval_ms=60000)
+    assert server.requests_for(sc, "fetch") == []

@@ -137,25 +137,20 @@ def test_cookies_txt_replaces_an_existing_file_atomically(login, tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["cookies.txt"]
 
 
-def test_cookies_txt_is_created_0600_from_the_start(login, tmp_path, monkeypatch):
-    opened = []
-    real_open = os.open
-
-    def spy(p, flags, mode=0o777, *args, **kwargs):
-        if str(p).startswith(str(tmp_path)):
-            opened.append((os.path.basename(p), flags, mode))
-        return real_open(p, flags, mode, *args, **kwargs)
-
-    monkeypatch.setattr(os, "open", spy)
-    login.save_cookies_txt(tmp_path / "c.txt")
-    creates = [o for o in opened if o[1] & os.O_CREAT]
-    assert creates, opened
-    for name, flags, mode in creates:
-        assert name != "c.txt"  # never written in place
-        assert mode == 0o600 and flags & os.O_EXCL
+def test_cookies_txt_is_0600_even_under_a_umask_that_takes_the_write_bit(login, tmp_path):
+    # The library's writer creates the file 0600 with O_EXCL, then sets 0600 again before writing: a umask
+    # of 0277 would otherwise leave 0400.
+    path = tmp_path / "c.txt"
+    old = os.umask(0o277)
+    try:
+        login.save_cookies_txt(path)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert os.listdir(tmp_path) == ["c.txt"]
 
 
 def test_cookies_txt_failure_leaves_nothing(login, tmp_path):
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(bili_qr.ArgumentError, match="missing-dir.*does not exist"):
         login.save_cookies_txt(tmp_path / "missing-dir" / "cookies.txt")
     assert os.listdir(tmp_path) == []

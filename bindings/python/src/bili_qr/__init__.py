@@ -37,7 +37,6 @@ import os
 import signal
 import threading
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, Iterator, List, Optional, Tuple, TypeVar, Union
-from urllib.parse import parse_qs, urlsplit
 
 from . import _lib
 from ._errors import (
@@ -163,15 +162,6 @@ def _encode_options(options: Dict[str, Any]) -> Optional[bytes]:
 
 def _raise_for(rc: int, message: str) -> None:
     raise error_for_status(rc, message)
-
-
-def _bare_ticket(ticket_or_url: str) -> str:
-    """The ticket itself, from a bare ticket or a URL whose query has ``ticket=``."""
-    if "?" in ticket_or_url or "://" in ticket_or_url:
-        values = parse_qs(urlsplit(ticket_or_url).query).get("ticket")
-        if values:
-            return values[0]
-    return ticket_or_url
 
 
 def _session_text(session: SessionLike) -> bytes:
@@ -343,7 +333,6 @@ async def wait_async(
     any other wait on the same ticket in this process) and returns once the thread has ended.
     """
     loop = asyncio.get_running_loop()
-    ticket = _bare_ticket(ticket_or_url)
     stop = threading.Event()
     done: "asyncio.Future[Login]" = loop.create_future()
 
@@ -374,8 +363,8 @@ async def wait_async(
 
     def run() -> None:
         try:
-            if stop.is_set():
-                raise CancelledError(-7, "the wait was cancelled before it started")
+            # Even when the task was cancelled already: the library then ends this wait at once (the cancel
+            # below is kept for it), and takes the kept cancel with it.
             login = wait(ticket_or_url, progress, **options)
         except BaseException as e:  # noqa: B902 - handed to the awaiting task
             outcome: Any = e
@@ -388,20 +377,22 @@ async def wait_async(
         except RuntimeError:  # the loop is closed: nobody waits for this any more
             pass
 
-    thread = threading.Thread(target=run, name=f"bili_qr.wait {ticket[:6]}", daemon=True)
+    thread = threading.Thread(target=run, name="bili_qr.wait", daemon=True)
     thread.start()
     try:
         return await asyncio.shield(done)
     except asyncio.CancelledError:
         stop.set()
-        # Signal the C wait until the thread has ended: the first cancel may come before the wait registered.
-        while not done.done():
+        # One cancel is enough: a wait that has not registered yet takes it when it starts (the library keeps a
+        # cancel that found no wait for the next wait on that ticket).
+        if not done.done():
             try:
-                cancel(ticket)
+                cancel(ticket_or_url)
             except Error:
                 pass
+        while not done.done():
             try:
-                await asyncio.wait({done}, timeout=0.05)
+                await asyncio.wait({done})
             except asyncio.CancelledError:
                 continue  # cancelled again while cleaning up: finish the clean-up all the same
         if not done.cancelled():
@@ -414,12 +405,15 @@ async def _awaited(value: Awaitable[Any]) -> Any:
 
 
 def cancel(ticket: str) -> int:
-    """End every :func:`wait` running on ``ticket`` in this process: each raises :class:`CancelledError`
-    within 100 ms (or once its request in flight ends). Returns how many waits were signalled.
+    """End every :func:`wait` running on ``ticket`` (a bare ticket or its ``qr_url``) in this process: each
+    raises :class:`CancelledError` within 100 ms (or once its request in flight ends). Returns how many waits
+    were signalled. When none runs, the cancel is kept for 30 seconds: the next :func:`wait` on that ticket
+    raises :class:`CancelledError` at once (so a cancel racing with a wait starting on another thread is not
+    lost).
 
     (``bili_qr_cancel`` has no ``_ex`` twin: it never blocks and fails only for a malformed ticket, and its
     message is read at once on this thread.)"""
-    t = _c_text(_bare_ticket(ticket), "ticket")
+    t = _c_text(ticket, "ticket")
     rc = int(_lib.lib.bili_qr_cancel(t))
     if rc < 0:
         _raise_for(rc, _lib.last_error())

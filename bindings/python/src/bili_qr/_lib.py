@@ -61,6 +61,7 @@ SIGNATURES = {
 SIGNATURES_V3 = {
     "bili_qr_refresh": [_S, _S, _OUT],
     "bili_qr_refresh_confirm": [_S, _S, _OUT],
+    "bili_qr_session_save": [_S, _S],
 }
 
 
@@ -170,6 +171,20 @@ def take_string(ptr: ctypes.c_void_p) -> Optional[str]:
     finally:
         lib.bili_qr_free(ptr)
         ptr.value = None
+
+
+def call_status_ex(name: str, *args: Any) -> Tuple[int, str]:
+    """Call ``<name>_ex(*args, &err)`` of a function that hands out no string: (status, the error message,
+    ``""`` when the status is >= 0). The message is released with ``bili_qr_free`` whatever happens."""
+    fn = getattr(lib, name + "_ex")
+    err = ctypes.c_void_p()
+    try:
+        rc = int(fn(*args, ctypes.byref(err)))
+        return rc, take_string(err) or ""
+    finally:
+        if err.value:
+            lib.bili_qr_free(err)
+            err.value = None
 
 
 def call_ex(name: str, *args: Any) -> Tuple[int, Optional[str], str]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import http.cookiejar
 import json
 import os
-import secrets
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Union
 
@@ -218,9 +217,11 @@ class _Cookies:
         and curl), ``"json"`` (the session object) or ``"header"``; by default JSON when the name ends in
         ``.json``, else cookies.txt. :meth:`Session.load` reads either back.
 
-        The file is written atomically: a temporary file in the same directory, created with mode 0600 (never
-        readable by others, not even for a moment), flushed to disk, then renamed over ``path`` (``os.replace``,
-        atomic on POSIX and Windows). An existing file is replaced and ends with mode 0600 too.
+        The file is written by the library's one session-file writer (``bili_qr_session_save``), atomically: a
+        temporary file in the same directory, created with mode 0600 (never readable by others, not even for a
+        moment), flushed to disk, then renamed over ``path`` (atomic on POSIX and Windows). An existing file is
+        replaced and ends with mode 0600 too. A path that cannot be written (a missing directory, a directory,
+        no permission) raises :class:`ArgumentError` naming it, and the old file is left as it was.
 
         A TV/app token session (one with a ``token``) is written as JSON unless ``format`` says otherwise: only the
         JSON form holds the token, and a cookies.txt would lose it.
@@ -234,12 +235,12 @@ class _Cookies:
         text = session_convert(self.json_text, format)
         if format != "netscape" and not text.endswith("\n"):
             text += "\n"
-        write_private_atomic(p, text.encode("utf-8"))
+        save_session_file(p, text)
 
     def save_cookies_txt(self, path: PathLike, http_only_prefix: bool = True) -> None:
         """Write the cookies to ``path`` in Netscape cookies.txt format (see :meth:`save` and
         :meth:`cookies_txt`), atomically, mode 0600."""
-        write_private_atomic(os.fspath(path), self.cookies_txt(http_only_prefix).encode("utf-8"))
+        save_session_file(os.fspath(path), self.cookies_txt(http_only_prefix))
 
     @property
     def cookie_host(self) -> str:
@@ -418,52 +419,12 @@ class Session(_Cookies):
         )
 
 
-def write_private_atomic(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically with mode 0600: a temporary file in the same directory (created
-    0600), written, fsynced, then ``os.replace``d over ``path``; the directory is fsynced where that exists."""
-    directory = os.path.dirname(os.path.abspath(path))
-    base = os.path.basename(path)
-    if not base:
-        raise IsADirectoryError(f"not a file name: {path!r}")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
-    for _ in range(100):
-        tmp = os.path.join(directory, f".{base}.{secrets.token_hex(6)}.tmp")
-        try:
-            fd = os.open(tmp, flags, 0o600)
-            break
-        except FileExistsError:
-            continue
-    else:  # pragma: no cover
-        raise FileExistsError(f"could not create a temporary file in {directory}")
-    try:
-        try:
-            if hasattr(os, "fchmod"):
-                os.fchmod(fd, 0o600)  # exactly 0600, whatever the umask
-            view = memoryview(data)
-            while view:
-                n = os.write(fd, view)
-                view = view[n:]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    if hasattr(os, "O_DIRECTORY"):  # make the rename durable; best effort
-        try:
-            dfd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-        except OSError:
-            return
-        try:
-            os.fsync(dfd)
-        except OSError:
-            pass
-        finally:
-            os.close(dfd)
+def save_session_file(path: str, text: str) -> None:
+    """The library's ``bili_qr_session_save``: check that ``text`` is a session, then write it to ``path``
+    atomically with mode 0600. :class:`ArgumentError` (naming the path) when it cannot."""
+    rc, message = _lib.call_status_ex("bili_qr_session_save", _c_text(path, "path"), _c_text(text, "session"))
+    if rc < 0:
+        raise error_for_status(rc, message)
 
 
 @dataclass(frozen=True)
