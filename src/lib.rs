@@ -7,7 +7,7 @@
 //! Layering, enforced by the compiler: the crate denies `unsafe_code`, every core module is declared with
 //! `#[forbid(unsafe_code)]` (which no `allow` inside it can lift), and only `ffi` allows it, where every
 //! `unsafe` operation sits in its own block with a `SAFETY:` note (`unsafe_op_in_unsafe_fn` is denied).
-//! A new module gets the crate's `deny`; tests/abi_errors.rs checks that every module but `ffi` is forbidden.
+//! A new module gets the crate's `deny`; tests/abi/header.rs checks that every module but `ffi` is forbidden.
 //!
 //! Public modules are the API (`error`, `ffi`, `options`, `render`, `session`); the fuzz targets reach the
 //! parsers of the private ones through the one hidden module `internals`.

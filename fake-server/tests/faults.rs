@@ -300,16 +300,7 @@ fn cookie_info_body() {
     let ci = &j["data"]["cookie_info"];
     assert_eq!(ci["domains"], serde_json::json!([".bilibili.tv"]));
     let list = ci["cookies"].as_array().expect("cookies array");
-    let got: Vec<String> = list
-        .iter()
-        .map(|c| {
-            format!(
-                "{}={}",
-                c["name"].as_str().unwrap_or(""),
-                c["value"].as_str().unwrap_or("")
-            )
-        })
-        .collect();
+    let got: Vec<String> = list.iter().map(cookie_pair).collect();
     assert_eq!(got.len(), 3);
     assert!(got[0].starts_with("bili_jct="));
     assert_eq!(got[1], "DedeUserID=77");

@@ -245,17 +245,7 @@ fn mcookies_shapes() {
         .expect("the old crossDomain URL on this server");
     let fields: Vec<(&str, &str)> = q.split('&').filter_map(|p| p.split_once('=')).collect();
     let keys: Vec<&str> = fields.iter().map(|(k, _)| *k).collect();
-    assert_eq!(
-        keys,
-        [
-            "DedeUserID",
-            "DedeUserID__ckMd5",
-            "Expires",
-            "SESSDATA",
-            "bili_jct",
-            "gourl"
-        ]
-    );
+    assert_eq!(keys, QUERY_CREDENTIALS);
     assert_eq!(fields[0].1, "77");
     let sess = fields[3].1;
     assert!(sess.contains("%2C"), "{sess}");

@@ -13,18 +13,6 @@ const USER: &str = "/intl/gateway/web/v2/user?s_locale=en_US&platform=web";
 const EXIT: &str = "/x/intl/passport-login/web/login/exit";
 const SSO: &str = "/x/intl/passport-login/web/sso/list?s_locale=en_US&platform=web";
 
-const FULL: [&str; 9] = [
-    "SESSDATA",
-    "bili_jct",
-    "DedeUserID",
-    "DedeUserID__ckMd5",
-    "joy_jct",
-    "mid",
-    "sid",
-    "buvid3",
-    "old_tracker",
-];
-
 /// The value of cookie `name` among Set-Cookie lines.
 fn value_of(set_cookies: &[String], name: &str) -> String {
     set_cookies
@@ -69,7 +57,7 @@ fn confirm_shapes_keep_the_cookies() {
         let j = r.json();
         assert_eq!(j["code"], 0);
         assert_eq!(j["data"], data, "{shape}");
-        assert_eq!(names(&r.set_cookies()), FULL, "{shape}");
+        assert_eq!(names(&r.set_cookies()), full_cookie_set(), "{shape}");
         assert_eq!(value_of(&r.set_cookies(), "DedeUserID"), "42");
     }
     // With a go_url channel, go_url stays.
@@ -96,7 +84,7 @@ fn string_codes_on_both_endpoints() {
         let r = fetch(&base, sc, &t);
         codes.push(r.json()["code"].clone());
         if r.json()["code"] == json!("0") {
-            assert_eq!(names(&r.set_cookies()), FULL);
+            assert_eq!(names(&r.set_cookies()), full_cookie_set());
             assert_eq!(r.json()["data"]["mid"], 1709658507);
         }
     }
@@ -126,7 +114,7 @@ fn folded_set_cookie_is_one_line() {
     assert!(line.matches("Expires=").count() >= 5);
     // The log still lists them one by one, and the fold is exactly their join.
     let rec = &srv.log()[1];
-    assert_eq!(names(&rec.set_cookies), FULL);
+    assert_eq!(names(&rec.set_cookies), full_cookie_set());
     assert_eq!(rec.set_cookies.join(", "), line);
 }
 
@@ -172,17 +160,7 @@ fn credentials_in_the_go_url_query() {
         .split('&')
         .map(|p| p.split_once('=').expect("k=v").0)
         .collect();
-    assert_eq!(
-        keys,
-        [
-            "DedeUserID",
-            "DedeUserID__ckMd5",
-            "Expires",
-            "SESSDATA",
-            "bili_jct",
-            "gourl"
-        ]
-    );
+    assert_eq!(keys, QUERY_CREDENTIALS);
     let get_q = |k: &str| {
         query
             .split('&')
@@ -355,7 +333,7 @@ fn gate_cookie_must_come_back() {
     // With it: the flow (c) goes on.
     let r = get_with_cookie(&base, &target, &format!("sid=x; pp_gate={gate}"));
     assert_eq!(r.code(), 0);
-    assert_eq!(names(&r.set_cookies()), FULL);
+    assert_eq!(names(&r.set_cookies()), full_cookie_set());
     let rec = srv.log().last().cloned().expect("record");
     assert_eq!(
         rec.cookies,

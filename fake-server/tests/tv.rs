@@ -195,16 +195,7 @@ fn tv_qr_states_and_confirmed_shape() {
             s(c, "name")
         })
         .collect();
-    assert_eq!(
-        names,
-        [
-            "SESSDATA",
-            "bili_jct",
-            "DedeUserID",
-            "DedeUserID__ckMd5",
-            "sid"
-        ]
-    );
+    assert_eq!(names, TV_COOKIES);
     assert_eq!(
         d["cookie_info"]["domains"],
         serde_json::json!([

@@ -4,18 +4,6 @@ use super::Progress;
 use serde_json::Value;
 use std::ffi::c_void;
 
-pub const URL_PATH: &str = "/x/intl/passport-login/qrcode/auth/url";
-pub const FETCH_PATH: &str = "/x/intl/passport-login/qrcode/auth/fetch";
-pub const KEPT: [&str; 7] = [
-    "SESSDATA",
-    "bili_jct",
-    "DedeUserID",
-    "DedeUserID__ckMd5",
-    "joy_jct",
-    "mid",
-    "sid",
-];
-
 pub fn keys(v: &Value) -> Vec<String> {
     let mut k: Vec<String> = v.as_object().expect("object").keys().cloned().collect();
     k.sort();

@@ -3,10 +3,8 @@
 //! new one is used), the key pair rules (-663), the signer's field order checked by the server (-3), and the
 //! secrets rules (no message holds a token, a cookie value or more than 6 characters of an auth code).
 
-mod common;
-
+use crate::common::*;
 use bili_qr::ffi::*;
-use common::*;
 use serde_json::{json, Value};
 use std::io::{Read, Write};
 
@@ -14,51 +12,14 @@ const ANDROID_KEY: &str = "783bbb7264451d82";
 const ANDROID_SECRET: &str = "2653583c8873dea268ab9386918b1d65";
 
 fn tv_opts(env: &Env, extra: Value) -> String {
-    let mut o = json!({"site": "main", "flow": "tv", "api_base_url": env.base(), "www_base_url": env.base()});
-    if let (Value::Object(m), Value::Object(e)) = (&mut o, extra) {
-        m.extend(e);
-    }
-    env.opts(o)
+    let o = json!({"site": "main", "flow": "tv", "api_base_url": env.base(), "www_base_url": env.base()});
+    env.opts(merged(o, extra))
 }
 
 /// Options for a session call on a token session: the base URL only (the session says its site).
 fn session_opts(env: &Env, extra: Value) -> String {
-    let mut o = json!({"api_base_url": env.base(), "www_base_url": env.base()});
-    if let (Value::Object(m), Value::Object(e)) = (&mut o, extra) {
-        m.extend(e);
-    }
-    env.opts(o)
-}
-
-fn remember(obj: &Value) {
-    for c in obj["cookies"].as_array().into_iter().flatten() {
-        if let Some(v) = c["value"].as_str() {
-            remember_secret(v);
-        }
-    }
-    for k in ["access_token", "refresh_token"] {
-        if let Some(t) = obj["token"][k].as_str() {
-            remember_secret(t);
-        }
-    }
-}
-
-fn refresh(session: &str, opts: &str) -> Outcome {
-    remember_session(session);
-    let s = c(session);
-    let o = c(opts);
-    let r = call_out(|out| unsafe { bili_qr_refresh(s.as_ptr(), o.as_ptr(), out) });
-    if r.status >= 0 {
-        remember(&r.json());
-    }
-    r
-}
-
-fn requests_to(env: &Env, suffix: &str) -> Vec<bili_qr_fake_server::RequestRecord> {
-    env.log()
-        .into_iter()
-        .filter(|r| r.path.ends_with(suffix))
-        .collect()
+    let o = json!({"api_base_url": env.base(), "www_base_url": env.base()});
+    env.opts(merged(o, extra))
 }
 
 /// A TV login confirmed at its first poll (`flow=c` scenarios): the poll object.
@@ -77,12 +38,12 @@ fn login(env: &Env, opts: &str) -> Value {
     assert!(url.ends_with(&format!("auth_code={code}")), "{url}");
     // Polling by the QR URL works too.
     let v = poll(url, Some(opts)).expect(BILI_QR_OK).json();
-    remember(&v);
+    remember_object(&v);
     assert_eq!(v["status"], "confirmed");
     let again = poll(&code, Some(opts)).expect(BILI_QR_EXPIRED).json();
     assert_eq!(again["code"], 86038);
     // Both requests were signed POSTs whose form carried the code.
-    let polls = requests_to(env, "/x/passport-tv-login/qrcode/poll");
+    let polls = env.requests_to("/x/passport-tv-login/qrcode/poll");
     assert_eq!(polls.len(), 2);
     for p in &polls {
         assert_eq!(p.method, "POST");
@@ -118,23 +79,8 @@ fn the_whole_token_life() {
         json!(["bilibili.com", "biligame.com"])
     );
     // The cookies are cookie_info's, for .bilibili.com; the header holds them in order.
-    let names: Vec<&str> = confirmed["cookies"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        names,
-        [
-            "SESSDATA",
-            "bili_jct",
-            "DedeUserID",
-            "DedeUserID__ckMd5",
-            "sid"
-        ]
-    );
-    let rec = requests_to(&env, "/x/passport-tv-login/qrcode/poll");
+    assert_eq!(cookie_names(&confirmed), service::TV_COOKIES);
+    let rec = env.requests_to("/x/passport-tv-login/qrcode/poll");
     let sent: Vec<String> = rec[0].cookie_info.clone();
     let header = confirmed["cookie_header"].as_str().unwrap();
     assert_eq!(header, sent.join("; "));
@@ -167,7 +113,7 @@ fn the_whole_token_life() {
     assert_eq!(checked["refresh_needed"], false);
     assert_eq!(checked["mid"], mid);
     assert_eq!(checked["token"]["access_token"], access.as_str());
-    let infos = requests_to(&env, "/x/passport-login/oauth2/info");
+    let infos = env.requests_to("/x/passport-login/oauth2/info");
     assert_eq!(infos.len(), 1);
     assert_eq!(infos[0].query.get("access_key"), Some(&access));
     assert_eq!(
@@ -191,7 +137,7 @@ fn the_whole_token_life() {
     assert_ne!(new_refresh, refresh_token);
     assert_ne!(renewed["cookie_header"], confirmed["cookie_header"]);
     assert!(renewed.get("previous_refresh_token").is_none());
-    let posts = requests_to(&env, "/x/passport-login/oauth2/refresh_token");
+    let posts = env.requests_to("/x/passport-login/oauth2/refresh_token");
     assert_eq!(posts.len(), 1);
     assert_eq!(posts[0].form.get("refresh_token"), Some(&refresh_token));
     assert_eq!(posts[0].form.get("access_key"), Some(&access));
@@ -237,7 +183,7 @@ fn refresh_needed_and_waiting_states() {
     let s = poll(&code, Some(&opts)).expect(BILI_QR_SCANNED).json();
     assert_eq!(s["code"], 86090);
     let v = wait(&code, Some(&opts)).expect(BILI_QR_OK).json();
-    remember(&v);
+    remember_object(&v);
     assert_eq!(v["flow"], "tv");
     let checked = check(&v.to_string(), Some(&session_opts(&env, json!({}))))
         .expect(BILI_QR_OK)
@@ -249,11 +195,7 @@ fn refresh_needed_and_waiting_states() {
 fn expired_code() {
     let env = Env::new("id=tv-exp,flow=we");
     let opts = tv_opts(&env, json!({}));
-    let code = start(Some(&opts)).expect(BILI_QR_OK).json()["ticket"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    remember_secret(&code);
+    let code = ticket_of(&opts);
     let v = wait(&code, Some(&opts)).expect(BILI_QR_EXPIRED).json();
     assert_eq!(v["code"], 86038);
 }
@@ -357,11 +299,7 @@ fn hostile_and_partial_answers() {
     // An API error of the poll.
     let env = Env::new("id=tv-api,fault=api-412,on=fetch");
     let opts = tv_opts(&env, json!({}));
-    let code = start(Some(&opts)).expect(BILI_QR_OK).json()["ticket"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    remember_secret(&code);
+    let code = ticket_of(&opts);
     poll(&code, Some(&opts)).expect_err(BILI_QR_ERR_API, &["-412"]);
     // A token session whose token object is broken: an argument error, nothing sent.
     let before = env.log().len();

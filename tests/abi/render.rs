@@ -1,10 +1,8 @@
 //! bili_qr_render: matrix, utf8 and svg are the QR code of the text (finders, EC level M or better, quiet
 //! zones); bad text and formats are argument errors.
 
-mod common;
-
+use crate::common::*;
 use bili_qr::ffi::*;
-use common::*;
 
 const QR_TEXT: &str =
     "https://www.bilibili.tv/h5/en/qrcode/login?ticket=4478b3e64d05ce26638f4d715ebe0a91";

@@ -3,10 +3,8 @@
 //! sent), one deadline and one cancel across redirect hops (timings printed with `--nocapture`), header
 //! limits, Retry-After, and proxies named in messages.
 
-mod common;
-
+use crate::common::*;
 use bili_qr::ffi::*;
-use common::*;
 use serde_json::json;
 use std::time::{Duration, Instant};
 

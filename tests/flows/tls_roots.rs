@@ -4,11 +4,9 @@
 //! CA's server is still refused, and a call without `ca_file` is still refused after one with it.
 //! `SSL_CERT_FILE` is tested in tests/tls_ssl_cert_file.rs (its own process: the system store is read once).
 
-mod common;
-
+use crate::common::*;
 use bili_qr::ffi::*;
 use bili_qr_fake_server::FakeServer;
-use common::*;
 use serde_json::json;
 use std::path::PathBuf;
 
@@ -53,12 +51,7 @@ fn refused_by_default_and_a_whole_login_with_ca_file() {
     let done = wait(&ticket, Some(&o)).expect(BILI_QR_OK);
     let v = done.json();
     assert_eq!(v["status"], "confirmed");
-    let names: Vec<&str> = v["cookies"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|c| c["name"].as_str())
-        .collect();
+    let names = cookie_names(&v);
     assert!(names.contains(&"SESSDATA"), "{names:?}");
     assert!(srv.requests() >= 3, "url + fetches over TLS");
 

@@ -26,10 +26,7 @@ fn the_sso_step_collects_the_other_domains_cookies() {
             answer("200 OK", &THREE, PLAIN.as_bytes())
         }
     });
-    let login = bili_qr::poll("ssostep00001", &srv.options())
-        .unwrap()
-        .login
-        .unwrap();
+    let login = srv.login("ssostep00001");
     let hits = srv.hits();
     let targets: Vec<&str> = hits.iter().map(|h| h.target.as_str()).collect();
     assert_eq!(targets.len(), 3, "{targets:?}");
@@ -44,12 +41,7 @@ fn the_sso_step_collects_the_other_domains_cookies() {
             "{sent}"
         );
     }
-    let intl: Vec<_> = login
-        .cookies
-        .iter()
-        .filter(|c| c.domain.as_deref() == Some("biliintl.com"))
-        .map(|c| c.name.as_str())
-        .collect();
+    let intl: Vec<_> = names_on(&login, "biliintl.com");
     assert_eq!(intl, ["SESSDATA", "intl_only"]);
     // The Cookie header keeps the bilibili.tv value of SESSDATA.
     assert!(login
@@ -91,10 +83,7 @@ fn failing_optional_steps_are_warnings_or_a_precise_error() {
             answer("200 OK", &SESS, body.as_bytes())
         }
     });
-    let login = bili_qr::poll("optsteps0001", &srv.options())
-        .unwrap()
-        .login
-        .unwrap();
+    let login = srv.login("optsteps0001");
     assert!(login
         .cookie_header
         .contains("bili_jct=0123456789abcdef0123456789abcdef"));

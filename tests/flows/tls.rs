@@ -4,11 +4,9 @@
 //! Also the transport rules next to it: plain http only to loopback hosts, redirects only to https or
 //! loopback.
 
-mod common;
-
+use crate::common::*;
 use bili_qr::ffi::*;
 use bili_qr_fake_server::FakeServer;
-use common::*;
 use serde_json::json;
 
 const TICKET: &str = "4478b3e64d05ce26638f4d715ebe0a91";

@@ -88,7 +88,7 @@ fn folded_set_cookie_lines_give_all_three_cookies() {
     );
     let r = bili_qr::poll("folded000001", &srv.options()).unwrap();
     let login = r.login.unwrap();
-    let names: Vec<_> = login.cookies.iter().map(|c| c.name.as_str()).collect();
+    let names = names(&login);
     assert_eq!(names, ["SESSDATA", "bili_jct", "DedeUserID"]);
     assert_eq!(login.cookies[0].expires, Some(1_811_066_400));
     assert!(login.cookies[0].http_only && login.cookies[0].secure);
@@ -155,10 +155,7 @@ fn cookie_info_domains_are_all_read_and_foreign_ones_dropped() {
     let mixed: &'static str =
         Box::leak(info(r#"[".evil.example", ".bilibili.tv", ".biliintl.com"]"#).into_boxed_str());
     let srv = fetch_server(mixed, &SESS);
-    let login = bili_qr::poll("cinfo0000002", &srv.options())
-        .unwrap()
-        .login
-        .unwrap();
+    let login = srv.login("cinfo0000002");
     let jct: Vec<_> = login
         .cookies
         .iter()
@@ -199,11 +196,8 @@ fn hostile_cookie_domains_names_and_values_are_dropped() {
     ];
     let body = r#"{"code":0,"message":"0","data":{"mid":7,"cookie_info":{"cookies":[{"name":"evil\r\nX-Injected: 1","value":"1"},{"name":"evil6","value":"a\r\nSet-Cookie: x=1"},{"name":"ev\u0000il7","value":"1"},{"name":"evil8","value":"a; Domain=evil.example"},{"name":"evil9;","value":"1"},{"name":"evil10","value":"nul\u0000"}],"domains":[".bilibili.tv"]}}}"#;
     let srv = fetch_server(body, &HOSTILE);
-    let login = bili_qr::poll("hostile00001", &srv.options())
-        .unwrap()
-        .login
-        .unwrap();
-    let names: Vec<_> = login.cookies.iter().map(|c| c.name.as_str()).collect();
+    let login = srv.login("hostile00001");
+    let names = names(&login);
     assert_eq!(names, ["SESSDATA", "bili_jct", "DedeUserID"]);
     assert!(!login.cookie_header.contains("evil") && !login.cookie_header.contains('\n'));
     let w = login.warnings.join(" | ");
@@ -275,10 +269,7 @@ fn thirty_thousand_cookie_info_entries_all_arrive() {
             .into_boxed_str(),
     );
     let srv = fetch_server(body, &THREE);
-    let login = bili_qr::poll("many00000001", &srv.options())
-        .unwrap()
-        .login
-        .unwrap();
+    let login = srv.login("many00000001");
     // The time is not asserted (a test's pass/fail never depends on the machine's speed).
     assert_eq!(login.cookies.len(), 30_003);
 }

@@ -4,18 +4,17 @@
 //! to the test (the fake server's request log holds every ticket asked for and every cookie sent). No
 //! `bili_qr_last_error` message may hold a cookie value or more than 6 consecutive characters of a ticket.
 //! The second test runs the same paths against the fake server binary and checks its stderr log as well.
-//! (The CLI's stderr is checked by the CLI's own tests; a panic cannot be provoked from outside.)//!
+//! (The CLI's stderr is checked by the CLI's own tests; a panic cannot be provoked from outside.)
+//!
 //! Files: this one holds the two tests and the secrets seen; `servers` the fake servers (in process, the
 //! binary, a ticket-echoing one); `paths` every fault and error path a run takes.
 
-#[path = "../common/mod.rs"]
-mod common;
 mod paths;
 mod servers;
 
+use crate::common::*;
 use bili_qr::ffi::*;
 use bili_qr_fake_server::{FakeServer, RequestRecord};
-use common::*;
 use paths::Run;
 use serde_json::{json, Value};
 use servers::{fake_server_binary, spawn_binary, EchoServer, Server};

@@ -2,10 +2,8 @@
 //! `bili_qr_last_error()`, on argument errors too, on any thread; a NULL `out_error` changes nothing; a
 //! status >= 0 leaves it NULL. The helpers of tests/common check the rules on every call.
 
-mod common;
-
+use crate::common::*;
 use bili_qr::ffi::*;
-use common::*;
 use serde_json::json;
 use std::ffi::{c_char, CStr};
 

@@ -1,10 +1,8 @@
 //! Options: every bad value is an argument error naming the key (nothing sent); boundary and good values
 //! are accepted and sent; proxy; defaults.
 
-mod common;
-
+use crate::common::*;
 use bili_qr::ffi::*;
-use common::*;
 use serde_json::{json, Value};
 
 /// (options JSON, key the message must name). Every key: wrong type, below/above range, bad values.

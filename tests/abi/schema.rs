@@ -4,10 +4,8 @@
 //! where the schema allows it, nested objects and arrays too), every required key is there, and every schema
 //! property appears in at least one of the objects, so the schema describes what the Rust types write.
 
-mod common;
-
+use crate::common::*;
 use bili_qr::ffi::*;
-use common::*;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 

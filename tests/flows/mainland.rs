@@ -4,71 +4,19 @@
 //! correspondPath (404), 86095, a crash between refresh and confirm, and the secrets rules (no message holds
 //! a cookie value, a refresh token or more than 6 characters of a qrcode_key).
 
-mod common;
-
+use crate::common::*;
 use bili_qr::ffi::*;
-use common::*;
 use serde_json::{json, Value};
 
 /// Options for the mainland on this scenario: every base URL on the fake server, its RSA test key.
 fn main_opts(env: &Env, extra: Value) -> String {
-    let mut o = json!({
+    let o = json!({
         "site": "main",
         "api_base_url": env.base(),
         "www_base_url": env.base(),
         "refresh_public_key": bili_qr_fake_server::refresh_public_key_pem(),
     });
-    if let (Value::Object(m), Value::Object(e)) = (&mut o, extra) {
-        m.extend(e);
-    }
-    env.opts(o)
-}
-
-fn requests_to(env: &Env, suffix: &str) -> Vec<bili_qr_fake_server::RequestRecord> {
-    env.log()
-        .into_iter()
-        .filter(|r| r.path.ends_with(suffix))
-        .collect()
-}
-
-fn cookie<'a>(obj: &'a Value, name: &str) -> Option<&'a str> {
-    obj["cookies"]
-        .as_array()?
-        .iter()
-        .find(|c| c["name"] == name)?["value"]
-        .as_str()
-}
-
-/// Remembers a session object's secrets: cookie values and refresh tokens.
-fn remember(obj: &Value) {
-    for c in obj["cookies"].as_array().into_iter().flatten() {
-        if let Some(v) = c["value"].as_str() {
-            remember_secret(v);
-        }
-    }
-    for k in ["refresh_token", "previous_refresh_token"] {
-        if let Some(t) = obj[k].as_str() {
-            remember_secret(t);
-        }
-    }
-}
-
-fn refresh(session: &str, opts: &str) -> Outcome {
-    remember_session(session);
-    let s = c(session);
-    let o = c(opts);
-    let r = call_out(|out| unsafe { bili_qr_refresh(s.as_ptr(), o.as_ptr(), out) });
-    if r.status >= 0 {
-        remember(&r.json());
-    }
-    r
-}
-
-fn refresh_confirm(session: &str, opts: &str) -> Outcome {
-    remember_session(session);
-    let s = c(session);
-    let o = c(opts);
-    call_out(|out| unsafe { bili_qr_refresh_confirm(s.as_ptr(), o.as_ptr(), out) })
+    env.opts(merged(o, extra))
 }
 
 /// Starts a mainland login and polls it once (scenarios with `flow=c`): the confirmed poll object.
@@ -83,7 +31,7 @@ fn login(env: &Env, opts: &str) -> Value {
         && u.contains(&format!("qrcode_key={key}"))));
     let r = poll(&key, Some(opts)).expect(BILI_QR_OK);
     let v = r.json();
-    remember(&v);
+    remember_object(&v);
     assert_eq!(v["status"], "confirmed");
     assert_eq!(v["site"], "main");
     assert_eq!(v["code"], 0);
@@ -91,7 +39,8 @@ fn login(env: &Env, opts: &str) -> Value {
     let again = poll(&key, Some(opts)).expect(BILI_QR_EXPIRED).json();
     assert_eq!(again["code"], 86038);
     // The poll request carried the key.
-    assert!(requests_to(env, "/x/passport-login/web/qrcode/poll")
+    assert!(env
+        .requests_to("/x/passport-login/web/qrcode/poll")
         .iter()
         .any(|r| r.query.get("qrcode_key") == Some(&key)));
     v
@@ -174,7 +123,7 @@ fn the_whole_session_life() {
     assert!(checked["name"].is_string());
     assert_eq!(checked["refresh_needed"], false);
     assert_eq!(checked["refresh_token"], token);
-    let nav = requests_to(&env, "/x/web-interface/nav");
+    let nav = env.requests_to("/x/web-interface/nav");
     let last = nav.last().expect("nav was asked");
     let sess = cookie(&confirmed, "SESSDATA").unwrap();
     assert!(last.cookies.contains(&format!("SESSDATA={sess}")));
@@ -196,14 +145,14 @@ fn the_whole_session_life() {
     assert_ne!(cookie(&r, "SESSDATA"), cookie(&confirmed, "SESSDATA"));
     assert_ne!(cookie(&r, "bili_jct"), cookie(&confirmed, "bili_jct"));
     assert!(cookie(&r, "buvid3").is_some(), "the device cookies stay");
-    let form = &requests_to(&env, "/x/passport-login/web/cookie/refresh")[0];
+    let form = &env.requests_to("/x/passport-login/web/cookie/refresh")[0];
     assert_eq!(form.method, "POST");
     let field = |k: &str| form.form.get(k).map(String::as_str);
     assert_eq!(field("source"), Some("main_web"));
     assert_eq!(field("refresh_token"), Some(token));
     assert_eq!(field("csrf"), cookie(&confirmed, "bili_jct"));
     assert_eq!(field("refresh_csrf").map(str::len), Some(32));
-    let info = &requests_to(&env, "/x/passport-login/web/cookie/info")[0];
+    let info = &env.requests_to("/x/passport-login/web/cookie/info")[0];
     assert_eq!(
         info.query.get("csrf").map(String::as_str),
         cookie(&confirmed, "bili_jct")
@@ -228,7 +177,7 @@ fn the_whole_session_life() {
     assert_eq!(done["status"], "confirmed");
     assert!(done.get("previous_refresh_token").is_none());
     assert_eq!(done["refresh_token"], new_token.as_str());
-    let confirm = &requests_to(&env, "/x/passport-login/web/confirm/refresh")[0];
+    let confirm = &env.requests_to("/x/passport-login/web/confirm/refresh")[0];
     assert_eq!(
         confirm.form.get("refresh_token").map(String::as_str),
         Some(token)
@@ -252,7 +201,7 @@ fn the_whole_session_life() {
         .expect(BILI_QR_OK)
         .json();
     assert_eq!(out["status"], "logged_out");
-    let exit = &requests_to(&env, "/login/exit/v2")[0];
+    let exit = &env.requests_to("/login/exit/v2")[0];
     assert_eq!(
         exit.form.get("biliCSRF").map(String::as_str),
         cookie(&r, "bili_jct")
@@ -279,7 +228,7 @@ fn every_confirmed_shape_keeps_the_login() {
         assert_session(&v);
         assert!(v["warnings"].as_array().unwrap().is_empty(), "{shape}: {v}");
         let go = v["go_url"].as_str().expect("go_url");
-        let cross = requests_to(&env, "crossDomain");
+        let cross = env.requests_to("crossDomain");
         // The crossDomain page is requested once, its redirect to the site is not followed.
         assert_eq!(cross.len(), 1, "{shape}");
         assert!(go.contains("crossDomain"), "{shape}: {go}");
@@ -296,17 +245,13 @@ fn every_confirmed_shape_keeps_the_login() {
 fn wait_confirms_after_the_scan_with_progress() {
     let env = Env::new("id=main-wait,flow=wsc");
     let opts = main_opts(&env, json!({}));
-    let key = start(Some(&opts)).expect(BILI_QR_OK).json()["ticket"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    remember_secret(&key);
+    let key = ticket_of(&opts);
     let p = poll(&key, Some(&opts)).expect(BILI_QR_WAITING).json();
     assert_eq!(p["status"], "waiting");
     assert_eq!(p["code"], 86101);
     assert!(p.get("site").is_none() && p.get("cookies").is_none());
     let v = wait(&key, Some(&opts)).expect(BILI_QR_OK).json();
-    remember(&v);
+    remember_object(&v);
     assert_session(&v);
     // The QR URL works as the ticket argument too (its qrcode_key= parameter).
     let env2 = Env::new("id=main-url,flow=s");
@@ -327,7 +272,7 @@ fn verify_login_asks_nav_and_fills_the_profile() {
     assert_eq!(v["verified"], true, "{v}");
     assert!(v["user_profile"]["name"].is_string());
     // nav was asked with the device cookies (needbuvid=1 answers -352 without them).
-    let nav = requests_to(&env, "/x/web-interface/nav");
+    let nav = env.requests_to("/x/web-interface/nav");
     assert_eq!(nav.len(), 1);
     assert!(nav[0].cookies.iter().any(|c| c.starts_with("buvid3=")));
 }
@@ -348,7 +293,7 @@ fn device_cookies_are_fetched_when_risk_control_asks() {
             .cloned()
             .collect(),
     );
-    let spi_before = requests_to(&env, "/x/frontend/finger/spi").len();
+    let spi_before = env.requests_to("/x/frontend/finger/spi").len();
     let checked = check(&bare.to_string(), Some(&opts))
         .expect(BILI_QR_OK)
         .json();
@@ -356,7 +301,7 @@ fn device_cookies_are_fetched_when_risk_control_asks() {
     assert_eq!(checked["renewed"], true);
     assert!(cookie(&checked, "buvid3").is_some());
     assert_eq!(
-        requests_to(&env, "/x/frontend/finger/spi").len(),
+        env.requests_to("/x/frontend/finger/spi").len(),
         spi_before + 1
     );
 }
@@ -366,7 +311,7 @@ fn browser_headers_avoid_the_412() {
     let env = Env::new("id=main-412,flow=c,needua=1");
     let opts = main_opts(&env, json!({}));
     start(Some(&opts)).expect(BILI_QR_OK);
-    let gen = &requests_to(&env, "/x/passport-login/web/qrcode/generate")[0];
+    let gen = &env.requests_to("/x/passport-login/web/qrcode/generate")[0];
     assert_eq!(
         gen.query.get("source").map(String::as_str),
         Some("main-fe-header")
@@ -383,7 +328,9 @@ fn a_stale_correspond_path_keeps_the_old_session() {
     let v = login(&env, &opts).to_string();
     refresh(&v, &opts).expect_err(BILI_QR_ERR_HTTP, &["404", "correspondPath", "still works"]);
     check(&v, Some(&opts)).expect(BILI_QR_OK);
-    assert!(requests_to(&env, "/x/passport-login/web/cookie/refresh").is_empty());
+    assert!(env
+        .requests_to("/x/passport-login/web/cookie/refresh")
+        .is_empty());
     // The published key is not the fake server's: its path does not decrypt there (404 too).
     let env = Env::new("id=main-key,flow=c");
     let mut o: Value = serde_json::from_str(&main_opts(&env, json!({}))).unwrap();
@@ -490,7 +437,10 @@ fn a_wait_is_cancelled_by_its_qr_url() {
     // Bounded: the wait polls every 200 ms; signal it once it has polled at least once.
     let mut signalled = 0;
     for _ in 0..200 {
-        if !requests_to(&env, "/x/passport-login/web/qrcode/poll").is_empty() {
+        if !env
+            .requests_to("/x/passport-login/web/qrcode/poll")
+            .is_empty()
+        {
             signalled = cancel(&url).status;
             if signalled > 0 {
                 break;

@@ -1,11 +1,10 @@
 //! Server faults (HTTP statuses, API codes, bad bodies, redirects, timeouts, TLS) through start and poll.
 
-mod common;
-
+use crate::common::*;
 use bili_qr::ffi::*;
-use common::login::*;
-use common::*;
+use bili_qr_fake_server::URL_PATH;
 use serde_json::{json, Value};
+use service::KEPT;
 use std::ffi::c_int;
 use std::time::{Duration, Instant};
 

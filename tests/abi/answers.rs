@@ -1,11 +1,9 @@
 //! Hand-made answers from a canned server: unknown fields, cookie rules, the 1 MiB limit, redirects,
 //! missing fields, go_url hops.
 
-mod common;
-
+use crate::common::canned::{answer, Canned};
+use crate::common::*;
 use bili_qr::ffi::*;
-use common::canned::{answer, Canned};
-use common::*;
 use serde_json::json;
 use std::sync::Arc;
 
@@ -90,14 +88,10 @@ fn cookie_rules_on_hand_made_headers() {
         .json();
     let t1 = now_unix();
     let cookies = v["cookies"].as_array().unwrap();
-    let names: Vec<&str> = cookies
-        .iter()
-        .map(|c| c["name"].as_str().unwrap())
-        .collect();
     // A cookie is its name, domain and path (RFC 6265 section 5.3): the SESSDATA of Path=/x is another
     // cookie than the one of Path=/; the others in the order received.
     assert_eq!(
-        names,
+        cookie_names(&v),
         [
             "SESSDATA",
             "bili_jct",
@@ -207,7 +201,7 @@ fn missing_or_mistyped_documented_fields_are_protocol_errors() {
         ),
         ("fetch", r#"{"message":"0","ttl":1,"data":null}"#),
         ("fetch", r#"{"code":0.5,"message":"0","ttl":1,"data":null}"#),
-        // Confirmed answers with odd data but the three cookies are logins now (tests/fidelity/).
+        // Confirmed answers with odd data but the three cookies are logins now (tests/flows/fidelity/).
         ("fetch", r#"[1,2,3]"#),
         (
             "url",
@@ -320,10 +314,7 @@ fn go_url_hops_can_replace_delete_and_not_add_foreign_cookies() {
         .expect(BILI_QR_OK)
         .json();
     let cookies = v["cookies"].as_array().unwrap();
-    let names: Vec<&str> = cookies
-        .iter()
-        .map(|c| c["name"].as_str().unwrap())
-        .collect();
+    let names = cookie_names(&v);
     let mut sorted = names.clone();
     sorted.sort();
     // A cookie is replaced by one of the same name and domain: bili_jct for bilibili.tv is another cookie

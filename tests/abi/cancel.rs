@@ -1,10 +1,8 @@
 //! bili_qr_cancel and the callback's cancel: from another thread, in backoff, in flight, from the callback.
 
-mod common;
-
+use crate::common::login::*;
+use crate::common::*;
 use bili_qr::ffi::*;
-use common::login::*;
-use common::*;
 use serde_json::json;
 use std::ffi::{c_int, c_void};
 use std::sync::mpsc;

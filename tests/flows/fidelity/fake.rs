@@ -33,18 +33,7 @@ fn fake_server_string_codes_folded_lines_and_long_sessdata() {
     let login = fake_login(&srv, "id=fid-codestr,flow=wsc,codestr=1", json!({})).unwrap();
     assert_usable(&login, "codestr");
     let login = fake_login(&srv, "id=fid-folded,flow=c,folded=1,longsess=1", json!({})).unwrap();
-    assert_eq!(
-        names(&login),
-        [
-            "SESSDATA",
-            "bili_jct",
-            "DedeUserID",
-            "DedeUserID__ckMd5",
-            "joy_jct",
-            "mid",
-            "sid"
-        ]
-    );
+    assert_eq!(names(&login), crate::common::service::KEPT);
     let sess = &login.cookies[0];
     assert_eq!(sess.value.len(), 170, "the long SESSDATA, whole");
     let fetch = srv
@@ -109,12 +98,7 @@ fn fake_server_go_url_shapes_keep_the_login() {
 fn fake_server_sso_step() {
     let srv = FakeServer::start();
     let login = fake_login(&srv, "id=fid-sso,flow=c,sso=1", json!({})).unwrap();
-    let intl: Vec<_> = login
-        .cookies
-        .iter()
-        .filter(|c| c.domain.as_deref() == Some("biliintl.com"))
-        .map(|c| c.name.as_str())
-        .collect();
+    let intl: Vec<_> = names_on(&login, "biliintl.com");
     for n in ["SESSDATA", "bili_jct", "DedeUserID"] {
         assert!(intl.contains(&n), "{n} for biliintl.com: {intl:?}");
     }
@@ -344,10 +328,7 @@ fn warnings_hold_at_most_six_characters_of_the_ticket() {
             answer("200 OK", &THREE, PLAIN.as_bytes())
         }
     });
-    let login = bili_qr::poll("7d3e5f0a9b8c7d6e5f4a3b2c1d0e9f8a", &srv.options())
-        .unwrap()
-        .login
-        .unwrap();
+    let login = srv.login("7d3e5f0a9b8c7d6e5f4a3b2c1d0e9f8a");
     let w = login.warnings.join(" | ");
     assert!(w.contains("7d3e5f…"), "{w}");
     assert!(!w.contains("7d3e5f0"), "{w}");

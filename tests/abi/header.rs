@@ -5,27 +5,12 @@
 //! nothing printed).
 //!
 //! To update the committed header after changing a doc comment in src/ffi:
-//! `BILI_QR_BLESS_HEADER=1 cargo test --test abi_header`, then commit include/bili_qr.h.
+//! `BILI_QR_BLESS_HEADER=1 cargo test --test abi header::`, then commit include/bili_qr.h.
 
+use crate::ALL_STATUSES;
 use bili_qr::ffi::*;
-use std::ffi::c_int;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-const ALL_STATUSES: [(c_int, &str); 12] = [
-    (BILI_QR_OK, "BILI_QR_OK"),
-    (BILI_QR_WAITING, "BILI_QR_WAITING"),
-    (BILI_QR_SCANNED, "BILI_QR_SCANNED"),
-    (BILI_QR_EXPIRED, "BILI_QR_EXPIRED"),
-    (BILI_QR_ERR_ARGUMENT, "BILI_QR_ERR_ARGUMENT"),
-    (BILI_QR_ERR_NETWORK, "BILI_QR_ERR_NETWORK"),
-    (BILI_QR_ERR_TIMEOUT, "BILI_QR_ERR_TIMEOUT"),
-    (BILI_QR_ERR_HTTP, "BILI_QR_ERR_HTTP"),
-    (BILI_QR_ERR_PROTOCOL, "BILI_QR_ERR_PROTOCOL"),
-    (BILI_QR_ERR_API, "BILI_QR_ERR_API"),
-    (BILI_QR_ERR_CANCELLED, "BILI_QR_ERR_CANCELLED"),
-    (BILI_QR_ERR_INTERNAL, "BILI_QR_ERR_INTERNAL"),
-];
 
 /// Every function of ABI 3, in name order.
 const EXPORTS: [&str; 24] = [
@@ -121,7 +106,7 @@ fn the_committed_header_is_what_the_build_generates() {
         );
     panic!(
         "include/bili_qr.h differs from the header build.rs generates from src/ffi (first difference: {first}). \
-         Regenerate it with `BILI_QR_BLESS_HEADER=1 cargo test --test abi_header` and commit it."
+         Regenerate it with `BILI_QR_BLESS_HEADER=1 cargo test --test abi header::` and commit it."
     );
 }
 

@@ -1,10 +1,9 @@
 //! bili_qr_start: the documented object and request.
 
-mod common;
-
+use crate::common::login::*;
+use crate::common::*;
 use bili_qr::ffi::*;
-use common::login::*;
-use common::*;
+use bili_qr_fake_server::URL_PATH;
 use serde_json::json;
 
 #[test]

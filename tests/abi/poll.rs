@@ -1,13 +1,13 @@
 //! bili_qr_poll: the request, every state, the confirmed object and its cookies (go_url hops,
 //! cookie_info), and the ticket argument (malformed tickets are argument errors, nothing sent).
 
-mod common;
-
+use crate::common::login::*;
+use crate::common::*;
 use bili_qr::ffi::*;
 use bili_qr_fake_server::State;
-use common::login::*;
-use common::*;
+use bili_qr_fake_server::FETCH_PATH;
 use serde_json::{json, Value};
+use service::KEPT;
 
 #[test]
 fn poll_sends_the_documented_query_and_headers() {
@@ -127,23 +127,13 @@ fn poll_confirmed_object_is_exact() {
     let kept = kept(&rec.set_cookies, t1);
     let names: Vec<&str> = kept.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, KEPT, "the oracle keeps PROTOCOL.md's list");
-    let cookies = v["cookies"].as_array().unwrap();
-    let got: Vec<&str> = cookies
-        .iter()
-        .map(|c| c["name"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        got, KEPT,
+        cookie_names(&v),
+        KEPT,
         "kept cookies, in order (deleted and foreign ones dropped)"
     );
-    for (obj, sc) in cookies.iter().zip(&kept) {
-        assert_cookie_matches(obj, sc, t0, t1);
-    }
-    let header: Vec<String> = kept
-        .iter()
-        .map(|c| format!("{}={}", c.name, c.value))
-        .collect();
-    assert_eq!(v["cookie_header"], header.join("; "));
+    assert_cookies_are(&v, &kept, t0, t1);
+    let cookies = v["cookies"].as_array().unwrap();
 
     // Spot checks against the letter of ABI.md.
     let by = |n: &str| cookies.iter().find(|c| c["name"] == n).unwrap().clone();
@@ -226,9 +216,16 @@ fn poll_merges_cookies_across_go_url_hops() {
             "DedeUserID__ckMd5"
         ]
     );
-    let cookies = v["cookies"].as_array().unwrap();
+    assert_cookies_are(&v, &kept, t0, t1);
+}
+
+/// The poll object's cookies are `kept` (what a correct client keeps of the same headers), one by one and
+/// in order, and its `cookie_header` is theirs.
+#[track_caller]
+fn assert_cookies_are(v: &Value, kept: &[SetCookie], t0: i64, t1: i64) {
+    let cookies = v["cookies"].as_array().expect("cookies");
     assert_eq!(cookies.len(), kept.len(), "{v}");
-    for (obj, sc) in cookies.iter().zip(&kept) {
+    for (obj, sc) in cookies.iter().zip(kept) {
         assert_cookie_matches(obj, sc, t0, t1);
     }
     let header: Vec<String> = kept
@@ -252,15 +249,12 @@ fn poll_does_not_follow_a_foreign_go_url() {
     assert_eq!(log.len(), 2);
     assert!(log[1].path.ends_with("/web/sso/list"), "{}", log[1].path);
     let kept = kept(&log[0].set_cookies, t1);
-    let cookies = v["cookies"].as_array().unwrap();
-    let got: Vec<&str> = cookies
-        .iter()
-        .map(|c| c["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(got, KEPT, "all cookies come from the confirmed answer");
-    for (obj, sc) in cookies.iter().zip(&kept) {
-        assert_cookie_matches(obj, sc, t0, t1);
-    }
+    assert_eq!(
+        cookie_names(&v),
+        KEPT,
+        "all cookies come from the confirmed answer"
+    );
+    assert_cookies_are(&v, &kept, t0, t1);
 }
 
 #[test]
@@ -274,12 +268,8 @@ fn poll_takes_cookies_from_cookie_info() {
     assert_eq!(rec.set_cookies.len(), 1);
     let sess = SetCookie::parse(&rec.set_cookies[0]);
     let cookies = v["cookies"].as_array().unwrap();
-    let got: Vec<&str> = cookies
-        .iter()
-        .map(|c| c["name"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        got,
+        cookie_names(&v),
         ["SESSDATA", "bili_jct", "DedeUserID", "DedeUserID__ckMd5"]
     );
     assert_cookie_matches(&cookies[0], &sess, t1, now_unix());

@@ -2,10 +2,8 @@
 //! -101, -111), session_convert through all three formats, and bad sessions (ERR_ARGUMENT, nothing sent,
 //! no cookie value in any message).
 
-mod common;
-
+use crate::common::*;
 use bili_qr::ffi::*;
-use common::*;
 use serde_json::{json, Value};
 
 /// This scenario's options with `api_base_url` on the fake server too.
@@ -20,13 +18,6 @@ fn login(env: &Env) -> String {
         .expect(BILI_QR_OK)
         .out
         .expect("the confirmed poll object")
-}
-
-fn requests_to(env: &Env, suffix: &str) -> Vec<bili_qr_fake_server::RequestRecord> {
-    env.log()
-        .into_iter()
-        .filter(|r| r.path.ends_with(suffix))
-        .collect()
 }
 
 fn cookie_value(obj: &Value, name: &str) -> String {
@@ -57,7 +48,7 @@ fn login_check_logout_check() {
     assert_eq!(v["renewed"], false);
     assert_eq!(v["cookie_header"], poll_obj["cookie_header"]);
     // The request: GET v2/user with the login's cookies, the browser headers and the locale.
-    let sent = requests_to(&env, "/intl/gateway/web/v2/user");
+    let sent = env.requests_to("/intl/gateway/web/v2/user");
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].method, "GET");
     assert_eq!(
@@ -84,7 +75,7 @@ fn login_check_logout_check() {
         r.json(),
         json!({"status": "logged_out", "code": 0, "message": "0"})
     );
-    let exit = requests_to(&env, "/web/login/exit");
+    let exit = env.requests_to("/web/login/exit");
     assert_eq!(exit.len(), 1);
     assert_eq!(exit[0].method, "POST");
     let jct = cookie_value(&poll_obj, "bili_jct");
@@ -131,17 +122,9 @@ fn a_renewed_sessdata_is_merged_and_is_the_session_from_now_on() {
         .as_str()
         .is_some_and(|h| h.contains(&format!("SESSDATA={new}")) && !h.contains(&old)));
     // The order of the cookies is kept: SESSDATA is replaced in place.
-    let names = |v: &Value| -> Vec<String> {
-        v["cookies"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["name"].as_str().unwrap().to_owned())
-            .collect()
-    };
     assert_eq!(
-        names(&renewed),
-        names(&serde_json::from_str(&confirmed).unwrap())
+        cookie_names(&renewed),
+        cookie_names(&serde_json::from_str(&confirmed).unwrap())
     );
     // The old session is gone; the renewed one checks (and renews again: the scenario renews every time).
     check(&confirmed, Some(&opts(&env))).expect(BILI_QR_EXPIRED);
@@ -222,7 +205,7 @@ fn only_the_services_cookies_are_sent() {
         "expires": null, "secure": false, "http_only": false
     }));
     check(&v.to_string(), Some(&opts(&env))).expect(BILI_QR_OK);
-    let sent = requests_to(&env, "/v2/user");
+    let sent = env.requests_to("/v2/user");
     assert!(
         !sent[0].cookies.iter().any(|c| c.starts_with("tracker=")),
         "{:?}",

@@ -2,23 +2,20 @@
 //! answer, and hostile answers are refused. Each shape is served by a small canned HTTP server (the exact
 //! bytes under test) and, where the fake server has the shape, by `bili-qr-fake-server` too.
 //!
-//! One test binary in five files: this one holds the canned server and the shared answers; `answers` the odd
+//! Five files: this one holds the canned server and the shared answers; `answers` the odd
 //! and hostile confirmed answers, `steps` the optional steps (sso, go_url, a ticket's browser session,
 //! Retry-After, verify_login), `fake` the same shapes served by the fake server, `browser` the fake server's
 //! `browser=` shapes (cookie paths, the API host's cookie, query credentials on any host, JSON as a browser
 //! reads it, encoded answers).
-
-#[path = "../common/mod.rs"]
-mod common;
 
 mod answers;
 mod browser;
 mod fake;
 mod steps;
 
+use crate::common::canned::{answer, Canned, Hit};
 use bili_qr::{ErrorKind, Options, PollStatus};
 use bili_qr_fake_server::FakeServer;
-use common::canned::{answer, Canned, Hit};
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -79,6 +76,16 @@ fn fake_login(srv: &FakeServer, scenario: &str, extra: Value) -> bili_qr::Result
     let r = bili_qr::wait(&qr.ticket, &o, &mut |_| true)?;
     assert_eq!(r.status, PollStatus::Confirmed, "{scenario}");
     Ok(r.login.expect("a confirmed result has its login"))
+}
+
+/// The names of the login's cookies for `domain`, in order.
+fn names_on<'a>(login: &'a bili_qr::Login, domain: &str) -> Vec<&'a str> {
+    login
+        .cookies
+        .iter()
+        .filter(|c| c.domain.as_deref() == Some(domain))
+        .map(|c| c.name.as_str())
+        .collect()
 }
 
 fn names(login: &bili_qr::Login) -> Vec<&str> {

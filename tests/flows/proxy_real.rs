@@ -8,13 +8,11 @@
 //! on free loopback ports with a config of their own in a temporary directory. A missing one is a failure
 //! when `CI=true` (`.ci/deps/proxy.apt` installs them), else the test prints `SKIPPED` and passes.
 
-mod common;
-
+use crate::common::*;
 use bili_qr::ffi::*;
 use bili_qr_fake_server::FakeServer;
-use common::*;
 use serde_json::{json, Value};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -404,6 +402,13 @@ fn env_child() {
     println!("\n{RESULT}{}\t{}", r.status, r.error);
 }
 
+/// The name the test harness gives [`env_child`]: its module path without the crate's name.
+fn child_test_name() -> String {
+    let module = module_path!();
+    let module = module.split_once("::").map_or(module, |(_, rest)| rest);
+    format!("{module}::env_child")
+}
+
 /// `bili_qr_start` with `opts` in a child process whose proxy variables are only `vars`.
 fn run_child(opts: &str, vars: &[(&str, &str)]) -> (i32, String) {
     let exe = std::env::current_exe().expect("this test binary");
@@ -411,21 +416,12 @@ fn run_child(opts: &str, vars: &[(&str, &str)]) -> (i32, String) {
     cmd.args([
         "--ignored",
         "--exact",
-        "env_child",
+        &child_test_name(),
         "--nocapture",
         "--test-threads=1",
     ])
     .env("BILI_QR_PROXY_CHILD_OPTS", opts);
-    for name in [
-        "https_proxy",
-        "HTTPS_PROXY",
-        "all_proxy",
-        "ALL_PROXY",
-        "http_proxy",
-        "HTTP_PROXY",
-        "no_proxy",
-        "NO_PROXY",
-    ] {
+    for name in PROXY_VARIABLES {
         cmd.env_remove(name);
     }
     for (k, v) in vars {
@@ -558,14 +554,7 @@ fn stub_proxy(behaviour: Stub) -> u16 {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
             let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-            let mut head = Vec::new();
-            let mut buf = [0u8; 1024];
-            while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 16 * 1024 {
-                match stream.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => head.extend_from_slice(&buf[..n]),
-                }
-            }
+            read_head(&mut stream, 16 * 1024);
             match behaviour {
                 Stub::Answer(status) => {
                     let _ = stream.write_all(

@@ -1,9 +1,7 @@
 //! Many threads at once, and connection reuse.
 
-mod common;
-
+use crate::common::*;
 use bili_qr::ffi::*;
-use common::*;
 use std::sync::{Arc, Barrier};
 use std::thread;
 
