@@ -128,11 +128,7 @@ fn every_bad_option_is_an_argument_error_naming_the_key_and_nothing_is_sent() {
         let r = wait("badoptsticket", Some(&json)).expect(BILI_QR_ERR_ARGUMENT);
         assert!(r.error.contains(key), "wait {json}: {}", r.error);
     }
-    assert!(
-        env.log().is_empty(),
-        "bad options must send nothing: {:?}",
-        env.log()
-    );
+    env.assert_nothing_sent("bad options must send nothing");
 }
 
 #[test]

@@ -23,11 +23,7 @@ fn poll_sends_the_documented_query_and_headers() {
     for rec in &log {
         assert_eq!(rec.method, "GET");
         assert_eq!(rec.path, format!("/s/id=pollq,flow=wc{FETCH_PATH}"));
-        let q: Vec<(&str, &str)> = rec
-            .query
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
+        let q = query_pairs(rec);
         assert_eq!(
             q,
             [
@@ -358,11 +354,7 @@ fn malformed_tickets_are_argument_errors_and_nothing_is_sent() {
         assert!(r.error.contains("ticket"), "{t:?}: {}", r.error);
         assert_no_marker(&r.error);
     }
-    assert!(
-        env.log().is_empty(),
-        "a malformed ticket must send nothing: {:?}",
-        env.log()
-    );
+    env.assert_nothing_sent("a malformed ticket must send nothing");
 }
 
 #[test]

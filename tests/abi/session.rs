@@ -261,11 +261,7 @@ fn bad_sessions_are_argument_errors_and_nothing_is_sent() {
     let s = c(only_sess);
     let r = call_out(|out| unsafe { bili_qr_session_convert(s.as_ptr(), std::ptr::null(), out) });
     r.expect_err(BILI_QR_ERR_ARGUMENT, &["format"]);
-    assert!(
-        env.log().is_empty(),
-        "nothing is sent for a bad session: {:?}",
-        env.log()
-    );
+    env.assert_nothing_sent("nothing is sent for a bad session");
 }
 
 #[test]

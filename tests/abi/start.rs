@@ -34,11 +34,7 @@ fn start_answers_the_documented_object_and_sends_the_documented_request() {
     let rec = &log[0];
     assert_eq!(rec.method, "GET");
     assert_eq!(rec.path, format!("/s/id=start1{URL_PATH}"));
-    let q: Vec<(&str, &str)> = rec
-        .query
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
+    let q = query_pairs(rec);
     assert_eq!(q, [("platform", "web"), ("s_locale", "en_US")]);
     assert_documented_headers(&rec.headers, None);
     assert_eq!(rec.headers["accept-language"], "en-US,en;q=0.9");

@@ -10,6 +10,14 @@ pub fn keys(v: &Value) -> Vec<String> {
     k
 }
 
+/// The query parameters of a request the fake server logged, in its (sorted) order.
+pub fn query_pairs(rec: &bili_qr_fake_server::RequestRecord) -> Vec<(&str, &str)> {
+    rec.query
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
+}
+
 /// The `ticket` query parameter of a URL (no decoding needed: tickets are unreserved characters).
 pub fn ticket_param(url: &str) -> &str {
     let q = url.split_once('?').expect("a query").1;

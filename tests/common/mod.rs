@@ -510,6 +510,13 @@ impl Env {
         self.srv.log()
     }
 
+    /// Asserts that no request reached this server (`why` says why none should have).
+    #[track_caller]
+    pub fn assert_nothing_sent(&self, why: &str) {
+        let log = self.log();
+        assert!(log.is_empty(), "{why}: {log:?}");
+    }
+
     /// The requests of the log whose path ends with `suffix`.
     pub fn requests_to(&self, suffix: &str) -> Vec<RequestRecord> {
         self.log()

@@ -19,11 +19,7 @@ fn fake_server_sparse_null_and_empty_data_are_logins() {
             (None, &None, &None),
             "{shape}"
         );
-        assert!(
-            login.warnings.iter().any(|w| w.contains("data.is_new")),
-            "{shape}: {:?}",
-            login.warnings
-        );
+        assert_warns(&login, "data.is_new", shape);
     }
 }
 
@@ -128,11 +124,7 @@ fn fake_server_sso_step() {
         )
         .unwrap();
         assert_usable(&login, mode);
-        assert!(
-            login.warnings.iter().any(|w| w.contains(needle)),
-            "{mode}: {:?}",
-            login.warnings
-        );
+        assert_warns(&login, needle, mode);
     }
 }
 
@@ -303,11 +295,7 @@ fn a_cancel_after_the_confirmation_keeps_the_login() {
     let login = r.login.unwrap();
     assert_usable(&login, "cancelled after the confirmation");
     assert_eq!(login.verified, Some(false));
-    assert!(
-        login.warnings.iter().any(|w| w.contains("cancelled")),
-        "{:?}",
-        login.warnings
-    );
+    assert_warns(&login, "cancelled", "");
     assert!(!srv
         .hits()
         .iter()

@@ -92,6 +92,30 @@ fn names(login: &bili_qr::Login) -> Vec<&str> {
     login.cookies.iter().map(|c| c.name.as_str()).collect()
 }
 
+/// A poll of `ticket` on `srv` that fails with `kind`, its message containing every one of `needles`.
+#[track_caller]
+fn poll_fails(srv: &Canned, ticket: &str, kind: ErrorKind, needles: &[&str]) -> bili_qr::Error {
+    let e = match bili_qr::poll(ticket, &srv.options()) {
+        Ok(r) => panic!("{ticket}: {:?} instead of an error", r.status),
+        Err(e) => e,
+    };
+    assert_eq!(e.kind(), kind, "{}", e.message());
+    for n in needles {
+        assert!(e.message().contains(n), "no {n:?} in: {}", e.message());
+    }
+    e
+}
+
+/// One of the login's warnings contains `needle` (`what` names the case in the failure).
+#[track_caller]
+fn assert_warns(login: &bili_qr::Login, needle: &str, what: &str) {
+    assert!(
+        login.warnings.iter().any(|w| w.contains(needle)),
+        "{what}: no warning contains {needle:?}: {:?}",
+        login.warnings
+    );
+}
+
 fn assert_usable(login: &bili_qr::Login, what: &str) {
     for n in ["SESSDATA", "bili_jct", "DedeUserID"] {
         assert!(

@@ -254,13 +254,7 @@ fn a_429_with_retry_after_is_waited_out() {
 
     // poll: one request, ERR_HTTP naming the status and the Retry-After.
     let srv = Canned::start(|_, _| answer("429 Too Many Requests", &["Retry-After: 30"], b""));
-    let e = bili_qr::poll("ratelimit002", &srv.options()).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Http);
-    assert!(
-        e.message().contains("429") && e.message().contains("30 s"),
-        "{}",
-        e.message()
-    );
+    poll_fails(&srv, "ratelimit002", ErrorKind::Http, &["429", "30 s"]);
 
     // A Retry-After beyond the wait's deadline: the wait ends at its deadline, not later, not sooner.
     let srv = Canned::start(|_, _| answer("429 Too Many Requests", &["Retry-After: 60"], b""));
