@@ -1,12 +1,10 @@
 //! The odd shapes (what public clients of the real service report) and the saved-session
 //! endpoints, each checked byte by byte with the raw client.
 
-mod common;
-
 use std::time::{Duration, SystemTime};
 
+use crate::common::*;
 use bili_qr_fake_server::FakeServer;
-use common::*;
 use serde_json::json;
 
 const USER: &str = "/intl/gateway/web/v2/user?s_locale=en_US&platform=web";

@@ -1,12 +1,10 @@
 //! The `bili-qr-fake-server` binary: first stdout line, `--watch-stdin`, flags, stderr redaction.
 
-mod common;
-
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_bili-qr-fake-server");
 

@@ -1,12 +1,10 @@
 //! The fake server's documented behaviour, checked byte by byte with a raw TCP client.
 
-mod common;
-
 use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
+use crate::common::*;
 use bili_qr_fake_server::{FakeServer, RequestRecord, State};
-use common::*;
 
 fn assert_hex(s: &str, len: usize) {
     assert_eq!(s.len(), len, "{s}");

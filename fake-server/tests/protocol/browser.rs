@@ -1,9 +1,7 @@
 //! The `browser=` shapes (the last mile of behaving like a browser), byte by byte with the raw client.
 
-mod common;
-
+use crate::common::*;
 use bili_qr_fake_server::FakeServer;
-use common::*;
 
 /// The confirmed fetch answer of `sc` (flow=c added), raw.
 fn confirmed(base: &str, sc: &str) -> Response {

@@ -1,12 +1,10 @@
 //! The fault modes of the first protocol version (`fault=`, `on`, `times`) and the `gourl=1` /
 //! `cookieinfo=1` channels, checked byte by byte with the raw client.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
+use crate::common::*;
 use bili_qr_fake_server::FakeServer;
-use common::*;
 
 #[test]
 fn http_status_faults() {

@@ -1,10 +1,8 @@
 //! The mainland site's routes (web QR login, crossDomain, nav, finger/spi, cookie refresh, logout), with real
 //! HTTP requests from the raw client, asserting the shapes of PROTOCOL.md's "Mainland" section.
 
-mod common;
-
+use crate::common::*;
 use bili_qr_fake_server::{refresh_public_key_pem, FakeServer, State};
-use common::*;
 use rsa::pkcs8::DecodePublicKey;
 use rsa::{Oaep, RsaPublicKey};
 use sha2::Sha256;

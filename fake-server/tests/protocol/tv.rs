@@ -1,11 +1,9 @@
 //! The TV/app token routes: signed requests, the TV QR login, `oauth2/info`, the token renewal and its
 //! retirement rule, with real HTTP requests from the raw client.
 
-mod common;
-
+use crate::common::*;
 use bili_qr_fake_server::appsign::{sign, ANDROID_APPKEY, ANDROID_APPSEC, TV_APPKEY, TV_APPSEC};
 use bili_qr_fake_server::{FakeServer, State};
-use common::*;
 use serde_json::Value;
 
 const AUTH_CODE: &str = "/x/passport-tv-login/qrcode/auth_code";

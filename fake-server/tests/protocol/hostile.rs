@@ -1,11 +1,9 @@
 //! The hostile shapes: hostile Locations, go_urls, header bombs, cookie domains, cookie_info and qr_url.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
+use crate::common::*;
 use bili_qr_fake_server::FakeServer;
-use common::*;
 use serde_json::json;
 
 /// One raw request on a fresh connection: the head as bytes (so non-ASCII survives as sent).

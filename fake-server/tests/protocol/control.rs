@@ -1,15 +1,13 @@
 //! The fake server as a server: the control API, log and counters, keep-alive, garbage input, TLS, shutdown
-//! (the routes' answers are in server.rs), checked with a raw TCP client.
-
-mod common;
+//! (the routes' answers are in the `server` module), checked with a raw TCP client.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::common::*;
 use bili_qr_fake_server::{FakeServer, RequestRecord, State, LOG_CAPACITY};
-use common::*;
 
 #[test]
 fn control_api_log_stats_reset() {
