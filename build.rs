@@ -3,7 +3,7 @@
 //! `pub unsafe extern "C" fn`s. Nothing of the core can reach the header, so there is no exclude list; the
 //! header's preamble is the `//!` documentation of src/ffi/mod.rs (its one home), up to "In Rust,".
 //!
-//! The committed copy, include/bili_qr.h, is compared with the generated one by tests/abi_header.rs (which
+//! The committed copy, include/bili_qr.h, is compared with the generated one by tests/abi/header.rs (which
 //! rewrites it when run with BILI_QR_BLESS_HEADER=1). This script never writes into the source tree.
 
 use std::path::{Path, PathBuf};

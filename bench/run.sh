@@ -87,7 +87,7 @@ origin=$(listening_origin "$tmp/out")
 base="$origin/s/flow=w,id=bench"
 echo "== fake server at $origin" >&2
 # An HTTPS fake server for one cold-start row: its test CA goes in through ca_file, so that row pays for reading
-# the system's trust store, adding the CA, and a TLS handshake (the cost of issue 17's trust roots).
+# the system's trust store, adding the CA, and a TLS handshake (the cost of trusting an extra CA through ca_file).
 mkfifo "$tmp/tls-in"
 "$server_bin" --quiet --watch-stdin --tls-ca-out "$tmp/ca.pem" <"$tmp/tls-in" >"$tmp/tls-out" 2>"$tmp/tls-err" &
 tls_server_pid=$!

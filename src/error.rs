@@ -178,7 +178,7 @@ pub(crate) fn json_object(
 mod tests {
     use super::*;
 
-    /// Regression (tests/secrets/): a server message that repeats the ticket is cut to 120 characters in
+    /// Regression (tests/flows/secrets/): a server message that repeats the ticket is cut to 120 characters in
     /// the API error; a cut copy is no whole occurrence, and 20 characters of the ticket were left.
     #[test]
     fn redact_removes_whole_and_cut_copies_of_the_secret() {

@@ -8,7 +8,7 @@
 //! Layering, enforced by the compiler: the crate denies `unsafe_code`, every core module is declared with
 //! `#[forbid(unsafe_code)]` (which no `allow` inside it can lift), and only `ffi` allows it, where every
 //! `unsafe` operation sits in its own block with a `SAFETY:` note (`unsafe_op_in_unsafe_fn` is denied).
-//! A new module gets the crate's `deny`; tests/abi_errors.rs checks that every module but `ffi` is forbidden.
+//! A new module gets the crate's `deny`; tests/abi/header.rs checks that every module but `ffi` is forbidden.
 //!
 //! Modules form layers: `api` (each operation dispatched on the site and flow) over the flows (`login` and
 //! `passport` for bilibili.tv, `mainland`, `tv`) over what they share (`session`, `transport`, `cookies`,

@@ -3,7 +3,7 @@
 
 use bili_qr::Options;
 use serde_json::{json, Value};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -35,13 +35,9 @@ impl Canned {
                 let (handler, seen) = (handler.clone(), seen.clone());
                 thread::spawn(move || {
                     let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-                    let mut head = Vec::new();
-                    let mut buf = [0u8; 4096];
-                    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 65536 {
-                        match stream.read(&mut buf) {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => head.extend_from_slice(&buf[..n]),
-                        }
+                    let head = super::http::read_head(&mut stream, 65536);
+                    if head.is_empty() {
+                        return;
                     }
                     let text = String::from_utf8_lossy(&head).into_owned();
                     let target = text.split_whitespace().nth(1).unwrap_or("").to_owned();
@@ -78,6 +74,17 @@ impl Canned {
             o[k] = v.clone();
         }
         Options::from_json(Some(&o.to_string())).unwrap()
+    }
+
+    /// Polls `ticket` once with [`Canned::options`]: the confirmed login (a failure on anything else).
+    #[track_caller]
+    pub fn login(&self, ticket: &str) -> bili_qr::Login {
+        match bili_qr::poll(ticket, &self.options()) {
+            Ok(r) => r
+                .login
+                .unwrap_or_else(|| panic!("{ticket}: not confirmed: {:?}", r.status)),
+            Err(e) => panic!("{ticket}: {e}"),
+        }
     }
 
     pub fn hits(&self) -> Vec<Hit> {

@@ -204,9 +204,34 @@ pub struct FakeProxy {
     pub lines: std::sync::Arc<Mutex<Vec<String>>>,
 }
 
+/// Reads a request's head from `stream`: up to the blank line that ends it, or about `limit` bytes, or what
+/// came before the peer closed or the read timed out.
+pub fn read_head(stream: &mut impl std::io::Read, limit: usize) -> Vec<u8> {
+    let mut head = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < limit {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+        }
+    }
+    head
+}
+
+/// The proxy environment variables a client reads (lower and upper case).
+pub const PROXY_VARIABLES: [&str; 8] = [
+    "https_proxy",
+    "HTTPS_PROXY",
+    "all_proxy",
+    "ALL_PROXY",
+    "http_proxy",
+    "HTTP_PROXY",
+    "no_proxy",
+    "NO_PROXY",
+];
+
 impl FakeProxy {
     pub fn start() -> FakeProxy {
-        use std::io::Read;
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind proxy");
         let port = listener.local_addr().expect("addr").port();
         let lines = std::sync::Arc::new(Mutex::new(Vec::new()));
@@ -215,14 +240,7 @@ impl FakeProxy {
             for stream in listener.incoming() {
                 let Ok(mut stream) = stream else { continue };
                 let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(2)));
-                let mut head = Vec::new();
-                let mut buf = [0u8; 1024];
-                while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 16 * 1024 {
-                    match stream.read(&mut buf) {
-                        Ok(0) | Err(_) => break,
-                        Ok(n) => head.extend_from_slice(&buf[..n]),
-                    }
-                }
+                let head = read_head(&mut stream, 16 * 1024);
                 let text = String::from_utf8_lossy(&head);
                 let first = text.lines().next().unwrap_or("").to_owned();
                 lock(&seen).push(first);

@@ -4,22 +4,18 @@ use super::Progress;
 use serde_json::Value;
 use std::ffi::c_void;
 
-pub const URL_PATH: &str = "/x/intl/passport-login/qrcode/auth/url";
-pub const FETCH_PATH: &str = "/x/intl/passport-login/qrcode/auth/fetch";
-pub const KEPT: [&str; 7] = [
-    "SESSDATA",
-    "bili_jct",
-    "DedeUserID",
-    "DedeUserID__ckMd5",
-    "joy_jct",
-    "mid",
-    "sid",
-];
-
 pub fn keys(v: &Value) -> Vec<String> {
     let mut k: Vec<String> = v.as_object().expect("object").keys().cloned().collect();
     k.sort();
     k
+}
+
+/// The query parameters of a request the fake server logged, in its (sorted) order.
+pub fn query_pairs(rec: &bili_qr_fake_server::RequestRecord) -> Vec<(&str, &str)> {
+    rec.query
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
 }
 
 /// The `ticket` query parameter of a URL (no decoding needed: tickets are unreserved characters).

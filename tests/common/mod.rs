@@ -7,13 +7,15 @@
 pub mod canned;
 pub mod http;
 pub mod login;
+pub mod service;
 
 #[allow(unused_imports)]
 pub use http::*;
 
 use bili_qr::ffi::*;
 use bili_qr_fake_server::{FakeServer, RequestRecord};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
+use std::collections::HashSet;
 use std::ffi::{c_char, c_int, c_void, CStr, CString};
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -189,14 +191,36 @@ pub fn start(opts: Option<&str>) -> Outcome {
     r
 }
 
+/// Starts a login with `opts` and returns its ticket (remembered as a secret).
+#[track_caller]
+pub fn ticket_of(opts: &str) -> String {
+    let r = start(Some(opts)).expect(BILI_QR_OK);
+    r.json()["ticket"].as_str().expect("ticket").to_owned()
+}
+
+/// Remembers the secrets of the object a call handed out (see [`remember_object`]).
 fn remember_cookies(r: &Outcome) {
-    if let Some(Ok(v)) = r.out.as_deref().map(serde_json::from_str::<Value>) {
-        if let Some(list) = v["cookies"].as_array() {
-            for c in list {
-                if let Some(val) = c["value"].as_str() {
-                    remember_secret(val);
-                }
-            }
+    if let Some(text) = r.out.as_deref() {
+        remember_session(text);
+    }
+}
+
+/// Remembers the secrets of a session or poll object: its cookie values and refresh tokens (the mainland's
+/// `refresh_token` and `previous_refresh_token`, a TV session's `token.access_token` and `token.refresh_token`).
+pub fn remember_object(obj: &Value) {
+    for c in obj["cookies"].as_array().into_iter().flatten() {
+        if let Some(v) = c["value"].as_str() {
+            remember_secret(v);
+        }
+    }
+    for t in [
+        &obj["refresh_token"],
+        &obj["previous_refresh_token"],
+        &obj["token"]["access_token"],
+        &obj["token"]["refresh_token"],
+    ] {
+        if let Some(t) = t.as_str() {
+            remember_secret(t);
         }
     }
 }
@@ -311,14 +335,11 @@ pub fn render_ex(text: &str, format: &str) -> OutcomeEx {
     call_out_ex(|out, err| unsafe { bili_qr_render_ex(t.as_ptr(), f.as_ptr(), out, err) })
 }
 
-/// Remembers the cookie values of a session text (JSON with `cookies`, or `name=value` pairs) as secrets.
+/// Remembers the secrets of a session text given as JSON (see [`remember_object`]); other forms are
+/// made from a JSON session the test already remembered.
 pub fn remember_session(text: &str) {
     if let Ok(v) = serde_json::from_str::<Value>(text) {
-        for c in v["cookies"].as_array().into_iter().flatten() {
-            if let Some(val) = c["value"].as_str() {
-                remember_secret(val);
-            }
-        }
+        remember_object(&v);
     }
 }
 
@@ -350,6 +371,50 @@ pub fn logout_ex(session: &str, opts: Option<&str>) -> OutcomeEx {
     let s = c(session);
     let o = c_opt(opts);
     call_out_ex(|out, err| unsafe { bili_qr_logout_ex(s.as_ptr(), ptr(&o), out, err) })
+}
+
+/// `bili_qr_refresh`; the new session's secrets are remembered.
+pub fn refresh(session: &str, opts: &str) -> Outcome {
+    remember_session(session);
+    let s = c(session);
+    let o = c(opts);
+    let r = call_out(|out| unsafe { bili_qr_refresh(s.as_ptr(), o.as_ptr(), out) });
+    remember_cookies(&r);
+    r
+}
+
+pub fn refresh_confirm(session: &str, opts: &str) -> Outcome {
+    remember_session(session);
+    let s = c(session);
+    let o = c(opts);
+    call_out(|out| unsafe { bili_qr_refresh_confirm(s.as_ptr(), o.as_ptr(), out) })
+}
+
+/// The value of cookie `name` in a poll or session object.
+pub fn cookie<'a>(obj: &'a Value, name: &str) -> Option<&'a str> {
+    obj["cookies"]
+        .as_array()?
+        .iter()
+        .find(|c| c["name"] == name)?["value"]
+        .as_str()
+}
+
+/// The cookie names of a poll or session object, in order.
+pub fn cookie_names(obj: &Value) -> Vec<&str> {
+    obj["cookies"]
+        .as_array()
+        .expect("cookies")
+        .iter()
+        .map(|c| c["name"].as_str().expect("a cookie name"))
+        .collect()
+}
+
+/// `base` (a JSON object) with the keys of `extra` added or replaced.
+pub fn merged(mut base: Value, extra: Value) -> Value {
+    if let (Value::Object(m), Value::Object(e)) = (&mut base, extra) {
+        m.extend(e);
+    }
+    base
 }
 
 pub fn convert(session: &str, format: &str) -> Outcome {
@@ -433,14 +498,8 @@ impl Env {
     /// Options JSON: this scenario's base_url, poll_interval_ms 100, timeout_ms 5000, plus `extra`
     /// (a JSON object whose keys override).
     pub fn opts(&self, extra: Value) -> String {
-        let mut m = Map::new();
-        m.insert("base_url".into(), json!(self.base()));
-        m.insert("poll_interval_ms".into(), json!(100));
-        m.insert("timeout_ms".into(), json!(5000));
-        if let Value::Object(e) = extra {
-            m.extend(e);
-        }
-        Value::Object(m).to_string()
+        let base = json!({"base_url": self.base(), "poll_interval_ms": 100, "timeout_ms": 5000});
+        merged(base, extra).to_string()
     }
 
     pub fn default_opts(&self) -> String {
@@ -451,19 +510,30 @@ impl Env {
         self.srv.log()
     }
 
-    /// The fetch requests of the log.
-    pub fn fetches(&self) -> Vec<RequestRecord> {
+    /// Asserts that no request reached this server (`why` says why none should have).
+    #[track_caller]
+    pub fn assert_nothing_sent(&self, why: &str) {
+        let log = self.log();
+        assert!(log.is_empty(), "{why}: {log:?}");
+    }
+
+    /// The requests of the log whose path ends with `suffix`.
+    pub fn requests_to(&self, suffix: &str) -> Vec<RequestRecord> {
         self.log()
             .into_iter()
-            .filter(|r| r.path.ends_with("/qrcode/auth/fetch"))
+            .filter(|r| r.path.ends_with(suffix))
             .collect()
+    }
+
+    /// The fetch requests of the log.
+    pub fn fetches(&self) -> Vec<RequestRecord> {
+        self.requests_to("/qrcode/auth/fetch")
     }
 
     /// Starts a login and returns its ticket.
     #[track_caller]
     pub fn new_ticket(&self) -> String {
-        let r = start(Some(&self.default_opts())).expect(BILI_QR_OK);
-        r.json()["ticket"].as_str().expect("ticket").to_owned()
+        ticket_of(&self.default_opts())
     }
 
     /// Asserts that no error message seen so far holds a ticket (beyond its first 6 characters) or a
@@ -481,10 +551,36 @@ impl Env {
                 }
             }
         }
+        let pieces = secret_pieces(&secrets);
         let messages = lock(&MESSAGES).clone();
         for m in &messages {
-            assert_no_secret(m, &secrets);
+            assert_no_piece(m, &pieces);
         }
+    }
+}
+
+/// Every run of 7 consecutive characters of the secrets (see [`assert_no_secret`]).
+fn secret_pieces(secrets: &[String]) -> HashSet<String> {
+    let mut pieces = HashSet::new();
+    for s in secrets {
+        let chars: Vec<char> = s.chars().collect();
+        for w in chars.windows(7) {
+            pieces.insert(w.iter().collect());
+        }
+    }
+    pieces
+}
+
+#[track_caller]
+fn assert_no_piece(message: &str, pieces: &HashSet<String>) {
+    let chars: Vec<char> = message.chars().collect();
+    for w in chars.windows(7) {
+        let piece: String = w.iter().collect();
+        assert!(
+            !pieces.contains(&piece),
+            "an error message holds 7+ characters of a secret ({}…): {message:?}",
+            piece.chars().take(3).collect::<String>()
+        );
     }
 }
 
@@ -493,17 +589,7 @@ impl Env {
 /// the `1` of a cookie, cannot be told apart from ordinary text and are skipped.
 #[track_caller]
 pub fn assert_no_secret(message: &str, secrets: &[String]) {
-    for s in secrets {
-        let chars: Vec<char> = s.chars().collect();
-        for w in chars.windows(7) {
-            let piece: String = w.iter().collect();
-            assert!(
-                !message.contains(&piece),
-                "an error message holds 7+ characters of a secret ({}…): {message:?}",
-                piece.chars().take(3).collect::<String>()
-            );
-        }
-    }
+    assert_no_piece(message, &secret_pieces(secrets));
 }
 
 impl Drop for Env {

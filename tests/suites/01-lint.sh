@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Formatting, clippy with warnings as errors, docs without warnings, and a committed header that matches what
-# the build generates (tests/abi_header.rs compares the working-tree include/bili_qr.h with the generated one:
+# the build generates (tests/abi/header.rs compares the working-tree include/bili_qr.h with the generated one:
 # in a fresh clone, as in CI, that is the committed header), and the copies generated from abi/bili_qr.toml.
 # run-all: no-release-build
 set -euo pipefail
@@ -10,7 +10,7 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 # The whole workspace (the CLI's binary has `doc = false` in cli/Cargo.toml: it is documented by its --help,
 # and its name would collide with the library's target/doc/bili_qr).
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
-cargo test --locked -p bili_qr --test abi_header --quiet the_committed_header_is_what_the_build_generates
+cargo test --locked -p bili_qr --test abi --quiet header::the_committed_header_is_what_the_build_generates
 # The copies of the contract generated from abi/bili_qr.toml are current (names each stale file), and a new
 # option and status in a scratch copy of the data file reach every generated file.
 python3 abi/gen.py --check

@@ -5,7 +5,7 @@
 # proxy password is a network error naming the proxy, never the password. Then the proxy environment
 # variables: https_proxy / HTTPS_PROXY reach tinyproxy (its log shows the CONNECT), no_proxy with the host,
 # a .suffix or * sends the request direct, and a loopback base_url never uses them.
-# (tests/proxy_real.rs covers the same through the C ABI, plus stub proxies that refuse, close or stall.)
+# (tests/flows/proxy_real.rs covers the same through the C ABI, plus stub proxies that refuse, close or stall.)
 # Needs: tinyproxy, microsocks (.ci/deps/proxy.apt), python3 (a free port). Without them the suite prints
 # SKIPPED, except under CI=true, where that is a failure.
 set -euo pipefail

@@ -37,8 +37,8 @@ echo "-- cargo +nightly test (ASan) for bili_qr, target dir target/asan"
 # --tests: the lib's unit tests and every integration test (doctests are skipped: rustdoc does not forward the
 # sanitizer to the test it links). The stress test is #[ignore] and runs in 80-stress.sh.
 asan=(+nightly "${build_std[@]}" --target "$host" --target-dir target/asan --locked -p bili_qr)
-# The C library first (package bili-qr-capi), so that libbili_qr.so sits next to the tests (abi_header checks its
-# exports).
+# The C library first (package bili-qr-capi), so that libbili_qr.so sits next to the tests (tests/abi/header.rs
+# checks its exports).
 cargo "${asan[0]}" build "${asan[@]:1}" -p bili-qr-capi --lib
 cargo "${asan[0]}" test "${asan[@]:1}" --tests --no-fail-fast -- --test-threads=2
 # Proof that the run was instrumented: the library's own code calls ASan's checks.

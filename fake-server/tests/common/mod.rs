@@ -6,8 +6,36 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-pub const URL: &str = "/x/intl/passport-login/qrcode/auth/url";
-pub const FETCH: &str = "/x/intl/passport-login/qrcode/auth/fetch";
+// The cookies the service sets, shared with the library's tests (test code only).
+#[path = "../../../tests/common/service.rs"]
+mod service;
+pub use bili_qr_fake_server::{FETCH_PATH as FETCH, URL_PATH as URL};
+#[allow(unused_imports)]
+pub use service::{kept_then, KEPT, TV_COOKIES};
+
+/// `name=value` of a `cookie_info` entry (a missing field is empty).
+pub fn cookie_pair(c: &serde_json::Value) -> String {
+    format!(
+        "{}={}",
+        c["name"].as_str().unwrap_or(""),
+        c["value"].as_str().unwrap_or("")
+    )
+}
+
+/// The query keys of a URL that carries the credentials (the old crossDomain URL), in the service's order.
+pub const QUERY_CREDENTIALS: [&str; 6] = [
+    "DedeUserID",
+    "DedeUserID__ckMd5",
+    "Expires",
+    "SESSDATA",
+    "bili_jct",
+    "gourl",
+];
+
+/// The cookie names of a default confirmed answer: the kept cookies, then a tracker and an expired one.
+pub fn full_cookie_set() -> Vec<&'static str> {
+    kept_then(&["buvid3", "old_tracker"])
+}
 
 #[derive(Debug)]
 pub struct Response {
