@@ -22,6 +22,7 @@ mod header;
 mod options;
 mod poll;
 mod render;
+mod save;
 mod schema;
 mod session;
 mod start;

@@ -3,10 +3,8 @@
 //! session, NULL, non-UTF-8 and unwritable paths are BILI_QR_ERR_ARGUMENT with the target untouched and no
 //! cookie value in any message.
 
-mod common;
-
+use crate::common::*;
 use bili_qr::ffi::*;
-use common::*;
 use serde_json::json;
 use std::ffi::{c_char, CStr, CString};
 use std::fs;
