@@ -248,18 +248,24 @@ def abi_json(d: dict) -> str:
 
 # ------------------------------------------------------------------------------------------------- python
 PY_T = {"string": "str", "integer": "int", "bool": "bool", "boolean": "bool"}
+TS_T = {"string": "string", "integer": "number", "bool": "boolean", "boolean": "boolean"}
+#: lang -> (scalar names, array form, nullable form, how an enum value is written)
+FIELD_T = {"py": (PY_T, "List[{}]", "Optional[{}]", json.dumps),
+           "ts": (TS_T, "{}[]", "{} | null", lambda e: json.dumps(e).replace('"', "'"))}
 
 
-def py_field_type(f: dict) -> str:
-    t = f["type"]
-    if t.endswith("[]"):
-        inner = t[:-2]
-        base = f"List[{PY_T.get(inner, camel(inner) + 'Object')}]"
-    else:
-        base = PY_T.get(t, camel(t) + "Object")
+def field_type(f: dict, lang: str) -> str:
+    """A JSON object's field as a Python (`py`) or TypeScript (`ts`) type: scalars by name, objects as
+    <Name>Object, arrays, enums as literal unions, nullable ones as Optional / `| null`."""
+    names, list_fmt, null_fmt, quote = FIELD_T[lang]
+    inner = f["type"].removesuffix("[]")
+    base = names.get(inner, camel(inner) + "Object")
+    if f["type"].endswith("[]"):
+        base = list_fmt.format(base)
     if "enum" in f:
-        base = "Literal[" + ", ".join(json.dumps(e) for e in f["enum"]) + "]"
-    return f"Optional[{base}]" if f.get("null") else base
+        base = (" | " if lang == "ts" else ", ").join(quote(e) for e in f["enum"])
+        base = base if lang == "ts" else f"Literal[{base}]"
+    return null_fmt.format(base) if f.get("null") else base
 
 
 def python(d: dict) -> str:
@@ -274,9 +280,8 @@ def python(d: dict) -> str:
     for s in d["status"]:
         out.append(f"    #: {s['doc']}")
         out.append(f"    {s['name']} = {s['value']}")
-    out += ["", ""]
-    for s in d["status"]:
-        out.append(f"{s['name']} = {s['value']}")
+    out += ["", "", "#: The status codes as plain names (``bili_qr.OK`` ...), the members of :class:`Status` in order."]
+    out += ["(", *wrap(", ".join(s["name"] for s in d["status"]) + ",", "    ", 100), ") = tuple(Status)"]
     out += ["", "#: Status code -> the phrase of ``bili_qr_status_str``.", "STATUS_PHRASES: Dict[int, str] = {"]
     for s in d["status"]:
         out.append(f"    {s['value']}: {json.dumps(s['phrase'])},")
@@ -304,30 +309,16 @@ def python(d: dict) -> str:
         opt = [f for f in obj["fields"] if f.get("optional")]
         out += ["", "", f"class {cls}{'_' if opt else ''}(TypedDict):", f'    """{obj["doc"]}"""', ""]
         for f in req:
-            out.append(f"    {f['name']}: {py_field_type(f)}")
+            out.append(f"    {f['name']}: {field_type(f, 'py')}")
         if opt:
             out += ["", "", f"class {cls}({cls}_, total=False):", f'    """{obj["doc"]}"""', ""]
             for f in opt:
-                out.append(f"    {f['name']}: {py_field_type(f)}")
+                out.append(f"    {f['name']}: {field_type(f, 'py')}")
     out.append("")
     return "\n".join(out)
 
 
 # --------------------------------------------------------------------------------------------------- node
-TS_T = {"string": "string", "integer": "number", "bool": "boolean", "boolean": "boolean"}
-
-
-def ts_field_type(f: dict) -> str:
-    t = f["type"]
-    if t.endswith("[]"):
-        inner = t[:-2]
-        base = f"{TS_T.get(inner, camel(inner) + 'Object')}[]"
-    else:
-        base = TS_T.get(t, camel(t) + "Object")
-    if "enum" in f:
-        base = " | ".join(json.dumps(e).replace('"', "'") for e in f["enum"])
-    return f"{base} | null" if f.get("null") else base
-
 
 def node_js(d: dict) -> str:
     out = ["'use strict';", f"// The contract's constants. {GEN}", "",
@@ -366,7 +357,7 @@ def node_dts(d: dict) -> str:
         for f in obj["fields"]:
             if "doc" in f:
                 out.append(f"  /** {f['doc']} */")
-            out.append(f"  {f['name']}{'?' if f.get('optional') else ''}: {ts_field_type(f)};")
+            out.append(f"  {f['name']}{'?' if f.get('optional') else ''}: {field_type(f, 'ts')};")
         out += ["}", ""]
     return "\n".join(out)
 
@@ -374,7 +365,7 @@ def node_dts(d: dict) -> str:
 # ------------------------------------------------------------------------------------------------- csharp
 def csharp(d: dict) -> str:
     cs_t = {"string": "string", "integer": "int?", "bool": "bool?"}
-    out = [f"// {GEN}", "", "using System.Text;", "", "namespace Bilibili.QrLogin", "{",
+    out = [f"// {GEN}", "", "using System.Collections.Generic;", "using System.Text;", "", "namespace Bilibili.QrLogin", "{",
            "    /// <summary>Status codes of the C ABI (BILI_QR_* in bili_qr.h).</summary>",
            "    public enum BiliQrStatus", "    {"]
     for s in d["status"]:
@@ -395,8 +386,56 @@ def csharp(d: dict) -> str:
             "        public string ToJson()", "        {", "            var sb = new StringBuilder(\"{\");"]
     for o in d["option"]:
         out.append(f'            Add(sb, "{o["key"]}", {camel(o["key"])});')
-    out += ["            return sb.Append('}').ToString();", "        }", "    }", "}", ""]
+    out += ["            return sb.Append('}').ToString();", "        }", "    }"]
+    out += csharp_results(d)
+    out += ["}", ""]
     return "\n".join(out)
+
+
+def bound_fields(d: dict, lang: str):
+    """(object, its class in `lang`, [(field, member name)]) of each object a binding has a type for."""
+    name_of = camel if lang == "cs" else (lambda n: n)
+    for obj in d["object"].values():
+        if obj.get(lang):
+            yield obj, obj[lang], [(f, f.get(lang) or name_of(f["name"])) for f in obj["fields"] if f.get(lang, True) != ""]
+
+
+def cs_member(d: dict, f: dict) -> tuple[str, str]:
+    """The C# type of a field and the ModelReader expression that reads it from the dictionary `o`."""
+    loose = f.get("null") or f.get("optional")
+    inner = f["type"].removesuffix("[]")
+    cls = d["object"][inner]["cs"] if inner in d["object"] else None
+    key = json.dumps(f["name"])
+    if f["type"].endswith("[]"):
+        return (f"IList<{cls}>", f"ModelReader.GetList(o, {key}, {cls}.Read)") if cls else \
+            ("IList<string>", f"ModelReader.GetStrings(o, {key})")
+    if cls:
+        return cls, f"ModelReader.GetObject(o, {key}, {cls}.Read)"
+    if f["type"] == "string":
+        dflt = f" ?? {json.dumps(f['default'])}" if "default" in f else ""
+        return "string", f"ModelReader.GetString(o, {key}, {'true' if loose or dflt else 'false'}){dflt}"
+    if f["type"] == "integer":
+        return ("long?", f"ModelReader.GetNullableLong(o, {key})") if loose else ("long", f"ModelReader.GetLong(o, {key})")
+    return ("bool?", f"ModelReader.GetNullableBool(o, {key})") if loose else ("bool", f"ModelReader.GetFlag(o, {key})")
+
+
+def csharp_results(d: dict) -> list[str]:
+    """The JSON members of the result classes of Models.cs (which adds their other members) and their readers."""
+    out = []
+    for obj, cls, fields in bound_fields(d, "cs"):
+        out += ["", f"    // {obj['doc']} The members that are its JSON keys; the type's others are in Models.cs.",
+                f"    public sealed partial class {cls}", "    {"]
+        reads = []
+        for f, prop in fields:
+            ty, expr = cs_member(d, f)
+            if "doc" in f:
+                out.append(f"        /// <summary>{xml(f['doc'])}</summary>")
+            out.append(f"        public {ty} {prop} {{ get; internal set; }}")
+            reads.append(f"            r.{prop} = {expr};")
+        out += ["", f"        /// <summary>Reads the members above from the library's JSON object.</summary>",
+                f"        internal static {cls} Read(Dictionary<string, object> o)", "        {",
+                f"            var r = new {cls}();", *reads, "            return r;", "        }", "    }"]
+    return out
 
 
 def xml(s: str) -> str:
