@@ -447,9 +447,10 @@ def cpp(d: dict) -> str:
     cpp_t = {"string": "std::optional<std::string>", "integer": "std::optional<std::int64_t>",
              "bool": "std::optional<bool>"}
     out = [f"// bili_qr_abi.hpp -- {GEN}", "//",
-           "// The contract's status codes and options for bili_qr.hpp, which includes this file after bili_qr::Error.",
+           "// The contract's status codes, options and plain result types for bili_qr.hpp, which includes this file",
+           "// after bili_qr::Error and the detail helpers (OptionsWriter, wipe, opt_string, opt_int, opt_bool).",
            "#ifndef BILI_QR_ABI_HPP", "#define BILI_QR_ABI_HPP", "", "#include <cstdint>", "#include <optional>",
-           "#include <string>", "", "namespace bili_qr {", "",
+           "#include <string>", "", "#include <nlohmann/json.hpp>", "", "namespace bili_qr {", "",
            f"// The contract version this wrapper needs; any library whose bili_qr_abi_version() is >= it serves it.",
            f"inline constexpr int kAbiVersion = {d['abi_version']};", "",
            "// The status codes (BILI_QR_* of bili_qr.h).", "enum class Status : int {"]
@@ -474,8 +475,51 @@ def cpp(d: dict) -> str:
             "  std::string to_json() const {", "    detail::OptionsWriter w;"]
     for o in d["option"]:
         out.append(f'    w.put("{o["key"]}", {o["key"]});')
-    out += ["    return w.dump();", "  }", "};", "", "}  // namespace bili_qr", "", "#endif  // BILI_QR_ABI_HPP", ""]
+    out += ["    return w.dump();", "  }", "};"]
+    out += cpp_results(d)
+    out += ["", "}  // namespace bili_qr", "", "#endif  // BILI_QR_ABI_HPP", ""]
     return "\n".join(out)
+
+
+def cpp_member(f: dict) -> tuple[str, str]:
+    """The C++ declaration of a field (type, name and default) and the expression that reads it from `j`
+    (the detail::opt_* helpers of bili_qr.hpp; `j.at` for a required string or integer, which throws)."""
+    loose = f.get("null") or f.get("optional")
+    key = json.dumps(f["name"])
+    ty, opt = {"string": ("std::string", "opt_string"), "integer": ("std::int64_t", "opt_int"),
+               "boolean": ("bool", "opt_bool")}.get(f["type"], (None, None))
+    if ty is None:
+        raise SystemExit(f"field {f['name']}: the C++ result types read strings, integers and booleans only")
+    if loose:
+        return f"std::optional<{ty}> {{}};", f"detail::{opt}(j, {key})"
+    if "default" in f or f["type"] == "boolean":
+        dv = json.dumps(f.get("default", False))
+        return f"{ty} {{}} = {dv};", f"detail::{opt}(j, {key}).value_or({dv})"
+    return f"{ty} {{}};", f"j.at({key}).get<{ty}>()"
+
+
+def cpp_results(d: dict) -> list[str]:
+    """The result structs whose members are all JSON keys, and detail::read_object, which fills one from the
+    library's JSON (a required key missing or of another type throws nlohmann::json::exception)."""
+    out = []
+    for obj, name, fields in bound_fields(d, "cpp"):
+        wipe = [m for f, m in fields if f.get("wipe")]
+        out += ["", *wrap(obj["doc"] + (" The secrets are overwritten when it is destroyed." if wipe else ""), "// "),
+                f"struct {name} {{"]
+        reads = []
+        for f, m in fields:
+            decl, expr = cpp_member(f)
+            out += wrap(f["doc"], "  // ") if "doc" in f else []
+            out.append(f"  {decl.format(m)}")
+            reads.append(f"  out.{m} = {expr};")
+        if wipe:
+            out += ["", f"  {name}() = default;", f"  {name}(const {name}&) = default;",
+                    f"  {name}({name}&&) noexcept = default;", f"  {name}& operator=(const {name}&) = default;",
+                    f"  {name}& operator=({name}&&) noexcept = default;",
+                    f"  ~{name}() {{ " + " ".join(f"detail::wipe({m});" for m in wipe) + " }"]
+        out += ["};", "", "namespace detail {", f"inline void read_object(const nlohmann::json& j, {name}& out) {{",
+                *reads, "}", "}  // namespace detail"]
+    return out
 
 
 # ---------------------------------------------------------------------------------------------------- cli
