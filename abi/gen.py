@@ -453,6 +453,8 @@ def cpp(d: dict) -> str:
            "#include <string>", "", "#include <nlohmann/json.hpp>", "", "namespace bili_qr {", "",
            f"// The contract version this wrapper needs; any library whose bili_qr_abi_version() is >= it serves it.",
            f"inline constexpr int kAbiVersion = {d['abi_version']};", "",
+           "// The release of the library this wrapper ships with ([workspace.package] version of Cargo.toml).",
+           f"inline constexpr const char* kVersion = \"{d['version']}\";", "",
            "// The status codes (BILI_QR_* of bili_qr.h).", "enum class Status : int {"]
     for s in d["status"]:
         out.append(f"  k{camel(s['name'])} = {s['value']},  // {s['phrase']}")
@@ -586,6 +588,34 @@ def replace_region(text: str, begin: str, end: str, body: list[str], where: str)
     return "\n".join(lines[: a + 1] + body + lines[b:])
 
 
+#: Each binding's own version file: (path, the line that holds the version, with {} where it goes). The one
+#: source is [workspace.package] version of the root Cargo.toml; gen.py writes it into these lines (and
+#: bili_qr::kVersion of bili_qr_abi.hpp), so --check fails when one says another release.
+VERSION_FILES = [
+    ("bindings/python/src/bili_qr/_version.py", '__version__ = "{}"'),
+    ("bindings/node/package.json", '  "version": "{}",'),
+    ("bindings/csharp/BiliQr.csproj", "    <Version>{}</Version>"),
+]
+
+
+def workspace_version(root: Path) -> str:
+    """[workspace.package] version of `root`/Cargo.toml (of this tree's when `root` has none)."""
+    cargo = root / "Cargo.toml"
+    if not cargo.exists():
+        cargo = Path(__file__).resolve().parent.parent / "Cargo.toml"
+    with open(cargo, "rb") as f:
+        return tomllib.load(f)["workspace"]["package"]["version"]
+
+
+def replace_version(text: str, line: str, version: str, where: str) -> str:
+    """`text` with its first line of the form `line` saying `version`."""
+    head, tail = (re.escape(s) for s in line.split("{}"))
+    new, n = re.subn(f"^{head}[^\n]*?{tail}$", lambda _: line.format(version), text, count=1, flags=re.M)
+    if n != 1:
+        raise SystemExit(f"{where}: no line of the form {line!r}")
+    return new
+
+
 def rustfmt(text: str, where: str) -> str:
     """Generated Rust as `cargo fmt` leaves it (so that formatting the tree never makes it stale)."""
     r = subprocess.run(["rustfmt", "--edition", "2021", "--emit", "stdout"], input=text, capture_output=True,
@@ -596,6 +626,7 @@ def rustfmt(text: str, where: str) -> str:
 
 
 def outputs(d: dict, root: Path) -> dict[str, str]:
+    d = {**d, "version": workspace_version(root)}
     out = {
         "src/options/table.rs": rust_options(d),
         "src/ffi/status.rs": rust_status(d),
@@ -616,6 +647,8 @@ def outputs(d: dict, root: Path) -> dict[str, str]:
     abi_md = replace_region(abi_md, "<!-- abi:status (abi/gen.py) -->", "<!-- /abi:status -->", docs_status(d), "docs/ABI.md")
     abi_md = replace_region(abi_md, "<!-- abi:options (abi/gen.py) -->", "<!-- /abi:options -->", docs_options(d), "docs/ABI.md")
     out["docs/ABI.md"] = abi_md
+    for rel, line in VERSION_FILES:
+        out[rel] = replace_version((root / rel).read_text(), line, d["version"], rel)
     return out
 
 

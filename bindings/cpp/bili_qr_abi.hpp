@@ -16,6 +16,9 @@ namespace bili_qr {
 // The contract version this wrapper needs; any library whose bili_qr_abi_version() is >= it serves it.
 inline constexpr int kAbiVersion = 3;
 
+// The release of the library this wrapper ships with ([workspace.package] version of Cargo.toml).
+inline constexpr const char* kVersion = "0.2.0";
+
 // The status codes (BILI_QR_* of bili_qr.h).
 enum class Status : int {
   kOk = 0,  // ok: login confirmed
