@@ -459,12 +459,10 @@ def cpp(d: dict) -> str:
     for s in d["status"]:
         out.append(f"  k{camel(s['name'])} = {s['value']},  // {s['phrase']}")
     out += ["};", "", "// Every status code, in the data file's order.", "inline constexpr Status kStatuses[] = {"]
-    for s in d["status"]:
-        out.append(f"    Status::k{camel(s['name'])},")
+    out += wrap(" ".join(f"Status::k{camel(s['name'])}," for s in d["status"]), "    ")
     out += ["};", "", "// Every option key (the JSON keys Options::to_json writes), in the data file's order.",
             "inline constexpr const char* kOptionKeys[] = {"]
-    for o in d["option"]:
-        out.append(f'    "{o["key"]}",')
+    out += wrap(" ".join(f'"{o["key"]}",' for o in d["option"]), "    ")
     out += ["};", "",
             "// Every option of the ABI; an unset field is left out and the library's default applies. The library",
             "// checks the values and reports ERR_ARGUMENT naming the key.",
@@ -501,9 +499,16 @@ def cpp_member(f: dict) -> tuple[str, str]:
 
 
 def cpp_results(d: dict) -> list[str]:
-    """The result structs whose members are all JSON keys, and detail::read_object, which fills one from the
-    library's JSON (a required key missing or of another type throws nlohmann::json::exception)."""
+    """The enums of `cpp_enum` fields, the result structs whose members are all JSON keys, and
+    detail::read_object, which fills one from the library's JSON (a required key missing or of another type
+    throws nlohmann::json::exception)."""
     out = []
+    for oname, obj in d["object"].items():
+        for f in (f for f in obj["fields"] if "cpp_enum" in f):
+            e = f["cpp_enum"]
+            out += ["", f"// The values of the {oname} object's \"{f['name']}\", and their JSON strings (k{e}Names[int(value)]).",
+                    f"enum class {e} {{ {', '.join(f['enum'])} }};",
+                    f"inline constexpr const char* k{e}Names[] = {{{', '.join(json.dumps(v) for v in f['enum'])}}};"]
     for obj, name, fields in bound_fields(d, "cpp"):
         wipe = [m for f, m in fields if f.get("wipe")]
         out += ["", *wrap(obj["doc"] + (" The secrets are overwritten when it is destroyed." if wipe else ""), "// "),
@@ -563,17 +568,15 @@ def cli(d: dict) -> str:
             f"pub const KEY_FLAGS: [(&str, &str); {len(fields)}] = ["]
     for o, c, _ in fields:
         out.append(f'    ("{o["key"]}", "{c["flag"]}"),')
+    values = {"bool": "self.{}.then(|| true.into())", "integer": "self.{}.map(Into::into)",
+              "string": "self.{}.clone().map(Into::into)"}
     out += ["];", "", "impl NetArgs {", "    /// The `options_json` members of the set flags of this table (not of `extra`).",
             "    pub fn to_options_map(&self) -> serde_json::Map<String, serde_json::Value> {",
-            "        let mut map = serde_json::Map::new();"]
-    for o, c, field in fields:
-        if o["type"] == "bool":
-            out += [f"        if self.{field} {{", f'            map.insert("{o["key"]}".into(), true.into());', "        }"]
-        elif o["type"] == "integer":
-            out += [f"        if let Some(v) = self.{field} {{", f'            map.insert("{o["key"]}".into(), v.into());', "        }"]
-        else:
-            out += [f"        if let Some(v) = &self.{field} {{", f'            map.insert("{o["key"]}".into(), v.clone().into());', "        }"]
-    out += ["        map", "    }", "}", ""]
+            "        // The flags' values in the order of KEY_FLAGS, None for an unset one.",
+            f"        let values: [Option<serde_json::Value>; {len(fields)}] = ["]
+    out += [f"            {values[o['type']].format(field)}," for o, _, field in fields]
+    out += ["        ];", "        KEY_FLAGS", "            .iter()", "            .zip(values)",
+            "            .filter_map(|(&(key, _), v)| Some((key.to_owned(), v?)))", "            .collect()", "    }", "}", ""]
     return "\n".join(out)
 
 

@@ -32,8 +32,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <exception>
+#include <iterator>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -340,8 +342,6 @@ struct Login : CookieSet {
   inline Session session() const;
 };
 
-enum class State { waiting, scanned, expired, confirmed };
-
 struct PollResult {
   int status = BILI_QR_WAITING;  // BILI_QR_OK (confirmed), BILI_QR_WAITING, BILI_QR_SCANNED or BILI_QR_EXPIRED
   State state = State::waiting;
@@ -382,17 +382,12 @@ inline PollResult parse_poll(int status, const nlohmann::json& j, const char* js
   PollResult r;
   r.status = status;
   const std::string s = j.at("status").get<std::string>();
-  if (s == "waiting") {
-    r.state = State::waiting;
-  } else if (s == "scanned") {
-    r.state = State::scanned;
-  } else if (s == "expired") {
-    r.state = State::expired;
-  } else if (s == "confirmed") {
-    r.state = State::confirmed;
-  } else {
+  const auto* names = std::begin(kStateNames);
+  const auto* found = std::find(names, std::end(kStateNames), std::string_view(s));
+  if (found == std::end(kStateNames)) {
     throw Error(BILI_QR_ERR_INTERNAL, "bili_qr: the library returned an unknown poll status");
   }
+  r.state = static_cast<State>(found - names);
   r.code = opt_int(j, "code").value_or(0);
   r.message = get_string(j, "message");
   if (r.state == State::confirmed) r.login = parse_login(j, json_text ? std::string(json_text) : j.dump());

@@ -37,40 +37,16 @@ enum class Status : int {
 
 // Every status code, in the data file's order.
 inline constexpr Status kStatuses[] = {
-    Status::kOk,
-    Status::kWaiting,
-    Status::kScanned,
-    Status::kExpired,
-    Status::kErrArgument,
-    Status::kErrNetwork,
-    Status::kErrTimeout,
-    Status::kErrHttp,
-    Status::kErrProtocol,
-    Status::kErrApi,
-    Status::kErrCancelled,
-    Status::kErrInternal,
+    Status::kOk, Status::kWaiting, Status::kScanned, Status::kExpired, Status::kErrArgument,
+    Status::kErrNetwork, Status::kErrTimeout, Status::kErrHttp, Status::kErrProtocol, Status::kErrApi,
+    Status::kErrCancelled, Status::kErrInternal,
 };
 
 // Every option key (the JSON keys Options::to_json writes), in the data file's order.
 inline constexpr const char* kOptionKeys[] = {
-    "base_url",
-    "locale",
-    "platform",
-    "timeout_ms",
-    "user_agent",
-    "proxy",
-    "poll_interval_ms",
-    "wait_timeout_ms",
-    "max_retries",
-    "api_base_url",
-    "verify_login",
-    "ca_file",
-    "site",
-    "www_base_url",
-    "refresh_public_key",
-    "flow",
-    "app_key",
-    "app_secret",
+    "base_url", "locale", "platform", "timeout_ms", "user_agent", "proxy", "poll_interval_ms",
+    "wait_timeout_ms", "max_retries", "api_base_url", "verify_login", "ca_file", "site", "www_base_url",
+    "refresh_public_key", "flow", "app_key", "app_secret",
 };
 
 // Every option of the ABI; an unset field is left out and the library's default applies. The library
@@ -138,6 +114,10 @@ struct Options {
     return w.dump();
   }
 };
+
+// The values of the poll object's "status", and their JSON strings (kStateNames[int(value)]).
+enum class State { waiting, scanned, expired, confirmed };
+inline constexpr const char* kStateNames[] = {"waiting", "scanned", "expired", "confirmed"};
 
 // What bili_qr_start hands out.
 struct QrCode {

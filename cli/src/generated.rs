@@ -109,55 +109,29 @@ pub const KEY_FLAGS: [(&str, &str); 16] = [
 impl NetArgs {
     /// The `options_json` members of the set flags of this table (not of `extra`).
     pub fn to_options_map(&self) -> serde_json::Map<String, serde_json::Value> {
-        let mut map = serde_json::Map::new();
-        if let Some(v) = &self.base_url {
-            map.insert("base_url".into(), v.clone().into());
-        }
-        if let Some(v) = &self.locale {
-            map.insert("locale".into(), v.clone().into());
-        }
-        if let Some(v) = &self.platform {
-            map.insert("platform".into(), v.clone().into());
-        }
-        if let Some(v) = self.timeout {
-            map.insert("timeout_ms".into(), v.into());
-        }
-        if let Some(v) = &self.user_agent {
-            map.insert("user_agent".into(), v.clone().into());
-        }
-        if let Some(v) = &self.proxy {
-            map.insert("proxy".into(), v.clone().into());
-        }
-        if let Some(v) = self.poll_interval {
-            map.insert("poll_interval_ms".into(), v.into());
-        }
-        if let Some(v) = self.wait_timeout {
-            map.insert("wait_timeout_ms".into(), v.into());
-        }
-        if let Some(v) = self.max_retries {
-            map.insert("max_retries".into(), v.into());
-        }
-        if let Some(v) = &self.api_base_url {
-            map.insert("api_base_url".into(), v.clone().into());
-        }
-        if self.verify_login {
-            map.insert("verify_login".into(), true.into());
-        }
-        if let Some(v) = &self.ca_file {
-            map.insert("ca_file".into(), v.clone().into());
-        }
-        if let Some(v) = &self.site {
-            map.insert("site".into(), v.clone().into());
-        }
-        if let Some(v) = &self.www_base_url {
-            map.insert("www_base_url".into(), v.clone().into());
-        }
-        if let Some(v) = &self.app_key {
-            map.insert("app_key".into(), v.clone().into());
-        }
-        if let Some(v) = &self.app_secret {
-            map.insert("app_secret".into(), v.clone().into());
-        }
-        map
+        // The flags' values in the order of KEY_FLAGS, None for an unset one.
+        let values: [Option<serde_json::Value>; 16] = [
+            self.base_url.clone().map(Into::into),
+            self.locale.clone().map(Into::into),
+            self.platform.clone().map(Into::into),
+            self.timeout.map(Into::into),
+            self.user_agent.clone().map(Into::into),
+            self.proxy.clone().map(Into::into),
+            self.poll_interval.map(Into::into),
+            self.wait_timeout.map(Into::into),
+            self.max_retries.map(Into::into),
+            self.api_base_url.clone().map(Into::into),
+            self.verify_login.then(|| true.into()),
+            self.ca_file.clone().map(Into::into),
+            self.site.clone().map(Into::into),
+            self.www_base_url.clone().map(Into::into),
+            self.app_key.clone().map(Into::into),
+            self.app_secret.clone().map(Into::into),
+        ];
+        KEY_FLAGS
+            .iter()
+            .zip(values)
+            .filter_map(|(&(key, _), v)| Some((key.to_owned(), v?)))
+            .collect()
     }
 }
