@@ -555,10 +555,11 @@ def cli(d: dict) -> str:
             ty = "Option<u64>" if o["type"] == "integer" else "Option<String>"
         if c.get("requires"):
             attrs.append(f'requires = "{c["requires"]}"')
-        attrs.append('help_heading = "Connection"')
         if c["flag"] != "--" + field.replace("_", "-"):
             raise SystemExit(f"option {o['key']}: cli flag {c['flag']} is not a plain --name")
-        out.append(f"    #[arg({', '.join(attrs)})]")
+        # One attribute while it is short (rustfmt breaks one of over 70 columns into a column), else two.
+        one = ", ".join(attrs) + ', help_heading = "Connection"'
+        out += [f"    #[arg({one})]"] if len(one) <= 70 else [f"    #[arg({', '.join(attrs)})]", '    #[arg(help_heading = "Connection")]']
         out.append(f"    pub {field}: {ty},")
         out.append("")
     out += ["    /// The CLI's own connection flags, which are not options of the library as they are (a PEM file",

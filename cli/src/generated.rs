@@ -19,7 +19,8 @@ pub struct NetArgs {
     pub platform: Option<String>,
 
     /// Limit for one request, e.g. 10s, 500ms, 1m; a bare number is seconds [default: 10s]
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration_ms, help_heading = "Connection")]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_ms)]
+    #[arg(help_heading = "Connection")]
     pub timeout: Option<u64>,
 
     /// User-Agent header [default: a current desktop browser's]
@@ -31,11 +32,13 @@ pub struct NetArgs {
     pub proxy: Option<String>,
 
     /// Pause between two polls [default: 2s; 500ms with --demo]
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration_ms, help_heading = "Connection")]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_ms)]
+    #[arg(help_heading = "Connection")]
     pub poll_interval: Option<u64>,
 
     /// Give up on one QR code after this long [default: 5m]
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration_ms, help_heading = "Connection")]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_ms)]
+    #[arg(help_heading = "Connection")]
     pub wait_timeout: Option<u64>,
 
     /// Retries of a failed poll (network error, timeout, HTTP 5xx) in a row [default: 3]
@@ -55,7 +58,8 @@ pub struct NetArgs {
     pub ca_file: Option<String>,
 
     /// The site: intl (bilibili.tv) or main (bilibili.com, which changes the defaults of --base-url, --api-base-url and --www-base-url to the bilibili.com hosts) [default: intl; a saved session says its own]
-    #[arg(long, value_name = "SITE", value_parser = ["intl", "main"], help_heading = "Connection")]
+    #[arg(long, value_name = "SITE", value_parser = ["intl", "main"])]
+    #[arg(help_heading = "Connection")]
     pub site: Option<String>,
 
     /// Where the mainland refresh asks for its correspond page [default: https://www.bilibili.com with --site main]
@@ -63,21 +67,13 @@ pub struct NetArgs {
     pub www_base_url: Option<String>,
 
     /// With --app-secret: the app key pair of a TV token (a token is checked and renewed with the pair that issued it) [default: the TV pair]
-    #[arg(
-        long,
-        value_name = "KEY",
-        requires = "app_secret",
-        help_heading = "Connection"
-    )]
+    #[arg(long, value_name = "KEY", requires = "app_secret")]
+    #[arg(help_heading = "Connection")]
     pub app_key: Option<String>,
 
     /// The secret of --app-key
-    #[arg(
-        long,
-        value_name = "SECRET",
-        requires = "app_key",
-        help_heading = "Connection"
-    )]
+    #[arg(long, value_name = "SECRET", requires = "app_key")]
+    #[arg(help_heading = "Connection")]
     pub app_secret: Option<String>,
 
     /// The CLI's own connection flags, which are not options of the library as they are (a PEM file
