@@ -149,8 +149,7 @@ def rust_status(d: dict) -> str:
         out.append(f"pub const BILI_QR_{s['name']}: c_int = {s['value']};")
     out += ["", "/// The phrase of `bili_qr_status_str`.", "pub(super) fn phrase(status: c_int) -> &'static CStr {",
             "    match status {"]
-    for s in d["status"]:
-        out.append(f"        BILI_QR_{s['name']} => c{json.dumps(s['phrase'])},")
+    out += [f"        BILI_QR_{s['name']} => c{json.dumps(s['phrase'])}," for s in d["status"]]
     out += ['        _ => c"unknown status",', "    }", "}", ""]
     return "\n".join(out)
 
@@ -283,8 +282,7 @@ def python(d: dict) -> str:
     out += ["", "", "#: The status codes as plain names (``bili_qr.OK`` ...), the members of :class:`Status` in order."]
     out += ["(", *wrap(", ".join(s["name"] for s in d["status"]) + ",", "    ", 100), ") = tuple(Status)"]
     out += ["", "#: Status code -> the phrase of ``bili_qr_status_str``.", "STATUS_PHRASES: Dict[int, str] = {"]
-    for s in d["status"]:
-        out.append(f"    {s['value']}: {json.dumps(s['phrase'])},")
+    out += [f"    {s['value']}: {json.dumps(s['phrase'])}," for s in d["status"]]
     out += ["}", ""]
     groups = [("Options", "TypedDict", "Options of every call (start, poll, wait, check, logout).", "all"),
               ("PollOptions", "Options", "Options of :func:`bili_qr.poll` (and of :func:`bili_qr.wait`).", "poll"),
@@ -299,8 +297,7 @@ def python(d: dict) -> str:
             out.append("    pass")
     out += ["", "", "#: Every option name -> its JSON type in the contract's words (``string``, ``integer``, ``bool``).",
             "OPTION_TYPES: Dict[str, str] = {"]
-    for o in d["option"]:
-        out.append(f'    "{o["key"]}": "{o["type"]}",')
+    out += [f'    "{o["key"]}": "{o["type"]}",' for o in d["option"]]
     out += ["}", "", "#: The names of :data:`OPTION_TYPES`, in the data file's order.",
             "OPTION_NAMES: Tuple[str, ...] = tuple(OPTION_TYPES)", ""]
     for name, obj in d["object"].items():
@@ -308,12 +305,10 @@ def python(d: dict) -> str:
         req = [f for f in obj["fields"] if not f.get("optional")]
         opt = [f for f in obj["fields"] if f.get("optional")]
         out += ["", "", f"class {cls}{'_' if opt else ''}(TypedDict):", f'    """{obj["doc"]}"""', ""]
-        for f in req:
-            out.append(f"    {f['name']}: {field_type(f, 'py')}")
+        out += [f"    {f['name']}: {field_type(f, 'py')}" for f in req]
         if opt:
             out += ["", "", f"class {cls}({cls}_, total=False):", f'    """{obj["doc"]}"""', ""]
-            for f in opt:
-                out.append(f"    {f['name']}: {field_type(f, 'py')}")
+            out += [f"    {f['name']}: {field_type(f, 'py')}" for f in opt]
     out.append("")
     return "\n".join(out)
 
@@ -325,12 +320,10 @@ def node_js(d: dict) -> str:
            f"const ABI_VERSION = {d['abi_version']};", "",
            "/** Status codes: the BILI_QR_* constants of include/bili_qr.h without the prefix. */",
            "const STATUS = Object.freeze({"]
-    for s in d["status"]:
-        out.append(f"  {s['name']}: {s['value']},")
+    out += [f"  {s['name']}: {s['value']}," for s in d["status"]]
     out += ["});", "", "/** Every option key -> its JSON type ('string', 'integer' or 'bool'). */",
             "const OPTION_TYPES = Object.freeze({"]
-    for o in d["option"]:
-        out.append(f"  {o['key']}: '{o['type']}',")
+    out += [f"  {o['key']}: '{o['type']}'," for o in d["option"]]
     out += ["});", "", "module.exports = { ABI_VERSION, STATUS, OPTION_TYPES };", ""]
     return "\n".join(out)
 
@@ -343,8 +336,7 @@ def node_dts(d: dict) -> str:
         out.append(f"  /** {one_line(o)} */")
         out.append(f"  {o['key']}?: {TS_T[o['type']]};")
     out += ["}", "", "export type StatusCodeName ="]
-    for s in d["status"]:
-        out.append(f"  | '{s['name']}'")
+    out += [f"  | '{s['name']}'" for s in d["status"]]
     out += ["  | 'ERR_UNKNOWN';", "", "export declare const STATUS: Readonly<{"]
     for s in d["status"]:
         out.append(f"  /** {s['doc']} */")
@@ -384,8 +376,7 @@ def csharp(d: dict) -> str:
         out.append(f"        public {cs_t[o['type']]} {camel(o['key'])} {{ get; set; }}")
     out += ["", "        /// <summary>The options JSON sent to the library, e.g. {\"base_url\":\"http://127.0.0.1:8080\",\"timeout_ms\":500}.</summary>",
             "        public string ToJson()", "        {", "            var sb = new StringBuilder(\"{\");"]
-    for o in d["option"]:
-        out.append(f'            Add(sb, "{o["key"]}", {camel(o["key"])});')
+    out += [f'            Add(sb, "{o["key"]}", {camel(o["key"])});' for o in d["option"]]
     out += ["            return sb.Append('}').ToString();", "        }", "    }"]
     out += csharp_results(d)
     out += ["}", ""]
@@ -456,8 +447,7 @@ def cpp(d: dict) -> str:
            "// The release of the library this wrapper ships with ([workspace.package] version of Cargo.toml).",
            f"inline constexpr const char* kVersion = \"{d['version']}\";", "",
            "// The status codes (BILI_QR_* of bili_qr.h).", "enum class Status : int {"]
-    for s in d["status"]:
-        out.append(f"  k{camel(s['name'])} = {s['value']},  // {s['phrase']}")
+    out += [f"  k{camel(s['name'])} = {s['value']},  // {s['phrase']}" for s in d["status"]]
     out += ["};", "", "// Every status code, in the data file's order.", "inline constexpr Status kStatuses[] = {"]
     out += wrap(" ".join(f"Status::k{camel(s['name'])}," for s in d["status"]), "    ")
     out += ["};", "", "// Every option key (the JSON keys Options::to_json writes), in the data file's order.",
@@ -473,8 +463,7 @@ def cpp(d: dict) -> str:
     out += ["", "  // The options as the JSON object the C ABI takes (\"{}\" when nothing is set). A string that is not",
             "  // valid UTF-8 throws Error(BILI_QR_ERR_ARGUMENT).",
             "  std::string to_json() const {", "    detail::OptionsWriter w;"]
-    for o in d["option"]:
-        out.append(f'    w.put("{o["key"]}", {o["key"]});')
+    out += [f'    w.put("{o["key"]}", {o["key"]});' for o in d["option"]]
     out += ["    return w.dump();", "  }", "};"]
     out += cpp_results(d)
     out += ["", "}  // namespace bili_qr", "", "#endif  // BILI_QR_ABI_HPP", ""]
@@ -567,8 +556,7 @@ def cli(d: dict) -> str:
             "    #[command(flatten)]", "    pub extra: crate::args::NetExtra,"]
     out += ["}", "", "/// (JSON key, flag) pairs, to name the flag in the library's messages about a key.",
             f"pub const KEY_FLAGS: [(&str, &str); {len(fields)}] = ["]
-    for o, c, _ in fields:
-        out.append(f'    ("{o["key"]}", "{c["flag"]}"),')
+    out += [f'    ("{o["key"]}", "{c["flag"]}"),' for o, c, _ in fields]
     values = {"bool": "self.{}.then(|| true.into())", "integer": "self.{}.map(Into::into)",
               "string": "self.{}.clone().map(Into::into)"}
     out += ["];", "", "impl NetArgs {", "    /// The `options_json` members of the set flags of this table (not of `extra`).",
