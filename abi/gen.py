@@ -279,8 +279,8 @@ def python(d: dict) -> str:
     for s in d["status"]:
         out.append(f"    #: {s['doc']}")
         out.append(f"    {s['name']} = {s['value']}")
-    out += ["", "", "#: The status codes as plain names (``bili_qr.OK`` ...), the members of :class:`Status` in order."]
-    out += ["(", *wrap(", ".join(s["name"] for s in d["status"]) + ",", "    ", 100), ") = tuple(Status)"]
+    out += ["", "", "#: The status codes as plain ints (``bili_qr.OK`` ...): the values of :class:`Status`, in order."]
+    out += ["(", *wrap(", ".join(s["name"] for s in d["status"]) + ",", "    ", 100), ") = map(int, Status)"]
     out += ["", "#: Status code -> the phrase of ``bili_qr_status_str``.", "STATUS_PHRASES: Dict[int, str] = {"]
     out += [f"    {s['value']}: {json.dumps(s['phrase'])}," for s in d["status"]]
     out += ["}", ""]

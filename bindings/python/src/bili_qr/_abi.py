@@ -42,11 +42,11 @@ class Status(enum.IntEnum):
     ERR_INTERNAL = -8
 
 
-#: The status codes as plain names (``bili_qr.OK`` ...), the members of :class:`Status` in order.
+#: The status codes as plain ints (``bili_qr.OK`` ...): the values of :class:`Status`, in order.
 (
     OK, WAITING, SCANNED, EXPIRED, ERR_ARGUMENT, ERR_NETWORK, ERR_TIMEOUT, ERR_HTTP, ERR_PROTOCOL,
     ERR_API, ERR_CANCELLED, ERR_INTERNAL,
-) = tuple(Status)
+) = map(int, Status)
 
 #: Status code -> the phrase of ``bili_qr_status_str``.
 STATUS_PHRASES: Dict[int, str] = {
