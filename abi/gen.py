@@ -149,8 +149,7 @@ def rust_status(d: dict) -> str:
         out.append(f"pub const BILI_QR_{s['name']}: c_int = {s['value']};")
     out += ["", "/// The phrase of `bili_qr_status_str`.", "pub(super) fn phrase(status: c_int) -> &'static CStr {",
             "    match status {"]
-    for s in d["status"]:
-        out.append(f"        BILI_QR_{s['name']} => c{json.dumps(s['phrase'])},")
+    out += [f"        BILI_QR_{s['name']} => c{json.dumps(s['phrase'])}," for s in d["status"]]
     out += ['        _ => c"unknown status",', "    }", "}", ""]
     return "\n".join(out)
 
@@ -248,18 +247,24 @@ def abi_json(d: dict) -> str:
 
 # ------------------------------------------------------------------------------------------------- python
 PY_T = {"string": "str", "integer": "int", "bool": "bool", "boolean": "bool"}
+TS_T = {"string": "string", "integer": "number", "bool": "boolean", "boolean": "boolean"}
+#: lang -> (scalar names, array form, nullable form, how an enum value is written)
+FIELD_T = {"py": (PY_T, "List[{}]", "Optional[{}]", json.dumps),
+           "ts": (TS_T, "{}[]", "{} | null", lambda e: json.dumps(e).replace('"', "'"))}
 
 
-def py_field_type(f: dict) -> str:
-    t = f["type"]
-    if t.endswith("[]"):
-        inner = t[:-2]
-        base = f"List[{PY_T.get(inner, camel(inner) + 'Object')}]"
-    else:
-        base = PY_T.get(t, camel(t) + "Object")
+def field_type(f: dict, lang: str) -> str:
+    """A JSON object's field as a Python (`py`) or TypeScript (`ts`) type: scalars by name, objects as
+    <Name>Object, arrays, enums as literal unions, nullable ones as Optional / `| null`."""
+    names, list_fmt, null_fmt, quote = FIELD_T[lang]
+    inner = f["type"].removesuffix("[]")
+    base = names.get(inner, camel(inner) + "Object")
+    if f["type"].endswith("[]"):
+        base = list_fmt.format(base)
     if "enum" in f:
-        base = "Literal[" + ", ".join(json.dumps(e) for e in f["enum"]) + "]"
-    return f"Optional[{base}]" if f.get("null") else base
+        base = (" | " if lang == "ts" else ", ").join(quote(e) for e in f["enum"])
+        base = base if lang == "ts" else f"Literal[{base}]"
+    return null_fmt.format(base) if f.get("null") else base
 
 
 def python(d: dict) -> str:
@@ -274,12 +279,10 @@ def python(d: dict) -> str:
     for s in d["status"]:
         out.append(f"    #: {s['doc']}")
         out.append(f"    {s['name']} = {s['value']}")
-    out += ["", ""]
-    for s in d["status"]:
-        out.append(f"{s['name']} = {s['value']}")
+    out += ["", "", "#: The status codes as plain ints (``bili_qr.OK`` ...): the values of :class:`Status`, in order."]
+    out += ["(", *wrap(", ".join(s["name"] for s in d["status"]) + ",", "    ", 100), ") = map(int, Status)"]
     out += ["", "#: Status code -> the phrase of ``bili_qr_status_str``.", "STATUS_PHRASES: Dict[int, str] = {"]
-    for s in d["status"]:
-        out.append(f"    {s['value']}: {json.dumps(s['phrase'])},")
+    out += [f"    {s['value']}: {json.dumps(s['phrase'])}," for s in d["status"]]
     out += ["}", ""]
     groups = [("Options", "TypedDict", "Options of every call (start, poll, wait, check, logout).", "all"),
               ("PollOptions", "Options", "Options of :func:`bili_qr.poll` (and of :func:`bili_qr.wait`).", "poll"),
@@ -294,8 +297,7 @@ def python(d: dict) -> str:
             out.append("    pass")
     out += ["", "", "#: Every option name -> its JSON type in the contract's words (``string``, ``integer``, ``bool``).",
             "OPTION_TYPES: Dict[str, str] = {"]
-    for o in d["option"]:
-        out.append(f'    "{o["key"]}": "{o["type"]}",')
+    out += [f'    "{o["key"]}": "{o["type"]}",' for o in d["option"]]
     out += ["}", "", "#: The names of :data:`OPTION_TYPES`, in the data file's order.",
             "OPTION_NAMES: Tuple[str, ...] = tuple(OPTION_TYPES)", ""]
     for name, obj in d["object"].items():
@@ -303,43 +305,25 @@ def python(d: dict) -> str:
         req = [f for f in obj["fields"] if not f.get("optional")]
         opt = [f for f in obj["fields"] if f.get("optional")]
         out += ["", "", f"class {cls}{'_' if opt else ''}(TypedDict):", f'    """{obj["doc"]}"""', ""]
-        for f in req:
-            out.append(f"    {f['name']}: {py_field_type(f)}")
+        out += [f"    {f['name']}: {field_type(f, 'py')}" for f in req]
         if opt:
             out += ["", "", f"class {cls}({cls}_, total=False):", f'    """{obj["doc"]}"""', ""]
-            for f in opt:
-                out.append(f"    {f['name']}: {py_field_type(f)}")
+            out += [f"    {f['name']}: {field_type(f, 'py')}" for f in opt]
     out.append("")
     return "\n".join(out)
 
 
 # --------------------------------------------------------------------------------------------------- node
-TS_T = {"string": "string", "integer": "number", "bool": "boolean", "boolean": "boolean"}
-
-
-def ts_field_type(f: dict) -> str:
-    t = f["type"]
-    if t.endswith("[]"):
-        inner = t[:-2]
-        base = f"{TS_T.get(inner, camel(inner) + 'Object')}[]"
-    else:
-        base = TS_T.get(t, camel(t) + "Object")
-    if "enum" in f:
-        base = " | ".join(json.dumps(e).replace('"', "'") for e in f["enum"])
-    return f"{base} | null" if f.get("null") else base
-
 
 def node_js(d: dict) -> str:
     out = ["'use strict';", f"// The contract's constants. {GEN}", "",
            f"const ABI_VERSION = {d['abi_version']};", "",
            "/** Status codes: the BILI_QR_* constants of include/bili_qr.h without the prefix. */",
            "const STATUS = Object.freeze({"]
-    for s in d["status"]:
-        out.append(f"  {s['name']}: {s['value']},")
+    out += [f"  {s['name']}: {s['value']}," for s in d["status"]]
     out += ["});", "", "/** Every option key -> its JSON type ('string', 'integer' or 'bool'). */",
             "const OPTION_TYPES = Object.freeze({"]
-    for o in d["option"]:
-        out.append(f"  {o['key']}: '{o['type']}',")
+    out += [f"  {o['key']}: '{o['type']}'," for o in d["option"]]
     out += ["});", "", "module.exports = { ABI_VERSION, STATUS, OPTION_TYPES };", ""]
     return "\n".join(out)
 
@@ -352,8 +336,7 @@ def node_dts(d: dict) -> str:
         out.append(f"  /** {one_line(o)} */")
         out.append(f"  {o['key']}?: {TS_T[o['type']]};")
     out += ["}", "", "export type StatusCodeName ="]
-    for s in d["status"]:
-        out.append(f"  | '{s['name']}'")
+    out += [f"  | '{s['name']}'" for s in d["status"]]
     out += ["  | 'ERR_UNKNOWN';", "", "export declare const STATUS: Readonly<{"]
     for s in d["status"]:
         out.append(f"  /** {s['doc']} */")
@@ -366,7 +349,7 @@ def node_dts(d: dict) -> str:
         for f in obj["fields"]:
             if "doc" in f:
                 out.append(f"  /** {f['doc']} */")
-            out.append(f"  {f['name']}{'?' if f.get('optional') else ''}: {ts_field_type(f)};")
+            out.append(f"  {f['name']}{'?' if f.get('optional') else ''}: {field_type(f, 'ts')};")
         out += ["}", ""]
     return "\n".join(out)
 
@@ -374,7 +357,7 @@ def node_dts(d: dict) -> str:
 # ------------------------------------------------------------------------------------------------- csharp
 def csharp(d: dict) -> str:
     cs_t = {"string": "string", "integer": "int?", "bool": "bool?"}
-    out = [f"// {GEN}", "", "using System.Text;", "", "namespace Bilibili.QrLogin", "{",
+    out = [f"// {GEN}", "", "using System.Collections.Generic;", "using System.Text;", "", "namespace Bilibili.QrLogin", "{",
            "    /// <summary>Status codes of the C ABI (BILI_QR_* in bili_qr.h).</summary>",
            "    public enum BiliQrStatus", "    {"]
     for s in d["status"]:
@@ -393,10 +376,57 @@ def csharp(d: dict) -> str:
         out.append(f"        public {cs_t[o['type']]} {camel(o['key'])} {{ get; set; }}")
     out += ["", "        /// <summary>The options JSON sent to the library, e.g. {\"base_url\":\"http://127.0.0.1:8080\",\"timeout_ms\":500}.</summary>",
             "        public string ToJson()", "        {", "            var sb = new StringBuilder(\"{\");"]
-    for o in d["option"]:
-        out.append(f'            Add(sb, "{o["key"]}", {camel(o["key"])});')
-    out += ["            return sb.Append('}').ToString();", "        }", "    }", "}", ""]
+    out += [f'            Add(sb, "{o["key"]}", {camel(o["key"])});' for o in d["option"]]
+    out += ["            return sb.Append('}').ToString();", "        }", "    }"]
+    out += csharp_results(d)
+    out += ["}", ""]
     return "\n".join(out)
+
+
+def bound_fields(d: dict, lang: str):
+    """(object, its class in `lang`, [(field, member name)]) of each object a binding has a type for."""
+    name_of = camel if lang == "cs" else (lambda n: n)
+    for obj in d["object"].values():
+        if obj.get(lang):
+            yield obj, obj[lang], [(f, f.get(lang) or name_of(f["name"])) for f in obj["fields"] if f.get(lang, True) != ""]
+
+
+def cs_member(d: dict, f: dict) -> tuple[str, str]:
+    """The C# type of a field and the ModelReader expression that reads it from the dictionary `o`."""
+    loose = f.get("null") or f.get("optional")
+    inner = f["type"].removesuffix("[]")
+    cls = d["object"][inner]["cs"] if inner in d["object"] else None
+    key = json.dumps(f["name"])
+    if f["type"].endswith("[]"):
+        return (f"IList<{cls}>", f"ModelReader.GetList(o, {key}, {cls}.Read)") if cls else \
+            ("IList<string>", f"ModelReader.GetStrings(o, {key})")
+    if cls:
+        return cls, f"ModelReader.GetObject(o, {key}, {cls}.Read)"
+    if f["type"] == "string":
+        dflt = f" ?? {json.dumps(f['default'])}" if "default" in f else ""
+        return "string", f"ModelReader.GetString(o, {key}, {'true' if loose or dflt else 'false'}){dflt}"
+    if f["type"] == "integer":
+        return ("long?", f"ModelReader.GetNullableLong(o, {key})") if loose else ("long", f"ModelReader.GetLong(o, {key})")
+    return ("bool?", f"ModelReader.GetNullableBool(o, {key})") if loose else ("bool", f"ModelReader.GetFlag(o, {key})")
+
+
+def csharp_results(d: dict) -> list[str]:
+    """The JSON members of the result classes of Models.cs (which adds their other members) and their readers."""
+    out = []
+    for obj, cls, fields in bound_fields(d, "cs"):
+        out += ["", f"    // {obj['doc']} The members that are its JSON keys; the type's others are in Models.cs.",
+                f"    public sealed partial class {cls}", "    {"]
+        reads = []
+        for f, prop in fields:
+            ty, expr = cs_member(d, f)
+            if "doc" in f:
+                out.append(f"        /// <summary>{xml(f['doc'])}</summary>")
+            out.append(f"        public {ty} {prop} {{ get; internal set; }}")
+            reads.append(f"            r.{prop} = {expr};")
+        out += ["", f"        /// <summary>Reads the members above from the library's JSON object.</summary>",
+                f"        internal static {cls} Read(Dictionary<string, object> o)", "        {",
+                f"            var r = new {cls}();", *reads, "            return r;", "        }", "    }"]
+    return out
 
 
 def xml(s: str) -> str:
@@ -408,21 +438,21 @@ def cpp(d: dict) -> str:
     cpp_t = {"string": "std::optional<std::string>", "integer": "std::optional<std::int64_t>",
              "bool": "std::optional<bool>"}
     out = [f"// bili_qr_abi.hpp -- {GEN}", "//",
-           "// The contract's status codes and options for bili_qr.hpp, which includes this file after bili_qr::Error.",
+           "// The contract's status codes, options and plain result types for bili_qr.hpp, which includes this file",
+           "// after bili_qr::Error and the detail helpers (OptionsWriter, wipe, opt_string, opt_int, opt_bool).",
            "#ifndef BILI_QR_ABI_HPP", "#define BILI_QR_ABI_HPP", "", "#include <cstdint>", "#include <optional>",
-           "#include <string>", "", "namespace bili_qr {", "",
+           "#include <string>", "", "#include <nlohmann/json.hpp>", "", "namespace bili_qr {", "",
            f"// The contract version this wrapper needs; any library whose bili_qr_abi_version() is >= it serves it.",
            f"inline constexpr int kAbiVersion = {d['abi_version']};", "",
+           "// The release of the library this wrapper ships with ([workspace.package] version of Cargo.toml).",
+           f"inline constexpr const char* kVersion = \"{d['version']}\";", "",
            "// The status codes (BILI_QR_* of bili_qr.h).", "enum class Status : int {"]
-    for s in d["status"]:
-        out.append(f"  k{camel(s['name'])} = {s['value']},  // {s['phrase']}")
+    out += [f"  k{camel(s['name'])} = {s['value']},  // {s['phrase']}" for s in d["status"]]
     out += ["};", "", "// Every status code, in the data file's order.", "inline constexpr Status kStatuses[] = {"]
-    for s in d["status"]:
-        out.append(f"    Status::k{camel(s['name'])},")
+    out += wrap(" ".join(f"Status::k{camel(s['name'])}," for s in d["status"]), "    ")
     out += ["};", "", "// Every option key (the JSON keys Options::to_json writes), in the data file's order.",
             "inline constexpr const char* kOptionKeys[] = {"]
-    for o in d["option"]:
-        out.append(f'    "{o["key"]}",')
+    out += wrap(" ".join(f'"{o["key"]}",' for o in d["option"]), "    ")
     out += ["};", "",
             "// Every option of the ABI; an unset field is left out and the library's default applies. The library",
             "// checks the values and reports ERR_ARGUMENT naming the key.",
@@ -433,10 +463,59 @@ def cpp(d: dict) -> str:
     out += ["", "  // The options as the JSON object the C ABI takes (\"{}\" when nothing is set). A string that is not",
             "  // valid UTF-8 throws Error(BILI_QR_ERR_ARGUMENT).",
             "  std::string to_json() const {", "    detail::OptionsWriter w;"]
-    for o in d["option"]:
-        out.append(f'    w.put("{o["key"]}", {o["key"]});')
-    out += ["    return w.dump();", "  }", "};", "", "}  // namespace bili_qr", "", "#endif  // BILI_QR_ABI_HPP", ""]
+    out += [f'    w.put("{o["key"]}", {o["key"]});' for o in d["option"]]
+    out += ["    return w.dump();", "  }", "};"]
+    out += cpp_results(d)
+    out += ["", "}  // namespace bili_qr", "", "#endif  // BILI_QR_ABI_HPP", ""]
     return "\n".join(out)
+
+
+def cpp_member(f: dict) -> tuple[str, str]:
+    """The C++ declaration of a field (type, name and default) and the expression that reads it from `j`
+    (the detail::opt_* helpers of bili_qr.hpp; `j.at` for a required string or integer, which throws)."""
+    loose = f.get("null") or f.get("optional")
+    key = json.dumps(f["name"])
+    ty, opt = {"string": ("std::string", "opt_string"), "integer": ("std::int64_t", "opt_int"),
+               "boolean": ("bool", "opt_bool")}.get(f["type"], (None, None))
+    if ty is None:
+        raise SystemExit(f"field {f['name']}: the C++ result types read strings, integers and booleans only")
+    if loose:
+        return f"std::optional<{ty}> {{}};", f"detail::{opt}(j, {key})"
+    if "default" in f or f["type"] == "boolean":
+        dv = json.dumps(f.get("default", False))
+        return f"{ty} {{}} = {dv};", f"detail::{opt}(j, {key}).value_or({dv})"
+    return f"{ty} {{}};", f"j.at({key}).get<{ty}>()"
+
+
+def cpp_results(d: dict) -> list[str]:
+    """The enums of `cpp_enum` fields, the result structs whose members are all JSON keys, and
+    detail::read_object, which fills one from the library's JSON (a required key missing or of another type
+    throws nlohmann::json::exception)."""
+    out = []
+    for oname, obj in d["object"].items():
+        for f in (f for f in obj["fields"] if "cpp_enum" in f):
+            e = f["cpp_enum"]
+            out += ["", f"// The values of the {oname} object's \"{f['name']}\", and their JSON strings (k{e}Names[int(value)]).",
+                    f"enum class {e} {{ {', '.join(f['enum'])} }};",
+                    f"inline constexpr const char* k{e}Names[] = {{{', '.join(json.dumps(v) for v in f['enum'])}}};"]
+    for obj, name, fields in bound_fields(d, "cpp"):
+        wipe = [m for f, m in fields if f.get("wipe")]
+        out += ["", *wrap(obj["doc"] + (" The secrets are overwritten when it is destroyed." if wipe else ""), "// "),
+                f"struct {name} {{"]
+        reads = []
+        for f, m in fields:
+            decl, expr = cpp_member(f)
+            out += wrap(f["doc"], "  // ") if "doc" in f else []
+            out.append(f"  {decl.format(m)}")
+            reads.append(f"  out.{m} = {expr};")
+        if wipe:
+            out += ["", f"  {name}() = default;", f"  {name}(const {name}&) = default;",
+                    f"  {name}({name}&&) noexcept = default;", f"  {name}& operator=(const {name}&) = default;",
+                    f"  {name}& operator=({name}&&) noexcept = default;",
+                    f"  ~{name}() {{ " + " ".join(f"detail::wipe({m});" for m in wipe) + " }"]
+        out += ["};", "", "namespace detail {", f"inline void read_object(const nlohmann::json& j, {name}& out) {{",
+                *reads, "}", "}  // namespace detail"]
+    return out
 
 
 # ---------------------------------------------------------------------------------------------------- cli
@@ -465,10 +544,11 @@ def cli(d: dict) -> str:
             ty = "Option<u64>" if o["type"] == "integer" else "Option<String>"
         if c.get("requires"):
             attrs.append(f'requires = "{c["requires"]}"')
-        attrs.append('help_heading = "Connection"')
         if c["flag"] != "--" + field.replace("_", "-"):
             raise SystemExit(f"option {o['key']}: cli flag {c['flag']} is not a plain --name")
-        out.append(f"    #[arg({', '.join(attrs)})]")
+        # One attribute while it is short (rustfmt breaks one of over 70 columns into a column), else two.
+        one = ", ".join(attrs) + ', help_heading = "Connection"'
+        out += [f"    #[arg({one})]"] if len(one) <= 70 else [f"    #[arg({', '.join(attrs)})]", '    #[arg(help_heading = "Connection")]']
         out.append(f"    pub {field}: {ty},")
         out.append("")
     out += ["    /// The CLI's own connection flags, which are not options of the library as they are (a PEM file",
@@ -476,19 +556,16 @@ def cli(d: dict) -> str:
             "    #[command(flatten)]", "    pub extra: crate::args::NetExtra,"]
     out += ["}", "", "/// (JSON key, flag) pairs, to name the flag in the library's messages about a key.",
             f"pub const KEY_FLAGS: [(&str, &str); {len(fields)}] = ["]
-    for o, c, _ in fields:
-        out.append(f'    ("{o["key"]}", "{c["flag"]}"),')
+    out += [f'    ("{o["key"]}", "{c["flag"]}"),' for o, c, _ in fields]
+    values = {"bool": "self.{}.then(|| true.into())", "integer": "self.{}.map(Into::into)",
+              "string": "self.{}.clone().map(Into::into)"}
     out += ["];", "", "impl NetArgs {", "    /// The `options_json` members of the set flags of this table (not of `extra`).",
             "    pub fn to_options_map(&self) -> serde_json::Map<String, serde_json::Value> {",
-            "        let mut map = serde_json::Map::new();"]
-    for o, c, field in fields:
-        if o["type"] == "bool":
-            out += [f"        if self.{field} {{", f'            map.insert("{o["key"]}".into(), true.into());', "        }"]
-        elif o["type"] == "integer":
-            out += [f"        if let Some(v) = self.{field} {{", f'            map.insert("{o["key"]}".into(), v.into());', "        }"]
-        else:
-            out += [f"        if let Some(v) = &self.{field} {{", f'            map.insert("{o["key"]}".into(), v.clone().into());', "        }"]
-    out += ["        map", "    }", "}", ""]
+            "        // The flags' values in the order of KEY_FLAGS, None for an unset one.",
+            f"        let values: [Option<serde_json::Value>; {len(fields)}] = ["]
+    out += [f"            {values[o['type']].format(field)}," for o, _, field in fields]
+    out += ["        ];", "        KEY_FLAGS", "            .iter()", "            .zip(values)",
+            "            .filter_map(|(&(key, _), v)| Some((key.to_owned(), v?)))", "            .collect()", "    }", "}", ""]
     return "\n".join(out)
 
 
@@ -503,6 +580,34 @@ def replace_region(text: str, begin: str, end: str, body: list[str], where: str)
     return "\n".join(lines[: a + 1] + body + lines[b:])
 
 
+#: Each binding's own version file: (path, the line that holds the version, with {} where it goes). The one
+#: source is [workspace.package] version of the root Cargo.toml; gen.py writes it into these lines (and
+#: bili_qr::kVersion of bili_qr_abi.hpp), so --check fails when one says another release.
+VERSION_FILES = [
+    ("bindings/python/src/bili_qr/_version.py", '__version__ = "{}"'),
+    ("bindings/node/package.json", '  "version": "{}",'),
+    ("bindings/csharp/BiliQr.csproj", "    <Version>{}</Version>"),
+]
+
+
+def workspace_version(root: Path) -> str:
+    """[workspace.package] version of `root`/Cargo.toml (of this tree's when `root` has none)."""
+    cargo = root / "Cargo.toml"
+    if not cargo.exists():
+        cargo = Path(__file__).resolve().parent.parent / "Cargo.toml"
+    with open(cargo, "rb") as f:
+        return tomllib.load(f)["workspace"]["package"]["version"]
+
+
+def replace_version(text: str, line: str, version: str, where: str) -> str:
+    """`text` with its first line of the form `line` saying `version`."""
+    head, tail = (re.escape(s) for s in line.split("{}"))
+    new, n = re.subn(f"^{head}[^\n]*?{tail}$", lambda _: line.format(version), text, count=1, flags=re.M)
+    if n != 1:
+        raise SystemExit(f"{where}: no line of the form {line!r}")
+    return new
+
+
 def rustfmt(text: str, where: str) -> str:
     """Generated Rust as `cargo fmt` leaves it (so that formatting the tree never makes it stale)."""
     r = subprocess.run(["rustfmt", "--edition", "2021", "--emit", "stdout"], input=text, capture_output=True,
@@ -513,6 +618,7 @@ def rustfmt(text: str, where: str) -> str:
 
 
 def outputs(d: dict, root: Path) -> dict[str, str]:
+    d = {**d, "version": workspace_version(root)}
     out = {
         "src/options/table.rs": rust_options(d),
         "src/ffi/status.rs": rust_status(d),
@@ -533,6 +639,8 @@ def outputs(d: dict, root: Path) -> dict[str, str]:
     abi_md = replace_region(abi_md, "<!-- abi:status (abi/gen.py) -->", "<!-- /abi:status -->", docs_status(d), "docs/ABI.md")
     abi_md = replace_region(abi_md, "<!-- abi:options (abi/gen.py) -->", "<!-- /abi:options -->", docs_options(d), "docs/ABI.md")
     out["docs/ABI.md"] = abi_md
+    for rel, line in VERSION_FILES:
+        out[rel] = replace_version((root / rel).read_text(), line, d["version"], rel)
     return out
 
 

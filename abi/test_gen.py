@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import typing
 import unittest
 from pathlib import Path
 
@@ -46,10 +47,18 @@ phrase = "a dummy status"
 doc = "A dummy status of the generator's test."
 """
 
+#: A new key of the cookie object, after its last one.
+COOKIE_LAST_FIELD = '{ name = "http_only", type = "boolean" },'
+DUMMY_FIELD = '\n  { name = "dummy_field", type = "integer", null = true, doc = "a dummy key of the generator\'s test" },'
+
 #: The generated files that carry no option (the status codes alone).
 STATUS_ONLY = {"src/ffi/status.rs"}
 #: The generated files that carry no status code.
 OPTIONS_ONLY = {"src/options/table.rs", "cli/src/generated.rs", "src/ffi/mod.rs"}
+#: The bindings' version files, whose version line alone gen.py writes (from the root Cargo.toml).
+VERSION_FILES = {rel for rel, _ in gen.VERSION_FILES}
+#: The files that the existing regions / version lines of the scratch tree start from.
+EDITED_IN_PLACE = ["src/ffi/mod.rs", "docs/ABI.md", *sorted(VERSION_FILES)]
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
@@ -66,7 +75,9 @@ class Generator(unittest.TestCase):
         text = (HERE / "bili_qr.toml").read_text()
         at = text.index("# -------------------------------------------------------------------------------------------------- functions")
         at_options = text.index("# ---------------------------------------------------------------------------------------------------- options")
-        self.data.write_text(text[:at_options] + DUMMY_STATUS + "\n" + text[at_options:at] + DUMMY + "\n" + text[at:])
+        text = text[:at_options] + DUMMY_STATUS + "\n" + text[at_options:at] + DUMMY + "\n" + text[at:]
+        self.assertEqual(text.count(COOKIE_LAST_FIELD), 1)
+        self.data.write_text(text.replace(COOKIE_LAST_FIELD, COOKIE_LAST_FIELD + DUMMY_FIELD))
         self.outputs = list(gen.outputs(gen.load(HERE / "bili_qr.toml"), ROOT))
 
     def test_the_committed_copies_are_current(self) -> None:
@@ -75,13 +86,10 @@ class Generator(unittest.TestCase):
 
     def test_a_new_option_reaches_every_generated_file(self) -> None:
         scratch = self.tmp / "tree"
-        # The two files with generated regions are edited in place: start from the committed ones.
-        for rel in ("src/ffi/mod.rs", "docs/ABI.md"):
-            (scratch / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(ROOT / rel, scratch / rel)
+        self.copy_edited_in_place(scratch)
         r = run("--data", str(self.data), "--root", str(scratch))
         self.assertEqual(r.returncode, 0, r.stderr)
-        for rel in self.outputs:
+        for rel in set(self.outputs) - VERSION_FILES:
             text = (scratch / rel).read_text()
             if rel not in STATUS_ONLY:
                 self.assertIn("dummy_option", text, f"{rel} does not have the new option")
@@ -95,6 +103,8 @@ class Generator(unittest.TestCase):
         spec = importlib.util.spec_from_file_location("scratch_abi", scratch / "bindings/python/src/bili_qr/_abi.py")
         assert spec and spec.loader
         module = importlib.util.module_from_spec(spec)
+        sys.modules["scratch_abi"] = module  # for typing.get_type_hints
+        self.addCleanup(sys.modules.pop, "scratch_abi")
         spec.loader.exec_module(module)
         self.assertEqual(module.OPTION_TYPES["dummy_option"], "integer")
         self.assertEqual(module.Status.ERR_DUMMY, -99)
@@ -106,16 +116,61 @@ class Generator(unittest.TestCase):
         self.assertIn("public int? DummyOption", (scratch / "bindings/csharp/src/Generated.cs").read_text())
         self.assertIn("std::optional<std::int64_t> dummy_option;", (scratch / "bindings/cpp/bili_qr_abi.hpp").read_text())
         self.assertIn("dummy_option?: number;", (scratch / "bindings/node/lib/abi.d.ts").read_text())
+        # The new key of the cookie object reaches the schema and every binding's result type.
+        cookie = abi["objects"]["$defs"]["cookie"]
+        self.assertIn("dummy_field", cookie["required"])
+        self.assertEqual(cookie["properties"]["dummy_field"]["anyOf"], [{"type": "integer"}, {"type": "null"}])
+        self.assertEqual(typing.get_type_hints(module.CookieObject)["dummy_field"], typing.Optional[int])
+        self.assertIn("  dummy_field: number | null;", (scratch / "bindings/node/lib/abi.d.ts").read_text())
+        cs = (scratch / "bindings/csharp/src/Generated.cs").read_text()
+        self.assertIn("public long? DummyField { get; internal set; }", cs)
+        self.assertIn('r.DummyField = ModelReader.GetNullableLong(o, "dummy_field");', cs)
+        hpp = (scratch / "bindings/cpp/bili_qr_abi.hpp").read_text()
+        self.assertIn("std::optional<std::int64_t> dummy_field;", hpp)
+        self.assertIn('out.dummy_field = detail::opt_int(j, "dummy_field");', hpp)
         if shutil.which("node"):
             out = subprocess.run(["node", "-e", f"console.log(require({json.dumps(str(scratch / 'bindings/node/lib/abi.js'))}).OPTION_TYPES.dummy_option)"],
                                  capture_output=True, text=True, check=True).stdout.strip()
             self.assertEqual(out, "integer")
 
+    def copy_edited_in_place(self, scratch: Path) -> None:
+        """The files with generated regions or version lines are edited in place: start from the committed ones."""
+        for rel in EDITED_IN_PLACE:
+            (scratch / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(ROOT / rel, scratch / rel)
+
     def test_check_names_each_stale_file(self) -> None:
         r = run("--check", "--data", str(self.data))
         self.assertEqual(r.returncode, 1)
         named = sorted(l.split()[1] for l in r.stderr.splitlines() if l.startswith("stale: "))
-        self.assertEqual(named, sorted(self.outputs))
+        self.assertEqual(named, sorted(set(self.outputs) - VERSION_FILES))
+
+    def test_every_package_says_the_workspace_version(self) -> None:
+        version = gen.workspace_version(ROOT)
+        self.assertRegex(version, r"^\d+\.\d+\.\d+$")
+        for rel, line in gen.VERSION_FILES:
+            self.assertIn(line.format(version), (ROOT / rel).read_text().splitlines(), rel)
+        self.assertIn(f'kVersion = "{version}";', (ROOT / "bindings/cpp/bili_qr_abi.hpp").read_text())
+        for manifest in ("Cargo.toml", "capi/Cargo.toml", "cli/Cargo.toml", "fake-server/Cargo.toml"):
+            self.assertIn("version.workspace = true", (ROOT / manifest).read_text().splitlines(), manifest)
+
+    def test_a_new_release_number_reaches_every_package(self) -> None:
+        scratch = self.tmp / "tree"
+        self.copy_edited_in_place(scratch)
+        cargo = (ROOT / "Cargo.toml").read_text()
+        old = f'version = "{gen.workspace_version(ROOT)}"'
+        self.assertEqual(cargo.count(old), 1)
+        (scratch / "Cargo.toml").write_text(cargo.replace(old, 'version = "9.8.7"'))
+        r = run("--check", "--root", str(scratch))
+        self.assertEqual(r.returncode, 1)
+        named = {l.split()[1] for l in r.stderr.splitlines() if l.startswith("stale: ")}
+        self.assertLessEqual(VERSION_FILES | {"bindings/cpp/bili_qr_abi.hpp"}, named)
+        r = run("--root", str(scratch))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for rel, line in gen.VERSION_FILES:
+            self.assertIn(line.format("9.8.7"), (scratch / rel).read_text().splitlines(), rel)
+        self.assertIn('kVersion = "9.8.7";', (scratch / "bindings/cpp/bili_qr_abi.hpp").read_text())
+        self.assertEqual(json.loads((scratch / "bindings/node/package.json").read_text())["version"], "9.8.7")
 
 
 if __name__ == "__main__":

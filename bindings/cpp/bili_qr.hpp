@@ -32,8 +32,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <exception>
+#include <iterator>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -93,11 +95,46 @@ class OptionsWriter {
  private:
   nlohmann::json j_ = nlohmann::json::object();
 };
+
+// Overwrites a string's bytes before it is released (it may hold cookie values).
+inline void wipe(std::string& s) noexcept {
+  volatile char* p = s.empty() ? nullptr : &s[0];
+  for (std::size_t i = 0; i < s.size(); ++i) p[i] = '\0';
+  s.clear();
+}
+
+inline void wipe(std::optional<std::string>& s) noexcept {
+  if (s) wipe(*s);
+}
+
+inline std::optional<std::string> opt_string(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+
+inline std::optional<std::int64_t> opt_int(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_number_integer()) return std::nullopt;
+  return it->get<std::int64_t>();
+}
+
+inline std::optional<bool> opt_bool(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_boolean()) return std::nullopt;
+  return it->get<bool>();
+}
+
+inline std::string get_string(const nlohmann::json& j, const char* key) {
+  return opt_string(j, key).value_or(std::string());
+}
+
 }  // namespace detail
 
 }  // namespace bili_qr
 
-// bili_qr::Options, bili_qr::Status and kAbiVersion: generated from abi/bili_qr.toml.
+// bili_qr::Options, bili_qr::Status, kAbiVersion and the plain result types (QrCode, Cookie, Token, each with
+// its detail::read_object): generated from abi/bili_qr.toml.
 #include "bili_qr_abi.hpp"
 
 namespace bili_qr {
@@ -214,96 +251,18 @@ inline std::string status_str(int status) { return detail::status_name(status); 
 
 // ---------------------------------------------------------------------------------------------- results
 
-struct QrCode {
-  std::string ticket;   // the ticket query parameter of qr_url
-  std::string qr_url;   // show this as a QR code (see render()) for the bilibili app to scan
-  std::string qr_type;  // "qrcode_login"
-};
-
-struct Cookie {
-  std::string name;
-  std::string value;                   // exactly as sent by the server (not decoded)
-  std::optional<std::string> domain;   // without a leading dot; empty when the cookie had no Domain
-  std::string path = "/";
-  std::optional<std::int64_t> expires; // Unix seconds; empty for a session cookie
-  bool secure = false;
-  bool http_only = false;
-};
-
 namespace detail {
-
-// Overwrites a string's bytes before it is released (it may hold cookie values).
-inline void wipe(std::string& s) noexcept {
-  volatile char* p = s.empty() ? nullptr : &s[0];
-  for (std::size_t i = 0; i < s.size(); ++i) p[i] = '\0';
-  s.clear();
-}
-
-inline void wipe(std::optional<std::string>& s) noexcept {
-  if (s) wipe(*s);
-}
-
-}  // namespace detail
-
-// The TV/app login's credential (a session whose flow is "tv"): both tokens are secrets like SESSDATA; the
-// object overwrites them when destroyed.
-struct Token {
-  std::string access_token;
-  std::string refresh_token;
-  std::optional<std::int64_t> expires_at;  // Unix seconds; empty when the service did not say
-
-  Token() = default;
-  Token(const Token&) = default;
-  Token(Token&&) noexcept = default;
-  Token& operator=(const Token&) = default;
-  Token& operator=(Token&&) noexcept = default;
-  ~Token() {
-    detail::wipe(access_token);
-    detail::wipe(refresh_token);
-  }
-};
-
-namespace detail {
-
-inline std::optional<std::string> opt_string(const nlohmann::json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_string()) return std::nullopt;
-  return it->get<std::string>();
-}
-
-inline std::optional<std::int64_t> opt_int(const nlohmann::json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_number_integer()) return std::nullopt;
-  return it->get<std::int64_t>();
-}
-
-inline std::optional<bool> opt_bool(const nlohmann::json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_boolean()) return std::nullopt;
-  return it->get<bool>();
-}
-
-inline std::string get_string(const nlohmann::json& j, const char* key) {
-  return opt_string(j, key).value_or(std::string());
-}
 
 // The "token" object of a TV/app session (access_token and refresh_token strings), else empty.
 inline std::optional<Token> opt_token(const nlohmann::json& j) {
   auto it = j.find("token");
   if (it == j.end() || !it->is_object()) return std::nullopt;
-  auto access = opt_string(*it, "access_token");
-  auto refresh = opt_string(*it, "refresh_token");
-  if (!access || !refresh) {
-    wipe(access);
-    wipe(refresh);
+  Token t;  // a token read in part is wiped by its destructor
+  try {
+    read_object(*it, t);
+  } catch (const nlohmann::json::exception&) {
     return std::nullopt;
   }
-  Token t;
-  t.access_token = std::move(*access);
-  t.refresh_token = std::move(*refresh);
-  t.expires_at = opt_int(*it, "expires_at");
-  wipe(access);
-  wipe(refresh);
   return t;
 }
 
@@ -325,13 +284,7 @@ inline std::vector<Cookie> parse_cookies(const nlohmann::json& j) {
   for (const auto& c : *arr) {
     if (!c.is_object()) continue;
     Cookie k;
-    k.name = c.at("name").get<std::string>();
-    k.value = c.at("value").get<std::string>();
-    k.domain = opt_string(c, "domain");
-    k.path = opt_string(c, "path").value_or("/");
-    k.expires = opt_int(c, "expires");
-    k.secure = opt_bool(c, "secure").value_or(false);
-    k.http_only = opt_bool(c, "http_only").value_or(false);
+    read_object(c, k);
     out.push_back(std::move(k));
   }
   return out;
@@ -389,8 +342,6 @@ struct Login : CookieSet {
   inline Session session() const;
 };
 
-enum class State { waiting, scanned, expired, confirmed };
-
 struct PollResult {
   int status = BILI_QR_WAITING;  // BILI_QR_OK (confirmed), BILI_QR_WAITING, BILI_QR_SCANNED or BILI_QR_EXPIRED
   State state = State::waiting;
@@ -431,17 +382,12 @@ inline PollResult parse_poll(int status, const nlohmann::json& j, const char* js
   PollResult r;
   r.status = status;
   const std::string s = j.at("status").get<std::string>();
-  if (s == "waiting") {
-    r.state = State::waiting;
-  } else if (s == "scanned") {
-    r.state = State::scanned;
-  } else if (s == "expired") {
-    r.state = State::expired;
-  } else if (s == "confirmed") {
-    r.state = State::confirmed;
-  } else {
+  const auto* names = std::begin(kStateNames);
+  const auto* found = std::find(names, std::end(kStateNames), std::string_view(s));
+  if (found == std::end(kStateNames)) {
     throw Error(BILI_QR_ERR_INTERNAL, "bili_qr: the library returned an unknown poll status");
   }
+  r.state = static_cast<State>(found - names);
   r.code = opt_int(j, "code").value_or(0);
   r.message = get_string(j, "message");
   if (r.state == State::confirmed) r.login = parse_login(j, json_text ? std::string(json_text) : j.dump());
@@ -493,9 +439,7 @@ inline QrCode start(const Options& opts = {}) {
   const nlohmann::json j = detail::parse_owned("bili_qr_start", out);
   return detail::guarded("bili_qr_start", [&] {
     QrCode q;
-    q.ticket = j.at("ticket").get<std::string>();
-    q.qr_url = j.at("qr_url").get<std::string>();
-    q.qr_type = detail::get_string(j, "qr_type");
+    detail::read_object(j, q);
     return q;
   });
 }

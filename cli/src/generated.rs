@@ -19,7 +19,8 @@ pub struct NetArgs {
     pub platform: Option<String>,
 
     /// Limit for one request, e.g. 10s, 500ms, 1m; a bare number is seconds [default: 10s]
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration_ms, help_heading = "Connection")]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_ms)]
+    #[arg(help_heading = "Connection")]
     pub timeout: Option<u64>,
 
     /// User-Agent header [default: a current desktop browser's]
@@ -31,11 +32,13 @@ pub struct NetArgs {
     pub proxy: Option<String>,
 
     /// Pause between two polls [default: 2s; 500ms with --demo]
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration_ms, help_heading = "Connection")]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_ms)]
+    #[arg(help_heading = "Connection")]
     pub poll_interval: Option<u64>,
 
     /// Give up on one QR code after this long [default: 5m]
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration_ms, help_heading = "Connection")]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_ms)]
+    #[arg(help_heading = "Connection")]
     pub wait_timeout: Option<u64>,
 
     /// Retries of a failed poll (network error, timeout, HTTP 5xx) in a row [default: 3]
@@ -55,7 +58,8 @@ pub struct NetArgs {
     pub ca_file: Option<String>,
 
     /// The site: intl (bilibili.tv) or main (bilibili.com, which changes the defaults of --base-url, --api-base-url and --www-base-url to the bilibili.com hosts) [default: intl; a saved session says its own]
-    #[arg(long, value_name = "SITE", value_parser = ["intl", "main"], help_heading = "Connection")]
+    #[arg(long, value_name = "SITE", value_parser = ["intl", "main"])]
+    #[arg(help_heading = "Connection")]
     pub site: Option<String>,
 
     /// Where the mainland refresh asks for its correspond page [default: https://www.bilibili.com with --site main]
@@ -63,21 +67,13 @@ pub struct NetArgs {
     pub www_base_url: Option<String>,
 
     /// With --app-secret: the app key pair of a TV token (a token is checked and renewed with the pair that issued it) [default: the TV pair]
-    #[arg(
-        long,
-        value_name = "KEY",
-        requires = "app_secret",
-        help_heading = "Connection"
-    )]
+    #[arg(long, value_name = "KEY", requires = "app_secret")]
+    #[arg(help_heading = "Connection")]
     pub app_key: Option<String>,
 
     /// The secret of --app-key
-    #[arg(
-        long,
-        value_name = "SECRET",
-        requires = "app_key",
-        help_heading = "Connection"
-    )]
+    #[arg(long, value_name = "SECRET", requires = "app_key")]
+    #[arg(help_heading = "Connection")]
     pub app_secret: Option<String>,
 
     /// The CLI's own connection flags, which are not options of the library as they are (a PEM file
@@ -109,55 +105,29 @@ pub const KEY_FLAGS: [(&str, &str); 16] = [
 impl NetArgs {
     /// The `options_json` members of the set flags of this table (not of `extra`).
     pub fn to_options_map(&self) -> serde_json::Map<String, serde_json::Value> {
-        let mut map = serde_json::Map::new();
-        if let Some(v) = &self.base_url {
-            map.insert("base_url".into(), v.clone().into());
-        }
-        if let Some(v) = &self.locale {
-            map.insert("locale".into(), v.clone().into());
-        }
-        if let Some(v) = &self.platform {
-            map.insert("platform".into(), v.clone().into());
-        }
-        if let Some(v) = self.timeout {
-            map.insert("timeout_ms".into(), v.into());
-        }
-        if let Some(v) = &self.user_agent {
-            map.insert("user_agent".into(), v.clone().into());
-        }
-        if let Some(v) = &self.proxy {
-            map.insert("proxy".into(), v.clone().into());
-        }
-        if let Some(v) = self.poll_interval {
-            map.insert("poll_interval_ms".into(), v.into());
-        }
-        if let Some(v) = self.wait_timeout {
-            map.insert("wait_timeout_ms".into(), v.into());
-        }
-        if let Some(v) = self.max_retries {
-            map.insert("max_retries".into(), v.into());
-        }
-        if let Some(v) = &self.api_base_url {
-            map.insert("api_base_url".into(), v.clone().into());
-        }
-        if self.verify_login {
-            map.insert("verify_login".into(), true.into());
-        }
-        if let Some(v) = &self.ca_file {
-            map.insert("ca_file".into(), v.clone().into());
-        }
-        if let Some(v) = &self.site {
-            map.insert("site".into(), v.clone().into());
-        }
-        if let Some(v) = &self.www_base_url {
-            map.insert("www_base_url".into(), v.clone().into());
-        }
-        if let Some(v) = &self.app_key {
-            map.insert("app_key".into(), v.clone().into());
-        }
-        if let Some(v) = &self.app_secret {
-            map.insert("app_secret".into(), v.clone().into());
-        }
-        map
+        // The flags' values in the order of KEY_FLAGS, None for an unset one.
+        let values: [Option<serde_json::Value>; 16] = [
+            self.base_url.clone().map(Into::into),
+            self.locale.clone().map(Into::into),
+            self.platform.clone().map(Into::into),
+            self.timeout.map(Into::into),
+            self.user_agent.clone().map(Into::into),
+            self.proxy.clone().map(Into::into),
+            self.poll_interval.map(Into::into),
+            self.wait_timeout.map(Into::into),
+            self.max_retries.map(Into::into),
+            self.api_base_url.clone().map(Into::into),
+            self.verify_login.then(|| true.into()),
+            self.ca_file.clone().map(Into::into),
+            self.site.clone().map(Into::into),
+            self.www_base_url.clone().map(Into::into),
+            self.app_key.clone().map(Into::into),
+            self.app_secret.clone().map(Into::into),
+        ];
+        KEY_FLAGS
+            .iter()
+            .zip(values)
+            .filter_map(|(&(key, _), v)| Some((key.to_owned(), v?)))
+            .collect()
     }
 }

@@ -13,19 +13,23 @@ use bili_qr::internals::is_loopback_host;
 use bili_qr::options::ProxySetting;
 use bili_qr::{ErrorKind, Options};
 use libfuzzer_sys::fuzz_target;
+use std::sync::OnceLock;
 use std::time::Duration;
 
-const KNOWN: [&str; 9] = [
-    "base_url",
-    "locale",
-    "platform",
-    "timeout_ms",
-    "user_agent",
-    "proxy",
-    "poll_interval_ms",
-    "wait_timeout_ms",
-    "max_retries",
-];
+/// The option keys of the contract (include/bili_qr_abi.json, generated from abi/bili_qr.toml).
+fn known() -> &'static [String] {
+    static KNOWN: OnceLock<Vec<String>> = OnceLock::new();
+    KNOWN.get_or_init(|| {
+        let abi: serde_json::Value =
+            serde_json::from_str(include_str!("../../include/bili_qr_abi.json")).expect("the contract's JSON");
+        abi["options"]
+            .as_array()
+            .expect("the contract's options")
+            .iter()
+            .map(|o| o["key"].as_str().expect("an option's key").to_owned())
+            .collect()
+    })
+}
 
 fn token_ok(s: &str) -> bool {
     (1..=16).contains(&s.len())
@@ -51,7 +55,7 @@ fuzz_target!(|data: &[u8]| {
                     serde_json::from_str(text).expect("accepted text that is not JSON");
                 let map = v.as_object().expect("accepted JSON that is not an object");
                 assert!(
-                    map.keys().all(|k| KNOWN.contains(&k.as_str())),
+                    map.keys().all(|k| known().contains(k)),
                     "accepted an unknown key"
                 );
             }

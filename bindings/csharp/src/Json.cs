@@ -22,6 +22,11 @@ namespace Bilibili.QrLogin
     {
         const int MaxDepth = 128;
 
+        // The two-character escapes of RFC 8259: the letter after the backslash (Escapes) and the character it
+        // stands for (Unescaped), at the same index. \u escapes are handled apart.
+        const string Escapes = "/\"\\bfnrt";
+        const string Unescaped = "/\"\\\b\f\n\r\t";
+
         /// <summary>Parses one JSON value (surrounding whitespace allowed); throws FormatException when malformed.</summary>
         public static object Parse(string json)
         {
@@ -40,22 +45,13 @@ namespace Bilibili.QrLogin
             sb.Append('"');
             foreach (char c in s)
             {
-                switch (c)
-                {
-                    case '"': sb.Append("\\\""); break;
-                    case '\\': sb.Append("\\\\"); break;
-                    case '\b': sb.Append("\\b"); break;
-                    case '\f': sb.Append("\\f"); break;
-                    case '\n': sb.Append("\\n"); break;
-                    case '\r': sb.Append("\\r"); break;
-                    case '\t': sb.Append("\\t"); break;
-                    default:
-                        if (c < 0x20 || c == '\u2028' || c == '\u2029' || c == '\u007f')
-                            sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
-                        else
-                            sb.Append(c); // other non-ASCII goes as UTF-8 (lone surrogates are refused at marshalling)
-                        break;
-                }
+                int e = Unescaped.IndexOf(c);
+                if (e >= 1) // the two-character escapes ('/' is written as is)
+                    sb.Append('\\').Append(Escapes[e]);
+                else if (c < 0x20 || c == '\u2028' || c == '\u2029' || c == '\u007f')
+                    sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+                else
+                    sb.Append(c); // other non-ASCII goes as UTF-8 (lone surrogates are refused at marshalling)
             }
             sb.Append('"');
         }
@@ -170,26 +166,12 @@ namespace Bilibili.QrLogin
                     if (c != '\\') { sb.Append(c); continue; }
                     if (Pos >= _s.Length) throw Fail("unterminated escape");
                     char e = _s[Pos++];
-                    switch (e)
-                    {
-                        case '"': sb.Append('"'); break;
-                        case '\\': sb.Append('\\'); break;
-                        case '/': sb.Append('/'); break;
-                        case 'b': sb.Append('\b'); break;
-                        case 'f': sb.Append('\f'); break;
-                        case 'n': sb.Append('\n'); break;
-                        case 'r': sb.Append('\r'); break;
-                        case 't': sb.Append('\t'); break;
-                        case 'u':
-                            {
-                                char u = ReadHex4();
-                                // A surrogate pair arrives as two escapes (\ud83c\udfae); both halves are appended,
-                                // which forms the pair in UTF-16. A lone half is kept as is, like most readers do.
-                                sb.Append(u);
-                                break;
-                            }
-                        default: Pos--; throw Fail("invalid escape");
-                    }
+                    int k = Escapes.IndexOf(e);
+                    if (k >= 0) sb.Append(Unescaped[k]);
+                    // A surrogate pair arrives as two escapes (\ud83c\udfae); both halves are appended, which
+                    // forms the pair in UTF-16. A lone half is kept as is, like most readers do.
+                    else if (e == 'u') sb.Append(ReadHex4());
+                    else { Pos--; throw Fail("invalid escape"); }
                 }
             }
 

@@ -21,14 +21,7 @@ namespace Bilibili.QrLogin
 
         internal static QrCode ToQrCode(string json)
         {
-            var obj = ParseObject(json);
-            return new QrCode
-            {
-                Ticket = GetString(obj, "ticket", false),
-                QrUrl = GetString(obj, "qr_url", false),
-                QrType = GetString(obj, "qr_type", true),
-                Site = GetString(obj, "site", true),
-            };
+            return QrCode.Read(ParseObject(json));
         }
 
         internal static PollResult ToPollResult(int status, string json)
@@ -41,97 +34,38 @@ namespace Bilibili.QrLogin
                 Code = GetLong(obj, "code"),
                 Message = GetString(obj, "message", true),
             };
-            if (r.StatusName == "confirmed") r.Login = ToLogin(obj, json);
-            return r;
-        }
-
-        static Login ToLogin(Dictionary<string, object> obj, string json)
-        {
-            var profile = Get(obj, "user_profile", true) as Dictionary<string, object>;
-            return new Login
+            if (r.StatusName == "confirmed")
             {
-                Mid = GetNullableLong(obj, "mid"),
-                IsNew = Get(obj, "is_new", true) as bool?,
-                GoUrl = Get(obj, "go_url", true) as string,
-                UserProfile = profile == null ? null : new UserProfile
-                {
-                    Name = Get(profile, "name", true) as string,
-                    Face = Get(profile, "face", true) as string,
-                    IsBlankProfile = Get(profile, "is_userBlankProfile", true) as bool?,
-                },
-                Cookies = ToCookies(obj),
-                CookieHeader = GetString(obj, "cookie_header", false),
-                Warnings = ToWarnings(obj),
-                Host = GetString(obj, "host", true),
-                Verified = Get(obj, "verified", true) as bool?,
-                Site = GetString(obj, "site", true),
-                Flow = GetString(obj, "flow", true),
-                RefreshToken = GetString(obj, "refresh_token", true),
-                Token = ToToken(obj),
-                Json = json,
-            };
+                r.Login = Login.Read(obj);
+                r.Login.Json = json;
+            }
+            return r;
         }
 
         internal static IList<SessionCookie> ToCookies(Dictionary<string, object> obj)
         {
-            var cookies = new List<SessionCookie>();
-            foreach (var item in AsArray(Get(obj, "cookies")))
-            {
-                var c = AsObject(item);
-                cookies.Add(new SessionCookie
-                {
-                    Name = GetString(c, "name", false),
-                    Value = GetString(c, "value", false),
-                    Domain = GetString(c, "domain", true),
-                    Path = GetString(c, "path", true) ?? "/",
-                    Expires = GetNullableLong(c, "expires"),
-                    Secure = true.Equals(Get(c, "secure", true)),
-                    HttpOnly = true.Equals(Get(c, "http_only", true)),
-                });
-            }
-            return cookies.AsReadOnly();
+            return GetList(obj, "cookies", SessionCookie.Read);
         }
 
         internal static CheckResult ToCheckResult(int status, string json)
         {
-            var obj = ParseObject(json);
-            return new CheckResult
-            {
-                Status = (BiliQrStatus)status,
-                IsValid = status == (int)BiliQrStatus.Ok,
-                Mid = GetNullableLong(obj, "mid"),
-                Name = Get(obj, "name", true) as string,
-                Face = Get(obj, "face", true) as string,
-                Renewed = true.Equals(Get(obj, "renewed", true)),
-                Session = Session.FromSessionJson(json),
-                Site = GetString(obj, "site", true),
-                RefreshNeeded = Get(obj, "refresh_needed", true) as bool?,
-                RefreshToken = GetString(obj, "refresh_token", true),
-                Token = ToToken(obj),
-            };
+            var r = CheckResult.Read(ParseObject(json));
+            r.Status = (BiliQrStatus)status;
+            r.IsValid = status == (int)BiliQrStatus.Ok;
+            r.Session = Session.FromSessionJson(json);
+            return r;
         }
 
         /// <summary>The "token" object of a TV login or token session (ABI 3), or null when there is none.</summary>
         internal static SessionToken ToToken(Dictionary<string, object> obj)
         {
-            object v = Get(obj, "token", true);
-            if (v == null) return null;
-            var t = AsObject(v);
-            return new SessionToken
-            {
-                AccessToken = GetString(t, "access_token", false),
-                RefreshToken = GetString(t, "refresh_token", false),
-                ExpiresAt = GetNullableLong(t, "expires_at"),
-            };
+            return GetObject(obj, "token", SessionToken.Read);
         }
 
         /// <summary>The warnings array of an object (empty when absent).</summary>
         internal static IList<string> ToWarnings(Dictionary<string, object> obj)
         {
-            var warnings = new List<string>();
-            var w = Get(obj, "warnings", true);
-            if (w != null) foreach (var item in AsArray(w)) warnings.Add(item as string ?? "");
-            return warnings.AsReadOnly();
+            return GetStrings(obj, "warnings");
         }
 
         /// <summary>
@@ -151,14 +85,13 @@ namespace Bilibili.QrLogin
 
         internal static LogoutResult ToLogoutResult(int status, string json)
         {
-            var obj = ParseObject(json);
-            return new LogoutResult
-            {
-                Status = (BiliQrStatus)status,
-                Code = GetLong(obj, "code"),
-                Message = GetString(obj, "message", true),
-            };
+            var r = LogoutResult.Read(ParseObject(json));
+            r.Status = (BiliQrStatus)status;
+            return r;
         }
+
+        // The readers of one member, which the generated Read of each result type (Generated.cs) calls: a
+        // required key that is missing, or a value of another type, is a bug of the library (ErrInternal).
 
         static Exception Bad(string what) { return new BiliQrException(BiliQrStatus.ErrInternal, "bili_qr: unexpected JSON from the library: " + what); }
 
@@ -193,7 +126,7 @@ namespace Bilibili.QrLogin
             return s;
         }
 
-        static long GetLong(Dictionary<string, object> obj, string key)
+        internal static long GetLong(Dictionary<string, object> obj, string key)
         {
             object v = Get(obj, key);
             if (v is long) return (long)v;
@@ -206,6 +139,42 @@ namespace Bilibili.QrLogin
             if (v == null) return null;
             if (v is long) return (long)v;
             throw Bad("\"" + key + "\" is not an integer");
+        }
+
+        /// <summary>A boolean that is false when absent or null.</summary>
+        internal static bool GetFlag(Dictionary<string, object> obj, string key)
+        {
+            return true.Equals(Get(obj, key, true));
+        }
+
+        /// <summary>A boolean, or null when absent, null or of another type.</summary>
+        internal static bool? GetNullableBool(Dictionary<string, object> obj, string key)
+        {
+            return Get(obj, key, true) as bool?;
+        }
+
+        /// <summary>A nested object read by `read`, or null when absent or null.</summary>
+        internal static T GetObject<T>(Dictionary<string, object> obj, string key, Func<Dictionary<string, object>, T> read) where T : class
+        {
+            object v = Get(obj, key, true);
+            return v == null ? null : read(AsObject(v));
+        }
+
+        /// <summary>A required array of objects, each read by `read`.</summary>
+        internal static IList<T> GetList<T>(Dictionary<string, object> obj, string key, Func<Dictionary<string, object>, T> read)
+        {
+            var list = new List<T>();
+            foreach (var item in AsArray(Get(obj, key))) list.Add(read(AsObject(item)));
+            return list.AsReadOnly();
+        }
+
+        /// <summary>An array of strings (empty when absent; an item of another type is "").</summary>
+        internal static IList<string> GetStrings(Dictionary<string, object> obj, string key)
+        {
+            var list = new List<string>();
+            var v = Get(obj, key, true);
+            if (v != null) foreach (var item in AsArray(v)) list.Add(item as string ?? "");
+            return list.AsReadOnly();
         }
     }
 }

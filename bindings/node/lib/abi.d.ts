@@ -91,8 +91,10 @@ export interface QrObject {
   ticket: string;
   /** the URL to show as a QR code */
   qr_url: string;
-  /** as the service sent it, e.g. qrcode_login */
+  /** as the service sent it: qrcode_login (bilibili.tv), main_web (bilibili.com web) or main_tv (bilibili.com TV token login) */
   qr_type: string;
+  /** "main" for the mainland site (bilibili.com); absent for bilibili.tv (ABI 3) */
+  site?: string;
 }
 
 /** One cookie of a session (docs/COOKIES.md). */
@@ -100,13 +102,23 @@ export interface CookieObject {
   name: string;
   /** exactly as sent by the server (not decoded); a secret */
   value: string;
-  /** without a leading dot; null for a host-only cookie */
+  /** without a leading dot; null for a host-only cookie (it belongs to the session's host) */
   domain: string | null;
   path: string;
   /** Unix seconds; null for a session cookie */
   expires: number | null;
   secure: boolean;
   http_only: boolean;
+}
+
+/** The access and refresh tokens of a TV/app login (site main, flow tv; ABI 3): secrets like SESSDATA. */
+export interface TokenObject {
+  /** the access token (access_key of the app API); a secret */
+  access_token: string;
+  /** the refresh token that renews the pair (bili_qr_refresh); a secret */
+  refresh_token: string;
+  /** when the access token expires, Unix seconds (local clock of the answer); null when unknown */
+  expires_at: number | null;
 }
 
 /** As the service sent it; a field of another type than documented is null. */
@@ -122,11 +134,13 @@ export interface PollObject {
   /** the API code (0 confirmed, 10018101 waiting, 10018102 scanned, 10018100 expired) */
   code: number;
   message: string;
-  /** data.mid, else the number in DedeUserID */
+  /** the account id: data.mid, else the number in DedeUserID; null when neither is known */
   mid?: number | null;
   is_new?: boolean | null;
   go_url?: string | null;
+  /** the profile, or null when the answer had none */
   user_profile?: UserProfileObject | null;
+  /** the kept cookies, in the order they were received */
   cookies?: CookieObject[];
   /** name=value; ... for a Cookie header; a secret */
   cookie_header?: string;
@@ -134,22 +148,43 @@ export interface PollObject {
   warnings?: string[];
   /** the base_url host: the host of the host-only cookies */
   host?: string;
-  /** only with verify_login */
+  /** only with verify_login: true when the service accepted the new session, false when it could not be asked */
   verified?: boolean;
+  /** "main" for a mainland (bilibili.com) login; absent for bilibili.tv (ABI 3) */
+  site?: string;
+  /** "tv" for a TV/app token login; absent for a web login (ABI 3) */
+  flow?: string;
+  /** a mainland web login's refresh token (bili_qr_refresh renews the cookies with it); a secret (ABI 3) */
+  refresh_token?: string;
+  /** a TV/app login's token pair (ABI 3) */
+  token?: TokenObject;
 }
 
-/** The session object (bili_qr_session_convert with "json"). */
+/** The session object (bili_qr_session_convert with "json"; bili_qr_refresh and bili_qr_refresh_confirm hand it out too). */
 export interface SessionObject {
   mid: number | null;
   host: string;
   cookies: CookieObject[];
   cookie_header: string;
+  /** "main" for a mainland session (ABI 3) */
+  site?: string;
+  /** a mainland session's refresh token; a secret (ABI 3) */
+  refresh_token?: string;
+  /** after bili_qr_refresh: the token bili_qr_refresh_confirm retires; a secret (ABI 3) */
+  previous_refresh_token?: string;
+  /** a refresh's notes (ABI 3) */
+  warnings?: string[];
+  /** "tv" for a TV/app token session (ABI 3) */
+  flow?: string;
+  /** a TV/app token session's tokens (ABI 3) */
+  token?: TokenObject;
 }
 
 /** What bili_qr_check hands out: the session object with the check's outcome. */
 export interface CheckObject {
   status: 'valid' | 'expired';
   mid: number | null;
+  /** the account's name, or null when the service did not say */
   name: string | null;
   face: string | null;
   /** the service set new cookie values: save this session from now on */
@@ -157,11 +192,23 @@ export interface CheckObject {
   host: string;
   cookies: CookieObject[];
   cookie_header: string;
+  /** "main" for a mainland (bilibili.com) session; absent for bilibili.tv (ABI 3) */
+  site?: string;
+  /** mainland and token sessions: true when the service asks for a refresh (bili_qr_refresh), false when not, null when it could not be asked (ABI 3) */
+  refresh_needed?: boolean | null;
+  /** the session's refresh token (mainland web); a secret (ABI 3) */
+  refresh_token?: string;
+  /** "tv" for a TV/app token session (ABI 3) */
+  flow?: string;
+  /** the session's token pair (TV login; expires_at updated by the service's answer) (ABI 3) */
+  token?: TokenObject;
 }
 
 /** What bili_qr_logout hands out. */
 export interface LogoutObject {
   status: 'logged_out' | 'expired';
+  /** the API code */
   code: number;
+  /** the API message */
   message: string;
 }

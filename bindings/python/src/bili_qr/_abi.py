@@ -42,18 +42,11 @@ class Status(enum.IntEnum):
     ERR_INTERNAL = -8
 
 
-OK = 0
-WAITING = 1
-SCANNED = 2
-EXPIRED = 3
-ERR_ARGUMENT = -1
-ERR_NETWORK = -2
-ERR_TIMEOUT = -3
-ERR_HTTP = -4
-ERR_PROTOCOL = -5
-ERR_API = -6
-ERR_CANCELLED = -7
-ERR_INTERNAL = -8
+#: The status codes as plain ints (``bili_qr.OK`` ...): the values of :class:`Status`, in order.
+(
+    OK, WAITING, SCANNED, EXPIRED, ERR_ARGUMENT, ERR_NETWORK, ERR_TIMEOUT, ERR_HTTP, ERR_PROTOCOL,
+    ERR_API, ERR_CANCELLED, ERR_INTERNAL,
+) = map(int, Status)
 
 #: Status code -> the phrase of ``bili_qr_status_str``.
 STATUS_PHRASES: Dict[int, str] = {
@@ -148,12 +141,18 @@ OPTION_NAMES: Tuple[str, ...] = tuple(OPTION_TYPES)
 
 
 
-class QrObject(TypedDict):
+class QrObject_(TypedDict):
     """What bili_qr_start hands out."""
 
     ticket: str
     qr_url: str
     qr_type: str
+
+
+class QrObject(QrObject_, total=False):
+    """What bili_qr_start hands out."""
+
+    site: str
 
 
 class CookieObject(TypedDict):
@@ -166,6 +165,14 @@ class CookieObject(TypedDict):
     expires: Optional[int]
     secure: bool
     http_only: bool
+
+
+class TokenObject(TypedDict):
+    """The access and refresh tokens of a TV/app login (site main, flow tv; ABI 3): secrets like SESSDATA."""
+
+    access_token: str
+    refresh_token: str
+    expires_at: Optional[int]
 
 
 class UserProfileObject(TypedDict):
@@ -196,10 +203,14 @@ class PollObject(PollObject_, total=False):
     warnings: List[str]
     host: str
     verified: bool
+    site: str
+    flow: str
+    refresh_token: str
+    token: TokenObject
 
 
-class SessionObject(TypedDict):
-    """The session object (bili_qr_session_convert with "json")."""
+class SessionObject_(TypedDict):
+    """The session object (bili_qr_session_convert with "json"; bili_qr_refresh and bili_qr_refresh_confirm hand it out too)."""
 
     mid: Optional[int]
     host: str
@@ -207,7 +218,18 @@ class SessionObject(TypedDict):
     cookie_header: str
 
 
-class CheckObject(TypedDict):
+class SessionObject(SessionObject_, total=False):
+    """The session object (bili_qr_session_convert with "json"; bili_qr_refresh and bili_qr_refresh_confirm hand it out too)."""
+
+    site: str
+    refresh_token: str
+    previous_refresh_token: str
+    warnings: List[str]
+    flow: str
+    token: TokenObject
+
+
+class CheckObject_(TypedDict):
     """What bili_qr_check hands out: the session object with the check's outcome."""
 
     status: Literal["valid", "expired"]
@@ -218,6 +240,16 @@ class CheckObject(TypedDict):
     host: str
     cookies: List[CookieObject]
     cookie_header: str
+
+
+class CheckObject(CheckObject_, total=False):
+    """What bili_qr_check hands out: the session object with the check's outcome."""
+
+    site: str
+    refresh_needed: Optional[bool]
+    refresh_token: str
+    flow: str
+    token: TokenObject
 
 
 class LogoutObject(TypedDict):
