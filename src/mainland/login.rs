@@ -9,7 +9,8 @@ use crate::cookies::CookieJar;
 use crate::error::{Error, ErrorKind, Result};
 use crate::login::ticket_cookies as sessions;
 use crate::options::Options;
-use crate::passport::envelope::{api_error, parse_envelope};
+use crate::passport::envelope::qr_url_refused;
+use crate::passport::envelope::{api_error, not_documented, parse_envelope, parse_ok};
 use crate::passport::{finish_login, Collected, ConfirmedData, Login, PollResult, PollStatus};
 use crate::passport::{QrCode, SiteKeys};
 use crate::site::Site;
@@ -17,22 +18,19 @@ use crate::transport::{Answer, Call, Hop, Mode, Request};
 use crate::url::Url;
 use serde_json::Value;
 
+/// Where a mainland QR URL may point (for the message that refuses one).
+pub(crate) const SITES: &str = "bilibili.com or biligame.com";
+
 /// The credentials the old form of `data.url` carries in its query.
 const QUERY_CREDENTIALS: [&str; 4] = ["DedeUserID", "DedeUserID__ckMd5", "SESSDATA", "bili_jct"];
 
-fn not_documented(endpoint: &str, what: &str) -> Error {
-    Error::protocol(format!(
-        "the {endpoint} answer is not the documented JSON ({what}); check base_url, or the service changed"
-    ))
-}
-
 /// Whether a QR URL may be handed out: https on a host under bilibili.com or biligame.com, or (tests) a URL
-/// on the loopback `base_url` host.
-fn qr_url_allowed(qr_url: &str, options: &Options) -> bool {
+/// on the loopback `base_url` host. (The TV login's QR URLs too.)
+pub(crate) fn qr_url_allowed(qr_url: &str, options: &Options) -> bool {
     let Ok(u) = Url::parse(qr_url) else {
         return false;
     };
-    if qr_url.contains('@') && qr_url.split('?').next().is_some_and(|a| a.contains('@')) {
+    if qr_url.split('?').next().is_some_and(|a| a.contains('@')) {
         return false;
     }
     (u.is_https() && Site::Main.is_site_host(u.host()))
@@ -82,26 +80,14 @@ pub fn start(options: &Options) -> Result<QrCode> {
         &[("source", "main-fe-header")],
     );
     let answer = Request::get(&endpoint).send(options, &Call::default())?;
-    let envelope = parse_envelope(EP, &answer.body)?;
-    if envelope.code != 0 {
-        return Err(api_error(EP, &envelope));
-    }
-    let field = |name: &str| {
-        envelope
-            .data
-            .get(name)
-            .and_then(Value::as_str)
-            .ok_or_else(|| not_documented(EP, &format!("data.{name} is missing or not a string")))
-    };
-    let qr_url = field("url")?;
-    let key = field("qrcode_key")?;
+    let envelope = parse_ok(EP, &answer.body)?;
+    let qr_url = envelope.data_str(EP, "url")?;
+    let key = envelope.data_str(EP, "qrcode_key")?;
     if !is_key(key) {
         return Err(not_documented(EP, "data.qrcode_key is not a key"));
     }
     if !qr_url_allowed(qr_url, options) {
-        return Err(Error::protocol(
-            "the qrcode/generate answer's data.url is not an https URL on bilibili.com or biligame.com; it was not handed out (check base_url: the server may be hostile)",
-        ));
+        return Err(qr_url_refused(EP, "url", SITES));
     }
     let mut set = Vec::new();
     for hop in &answer.hops {

@@ -6,6 +6,7 @@ use crate::cookies::CookieJar;
 use crate::error::{Error, ErrorKind, Result};
 use crate::options::Options;
 use crate::passport::envelope::{api_error, parse_envelope};
+use crate::passport::UserInfo;
 use crate::session::{
     redact, service_header, CheckResult, CheckStatus, LogoutResult, LogoutStatus, Session,
 };
@@ -20,21 +21,9 @@ pub const CODE_RISK: i64 = -352;
 /// `login/exit/v2`: the csrf token did not match.
 pub const CODE_EXIT_CSRF: i64 = 2202;
 
-/// What `nav` says of a session.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NavInfo {
-    /// `code` 0 with `data.isLogin` true.
-    pub is_login: bool,
-    pub mid: Option<i64>,
-    pub name: Option<String>,
-    pub face: Option<String>,
-    /// The answer's `Set-Cookie` values (a renewed session).
-    pub set_cookies: Vec<String>,
-}
-
 /// `GET {api_base_url}/x/web-interface/nav` with `cookie`: logged in or not (code -101); any other code is
 /// the API error (-352 named as risk control).
-pub(crate) fn nav(cookie: &str, options: &Options, call: &Call<'_>) -> Result<NavInfo> {
+pub(crate) fn nav(cookie: &str, options: &Options, call: &Call<'_>) -> Result<UserInfo> {
     let endpoint = format!("{}{}", options.api_base_url.as_str(), super::NAV_PATH);
     let answer = Request::get(&endpoint)
         .cookie(Some(cookie).filter(|c| !c.is_empty()))
@@ -42,24 +31,13 @@ pub(crate) fn nav(cookie: &str, options: &Options, call: &Call<'_>) -> Result<Na
     parse_nav(&answer.body, answer.final_set_cookies().to_vec())
 }
 
-pub(crate) fn parse_nav(body: &[u8], set_cookies: Vec<String>) -> Result<NavInfo> {
+/// Parses a `nav` answer (`UserInfo::is_login` is `data.isLogin`, and `name` its `uname`).
+pub(crate) fn parse_nav(body: &[u8], set_cookies: Vec<String>) -> Result<UserInfo> {
     const EP: &str = "nav";
     let envelope = parse_envelope(EP, body)?;
-    let logged_out = NavInfo {
-        is_login: false,
-        mid: None,
-        name: None,
-        face: None,
-        set_cookies: Vec::new(),
-    };
     match envelope.code {
         0 => {}
-        CODE_NOT_LOGGED_IN => {
-            return Ok(NavInfo {
-                set_cookies,
-                ..logged_out
-            })
-        }
+        CODE_NOT_LOGGED_IN => return Ok(UserInfo::not_logged_in(set_cookies)),
         _ => return Err(api_error(EP, &envelope)),
     }
     let data = &envelope.data;
@@ -78,8 +56,9 @@ pub(crate) fn parse_nav(body: &[u8], set_cookies: Vec<String>) -> Result<NavInfo
         Some(Value::String(s)) => s.parse().ok(),
         _ => None,
     };
-    Ok(NavInfo {
+    Ok(UserInfo {
         is_login,
+        code: 0,
         mid: mid.filter(|m| *m > 0),
         name: text("uname"),
         face: text("face"),
@@ -95,40 +74,13 @@ pub(crate) fn merge(
     extra: Vec<crate::cookies::Cookie>,
     options: &Options,
 ) -> bool {
-    let host = options.api_base_url.host();
-    let before = session.cookies.clone();
-    let mut jar = CookieJar::for_site(
+    let jar = CookieJar::for_site(
         Site::Main.domains(),
         options.base_url.host(),
         options.api_base_url.host(),
     );
-    let taken: Vec<bool> = session
-        .cookies
-        .iter()
-        .map(|c| jar.add(c.clone(), host))
-        .collect();
-    let now = super::unix_now();
-    for line in set_cookies {
-        jar.apply_set_cookie(line, host, now);
-    }
-    for c in extra {
-        jar.add(c, host);
-    }
-    let after = jar.into_vec();
-    for (c, taken) in before.iter().zip(taken) {
-        let gone = !after
-            .iter()
-            .any(|a| a.name == c.name && a.domain == c.domain);
-        if taken && gone {
-            session.cookies.retain(|m| m.name != c.name);
-        }
-    }
-    for c in after {
-        if crate::session::valid_cookie(&c.name, &c.value) {
-            session.insert(c);
-        }
-    }
-    session.cookies != before
+    let host = options.api_base_url.host();
+    crate::session::merge_cookies(session, jar, host, set_cookies, extra)
 }
 
 /// `GET {base_url}/x/passport-login/web/cookie/info?csrf=<bili_jct>`: `Ok(Some(refresh))`, `Ok(None)` for

@@ -13,7 +13,25 @@ pub struct Envelope {
     pub message_missing: bool,
 }
 
-pub(super) fn not_documented(endpoint: &str, what: &str) -> Error {
+impl Envelope {
+    /// The string `data.{name}` of the `endpoint` answer; a missing or non-string one is not the
+    /// documented JSON.
+    pub(crate) fn data_str(&self, endpoint: &str, name: &str) -> Result<&str> {
+        self.data.get(name).and_then(Value::as_str).ok_or_else(|| {
+            not_documented(endpoint, &format!("data.{name} is missing or not a string"))
+        })
+    }
+}
+
+/// The error for a QR URL (`data.{field}` of the `endpoint` answer) that is not on `sites`: it is not
+/// handed out, since a hostile server could send the user anywhere.
+pub(crate) fn qr_url_refused(endpoint: &str, field: &str, sites: &str) -> Error {
+    Error::protocol(format!(
+        "the {endpoint} answer's data.{field} is not an https URL on {sites}; it was not handed out (check base_url: the server may be hostile)"
+    ))
+}
+
+pub(crate) fn not_documented(endpoint: &str, what: &str) -> Error {
     Error::protocol(format!(
         "the {endpoint} answer is not the documented JSON ({what}); check base_url, or the service changed"
     ))
@@ -194,7 +212,7 @@ pub fn api_error(endpoint: &str, envelope: &Envelope) -> Error {
 }
 
 /// Parses an answer that must carry `code` 0: any other code is the endpoint's [`api_error`].
-pub(super) fn parse_ok(endpoint: &str, body: &[u8]) -> Result<Envelope> {
+pub(crate) fn parse_ok(endpoint: &str, body: &[u8]) -> Result<Envelope> {
     let envelope = parse_envelope(endpoint, body)?;
     if envelope.code != 0 {
         return Err(api_error(endpoint, &envelope));

@@ -14,9 +14,9 @@ pub mod qr;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use account::gateway_user;
 #[cfg(test)]
 use account::parse_gateway_user;
+pub(crate) use account::{gateway_user, UserInfo};
 pub use account::{gateway_user_endpoint, parse_sso_list, sso_list_endpoint};
 pub use envelope::{api_error, captcha_demanded, parse_code, parse_envelope, Envelope};
 #[cfg(test)]

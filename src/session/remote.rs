@@ -151,40 +151,56 @@ pub fn check(session: &Session, options: &Options) -> Result<CheckResult> {
     check_inner(session, options).map_err(Error::scrub_again)
 }
 
+/// Merges an answer's `Set-Cookie` lines (and `extra` cookies) into `session` through `jar`'s rules for
+/// `host`. A cookie of the session that the jar took and the answer deleted leaves the session; one the jar
+/// would not take for this host (a loopback stand-in domain of another test host, say) stays as it is: a
+/// merge never loses part of a session. Returns whether a cookie changed (a renewed session).
+pub(crate) fn merge_cookies(
+    session: &mut Session,
+    mut jar: CookieJar,
+    host: &str,
+    set_cookies: &[String],
+    extra: Vec<Cookie>,
+) -> bool {
+    let before = session.cookies.clone();
+    let taken: Vec<bool> = before.iter().map(|c| jar.add(c.clone(), host)).collect();
+    let now = unix_now();
+    for line in set_cookies {
+        jar.apply_set_cookie(line, host, now);
+    }
+    for c in extra {
+        jar.add(c, host);
+    }
+    let after = jar.into_vec();
+    for (c, taken) in before.iter().zip(taken) {
+        let deleted = !after
+            .iter()
+            .any(|a| a.name == c.name && a.domain == c.domain);
+        if taken && deleted {
+            session.cookies.retain(|m| m.name != c.name);
+        }
+    }
+    for c in after {
+        if super::valid_cookie(&c.name, &c.value) {
+            session.insert(c);
+        }
+    }
+    session.cookies != before
+}
+
 fn check_inner(session: &Session, options: &Options) -> Result<CheckResult> {
     let header = service_header(session, options);
     let info = gateway_user(&header, options, &Call::default())?;
 
     // The answer's cookies (a renewed SESSDATA) go through the jar's rules, then into the session in place.
-    // A cookie of the session that the jar would not take for this host (a loopback stand-in domain of
-    // another test host, say) stays as it is: a check never loses part of a session.
-    let api_host = options.api_base_url.host();
-    let mut jar = CookieJar::default();
-    let taken: Vec<bool> = session
-        .cookies
-        .iter()
-        .map(|c| jar.add(c.clone(), api_host))
-        .collect();
-    let now = unix_now();
-    for line in &info.set_cookies {
-        jar.apply_set_cookie(line, api_host, now);
-    }
-    let after = jar.into_vec();
     let mut merged = session.clone();
-    for (c, taken) in session.cookies.iter().zip(taken) {
-        let deleted = !after
-            .iter()
-            .any(|a| a.name == c.name && a.domain == c.domain);
-        if taken && deleted {
-            merged.cookies.retain(|m| m.name != c.name);
-        }
-    }
-    for c in after {
-        if super::valid_cookie(&c.name, &c.value) {
-            merged.insert(c);
-        }
-    }
-    let renewed = merged.cookies != session.cookies;
+    let renewed = merge_cookies(
+        &mut merged,
+        CookieJar::default(),
+        options.api_base_url.host(),
+        &info.set_cookies,
+        Vec::new(),
+    );
 
     let status = if info.is_login {
         CheckStatus::Valid

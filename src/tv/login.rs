@@ -8,19 +8,13 @@ use super::{app_key, app_secret};
 use super::{CODE_CONFIRMED, CODE_EXPIRED, CODE_SCANNED, CODE_WAITING};
 use crate::cookies::{Cookie, REQUIRED};
 use crate::error::{Error, ErrorKind, Result};
+use crate::mainland::login::{qr_url_allowed, SITES};
 use crate::options::Options;
-use crate::passport::envelope::parse_envelope;
+use crate::passport::envelope::{not_documented, parse_envelope, qr_url_refused};
 use crate::passport::{Login, PollResult, PollStatus, QrCode};
 use crate::site::Site;
 use crate::transport::{Call, Request};
-use crate::url::Url;
 use serde_json::{Map, Value};
-
-fn not_documented(endpoint: &str, what: &str) -> Error {
-    Error::protocol(format!(
-        "the {endpoint} answer is not the documented JSON ({what}); check base_url, or the service changed"
-    ))
-}
 
 /// An `auth_code`: 1 to 128 characters of `A-Z a-z 0-9 - _ . ~` (the service's are 32 hex characters).
 pub fn is_auth_code(s: &str) -> bool {
@@ -45,19 +39,6 @@ pub fn extract_auth_code(input: &str) -> Result<&str> {
     }
 }
 
-/// Whether the QR URL may be handed out: https on a mainland host, or (tests) on the loopback `base_url` host.
-fn qr_url_allowed(qr_url: &str, options: &Options) -> bool {
-    let Ok(u) = Url::parse(qr_url) else {
-        return false;
-    };
-    let authority = qr_url.split('?').next().unwrap_or("");
-    if authority.contains('@') {
-        return false;
-    }
-    (u.is_https() && Site::Main.is_site_host(u.host()))
-        || (options.base_url.is_loopback() && u.host() == options.base_url.host())
-}
-
 /// `POST {base_url}/x/passport-tv-login/qrcode/auth_code` (`appkey`, `local_id=0`, `ts`, `sign`).
 pub fn start(options: &Options) -> Result<QrCode> {
     const EP: &str = "qrcode/auth_code";
@@ -73,22 +54,13 @@ pub fn start(options: &Options) -> Result<QrCode> {
     if envelope.code != 0 {
         return Err(super::api_error(EP, &envelope));
     }
-    let field = |name: &str| {
-        envelope
-            .data
-            .get(name)
-            .and_then(Value::as_str)
-            .ok_or_else(|| not_documented(EP, &format!("data.{name} is missing or not a string")))
-    };
-    let qr_url = field("url")?;
-    let code = field("auth_code")?;
+    let qr_url = envelope.data_str(EP, "url")?;
+    let code = envelope.data_str(EP, "auth_code")?;
     if !is_auth_code(code) {
         return Err(not_documented(EP, "data.auth_code is not an auth code"));
     }
     if !qr_url_allowed(qr_url, options) {
-        return Err(Error::protocol(
-            "the qrcode/auth_code answer's data.url is not an https URL on bilibili.com or biligame.com; it was not handed out (check base_url: the server may be hostile)",
-        ));
+        return Err(qr_url_refused(EP, "url", SITES));
     }
     Ok(QrCode {
         ticket: code.to_owned(),
