@@ -1,6 +1,6 @@
 //! The login: `bili_qr_start`, `bili_qr_poll`, `bili_qr_wait`, `bili_qr_cancel`.
 
-use super::args::{handing_out, optional_str, required_str, Answer};
+use super::args::{handing_out, optional_str, required_str};
 use super::{bili_qr_progress_fn, BILI_QR_EXPIRED, BILI_QR_OK, BILI_QR_SCANNED, BILI_QR_WAITING};
 use crate::error::Error;
 use crate::options::Options;
@@ -21,6 +21,7 @@ fn options_for_ticket(json: Option<&str>, ticket: &str) -> Result<Arc<Options>, 
     })
 }
 
+/// The status of a poll object (the export's return value, and the progress callback's `status`).
 fn status_of_poll(status: PollStatus) -> c_int {
     match status {
         PollStatus::Confirmed => BILI_QR_OK,
@@ -30,11 +31,7 @@ fn status_of_poll(status: PollStatus) -> c_int {
     }
 }
 
-impl Answer for PollResult {
-    fn answer(self) -> (String, c_int) {
-        (self.to_json(), status_of_poll(self.status))
-    }
-}
+answer!(PollResult, status => status_of_poll(status));
 
 /// The frame of the calls on a ticket (poll, wait), in [`handing_out`]: `ticket` (required) and
 /// `options_json` (optional) read, then `call`, whose poll object goes to `*out_json`.

@@ -1,20 +1,13 @@
 //! The session refresh (ABI 3): `bili_qr_refresh`, `bili_qr_refresh_confirm`.
 
-use super::args::Answer;
 use super::session::session_call;
 use super::{BILI_QR_EXPIRED, BILI_QR_OK};
 use crate::{RefreshResult, RefreshStatus};
 use std::ffi::{c_char, c_int};
 
-impl Answer for RefreshResult {
-    fn answer(self) -> (String, c_int) {
-        let status = match self.status {
-            RefreshStatus::Refreshed | RefreshStatus::Confirmed => BILI_QR_OK,
-            RefreshStatus::Expired => BILI_QR_EXPIRED,
-        };
-        (self.to_json(), status)
-    }
-}
+answer!(RefreshResult,
+    RefreshStatus::Refreshed | RefreshStatus::Confirmed => BILI_QR_OK,
+    RefreshStatus::Expired => BILI_QR_EXPIRED);
 
 /// Renews a saved mainland (bilibili.com) session's cookies (ABI 3). The old session is NOT retired:
 /// save the new one, then call `bili_qr_refresh_confirm` with it.

@@ -51,25 +51,9 @@ pub(super) unsafe fn session_call<R: Answer>(
     unsafe { handing_out(out_json, "out_json", read) }
 }
 
-impl Answer for CheckResult {
-    fn answer(self) -> (String, c_int) {
-        let status = match self.status {
-            CheckStatus::Valid => BILI_QR_OK,
-            CheckStatus::Expired => BILI_QR_EXPIRED,
-        };
-        (self.to_json(), status)
-    }
-}
-
-impl Answer for LogoutResult {
-    fn answer(self) -> (String, c_int) {
-        let status = match self.status {
-            LogoutStatus::LoggedOut => BILI_QR_OK,
-            LogoutStatus::Expired => BILI_QR_EXPIRED,
-        };
-        (self.to_json(), status)
-    }
-}
+answer!(CheckResult, CheckStatus::Valid => BILI_QR_OK, CheckStatus::Expired => BILI_QR_EXPIRED);
+answer!(LogoutResult,
+    LogoutStatus::LoggedOut => BILI_QR_OK, LogoutStatus::Expired => BILI_QR_EXPIRED);
 
 /// Asks the service whether a saved session is still logged in (ABI 2).
 ///

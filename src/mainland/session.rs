@@ -8,7 +8,7 @@ use crate::options::Options;
 use crate::passport::envelope::{api_error, parse_envelope};
 use crate::passport::UserInfo;
 use crate::session::{
-    redact, service_header, CheckResult, CheckStatus, LogoutResult, LogoutStatus, Session,
+    check_result, redact, service_header, CheckResult, LogoutResult, LogoutStatus, Session,
 };
 use crate::site::Site;
 use crate::transport::{Call, Request};
@@ -142,38 +142,11 @@ fn check_inner(session: &Session, options: &Options) -> Result<CheckResult> {
         other => other?,
     };
     merge(&mut merged, &info.set_cookies, Vec::new(), options);
-    let status = if info.is_login {
-        CheckStatus::Valid
-    } else {
-        CheckStatus::Expired
+    let ask_refresh = |s: &Session| match cookie_info(s, options, &call) {
+        Ok(Some((refresh, _))) => Some(refresh),
+        _ => None,
     };
-    let (mut name, mut face, mut refresh_needed) = (None, None, None);
-    if status == CheckStatus::Valid {
-        if let Some(mid) = info.mid {
-            merged.mid = Some(mid);
-        }
-        name = info.name;
-        face = info.face;
-        refresh_needed = match cookie_info(&merged, options, &call) {
-            Ok(Some((refresh, _))) => Some(refresh),
-            _ => None,
-        };
-    }
-    if merged.mid.is_none() {
-        merged.mid = merged
-            .get("DedeUserID")
-            .and_then(|c| c.value.parse().ok())
-            .filter(|m: &i64| *m > 0);
-    }
-    let renewed = merged.cookies != session.cookies;
-    Ok(CheckResult {
-        status,
-        session: merged,
-        name,
-        face,
-        renewed,
-        refresh_needed: Some(refresh_needed),
-    })
+    Ok(check_result(session, merged, info, Some(&ask_refresh)))
 }
 
 fn is_risk(e: &Error) -> bool {

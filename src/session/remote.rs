@@ -5,7 +5,7 @@ use super::{service_domain, Session};
 use crate::cookies::{Cookie, CookieJar};
 use crate::error::{Error, ErrorKind, Result};
 use crate::options::Options;
-use crate::passport::{api_error, gateway_user, parse_envelope, push_query};
+use crate::passport::{api_error, gateway_user, parse_envelope, push_query, UserInfo};
 use crate::redact::{self, Scope};
 use crate::transport::{Call, Request};
 use serde::Serialize;
@@ -194,49 +194,61 @@ fn check_inner(session: &Session, options: &Options) -> Result<CheckResult> {
 
     // The answer's cookies (a renewed SESSDATA) go through the jar's rules, then into the session in place.
     let mut merged = session.clone();
-    let renewed = merge_cookies(
+    merge_cookies(
         &mut merged,
         CookieJar::default(),
         options.api_base_url.host(),
         &info.set_cookies,
         Vec::new(),
     );
+    Ok(check_result(session, merged, info, None))
+}
 
-    let status = if info.is_login {
-        CheckStatus::Valid
-    } else {
-        CheckStatus::Expired
-    };
-    let clean = |s: &Option<String>| {
-        s.as_deref().map(|s| {
+/// A check's answer from what the service said (`info`, whose cookies are merged into `merged` already):
+/// `Valid` with the account's `mid`, `name` and `face` (printable, at most 256 characters) when it is
+/// logged in, else `Expired`; the `mid` from `DedeUserID` when the answer named none; `renewed` when a
+/// cookie of `original` changed. `ask_refresh` (mainland only) says whether a valid session wants a
+/// refresh (`None` when it could not be asked); without it there is no `refresh_needed`.
+pub(crate) fn check_result(
+    original: &Session,
+    mut merged: Session,
+    info: UserInfo,
+    ask_refresh: Option<&dyn Fn(&Session) -> Option<bool>>,
+) -> CheckResult {
+    let clean = |s: Option<String>| {
+        s.map(|s| {
             s.chars()
                 .filter(|c| !c.is_control())
                 .take(256)
                 .collect::<String>()
         })
     };
-    let (mut name, mut face) = (None, None);
-    if status == CheckStatus::Valid {
+    let (mut name, mut face, mut refresh) = (None, None, None);
+    let status = if info.is_login {
         if let Some(mid) = info.mid.filter(|m| *m > 0) {
             merged.mid = Some(mid);
         }
-        name = clean(&info.name);
-        face = clean(&info.face);
-    }
+        name = clean(info.name);
+        face = clean(info.face);
+        refresh = ask_refresh.and_then(|ask| ask(&merged));
+        CheckStatus::Valid
+    } else {
+        CheckStatus::Expired
+    };
     if merged.mid.is_none() {
         merged.mid = merged
             .get("DedeUserID")
             .and_then(|c| c.value.parse().ok())
             .filter(|m: &i64| *m > 0);
     }
-    Ok(CheckResult {
+    CheckResult {
         status,
+        renewed: merged.cookies != original.cookies,
         session: merged,
         name,
         face,
-        renewed,
-        refresh_needed: None,
-    })
+        refresh_needed: ask_refresh.map(|_| refresh),
+    }
 }
 
 /// `POST {base_url}/x/intl/passport-login/web/login/exit` with `csrf=<bili_jct>` in the query and the

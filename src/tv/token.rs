@@ -42,14 +42,14 @@ pub fn check(session: &Session, options: &Options) -> Result<CheckResult> {
 
 /// One signed request of a token session to `{base_url}{path}` (`oauth2/info` as a GET with the query,
 /// `oauth2/refresh_token` as a form POST): `access_key` (the session's access token), `actionKey=appkey`,
-/// `ts` and `extra`, with `appkey` and `sign`. `Ok(None)` for code -101 (not logged in); a code other than
-/// 0 is the API error.
+/// `ts` and `extra`, with `appkey` and `sign`. Returns the session's copy to answer with (of the mainland
+/// site) and the answer, `None` for code -101 (not logged in); a code other than 0 is the API error.
 fn ask(
     session: &Session,
     options: &Options,
     (ep, path, post): (&str, &str, bool),
     extra: &[(&str, &str)],
-) -> Result<Option<Envelope>> {
+) -> Result<(Session, Option<Envelope>)> {
     let token = token_of_session(session)?;
     let ts = super::ts_now();
     let mut fields = vec![
@@ -67,22 +67,22 @@ fn ask(
         Request::get(&endpoint).send(options, &Call::default())?
     };
     let envelope = parse_envelope(ep, &answer.body)?;
+    let mut copy = session.clone();
+    copy.site = Some(Site::Main);
     match envelope.code {
-        0 => Ok(Some(envelope)),
-        CODE_NOT_LOGGED_IN => Ok(None),
+        0 => Ok((copy, Some(envelope))),
+        CODE_NOT_LOGGED_IN => Ok((copy, None)),
         _ => Err(super::api_error(ep, &envelope)),
     }
 }
 
 fn check_inner(session: &Session, options: &Options) -> Result<CheckResult> {
-    let asked = ask(
+    let (mut merged, asked) = ask(
         session,
         options,
         ("oauth2/info", super::INFO_PATH, false),
         &[],
     )?;
-    let mut merged = session.clone();
-    merged.site = Some(Site::Main);
     let Some(envelope) = asked else {
         return Ok(CheckResult {
             status: CheckStatus::Expired,
@@ -131,14 +131,12 @@ pub fn refresh(session: &Session, options: &Options) -> Result<RefreshResult> {
 fn refresh_inner(session: &Session, options: &Options) -> Result<RefreshResult> {
     const EP: &str = "oauth2/refresh_token";
     let refresh_token = token_of_session(session)?.refresh_token.as_str();
-    let asked = ask(
+    let (mut current, asked) = ask(
         session,
         options,
         (EP, super::REFRESH_PATH, true),
         &[("refresh_token", refresh_token)],
     )?;
-    let mut current = session.clone();
-    current.site = Some(Site::Main);
     let Some(envelope) = asked else {
         return Ok(RefreshResult {
             status: RefreshStatus::Expired,
