@@ -4,7 +4,7 @@
 //! `Set-Cookie` of every hop of `data.url` (the crossDomain page, followed as a browser would), then the
 //! device cookies (`finger/spi`) and, with `verify_login`, `nav`.
 
-use super::{device, url, CODE_CONFIRMED, CODE_EXPIRED, CODE_SCANNED, CODE_WAITING};
+use super::{device, url, POLL_CODES};
 use crate::cookies::CookieJar;
 use crate::error::{Error, ErrorKind, Result};
 use crate::login::ticket_cookies as sessions;
@@ -141,10 +141,7 @@ fn parse_poll(body: &[u8]) -> Result<PollData> {
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_owned();
-    if !matches!(
-        code,
-        CODE_CONFIRMED | CODE_EXPIRED | CODE_SCANNED | CODE_WAITING
-    ) {
+    if POLL_CODES.status(code).is_none() {
         let inner = crate::passport::Envelope {
             code,
             message: crate::redact::scrub(&message),
@@ -179,12 +176,8 @@ pub(crate) fn poll_key(key: &str, options: &Options, call: &Call<'_>) -> Result<
         .cookie(session.as_deref().map(String::as_str))
         .send(options, call)?;
     let data = parse_poll(&answer.body)?;
-    let status = match data.code {
-        CODE_CONFIRMED => PollStatus::Confirmed,
-        CODE_EXPIRED => PollStatus::Expired,
-        CODE_SCANNED => PollStatus::Scanned,
-        _ => PollStatus::Waiting,
-    };
+    // parse_poll let only the four states through.
+    let status = POLL_CODES.status(data.code).unwrap_or(PollStatus::Waiting);
     if matches!(status, PollStatus::Confirmed | PollStatus::Expired) {
         sessions::forget(key);
     }

@@ -13,6 +13,7 @@ pub mod rsa;
 pub mod session;
 
 use crate::options::Options;
+use crate::passport::PollCodes;
 use crate::site::Site;
 use ureq::http::header::{self, HeaderName, HeaderValue};
 
@@ -27,10 +28,12 @@ pub const EXIT_PATH: &str = "/login/exit/v2";
 pub const SPI_PATH: &str = "/x/frontend/finger/spi";
 
 /// The poll's states (`data.code`).
-pub const CODE_CONFIRMED: i64 = 0;
-pub const CODE_EXPIRED: i64 = 86038;
-pub const CODE_SCANNED: i64 = 86090;
-pub const CODE_WAITING: i64 = 86101;
+pub const POLL_CODES: PollCodes = PollCodes {
+    confirmed: 0,
+    expired: 86038,
+    waiting: 86101,
+    scanned: 86090,
+};
 
 /// Hosts of the mainland site that messages may name.
 pub const KNOWN_HOSTS: [&str; 5] = [

@@ -12,10 +12,10 @@
 
 use super::form;
 use super::rsa::{correspond_path, PublicKey};
-use super::session::{cookie_info, merge, CODE_NOT_LOGGED_IN};
-use crate::error::{Error, ErrorKind, Result};
+use super::session::{cookie_info, merge};
+use crate::error::{Error, Result};
 use crate::options::Options;
-use crate::passport::envelope::{api_error, parse_envelope, Envelope};
+use crate::passport::envelope::{accepted, parse_envelope};
 use crate::redact::Warnings;
 use crate::session::{redact, service_header, to_json_with_status, Session};
 use crate::site::Site;
@@ -26,19 +26,6 @@ use serde_json::Value;
 pub const CODE_CSRF: i64 = -111;
 /// `cookie/refresh`: `refresh_csrf` or the refresh token is wrong (or does not belong to these cookies).
 pub const CODE_REFRESH_MISMATCH: i64 = 86095;
-
-/// What a refresh step's `code` says: `Ok(true)` for 0, `Ok(false)` for -101 (the session has ended), the
-/// API error with its message for a code `refusals` names, else the endpoint's API error.
-fn accepted(endpoint: &str, envelope: &Envelope, refusals: &[(i64, &str)]) -> Result<bool> {
-    match envelope.code {
-        0 => Ok(true),
-        CODE_NOT_LOGGED_IN => Ok(false),
-        code => Err(match refusals.iter().find(|(c, _)| *c == code) {
-            Some((_, message)) => Error::new(ErrorKind::Api, message),
-            None => api_error(endpoint, envelope),
-        }),
-    }
-}
 
 /// How a refresh call ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -14,8 +14,7 @@ use crate::site::Site;
 use crate::transport::{Call, Request};
 use serde_json::Value;
 
-/// The service's code for "not logged in".
-pub const CODE_NOT_LOGGED_IN: i64 = -101;
+pub use crate::passport::envelope::CODE_NOT_LOGGED_IN;
 /// Risk control (no device cookies, or a captcha demanded).
 pub const CODE_RISK: i64 = -352;
 /// `login/exit/v2`: the csrf token did not match.
@@ -188,29 +187,11 @@ fn logout_inner(session: &Session, csrf: &str, options: &Options) -> Result<Logo
         });
     }
     let envelope = parse_envelope(EP, &answer.body)?;
-    let status = match envelope.code {
-        0 => LogoutStatus::LoggedOut,
-        CODE_NOT_LOGGED_IN => LogoutStatus::Expired,
-        CODE_EXIT_CSRF => {
-            return Err(Error::new(
-                ErrorKind::Api,
-                "the logout was refused with code 2202: the csrf token (bili_jct) did not match the session; pass the bili_jct that came with this SESSDATA",
-            ))
-        }
-        _ => return Err(api_error(EP, &envelope)),
-    };
-    Ok(LogoutResult {
-        status,
-        code: envelope.code,
-        message: crate::redact::scrub(
-            &envelope
-                .message
-                .chars()
-                .filter(|c| !c.is_control())
-                .take(256)
-                .collect::<String>(),
-        ),
-    })
+    let refusal = (
+        CODE_EXIT_CSRF,
+        "the logout was refused with code 2202: the csrf token (bili_jct) did not match the session; pass the bili_jct that came with this SESSDATA",
+    );
+    LogoutResult::answered(EP, &envelope, refusal)
 }
 
 #[cfg(test)]

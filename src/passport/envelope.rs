@@ -4,6 +4,9 @@
 use crate::error::{Error, ErrorKind, Result};
 use serde_json::{Number, Value};
 
+/// The service's code for "not logged in" (a session that has ended), on every site.
+pub const CODE_NOT_LOGGED_IN: i64 = -101;
+
 /// The root object common to every answer: `code`, `message`, and `data`.
 pub struct Envelope {
     pub code: i64,
@@ -209,6 +212,23 @@ pub fn api_error(endpoint: &str, envelope: &Envelope) -> Error {
             printable(&envelope.message)
         ),
     )
+}
+
+/// What a session step's `code` says: `Ok(true)` for 0, `Ok(false)` for -101 (the session has ended), the
+/// API error with its message for a code `refusals` names, else the endpoint's API error.
+pub(crate) fn accepted(
+    endpoint: &str,
+    envelope: &Envelope,
+    refusals: &[(i64, &str)],
+) -> Result<bool> {
+    match envelope.code {
+        0 => Ok(true),
+        CODE_NOT_LOGGED_IN => Ok(false),
+        code => Err(match refusals.iter().find(|(c, _)| *c == code) {
+            Some((_, message)) => Error::new(ErrorKind::Api, message),
+            None => api_error(endpoint, envelope),
+        }),
+    }
 }
 
 /// Parses an answer that must carry `code` 0: any other code is the endpoint's [`api_error`].

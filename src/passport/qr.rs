@@ -4,10 +4,7 @@
 use super::envelope::{
     api_error, captcha_demanded, not_documented, parse_envelope, parse_ok, qr_url_refused, Envelope,
 };
-use super::{
-    Login, PollStatus, QrCode, UserProfile, CODE_CONFIRMED, CODE_EXPIRED, CODE_SCANNED,
-    CODE_WAITING,
-};
+use super::{Login, PollStatus, QrCode, UserProfile, POLL_CODES};
 use crate::cookies::CookieJar;
 use crate::error::{Error, Result};
 use crate::options::Options;
@@ -141,15 +138,11 @@ pub fn confirmed_data(data: &Value) -> ConfirmedData {
 pub fn parse_fetch(body: &[u8]) -> Result<(PollStatus, Envelope, Option<ConfirmedData>)> {
     const EP: &str = "qrcode/auth/fetch";
     let envelope = parse_envelope(EP, body)?;
-    if envelope.code != CODE_CONFIRMED && captcha_demanded(&envelope.data) {
+    if envelope.code != POLL_CODES.confirmed && captcha_demanded(&envelope.data) {
         return Err(api_error(EP, &envelope));
     }
-    let status = match envelope.code {
-        CODE_CONFIRMED => PollStatus::Confirmed,
-        CODE_EXPIRED => PollStatus::Expired,
-        CODE_WAITING => PollStatus::Waiting,
-        CODE_SCANNED => PollStatus::Scanned,
-        _ => return Err(api_error(EP, &envelope)),
+    let Some(status) = POLL_CODES.status(envelope.code) else {
+        return Err(api_error(EP, &envelope));
     };
     let confirmed = if status == PollStatus::Confirmed {
         let mut data = confirmed_data(&envelope.data);

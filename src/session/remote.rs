@@ -3,9 +3,10 @@
 use super::format::{to_json, CheckKeys};
 use super::{service_domain, Session};
 use crate::cookies::{Cookie, CookieJar};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::options::Options;
-use crate::passport::{api_error, gateway_user, parse_envelope, push_query, UserInfo};
+use crate::passport::envelope::accepted;
+use crate::passport::{gateway_user, parse_envelope, push_query, Envelope, UserInfo};
 use crate::redact::{self, Scope};
 use crate::transport::{Call, Request};
 use serde::Serialize;
@@ -13,8 +14,6 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The passport's logout endpoint, on `base_url`.
 pub const EXIT_PATH: &str = "/x/intl/passport-login/web/login/exit";
-/// The service's code for "not logged in" (logout's answer; check's is read by `passport::gateway_user`).
-const CODE_NOT_LOGGED_IN: i64 = -101;
 /// The service's code for a csrf token that does not match the session.
 const CODE_CSRF: i64 = -111;
 
@@ -90,6 +89,32 @@ fn logout_status<S: serde::Serializer>(
 impl LogoutResult {
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// A logout's answer (`login/exit` or the mainland's `login/exit/v2`): code 0 logged out, -101 already
+    /// ended, the `refusal` code (a csrf token that did not match) its API error, any other code the
+    /// endpoint's; the message printable and at most 256 characters.
+    pub(crate) fn answered(
+        endpoint: &str,
+        envelope: &Envelope,
+        refusal: (i64, &str),
+    ) -> Result<LogoutResult> {
+        let status = if accepted(endpoint, envelope, &[refusal])? {
+            LogoutStatus::LoggedOut
+        } else {
+            LogoutStatus::Expired
+        };
+        let message: String = envelope
+            .message
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(256)
+            .collect();
+        Ok(LogoutResult {
+            status,
+            code: envelope.code,
+            message: redact::scrub(&message),
+        })
     }
 }
 
@@ -278,27 +303,9 @@ fn logout_inner(session: &Session, csrf: &str, options: &Options) -> Result<Logo
         .cookie(Some(&header))
         .send(options, &Call::default())?;
     let envelope = parse_envelope("login/exit", &answer.body)?;
-    let status = match envelope.code {
-        0 => LogoutStatus::LoggedOut,
-        CODE_NOT_LOGGED_IN => LogoutStatus::Expired,
-        CODE_CSRF => {
-            return Err(Error::new(
-                ErrorKind::Api,
-                "the logout was refused with code -111: the csrf token (bili_jct) did not match the session; pass the bili_jct that came with this SESSDATA",
-            ))
-        }
-        _ => return Err(api_error("login/exit", &envelope)),
-    };
-    Ok(LogoutResult {
-        status,
-        code: envelope.code,
-        message: redact::scrub(
-            &envelope
-                .message
-                .chars()
-                .filter(|c| !c.is_control())
-                .take(256)
-                .collect::<String>(),
-        ),
-    })
+    let refusal = (
+        CODE_CSRF,
+        "the logout was refused with code -111: the csrf token (bili_jct) did not match the session; pass the bili_jct that came with this SESSDATA",
+    );
+    LogoutResult::answered("login/exit", &envelope, refusal)
 }

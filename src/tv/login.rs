@@ -4,8 +4,8 @@
 
 use super::session::{token_text, AppToken, TvKeys};
 use super::sign::signed;
+use super::POLL_CODES;
 use super::{app_key, app_secret};
-use super::{CODE_CONFIRMED, CODE_EXPIRED, CODE_SCANNED, CODE_WAITING};
 use crate::cookies::{Cookie, REQUIRED};
 use crate::error::{Error, ErrorKind, Result};
 use crate::mainland::login::{qr_url_allowed, SITES};
@@ -82,12 +82,8 @@ pub(crate) fn poll_code(code: &str, options: &Options, call: &Call<'_>) -> Resul
     );
     let answer = Request::post_form(&endpoint, &body).send(options, call)?;
     let envelope = parse_envelope(EP, &answer.body)?;
-    let status = match envelope.code {
-        CODE_CONFIRMED => PollStatus::Confirmed,
-        CODE_WAITING => PollStatus::Waiting,
-        CODE_SCANNED => PollStatus::Scanned,
-        CODE_EXPIRED => PollStatus::Expired,
-        _ => return Err(super::api_error(EP, &envelope)),
+    let Some(status) = POLL_CODES.status(envelope.code) else {
+        return Err(super::api_error(EP, &envelope));
     };
     let message = crate::mainland::printable(&envelope.message);
     let login = match status {
