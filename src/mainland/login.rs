@@ -396,21 +396,32 @@ fn follow_url(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
     fn keys_from_urls() {
-        let key = "0123456789abcdef0123456789abcdef";
-        assert_eq!(extract_key(key).unwrap(), key);
-        let u = format!(
-            "https://passport.bilibili.com/h5-app/passport/login/scan?navhide=1&qrcode_key={key}&from="
-        );
-        assert_eq!(extract_key(&u).unwrap(), key);
-        assert!(extract_key("https://x/?qrcode_key=a b").is_err());
-        assert!(extract_key("").is_err());
-        let e = extract_key("not a key at all").unwrap_err();
-        assert!(e.message().contains("qrcode_key"));
+        assert_extracts(extract_key, "qrcode_key", &|key| {
+            format!(
+                "https://passport.bilibili.com/h5-app/passport/login/scan?navhide=1&qrcode_key={key}&from="
+            )
+        });
+    }
+
+    /// `extract` takes a login's code as it is or from its QR URL (`qr_url` of the code), and refuses
+    /// a `param=` with a space, the empty text and garbage (naming `param`).
+    pub(crate) fn assert_extracts(
+        extract: fn(&str) -> Result<&str>,
+        param: &str,
+        qr_url: &dyn Fn(&str) -> String,
+    ) {
+        let code = "0123456789abcdef0123456789abcdef";
+        assert_eq!(extract(code).unwrap(), code);
+        assert_eq!(extract(&qr_url(code)).unwrap(), code);
+        assert!(extract(&format!("https://x/?{param}=a b")).is_err());
+        assert!(extract("").is_err());
+        let e = extract("not a key at all").unwrap_err();
+        assert!(e.message().contains(param), "{}", e.message());
     }
 
     #[test]

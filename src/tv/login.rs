@@ -275,14 +275,11 @@ mod tests {
 
     #[test]
     fn auth_codes_from_urls() {
-        let code = "0123456789abcdef0123456789abcdef";
-        assert_eq!(extract_auth_code(code).unwrap(), code);
-        let u = format!(
-            "https://passport.bilibili.com/x/passport-tv-login/h5/qrcode/auth?auth_code={code}"
-        );
-        assert_eq!(extract_auth_code(&u).unwrap(), code);
-        assert!(extract_auth_code("https://x/?auth_code=a b").is_err());
-        assert!(extract_auth_code("").is_err());
+        crate::mainland::login::tests::assert_extracts(extract_auth_code, "auth_code", &|code| {
+            format!(
+                "https://passport.bilibili.com/x/passport-tv-login/h5/qrcode/auth?auth_code={code}"
+            )
+        });
     }
 
     #[test]
