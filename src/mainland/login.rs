@@ -9,8 +9,8 @@ use crate::cookies::CookieJar;
 use crate::error::{Error, ErrorKind, Result};
 use crate::login::ticket_cookies as sessions;
 use crate::options::Options;
-use crate::passport::envelope::qr_url_refused;
 use crate::passport::envelope::{api_error, not_documented, parse_envelope, parse_ok};
+use crate::passport::envelope::{qr_url_refused, Envelope};
 use crate::passport::{finish_login, Collected, ConfirmedData, Login, PollResult, PollStatus};
 use crate::passport::{QrCode, SiteKeys};
 use crate::site::Site;
@@ -18,15 +18,12 @@ use crate::transport::{Answer, Call, Hop, Mode, Request};
 use crate::url::Url;
 use serde_json::Value;
 
-/// Where a mainland QR URL may point (for the message that refuses one).
-pub(crate) const SITES: &str = "bilibili.com or biligame.com";
-
 /// The credentials the old form of `data.url` carries in its query.
 const QUERY_CREDENTIALS: [&str; 4] = ["DedeUserID", "DedeUserID__ckMd5", "SESSDATA", "bili_jct"];
 
 /// Whether a QR URL may be handed out: https on a host under bilibili.com or biligame.com, or (tests) a URL
 /// on the loopback `base_url` host. (The TV login's QR URLs too.)
-pub(crate) fn qr_url_allowed(qr_url: &str, options: &Options) -> bool {
+fn qr_url_allowed(qr_url: &str, options: &Options) -> bool {
     let Ok(u) = Url::parse(qr_url) else {
         return false;
     };
@@ -71,6 +68,33 @@ pub fn extract_key(input: &str) -> Result<&str> {
     })
 }
 
+/// `data.url` and the code `data.{field}` of a mainland start answer (`qrcode/generate`, or the TV login's
+/// `qrcode/auth_code`), checked: the code by `valid` (else it is not the documented JSON: "data.{field} is
+/// not {what}"), the URL by [`qr_url_allowed`].
+pub(crate) fn start_answer<'a>(
+    endpoint: &str,
+    envelope: &'a Envelope,
+    (field, valid, what): (&str, fn(&str) -> bool, &str),
+    options: &Options,
+) -> Result<(&'a str, &'a str)> {
+    let qr_url = envelope.data_str(endpoint, "url")?;
+    let code = envelope.data_str(endpoint, field)?;
+    if !valid(code) {
+        return Err(not_documented(
+            endpoint,
+            &format!("data.{field} is not {what}"),
+        ));
+    }
+    if !qr_url_allowed(qr_url, options) {
+        return Err(qr_url_refused(
+            endpoint,
+            "url",
+            "bilibili.com or biligame.com",
+        ));
+    }
+    Ok((qr_url, code))
+}
+
 /// `GET {base_url}/x/passport-login/web/qrcode/generate?source=main-fe-header`.
 pub fn start(options: &Options) -> Result<QrCode> {
     const EP: &str = "qrcode/generate";
@@ -81,14 +105,7 @@ pub fn start(options: &Options) -> Result<QrCode> {
     );
     let answer = Request::get(&endpoint).send(options, &Call::default())?;
     let envelope = parse_ok(EP, &answer.body)?;
-    let qr_url = envelope.data_str(EP, "url")?;
-    let key = envelope.data_str(EP, "qrcode_key")?;
-    if !is_key(key) {
-        return Err(not_documented(EP, "data.qrcode_key is not a key"));
-    }
-    if !qr_url_allowed(qr_url, options) {
-        return Err(qr_url_refused(EP, "url", SITES));
-    }
+    let (qr_url, key) = start_answer(EP, &envelope, ("qrcode_key", is_key, "a key"), options)?;
     let mut set = Vec::new();
     for hop in &answer.hops {
         for line in &hop.set_cookies {
@@ -250,11 +267,7 @@ fn collect(
 ) -> Result<Login> {
     let base_host = options.base_url.host();
     let now = super::unix_now();
-    let mut jar = CookieJar::for_site(
-        Site::Main.domains(),
-        options.base_url.host(),
-        options.api_base_url.host(),
-    );
+    let mut jar = super::jar(options);
     let mut warnings = Vec::new();
     let mut collected = Collected::default();
     collected

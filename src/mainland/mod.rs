@@ -12,6 +12,7 @@ pub mod refresh;
 pub mod rsa;
 pub mod session;
 
+use crate::cookies::CookieJar;
 use crate::options::Options;
 use crate::passport::PollCodes;
 use crate::site::Site;
@@ -92,11 +93,16 @@ pub(crate) fn form(pairs: &[(&str, &str)]) -> String {
     q.trim_start_matches('?').to_owned()
 }
 
-/// The current Unix time in seconds.
-pub(crate) fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+/// The current Unix time in seconds (the session module's clock).
+pub(crate) use crate::session::unix_now;
+
+/// A cookie jar with the mainland's rules: the domains of bilibili.com, and the configured base hosts.
+pub(crate) fn jar(options: &Options) -> CookieJar {
+    CookieJar::for_site(
+        Site::Main.domains(),
+        options.base_url.host(),
+        options.api_base_url.host(),
+    )
 }
 
 /// A server-provided text made safe for a message: no control characters, at most 120 characters.

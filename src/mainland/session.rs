@@ -2,7 +2,6 @@
 //! refresh), `login/exit/v2` (logout).
 
 use super::{device, form, url};
-use crate::cookies::CookieJar;
 use crate::error::{Error, ErrorKind, Result};
 use crate::options::Options;
 use crate::passport::envelope::{api_error, parse_envelope};
@@ -73,13 +72,8 @@ pub(crate) fn merge(
     extra: Vec<crate::cookies::Cookie>,
     options: &Options,
 ) -> bool {
-    let jar = CookieJar::for_site(
-        Site::Main.domains(),
-        options.base_url.host(),
-        options.api_base_url.host(),
-    );
     let host = options.api_base_url.host();
-    crate::session::merge_cookies(session, jar, host, set_cookies, extra)
+    crate::session::merge_cookies(session, super::jar(options), host, set_cookies, extra)
 }
 
 /// `GET {base_url}/x/passport-login/web/cookie/info?csrf=<bili_jct>`: `Ok(Some(refresh))`, `Ok(None)` for

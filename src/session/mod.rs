@@ -15,7 +15,7 @@ mod remote;
 pub(crate) use format::to_json_with_status;
 pub use format::SessionFormat;
 pub use remote::{check, logout, CheckResult, CheckStatus, LogoutResult, LogoutStatus};
-pub(crate) use remote::{check_result, merge_cookies, redact, service_header};
+pub(crate) use remote::{check_result, merge_cookies, redact, service_header, unix_now};
 
 use crate::cookies::Cookie;
 use crate::error::{Error, Result};

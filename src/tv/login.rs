@@ -8,9 +8,9 @@ use super::POLL_CODES;
 use super::{app_key, app_secret};
 use crate::cookies::{Cookie, REQUIRED};
 use crate::error::{Error, ErrorKind, Result};
-use crate::mainland::login::{qr_url_allowed, SITES};
+use crate::mainland::login::start_answer;
 use crate::options::Options;
-use crate::passport::envelope::{not_documented, parse_envelope, qr_url_refused};
+use crate::passport::envelope::{not_documented, parse_envelope};
 use crate::passport::{Login, PollResult, PollStatus, QrCode};
 use crate::site::Site;
 use crate::transport::{Call, Request};
@@ -54,14 +54,12 @@ pub fn start(options: &Options) -> Result<QrCode> {
     if envelope.code != 0 {
         return Err(super::api_error(EP, &envelope));
     }
-    let qr_url = envelope.data_str(EP, "url")?;
-    let code = envelope.data_str(EP, "auth_code")?;
-    if !is_auth_code(code) {
-        return Err(not_documented(EP, "data.auth_code is not an auth code"));
-    }
-    if !qr_url_allowed(qr_url, options) {
-        return Err(qr_url_refused(EP, "url", SITES));
-    }
+    let what = (
+        "auth_code",
+        is_auth_code as fn(&str) -> bool,
+        "an auth code",
+    );
+    let (qr_url, code) = start_answer(EP, &envelope, what, options)?;
     Ok(QrCode {
         ticket: code.to_owned(),
         qr_url: qr_url.to_owned(),
