@@ -180,21 +180,19 @@ fn domains_that_are_not_host_names_are_dropped() {
 /// Names and values a Cookie header cannot carry are dropped, from every source.
 #[test]
 fn names_and_values_follow_rfc_6265() {
-    for (name, value, ok) in [
-        ("SESSDATA", "9f3c%2C1%2A51", true),
-        ("quoted", "\"q v\"", true),
-        ("a", "", true),
-        ("a", "x\r\nSet-Cookie: evil=1", false),
-        ("a", "x\nb", false),
-        ("a", "x\0", false),
-        ("a", "x;y", false),
-        ("a", "é", false),
-        ("a b", "1", false),
-        ("a;b", "1", false),
-        ("a\r\n", "1", false),
-        ("", "1", false),
-        ("a=b", "1", false),
-    ] {
+    let good = [
+        ("SESSDATA", "9f3c%2C1%2A51"),
+        ("quoted", "\"q v\""),
+        ("a", ""),
+    ];
+    // Each with the name "a".
+    let bad_values = ["x\r\nSet-Cookie: evil=1", "x\nb", "x\0", "x;y", "é"];
+    // Each with the value "1".
+    let bad_names = ["a b", "a;b", "a\r\n", "", "a=b"];
+    let cases = (good.iter().map(|&(name, value)| (name, value, true)))
+        .chain(bad_values.iter().map(|&value| ("a", value, false)))
+        .chain(bad_names.iter().map(|&name| (name, "1", false)));
+    for (name, value, ok) in cases {
         assert_eq!(
             valid_name(name) && valid_value(value),
             ok,

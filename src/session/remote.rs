@@ -230,6 +230,9 @@ fn check_inner(session: &Session, options: &Options) -> Result<CheckResult> {
     Ok(check_result(session, merged, info, None))
 }
 
+/// Asks whether a valid session wants a refresh: `None` when that could not be asked.
+pub(crate) type AskRefresh<'a> = dyn Fn(&Session) -> Option<bool> + 'a;
+
 /// A check's answer from what the service said (`info`, whose cookies are merged into `merged` already):
 /// `Valid` with the account's `mid`, `name` and `face` (printable, at most 256 characters) when it is
 /// logged in, else `Expired`; the `mid` from `DedeUserID` when the answer named none; `renewed` when a
@@ -239,7 +242,7 @@ pub(crate) fn check_result(
     original: &Session,
     mut merged: Session,
     info: UserInfo,
-    ask_refresh: Option<&dyn Fn(&Session) -> Option<bool>>,
+    ask_refresh: Option<&AskRefresh<'_>>,
 ) -> CheckResult {
     let clean = |s: Option<String>| {
         s.map(|s| {

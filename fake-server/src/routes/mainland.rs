@@ -393,16 +393,16 @@ fn correspond(cx: &Ctx<'_>, req: &Request<'_>, hex: &str) -> Resp {
 fn refresh_step<'a>(
     cx: &'a Ctx<'_>,
     req: &Request<'_>,
-) -> Result<(MutexGuard<'a, MainSessions>, WebSession), Resp> {
+) -> Result<(MutexGuard<'a, MainSessions>, WebSession), Box<Resp>> {
     if let Some(r) = post_only(req) {
-        return Err(r);
+        return Err(Box::new(r));
     }
     let main = cx.sh.main();
     let Some(session) = main.find_web(&req.cookies) else {
-        return Err(Resp::json_static(NOT_LOGGED_IN));
+        return Err(Box::new(Resp::json_static(NOT_LOGGED_IN)));
     };
     if field(req, "csrf") != session.creds.jct {
-        return Err(Resp::json_static(CSRF_FAILED));
+        return Err(Box::new(Resp::json_static(CSRF_FAILED)));
     }
     Ok((main, session))
 }
@@ -410,7 +410,7 @@ fn refresh_step<'a>(
 fn cookie_refresh(cx: &Ctx<'_>, req: &Request<'_>) -> Resp {
     let (mut main, old) = match refresh_step(cx, req) {
         Ok(step) => step,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let csrf_ok = old
         .refresh_csrf
@@ -446,7 +446,7 @@ fn cookie_refresh(cx: &Ctx<'_>, req: &Request<'_>) -> Resp {
 fn confirm_refresh(cx: &Ctx<'_>, req: &Request<'_>) -> Resp {
     let (mut main, new) = match refresh_step(cx, req) {
         Ok(step) => step,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     match &new.replaces {
         Some((old_sess, old_token)) if field(req, "refresh_token") == old_token => {
