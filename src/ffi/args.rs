@@ -83,8 +83,9 @@ pub(super) unsafe fn zero_and_release(ptr: *mut c_char) {
 }
 
 /// The frame of an export that hands out one string: checks `out` (named `out_name` in the message) and
-/// sets it to NULL, then runs `call`, whose [`Answer`] text goes to `*out` and whose status is returned. The other
-/// arguments are read inside `call`, after `out`, so that a NULL `out` is the error a caller sees first.
+/// sets it to NULL, then runs `call`, whose [`Answer`] text goes to `*out` and whose status is returned.
+/// The other arguments are read inside `call`, after `out`, so that a NULL `out` is the error a caller
+/// sees first.
 ///
 /// # Safety
 /// `out` is NULL or valid for a pointer-sized write.
