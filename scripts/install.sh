@@ -185,22 +185,22 @@ cat >"$gen/bili_qrConfig.cmake" <<EOF
 cmake_minimum_required(VERSION 3.11)
 get_filename_component(_bili_qr_prefix "\${CMAKE_CURRENT_LIST_DIR}/../../.." ABSOLUTE)
 
-if(NOT TARGET bili_qr::bili_qr)
-  add_library(bili_qr::bili_qr SHARED IMPORTED)
-  set_target_properties(bili_qr::bili_qr PROPERTIES
-    IMPORTED_LOCATION "\${_bili_qr_prefix}/lib/$realname"
-    IMPORTED_SONAME "$soname"
-    INTERFACE_INCLUDE_DIRECTORIES "\${_bili_qr_prefix}/include")
-endif()
+# bili_qr::<name>: the library file PREFIX/lib/<file> of <kind> (SHARED or STATIC) with the headers, and
+# the further target properties given after <file> (property value ...).
+function(_bili_qr_import name kind file)
+  if(NOT TARGET bili_qr::\${name})
+    add_library(bili_qr::\${name} \${kind} IMPORTED)
+    set_target_properties(bili_qr::\${name} PROPERTIES
+      IMPORTED_LOCATION "\${_bili_qr_prefix}/lib/\${file}"
+      INTERFACE_INCLUDE_DIRECTORIES "\${_bili_qr_prefix}/include"
+      \${ARGN})
+  endif()
+endfunction()
 
-if(NOT TARGET bili_qr::bili_qr_static)
-  add_library(bili_qr::bili_qr_static STATIC IMPORTED)
-  set_target_properties(bili_qr::bili_qr_static PROPERTIES
-    IMPORTED_LOCATION "\${_bili_qr_prefix}/lib/libbili_qr.a"
-    IMPORTED_LINK_INTERFACE_LANGUAGES "C"
-    INTERFACE_INCLUDE_DIRECTORIES "\${_bili_qr_prefix}/include"
-    INTERFACE_LINK_LIBRARIES "$cmake_libs")
-endif()
+_bili_qr_import(bili_qr SHARED "$realname" IMPORTED_SONAME "$soname")
+_bili_qr_import(bili_qr_static STATIC libbili_qr.a IMPORTED_LINK_INTERFACE_LANGUAGES C)
+# Set apart: a list value (a;b) would be split into separate arguments by ARGN.
+set_property(TARGET bili_qr::bili_qr_static PROPERTY INTERFACE_LINK_LIBRARIES "$cmake_libs")
 
 if(NOT TARGET bili_qr::cpp)
   # The header-only C++ wrapper over the shared library; it needs C++17 and nlohmann/json.hpp.

@@ -273,7 +273,7 @@ impl Default for Scenario {
 }
 
 /// `1`/`0` flags.
-fn flag(key: &str, v: &str) -> Result<bool, String> {
+pub(crate) fn flag(key: &str, v: &str) -> Result<bool, String> {
     match v {
         "1" => Ok(true),
         "0" => Ok(false),

@@ -2,6 +2,8 @@
 //! answer's cookie for a foreign domain). `Scenario::parse` hands every key it does not know to
 //! [`MainScenario::set`].
 
+use crate::scenario::flag;
+
 /// `needua=`: what `qrcode/generate` wants to see before it answers (else HTTP 412 with the risk page).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NeedUa {
@@ -57,14 +59,6 @@ impl Default for MainScenario {
             tokenrefresh: false,
             foreign: false,
         }
-    }
-}
-
-fn flag(key: &str, v: &str) -> Result<bool, String> {
-    match v {
-        "1" => Ok(true),
-        "0" => Ok(false),
-        _ => Err(format!("`{key}` wants 1 or 0, got `{v}`")),
     }
 }
 

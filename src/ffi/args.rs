@@ -2,7 +2,7 @@
 //! strings handed out to the caller and released by `bili_qr_free`.
 
 use crate::error::{Error, ErrorKind};
-use std::ffi::{c_char, CStr, CString};
+use std::ffi::{c_char, c_int, CStr, CString};
 
 /// A required, NUL-terminated UTF-8 string argument.
 ///
@@ -80,4 +80,35 @@ pub(super) unsafe fn zero_and_release(ptr: *mut c_char) {
     }
     std::sync::atomic::compiler_fence(std::sync::atomic::Ordering::SeqCst);
     drop(bytes);
+}
+
+/// The frame of an export that hands out one string: checks `out` (named `out_name` in the message) and
+/// sets it to NULL, then runs `call`, whose [`Answer`] text goes to `*out` and whose status is returned.
+/// The other arguments are read inside `call`, after `out`, so that a NULL `out` is the error a caller
+/// sees first.
+///
+/// # Safety
+/// `out` is NULL or valid for a pointer-sized write.
+pub(super) unsafe fn handing_out<R: Answer>(
+    out: *mut *mut c_char,
+    out_name: &str,
+    call: impl FnOnce() -> Result<R, Error>,
+) -> Result<c_int, Error> {
+    // SAFETY: out is NULL or writable by this function's contract.
+    let out = unsafe { reset_out(out, out_name) }?;
+    let (text, status) = call()?.answer();
+    hand_out(text, out)?;
+    Ok(status)
+}
+
+/// What a call hands out: the text for the caller's out-parameter and the status the export returns.
+pub(super) trait Answer {
+    fn answer(self) -> (String, c_int);
+}
+
+/// A text handed out with `BILI_QR_OK` (render, session_convert, start).
+impl Answer for String {
+    fn answer(self) -> (String, c_int) {
+        (self, super::BILI_QR_OK)
+    }
 }

@@ -1,10 +1,10 @@
 //! The login: `bili_qr_start`, `bili_qr_poll`, `bili_qr_wait`, `bili_qr_cancel`.
 
-use super::args::{hand_out, optional_str, required_str, reset_out};
+use super::args::{handing_out, optional_str, required_str};
 use super::{bili_qr_progress_fn, BILI_QR_EXPIRED, BILI_QR_OK, BILI_QR_SCANNED, BILI_QR_WAITING};
 use crate::error::Error;
 use crate::options::Options;
-use crate::passport::PollStatus;
+use crate::passport::{PollResult, PollStatus};
 use std::ffi::{c_char, c_int, c_void, CString};
 use std::sync::Arc;
 
@@ -21,6 +21,7 @@ fn options_for_ticket(json: Option<&str>, ticket: &str) -> Result<Arc<Options>, 
     })
 }
 
+/// The status of a poll object (the export's return value, and the progress callback's `status`).
 fn status_of_poll(status: PollStatus) -> c_int {
     match status {
         PollStatus::Confirmed => BILI_QR_OK,
@@ -28,6 +29,34 @@ fn status_of_poll(status: PollStatus) -> c_int {
         PollStatus::Scanned => BILI_QR_SCANNED,
         PollStatus::Expired => BILI_QR_EXPIRED,
     }
+}
+
+answer!(PollResult, status => status_of_poll(status));
+
+/// The frame of the calls on a ticket (poll, wait), in [`handing_out`]: `ticket` (required) and
+/// `options_json` (optional) read, then `call`, whose poll object goes to `*out_json`.
+///
+/// # Safety
+/// `ticket` and `options_json` are NULL or NUL-terminated and outlive the call; `out_json` is NULL or
+/// writable.
+unsafe fn ticket_call(
+    ticket: *const c_char,
+    options_json: *const c_char,
+    out_json: *mut *mut c_char,
+    call: impl FnOnce(&str, &Options) -> Result<PollResult, Error>,
+) -> Result<c_int, Error> {
+    let read = || {
+        // SAFETY: ticket and options_json are NULL or NUL-terminated and outlive the call (`# Safety`).
+        let ticket = unsafe { required_str(ticket, "ticket") }?;
+        // SAFETY: as for ticket.
+        let options = options_for_ticket(
+            unsafe { optional_str(options_json, "options_json") }?,
+            ticket,
+        )?;
+        call(ticket, &options)
+    };
+    // SAFETY: out_json is NULL or writable (`# Safety`).
+    unsafe { handing_out(out_json, "out_json", read) }
 }
 
 /// Asks the service for a new QR code.
@@ -68,14 +97,14 @@ pub unsafe extern "C" fn bili_qr_start_ex(
     out_error: *mut *mut c_char,
 ) -> c_int {
     ffi_boundary!(out_error, {
+        let start = || {
+            // SAFETY: options_json is NULL or NUL-terminated and outlives the call (`# Safety`).
+            let options = Options::cached(unsafe { optional_str(options_json, "options_json") }?)?;
+            let qr = crate::api::start(&options)?;
+            Ok(serde_json::to_string(&qr).unwrap_or_default())
+        };
         // SAFETY: out_json is NULL or writable (`# Safety`).
-        let out = unsafe { reset_out(out_json, "out_json") }?;
-        // SAFETY: options_json is NULL or NUL-terminated and outlives the call (`# Safety`).
-        let options = Options::cached(unsafe { optional_str(options_json, "options_json") }?)?;
-        let qr = crate::api::start(&options)?;
-        let json = serde_json::to_string(&qr).unwrap_or_default();
-        hand_out(json, out)?;
-        Ok(BILI_QR_OK)
+        unsafe { handing_out(out_json, "out_json", start) }
     })
 }
 
@@ -128,18 +157,8 @@ pub unsafe extern "C" fn bili_qr_poll_ex(
     out_error: *mut *mut c_char,
 ) -> c_int {
     ffi_boundary!(out_error, {
-        // SAFETY: out_json is NULL or writable (`# Safety`).
-        let out = unsafe { reset_out(out_json, "out_json") }?;
-        // SAFETY: ticket is NULL or NUL-terminated and outlives the call (`# Safety`).
-        let ticket = unsafe { required_str(ticket, "ticket") }?;
-        // SAFETY: as for ticket.
-        let options = options_for_ticket(
-            unsafe { optional_str(options_json, "options_json") }?,
-            ticket,
-        )?;
-        let result = crate::api::poll(ticket, &options)?;
-        hand_out(result.to_json(), out)?;
-        Ok(status_of_poll(result.status))
+        // SAFETY: the arguments are as this function's `# Safety` says.
+        unsafe { ticket_call(ticket, options_json, out_json, crate::api::poll) }
     })
 }
 
@@ -199,16 +218,7 @@ pub unsafe extern "C" fn bili_qr_wait_ex(
     out_error: *mut *mut c_char,
 ) -> c_int {
     ffi_boundary!(out_error, {
-        // SAFETY: out_json is NULL or writable (`# Safety`).
-        let out = unsafe { reset_out(out_json, "out_json") }?;
-        // SAFETY: ticket is NULL or NUL-terminated and outlives the call (`# Safety`).
-        let ticket = unsafe { required_str(ticket, "ticket") }?;
-        // SAFETY: as for ticket.
-        let options = options_for_ticket(
-            unsafe { optional_str(options_json, "options_json") }?,
-            ticket,
-        )?;
-        let mut progress = |result: &crate::PollResult| -> bool {
+        let mut progress = |result: &PollResult| -> bool {
             let Some(callback) = on_progress else {
                 return true;
             };
@@ -219,9 +229,10 @@ pub unsafe extern "C" fn bili_qr_wait_ex(
             // the call, and user_data is the caller's, passed back untouched.
             unsafe { callback(status_of_poll(result.status), event.as_ptr(), user_data) == 0 }
         };
-        let result = crate::api::wait(ticket, &options, &mut progress)?;
-        hand_out(result.to_json(), out)?;
-        Ok(status_of_poll(result.status))
+        let wait =
+            |ticket: &str, options: &Options| crate::api::wait(ticket, options, &mut progress);
+        // SAFETY: the arguments are as this function's `# Safety` says.
+        unsafe { ticket_call(ticket, options_json, out_json, wait) }
     })
 }
 

@@ -123,6 +123,21 @@ macro_rules! ffi_boundary {
     }};
 }
 
+/// `impl args::Answer` for a result of the core with a `status` field and `to_json()`: the object is handed
+/// out, and each status pattern gives its status code: `answer!(Type, Status::A => BILI_QR_OK, ...)`.
+macro_rules! answer {
+    ($type:ty, $($status:pat => $code:expr),+ $(,)?) => {
+        impl $crate::ffi::args::Answer for $type {
+            fn answer(self) -> (String, ::std::ffi::c_int) {
+                let code = match self.status {
+                    $($status => $code),+
+                };
+                (self.to_json(), code)
+            }
+        }
+    };
+}
+
 mod args;
 mod boundary;
 mod login;

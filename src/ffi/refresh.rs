@@ -1,18 +1,13 @@
 //! The session refresh (ABI 3): `bili_qr_refresh`, `bili_qr_refresh_confirm`.
 
-use super::args::{hand_out, optional_str, required_str, reset_out};
-use super::session::options_for_session;
+use super::session::session_call;
 use super::{BILI_QR_EXPIRED, BILI_QR_OK};
-use crate::session::Session;
-use crate::RefreshStatus;
+use crate::{RefreshResult, RefreshStatus};
 use std::ffi::{c_char, c_int};
 
-fn status_of(status: RefreshStatus) -> c_int {
-    match status {
-        RefreshStatus::Refreshed | RefreshStatus::Confirmed => BILI_QR_OK,
-        RefreshStatus::Expired => BILI_QR_EXPIRED,
-    }
-}
+answer!(RefreshResult,
+    RefreshStatus::Refreshed | RefreshStatus::Confirmed => BILI_QR_OK,
+    RefreshStatus::Expired => BILI_QR_EXPIRED);
 
 /// Renews a saved mainland (bilibili.com) session's cookies (ABI 3). The old session is NOT retired:
 /// save the new one, then call `bili_qr_refresh_confirm` with it.
@@ -64,20 +59,8 @@ pub unsafe extern "C" fn bili_qr_refresh_ex(
     out_error: *mut *mut c_char,
 ) -> c_int {
     ffi_boundary!(out_error, {
-        // SAFETY: out_json is NULL or writable (`# Safety`).
-        let out = unsafe { reset_out(out_json, "out_json") }?;
-        // SAFETY: session and options_json are NULL or NUL-terminated and outlive the call (`# Safety`).
-        let (session, options) = unsafe {
-            (
-                required_str(session, "session")?,
-                optional_str(options_json, "options_json")?,
-            )
-        };
-        let session = Session::parse(session)?;
-        let options = options_for_session(options, &session)?;
-        let result = crate::refresh(&session, &options)?;
-        hand_out(result.to_json(), out)?;
-        Ok(status_of(result.status))
+        // SAFETY: the arguments are as this function's `# Safety` says.
+        unsafe { session_call(session, options_json, out_json, crate::refresh) }
     })
 }
 
@@ -120,19 +103,7 @@ pub unsafe extern "C" fn bili_qr_refresh_confirm_ex(
     out_error: *mut *mut c_char,
 ) -> c_int {
     ffi_boundary!(out_error, {
-        // SAFETY: out_json is NULL or writable (`# Safety`).
-        let out = unsafe { reset_out(out_json, "out_json") }?;
-        // SAFETY: session and options_json are NULL or NUL-terminated and outlive the call (`# Safety`).
-        let (session, options) = unsafe {
-            (
-                required_str(session, "session")?,
-                optional_str(options_json, "options_json")?,
-            )
-        };
-        let session = Session::parse(session)?;
-        let options = options_for_session(options, &session)?;
-        let result = crate::refresh_confirm(&session, &options)?;
-        hand_out(result.to_json(), out)?;
-        Ok(status_of(result.status))
+        // SAFETY: the arguments are as this function's `# Safety` says.
+        unsafe { session_call(session, options_json, out_json, crate::refresh_confirm) }
     })
 }

@@ -1,7 +1,6 @@
 //! `bili_qr_render`: a QR code as terminal text, SVG or a matrix.
 
-use super::args::{hand_out, required_str, reset_out};
-use super::BILI_QR_OK;
+use super::args::{handing_out, required_str};
 use crate::render::Format;
 use std::ffi::{c_char, c_int};
 
@@ -41,13 +40,13 @@ pub unsafe extern "C" fn bili_qr_render_ex(
     out_error: *mut *mut c_char,
 ) -> c_int {
     ffi_boundary!(out_error, {
+        let render = || {
+            // SAFETY: text and format are NULL or NUL-terminated and outlive the call (`# Safety`).
+            let (text, format) =
+                unsafe { (required_str(text, "text")?, required_str(format, "format")?) };
+            crate::render::render(text, Format::parse(format)?)
+        };
         // SAFETY: out is NULL or writable (`# Safety`).
-        let out = unsafe { reset_out(out, "out") }?;
-        // SAFETY: text and format are NULL or NUL-terminated and outlive the call (`# Safety`).
-        let (text, format) =
-            unsafe { (required_str(text, "text")?, required_str(format, "format")?) };
-        let format = Format::parse(format)?;
-        hand_out(crate::render::render(text, format)?, out)?;
-        Ok(BILI_QR_OK)
+        unsafe { handing_out(out, "out", render) }
     })
 }

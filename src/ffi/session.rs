@@ -1,10 +1,11 @@
 //! The session functions (ABI 2): `bili_qr_check`, `bili_qr_logout`, `bili_qr_session_convert`.
 
-use super::args::{hand_out, optional_str, required_str, reset_out};
+use super::args::{handing_out, optional_str, required_str, Answer};
 use super::{BILI_QR_EXPIRED, BILI_QR_OK};
 use crate::error::Error;
 use crate::options::Options;
-use crate::session::{self, CheckStatus, LogoutStatus, Session, SessionFormat};
+use crate::session::SessionFormat;
+use crate::session::{self, CheckResult, CheckStatus, LogoutResult, LogoutStatus, Session};
 use std::ffi::{c_char, c_int};
 use std::sync::Arc;
 
@@ -20,6 +21,39 @@ pub(super) fn options_for_session(
     });
     options.map_err(|e| session::redact(e, session))
 }
+
+/// The frame of the calls on a saved session (check, logout, refresh, refresh_confirm), in
+/// [`handing_out`]: `session` (required) parsed, `options_json` (optional) read for the session's site,
+/// then `call`, whose answer goes to `*out_json`.
+///
+/// # Safety
+/// `session` and `options_json` are NULL or NUL-terminated and outlive the call; `out_json` is NULL or
+/// writable.
+pub(super) unsafe fn session_call<R: Answer>(
+    session: *const c_char,
+    options_json: *const c_char,
+    out_json: *mut *mut c_char,
+    call: impl FnOnce(&Session, &Options) -> Result<R, Error>,
+) -> Result<c_int, Error> {
+    let read = || {
+        // SAFETY: session and options_json are NULL or NUL-terminated and outlive the call (`# Safety`).
+        let (session, options) = unsafe {
+            (
+                required_str(session, "session")?,
+                optional_str(options_json, "options_json")?,
+            )
+        };
+        let session = Session::parse(session)?;
+        let options = options_for_session(options, &session)?;
+        call(&session, &options)
+    };
+    // SAFETY: out_json is NULL or writable (`# Safety`).
+    unsafe { handing_out(out_json, "out_json", read) }
+}
+
+answer!(CheckResult, CheckStatus::Valid => BILI_QR_OK, CheckStatus::Expired => BILI_QR_EXPIRED);
+answer!(LogoutResult,
+    LogoutStatus::LoggedOut => BILI_QR_OK, LogoutStatus::Expired => BILI_QR_EXPIRED);
 
 /// Asks the service whether a saved session is still logged in (ABI 2).
 ///
@@ -68,23 +102,8 @@ pub unsafe extern "C" fn bili_qr_check_ex(
     out_error: *mut *mut c_char,
 ) -> c_int {
     ffi_boundary!(out_error, {
-        // SAFETY: out_json is NULL or writable (`# Safety`).
-        let out = unsafe { reset_out(out_json, "out_json") }?;
-        // SAFETY: session and options_json are NULL or NUL-terminated and outlive the call (`# Safety`).
-        let (session, options) = unsafe {
-            (
-                required_str(session, "session")?,
-                optional_str(options_json, "options_json")?,
-            )
-        };
-        let session = Session::parse(session)?;
-        let options = options_for_session(options, &session)?;
-        let result = crate::api::check(&session, &options)?;
-        hand_out(result.to_json(), out)?;
-        Ok(match result.status {
-            CheckStatus::Valid => BILI_QR_OK,
-            CheckStatus::Expired => BILI_QR_EXPIRED,
-        })
+        // SAFETY: the arguments are as this function's `# Safety` says.
+        unsafe { session_call(session, options_json, out_json, crate::api::check) }
     })
 }
 
@@ -129,23 +148,8 @@ pub unsafe extern "C" fn bili_qr_logout_ex(
     out_error: *mut *mut c_char,
 ) -> c_int {
     ffi_boundary!(out_error, {
-        // SAFETY: out_json is NULL or writable (`# Safety`).
-        let out = unsafe { reset_out(out_json, "out_json") }?;
-        // SAFETY: session and options_json are NULL or NUL-terminated and outlive the call (`# Safety`).
-        let (session, options) = unsafe {
-            (
-                required_str(session, "session")?,
-                optional_str(options_json, "options_json")?,
-            )
-        };
-        let session = Session::parse(session)?;
-        let options = options_for_session(options, &session)?;
-        let result = crate::api::logout(&session, &options)?;
-        hand_out(result.to_json(), out)?;
-        Ok(match result.status {
-            LogoutStatus::LoggedOut => BILI_QR_OK,
-            LogoutStatus::Expired => BILI_QR_EXPIRED,
-        })
+        // SAFETY: the arguments are as this function's `# Safety` says.
+        unsafe { session_call(session, options_json, out_json, crate::api::logout) }
     })
 }
 
@@ -195,17 +199,18 @@ pub unsafe extern "C" fn bili_qr_session_convert_ex(
     out_error: *mut *mut c_char,
 ) -> c_int {
     ffi_boundary!(out_error, {
-        // SAFETY: out is NULL or writable (`# Safety`).
-        let out = unsafe { reset_out(out, "out") }?;
-        // SAFETY: session and format are NULL or NUL-terminated and outlive the call (`# Safety`).
-        let (session, format) = unsafe {
-            (
-                required_str(session, "session")?,
-                required_str(format, "format")?,
-            )
+        let convert = || {
+            // SAFETY: session and format are NULL or NUL-terminated and outlive the call (`# Safety`).
+            let (session, format) = unsafe {
+                (
+                    required_str(session, "session")?,
+                    required_str(format, "format")?,
+                )
+            };
+            let format = SessionFormat::parse(format)?;
+            Ok(Session::parse(session)?.write(format))
         };
-        let format = SessionFormat::parse(format)?;
-        hand_out(Session::parse(session)?.write(format), out)?;
-        Ok(BILI_QR_OK)
+        // SAFETY: out is NULL or writable (`# Safety`).
+        unsafe { handing_out(out, "out", convert) }
     })
 }

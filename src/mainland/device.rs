@@ -4,7 +4,7 @@
 use crate::cookies::{Cookie, CookieJar};
 use crate::error::{Error, Result};
 use crate::options::Options;
-use crate::passport::envelope::{api_error, parse_envelope};
+use crate::passport::envelope::parse_ok;
 use crate::transport::{Call, Request};
 use serde_json::Value;
 
@@ -16,17 +16,10 @@ pub(crate) fn fetch(options: &Options, call: &Call<'_>) -> Result<(String, Optio
     const EP: &str = "finger/spi";
     let url = format!("{}{}", options.api_base_url.as_str(), super::SPI_PATH);
     let answer = Request::get(&url).send(options, call)?;
-    let envelope = parse_envelope(EP, &answer.body)?;
-    if envelope.code != 0 {
-        return Err(api_error(EP, &envelope));
-    }
+    let envelope = parse_ok(EP, &answer.body)?;
     let text = |k: &str| {
-        envelope
-            .data
-            .get(k)
-            .and_then(Value::as_str)
-            .filter(|v| !v.is_empty() && crate::cookies::valid_value(v) && v.len() <= 256)
-            .map(str::to_owned)
+        let v = envelope.data.get(k).and_then(Value::as_str)?;
+        (!v.is_empty() && crate::cookies::valid_value(v) && v.len() <= 256).then(|| v.to_owned())
     };
     let b3 = text("b_3").ok_or_else(|| {
         Error::protocol("the finger/spi answer has no data.b_3 (buvid3); check api_base_url")

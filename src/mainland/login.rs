@@ -4,12 +4,13 @@
 //! `Set-Cookie` of every hop of `data.url` (the crossDomain page, followed as a browser would), then the
 //! device cookies (`finger/spi`) and, with `verify_login`, `nav`.
 
-use super::{device, url, CODE_CONFIRMED, CODE_EXPIRED, CODE_SCANNED, CODE_WAITING};
+use super::{device, url, POLL_CODES};
 use crate::cookies::CookieJar;
 use crate::error::{Error, ErrorKind, Result};
 use crate::login::ticket_cookies as sessions;
 use crate::options::Options;
-use crate::passport::envelope::{api_error, parse_envelope};
+use crate::passport::envelope::{api_error, not_documented, parse_envelope, parse_ok};
+use crate::passport::envelope::{qr_url_refused, Envelope};
 use crate::passport::{finish_login, Collected, ConfirmedData, Login, PollResult, PollStatus};
 use crate::passport::{QrCode, SiteKeys};
 use crate::site::Site;
@@ -20,19 +21,13 @@ use serde_json::Value;
 /// The credentials the old form of `data.url` carries in its query.
 const QUERY_CREDENTIALS: [&str; 4] = ["DedeUserID", "DedeUserID__ckMd5", "SESSDATA", "bili_jct"];
 
-fn not_documented(endpoint: &str, what: &str) -> Error {
-    Error::protocol(format!(
-        "the {endpoint} answer is not the documented JSON ({what}); check base_url, or the service changed"
-    ))
-}
-
 /// Whether a QR URL may be handed out: https on a host under bilibili.com or biligame.com, or (tests) a URL
-/// on the loopback `base_url` host.
+/// on the loopback `base_url` host. (The TV login's QR URLs too.)
 fn qr_url_allowed(qr_url: &str, options: &Options) -> bool {
     let Ok(u) = Url::parse(qr_url) else {
         return false;
     };
-    if qr_url.contains('@') && qr_url.split('?').next().is_some_and(|a| a.contains('@')) {
+    if qr_url.split('?').next().is_some_and(|a| a.contains('@')) {
         return false;
     }
     (u.is_https() && Site::Main.is_site_host(u.host()))
@@ -73,6 +68,33 @@ pub fn extract_key(input: &str) -> Result<&str> {
     })
 }
 
+/// `data.url` and the code `data.{field}` of a mainland start answer (`qrcode/generate`, or the TV login's
+/// `qrcode/auth_code`), checked: the code by `valid` (else it is not the documented JSON: "data.{field} is
+/// not {what}"), the URL by [`qr_url_allowed`].
+pub(crate) fn start_answer<'a>(
+    endpoint: &str,
+    envelope: &'a Envelope,
+    (field, valid, what): (&str, fn(&str) -> bool, &str),
+    options: &Options,
+) -> Result<(&'a str, &'a str)> {
+    let qr_url = envelope.data_str(endpoint, "url")?;
+    let code = envelope.data_str(endpoint, field)?;
+    if !valid(code) {
+        return Err(not_documented(
+            endpoint,
+            &format!("data.{field} is not {what}"),
+        ));
+    }
+    if !qr_url_allowed(qr_url, options) {
+        return Err(qr_url_refused(
+            endpoint,
+            "url",
+            "bilibili.com or biligame.com",
+        ));
+    }
+    Ok((qr_url, code))
+}
+
 /// `GET {base_url}/x/passport-login/web/qrcode/generate?source=main-fe-header`.
 pub fn start(options: &Options) -> Result<QrCode> {
     const EP: &str = "qrcode/generate";
@@ -82,27 +104,8 @@ pub fn start(options: &Options) -> Result<QrCode> {
         &[("source", "main-fe-header")],
     );
     let answer = Request::get(&endpoint).send(options, &Call::default())?;
-    let envelope = parse_envelope(EP, &answer.body)?;
-    if envelope.code != 0 {
-        return Err(api_error(EP, &envelope));
-    }
-    let field = |name: &str| {
-        envelope
-            .data
-            .get(name)
-            .and_then(Value::as_str)
-            .ok_or_else(|| not_documented(EP, &format!("data.{name} is missing or not a string")))
-    };
-    let qr_url = field("url")?;
-    let key = field("qrcode_key")?;
-    if !is_key(key) {
-        return Err(not_documented(EP, "data.qrcode_key is not a key"));
-    }
-    if !qr_url_allowed(qr_url, options) {
-        return Err(Error::protocol(
-            "the qrcode/generate answer's data.url is not an https URL on bilibili.com or biligame.com; it was not handed out (check base_url: the server may be hostile)",
-        ));
-    }
+    let envelope = parse_ok(EP, &answer.body)?;
+    let (qr_url, key) = start_answer(EP, &envelope, ("qrcode_key", is_key, "a key"), options)?;
     let mut set = Vec::new();
     for hop in &answer.hops {
         for line in &hop.set_cookies {
@@ -155,10 +158,7 @@ fn parse_poll(body: &[u8]) -> Result<PollData> {
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_owned();
-    if !matches!(
-        code,
-        CODE_CONFIRMED | CODE_EXPIRED | CODE_SCANNED | CODE_WAITING
-    ) {
+    if POLL_CODES.status(code).is_none() {
         let inner = crate::passport::Envelope {
             code,
             message: crate::redact::scrub(&message),
@@ -193,12 +193,8 @@ pub(crate) fn poll_key(key: &str, options: &Options, call: &Call<'_>) -> Result<
         .cookie(session.as_deref().map(String::as_str))
         .send(options, call)?;
     let data = parse_poll(&answer.body)?;
-    let status = match data.code {
-        CODE_CONFIRMED => PollStatus::Confirmed,
-        CODE_EXPIRED => PollStatus::Expired,
-        CODE_SCANNED => PollStatus::Scanned,
-        _ => PollStatus::Waiting,
-    };
+    // parse_poll let only the four states through.
+    let status = POLL_CODES.status(data.code).unwrap_or(PollStatus::Waiting);
     if matches!(status, PollStatus::Confirmed | PollStatus::Expired) {
         sessions::forget(key);
     }
@@ -271,11 +267,7 @@ fn collect(
 ) -> Result<Login> {
     let base_host = options.base_url.host();
     let now = super::unix_now();
-    let mut jar = CookieJar::for_site(
-        Site::Main.domains(),
-        options.base_url.host(),
-        options.api_base_url.host(),
-    );
+    let mut jar = super::jar(options);
     let mut warnings = Vec::new();
     let mut collected = Collected::default();
     collected
@@ -417,21 +409,32 @@ fn follow_url(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
     fn keys_from_urls() {
-        let key = "0123456789abcdef0123456789abcdef";
-        assert_eq!(extract_key(key).unwrap(), key);
-        let u = format!(
-            "https://passport.bilibili.com/h5-app/passport/login/scan?navhide=1&qrcode_key={key}&from="
-        );
-        assert_eq!(extract_key(&u).unwrap(), key);
-        assert!(extract_key("https://x/?qrcode_key=a b").is_err());
-        assert!(extract_key("").is_err());
-        let e = extract_key("not a key at all").unwrap_err();
-        assert!(e.message().contains("qrcode_key"));
+        assert_extracts(extract_key, "qrcode_key", &|key| {
+            format!(
+                "https://passport.bilibili.com/h5-app/passport/login/scan?navhide=1&qrcode_key={key}&from="
+            )
+        });
+    }
+
+    /// `extract` takes a login's code as it is or from its QR URL (`qr_url` of the code), and refuses
+    /// a `param=` with a space, the empty text and garbage (naming `param`).
+    pub(crate) fn assert_extracts(
+        extract: fn(&str) -> Result<&str>,
+        param: &str,
+        qr_url: &dyn Fn(&str) -> String,
+    ) {
+        let code = "0123456789abcdef0123456789abcdef";
+        assert_eq!(extract(code).unwrap(), code);
+        assert_eq!(extract(&qr_url(code)).unwrap(), code);
+        assert!(extract(&format!("https://x/?{param}=a b")).is_err());
+        assert!(extract("").is_err());
+        let e = extract("not a key at all").unwrap_err();
+        assert!(e.message().contains(param), "{}", e.message());
     }
 
     #[test]

@@ -12,6 +12,11 @@ pub mod refresh;
 
 pub mod session;
 
+use crate::cookies::CookieJar;
+use crate::options::Options;
+use crate::passport::PollCodes;
+use crate::site::Site;
+
 pub const GENERATE_PATH: &str = "/x/passport-login/web/qrcode/generate";
 pub const POLL_PATH: &str = "/x/passport-login/web/qrcode/poll";
 pub const NAV_PATH: &str = "/x/web-interface/nav";
@@ -23,10 +28,12 @@ pub const EXIT_PATH: &str = "/login/exit/v2";
 pub const SPI_PATH: &str = "/x/frontend/finger/spi";
 
 /// The poll's states (`data.code`).
-pub const CODE_CONFIRMED: i64 = 0;
-pub const CODE_EXPIRED: i64 = 86038;
-pub const CODE_SCANNED: i64 = 86090;
-pub const CODE_WAITING: i64 = 86101;
+pub const POLL_CODES: PollCodes = PollCodes {
+    confirmed: 0,
+    expired: 86038,
+    waiting: 86101,
+    scanned: 86090,
+};
 
 /// `{base}{path}` with `key=value` query pairs, values percent-encoded.
 pub(crate) fn url(base: &str, path: &str, query: &[(&str, &str)]) -> String {
@@ -46,11 +53,16 @@ pub(crate) fn form(pairs: &[(&str, &str)]) -> String {
     q.trim_start_matches('?').to_owned()
 }
 
-/// The current Unix time in seconds.
-pub(crate) fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+/// The current Unix time in seconds (the session module's clock).
+pub(crate) use crate::session::unix_now;
+
+/// A cookie jar with the mainland's rules: the domains of bilibili.com, and the configured base hosts.
+pub(crate) fn jar(options: &Options) -> CookieJar {
+    CookieJar::for_site(
+        Site::Main.domains(),
+        options.base_url.host(),
+        options.api_base_url.host(),
+    )
 }
 
 /// A server-provided text made safe for a message: no control characters, at most 120 characters.

@@ -11,10 +11,10 @@
 //! flow (an argument error); a token site (app/TV access and refresh tokens) slots in beside it.
 
 use super::form;
-use super::session::{cookie_info, merge, CODE_NOT_LOGGED_IN};
-use crate::error::{Error, ErrorKind, Result};
+use super::session::{cookie_info, merge};
+use crate::error::{Error, Result};
 use crate::options::Options;
-use crate::passport::envelope::{api_error, parse_envelope};
+use crate::passport::envelope::{accepted, parse_envelope};
 use crate::redact::Warnings;
 use crate::rsa::{correspond_path, PublicKey};
 use crate::session::{redact, service_header, to_json_with_status, Session};
@@ -135,22 +135,18 @@ fn refresh_inner(session: &Session, options: &Options) -> Result<RefreshResult> 
         .flat_map(|h| h.set_cookies.iter().cloned())
         .collect();
     let envelope = parse_envelope("cookie/refresh", &answer.body)?;
-    match envelope.code {
-        0 => {}
-        CODE_NOT_LOGGED_IN => return Ok(expired(current)),
-        CODE_CSRF => {
-            return Err(Error::new(
-                ErrorKind::Api,
-                "the cookie refresh was refused with code -111: the csrf token (bili_jct) did not match the session; pass the bili_jct that came with this SESSDATA",
-            ))
-        }
-        CODE_REFRESH_MISMATCH => {
-            return Err(Error::new(
-                ErrorKind::Api,
-                "the cookie refresh was refused with code 86095: the refresh_token does not belong to these cookies, or refresh_csrf was wrong (the session was refreshed elsewhere, or an older copy was passed); the old session still works: check it, and log in again if it has ended",
-            ))
-        }
-        _ => return Err(api_error("cookie/refresh", &envelope)),
+    let refusals = [
+        (
+            CODE_CSRF,
+            "the cookie refresh was refused with code -111: the csrf token (bili_jct) did not match the session; pass the bili_jct that came with this SESSDATA",
+        ),
+        (
+            CODE_REFRESH_MISMATCH,
+            "the cookie refresh was refused with code 86095: the refresh_token does not belong to these cookies, or refresh_csrf was wrong (the session was refreshed elsewhere, or an older copy was passed); the old session still works: check it, and log in again if it has ended",
+        ),
+    ];
+    if !accepted("cookie/refresh", &envelope, &refusals)? {
+        return Ok(expired(current));
     }
     let new_token = envelope
         .data
@@ -278,16 +274,12 @@ fn confirm_inner(session: &Session, options: &Options) -> Result<RefreshResult> 
     let envelope = parse_envelope("confirm/refresh", &answer.body)?;
     let mut done = session.clone();
     done.site = Some(Site::Main);
-    match envelope.code {
-        0 => {}
-        CODE_NOT_LOGGED_IN => return Ok(expired(done)),
-        CODE_CSRF => {
-            return Err(Error::new(
-                ErrorKind::Api,
-                "the confirmation was refused with code -111: the csrf token (the new bili_jct) did not match; pass the session bili_qr_refresh handed out",
-            ))
-        }
-        _ => return Err(api_error("confirm/refresh", &envelope)),
+    let refusal = (
+        CODE_CSRF,
+        "the confirmation was refused with code -111: the csrf token (the new bili_jct) did not match; pass the session bili_qr_refresh handed out",
+    );
+    if !accepted("confirm/refresh", &envelope, &[refusal])? {
+        return Ok(expired(done));
     }
     done.previous_refresh_token = None;
     Ok(RefreshResult {

@@ -2,39 +2,26 @@
 //! refresh), `login/exit/v2` (logout).
 
 use super::{device, form, url};
-use crate::cookies::CookieJar;
 use crate::error::{Error, ErrorKind, Result};
 use crate::options::Options;
 use crate::passport::envelope::{api_error, parse_envelope};
+use crate::passport::UserInfo;
 use crate::session::{
-    redact, service_header, CheckResult, CheckStatus, LogoutResult, LogoutStatus, Session,
+    check_result, redact, service_header, CheckResult, LogoutResult, LogoutStatus, Session,
 };
 use crate::site::Site;
 use crate::transport::{Call, Request};
 use serde_json::Value;
 
-/// The service's code for "not logged in".
-pub const CODE_NOT_LOGGED_IN: i64 = -101;
+pub use crate::passport::envelope::CODE_NOT_LOGGED_IN;
 /// Risk control (no device cookies, or a captcha demanded).
 pub const CODE_RISK: i64 = -352;
 /// `login/exit/v2`: the csrf token did not match.
 pub const CODE_EXIT_CSRF: i64 = 2202;
 
-/// What `nav` says of a session.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NavInfo {
-    /// `code` 0 with `data.isLogin` true.
-    pub is_login: bool,
-    pub mid: Option<i64>,
-    pub name: Option<String>,
-    pub face: Option<String>,
-    /// The answer's `Set-Cookie` values (a renewed session).
-    pub set_cookies: Vec<String>,
-}
-
 /// `GET {api_base_url}/x/web-interface/nav` with `cookie`: logged in or not (code -101); any other code is
 /// the API error (-352 named as risk control).
-pub(crate) fn nav(cookie: &str, options: &Options, call: &Call<'_>) -> Result<NavInfo> {
+pub(crate) fn nav(cookie: &str, options: &Options, call: &Call<'_>) -> Result<UserInfo> {
     let endpoint = format!("{}{}", options.api_base_url.as_str(), super::NAV_PATH);
     let answer = Request::get(&endpoint)
         .cookie(Some(cookie).filter(|c| !c.is_empty()))
@@ -42,24 +29,13 @@ pub(crate) fn nav(cookie: &str, options: &Options, call: &Call<'_>) -> Result<Na
     parse_nav(&answer.body, answer.final_set_cookies().to_vec())
 }
 
-pub(crate) fn parse_nav(body: &[u8], set_cookies: Vec<String>) -> Result<NavInfo> {
+/// Parses a `nav` answer (`UserInfo::is_login` is `data.isLogin`, and `name` its `uname`).
+pub(crate) fn parse_nav(body: &[u8], set_cookies: Vec<String>) -> Result<UserInfo> {
     const EP: &str = "nav";
     let envelope = parse_envelope(EP, body)?;
-    let logged_out = NavInfo {
-        is_login: false,
-        mid: None,
-        name: None,
-        face: None,
-        set_cookies: Vec::new(),
-    };
     match envelope.code {
         0 => {}
-        CODE_NOT_LOGGED_IN => {
-            return Ok(NavInfo {
-                set_cookies,
-                ..logged_out
-            })
-        }
+        CODE_NOT_LOGGED_IN => return Ok(UserInfo::not_logged_in(set_cookies)),
         _ => return Err(api_error(EP, &envelope)),
     }
     let data = &envelope.data;
@@ -78,8 +54,9 @@ pub(crate) fn parse_nav(body: &[u8], set_cookies: Vec<String>) -> Result<NavInfo
         Some(Value::String(s)) => s.parse().ok(),
         _ => None,
     };
-    Ok(NavInfo {
+    Ok(UserInfo {
         is_login,
+        code: 0,
         mid: mid.filter(|m| *m > 0),
         name: text("uname"),
         face: text("face"),
@@ -96,39 +73,7 @@ pub(crate) fn merge(
     options: &Options,
 ) -> bool {
     let host = options.api_base_url.host();
-    let before = session.cookies.clone();
-    let mut jar = CookieJar::for_site(
-        Site::Main.domains(),
-        options.base_url.host(),
-        options.api_base_url.host(),
-    );
-    let taken: Vec<bool> = session
-        .cookies
-        .iter()
-        .map(|c| jar.add(c.clone(), host))
-        .collect();
-    let now = super::unix_now();
-    for line in set_cookies {
-        jar.apply_set_cookie(line, host, now);
-    }
-    for c in extra {
-        jar.add(c, host);
-    }
-    let after = jar.into_vec();
-    for (c, taken) in before.iter().zip(taken) {
-        let gone = !after
-            .iter()
-            .any(|a| a.name == c.name && a.domain == c.domain);
-        if taken && gone {
-            session.cookies.retain(|m| m.name != c.name);
-        }
-    }
-    for c in after {
-        if crate::session::valid_cookie(&c.name, &c.value) {
-            session.insert(c);
-        }
-    }
-    session.cookies != before
+    crate::session::merge_cookies(session, super::jar(options), host, set_cookies, extra)
 }
 
 /// `GET {base_url}/x/passport-login/web/cookie/info?csrf=<bili_jct>`: `Ok(Some(refresh))`, `Ok(None)` for
@@ -190,38 +135,11 @@ fn check_inner(session: &Session, options: &Options) -> Result<CheckResult> {
         other => other?,
     };
     merge(&mut merged, &info.set_cookies, Vec::new(), options);
-    let status = if info.is_login {
-        CheckStatus::Valid
-    } else {
-        CheckStatus::Expired
+    let ask_refresh = |s: &Session| match cookie_info(s, options, &call) {
+        Ok(Some((refresh, _))) => Some(refresh),
+        _ => None,
     };
-    let (mut name, mut face, mut refresh_needed) = (None, None, None);
-    if status == CheckStatus::Valid {
-        if let Some(mid) = info.mid {
-            merged.mid = Some(mid);
-        }
-        name = info.name;
-        face = info.face;
-        refresh_needed = match cookie_info(&merged, options, &call) {
-            Ok(Some((refresh, _))) => Some(refresh),
-            _ => None,
-        };
-    }
-    if merged.mid.is_none() {
-        merged.mid = merged
-            .get("DedeUserID")
-            .and_then(|c| c.value.parse().ok())
-            .filter(|m: &i64| *m > 0);
-    }
-    let renewed = merged.cookies != session.cookies;
-    Ok(CheckResult {
-        status,
-        session: merged,
-        name,
-        face,
-        renewed,
-        refresh_needed: Some(refresh_needed),
-    })
+    Ok(check_result(session, merged, info, Some(&ask_refresh)))
 }
 
 fn is_risk(e: &Error) -> bool {
@@ -263,29 +181,11 @@ fn logout_inner(session: &Session, csrf: &str, options: &Options) -> Result<Logo
         });
     }
     let envelope = parse_envelope(EP, &answer.body)?;
-    let status = match envelope.code {
-        0 => LogoutStatus::LoggedOut,
-        CODE_NOT_LOGGED_IN => LogoutStatus::Expired,
-        CODE_EXIT_CSRF => {
-            return Err(Error::new(
-                ErrorKind::Api,
-                "the logout was refused with code 2202: the csrf token (bili_jct) did not match the session; pass the bili_jct that came with this SESSDATA",
-            ))
-        }
-        _ => return Err(api_error(EP, &envelope)),
-    };
-    Ok(LogoutResult {
-        status,
-        code: envelope.code,
-        message: crate::redact::scrub(
-            &envelope
-                .message
-                .chars()
-                .filter(|c| !c.is_control())
-                .take(256)
-                .collect::<String>(),
-        ),
-    })
+    let refusal = (
+        CODE_EXIT_CSRF,
+        "the logout was refused with code 2202: the csrf token (bili_jct) did not match the session; pass the bili_jct that came with this SESSDATA",
+    );
+    LogoutResult::answered(EP, &envelope, refusal)
 }
 
 #[cfg(test)]

@@ -45,7 +45,7 @@ pub fn gateway_user_endpoint(options: &Options) -> String {
     endpoint(options.api_base_url.as_str(), GATEWAY_USER_PATH, options)
 }
 
-/// What `GET {api_base_url}/intl/gateway/web/v2/user` says of a session.
+/// What `GET {api_base_url}/intl/gateway/web/v2/user` (or the mainland's `nav`) says of a session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserInfo {
     /// `code` 0 with `data.is_login` true. False for `data.is_login` false and for code -101.
@@ -57,6 +57,20 @@ pub struct UserInfo {
     pub face: Option<String>,
     /// The answer's raw `Set-Cookie` values (a renewed session), for the caller's jar.
     pub set_cookies: Vec<String>,
+}
+
+impl UserInfo {
+    /// A session the service says is not logged in (code -101), with the answer's `Set-Cookie` values.
+    pub(crate) fn not_logged_in(set_cookies: Vec<String>) -> UserInfo {
+        UserInfo {
+            is_login: false,
+            code: -101,
+            mid: None,
+            name: None,
+            face: None,
+            set_cookies,
+        }
+    }
 }
 
 /// Asks the gateway whether a session is logged in: `GET {api_base_url}/intl/gateway/web/v2/user?s_locale=…&
@@ -84,21 +98,9 @@ pub(crate) fn gateway_user(
 pub fn parse_gateway_user(body: &[u8], set_cookies: Vec<String>) -> Result<UserInfo> {
     const EP: &str = "gateway v2/user";
     let envelope = parse_envelope(EP, body)?;
-    let not_logged_in = |code| UserInfo {
-        is_login: false,
-        code,
-        mid: None,
-        name: None,
-        face: None,
-        set_cookies: Vec::new(),
-    };
     match envelope.code {
         0 => {}
-        -101 => {
-            let mut info = not_logged_in(-101);
-            info.set_cookies = set_cookies;
-            return Ok(info);
-        }
+        -101 => return Ok(UserInfo::not_logged_in(set_cookies)),
         _ => return Err(api_error(EP, &envelope)),
     }
     let data = &envelope.data;

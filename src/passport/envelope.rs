@@ -4,6 +4,9 @@
 use crate::error::{Error, ErrorKind, Result};
 use serde_json::{Number, Value};
 
+/// The service's code for "not logged in" (a session that has ended), on every site.
+pub const CODE_NOT_LOGGED_IN: i64 = -101;
+
 /// The root object common to every answer: `code`, `message`, and `data`.
 pub struct Envelope {
     pub code: i64,
@@ -13,7 +16,25 @@ pub struct Envelope {
     pub message_missing: bool,
 }
 
-pub(super) fn not_documented(endpoint: &str, what: &str) -> Error {
+impl Envelope {
+    /// The string `data.{name}` of the `endpoint` answer; a missing or non-string one is not the
+    /// documented JSON.
+    pub(crate) fn data_str(&self, endpoint: &str, name: &str) -> Result<&str> {
+        self.data.get(name).and_then(Value::as_str).ok_or_else(|| {
+            not_documented(endpoint, &format!("data.{name} is missing or not a string"))
+        })
+    }
+}
+
+/// The error for a QR URL (`data.{field}` of the `endpoint` answer) that is not on `sites`: it is not
+/// handed out, since a hostile server could send the user anywhere.
+pub(crate) fn qr_url_refused(endpoint: &str, field: &str, sites: &str) -> Error {
+    Error::protocol(format!(
+        "the {endpoint} answer's data.{field} is not an https URL on {sites}; it was not handed out (check base_url: the server may be hostile)"
+    ))
+}
+
+pub(crate) fn not_documented(endpoint: &str, what: &str) -> Error {
     Error::protocol(format!(
         "the {endpoint} answer is not the documented JSON ({what}); check base_url, or the service changed"
     ))
@@ -248,8 +269,25 @@ pub fn api_error(endpoint: &str, envelope: &Envelope) -> Error {
     )
 }
 
+/// What a session step's `code` says: `Ok(true)` for 0, `Ok(false)` for -101 (the session has ended), the
+/// API error with its message for a code `refusals` names, else the endpoint's API error.
+pub(crate) fn accepted(
+    endpoint: &str,
+    envelope: &Envelope,
+    refusals: &[(i64, &str)],
+) -> Result<bool> {
+    match envelope.code {
+        0 => Ok(true),
+        CODE_NOT_LOGGED_IN => Ok(false),
+        code => Err(match refusals.iter().find(|(c, _)| *c == code) {
+            Some((_, message)) => Error::new(ErrorKind::Api, message),
+            None => api_error(endpoint, envelope),
+        }),
+    }
+}
+
 /// Parses an answer that must carry `code` 0: any other code is the endpoint's [`api_error`].
-pub(super) fn parse_ok(endpoint: &str, body: &[u8]) -> Result<Envelope> {
+pub(crate) fn parse_ok(endpoint: &str, body: &[u8]) -> Result<Envelope> {
     let envelope = parse_envelope(endpoint, body)?;
     if envelope.code != 0 {
         return Err(api_error(endpoint, &envelope));

@@ -16,9 +16,9 @@ pub mod qr;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use account::gateway_user;
 #[cfg(test)]
 use account::parse_gateway_user;
+pub(crate) use account::{gateway_user, UserInfo};
 pub use account::{gateway_user_endpoint, parse_sso_list, sso_list_endpoint};
 pub use envelope::{api_error, captcha_demanded, parse_code, parse_envelope, Envelope};
 #[cfg(test)]
@@ -28,10 +28,35 @@ pub use qr::{finish_login, parse_fetch, parse_qr_code, qr_url_allowed, Collected
 pub const URL_PATH: &str = "/x/intl/passport-login/qrcode/auth/url";
 pub const FETCH_PATH: &str = "/x/intl/passport-login/qrcode/auth/fetch";
 
-pub const CODE_CONFIRMED: i64 = 0;
-pub const CODE_EXPIRED: i64 = 10018100;
-pub const CODE_WAITING: i64 = 10018101;
-pub const CODE_SCANNED: i64 = 10018102;
+/// The poll's states (`code`).
+pub const POLL_CODES: PollCodes = PollCodes {
+    confirmed: 0,
+    expired: 10018100,
+    waiting: 10018101,
+    scanned: 10018102,
+};
+
+/// The four states of a QR login's poll as one site's service codes them.
+pub struct PollCodes {
+    pub confirmed: i64,
+    pub expired: i64,
+    pub waiting: i64,
+    pub scanned: i64,
+}
+
+impl PollCodes {
+    /// The state `code` stands for; `None` for any other code.
+    pub fn status(&self, code: i64) -> Option<PollStatus> {
+        [
+            (self.confirmed, PollStatus::Confirmed),
+            (self.expired, PollStatus::Expired),
+            (self.waiting, PollStatus::Waiting),
+            (self.scanned, PollStatus::Scanned),
+        ]
+        .into_iter()
+        .find_map(|(c, status)| (c == code).then_some(status))
+    }
+}
 
 /// A new QR code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -2,12 +2,9 @@
 //! answer's `data` read leniently, and the confirmed login built from it and the collected cookies.
 
 use super::envelope::{
-    api_error, captcha_demanded, not_documented, parse_envelope, parse_ok, Envelope,
+    api_error, captcha_demanded, not_documented, parse_envelope, parse_ok, qr_url_refused, Envelope,
 };
-use super::{
-    Login, PollStatus, QrCode, UserProfile, CODE_CONFIRMED, CODE_EXPIRED, CODE_SCANNED,
-    CODE_WAITING,
-};
+use super::{Login, PollStatus, QrCode, UserProfile, POLL_CODES};
 use crate::cookies::CookieJar;
 use crate::error::{Error, Result};
 use crate::options::Options;
@@ -46,25 +43,17 @@ pub fn qr_url_allowed(qr_url: &str, options: &Options) -> bool {
 pub fn parse_qr_code(body: &[u8], options: &Options) -> Result<QrCode> {
     const EP: &str = "qrcode/auth/url";
     let envelope = parse_ok(EP, body)?;
-    let data = envelope
-        .data
-        .as_object()
-        .ok_or_else(|| not_documented(EP, "data is missing or not an object"))?;
-    let field = |name: &str| {
-        data.get(name)
-            .and_then(Value::as_str)
-            .ok_or_else(|| not_documented(EP, &format!("data.{name} is missing or not a string")))
-    };
-    let qr_url = field("qr_url")?;
-    let qr_type = field("qr_type")?;
+    if !envelope.data.is_object() {
+        return Err(not_documented(EP, "data is missing or not an object"));
+    }
+    let qr_url = envelope.data_str(EP, "qr_url")?;
+    let qr_type = envelope.data_str(EP, "qr_type")?;
     let ticket = ticket::extract(qr_url)
         .ok()
         .filter(|t| *t != qr_url)
         .ok_or_else(|| not_documented(EP, "data.qr_url carries no valid ticket"))?;
     if !qr_url_allowed(qr_url, options) {
-        return Err(Error::protocol(
-            "the qrcode/auth/url answer's data.qr_url is not an https URL on bilibili.tv or biliintl.com; it was not handed out (check base_url: the server may be hostile)",
-        ));
+        return Err(qr_url_refused(EP, "qr_url", "bilibili.tv or biliintl.com"));
     }
     Ok(QrCode {
         ticket: ticket.to_owned(),
@@ -149,15 +138,11 @@ pub fn confirmed_data(data: &Value) -> ConfirmedData {
 pub fn parse_fetch(body: &[u8]) -> Result<(PollStatus, Envelope, Option<ConfirmedData>)> {
     const EP: &str = "qrcode/auth/fetch";
     let envelope = parse_envelope(EP, body)?;
-    if envelope.code != CODE_CONFIRMED && captcha_demanded(&envelope.data) {
+    if envelope.code != POLL_CODES.confirmed && captcha_demanded(&envelope.data) {
         return Err(api_error(EP, &envelope));
     }
-    let status = match envelope.code {
-        CODE_CONFIRMED => PollStatus::Confirmed,
-        CODE_EXPIRED => PollStatus::Expired,
-        CODE_WAITING => PollStatus::Waiting,
-        CODE_SCANNED => PollStatus::Scanned,
-        _ => return Err(api_error(EP, &envelope)),
+    let Some(status) = POLL_CODES.status(envelope.code) else {
+        return Err(api_error(EP, &envelope));
     };
     let confirmed = if status == PollStatus::Confirmed {
         let mut data = confirmed_data(&envelope.data);

@@ -15,7 +15,10 @@ mod remote;
 
 pub(crate) use format::to_json_with_status;
 pub use format::SessionFormat;
-pub(crate) use remote::{check_intl, logout_intl, redact, service_header, session_scope};
+pub(crate) use remote::{
+    check_intl, check_result, logout_intl, merge_cookies, redact, service_header, session_scope,
+    unix_now,
+};
 pub use remote::{CheckResult, CheckStatus, LogoutResult, LogoutStatus};
 
 use crate::cookies::Cookie;

@@ -3,9 +3,10 @@
 use super::format::{to_json, CheckKeys};
 use super::{service_domain, Session};
 use crate::cookies::{Cookie, CookieJar};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::options::Options;
-use crate::passport::{api_error, gateway_user, parse_envelope, push_query};
+use crate::passport::envelope::accepted;
+use crate::passport::{gateway_user, parse_envelope, push_query, Envelope, UserInfo};
 use crate::redact::{self, Scope};
 use crate::transport::{Call, Request};
 use serde::Serialize;
@@ -13,8 +14,6 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The passport's logout endpoint, on `base_url`.
 pub const EXIT_PATH: &str = "/x/intl/passport-login/web/login/exit";
-/// The service's code for "not logged in" (logout's answer; check's is read by `passport::gateway_user`).
-const CODE_NOT_LOGGED_IN: i64 = -101;
 /// The service's code for a csrf token that does not match the session.
 const CODE_CSRF: i64 = -111;
 
@@ -91,9 +90,36 @@ impl LogoutResult {
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
     }
+
+    /// A logout's answer (`login/exit` or the mainland's `login/exit/v2`): code 0 logged out, -101 already
+    /// ended, the `refusal` code (a csrf token that did not match) its API error, any other code the
+    /// endpoint's; the message printable and at most 256 characters.
+    pub(crate) fn answered(
+        endpoint: &str,
+        envelope: &Envelope,
+        refusal: (i64, &str),
+    ) -> Result<LogoutResult> {
+        let status = if accepted(endpoint, envelope, &[refusal])? {
+            LogoutStatus::LoggedOut
+        } else {
+            LogoutStatus::Expired
+        };
+        let message: String = envelope
+            .message
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(256)
+            .collect();
+        Ok(LogoutResult {
+            status,
+            code: envelope.code,
+            message: redact::scrub(&message),
+        })
+    }
 }
 
-fn unix_now() -> i64 {
+/// The current Unix time in seconds.
+pub(crate) fn unix_now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
@@ -144,76 +170,107 @@ pub(crate) fn check_intl(session: &Session, options: &Options) -> Result<CheckRe
     check_inner(session, options).map_err(Error::scrub_again)
 }
 
+/// Merges an answer's `Set-Cookie` lines (and `extra` cookies) into `session` through `jar`'s rules for
+/// `host`. A cookie of the session that the jar took and the answer deleted leaves the session; one the jar
+/// would not take for this host (a loopback stand-in domain of another test host, say) stays as it is: a
+/// merge never loses part of a session. Returns whether a cookie changed (a renewed session).
+pub(crate) fn merge_cookies(
+    session: &mut Session,
+    mut jar: CookieJar,
+    host: &str,
+    set_cookies: &[String],
+    extra: Vec<Cookie>,
+) -> bool {
+    let before = session.cookies.clone();
+    let taken: Vec<bool> = before.iter().map(|c| jar.add(c.clone(), host)).collect();
+    let now = unix_now();
+    for line in set_cookies {
+        jar.apply_set_cookie(line, host, now);
+    }
+    for c in extra {
+        jar.add(c, host);
+    }
+    let after = jar.into_vec();
+    for (c, taken) in before.iter().zip(taken) {
+        let deleted = !after
+            .iter()
+            .any(|a| a.name == c.name && a.domain == c.domain);
+        if taken && deleted {
+            session.cookies.retain(|m| m.name != c.name);
+        }
+    }
+    for c in after {
+        if super::valid_cookie(&c.name, &c.value) {
+            session.insert(c);
+        }
+    }
+    session.cookies != before
+}
+
 fn check_inner(session: &Session, options: &Options) -> Result<CheckResult> {
     let header = service_header(session, options);
     let info = gateway_user(&header, options, &Call::default())?;
 
     // The answer's cookies (a renewed SESSDATA) go through the jar's rules, then into the session in place.
-    // A cookie of the session that the jar would not take for this host (a loopback stand-in domain of
-    // another test host, say) stays as it is: a check never loses part of a session.
-    let api_host = options.api_base_url.host();
-    let mut jar = CookieJar::default();
-    let taken: Vec<bool> = session
-        .cookies
-        .iter()
-        .map(|c| jar.add(c.clone(), api_host))
-        .collect();
-    let now = unix_now();
-    for line in &info.set_cookies {
-        jar.apply_set_cookie(line, api_host, now);
-    }
-    let after = jar.into_vec();
     let mut merged = session.clone();
-    for (c, taken) in session.cookies.iter().zip(taken) {
-        let deleted = !after
-            .iter()
-            .any(|a| a.name == c.name && a.domain == c.domain);
-        if taken && deleted {
-            merged.cookies.retain(|m| m.name != c.name);
-        }
-    }
-    for c in after {
-        if super::valid_cookie(&c.name, &c.value) {
-            merged.insert(c);
-        }
-    }
-    let renewed = merged.cookies != session.cookies;
+    merge_cookies(
+        &mut merged,
+        CookieJar::default(),
+        options.api_base_url.host(),
+        &info.set_cookies,
+        Vec::new(),
+    );
+    Ok(check_result(session, merged, info, None))
+}
 
-    let status = if info.is_login {
-        CheckStatus::Valid
-    } else {
-        CheckStatus::Expired
-    };
-    let clean = |s: &Option<String>| {
-        s.as_deref().map(|s| {
+/// Asks whether a valid session wants a refresh: `None` when that could not be asked.
+pub(crate) type AskRefresh<'a> = dyn Fn(&Session) -> Option<bool> + 'a;
+
+/// A check's answer from what the service said (`info`, whose cookies are merged into `merged` already):
+/// `Valid` with the account's `mid`, `name` and `face` (printable, at most 256 characters) when it is
+/// logged in, else `Expired`; the `mid` from `DedeUserID` when the answer named none; `renewed` when a
+/// cookie of `original` changed. `ask_refresh` (mainland only) says whether a valid session wants a
+/// refresh (`None` when it could not be asked); without it there is no `refresh_needed`.
+pub(crate) fn check_result(
+    original: &Session,
+    mut merged: Session,
+    info: UserInfo,
+    ask_refresh: Option<&AskRefresh<'_>>,
+) -> CheckResult {
+    let clean = |s: Option<String>| {
+        s.map(|s| {
             s.chars()
                 .filter(|c| !c.is_control())
                 .take(256)
                 .collect::<String>()
         })
     };
-    let (mut name, mut face) = (None, None);
-    if status == CheckStatus::Valid {
+    let (mut name, mut face, mut refresh) = (None, None, None);
+    let status = if info.is_login {
         if let Some(mid) = info.mid.filter(|m| *m > 0) {
             merged.mid = Some(mid);
         }
-        name = clean(&info.name);
-        face = clean(&info.face);
-    }
+        name = clean(info.name);
+        face = clean(info.face);
+        refresh = ask_refresh.and_then(|ask| ask(&merged));
+        CheckStatus::Valid
+    } else {
+        CheckStatus::Expired
+    };
     if merged.mid.is_none() {
         merged.mid = merged
             .get("DedeUserID")
             .and_then(|c| c.value.parse().ok())
             .filter(|m: &i64| *m > 0);
     }
-    Ok(CheckResult {
+    CheckResult {
         status,
+        renewed: merged.cookies != original.cookies,
         session: merged,
         name,
         face,
-        renewed,
-        refresh_needed: None,
-    })
+        refresh_needed: ask_refresh.map(|_| refresh),
+    }
 }
 
 /// `POST {base_url}/x/intl/passport-login/web/login/exit` with `csrf=<bili_jct>` in the query and the
@@ -240,27 +297,9 @@ fn logout_inner(session: &Session, csrf: &str, options: &Options) -> Result<Logo
         .cookie(Some(&header))
         .send(options, &Call::default())?;
     let envelope = parse_envelope("login/exit", &answer.body)?;
-    let status = match envelope.code {
-        0 => LogoutStatus::LoggedOut,
-        CODE_NOT_LOGGED_IN => LogoutStatus::Expired,
-        CODE_CSRF => {
-            return Err(Error::new(
-                ErrorKind::Api,
-                "the logout was refused with code -111: the csrf token (bili_jct) did not match the session; pass the bili_jct that came with this SESSDATA",
-            ))
-        }
-        _ => return Err(api_error("login/exit", &envelope)),
-    };
-    Ok(LogoutResult {
-        status,
-        code: envelope.code,
-        message: redact::scrub(
-            &envelope
-                .message
-                .chars()
-                .filter(|c| !c.is_control())
-                .take(256)
-                .collect::<String>(),
-        ),
-    })
+    let refusal = (
+        CODE_CSRF,
+        "the logout was refused with code -111: the csrf token (bili_jct) did not match the session; pass the bili_jct that came with this SESSDATA",
+    );
+    LogoutResult::answered("login/exit", &envelope, refusal)
 }

@@ -3,24 +3,18 @@
 //! tokens and `cookie_info`). Both are signed POSTs ([`super::sign`]).
 
 use super::sign::signed;
+use super::POLL_CODES;
 use super::{app_key, app_secret};
-use super::{CODE_CONFIRMED, CODE_EXPIRED, CODE_SCANNED, CODE_WAITING};
 use crate::cookies::{Cookie, REQUIRED};
 use crate::error::{Error, ErrorKind, Result};
+use crate::mainland::login::start_answer;
 use crate::options::Options;
-use crate::passport::envelope::parse_envelope;
+use crate::passport::envelope::{not_documented, parse_envelope};
 use crate::passport::{Login, PollResult, PollStatus, QrCode};
 use crate::site::Site;
 use crate::token::{token_text, AppToken, TvKeys};
 use crate::transport::{Call, Request};
-use crate::url::Url;
 use serde_json::{Map, Value};
-
-fn not_documented(endpoint: &str, what: &str) -> Error {
-    Error::protocol(format!(
-        "the {endpoint} answer is not the documented JSON ({what}); check base_url, or the service changed"
-    ))
-}
 
 /// An `auth_code`: 1 to 128 characters of `A-Z a-z 0-9 - _ . ~` (the service's are 32 hex characters).
 pub fn is_auth_code(s: &str) -> bool {
@@ -45,19 +39,6 @@ pub fn extract_auth_code(input: &str) -> Result<&str> {
     }
 }
 
-/// Whether the QR URL may be handed out: https on a mainland host, or (tests) on the loopback `base_url` host.
-fn qr_url_allowed(qr_url: &str, options: &Options) -> bool {
-    let Ok(u) = Url::parse(qr_url) else {
-        return false;
-    };
-    let authority = qr_url.split('?').next().unwrap_or("");
-    if authority.contains('@') {
-        return false;
-    }
-    (u.is_https() && Site::Main.is_site_host(u.host()))
-        || (options.base_url.is_loopback() && u.host() == options.base_url.host())
-}
-
 /// `POST {base_url}/x/passport-tv-login/qrcode/auth_code` (`appkey`, `local_id=0`, `ts`, `sign`).
 pub fn start(options: &Options) -> Result<QrCode> {
     const EP: &str = "qrcode/auth_code";
@@ -73,23 +54,12 @@ pub fn start(options: &Options) -> Result<QrCode> {
     if envelope.code != 0 {
         return Err(super::api_error(EP, &envelope));
     }
-    let field = |name: &str| {
-        envelope
-            .data
-            .get(name)
-            .and_then(Value::as_str)
-            .ok_or_else(|| not_documented(EP, &format!("data.{name} is missing or not a string")))
-    };
-    let qr_url = field("url")?;
-    let code = field("auth_code")?;
-    if !is_auth_code(code) {
-        return Err(not_documented(EP, "data.auth_code is not an auth code"));
-    }
-    if !qr_url_allowed(qr_url, options) {
-        return Err(Error::protocol(
-            "the qrcode/auth_code answer's data.url is not an https URL on bilibili.com or biligame.com; it was not handed out (check base_url: the server may be hostile)",
-        ));
-    }
+    let what = (
+        "auth_code",
+        is_auth_code as fn(&str) -> bool,
+        "an auth code",
+    );
+    let (qr_url, code) = start_answer(EP, &envelope, what, options)?;
     Ok(QrCode {
         ticket: code.to_owned(),
         qr_url: qr_url.to_owned(),
@@ -110,12 +80,8 @@ pub(crate) fn poll_code(code: &str, options: &Options, call: &Call<'_>) -> Resul
     );
     let answer = Request::post_form(&endpoint, &body).send(options, call)?;
     let envelope = parse_envelope(EP, &answer.body)?;
-    let status = match envelope.code {
-        CODE_CONFIRMED => PollStatus::Confirmed,
-        CODE_WAITING => PollStatus::Waiting,
-        CODE_SCANNED => PollStatus::Scanned,
-        CODE_EXPIRED => PollStatus::Expired,
-        _ => return Err(super::api_error(EP, &envelope)),
+    let Some(status) = POLL_CODES.status(envelope.code) else {
+        return Err(super::api_error(EP, &envelope));
     };
     let message = crate::mainland::printable(&envelope.message);
     let login = match status {
@@ -307,14 +273,11 @@ mod tests {
 
     #[test]
     fn auth_codes_from_urls() {
-        let code = "0123456789abcdef0123456789abcdef";
-        assert_eq!(extract_auth_code(code).unwrap(), code);
-        let u = format!(
-            "https://passport.bilibili.com/x/passport-tv-login/h5/qrcode/auth?auth_code={code}"
-        );
-        assert_eq!(extract_auth_code(&u).unwrap(), code);
-        assert!(extract_auth_code("https://x/?auth_code=a b").is_err());
-        assert!(extract_auth_code("").is_err());
+        crate::mainland::login::tests::assert_extracts(extract_auth_code, "auth_code", &|code| {
+            format!(
+                "https://passport.bilibili.com/x/passport-tv-login/h5/qrcode/auth?auth_code={code}"
+            )
+        });
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub use crate::token::{AppToken, TvKeys};
 
 use crate::error::Error;
 use crate::options::Options;
+use crate::passport::PollCodes;
 use crate::site::Site;
 
 pub const AUTH_CODE_PATH: &str = "/x/passport-tv-login/qrcode/auth_code";
@@ -33,16 +34,18 @@ pub const TV_APP_KEY: &str = "4409e2ce8ffd12b8";
 pub const TV_APP_SECRET: &str = "59b43e04ad6965f34319062b478f83dd";
 
 /// The poll's states (the outer `code`).
-pub const CODE_CONFIRMED: i64 = 0;
-pub const CODE_WAITING: i64 = 86039;
-pub const CODE_SCANNED: i64 = 86090;
-pub const CODE_EXPIRED: i64 = 86038;
+pub const POLL_CODES: PollCodes = PollCodes {
+    confirmed: 0,
+    expired: 86038,
+    waiting: 86039,
+    scanned: 86090,
+};
 /// A request whose signature the service refused.
 pub const CODE_BAD_SIGN: i64 = -3;
 /// A token used with another key pair than the one that issued it.
 pub const CODE_OTHER_PAIR: i64 = -663;
 /// Not logged in: an unknown, expired or retired token.
-pub const CODE_NOT_LOGGED_IN: i64 = -101;
+pub use crate::passport::envelope::CODE_NOT_LOGGED_IN;
 
 /// The app key of these options: `app_key`, else the TV pair's.
 pub(crate) fn app_key(options: &Options) -> &str {

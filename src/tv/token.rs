@@ -11,13 +11,14 @@ use super::{app_key, app_secret};
 use super::{AppToken, CODE_NOT_LOGGED_IN};
 use crate::error::{Error, Result};
 use crate::options::Options;
-use crate::passport::envelope::parse_envelope;
+use crate::passport::envelope::{parse_envelope, Envelope};
 use crate::redact::Warnings;
 use crate::session::{CheckResult, CheckStatus, Session};
 use crate::site::Site;
 use crate::transport::{Call, Request};
 use crate::{RefreshResult, RefreshStatus};
 use serde_json::Value;
+use zeroize::Zeroizing;
 
 fn token_of_session(session: &Session) -> Result<&AppToken> {
     session.token.as_ref().ok_or_else(|| {
@@ -39,43 +40,59 @@ pub fn check(session: &Session, options: &Options) -> Result<CheckResult> {
     check_inner(session, options).map_err(|e| redact(e, session, options))
 }
 
-fn check_inner(session: &Session, options: &Options) -> Result<CheckResult> {
-    const EP: &str = "oauth2/info";
+/// One signed request of a token session to `{base_url}{path}` (`oauth2/info` as a GET with the query,
+/// `oauth2/refresh_token` as a form POST): `access_key` (the session's access token), `actionKey=appkey`,
+/// `ts` and `extra`, with `appkey` and `sign`. Returns the session's copy to answer with (of the mainland
+/// site) and the answer, `None` for code -101 (not logged in); a code other than 0 is the API error.
+fn ask(
+    session: &Session,
+    options: &Options,
+    (ep, path, post): (&str, &str, bool),
+    extra: &[(&str, &str)],
+) -> Result<(Session, Option<Envelope>)> {
     let token = token_of_session(session)?;
     let ts = super::ts_now();
-    let query = signed(
-        &[
-            ("access_key", token.access_token.as_str()),
-            ("actionKey", "appkey"),
-            ("ts", ts.as_str()),
-        ],
-        app_key(options),
-        app_secret(options),
-    );
-    let endpoint = zeroize::Zeroizing::new(format!(
-        "{}{}?{}",
-        options.base_url.as_str(),
-        super::INFO_PATH,
-        query.as_str()
-    ));
-    let answer = Request::get(&endpoint).send(options, &Call::default())?;
-    let envelope = parse_envelope(EP, &answer.body)?;
-    let mut merged = session.clone();
-    merged.site = Some(Site::Main);
+    let mut fields = vec![
+        ("access_key", token.access_token.as_str()),
+        ("actionKey", "appkey"),
+        ("ts", ts.as_str()),
+    ];
+    fields.extend_from_slice(extra);
+    let fields = signed(&fields, app_key(options), app_secret(options));
+    let endpoint = format!("{}{}", options.base_url.as_str(), path);
+    let answer = if post {
+        Request::post_form(&endpoint, &fields).send(options, &Call::default())?
+    } else {
+        let endpoint = Zeroizing::new(format!("{endpoint}?{}", fields.as_str()));
+        Request::get(&endpoint).send(options, &Call::default())?
+    };
+    let envelope = parse_envelope(ep, &answer.body)?;
+    let mut copy = session.clone();
+    copy.site = Some(Site::Main);
     match envelope.code {
-        0 => {}
-        CODE_NOT_LOGGED_IN => {
-            return Ok(CheckResult {
-                status: CheckStatus::Expired,
-                session: merged,
-                name: None,
-                face: None,
-                renewed: false,
-                refresh_needed: Some(None),
-            })
-        }
-        _ => return Err(super::api_error(EP, &envelope)),
+        0 => Ok((copy, Some(envelope))),
+        CODE_NOT_LOGGED_IN => Ok((copy, None)),
+        _ => Err(super::api_error(ep, &envelope)),
     }
+}
+
+fn check_inner(session: &Session, options: &Options) -> Result<CheckResult> {
+    let (mut merged, asked) = ask(
+        session,
+        options,
+        ("oauth2/info", super::INFO_PATH, false),
+        &[],
+    )?;
+    let Some(envelope) = asked else {
+        return Ok(CheckResult {
+            status: CheckStatus::Expired,
+            session: merged,
+            name: None,
+            face: None,
+            renewed: false,
+            refresh_needed: Some(None),
+        });
+    };
     let data = &envelope.data;
     if let Some(mid) = data
         .get("mid")
@@ -113,34 +130,20 @@ pub fn refresh(session: &Session, options: &Options) -> Result<RefreshResult> {
 
 fn refresh_inner(session: &Session, options: &Options) -> Result<RefreshResult> {
     const EP: &str = "oauth2/refresh_token";
-    let token = token_of_session(session)?;
-    let ts = super::ts_now();
-    let body = signed(
-        &[
-            ("access_key", token.access_token.as_str()),
-            ("actionKey", "appkey"),
-            ("refresh_token", token.refresh_token.as_str()),
-            ("ts", ts.as_str()),
-        ],
-        app_key(options),
-        app_secret(options),
-    );
-    let endpoint = format!("{}{}", options.base_url.as_str(), super::REFRESH_PATH);
-    let answer = Request::post_form(&endpoint, &body).send(options, &Call::default())?;
-    let envelope = parse_envelope(EP, &answer.body)?;
-    let mut current = session.clone();
-    current.site = Some(Site::Main);
-    match envelope.code {
-        0 => {}
-        CODE_NOT_LOGGED_IN => {
-            return Ok(RefreshResult {
-                status: RefreshStatus::Expired,
-                session: current,
-                warnings: Warnings::default(),
-            })
-        }
-        _ => return Err(super::api_error(EP, &envelope)),
-    }
+    let refresh_token = token_of_session(session)?.refresh_token.as_str();
+    let (mut current, asked) = ask(
+        session,
+        options,
+        (EP, super::REFRESH_PATH, true),
+        &[("refresh_token", refresh_token)],
+    )?;
+    let Some(envelope) = asked else {
+        return Ok(RefreshResult {
+            status: RefreshStatus::Expired,
+            session: current,
+            warnings: Warnings::default(),
+        });
+    };
     let data = envelope.data.as_object().ok_or_else(|| {
         Error::protocol(format!(
             "the {EP} answer is not the documented JSON (data is not an object); the old token still works"

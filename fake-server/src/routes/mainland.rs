@@ -3,11 +3,12 @@
 //! `correspond/1/…`, `cookie/refresh`, `confirm/refresh`) and logout (`login/exit/v2`). The shapes are in
 //! `PROTOCOL.md` ("Mainland").
 
+use std::sync::MutexGuard;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::{take_fault, tv, Ctx, Request, RISK_PAGE};
 use crate::cookies;
-use crate::main_session::{WebCreds, WebSession};
+use crate::main_session::{MainSessions, WebCreds, WebSession};
 use crate::refresh_key::decrypt_path;
 use crate::resp::{json_str, Resp};
 use crate::scenario::{Endpoint, Fault};
@@ -387,17 +388,30 @@ fn correspond(cx: &Ctx<'_>, req: &Request<'_>, hex: &str) -> Resp {
     )
 }
 
-fn cookie_refresh(cx: &Ctx<'_>, req: &Request<'_>) -> Resp {
+/// What both refresh steps check first: a POST, the web session of the request's cookies (else -101), and
+/// the form's `csrf` equal to its `bili_jct` (else -111).
+fn refresh_step<'a>(
+    cx: &'a Ctx<'_>,
+    req: &Request<'_>,
+) -> Result<(MutexGuard<'a, MainSessions>, WebSession), Box<Resp>> {
     if let Some(r) = post_only(req) {
-        return r;
+        return Err(Box::new(r));
     }
-    let mut main = cx.sh.main();
-    let Some(old) = main.find_web(&req.cookies) else {
-        return Resp::json_static(NOT_LOGGED_IN);
+    let main = cx.sh.main();
+    let Some(session) = main.find_web(&req.cookies) else {
+        return Err(Box::new(Resp::json_static(NOT_LOGGED_IN)));
     };
-    if field(req, "csrf") != old.creds.jct {
-        return Resp::json_static(CSRF_FAILED);
+    if field(req, "csrf") != session.creds.jct {
+        return Err(Box::new(Resp::json_static(CSRF_FAILED)));
     }
+    Ok((main, session))
+}
+
+fn cookie_refresh(cx: &Ctx<'_>, req: &Request<'_>) -> Resp {
+    let (mut main, old) = match refresh_step(cx, req) {
+        Ok(step) => step,
+        Err(r) => return *r,
+    };
     let csrf_ok = old
         .refresh_csrf
         .as_deref()
@@ -430,16 +444,10 @@ fn cookie_refresh(cx: &Ctx<'_>, req: &Request<'_>) -> Resp {
 }
 
 fn confirm_refresh(cx: &Ctx<'_>, req: &Request<'_>) -> Resp {
-    if let Some(r) = post_only(req) {
-        return r;
-    }
-    let mut main = cx.sh.main();
-    let Some(new) = main.find_web(&req.cookies) else {
-        return Resp::json_static(NOT_LOGGED_IN);
+    let (mut main, new) = match refresh_step(cx, req) {
+        Ok(step) => step,
+        Err(r) => return *r,
     };
-    if field(req, "csrf") != new.creds.jct {
-        return Resp::json_static(CSRF_FAILED);
-    }
     match &new.replaces {
         Some((old_sess, old_token)) if field(req, "refresh_token") == old_token => {
             main.web.remove(old_sess);
