@@ -151,15 +151,29 @@ if [[ -f $tarball ]]; then
   cmp -s "$P/linux-x64-musl/libbili_qr.so" "$m/libbili_qr.so" || fail "prebuilds/linux-x64-musl is not the musl library"
   need=$(glibc_max "$P/linux-x64/libbili_qr.so")
   at_most_217 "$need" || fail "prebuilds/linux-x64 needs GLIBC_$need"
-  # The directory lib/native.js chooses for this process, and for a musl and an ARM64 one (its own function).
+  # The directory lib/native.js chooses for this process, and, through its own linuxLibc()/prebuildDir() given a
+  # stand-in process and fs, for a musl Node (a process report without glibcVersionRuntime, as Alpine's node
+  # gives), a glibc ARM64 Node, and a runtime without process.report on a system with the musl loader in /lib.
   got=$(cd "$t/npm/package" && node -e '
     const src = require("fs").readFileSync("lib/native.js", "utf8");
     const m = src.match(/function linuxLibc\(\)[\s\S]*?\n}\n[\s\S]*?function prebuildDir[\s\S]*?\n}\n/);
-    if (!m) throw new Error("no prebuildDir in lib/native.js");
-    const f = new Function("fs", "process", m[0] + "return [prebuildDir(), prebuildDir(\"linux\", \"x64\", \"musl\"), prebuildDir(\"linux\", \"arm64\", \"glibc\")];");
-    console.log(f(require("fs"), process).join(" "));') || fail "cannot ask lib/native.js for its prebuild folder"
-  [[ $got == "linux-x64 linux-x64-musl linux-arm64" ]] || fail "the npm loader picks '$got'"
-  echo "   prebuildDir(): here $got (musl x64, glibc arm64); linux-x64 needs GLIBC_${need:-none}"
+    if (!m) throw new Error("no linuxLibc/prebuildDir in lib/native.js");
+    const pick = (fs, proc) => new Function("fs", "process", m[0] + "return prebuildDir();")(fs, proc);
+    const report = (header) => ({ getReport: () => ({ header }) });
+    const noLib = { readdirSync: () => { throw new Error("no /lib here"); } };
+    const muslLib = { readdirSync: (d) => (d === "/lib" ? ["ld-musl-x86_64.so.1", "libc.musl-x86_64.so.1"] : []) };
+    const glibcLib = { readdirSync: (d) => (d === "/lib" ? ["ld-linux-x86-64.so.2"] : []) };
+    console.log([
+      pick(require("fs"), process),
+      pick(noLib, { platform: "linux", arch: "x64", report: report({ glibcVersionRuntime: "2.36" }) }),
+      pick(noLib, { platform: "linux", arch: "x64", report: report({ osName: "Linux" }) }),
+      pick(noLib, { platform: "linux", arch: "arm64", report: report({ glibcVersionRuntime: "2.17" }) }),
+      pick(muslLib, { platform: "linux", arch: "x64" }),
+      pick(glibcLib, { platform: "linux", arch: "x64" }),
+    ].join(" "));') || fail "cannot ask lib/native.js for its prebuild folder"
+  want="linux-x64 linux-x64 linux-x64-musl linux-arm64 linux-x64-musl linux-x64"
+  [[ $got == "$want" ]] || fail "the npm loader picks '$got', want '$want' (here; glibc x64; musl x64; glibc arm64; no report + musl loader; no report + glibc)"
+  echo "   prebuildDir(): here linux-x64; stand-ins: glibc x64, musl x64, glibc arm64, /lib probe musl and glibc: $got; linux-x64 needs GLIBC_${need:-none}"
 fi
 for nupkg in "$dist"/*.nupkg; do
   [[ -f $nupkg ]] || continue

@@ -9,8 +9,11 @@
 #   - the CLI tarball: `bili-qr login` writes a cookies file (mode 0600) against the fake server;
 #   - the Windows zips, under Wine: a mingw program linked with the SDK's import library logs in, and bili-qr.exe;
 #   - the bindings' packages, through each binding's own install test when it provides one
-#     (bindings/<lang>/test-install.sh DIST_DIR, run with the same clean PATH).
-# Needs: cc, pkg-config, cmake (.ci/deps/cpp.apt), mingw-w64 and wine64 (.ci/deps/windows.apt).
+#     (bindings/<lang>/test-install.sh DIST_DIR, run with the same clean PATH);
+#   - the other Linux targets (ARM64 under qemu-user, static musl CLI, musl library through Debian's musl loader,
+#     manylinux2014 / musllinux wheels, npm prebuilds, NuGet runtimes): tests/packages/platforms.sh, same clean PATH.
+# Needs: cc, pkg-config, cmake (.ci/deps/cpp.apt), mingw-w64 and wine64 (.ci/deps/windows.apt), qemu-user, the
+# aarch64 cross gcc, musl-tools and zig (.ci/deps/platforms.{apt,sh}).
 set -euo pipefail
 root=${BILI_QR_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 server=${BILI_QR_FAKE_SERVER:-$root/target/release/bili-qr-fake-server}
@@ -35,6 +38,9 @@ trap cleanup EXIT
 # tests/run-all.sh's build.
 step "cargo build --release --target x86_64-pc-windows-gnu (for the Windows packages)"
 (cd "$root" && cargo build --release --locked --target x86_64-pc-windows-gnu -p bili-qr-capi -p bili-qr-cli 2>&1 | tail -n 1)
+step "scripts/build-platforms.sh (aarch64, x86_64 glibc 2.17, musl; each target once, cached in target/platforms*)"
+bash "$root/scripts/build-platforms.sh" >"$t/platforms-build.log" 2>&1 || { cat "$t/platforms-build.log"; fail "build-platforms.sh failed"; }
+grep -E '^   .*: [0-9]+ s$|all targets' "$t/platforms-build.log" | sed 's/^ */   /'
 step "scripts/dist.sh --no-build --out $t/dist"
 bash "$root/scripts/dist.sh" --no-build --out "$t/dist" >"$t/dist.log" 2>&1 || { cat "$t/dist.log"; fail "dist.sh failed"; }
 dist="$t/dist"
@@ -241,11 +247,18 @@ for nupkg in "$dist"/*.nupkg; do
   done
   nuspec_version=$(unzip -p "$nupkg" '*.nuspec' | sed -n 's:.*<version>\(.*\)</version>.*:\1:p' | head -n 1)
   [[ $nuspec_version == "$version" ]] || fail "$(basename "$nupkg") says version '$nuspec_version', want $version"
-  cmp -s <(unzip -p "$nupkg" runtimes/linux-x64/native/libbili_qr.so) "$t/moved here/sdk/lib/libbili_qr.so.$version" ||
-    fail "$(basename "$nupkg"): its libbili_qr.so is not the SDK's"
+  # linux-x64: the glibc 2.17 build, the one in the manylinux2014 x86_64 wheel.
+  cmp -s <(unzip -p "$nupkg" runtimes/linux-x64/native/libbili_qr.so) \
+    <(unzip -p "$dist/bili_qr-$version-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl" bili_qr/libbili_qr.so) ||
+    fail "$(basename "$nupkg"): its libbili_qr.so is not the manylinux2014 wheel's"
   cmp -s <(unzip -p "$nupkg" runtimes/win-x64/native/bili_qr.dll) "$WS/bin/bili_qr.dll" ||
     fail "$(basename "$nupkg"): its bili_qr.dll is not the Windows SDK's"
   echo "   $(basename "$nupkg"): lib/netstandard2.0, runtimes/linux-x64 and win-x64 native, version $version"
 done
 
-echo "packages: SDK (pkg-config, CMake, moved), CLI, Windows SDK and CLI (Wine) and $bindings_tested binding install test(s) passed ($n C logins)"
+# ---------------------------------------------------------------- the other Linux targets
+step "other Linux targets: tests/packages/platforms.sh (clean PATH)"
+cl env BILI_QR_FAKE_BASE="$base" BILI_QR_VERSION="$version" bash "$root/tests/packages/platforms.sh" "$dist" ||
+  fail "tests/packages/platforms.sh failed"
+
+echo "packages: SDK (pkg-config, CMake, moved), CLI, Windows SDK and CLI (Wine), $bindings_tested binding install test(s) and the other Linux targets passed ($n C logins)"
