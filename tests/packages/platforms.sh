@@ -134,6 +134,10 @@ for lib in $needed; do
   case "$lib" in libc.so|libc.musl-x86_64.so.1|ld-musl-x86_64.so.1) ;; *) fail "the musl library needs $lib" ;; esac
 done
 mkdir -p "$t/musllib" && cp "$m/libbili_qr.so" "$t/musllib/"
+# The program records the library's soname (libbili_qr.so.MAJOR), the name the loader looks for: the link beside it.
+soname=$(readelf -d "$m/libbili_qr.so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+[[ $soname == "libbili_qr.so.$major" ]] || fail "the musl library's soname is '$soname', want libbili_qr.so.$major"
+ln -s libbili_qr.so "$t/musllib/$soname"
 musl-gcc -std=c11 -Wall -Wextra -Werror -I"$A/include" "$root/tests/consumer/main.c" -o "$t/app_musl" \
   -L"$t/musllib" -lbili_qr -Wl,-rpath,"$t/musllib" || fail "musl-gcc cannot link the musl libbili_qr.so"
 interp=$(readelf -l "$t/app_musl" | sed -n 's/.*interpreter: \(.*\)]/\1/p')
