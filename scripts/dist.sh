@@ -174,6 +174,13 @@ if [[ $platforms == 1 ]]; then
   install -m 0755 "$work/$asdk/lib/libbili_qr.so.$version" "$work/stripped/arm64/libbili_qr.so"
   install -m 0755 "$work/$acli/bili-qr" "$work/stripped/arm64/bili-qr"
   strip --strip-unneeded -o "$work/stripped/x64-musl/libbili_qr.so" "$musl_so/libbili_qr.so"
+  # zig links the musl library against "libc.so"; musl's loader takes any libc.* name as itself, but tools that
+  # resolve the name on a glibc machine find glibc's linker script (auditwheel fails): the name Alpine's own
+  # libraries carry, libc.musl-x86_64.so.1 (musllinux's allowed library), instead.
+  if readelf -d "$work/stripped/x64-musl/libbili_qr.so" | grep -q 'NEEDED.*\[libc\.so\]'; then
+    command -v patchelf >/dev/null || { echo "dist.sh: patchelf is not installed (.ci/deps/platforms.apt)" >&2; exit 1; }
+    patchelf --replace-needed libc.so libc.musl-x86_64.so.1 "$work/stripped/x64-musl/libbili_qr.so"
+  fi
   install -m 0755 "$work/$mcli/bili-qr" "$work/stripped/x64-musl/bili-qr"
   for f in "$work"/stripped/x64-glibc217/* "$work"/stripped/arm64/*; do
     need=$(glibc_needs "$f")
