@@ -131,7 +131,7 @@ PY
   # The highest GLIBC_ symbol version each ELF file of the wheel needs.
   local f need
   for f in "$so" "$exe"; do
-    need=$({ objdump -T "$f" 2>/dev/null || true; } | grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/GLIBC_//' | sort -V | tail -n 1)
+    need=$({ objdump -T "$f" 2>/dev/null || true; } | { grep -o 'GLIBC_[0-9][0-9.]*' || true; } | sed 's/GLIBC_//' | sort -V | tail -n 1)
     echo "   $tag $(basename "$f"): highest GLIBC symbol version ${need:-none}"
     if [[ $tag == *manylinux2014* && -n $need && $(printf '%s\n2.17\n' "$need" | sort -V | tail -n 1) != 2.17 ]]; then
       fail "$tag: $(basename "$f") needs GLIBC_$need, newer than 2.17"

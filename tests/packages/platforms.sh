@@ -56,7 +56,7 @@ cli_login() { # cli_login LABEL COMMAND...: bili-qr login writes a cookies file 
   echo "   $label: bili-qr login wrote cookies (0600)"
 }
 machine() { readelf -h "$1" | sed -n 's/^ *Machine: *//p'; }
-glibc_max() { { objdump -T "$1" 2>/dev/null || true; } | grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/GLIBC_//' | sort -V | tail -n 1; }
+glibc_max() { { objdump -T "$1" 2>/dev/null || true; } | { grep -o 'GLIBC_[0-9][0-9.]*' || true; } | sed 's/GLIBC_//' | sort -V | tail -n 1; }
 at_most_217() { [[ -z $1 || $(printf '%s\n2.17\n' "$1" | sort -V | tail -n 1) == 2.17 ]]; }
 qemu() { QEMU_LD_PREFIX=$sysroot qemu-aarch64 "$@"; }
 
