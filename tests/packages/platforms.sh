@@ -58,7 +58,7 @@ cli_login() { # cli_login LABEL COMMAND...: bili-qr login writes a cookies file 
 machine() { readelf -h "$1" | sed -n 's/^ *Machine: *//p'; }
 glibc_max() { { objdump -T "$1" 2>/dev/null || true; } | { grep -o 'GLIBC_[0-9][0-9.]*' || true; } | sed 's/GLIBC_//' | sort -V | tail -n 1; }
 at_most_217() { [[ -z $1 || $(printf '%s\n2.17\n' "$1" | sort -V | tail -n 1) == 2.17 ]]; }
-qemu() { QEMU_LD_PREFIX=$sysroot qemu-aarch64 "$@"; }
+qemu=(env "QEMU_LD_PREFIX=$sysroot" qemu-aarch64)  # an array, not a function: timeout runs it
 
 # ------------------------------------------------------------------ ARM64
 asdk_tgz="$dist/bili_qr-$version-linux-aarch64.tar.gz"
@@ -85,7 +85,7 @@ aarch64-linux-gnu-gcc -std=c11 -Wall -Wextra -Werror -I"$A/include" "$root/tests
   "$A/lib/libbili_qr.a" $(sed -n 's/^Libs: ${libdir}\/libbili_qr.a //p' "$A/lib/pkgconfig/bili_qr-static.pc") ||
   fail "a static aarch64 program does not link with the SDK's libbili_qr.a"
 if readelf -d "$t/app_static" | grep -q 'NEEDED.*libbili_qr'; then fail "the static aarch64 build needs libbili_qr.so"; fi
-login_line "C (aarch64, libbili_qr.a, qemu)" qemu "$t/app_static"
+login_line "C (aarch64, libbili_qr.a, qemu)" "${qemu[@]}" "$t/app_static"
 
 step "ARM64 CLI under qemu-user"
 mkdir -p "$t/acli" && tar -xzf "$acli_tgz" -C "$t/acli"
@@ -93,8 +93,8 @@ acli="$t/acli/bili-qr-$version-linux-aarch64/bili-qr"
 [[ $(machine "$acli") == AArch64 ]] || fail "the ARM64 CLI is $(machine "$acli")"
 need=$(glibc_max "$acli")
 at_most_217 "$need" || fail "the ARM64 CLI needs GLIBC_$need"
-[[ $(qemu "$acli" --version) == *"$version"* ]] || fail "the ARM64 CLI's --version"
-cli_login "bili-qr (aarch64, qemu; needs GLIBC_${need:-none})" qemu "$acli"
+[[ $("${qemu[@]}" "$acli" --version) == *"$version"* ]] || fail "the ARM64 CLI's --version"
+cli_login "bili-qr (aarch64, qemu; needs GLIBC_${need:-none})" "${qemu[@]}" "$acli"
 
 # ------------------------------------------------------------------ musl
 step "static musl CLI: one file, no interpreter, no shared library"
@@ -125,7 +125,7 @@ for tag in "${!wheel_machine[@]}"; do
 done
 w="$t/whl-manylinux_2_17_aarch64.manylinux2014_aarch64"
 cmp -s "$w/bili_qr/libbili_qr.so" "$so" || fail "the aarch64 wheel's library is not the ARM64 SDK's"
-cli_login "the aarch64 wheel's bili-qr (qemu)" qemu "$(find "$w" -type f -name bili-qr)"
+cli_login "the aarch64 wheel's bili-qr (qemu)" "${qemu[@]}" "$(find "$w" -type f -name bili-qr)"
 
 step "musllinux wheel's libbili_qr.so: a musl-gcc program through Debian's musl loader"
 m="$t/whl-musllinux_1_2_x86_64/bili_qr"
