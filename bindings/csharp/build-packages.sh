@@ -54,6 +54,15 @@ pkg=$work/nupkg
 mkdir -p "$pkg/lib/netstandard2.0" "$pkg/runtimes/linux-x64/native" "$pkg/_rels"
 cp "$work/BiliQr.dll" "$work/BiliQr.xml" "$pkg/lib/netstandard2.0/"
 cp "$lib" "$pkg/runtimes/linux-x64/native/libbili_qr.so"
+# The other Linux runtimes (scripts/dist.sh hands them over): .NET's RIDs linux-arm64 and linux-musl-x64.
+for pair in "linux-arm64:${BILI_QR_LINUX_ARM64:-}" "linux-musl-x64:${BILI_QR_LINUX_X64_MUSL:-}"; do
+  rid=${pair%%:*} so=${pair#*:}
+  [[ -n $so ]] || continue
+  [[ -f $so ]] || { echo "build-packages: $so (for runtimes/$rid) does not exist" >&2; exit 1; }
+  mkdir -p "$pkg/runtimes/$rid/native"
+  cp "$so" "$pkg/runtimes/$rid/native/libbili_qr.so"
+  echo "   with runtimes/$rid/native/libbili_qr.so"
+done
 if [[ -n $dll && -f $dll ]]; then
   mkdir -p "$pkg/runtimes/win-x64/native"
   cp "$dll" "$pkg/runtimes/win-x64/native/bili_qr.dll"

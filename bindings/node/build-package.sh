@@ -5,7 +5,10 @@
 #
 # The tarball (bili-qr-VERSION.tgz) holds index.js, lib/, index.d.ts, README.md, CHANGELOG.md, the LICENSE files and
 # prebuilds/linux-x64/libbili_qr.so (stripped), plus prebuilds/win32-x64/bili_qr.dll when
-# BILI_QR_WINDOWS_DLL names one; the binding finds them there at run time, with no environment variable.
+# BILI_QR_WINDOWS_DLL names one, prebuilds/linux-arm64/ when BILI_QR_LINUX_ARM64 names an aarch64 libbili_qr.so and
+# prebuilds/linux-x64-musl/ when BILI_QR_LINUX_X64_MUSL names a musl one (scripts/dist.sh sets them); the binding
+# picks the folder of its platform, architecture and C library at run time (lib/native.js, prebuildDir), with
+# no environment variable.
 # Inputs: BILI_QR_LIBRARY (default target/release/libbili_qr.so: `cargo build --release -p bili-qr-capi`),
 # BILI_QR_WINDOWS_DLL (optional). The package is staged in a temporary folder, so bindings/node stays clean.
 # Needs node and npm. Called by scripts/dist.sh; tested by tests/suites/50-node.sh (installed outside the
@@ -60,6 +63,15 @@ if command -v strip >/dev/null; then
 else
   cp "$lib" "$stage/prebuilds/linux-x64/libbili_qr.so"
 fi
+extra=()
+for pair in "linux-arm64:${BILI_QR_LINUX_ARM64:-}" "linux-x64-musl:${BILI_QR_LINUX_X64_MUSL:-}"; do
+  dir=${pair%%:*} so=${pair#*:}
+  [[ -n $so ]] || continue
+  [[ -f $so ]] || die "$so (for prebuilds/$dir) does not exist"
+  mkdir -p "$stage/prebuilds/$dir"
+  cp "$so" "$stage/prebuilds/$dir/libbili_qr.so"
+  extra+=("package/prebuilds/$dir/libbili_qr.so")
+done
 if [[ -n $dll ]]; then
   mkdir -p "$stage/prebuilds/win32-x64"
   cp "$dll" "$stage/prebuilds/win32-x64/bili_qr.dll"
@@ -72,7 +84,7 @@ tarball="$out/$tarball"
 [[ -f $tarball ]] || die "npm pack wrote no tarball"
 listing=$(tar -tzf "$tarball")
 for f in package/package.json package/index.js package/index.d.ts package/lib/native.js package/lib/session.js \
-  package/prebuilds/linux-x64/libbili_qr.so ${dll:+package/prebuilds/win32-x64/bili_qr.dll}; do
+  package/prebuilds/linux-x64/libbili_qr.so ${dll:+package/prebuilds/win32-x64/bili_qr.dll} ${extra[@]+"${extra[@]}"}; do
   grep -qx "$f" <<<"$listing" || die "$f is missing from $tarball"
 done
 echo "$tarball"

@@ -20,8 +20,10 @@ fail_context="python test-install"
 source "$root/tests/suites/lib/common.sh"
 
 version=${BILI_QR_VERSION:-$(sed -n 's/^__version__ = "\(.*\)"$/\1/p' "$here/src/bili_qr/_version.py")}
-wheel=$(ls "$dist"/bili_qr-"$version"-py3-none-manylinux_*.whl 2>/dev/null | head -n 1)
-[[ -n $wheel ]] || fail "no bili_qr-$version-py3-none-manylinux_*.whl in $dist"
+# This machine's wheel: manylinux for its architecture (dist/ may also hold aarch64 and musllinux wheels).
+arch=$(uname -m)
+wheel=$(ls "$dist"/bili_qr-"$version"-py3-none-manylinux_*"_$arch".whl 2>/dev/null | head -n 1)
+[[ -n $wheel ]] || fail "no bili_qr-$version-py3-none-manylinux_*_$arch.whl in $dist"
 python=$(command -v python3 || true)
 [[ -n $python ]] || fail "python3 is not on PATH"
 

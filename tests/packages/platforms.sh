@@ -56,9 +56,9 @@ cli_login() { # cli_login LABEL COMMAND...: bili-qr login writes a cookies file 
   echo "   $label: bili-qr login wrote cookies (0600)"
 }
 machine() { readelf -h "$1" | sed -n 's/^ *Machine: *//p'; }
-glibc_max() { { objdump -T "$1" 2>/dev/null || true; } | grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/GLIBC_//' | sort -V | tail -n 1; }
+glibc_max() { { objdump -T "$1" 2>/dev/null || true; } | { grep -o 'GLIBC_[0-9][0-9.]*' || true; } | sed 's/GLIBC_//' | sort -V | tail -n 1; }
 at_most_217() { [[ -z $1 || $(printf '%s\n2.17\n' "$1" | sort -V | tail -n 1) == 2.17 ]]; }
-qemu() { QEMU_LD_PREFIX=$sysroot qemu-aarch64 "$@"; }
+qemu=(env "QEMU_LD_PREFIX=$sysroot" qemu-aarch64)  # an array, not a function: timeout runs it
 
 # ------------------------------------------------------------------ ARM64
 asdk_tgz="$dist/bili_qr-$version-linux-aarch64.tar.gz"
@@ -85,7 +85,7 @@ aarch64-linux-gnu-gcc -std=c11 -Wall -Wextra -Werror -I"$A/include" "$root/tests
   "$A/lib/libbili_qr.a" $(sed -n 's/^Libs: ${libdir}\/libbili_qr.a //p' "$A/lib/pkgconfig/bili_qr-static.pc") ||
   fail "a static aarch64 program does not link with the SDK's libbili_qr.a"
 if readelf -d "$t/app_static" | grep -q 'NEEDED.*libbili_qr'; then fail "the static aarch64 build needs libbili_qr.so"; fi
-login_line "C (aarch64, libbili_qr.a, qemu)" qemu "$t/app_static"
+login_line "C (aarch64, libbili_qr.a, qemu)" "${qemu[@]}" "$t/app_static"
 
 step "ARM64 CLI under qemu-user"
 mkdir -p "$t/acli" && tar -xzf "$acli_tgz" -C "$t/acli"
@@ -93,8 +93,8 @@ acli="$t/acli/bili-qr-$version-linux-aarch64/bili-qr"
 [[ $(machine "$acli") == AArch64 ]] || fail "the ARM64 CLI is $(machine "$acli")"
 need=$(glibc_max "$acli")
 at_most_217 "$need" || fail "the ARM64 CLI needs GLIBC_$need"
-[[ $(qemu "$acli" --version) == *"$version"* ]] || fail "the ARM64 CLI's --version"
-cli_login "bili-qr (aarch64, qemu; needs GLIBC_${need:-none})" qemu "$acli"
+[[ $("${qemu[@]}" "$acli" --version) == *"$version"* ]] || fail "the ARM64 CLI's --version"
+cli_login "bili-qr (aarch64, qemu; needs GLIBC_${need:-none})" "${qemu[@]}" "$acli"
 
 # ------------------------------------------------------------------ musl
 step "static musl CLI: one file, no interpreter, no shared library"
@@ -125,7 +125,7 @@ for tag in "${!wheel_machine[@]}"; do
 done
 w="$t/whl-manylinux_2_17_aarch64.manylinux2014_aarch64"
 cmp -s "$w/bili_qr/libbili_qr.so" "$so" || fail "the aarch64 wheel's library is not the ARM64 SDK's"
-cli_login "the aarch64 wheel's bili-qr (qemu)" qemu "$(find "$w" -type f -name bili-qr)"
+cli_login "the aarch64 wheel's bili-qr (qemu)" "${qemu[@]}" "$(find "$w" -type f -name bili-qr)"
 
 step "musllinux wheel's libbili_qr.so: a musl-gcc program through Debian's musl loader"
 m="$t/whl-musllinux_1_2_x86_64/bili_qr"
@@ -134,6 +134,10 @@ for lib in $needed; do
   case "$lib" in libc.so|libc.musl-x86_64.so.1|ld-musl-x86_64.so.1) ;; *) fail "the musl library needs $lib" ;; esac
 done
 mkdir -p "$t/musllib" && cp "$m/libbili_qr.so" "$t/musllib/"
+# The program records the library's soname (libbili_qr.so.MAJOR), the name the loader looks for: the link beside it.
+soname=$(readelf -d "$m/libbili_qr.so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+[[ $soname == "libbili_qr.so.$major" ]] || fail "the musl library's soname is '$soname', want libbili_qr.so.$major"
+ln -s libbili_qr.so "$t/musllib/$soname"
 musl-gcc -std=c11 -Wall -Wextra -Werror -I"$A/include" "$root/tests/consumer/main.c" -o "$t/app_musl" \
   -L"$t/musllib" -lbili_qr -Wl,-rpath,"$t/musllib" || fail "musl-gcc cannot link the musl libbili_qr.so"
 interp=$(readelf -l "$t/app_musl" | sed -n 's/.*interpreter: \(.*\)]/\1/p')
@@ -151,15 +155,29 @@ if [[ -f $tarball ]]; then
   cmp -s "$P/linux-x64-musl/libbili_qr.so" "$m/libbili_qr.so" || fail "prebuilds/linux-x64-musl is not the musl library"
   need=$(glibc_max "$P/linux-x64/libbili_qr.so")
   at_most_217 "$need" || fail "prebuilds/linux-x64 needs GLIBC_$need"
-  # The directory lib/native.js chooses for this process, and for a musl and an ARM64 one (its own function).
+  # The directory lib/native.js chooses for this process, and, through its own linuxLibc()/prebuildDir() given a
+  # stand-in process and fs, for a musl Node (a process report without glibcVersionRuntime, as Alpine's node
+  # gives), a glibc ARM64 Node, and a runtime without process.report on a system with the musl loader in /lib.
   got=$(cd "$t/npm/package" && node -e '
     const src = require("fs").readFileSync("lib/native.js", "utf8");
     const m = src.match(/function linuxLibc\(\)[\s\S]*?\n}\n[\s\S]*?function prebuildDir[\s\S]*?\n}\n/);
-    if (!m) throw new Error("no prebuildDir in lib/native.js");
-    const f = new Function("fs", "process", m[0] + "return [prebuildDir(), prebuildDir(\"linux\", \"x64\", \"musl\"), prebuildDir(\"linux\", \"arm64\", \"glibc\")];");
-    console.log(f(require("fs"), process).join(" "));') || fail "cannot ask lib/native.js for its prebuild folder"
-  [[ $got == "linux-x64 linux-x64-musl linux-arm64" ]] || fail "the npm loader picks '$got'"
-  echo "   prebuildDir(): here $got (musl x64, glibc arm64); linux-x64 needs GLIBC_${need:-none}"
+    if (!m) throw new Error("no linuxLibc/prebuildDir in lib/native.js");
+    const pick = (fs, proc) => new Function("fs", "process", m[0] + "return prebuildDir();")(fs, proc);
+    const report = (header) => ({ getReport: () => ({ header }) });
+    const noLib = { readdirSync: () => { throw new Error("no /lib here"); } };
+    const muslLib = { readdirSync: (d) => (d === "/lib" ? ["ld-musl-x86_64.so.1", "libc.musl-x86_64.so.1"] : []) };
+    const glibcLib = { readdirSync: (d) => (d === "/lib" ? ["ld-linux-x86-64.so.2"] : []) };
+    console.log([
+      pick(require("fs"), process),
+      pick(noLib, { platform: "linux", arch: "x64", report: report({ glibcVersionRuntime: "2.36" }) }),
+      pick(noLib, { platform: "linux", arch: "x64", report: report({ osName: "Linux" }) }),
+      pick(noLib, { platform: "linux", arch: "arm64", report: report({ glibcVersionRuntime: "2.17" }) }),
+      pick(muslLib, { platform: "linux", arch: "x64" }),
+      pick(glibcLib, { platform: "linux", arch: "x64" }),
+    ].join(" "));') || fail "cannot ask lib/native.js for its prebuild folder"
+  want="linux-x64 linux-x64 linux-x64-musl linux-arm64 linux-x64-musl linux-x64"
+  [[ $got == "$want" ]] || fail "the npm loader picks '$got', want '$want' (here; glibc x64; musl x64; glibc arm64; no report + musl loader; no report + glibc)"
+  echo "   prebuildDir(): here linux-x64; stand-ins: glibc x64, musl x64, glibc arm64, /lib probe musl and glibc: $got; linux-x64 needs GLIBC_${need:-none}"
 fi
 for nupkg in "$dist"/*.nupkg; do
   [[ -f $nupkg ]] || continue

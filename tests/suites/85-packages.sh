@@ -9,8 +9,11 @@
 #   - the CLI tarball: `bili-qr login` writes a cookies file (mode 0600) against the fake server;
 #   - the Windows zips, under Wine: a mingw program linked with the SDK's import library logs in, and bili-qr.exe;
 #   - the bindings' packages, through each binding's own install test when it provides one
-#     (bindings/<lang>/test-install.sh DIST_DIR, run with the same clean PATH).
-# Needs: cc, pkg-config, cmake (.ci/deps/cpp.apt), mingw-w64 and wine64 (.ci/deps/windows.apt).
+#     (bindings/<lang>/test-install.sh DIST_DIR, run with the same clean PATH);
+#   - the other Linux targets (ARM64 under qemu-user, static musl CLI, musl library through Debian's musl loader,
+#     manylinux2014 / musllinux wheels, npm prebuilds, NuGet runtimes): tests/packages/platforms.sh, same clean PATH.
+# Needs: cc, pkg-config, cmake (.ci/deps/cpp.apt), mingw-w64 and wine64 (.ci/deps/windows.apt), qemu-user, the
+# aarch64 cross gcc, musl-tools and zig (.ci/deps/platforms.{apt,sh}).
 set -euo pipefail
 root=${BILI_QR_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 server=${BILI_QR_FAKE_SERVER:-$root/target/release/bili-qr-fake-server}
@@ -35,8 +38,32 @@ trap cleanup EXIT
 # tests/run-all.sh's build.
 step "cargo build --release --target x86_64-pc-windows-gnu (for the Windows packages)"
 (cd "$root" && cargo build --release --locked --target x86_64-pc-windows-gnu -p bili-qr-capi -p bili-qr-cli 2>&1 | tail -n 1)
-step "scripts/dist.sh --no-build --out $t/dist"
-bash "$root/scripts/dist.sh" --no-build --out "$t/dist" >"$t/dist.log" 2>&1 || { cat "$t/dist.log"; fail "dist.sh failed"; }
+# The other Linux targets need zig (cargo-zigbuild), two rustup targets, qemu-user, the aarch64 cross gcc and glibc,
+# and musl-tools (.ci/deps/platforms.*): under CI a missing one fails the suite; elsewhere the rest of the suite
+# runs without them and it ends SKIPPED (exit 77), naming what is missing.
+plat_missing=()
+for tool in cargo-zigbuild qemu-aarch64 aarch64-linux-gnu-gcc musl-gcc; do
+  command -v "$tool" >/dev/null || plat_missing+=("$tool")
+done
+[[ -f /usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1 ]] || plat_missing+=(libc6-arm64-cross)
+if command -v rustup >/dev/null; then
+  installed_targets=$(rustup target list --installed 2>/dev/null || true)
+  for triple in aarch64-unknown-linux-gnu x86_64-unknown-linux-musl; do
+    grep -qx "$triple" <<<"$installed_targets" || plat_missing+=("rustup target $triple")
+  done
+fi
+dist_flags=()
+if [[ ${#plat_missing[@]} -gt 0 ]]; then
+  [[ ${CI:-} != true ]] || fail "the other Linux targets need: ${plat_missing[*]} (.ci/deps/platforms.*)"
+  echo "   the other Linux targets are left out: missing ${plat_missing[*]} (.ci/deps/platforms.*)"
+  dist_flags=(--no-platforms)
+else
+  step "scripts/build-platforms.sh (aarch64, x86_64 glibc 2.17, musl; each target once, cached in target/platforms*)"
+  bash "$root/scripts/build-platforms.sh" >"$t/platforms-build.log" 2>&1 || { cat "$t/platforms-build.log"; fail "build-platforms.sh failed"; }
+  grep -E '^   .*: [0-9]+ s$|all targets' "$t/platforms-build.log" | sed 's/^ */   /'
+fi
+step "scripts/dist.sh --no-build ${dist_flags[*]+${dist_flags[*]} }--out $t/dist"
+bash "$root/scripts/dist.sh" --no-build ${dist_flags[@]+"${dist_flags[@]}"} --out "$t/dist" >"$t/dist.log" 2>&1 || { cat "$t/dist.log"; fail "dist.sh failed"; }
 dist="$t/dist"
 [[ -s $dist/SHA256SUMS ]] || fail "no SHA256SUMS"
 (cd "$dist" && sha256sum --quiet -c SHA256SUMS) || fail "SHA256SUMS does not match the files"
@@ -241,11 +268,28 @@ for nupkg in "$dist"/*.nupkg; do
   done
   nuspec_version=$(unzip -p "$nupkg" '*.nuspec' | sed -n 's:.*<version>\(.*\)</version>.*:\1:p' | head -n 1)
   [[ $nuspec_version == "$version" ]] || fail "$(basename "$nupkg") says version '$nuspec_version', want $version"
-  cmp -s <(unzip -p "$nupkg" runtimes/linux-x64/native/libbili_qr.so) "$t/moved here/sdk/lib/libbili_qr.so.$version" ||
-    fail "$(basename "$nupkg"): its libbili_qr.so is not the SDK's"
+  # linux-x64: the glibc 2.17 build, the one in the manylinux2014 x86_64 wheel (without the other targets: the SDK's).
+  if [[ ${#dist_flags[@]} -eq 0 ]]; then
+    cmp -s <(unzip -p "$nupkg" runtimes/linux-x64/native/libbili_qr.so) \
+      <(unzip -p "$dist/bili_qr-$version-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl" bili_qr/libbili_qr.so) ||
+      fail "$(basename "$nupkg"): its libbili_qr.so is not the manylinux2014 wheel's"
+  else
+    cmp -s <(unzip -p "$nupkg" runtimes/linux-x64/native/libbili_qr.so) "$t/moved here/sdk/lib/libbili_qr.so.$version" ||
+      fail "$(basename "$nupkg"): its libbili_qr.so is not the SDK's"
+  fi
   cmp -s <(unzip -p "$nupkg" runtimes/win-x64/native/bili_qr.dll) "$WS/bin/bili_qr.dll" ||
     fail "$(basename "$nupkg"): its bili_qr.dll is not the Windows SDK's"
   echo "   $(basename "$nupkg"): lib/netstandard2.0, runtimes/linux-x64 and win-x64 native, version $version"
 done
 
-echo "packages: SDK (pkg-config, CMake, moved), CLI, Windows SDK and CLI (Wine) and $bindings_tested binding install test(s) passed ($n C logins)"
+# ---------------------------------------------------------------- the other Linux targets
+if [[ ${#dist_flags[@]} -gt 0 ]]; then
+  echo "packages: SDK (pkg-config, CMake, moved), CLI, Windows SDK and CLI (Wine) and $bindings_tested binding install test(s) passed ($n C logins)"
+  echo "SKIPPED: the other Linux targets (ARM64, glibc 2.17, musl): missing ${plat_missing[*]} (.ci/deps/platforms.*)"
+  exit 77
+fi
+step "other Linux targets: tests/packages/platforms.sh (clean PATH)"
+cl env BILI_QR_FAKE_BASE="$base" BILI_QR_VERSION="$version" bash "$root/tests/packages/platforms.sh" "$dist" ||
+  fail "tests/packages/platforms.sh failed"
+
+echo "packages: SDK (pkg-config, CMake, moved), CLI, Windows SDK and CLI (Wine), $bindings_tested binding install test(s) and the other Linux targets passed ($n C logins)"
