@@ -1,6 +1,6 @@
 //! Saved sessions: the `session` argument of the ABI's session functions (docs/ABI.md, "The session
 //! argument"), read from any of its forms, written in any of the formats of `bili_qr_session_convert`, and
-//! asked about ([`check`]) or ended ([`logout`]).
+//! asked about (`bili_qr::check`) or ended (`bili_qr::logout`).
 //!
 //! A [`Session`] holds the service's cookies only: a cookie whose domain is neither under bilibili.tv /
 //! biliintl.com nor a loopback host (the fake server of the tests) is dropped when a session is read, and so

@@ -26,7 +26,7 @@ pub enum CheckStatus {
     Expired,
 }
 
-/// The answer of [`check`]: the session to save from now on (renewed cookies merged) and the account.
+/// The answer of `bili_qr::check`: the session to save from now on (renewed cookies merged) and the account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckResult {
     pub status: CheckStatus,
@@ -67,7 +67,7 @@ pub enum LogoutStatus {
     Expired,
 }
 
-/// The answer of [`logout`].
+/// The answer of `bili_qr::logout`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LogoutResult {
     #[serde(serialize_with = "logout_status")]
