@@ -142,6 +142,57 @@ fn the_objects_handed_out_follow_the_schema() {
         .json();
     assert_conforms(&defs, "logout", &out, "logout", &mut seen);
 
+    // The mainland web login (site, refresh_token), its check (refresh_needed), refresh (status,
+    // previous_refresh_token, warnings) and confirmation; then the TV login (flow, token) and its check.
+    let env = Env::new("id=schema-main,flow=c");
+    let main_opts = env.opts(json!({
+        "site": "main",
+        "api_base_url": env.base(),
+        "www_base_url": env.base(),
+        "refresh_public_key": bili_qr_fake_server::refresh_public_key_pem(),
+    }));
+    let qr = start(Some(&main_opts)).expect(BILI_QR_OK).json();
+    assert_conforms(&defs, "qr", &qr, "main start", &mut seen);
+    let ticket = qr["ticket"].as_str().expect("ticket").to_owned();
+    let confirmed = poll(&ticket, Some(&main_opts)).expect(BILI_QR_OK).json();
+    assert_conforms(&defs, "poll", &confirmed, "main poll", &mut seen);
+    let text = confirmed.to_string();
+    let session = convert(&text, "json").expect(BILI_QR_OK).json();
+    assert_conforms(
+        &defs,
+        "session",
+        &session,
+        "main session_convert",
+        &mut seen,
+    );
+    let checked = check(&text, Some(&main_opts)).expect(BILI_QR_OK).json();
+    assert_conforms(&defs, "check", &checked, "main check", &mut seen);
+    let refreshed = refresh(&text, &main_opts).expect(BILI_QR_OK).json();
+    assert_conforms(&defs, "session", &refreshed, "main refresh", &mut seen);
+    let done = refresh_confirm(&refreshed.to_string(), &main_opts)
+        .expect(BILI_QR_OK)
+        .json();
+    assert_conforms(&defs, "session", &done, "main refresh_confirm", &mut seen);
+
+    let env = Env::new("id=schema-tv,flow=c");
+    let tv_opts = env.opts(json!({
+        "site": "main",
+        "flow": "tv",
+        "api_base_url": env.base(),
+        "www_base_url": env.base(),
+    }));
+    let qr = start(Some(&tv_opts)).expect(BILI_QR_OK).json();
+    assert_conforms(&defs, "qr", &qr, "tv start", &mut seen);
+    let ticket = qr["ticket"].as_str().expect("ticket").to_owned();
+    let confirmed = poll(&ticket, Some(&tv_opts)).expect(BILI_QR_OK).json();
+    assert_conforms(&defs, "poll", &confirmed, "tv poll", &mut seen);
+    let text = confirmed.to_string();
+    let session = convert(&text, "json").expect(BILI_QR_OK).json();
+    assert_conforms(&defs, "session", &session, "tv session_convert", &mut seen);
+    let session_opts = env.opts(json!({"api_base_url": env.base(), "www_base_url": env.base()}));
+    let checked = check(&text, Some(&session_opts)).expect(BILI_QR_OK).json();
+    assert_conforms(&defs, "check", &checked, "tv check", &mut seen);
+
     // Every property of the schema was met at least once: the schema holds nothing the library never writes.
     let mut unmet = Vec::new();
     for (name, def) in defs.as_object().expect("$defs") {

@@ -225,6 +225,8 @@ namespace Bilibili.QrLogin
         public string RefreshToken { get; internal set; }
         /// <summary>a TV/app login's token pair (ABI 3)</summary>
         public SessionToken Token { get; internal set; }
+        /// <summary>a TV/app login: the mainland domains of cookie_info the cookies were issued for, without the leading dot (ABI 3)</summary>
+        public IList<string> CookieDomains { get; internal set; }
 
         /// <summary>Reads the members above from the library's JSON object.</summary>
         internal static Login Read(Dictionary<string, object> o)
@@ -243,6 +245,7 @@ namespace Bilibili.QrLogin
             r.Flow = ModelReader.GetString(o, "flow", true);
             r.RefreshToken = ModelReader.GetString(o, "refresh_token", true);
             r.Token = ModelReader.GetObject(o, "token", SessionToken.Read);
+            r.CookieDomains = ModelReader.GetStrings(o, "cookie_domains");
             return r;
         }
     }

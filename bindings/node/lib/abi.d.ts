@@ -158,6 +158,8 @@ export interface PollObject {
   refresh_token?: string;
   /** a TV/app login's token pair (ABI 3) */
   token?: TokenObject;
+  /** a TV/app login: the mainland domains of cookie_info the cookies were issued for, without the leading dot (ABI 3) */
+  cookie_domains?: string[];
 }
 
 /** The session object (bili_qr_session_convert with "json"; bili_qr_refresh and bili_qr_refresh_confirm hand it out too). */
@@ -172,6 +174,8 @@ export interface SessionObject {
   refresh_token?: string;
   /** after bili_qr_refresh: the token bili_qr_refresh_confirm retires; a secret (ABI 3) */
   previous_refresh_token?: string;
+  /** bili_qr_refresh and bili_qr_refresh_confirm only: "refreshed", "confirmed" or "expired" (ABI 3) */
+  status?: string;
   /** a refresh's notes (ABI 3) */
   warnings?: string[];
   /** "tv" for a TV/app token session (ABI 3) */

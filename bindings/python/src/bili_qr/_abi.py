@@ -207,6 +207,7 @@ class PollObject(PollObject_, total=False):
     flow: str
     refresh_token: str
     token: TokenObject
+    cookie_domains: List[str]
 
 
 class SessionObject_(TypedDict):
@@ -224,6 +225,7 @@ class SessionObject(SessionObject_, total=False):
     site: str
     refresh_token: str
     previous_refresh_token: str
+    status: str
     warnings: List[str]
     flow: str
     token: TokenObject
