@@ -7,62 +7,11 @@
  * Built with -Wall -Wextra -Wpedantic -Werror; run plain, under ASan/UBSan, and under valgrind.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "bili_qr.h"
+#include "check.h"
 
 #include <dirent.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static int passed, failed;
-static const char *base;
-
-#define CHECK(cond)                                                                  \
-    do {                                                                             \
-        if (cond) {                                                                  \
-            passed++;                                                                \
-        } else {                                                                     \
-            failed++;                                                                \
-            fprintf(stderr, "FAIL %s:%d: %s (last error: %s)\n", __FILE__, __LINE__, \
-                    #cond, bili_qr_last_error());                                    \
-        }                                                                            \
-    } while (0)
-
-/* Copies the string value of "key" in a flat JSON object (test helper; values have no escapes). */
-static int json_string(const char *json, const char *key, char *out, size_t size) {
-    char pattern[64];
-    const char *start, *end;
-    snprintf(pattern, sizeof pattern, "\"%s\":\"", key);
-    start = strstr(json, pattern);
-    if (!start) return 0;
-    start += strlen(pattern);
-    end = strchr(start, '"');
-    if (!end || (size_t)(end - start) >= size) return 0;
-    memcpy(out, start, (size_t)(end - start));
-    out[end - start] = '\0';
-    return 1;
-}
-
-/* The whole content of a file (malloc'd), or NULL. */
-static char *read_all(const char *path) {
-    FILE *f = fopen(path, "rb");
-    long n;
-    char *text;
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    text = malloc((size_t)n + 1);
-    if (text && fread(text, 1, (size_t)n, f) != (size_t)n) {
-        free(text);
-        text = NULL;
-    }
-    if (text) text[n] = '\0';
-    fclose(f);
-    return text;
-}
 
 /* How many entries a directory holds (besides . and ..). */
 static int entries(const char *dir) {
@@ -78,7 +27,7 @@ static int entries(const char *dir) {
 }
 
 static int same_file_text(const char *path, const char *text) {
-    char *back = read_all(path);
+    char *back = read_file(path);
     int same = back && strcmp(back, text) == 0;
     free(back);
     return same;
@@ -195,13 +144,8 @@ static void test_cancel_before_wait(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s BASE_URL\n", argv[0]);
-        return 2;
-    }
-    base = argv[1];
+    if (!check_args(argc, argv, 0, "BASE_URL")) return 2;
     test_save();
     test_cancel_before_wait();
-    printf("test_save: %d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_report("test_save");
 }
