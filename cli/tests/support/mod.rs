@@ -5,16 +5,12 @@
 
 use std::path::Path;
 
-/// The cookies of the fake server's confirmed bilibili.tv login, in the order it sets them.
-pub const LOGIN_COOKIES: [&str; 7] = [
-    "SESSDATA",
-    "bili_jct",
-    "DedeUserID",
-    "DedeUserID__ckMd5",
-    "joy_jct",
-    "mid",
-    "sid",
-];
+/// The cookies of the fake server's confirmed bilibili.tv login, in the order it sets them: the list the
+/// library's tests and the fake server's tests check too.
+#[path = "../../../tests/common/service.rs"]
+mod service;
+#[allow(unused_imports)] // one of the two test binaries that include this module uses it
+pub use service::KEPT as LOGIN_COOKIES;
 
 /// Who the fake server's default account is, as the CLI prints it.
 pub const WHO: &str = "DemoUser (mid 1709658507)";
