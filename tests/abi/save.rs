@@ -4,6 +4,7 @@
 //! cookie value in any message.
 
 use crate::common::*;
+use crate::session::login;
 use bili_qr::ffi::*;
 use serde_json::json;
 use std::ffi::{c_char, CStr, CString};
@@ -52,20 +53,12 @@ fn save_ex(path: *const c_char, session: *const c_char) -> (i32, Option<String>)
     (st, text)
 }
 
-fn login(env: &Env) -> String {
-    let ticket = env.new_ticket();
-    poll(&ticket, Some(&env.default_opts()))
+/// The session `session` in `format`, as bili_qr_session_convert hands it out.
+fn converted(session: &str, format: &str) -> String {
+    convert(session, format)
         .expect(BILI_QR_OK)
-        .out
-        .expect("the confirmed poll object")
-}
-
-fn convert(session: &str, format: &str) -> String {
-    let (s, f) = (c(session), c(format));
-    call_out(|out| unsafe { bili_qr_session_convert(s.as_ptr(), f.as_ptr(), out) })
-        .expect(BILI_QR_OK)
-        .out
-        .unwrap()
+        .text()
+        .to_owned()
 }
 
 #[test]
@@ -83,7 +76,7 @@ fn saves_every_form_atomically_with_mode_0600() {
         fs::set_permissions(&file, fs::Permissions::from_mode(0o644)).unwrap();
     }
     for format in ["json", "netscape", "header"] {
-        let text = convert(&confirmed, format);
+        let text = converted(&confirmed, format);
         let (st, err) = save(path, &text);
         assert_eq!(st, BILI_QR_OK, "{format}: {err}");
         assert_eq!(err, "", "a success clears the last error");
@@ -97,8 +90,8 @@ fn saves_every_form_atomically_with_mode_0600() {
         assert_eq!(entries(&d), ["session.json"], "no temporary file is left");
         // What was saved reads back as the same session.
         assert_eq!(
-            convert(&fs::read_to_string(&file).unwrap(), "header"),
-            convert(&text, "header")
+            converted(&fs::read_to_string(&file).unwrap(), "header"),
+            converted(&text, "header")
         );
     }
     // The confirmed poll object itself is a session too.

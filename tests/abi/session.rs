@@ -12,7 +12,7 @@ fn opts(env: &Env) -> String {
 }
 
 /// A confirmed login's poll object (scenario flow `c`: the first poll confirms).
-fn login(env: &Env) -> String {
+pub(crate) fn login(env: &Env) -> String {
     let ticket = env.new_ticket();
     poll(&ticket, Some(&env.default_opts()))
         .expect(BILI_QR_OK)
