@@ -320,43 +320,32 @@ pub(super) fn user_agent(options: &Options) -> &str {
 mod tests {
     use super::*;
 
+    /// The addresses `r` resolves `url` to, as text.
+    fn resolved(r: &LiteralFirstResolver, url: &str) -> Vec<String> {
+        let timeout = NextTimeout {
+            after: ureq::unversioned::transport::time::Duration::NotHappening,
+            reason: ureq::Timeout::Resolve,
+            per_read: None,
+            per_write: None,
+        };
+        let uri: ureq::http::Uri = url.parse().unwrap();
+        r.resolve(&uri, &ureq::config::Config::default(), timeout)
+            .unwrap()
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
     #[test]
     fn literal_hosts_resolve_without_lookup() {
-        let resolve = |url: &str| {
-            let timeout = NextTimeout {
-                after: ureq::unversioned::transport::time::Duration::NotHappening,
-                reason: ureq::Timeout::Resolve,
-                per_read: None,
-                per_write: None,
-            };
-            let uri: ureq::http::Uri = url.parse().unwrap();
-            LiteralFirstResolver::default()
-                .resolve(&uri, &ureq::config::Config::default(), timeout)
-                .unwrap()
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-        };
+        let resolve = |url: &str| resolved(&LiteralFirstResolver::default(), url);
         assert_eq!(resolve("http://127.0.0.1:5/x"), ["127.0.0.1:5"]);
         assert_eq!(resolve("http://[::1]/x"), ["[::1]:80"]);
         assert_eq!(resolve("https://10.1.2.3/"), ["10.1.2.3:443"]);
         assert_eq!(resolve("http://LOCALHOST:7/"), ["127.0.0.1:7", "[::1]:7"]);
         // The last literal is remembered by host and port: asking again, or for another, is answered right.
         let r = LiteralFirstResolver::default();
-        let ask = |url: &str| {
-            let timeout = NextTimeout {
-                after: ureq::unversioned::transport::time::Duration::NotHappening,
-                reason: ureq::Timeout::Resolve,
-                per_read: None,
-                per_write: None,
-            };
-            let uri: ureq::http::Uri = url.parse().unwrap();
-            r.resolve(&uri, &ureq::config::Config::default(), timeout)
-                .unwrap()
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-        };
+        let ask = |url: &str| resolved(&r, url);
         for _ in 0..2 {
             assert_eq!(ask("http://127.0.0.1:5/x"), ["127.0.0.1:5"]);
             assert_eq!(ask("http://127.0.0.1:6/x"), ["127.0.0.1:6"]);
