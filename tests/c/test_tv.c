@@ -9,7 +9,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
 
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,16 +22,10 @@ static void options_for(char *buf, size_t size, const char *scenario, const char
              base, scenario, base, scenario, base, scenario, extra);
 }
 
-/* Writes a session file as a program should: a temporary file of mode 0600, then renamed over the old one. */
+/* Writes a session file as a program should: through bili_qr_session_save (a new file of mode 0600, fsynced
+ * and renamed over the old one). */
 static int save(const char *path, const char *text) {
-    char tmp[256];
-    int fd;
-    size_t n = strlen(text);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (fd < 0) return 0;
-    if (write(fd, text, n) != (ssize_t)n || close(fd) != 0) return 0;
-    return rename(tmp, path) == 0;
+    return bili_qr_session_save(path, text) == BILI_QR_OK;
 }
 
 /* A confirmed TV login under `scenario` (flow=c): the poll object (free with bili_qr_free), or NULL. */
