@@ -130,7 +130,7 @@ licenses "$work/$clidir"
 cat >"$work/$clidir/README.md" <<TXT
 # bili-qr $version (linux-x86_64)
 
-The bili_qr command line: a bilibili.tv QR-code login that writes the session cookies. A single static-Rust
+The bili_qr command line: a bilibili QR-code login (bilibili.tv, bilibili.com, TV/app tokens) that writes the session. A single static-Rust
 binary (it needs only glibc); copy \`bili-qr\` onto your PATH. \`bili-qr --help\`, \`bili-qr login --demo\` (an
 offline demo against a built-in fake server). License: MIT OR Apache-2.0.
 TXT

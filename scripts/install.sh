@@ -152,7 +152,7 @@ libdir=\${exec_prefix}/lib
 includedir=\${prefix}/include
 
 Name: bili_qr
-Description: bilibili.tv (international) QR-code login with a C ABI (C++ wrapper bili_qr.hpp needs nlohmann-json)
+Description: bilibili QR-code login (bilibili.tv, bilibili.com and its TV/app tokens) with a C ABI (C++ wrapper bili_qr.hpp needs nlohmann-json)
 Version: $version
 Libs: -L\${libdir} -lbili_qr
 Libs.private: $native_libs
