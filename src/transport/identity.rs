@@ -18,17 +18,23 @@ use ureq::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 pub const USER_AGENT: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/144.0.0.0 Safari/537.36";
 pub const SEC_CH_UA: &str =
     "\"Not(A:Brand\";v=\"8\", \"Chromium\";v=\"144\", \"Google Chrome\";v=\"144\"";
-pub const SEC_CH_UA_MOBILE: &str = "?0";
-pub const SEC_CH_UA_PLATFORM: &str = "\"Windows\"";
+/// The client hints of [`USER_AGENT`] (name, value), as that Chrome sends them.
+pub const HINTS: [(&str, &str); 3] = [
+    ("sec-ch-ua", SEC_CH_UA),
+    ("sec-ch-ua-mobile", "?0"),
+    ("sec-ch-ua-platform", "\"Windows\""),
+];
 pub const ACCEPT: &str = "application/json, text/plain, */*";
 pub const REFERER: &str = "https://www.bilibili.tv/";
 pub const ORIGIN: &str = "https://www.bilibili.tv";
-/// What Chrome sends for a `fetch()` that a page of www.bilibili.tv makes to another host of bilibili.tv
-/// (passport.bilibili.tv, api.bilibili.tv): a CORS request of the same site, for no element, at fetch's
-/// default priority.
-pub const SEC_FETCH_SITE: &str = "same-site";
-pub const SEC_FETCH_MODE: &str = "cors";
-pub const SEC_FETCH_DEST: &str = "empty";
+/// What Chrome sends (name, value) for a `fetch()` that a page of www.bilibili.tv makes to another host of
+/// bilibili.tv (passport.bilibili.tv, api.bilibili.tv): a CORS request of the same site, for no element, at
+/// fetch's default priority.
+pub const FETCH_METADATA: [(&str, &str); 3] = [
+    ("sec-fetch-site", "same-site"),
+    ("sec-fetch-mode", "cors"),
+    ("sec-fetch-dest", "empty"),
+];
 pub const PRIORITY: &str = "u=1, i";
 /// Only the codings the library decodes (Chrome also sends `br, zstd`; see `decode.rs` and BENCHMARKS.md).
 pub const ACCEPT_ENCODING: &str = super::decode::ACCEPT_ENCODING;
@@ -57,39 +63,21 @@ struct Fixed {
     priority: HeaderValue,
 }
 
+/// A fixed header of a table above, as a name and value (the tables hold valid ones).
+fn fixed_header((name, value): (&'static str, &'static str)) -> (HeaderName, HeaderValue) {
+    (
+        HeaderName::from_static(name),
+        HeaderValue::from_static(value),
+    )
+}
+
 static FIXED: Lazy<Fixed> = Lazy::new(|| Fixed {
     user_agent: HeaderValue::from_static(USER_AGENT),
-    hints: [
-        (
-            HeaderName::from_static("sec-ch-ua"),
-            HeaderValue::from_static(SEC_CH_UA),
-        ),
-        (
-            HeaderName::from_static("sec-ch-ua-mobile"),
-            HeaderValue::from_static(SEC_CH_UA_MOBILE),
-        ),
-        (
-            HeaderName::from_static("sec-ch-ua-platform"),
-            HeaderValue::from_static(SEC_CH_UA_PLATFORM),
-        ),
-    ],
+    hints: HINTS.map(fixed_header),
     accept: HeaderValue::from_static(ACCEPT),
     referer: HeaderValue::from_static(REFERER),
     origin: HeaderValue::from_static(ORIGIN),
-    fetch: [
-        (
-            HeaderName::from_static("sec-fetch-site"),
-            HeaderValue::from_static(SEC_FETCH_SITE),
-        ),
-        (
-            HeaderName::from_static("sec-fetch-mode"),
-            HeaderValue::from_static(SEC_FETCH_MODE),
-        ),
-        (
-            HeaderName::from_static("sec-fetch-dest"),
-            HeaderValue::from_static(SEC_FETCH_DEST),
-        ),
-    ],
+    fetch: FETCH_METADATA.map(fixed_header),
     accept_encoding: HeaderValue::from_static(ACCEPT_ENCODING),
     priority: HeaderValue::from_static(PRIORITY),
 });
