@@ -60,9 +60,15 @@ impl RefreshResult {
     }
 }
 
-fn not_for_site(site: Site) -> Result<()> {
-    match site {
-        Site::Main => Ok(()),
+/// The frame of both steps ([`refresh`], [`confirm`]): a bilibili.tv session is refused (no refresh flow is
+/// known for that site) before anything is sent, and no error of `step` repeats a secret of the session.
+fn on_mainland(
+    session: &Session,
+    options: &Options,
+    step: fn(&Session, &Options) -> Result<RefreshResult>,
+) -> Result<RefreshResult> {
+    match session.site_or(options) {
+        Site::Main => step(session, options).map_err(|e| redact(e, session)),
         Site::Intl => Err(Error::argument(
             "the session is a bilibili.tv (intl) session: no refresh flow is known for bilibili.tv; log in again when it expires (check with bili_qr_check)",
         )),
@@ -86,8 +92,7 @@ fn required<'a>(session: &'a Session, what: &str) -> Result<&'a str> {
 
 /// Refreshes a mainland session's cookies (module documentation). The old session is not retired.
 pub fn refresh(session: &Session, options: &Options) -> Result<RefreshResult> {
-    not_for_site(session.site_or(options))?;
-    refresh_inner(session, options).map_err(|e| redact(e, session))
+    on_mainland(session, options, refresh_inner)
 }
 
 fn refresh_inner(session: &Session, options: &Options) -> Result<RefreshResult> {
@@ -254,8 +259,7 @@ pub(crate) fn refresh_csrf(html: &str) -> Option<String> {
 
 /// Retires the session that a refresh replaced (module documentation).
 pub fn confirm(session: &Session, options: &Options) -> Result<RefreshResult> {
-    not_for_site(session.site_or(options))?;
-    confirm_inner(session, options).map_err(|e| redact(e, session))
+    on_mainland(session, options, confirm_inner)
 }
 
 fn confirm_inner(session: &Session, options: &Options) -> Result<RefreshResult> {
