@@ -201,12 +201,28 @@ pub fn save(path: &Path, text: &str) -> Result<()> {
 mod tests {
     use super::*;
 
-    fn scratch(name: &str) -> PathBuf {
+    /// A fresh directory of one test, removed when dropped (so also when the test fails).
+    struct Scratch(PathBuf);
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir_all(&self.0);
+        }
+    }
+
+    impl std::ops::Deref for Scratch {
+        type Target = Path;
+        fn deref(&self) -> &Path {
+            &self.0
+        }
+    }
+
+    fn scratch(name: &str) -> Scratch {
         let d =
             std::env::temp_dir().join(format!("bili-qr-file-test-{name}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&d);
         fs::create_dir_all(&d).unwrap();
-        d
+        Scratch(d)
     }
 
     fn entries(d: &Path) -> Vec<String> {
@@ -243,7 +259,6 @@ mod tests {
                 );
             }
         }
-        fs::remove_dir_all(&d).unwrap();
     }
 
     #[test]
@@ -258,7 +273,6 @@ mod tests {
         assert_eq!(err.kind(), crate::ErrorKind::Argument);
         assert_eq!(fs::read_to_string(&a).unwrap(), "keep");
         assert_eq!(entries(&d), ["a.txt"]);
-        fs::remove_dir_all(&d).unwrap();
     }
 
     #[test]
@@ -275,7 +289,6 @@ mod tests {
         assert!(check_target(Path::new("")).is_err());
         check_target(&d.join("x.svg")).unwrap();
         check_target(Path::new("relative.svg")).unwrap();
-        fs::remove_dir_all(&d).unwrap();
     }
 
     #[test]
@@ -293,6 +306,5 @@ mod tests {
             "SESSDATA=a; bili_jct=b; DedeUserID=1"
         );
         assert_eq!(entries(&d), ["s.json"]);
-        fs::remove_dir_all(&d).unwrap();
     }
 }
