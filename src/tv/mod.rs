@@ -33,12 +33,10 @@ pub const REFRESH_PATH: &str = "/x/passport-login/oauth2/refresh_token";
 pub const TV_APP_KEY: &str = "4409e2ce8ffd12b8";
 pub const TV_APP_SECRET: &str = "59b43e04ad6965f34319062b478f83dd";
 
-/// The poll's states (the outer `code`).
+/// The poll's states (the outer `code`): the mainland passport's codes, but for "not scanned yet".
 pub const POLL_CODES: PollCodes = PollCodes {
-    confirmed: 0,
-    expired: 86038,
     waiting: 86039,
-    scanned: 86090,
+    ..crate::mainland::POLL_CODES
 };
 /// A request whose signature the service refused.
 pub const CODE_BAD_SIGN: i64 = -3;
