@@ -14,7 +14,7 @@ const LIFETIME: i64 = 365 * 24 * 3600;
 /// `(buvid3, buvid4)` from `finger/spi` (`buvid4` may be absent).
 pub(crate) fn fetch(options: &Options, call: &Call<'_>) -> Result<(String, Option<String>)> {
     const EP: &str = "finger/spi";
-    let url = format!("{}{}", options.api_base_url.as_str(), super::SPI_PATH);
+    let url = super::SPI.url(options, &[]);
     let answer = Request::get(&url).send(options, call)?;
     let envelope = parse_ok(EP, &answer.body)?;
     let text = |k: &str| {

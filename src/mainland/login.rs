@@ -4,7 +4,7 @@
 //! `Set-Cookie` of every hop of `data.url` (the crossDomain page, followed as a browser would), then the
 //! device cookies (`finger/spi`) and, with `verify_login`, `nav`.
 
-use super::{device, url, POLL_CODES};
+use super::{device, POLL_CODES};
 use crate::cookies::CookieJar;
 use crate::error::{Error, ErrorKind, Result};
 use crate::login::ticket_cookies as sessions;
@@ -98,11 +98,7 @@ pub(crate) fn start_answer<'a>(
 /// `GET {base_url}/x/passport-login/web/qrcode/generate?source=main-fe-header`.
 pub fn start(options: &Options) -> Result<QrCode> {
     const EP: &str = "qrcode/generate";
-    let endpoint = url(
-        options.base_url.as_str(),
-        super::GENERATE_PATH,
-        &[("source", "main-fe-header")],
-    );
+    let endpoint = super::GENERATE.url(options, &[("source", "main-fe-header")]);
     let answer = Request::get(&endpoint).send(options, &Call::default())?;
     let envelope = parse_ok(EP, &answer.body)?;
     let (qr_url, key) = start_answer(EP, &envelope, ("qrcode_key", is_key, "a key"), options)?;
@@ -183,9 +179,8 @@ fn parse_poll(body: &[u8]) -> Result<PollData> {
 
 /// One poll of a key (extracted by the caller), within `call`'s deadline.
 pub(crate) fn poll_key(key: &str, options: &Options, call: &Call<'_>) -> Result<PollResult> {
-    let poll_url = url(
-        options.base_url.as_str(),
-        super::POLL_PATH,
+    let poll_url = super::POLL.url(
+        options,
         &[("qrcode_key", key), ("source", "main-fe-header")],
     );
     let session = sessions::cookie_header(key);

@@ -17,15 +17,74 @@ use crate::options::Options;
 use crate::passport::PollCodes;
 use crate::site::Site;
 
-pub const GENERATE_PATH: &str = "/x/passport-login/web/qrcode/generate";
-pub const POLL_PATH: &str = "/x/passport-login/web/qrcode/poll";
-pub const NAV_PATH: &str = "/x/web-interface/nav";
-pub const COOKIE_INFO_PATH: &str = "/x/passport-login/web/cookie/info";
-pub const CORRESPOND_PATH: &str = "/correspond/1/";
-/// The refresh endpoints are named by the session too (its cookies.txt lines scope each token to one).
-pub use crate::session::{CONFIRM_REFRESH_PATH, COOKIE_REFRESH_PATH};
-pub const EXIT_PATH: &str = "/login/exit/v2";
-pub const SPI_PATH: &str = "/x/frontend/finger/spi";
+/// The base URL option that serves an endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Base {
+    /// `base_url` (passport.bilibili.com).
+    Passport,
+    /// `api_base_url` (api.bilibili.com).
+    Api,
+    /// `www_base_url` (www.bilibili.com).
+    Www,
+}
+
+/// An endpoint of the mainland's service (and of its TV flow, `crate::tv`): the base URL option that serves
+/// it, and its path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Endpoint {
+    pub base: Base,
+    pub path: &'static str,
+}
+
+impl Endpoint {
+    pub const fn passport(path: &'static str) -> Endpoint {
+        Endpoint {
+            base: Base::Passport,
+            path,
+        }
+    }
+
+    pub const fn api(path: &'static str) -> Endpoint {
+        Endpoint {
+            base: Base::Api,
+            path,
+        }
+    }
+
+    pub const fn www(path: &'static str) -> Endpoint {
+        Endpoint {
+            base: Base::Www,
+            path,
+        }
+    }
+
+    /// `{base}{path}` with the base URL of `options`, and `key=value` query pairs, values percent-encoded.
+    pub(crate) fn url(self, options: &Options, query: &[(&str, &str)]) -> String {
+        let base = match self.base {
+            Base::Passport => &options.base_url,
+            Base::Api => &options.api_base_url,
+            Base::Www => &options.www_base_url,
+        };
+        let mut out = format!("{}{}", base.as_str(), self.path);
+        for (k, v) in query {
+            crate::passport::push_query(&mut out, k, v);
+        }
+        out
+    }
+}
+
+/// The endpoints of the mainland site (docs/UPSTREAM.md, "The mainland site").
+pub const GENERATE: Endpoint = Endpoint::passport("/x/passport-login/web/qrcode/generate");
+pub const POLL: Endpoint = Endpoint::passport("/x/passport-login/web/qrcode/poll");
+pub const NAV: Endpoint = Endpoint::api("/x/web-interface/nav");
+pub const COOKIE_INFO: Endpoint = Endpoint::passport("/x/passport-login/web/cookie/info");
+/// The correspond page; the caller appends the RSA-OAEP path.
+pub const CORRESPOND: Endpoint = Endpoint::www("/correspond/1/");
+/// The refresh paths are named by the session too (its cookies.txt lines scope each token to one).
+pub const COOKIE_REFRESH: Endpoint = Endpoint::passport(crate::session::COOKIE_REFRESH_PATH);
+pub const CONFIRM_REFRESH: Endpoint = Endpoint::passport(crate::session::CONFIRM_REFRESH_PATH);
+pub const EXIT: Endpoint = Endpoint::passport("/login/exit/v2");
+pub const SPI: Endpoint = Endpoint::api("/x/frontend/finger/spi");
 
 /// The poll's states (`data.code`).
 pub const POLL_CODES: PollCodes = PollCodes {
@@ -34,15 +93,6 @@ pub const POLL_CODES: PollCodes = PollCodes {
     waiting: 86101,
     scanned: 86090,
 };
-
-/// `{base}{path}` with `key=value` query pairs, values percent-encoded.
-pub(crate) fn url(base: &str, path: &str, query: &[(&str, &str)]) -> String {
-    let mut out = format!("{base}{path}");
-    for (k, v) in query {
-        crate::passport::push_query(&mut out, k, v);
-    }
-    out
-}
 
 /// An `application/x-www-form-urlencoded` body of `key=value` pairs.
 pub(crate) fn form(pairs: &[(&str, &str)]) -> String {

@@ -119,11 +119,7 @@ fn refresh_inner(session: &Session, options: &Options) -> Result<RefreshResult> 
     let path = correspond_path(&key, timestamp)?;
     let refresh_csrf = correspond(&current, options, &call, &path)?;
     // 4. New cookies and a new refresh token.
-    let endpoint = format!(
-        "{}{}",
-        options.base_url.as_str(),
-        super::COOKIE_REFRESH_PATH
-    );
+    let endpoint = super::COOKIE_REFRESH.url(options, &[]);
     let body = form(&[
         ("csrf", csrf),
         ("refresh_csrf", &refresh_csrf),
@@ -217,11 +213,7 @@ fn expired(session: Session) -> RefreshResult {
 
 /// `GET {www_base_url}/correspond/1/<path>` with the session's cookies → the text of `<div id="1-name">`.
 fn correspond(session: &Session, options: &Options, call: &Call<'_>, path: &str) -> Result<String> {
-    let endpoint = format!(
-        "{}{}{path}",
-        options.www_base_url.as_str(),
-        super::CORRESPOND_PATH
-    );
+    let endpoint = format!("{}{path}", super::CORRESPOND.url(options, &[]));
     let header = service_header(session, options);
     let answer = Request::get(&endpoint)
         .cookie(Some(header.as_str()))
@@ -265,11 +257,7 @@ pub fn confirm(session: &Session, options: &Options) -> Result<RefreshResult> {
 fn confirm_inner(session: &Session, options: &Options) -> Result<RefreshResult> {
     let previous = required(session, "previous_refresh_token")?;
     let csrf = required(session, "bili_jct")?;
-    let endpoint = format!(
-        "{}{}",
-        options.base_url.as_str(),
-        super::CONFIRM_REFRESH_PATH
-    );
+    let endpoint = super::CONFIRM_REFRESH.url(options, &[]);
     let body = form(&[("csrf", csrf), ("refresh_token", previous)]);
     let header = service_header(session, options);
     let answer = Request::post_form(&endpoint, &body)

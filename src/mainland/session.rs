@@ -1,7 +1,7 @@
 //! A mainland session asked about and ended: `nav` (is it logged in), `cookie/info` (does it want a
 //! refresh), `login/exit/v2` (logout).
 
-use super::{device, form, url};
+use super::{device, form};
 use crate::error::{Error, ErrorKind, Result};
 use crate::options::Options;
 use crate::passport::envelope::{api_error, parse_envelope};
@@ -22,7 +22,7 @@ pub const CODE_EXIT_CSRF: i64 = 2202;
 /// `GET {api_base_url}/x/web-interface/nav` with `cookie`: logged in or not (code -101); any other code is
 /// the API error (-352 named as risk control).
 pub(crate) fn nav(cookie: &str, options: &Options, call: &Call<'_>) -> Result<UserInfo> {
-    let endpoint = format!("{}{}", options.api_base_url.as_str(), super::NAV_PATH);
+    let endpoint = super::NAV.url(options, &[]);
     let answer = Request::get(&endpoint)
         .cookie(Some(cookie).filter(|c| !c.is_empty()))
         .send(options, call)?;
@@ -85,11 +85,7 @@ pub(crate) fn cookie_info(
 ) -> Result<Option<(bool, i64)>> {
     const EP: &str = "cookie/info";
     let csrf = session.get("bili_jct").map_or("", |c| c.value.as_str());
-    let endpoint = url(
-        options.base_url.as_str(),
-        super::COOKIE_INFO_PATH,
-        &[("csrf", csrf)],
-    );
+    let endpoint = super::COOKIE_INFO.url(options, &[("csrf", csrf)]);
     let header = service_header(session, options);
     let answer = Request::get(&endpoint)
         .cookie(Some(header.as_str()).filter(|c| !c.is_empty()))
@@ -160,7 +156,7 @@ pub fn logout(session: &Session, options: &Options) -> Result<LogoutResult> {
 
 fn logout_inner(session: &Session, csrf: &str, options: &Options) -> Result<LogoutResult> {
     const EP: &str = "login/exit/v2";
-    let endpoint = format!("{}{}", options.base_url.as_str(), super::EXIT_PATH);
+    let endpoint = super::EXIT.url(options, &[]);
     let body = form(&[("biliCSRF", csrf)]);
     let header = service_header(session, options);
     let answer = Request::post_form(&endpoint, &body)

@@ -42,7 +42,7 @@ pub fn extract_auth_code(input: &str) -> Result<&str> {
 /// `POST {base_url}/x/passport-tv-login/qrcode/auth_code` (`appkey`, `local_id=0`, `ts`, `sign`).
 pub fn start(options: &Options) -> Result<QrCode> {
     const EP: &str = "qrcode/auth_code";
-    let endpoint = format!("{}{}", options.base_url.as_str(), super::AUTH_CODE_PATH);
+    let endpoint = super::AUTH_CODE.url(options, &[]);
     let ts = super::ts_now();
     let body = signed(
         &[("local_id", "0"), ("ts", ts.as_str())],
@@ -71,7 +71,7 @@ pub fn start(options: &Options) -> Result<QrCode> {
 /// One poll of an auth code (extracted by the caller), within `call`'s deadline.
 pub(crate) fn poll_code(code: &str, options: &Options, call: &Call<'_>) -> Result<PollResult> {
     const EP: &str = "qrcode/poll";
-    let endpoint = format!("{}{}", options.base_url.as_str(), super::POLL_PATH);
+    let endpoint = super::POLL.url(options, &[]);
     let ts = super::ts_now();
     let body = signed(
         &[("auth_code", code), ("local_id", "0"), ("ts", ts.as_str())],

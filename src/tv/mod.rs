@@ -20,14 +20,16 @@ pub use crate::options::{Flow, Secret};
 pub use crate::token::{AppToken, TvKeys};
 
 use crate::error::Error;
+use crate::mainland::Endpoint;
 use crate::options::Options;
 use crate::passport::PollCodes;
 use crate::site::Site;
 
-pub const AUTH_CODE_PATH: &str = "/x/passport-tv-login/qrcode/auth_code";
-pub const POLL_PATH: &str = "/x/passport-tv-login/qrcode/poll";
-pub const INFO_PATH: &str = "/x/passport-login/oauth2/info";
-pub const REFRESH_PATH: &str = "/x/passport-login/oauth2/refresh_token";
+/// The endpoints of the TV/app token login (docs/UPSTREAM.md, "The TV/app token login"), on `base_url`.
+pub const AUTH_CODE: Endpoint = Endpoint::passport("/x/passport-tv-login/qrcode/auth_code");
+pub const POLL: Endpoint = Endpoint::passport("/x/passport-tv-login/qrcode/poll");
+pub const INFO: Endpoint = Endpoint::passport("/x/passport-login/oauth2/info");
+pub const REFRESH: Endpoint = Endpoint::passport("/x/passport-login/oauth2/refresh_token");
 
 /// The TV key pair (public clients: biliup, BBDown).
 pub const TV_APP_KEY: &str = "4409e2ce8ffd12b8";

@@ -10,6 +10,7 @@ use super::sign::signed;
 use super::{app_key, app_secret};
 use super::{AppToken, CODE_NOT_LOGGED_IN};
 use crate::error::{Error, Result};
+use crate::mainland::Endpoint;
 use crate::options::Options;
 use crate::passport::envelope::{parse_envelope, Envelope};
 use crate::redact::Warnings;
@@ -40,14 +41,14 @@ pub fn check(session: &Session, options: &Options) -> Result<CheckResult> {
     check_inner(session, options).map_err(|e| redact(e, session, options))
 }
 
-/// One signed request of a token session to `{base_url}{path}` (`oauth2/info` as a GET with the query,
+/// One signed request of a token session to `endpoint` (`oauth2/info` as a GET with the query,
 /// `oauth2/refresh_token` as a form POST): `access_key` (the session's access token), `actionKey=appkey`,
 /// `ts` and `extra`, with `appkey` and `sign`. Returns the session's copy to answer with (of the mainland
 /// site) and the answer, `None` for code -101 (not logged in); a code other than 0 is the API error.
 fn ask(
     session: &Session,
     options: &Options,
-    (ep, path, post): (&str, &str, bool),
+    (ep, endpoint, post): (&str, Endpoint, bool),
     extra: &[(&str, &str)],
 ) -> Result<(Session, Option<Envelope>)> {
     let token = token_of_session(session)?;
@@ -59,7 +60,7 @@ fn ask(
     ];
     fields.extend_from_slice(extra);
     let fields = signed(&fields, app_key(options), app_secret(options));
-    let endpoint = format!("{}{}", options.base_url.as_str(), path);
+    let endpoint = endpoint.url(options, &[]);
     let answer = if post {
         Request::post_form(&endpoint, &fields).send(options, &Call::default())?
     } else {
@@ -77,12 +78,7 @@ fn ask(
 }
 
 fn check_inner(session: &Session, options: &Options) -> Result<CheckResult> {
-    let (mut merged, asked) = ask(
-        session,
-        options,
-        ("oauth2/info", super::INFO_PATH, false),
-        &[],
-    )?;
+    let (mut merged, asked) = ask(session, options, ("oauth2/info", super::INFO, false), &[])?;
     let Some(envelope) = asked else {
         return Ok(CheckResult {
             status: CheckStatus::Expired,
@@ -134,7 +130,7 @@ fn refresh_inner(session: &Session, options: &Options) -> Result<RefreshResult> 
     let (mut current, asked) = ask(
         session,
         options,
-        (EP, super::REFRESH_PATH, true),
+        (EP, super::REFRESH, true),
         &[("refresh_token", refresh_token)],
     )?;
     let Some(envelope) = asked else {
