@@ -263,8 +263,7 @@ void bili_qr_free(char *s);
  * # Safety
  * String arguments are NULL or NUL-terminated; `out_json` is NULL or writable.
  */
-int bili_qr_start(const char *options_json,
-                  char **out_json);
+int bili_qr_start(const char *options_json, char **out_json);
 
 /**
  * `bili_qr_start` with `out_error`: the rule of "Errors with the result" at the top of this header.
@@ -303,9 +302,7 @@ int bili_qr_start_ex(const char *options_json, char **out_json, char **out_error
  * # Safety
  * String arguments are NULL or NUL-terminated; `out_json` is NULL or writable.
  */
-int bili_qr_poll(const char *ticket,
-                 const char *options_json,
-                 char **out_json);
+int bili_qr_poll(const char *ticket, const char *options_json, char **out_json);
 
 /**
  * `bili_qr_poll` with `out_error`: the rule of "Errors with the result" at the top of this header.
@@ -313,10 +310,7 @@ int bili_qr_poll(const char *ticket,
  * # Safety
  * As `bili_qr_poll`; `out_error` is NULL or writable.
  */
-int bili_qr_poll_ex(const char *ticket,
-                    const char *options_json,
-                    char **out_json,
-                    char **out_error);
+int bili_qr_poll_ex(const char *ticket, const char *options_json, char **out_json, char **out_error);
 
 /**
  * Polls a ticket every `poll_interval_ms` until the login ends, on the calling thread.
@@ -413,9 +407,7 @@ int bili_qr_cancel(const char *ticket);
  * # Safety
  * String arguments are NULL or NUL-terminated; `out_json` is NULL or writable.
  */
-int bili_qr_refresh(const char *session,
-                    const char *options_json,
-                    char **out_json);
+int bili_qr_refresh(const char *session, const char *options_json, char **out_json);
 
 /**
  * `bili_qr_refresh` with `out_error`: the rule of "Errors with the result" at the top of this header.
@@ -423,10 +415,7 @@ int bili_qr_refresh(const char *session,
  * # Safety
  * As `bili_qr_refresh`; `out_error` is NULL or writable.
  */
-int bili_qr_refresh_ex(const char *session,
-                       const char *options_json,
-                       char **out_json,
-                       char **out_error);
+int bili_qr_refresh_ex(const char *session, const char *options_json, char **out_json, char **out_error);
 
 /**
  * Retires the session a `bili_qr_refresh` replaced (ABI 3). Call it only after the refreshed session
@@ -447,9 +436,7 @@ int bili_qr_refresh_ex(const char *session,
  * # Safety
  * String arguments are NULL or NUL-terminated; `out_json` is NULL or writable.
  */
-int bili_qr_refresh_confirm(const char *session,
-                            const char *options_json,
-                            char **out_json);
+int bili_qr_refresh_confirm(const char *session, const char *options_json, char **out_json);
 
 /**
  * `bili_qr_refresh_confirm` with `out_error`: the rule of "Errors with the result" at the top of this header.
@@ -457,10 +444,7 @@ int bili_qr_refresh_confirm(const char *session,
  * # Safety
  * As `bili_qr_refresh_confirm`; `out_error` is NULL or writable.
  */
-int bili_qr_refresh_confirm_ex(const char *session,
-                               const char *options_json,
-                               char **out_json,
-                               char **out_error);
+int bili_qr_refresh_confirm_ex(const char *session, const char *options_json, char **out_json, char **out_error);
 
 /**
  * Draws `text` (1 to 2048 bytes of UTF-8) as a QR code, error correction M.
@@ -478,9 +462,7 @@ int bili_qr_refresh_confirm_ex(const char *session,
  * # Safety
  * String arguments are NULL or NUL-terminated; `out` is NULL or writable.
  */
-int bili_qr_render(const char *text,
-                   const char *format,
-                   char **out);
+int bili_qr_render(const char *text, const char *format, char **out);
 
 /**
  * `bili_qr_render` with `out_error`: the rule of "Errors with the result" at the top of this header.
@@ -488,10 +470,7 @@ int bili_qr_render(const char *text,
  * # Safety
  * As `bili_qr_render`; `out_error` is NULL or writable.
  */
-int bili_qr_render_ex(const char *text,
-                      const char *format,
-                      char **out,
-                      char **out_error);
+int bili_qr_render_ex(const char *text, const char *format, char **out, char **out_error);
 
 /**
  * Saves a session to a file, atomically and readable by its owner only (ABI 3). No network.
@@ -519,8 +498,7 @@ int bili_qr_render_ex(const char *text,
  * # Safety
  * `path` and `session` are NULL or NUL-terminated.
  */
-int bili_qr_session_save(const char *path,
-                         const char *session);
+int bili_qr_session_save(const char *path, const char *session);
 
 /**
  * `bili_qr_session_save` with `out_error`: the rule of "Errors with the result" at the top of this header.
@@ -528,9 +506,7 @@ int bili_qr_session_save(const char *path,
  * # Safety
  * As `bili_qr_session_save`; `out_error` is NULL or writable.
  */
-int bili_qr_session_save_ex(const char *path,
-                            const char *session,
-                            char **out_error);
+int bili_qr_session_save_ex(const char *path, const char *session, char **out_error);
 
 /**
  * Asks the service whether a saved session is still logged in (ABI 2).
@@ -559,9 +535,7 @@ int bili_qr_session_save_ex(const char *path,
  * # Safety
  * String arguments are NULL or NUL-terminated; `out_json` is NULL or writable.
  */
-int bili_qr_check(const char *session,
-                  const char *options_json,
-                  char **out_json);
+int bili_qr_check(const char *session, const char *options_json, char **out_json);
 
 /**
  * `bili_qr_check` with `out_error`: the rule of "Errors with the result" at the top of this header.
@@ -569,10 +543,7 @@ int bili_qr_check(const char *session,
  * # Safety
  * As `bili_qr_check`; `out_error` is NULL or writable.
  */
-int bili_qr_check_ex(const char *session,
-                     const char *options_json,
-                     char **out_json,
-                     char **out_error);
+int bili_qr_check_ex(const char *session, const char *options_json, char **out_json, char **out_error);
 
 /**
  * Ends a saved session at the service (ABI 2).
@@ -595,9 +566,7 @@ int bili_qr_check_ex(const char *session,
  * # Safety
  * String arguments are NULL or NUL-terminated; `out_json` is NULL or writable.
  */
-int bili_qr_logout(const char *session,
-                   const char *options_json,
-                   char **out_json);
+int bili_qr_logout(const char *session, const char *options_json, char **out_json);
 
 /**
  * `bili_qr_logout` with `out_error`: the rule of "Errors with the result" at the top of this header.
@@ -605,10 +574,7 @@ int bili_qr_logout(const char *session,
  * # Safety
  * As `bili_qr_logout`; `out_error` is NULL or writable.
  */
-int bili_qr_logout_ex(const char *session,
-                      const char *options_json,
-                      char **out_json,
-                      char **out_error);
+int bili_qr_logout_ex(const char *session, const char *options_json, char **out_json, char **out_error);
 
 /**
  * Reads a session in any form and writes it in `format` (ABI 2). No network.
@@ -636,9 +602,7 @@ int bili_qr_logout_ex(const char *session,
  * # Safety
  * String arguments are NULL or NUL-terminated; `out` is NULL or writable.
  */
-int bili_qr_session_convert(const char *session,
-                            const char *format,
-                            char **out);
+int bili_qr_session_convert(const char *session, const char *format, char **out);
 
 /**
  * `bili_qr_session_convert` with `out_error`: the rule of "Errors with the result" at the top of this header.
@@ -646,10 +610,7 @@ int bili_qr_session_convert(const char *session,
  * # Safety
  * As `bili_qr_session_convert`; `out_error` is NULL or writable.
  */
-int bili_qr_session_convert_ex(const char *session,
-                               const char *format,
-                               char **out,
-                               char **out_error);
+int bili_qr_session_convert_ex(const char *session, const char *format, char **out, char **out_error);
 
 #ifdef __cplusplus
 }  // extern "C"
