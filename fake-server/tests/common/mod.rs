@@ -225,6 +225,13 @@ impl Conn {
     }
 }
 
+/// A fake server on a free loopback port and its base URL; the server stops when the first is dropped.
+pub fn start() -> (bili_qr_fake_server::FakeServer, String) {
+    let srv = bili_qr_fake_server::FakeServer::start();
+    let base = srv.base_url();
+    (srv, base)
+}
+
 /// One request on a fresh connection.
 pub fn get(base: &str, target: &str) -> Response {
     Conn::open(base).get(target)

@@ -2,7 +2,7 @@
 //! HTTP requests from the raw client, asserting the shapes of PROTOCOL.md's "Mainland" section.
 
 use crate::common::*;
-use bili_qr_fake_server::{refresh_public_key_pem, FakeServer, State};
+use bili_qr_fake_server::{refresh_public_key_pem, State};
 use rsa::pkcs8::DecodePublicKey;
 use rsa::{Oaep, RsaPublicKey};
 use sha2::Sha256;
@@ -119,8 +119,7 @@ fn logged_in(base: &str, cookie: &str) -> bool {
 
 #[test]
 fn web_qr_flow_and_both_channels() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (srv, base) = start();
     let key = generate(&base, "id=flow");
     let mut states = Vec::new();
     for _ in 0..2 {
@@ -181,8 +180,7 @@ fn web_qr_flow_and_both_channels() {
 
 #[test]
 fn generate_wants_a_user_agent_and_needua_1_a_browser() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (_srv, base) = start();
     let plain = |sc: &str, h: &[(&str, &str)]| {
         Conn::open(&base).request("GET", &format!("{}{GENERATE}", prefix(sc)), h, b"")
     };
@@ -209,8 +207,7 @@ fn generate_wants_a_user_agent_and_needua_1_a_browser() {
 
 #[test]
 fn mcookies_shapes() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (_srv, base) = start();
     let hop_of = |r: &Response| {
         let url = r.json()["data"]["url"].as_str().expect("url").to_string();
         browser(&base, "GET", url.strip_prefix(&base).expect("here"), "", "")
@@ -270,8 +267,7 @@ fn mcookies_shapes() {
 
 #[test]
 fn control_faults_and_demo_timers_apply() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (srv, base) = start();
     let key = generate(&base, "id=ctl");
     srv.set_state("id=ctl", &key, State::Scanned);
     assert_eq!(poll(&base, "id=ctl", &key).json()["data"]["code"], 86090);
@@ -326,8 +322,7 @@ fn control_faults_and_demo_timers_apply() {
 
 #[test]
 fn nav_needbuvid_and_finger_spi() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (_srv, base) = start();
     let r = login(&base, "id=nb");
     let cookie = cookie_header(&r.set_cookies());
     let j = nav(&base, "needbuvid=1", &cookie);
@@ -402,8 +397,7 @@ fn csrf_of(page: &Response) -> String {
 
 #[test]
 fn cookie_refresh_then_confirm_retires_the_old_session() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (_srv, base) = start();
     assert!(refresh_public_key_pem().starts_with("-----BEGIN PUBLIC KEY-----"));
     let r = login(&base, "id=rf");
     let old_set = r.set_cookies();
@@ -537,8 +531,7 @@ fn cookie_refresh_then_confirm_retires_the_old_session() {
 
 #[test]
 fn a_crash_between_refresh_and_confirm_keeps_the_old_session_refreshable() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (_srv, base) = start();
     let r = login(&base, "id=crash");
     let set = r.set_cookies();
     let old = cookie_header(&set);
@@ -579,8 +572,7 @@ fn a_crash_between_refresh_and_confirm_keeps_the_old_session_refreshable() {
 
 #[test]
 fn logout_v2() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (_srv, base) = start();
     let set = login(&base, "id=lo").set_cookies();
     let cookie = cookie_header(&set);
     let jct = value(&set, "bili_jct");

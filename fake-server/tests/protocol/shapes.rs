@@ -4,7 +4,6 @@
 use std::time::{Duration, SystemTime};
 
 use crate::common::*;
-use bili_qr_fake_server::FakeServer;
 use serde_json::json;
 
 const USER: &str = "/intl/gateway/web/v2/user?s_locale=en_US&platform=web";
@@ -41,8 +40,7 @@ fn is_login(r: &Response) -> bool {
 
 #[test]
 fn confirm_shapes_keep_the_cookies() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (_srv, base) = start();
     for (shape, data) in [
         ("sparse", json!({"mid": 42})),
         (
@@ -69,8 +67,7 @@ fn confirm_shapes_keep_the_cookies() {
 
 #[test]
 fn string_codes_on_both_endpoints() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (_srv, base) = start();
     let sc = "codestr=1,flow=wsce,id=cs";
     let r = get(&base, &format!("/s/{sc}{URL}"));
     let j = r.json();
@@ -99,8 +96,7 @@ fn string_codes_on_both_endpoints() {
 
 #[test]
 fn folded_set_cookie_is_one_line() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (srv, base) = start();
     let r = login(&base, "folded=1,id=f");
     let lines = r.headers_named("set-cookie");
     assert_eq!(lines.len(), 1, "{lines:?}");
@@ -118,8 +114,7 @@ fn folded_set_cookie_is_one_line() {
 
 #[test]
 fn long_sessdata_has_the_real_shape() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (_srv, base) = start();
     let r = login(&base, "longsess=1,id=l");
     let sess = value_of(&r.set_cookies(), "SESSDATA");
     assert_eq!(sess.len(), 170, "{sess}");
@@ -139,8 +134,7 @@ fn long_sessdata_has_the_real_shape() {
 
 #[test]
 fn credentials_in_the_go_url_query() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (srv, base) = start();
     let sc = "gourl=query,mid=555,flow=c,id=q";
     let r = fetch(&base, sc, "tk");
     assert_eq!(
@@ -198,8 +192,7 @@ fn credentials_in_the_go_url_query() {
 
 #[test]
 fn hops_then_404_or_foreign() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (_srv, base) = start();
     let sc = "gourl=hop404,flow=c,id=h4";
     let r = fetch(&base, sc, "tk");
     assert_eq!(
@@ -247,8 +240,7 @@ fn hops_then_404_or_foreign() {
 
 #[test]
 fn sso_list_and_its_pages() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (srv, base) = start();
     // Default: always answers, empty list.
     let r = get(&base, SSO);
     assert_eq!(
@@ -302,8 +294,7 @@ fn sso_list_and_its_pages() {
 
 #[test]
 fn gate_cookie_must_come_back() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (srv, base) = start();
     let sc = "gate=1,flow=c,id=g";
     let r = get(&base, &format!("/s/{sc}{URL}"));
     let sc_lines = r.set_cookies();
@@ -348,8 +339,7 @@ fn gate_cookie_must_come_back() {
 
 #[test]
 fn rate_limits_with_retry_after() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (_srv, base) = start();
     let r = get(&base, &format!("/s/fault=429,retry=3{URL}"));
     assert_eq!(r.status, 429);
     assert_eq!(r.header("retry-after"), Some("3"));
@@ -377,8 +367,7 @@ fn rate_limits_with_retry_after() {
 
 #[test]
 fn captcha_demand() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (_srv, base) = start();
     for target in [URL.to_string(), format!("{FETCH}?ticket=t")] {
         let r = get(&base, &format!("/s/fault=captcha{target}"));
         assert_eq!(r.status, 200);
@@ -396,8 +385,7 @@ fn captcha_demand() {
 
 #[test]
 fn session_check_and_logout() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (srv, base) = start();
     let r = login(&base, "mid=99,name=Zoe,id=sess");
     let set = r.set_cookies();
     let sess = value_of(&set, "SESSDATA");
@@ -487,8 +475,7 @@ fn session_check_and_logout() {
 
 #[test]
 fn renewal_replaces_sessdata() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (_srv, base) = start();
     let r = login(&base, "id=ren");
     let old = value_of(&r.set_cookies(), "SESSDATA");
     let jct = value_of(&r.set_cookies(), "bili_jct");
@@ -516,8 +503,7 @@ fn renewal_replaces_sessdata() {
 
 #[test]
 fn nocookies_makes_no_session_and_the_log_records_cookies() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (srv, base) = start();
     let r = login(&base, "fault=nocookies,id=nc");
     assert!(r.set_cookies().is_empty());
     assert_eq!(srv.sessions(), 0);
