@@ -68,16 +68,7 @@ fn control_api_log_stats_reset() {
 fn keep_alive_and_connection_counting() {
     let (srv, base) = start();
     let mut c = Conn::open(&base);
-    let t = {
-        let j = c.get(URL).json();
-        j["data"]["qr_url"]
-            .as_str()
-            .unwrap_or("")
-            .split("ticket=")
-            .nth(1)
-            .unwrap_or("")
-            .to_string()
-    };
+    let t = ticket_of(&c.get(URL));
     let codes: Vec<i64> = (0..4)
         .map(|_| c.get(&format!("{FETCH}?ticket={t}")).code())
         .collect();

@@ -239,17 +239,9 @@ fn reset_fault_closes_without_answer() {
 fn gourl_hops() {
     let (srv, base) = start();
     let sc = "gourl=1,flow=c,id=go";
-    let r = fetch(&base, sc, "tk");
-    let j = r.json();
-    assert_eq!(j["code"], 0);
-    let go = j["data"]["go_url"].as_str().expect("go_url").to_string();
-    assert_eq!(go, format!("{base}/s/{sc}/gourl/hop1"));
-    assert_eq!(
-        names(&r.set_cookies()),
-        ["SESSDATA", "buvid3", "old_tracker"]
-    );
+    let (_, hop1) = hop_login(&base, sc);
     let mut c = Conn::open(&base);
-    let r1 = c.get(go.trim_start_matches(&base));
+    let r1 = c.get(&hop1);
     assert_eq!(r1.status, 302);
     assert_eq!(
         r1.header("location"),

@@ -32,6 +32,16 @@ fn user(base: &str, prefix: &str, cookie: &str) -> Response {
     get_with_cookie(base, &format!("{prefix}{USER}"), cookie)
 }
 
+/// A logout with `csrf` in the query, on a fresh connection.
+fn logout(base: &str, csrf: &str, cookie: &str) -> Response {
+    Conn::open(base).request(
+        "POST",
+        &format!("{EXIT}?csrf={csrf}"),
+        &[("Cookie", cookie)],
+        b"",
+    )
+}
+
 fn is_login(r: &Response) -> bool {
     let j = r.json();
     assert_eq!(j["code"], 0, "{j}");
@@ -70,10 +80,8 @@ fn string_codes_on_both_endpoints() {
     let (_srv, base) = start();
     let sc = "codestr=1,flow=wsce,id=cs";
     let r = get(&base, &format!("/s/{sc}{URL}"));
-    let j = r.json();
-    assert_eq!(j["code"], json!("0"));
-    let qr = j["data"]["qr_url"].as_str().expect("qr_url");
-    let t = qr.split("ticket=").nth(1).expect("ticket").to_string();
+    assert_eq!(r.json()["code"], json!("0"));
+    let t = ticket_of(&r);
     let mut codes = Vec::new();
     for _ in 0..4 {
         let r = fetch(&base, sc, &t);
@@ -180,29 +188,16 @@ fn credentials_in_the_go_url_query() {
     // The query's SESSDATA is the session; its bili_jct the csrf.
     let cookie = format!("SESSDATA={}", get_q("SESSDATA"));
     assert!(is_login(&user(&base, "", &cookie)));
-    let mut c = Conn::open(&base);
-    let out = c.request(
-        "POST",
-        &format!("{EXIT}?csrf={}", get_q("bili_jct")),
-        &[("Cookie", &cookie)],
-        b"",
-    );
-    assert_eq!(out.code(), 0);
+    assert_eq!(logout(&base, &get_q("bili_jct"), &cookie).code(), 0);
 }
 
 #[test]
 fn hops_then_404_or_foreign() {
     let (_srv, base) = start();
     let sc = "gourl=hop404,flow=c,id=h4";
-    let r = fetch(&base, sc, "tk");
-    assert_eq!(
-        names(&r.set_cookies()),
-        ["SESSDATA", "buvid3", "old_tracker"]
-    );
+    let (r, hop1) = hop_login(&base, sc);
     let sess = value_of(&r.set_cookies(), "SESSDATA");
-    let go = r.json()["data"]["go_url"].as_str().expect("go").to_string();
-    assert_eq!(go, format!("{base}/s/{sc}/gourl/hop1"));
-    let h1 = get(&base, go.trim_start_matches(&base));
+    let h1 = get(&base, &hop1);
     assert_eq!(h1.status, 302);
     assert_eq!(names(&h1.set_cookies()), ["bili_jct", "DedeUserID"]);
     assert_eq!(value_of(&h1.set_cookies(), "DedeUserID"), "1709658507");
@@ -211,22 +206,11 @@ fn hops_then_404_or_foreign() {
     assert_eq!(get(&base, &loc).status, 404);
     // The hop's bili_jct belongs to that login's session.
     let jct = value_of(&h1.set_cookies(), "bili_jct");
-    let mut c = Conn::open(&base);
-    let out = c.request(
-        "POST",
-        &format!("{EXIT}?csrf={jct}"),
-        &[("Cookie", &format!("SESSDATA={sess}"))],
-        b"",
-    );
-    assert_eq!(out.code(), 0);
+    assert_eq!(logout(&base, &jct, &format!("SESSDATA={sess}")).code(), 0);
 
     let sc = "gourl=hopforeign,flow=c,id=hf";
-    let r = fetch(&base, sc, "tk");
-    assert_eq!(
-        names(&r.set_cookies()),
-        ["SESSDATA", "buvid3", "old_tracker"]
-    );
-    let h1 = get(&base, &format!("/s/{sc}/gourl/hop1"));
+    let (_, hop1) = hop_login(&base, sc);
+    let h1 = get(&base, &hop1);
     assert_eq!(h1.status, 302);
     assert_eq!(
         names(&h1.set_cookies()),
@@ -304,8 +288,7 @@ fn gate_cookie_must_come_back() {
     assert_eq!(gate.len(), 16);
     assert_eq!(attr(&sc_lines[0], "Domain"), None, "host-only");
     assert!(attr(&sc_lines[0], "HttpOnly").is_some());
-    let qr = r.json()["data"]["qr_url"].as_str().expect("qr").to_string();
-    let t = qr.split("ticket=").nth(1).expect("ticket").to_string();
+    let t = ticket_of(&r);
     let target = format!("/s/{sc}{FETCH}?ticket={t}");
     // Without the cookie (or with another value) the ticket stays waiting, however often it is asked.
     for cookie in ["", "pp_gate=0000000000000000", "other=1"] {
@@ -424,14 +407,8 @@ fn session_check_and_logout() {
     // Logout: GET is refused, a wrong csrf is -111 (session kept), the right one (form body) ends it.
     let r = get_with_cookie(&base, &format!("{EXIT}?csrf={jct}"), &cookie);
     assert_eq!(r.status, 405);
+    assert_eq!(logout(&base, "bad", &cookie).code(), -111);
     let mut c = Conn::open(&base);
-    let r = c.request(
-        "POST",
-        &format!("{EXIT}?csrf=bad"),
-        &[("Cookie", &cookie)],
-        b"",
-    );
-    assert_eq!(r.code(), -111);
     let r = c.request("POST", EXIT, &[("Cookie", &cookie)], b"");
     assert_eq!(r.code(), -111, "no csrf at all");
     assert!(is_login(&user(&base, "", &cookie)));
@@ -455,13 +432,7 @@ fn session_check_and_logout() {
     assert!(rec.cookies.contains(&format!("SESSDATA={sess}")));
     // Ended: logged out, and a second logout is -101.
     assert!(!is_login(&user(&base, "", &cookie)));
-    let r = c.request(
-        "POST",
-        &format!("{EXIT}?csrf={jct}"),
-        &[("Cookie", &cookie)],
-        b"",
-    );
-    assert_eq!(r.code(), -101);
+    assert_eq!(logout(&base, &jct, &cookie).code(), -101);
     assert_eq!(srv.sessions(), 0);
 
     // end_sessions ends every session; reset keeps them.
@@ -491,14 +462,7 @@ fn renewal_replaces_sessdata() {
     assert!(!is_login(&user(&base, "", &format!("SESSDATA={old}"))));
     assert!(is_login(&user(&base, "", &format!("SESSDATA={new}"))));
     // bili_jct unchanged: logout with the new SESSDATA and the old csrf.
-    let mut c = Conn::open(&base);
-    let r = c.request(
-        "POST",
-        &format!("{EXIT}?csrf={jct}"),
-        &[("Cookie", &format!("SESSDATA={new}"))],
-        b"",
-    );
-    assert_eq!(r.code(), 0);
+    assert_eq!(logout(&base, &jct, &format!("SESSDATA={new}")).code(), 0);
 }
 
 #[test]
