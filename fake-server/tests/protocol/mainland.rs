@@ -395,187 +395,180 @@ fn csrf_of(page: &Response) -> String {
     csrf
 }
 
+/// A web session as a client keeps it, from its login or refresh answer: the Set-Cookie lines, the Cookie
+/// header they make, its csrf (`bili_jct`) and its refresh_token.
+struct Session {
+    set: Vec<String>,
+    cookie: String,
+    jct: String,
+    token: String,
+}
+
+impl Session {
+    fn of(answer: &Response) -> Session {
+        let set = answer.set_cookies();
+        let token = answer.json()["data"]["refresh_token"]
+            .as_str()
+            .expect("refresh_token")
+            .to_string();
+        Session {
+            cookie: cookie_header(&set),
+            jct: value(&set, "bili_jct"),
+            token,
+            set,
+        }
+    }
+}
+
+/// The body of a `cookie/refresh` POST.
+fn refresh_form(jct: &str, refresh_csrf: &str, token: &str) -> String {
+    format!("csrf={jct}&refresh_csrf={refresh_csrf}&source=main_web&refresh_token={token}")
+}
+
+/// The body of a `confirm/refresh` POST: the new session's csrf and the old session's refresh_token.
+fn confirm_form(jct: &str, old_token: &str) -> String {
+    format!("csrf={jct}&refresh_token={old_token}")
+}
+
+/// A whole refresh of `s` as a client makes it: cookie/info's timestamp, the correspond page's
+/// refresh_csrf, then the POST to cookie/refresh.
+fn refresh(base: &str, s: &Session) -> Response {
+    let (ts, _) = cookie_info(base, "", &s.cookie, &s.jct);
+    let csrf = csrf_of(&refresh_csrf(base, "", &s.cookie, ts));
+    browser(
+        base,
+        "POST",
+        REFRESH,
+        &s.cookie,
+        &refresh_form(&s.jct, &csrf, &s.token),
+    )
+}
+
 #[test]
 fn cookie_refresh_then_confirm_retires_the_old_session() {
     let (_srv, base) = start();
     assert!(refresh_public_key_pem().starts_with("-----BEGIN PUBLIC KEY-----"));
-    let r = login(&base, "id=rf");
-    let old_set = r.set_cookies();
-    let old = cookie_header(&old_set);
-    let old_jct = value(&old_set, "bili_jct");
-    let old_token = r.json()["data"]["refresh_token"]
-        .as_str()
-        .expect("rt")
-        .to_string();
+    let old = Session::of(&login(&base, "id=rf"));
 
-    let (ts, need) = cookie_info(&base, "", &old, &old_jct);
+    let (ts, need) = cookie_info(&base, "", &old.cookie, &old.jct);
     assert!(!need);
-    assert!(cookie_info(&base, "refresh=1", &old, &old_jct).1);
+    assert!(cookie_info(&base, "refresh=1", &old.cookie, &old.jct).1);
     let j = browser(&base, "GET", &format!("{INFO}?csrf=x"), "", "").json();
     assert_eq!(j["code"], -101);
 
     // correspond: a timestamp never issued, a bad path, no session, correspond=404 → 404.
-    assert_eq!(refresh_csrf(&base, "", &old, ts - 86_400_000).status, 404);
     assert_eq!(
-        browser(&base, "GET", "/correspond/1/abcd", &old, "").status,
+        refresh_csrf(&base, "", &old.cookie, ts - 86_400_000).status,
+        404
+    );
+    assert_eq!(
+        browser(&base, "GET", "/correspond/1/abcd", &old.cookie, "").status,
         404
     );
     assert_eq!(refresh_csrf(&base, "", "", ts).status, 404);
-    assert_eq!(refresh_csrf(&base, "correspond=404", &old, ts).status, 404);
-    let csrf = csrf_of(&refresh_csrf(&base, "", &old, ts));
+    assert_eq!(
+        refresh_csrf(&base, "correspond=404", &old.cookie, ts).status,
+        404
+    );
+    let csrf = csrf_of(&refresh_csrf(&base, "", &old.cookie, ts));
 
-    let form = |csrf_: &str, rc: &str, tok: &str| {
-        format!("csrf={csrf_}&refresh_csrf={rc}&source=main_web&refresh_token={tok}")
-    };
     let post =
         |target: &str, cookie: &str, body: &str| browser(&base, "POST", target, cookie, body);
+    let good = refresh_form(&old.jct, &csrf, &old.token);
+    assert_eq!(post(REFRESH, "", &good).code(), -101);
     assert_eq!(
-        post(REFRESH, "", &form(&old_jct, &csrf, &old_token)).code(),
-        -101
-    );
-    assert_eq!(
-        post(REFRESH, &old, &form("bad", &csrf, &old_token)).code(),
+        post(
+            REFRESH,
+            &old.cookie,
+            &refresh_form("bad", &csrf, &old.token)
+        )
+        .code(),
         -111
     );
     assert_eq!(
-        post(REFRESH, &old, &form(&old_jct, "bad", &old_token)).code(),
-        86095
-    );
-    assert_eq!(
-        post(REFRESH, &old, &form(&old_jct, &csrf, "bad")).code(),
-        86095
-    );
-    assert_eq!(
         post(
-            &format!("/s/refresh86095=1{REFRESH}"),
-            &old,
-            &form(&old_jct, &csrf, &old_token)
+            REFRESH,
+            &old.cookie,
+            &refresh_form(&old.jct, "bad", &old.token)
         )
         .code(),
         86095
     );
-    assert_eq!(browser(&base, "GET", REFRESH, &old, "").status, 405);
+    assert_eq!(
+        post(REFRESH, &old.cookie, &refresh_form(&old.jct, &csrf, "bad")).code(),
+        86095
+    );
+    assert_eq!(
+        post(&format!("/s/refresh86095=1{REFRESH}"), &old.cookie, &good).code(),
+        86095
+    );
+    assert_eq!(browser(&base, "GET", REFRESH, &old.cookie, "").status, 405);
 
-    let r = post(REFRESH, &old, &form(&old_jct, &csrf, &old_token));
+    let r = post(REFRESH, &old.cookie, &good);
     let j = r.json();
     assert_eq!(j["code"], 0, "{j}");
     assert_eq!(j["data"]["status"], 0);
-    let new_token = j["data"]["refresh_token"]
-        .as_str()
-        .expect("new rt")
-        .to_string();
-    assert_ne!(new_token, old_token);
-    let new_set = r.set_cookies();
-    assert_eq!(names(&new_set), WEB);
-    let new = cookie_header(&new_set);
-    let new_jct = value(&new_set, "bili_jct");
-    assert_ne!(value(&new_set, "SESSDATA"), value(&old_set, "SESSDATA"));
+    let new = Session::of(&r);
+    assert_ne!(new.token, old.token);
+    assert_eq!(names(&new.set), WEB);
+    assert_ne!(value(&new.set, "SESSDATA"), value(&old.set, "SESSDATA"));
     // Before confirm both sessions work (a client that crashed here still has its old one).
-    assert!(logged_in(&base, &old));
-    assert!(logged_in(&base, &new));
+    assert!(logged_in(&base, &old.cookie));
+    assert!(logged_in(&base, &new.cookie));
     // The page's refresh_csrf was good for one refresh.
-    assert_eq!(
-        post(REFRESH, &old, &form(&old_jct, &csrf, &old_token)).code(),
-        86095
-    );
+    assert_eq!(post(REFRESH, &old.cookie, &good).code(), 86095);
 
     // confirm: csrf of the NEW session, the OLD token.
     assert_eq!(
-        post(
-            CONFIRM,
-            &new,
-            &format!("csrf={old_jct}&refresh_token={old_token}")
-        )
-        .code(),
+        post(CONFIRM, &new.cookie, &confirm_form(&old.jct, &old.token)).code(),
         -111
     );
     assert_eq!(
-        post(
-            CONFIRM,
-            &new,
-            &format!("csrf={new_jct}&refresh_token={new_token}")
-        )
-        .code(),
+        post(CONFIRM, &new.cookie, &confirm_form(&new.jct, &new.token)).code(),
         -400
     );
     assert_eq!(
-        post(
-            CONFIRM,
-            "",
-            &format!("csrf={new_jct}&refresh_token={old_token}")
-        )
-        .code(),
+        post(CONFIRM, "", &confirm_form(&new.jct, &old.token)).code(),
         -101
     );
-    assert!(logged_in(&base, &old));
+    assert!(logged_in(&base, &old.cookie));
     assert_eq!(
-        post(
-            CONFIRM,
-            &new,
-            &format!("csrf={new_jct}&refresh_token={old_token}")
-        )
-        .code(),
+        post(CONFIRM, &new.cookie, &confirm_form(&new.jct, &old.token)).code(),
         0
     );
-    assert!(!logged_in(&base, &old));
-    assert!(logged_in(&base, &new));
+    assert!(!logged_in(&base, &old.cookie));
+    assert!(logged_in(&base, &new.cookie));
 
     // The new session refreshes in turn with its own token.
-    let (ts, _) = cookie_info(&base, "", &new, &new_jct);
-    let csrf = csrf_of(&refresh_csrf(&base, "", &new, ts));
-    assert_eq!(
-        post(REFRESH, &new, &form(&new_jct, &csrf, &new_token)).code(),
-        0
-    );
+    assert_eq!(refresh(&base, &new).code(), 0);
 }
 
 #[test]
 fn a_crash_between_refresh_and_confirm_keeps_the_old_session_refreshable() {
     let (_srv, base) = start();
-    let r = login(&base, "id=crash");
-    let set = r.set_cookies();
-    let old = cookie_header(&set);
-    let jct = value(&set, "bili_jct");
-    let token = r.json()["data"]["refresh_token"]
-        .as_str()
-        .expect("rt")
-        .to_string();
-    let refresh = || {
-        let (ts, _) = cookie_info(&base, "", &old, &jct);
-        let csrf = csrf_of(&refresh_csrf(&base, "", &old, ts));
-        browser(
-            &base,
-            "POST",
-            REFRESH,
-            &old,
-            &format!("csrf={jct}&refresh_csrf={csrf}&source=main_web&refresh_token={token}"),
-        )
-    };
+    let old = Session::of(&login(&base, "id=crash"));
     // The first answer is "lost"; the old session still works and refreshes again.
-    assert_eq!(refresh().code(), 0);
-    assert!(logged_in(&base, &old));
-    let again = refresh();
+    assert_eq!(refresh(&base, &old).code(), 0);
+    assert!(logged_in(&base, &old.cookie));
+    let again = refresh(&base, &old);
     assert_eq!(again.code(), 0);
-    let new = cookie_header(&again.set_cookies());
-    let new_jct = value(&again.set_cookies(), "bili_jct");
+    let new = Session::of(&again);
     let c = browser(
         &base,
         "POST",
         CONFIRM,
-        &new,
-        &format!("csrf={new_jct}&refresh_token={token}"),
+        &new.cookie,
+        &confirm_form(&new.jct, &old.token),
     );
     assert_eq!(c.code(), 0);
-    assert!(!logged_in(&base, &old));
-    assert!(logged_in(&base, &new));
+    assert!(!logged_in(&base, &old.cookie));
+    assert!(logged_in(&base, &new.cookie));
 }
 
 #[test]
 fn logout_v2() {
     let (_srv, base) = start();
-    let set = login(&base, "id=lo").set_cookies();
-    let cookie = cookie_header(&set);
-    let jct = value(&set, "bili_jct");
+    let Session { cookie, jct, .. } = Session::of(&login(&base, "id=lo"));
     let r = browser(&base, "POST", EXIT, &cookie, "biliCSRF=wrong");
     assert_eq!(r.code(), 2202);
     assert_eq!(r.json()["status"], false);
