@@ -258,10 +258,17 @@ pub fn issue(base: &str, scenario: &str) -> String {
     t
 }
 
+/// A url answer's `qr_url`.
+pub fn qr_url_of(url_answer: &Response) -> String {
+    url_answer.json()["data"]["qr_url"]
+        .as_str()
+        .expect("qr_url")
+        .to_string()
+}
+
 /// The ticket in a url answer's `qr_url`.
 pub fn ticket_of(url_answer: &Response) -> String {
-    let j = url_answer.json();
-    let qr = j["data"]["qr_url"].as_str().expect("qr_url");
+    let qr = qr_url_of(url_answer);
     qr.split("ticket=")
         .nth(1)
         .unwrap_or_else(|| panic!("no ticket in {qr}"))

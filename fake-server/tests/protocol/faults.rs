@@ -143,9 +143,9 @@ fn body_shape_faults() {
         assert_eq!(r.text(), r#"{"code":0,"message":"0","ttl":1,"data":{}}"#);
     }
     // noticket: only the url endpoint.
-    let j = get(&base, &format!("/s/fault=noticket{URL}")).json();
-    assert_eq!(j["code"], 0);
-    let qr = j["data"]["qr_url"].as_str().expect("qr_url");
+    let r = get(&base, &format!("/s/fault=noticket{URL}"));
+    assert_eq!(r.code(), 0);
+    let qr = qr_url_of(&r);
     assert!(
         qr.starts_with("https://www.bilibili.tv/h5/en/qrcode/login") && !qr.contains("ticket=")
     );

@@ -263,10 +263,7 @@ fn hostile_qr_urls() {
     ] {
         let r = get(&base, &format!("/s/qrurl={mode},flow=c{URL}"));
         assert_eq!(r.code(), 0);
-        let qr = r.json()["data"]["qr_url"]
-            .as_str()
-            .expect("qr_url")
-            .to_string();
+        let qr = qr_url_of(&r);
         let t = qr.strip_prefix(start).unwrap_or_else(|| panic!("{qr}"));
         assert_eq!(t.len(), 32);
         // The ticket is real.
