@@ -69,6 +69,16 @@ fn poll(base: &str, sc: &str, key: &str) -> Response {
     r
 }
 
+/// data.code of a poll answer that is not a confirmation, checking the shape such an answer has: no url, no
+/// refresh_token, timestamp 0.
+fn poll_state(base: &str, sc: &str, key: &str) -> i64 {
+    let j = poll(base, sc, key).json();
+    assert_eq!(j["data"]["url"], "", "{j}");
+    assert_eq!(j["data"]["refresh_token"], "", "{j}");
+    assert_eq!(j["data"]["timestamp"], 0, "{j}");
+    j["data"]["code"].as_i64().expect("data.code")
+}
+
 /// `name=value; …` of the Set-Cookie lines (the values as sent).
 fn cookie_header(set: &[String]) -> String {
     set.iter()
@@ -121,14 +131,7 @@ fn logged_in(base: &str, cookie: &str) -> bool {
 fn web_qr_flow_and_both_channels() {
     let (srv, base) = start();
     let key = generate(&base, "id=flow");
-    let mut states = Vec::new();
-    for _ in 0..2 {
-        let j = poll(&base, "id=flow", &key).json();
-        assert_eq!(j["data"]["url"], "");
-        assert_eq!(j["data"]["refresh_token"], "");
-        assert_eq!(j["data"]["timestamp"], 0);
-        states.push(j["data"]["code"].as_i64().expect("data.code"));
-    }
+    let states: Vec<i64> = (0..2).map(|_| poll_state(&base, "id=flow", &key)).collect();
     assert_eq!(states, [86101, 86090]);
     let r = poll(&base, "id=flow", &key);
     let j = r.json();
@@ -147,7 +150,7 @@ fn web_qr_flow_and_both_channels() {
     assert_eq!(attr(&set[0], "HttpOnly"), Some(""));
     assert_eq!(value(&set, "DedeUserID"), "1709658507");
     // The key is spent.
-    assert_eq!(poll(&base, "id=flow", &key).json()["data"]["code"], 86038);
+    assert_eq!(poll_state(&base, "id=flow", &key), 86038);
     // data.url: the crossDomain hop on this server, which sets the same cookies and 302s to the site.
     let url = j["data"]["url"].as_str().expect("url");
     let path = url.strip_prefix(&base).expect("on this server");
@@ -270,7 +273,7 @@ fn control_faults_and_demo_timers_apply() {
     let (srv, base) = start();
     let key = generate(&base, "id=ctl");
     srv.set_state("id=ctl", &key, State::Scanned);
-    assert_eq!(poll(&base, "id=ctl", &key).json()["data"]["code"], 86090);
+    assert_eq!(poll_state(&base, "id=ctl", &key), 86090);
     let forced = Conn::open(&base).request(
         "POST",
         &format!("/__state?scenario=id%3Dctl&ticket={key}&state=confirmed"),
@@ -288,10 +291,7 @@ fn control_faults_and_demo_timers_apply() {
         0
     );
     let key = generate(&base, "expire=0,id=ex");
-    assert_eq!(
-        poll(&base, "expire=0,id=ex", &key).json()["data"]["code"],
-        86038
-    );
+    assert_eq!(poll_state(&base, "expire=0,id=ex", &key), 86038);
     // Faults of the intl url/fetch endpoints apply to generate/poll.
     let r = browser(
         &base,
