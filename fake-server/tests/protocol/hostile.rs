@@ -257,14 +257,15 @@ fn hostile_cookie_info() {
 #[test]
 fn hostile_qr_urls() {
     let (_srv, base) = start();
-    for (mode, start) in [
+    // Each mode, then how its qr_url begins.
+    for (mode, begins) in [
         ("javascript", "javascript:alert(1)//?ticket="),
         ("foreign", "https://evil.example/phish?ticket="),
     ] {
         let r = get(&base, &format!("/s/qrurl={mode},flow=c{URL}"));
         assert_eq!(r.code(), 0);
         let qr = qr_url_of(&r);
-        let t = qr.strip_prefix(start).unwrap_or_else(|| panic!("{qr}"));
+        let t = qr.strip_prefix(begins).unwrap_or_else(|| panic!("{qr}"));
         assert_eq!(t.len(), 32);
         // The ticket is real.
         assert_eq!(fetch(&base, &format!("qrurl={mode},flow=c"), t).code(), 0);
