@@ -225,7 +225,8 @@ impl Conn {
     }
 }
 
-/// A fake server on a free loopback port and its base URL; the server stops when the first is dropped.
+/// A fake server on a free loopback port and its base URL. The server stops when it is dropped, so a test
+/// binds it to a name (`_srv` where it only needs the URL), never to `_`.
 pub fn start() -> (bili_qr_fake_server::FakeServer, String) {
     let srv = bili_qr_fake_server::FakeServer::start();
     let base = srv.base_url();
