@@ -1,5 +1,9 @@
 //! Parsing of the `/s/{scenario}` string: `key=value,key=value,…`.
 
+use serde::de::value::{Error as ValueError, StrDeserializer};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
 use crate::State;
 
 /// A fault mode (`fault=`).
@@ -106,9 +110,11 @@ pub enum Endpoint {
 }
 
 /// `gourl=`: how the confirmed answer's `go_url` looks and what its hops do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum GoUrl {
     /// `1`: hop1 → hop2, the missing cookies set along the way.
+    #[serde(rename = "1")]
     Hops,
     /// `foreign`: an https URL on a foreign host.
     Foreign,
@@ -146,7 +152,8 @@ pub enum CookieInfo {
 }
 
 /// `confirm=`: the shape of the confirmed `data`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Confirm {
     Sparse,
     Nulls,
@@ -154,22 +161,27 @@ pub enum Confirm {
 }
 
 /// `sso=`: what `web/sso/list` answers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Sso {
+    #[serde(rename = "1")]
     List,
     Fail,
+    #[serde(rename = "500")]
     Status500,
 }
 
 /// `verify=`: how v2/user treats every session.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Verify {
     Reject,
     Down,
 }
 
 /// `qrurl=`: a hostile `qr_url`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum QrUrl {
     Javascript,
     Foreign,
@@ -177,7 +189,8 @@ pub enum QrUrl {
 
 /// `browser=`: the last mile of behaving like a browser. Each value is one shape a browser takes in its
 /// stride and a client must too.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Browser {
     /// `pathdelete`: the confirmed set, then deletions of SESSDATA and bili_jct at other paths (which
     /// delete nothing: a cookie is its name, domain and path).
@@ -293,6 +306,12 @@ fn pick<T: Copy>(key: &str, v: &str, choices: &[(&str, T)]) -> Result<T, String>
         })
 }
 
+/// One of the enum `T`'s spellings (a variant's name in lowercase, or its `serde(rename)`), or an error naming
+/// them all.
+fn spelled<T: DeserializeOwned>(key: &str, v: &str) -> Result<T, String> {
+    T::deserialize(StrDeserializer::<ValueError>::new(v)).map_err(|e| format!("`{key}`: {e}"))
+}
+
 fn num(key: &str, v: &str) -> Result<u64, String> {
     v.parse::<u64>()
         .map_err(|_| format!("`{key}` wants a non-negative integer, got `{v}`"))
@@ -356,23 +375,7 @@ impl Scenario {
                 }
                 "times" => sc.times = Some(num(k, &v)?),
                 "delay" => sc.delay = num(k, &v)?,
-                "gourl" => {
-                    sc.gourl = Some(pick(
-                        k,
-                        &v,
-                        &[
-                            ("1", GoUrl::Hops),
-                            ("foreign", GoUrl::Foreign),
-                            ("query", GoUrl::Query),
-                            ("hop404", GoUrl::Hop404),
-                            ("hopforeign", GoUrl::HopForeign),
-                            ("nonascii", GoUrl::NonAscii),
-                            ("badport", GoUrl::BadPort),
-                            ("slowchain", GoUrl::SlowChain),
-                            ("secrethost", GoUrl::SecretHost),
-                        ],
-                    )?)
-                }
+                "gourl" => sc.gourl = Some(spelled(k, &v)?),
                 "cookieinfo" => {
                     sc.cookieinfo = pick(
                         k,
@@ -387,42 +390,16 @@ impl Scenario {
                         ],
                     )?
                 }
-                "confirm" => {
-                    sc.confirm = Some(pick(
-                        k,
-                        &v,
-                        &[
-                            ("sparse", Confirm::Sparse),
-                            ("nulls", Confirm::Nulls),
-                            ("empty", Confirm::Empty),
-                        ],
-                    )?)
-                }
+                "confirm" => sc.confirm = Some(spelled(k, &v)?),
                 "codestr" => sc.codestr = flag(k, &v)?,
                 "folded" => sc.folded = flag(k, &v)?,
                 "longsess" => sc.longsess = flag(k, &v)?,
                 "gate" => sc.gate = flag(k, &v)?,
                 "renew" => sc.renew = flag(k, &v)?,
                 "retrydate" => sc.retrydate = flag(k, &v)?,
-                "sso" => {
-                    sc.sso = Some(pick(
-                        k,
-                        &v,
-                        &[
-                            ("1", Sso::List),
-                            ("fail", Sso::Fail),
-                            ("500", Sso::Status500),
-                        ],
-                    )?)
-                }
+                "sso" => sc.sso = Some(spelled(k, &v)?),
                 "expired" => sc.expired101 = pick(k, &v, &[("101", true), ("0", false)])?,
-                "verify" => {
-                    sc.verify = Some(pick(
-                        k,
-                        &v,
-                        &[("reject", Verify::Reject), ("down", Verify::Down)],
-                    )?)
-                }
+                "verify" => sc.verify = Some(spelled(k, &v)?),
                 "retry" => sc.retry = Some(num(k, &v)?),
                 "hops" => {
                     sc.hops = num(k, &v)?;
@@ -431,34 +408,8 @@ impl Scenario {
                     }
                 }
                 "cookiedomain" => sc.hostile_domains = pick(k, &v, &[("hostile", true)])?,
-                "qrurl" => {
-                    sc.qrurl = Some(pick(
-                        k,
-                        &v,
-                        &[
-                            ("javascript", QrUrl::Javascript),
-                            ("foreign", QrUrl::Foreign),
-                        ],
-                    )?)
-                }
-                "browser" => {
-                    sc.browser = Some(pick(
-                        k,
-                        &v,
-                        &[
-                            ("pathdelete", Browser::PathDelete),
-                            ("shadow", Browser::Shadow),
-                            ("crossdomain", Browser::CrossDomain),
-                            ("location", Browser::Location),
-                            ("bom", Browser::Bom),
-                            ("floats", Browser::Floats),
-                            ("surrogate", Browser::Surrogate),
-                            ("cututf8", Browser::CutUtf8),
-                            ("gzip", Browser::Gzip),
-                            ("deflate", Browser::Deflate),
-                        ],
-                    )?)
-                }
+                "qrurl" => sc.qrurl = Some(spelled(k, &v)?),
+                "browser" => sc.browser = Some(spelled(k, &v)?),
                 _ => {
                     if !sc.main.set(k, &v)? {
                         return Err(format!("unknown scenario key `{k}`"));
@@ -537,7 +488,15 @@ mod tests {
         assert!(Scenario::parse("cookiedomain=1").is_err());
         let b = Scenario::parse("browser=crossdomain").expect("valid");
         assert_eq!(b.browser, Some(Browser::CrossDomain));
-        assert!(Scenario::parse("browser=br").is_err());
+        let err = Scenario::parse("browser=br").expect_err("not a browser shape");
+        assert!(err.contains("`br`") && err.contains("`cututf8`"), "{err}");
+        // The renamed spellings, and a lowercase name that is not a spelling.
+        let r = Scenario::parse("gourl=1,sso=500,browser=cututf8").expect("valid");
+        assert_eq!(r.gourl, Some(GoUrl::Hops));
+        assert_eq!(r.sso, Some(Sso::Status500));
+        assert_eq!(r.browser, Some(Browser::CutUtf8));
+        assert!(Scenario::parse("sso=status500").is_err());
+        assert!(Scenario::parse("gourl=Query").is_err());
         let d = Scenario::parse("retrydate=1,retry=30").expect("valid");
         let when = httpdate::parse_http_date(&d.retry_after().expect("a date")).expect("HTTP-date");
         let ahead = when

@@ -225,6 +225,14 @@ impl Conn {
     }
 }
 
+/// A fake server on a free loopback port and its base URL. The server stops when it is dropped, so a test
+/// binds it to a name (`_srv` where it only needs the URL), never to `_`.
+pub fn start() -> (bili_qr_fake_server::FakeServer, String) {
+    let srv = bili_qr_fake_server::FakeServer::start();
+    let base = srv.base_url();
+    (srv, base)
+}
+
 /// One request on a fresh connection.
 pub fn get(base: &str, target: &str) -> Response {
     Conn::open(base).get(target)
@@ -242,19 +250,30 @@ pub fn issue(base: &str, scenario: &str) -> String {
         &format!("{}{URL}?s_locale=en_US&platform=web", prefix(scenario)),
     );
     assert_eq!(r.status, 200);
-    let j = r.json();
-    assert_eq!(j["code"], 0);
-    let qr = j["data"]["qr_url"].as_str().expect("qr_url").to_string();
-    let t = qr
-        .split("ticket=")
-        .nth(1)
-        .expect("ticket in qr_url")
-        .to_string();
-    assert_eq!(t.len(), 32, "{qr}");
+    assert_eq!(r.json()["code"], 0);
+    let t = ticket_of(&r);
+    assert_eq!(t.len(), 32, "{t}");
     assert!(t
         .bytes()
         .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
     t
+}
+
+/// A url answer's `qr_url`.
+pub fn qr_url_of(url_answer: &Response) -> String {
+    url_answer.json()["data"]["qr_url"]
+        .as_str()
+        .expect("qr_url")
+        .to_string()
+}
+
+/// The ticket in a url answer's `qr_url`.
+pub fn ticket_of(url_answer: &Response) -> String {
+    let qr = qr_url_of(url_answer);
+    qr.split("ticket=")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no ticket in {qr}"))
+        .to_string()
 }
 
 pub fn prefix(scenario: &str) -> String {
@@ -273,6 +292,22 @@ pub fn fetch(base: &str, scenario: &str, ticket: &str) -> Response {
             prefix(scenario)
         ),
     )
+}
+
+/// The confirmed answer under `sc` (which has `flow=c`) of a `gourl=` mode that leaves the cookies to its
+/// hops: it sets only SESSDATA and the two trackers, and its go_url is hop1 on this server. Returns the
+/// answer and hop1's path.
+pub fn hop_login(base: &str, sc: &str) -> (Response, String) {
+    let r = fetch(base, sc, "tk");
+    assert_eq!(r.code(), 0, "{sc}");
+    assert_eq!(
+        names(&r.set_cookies()),
+        ["SESSDATA", "buvid3", "old_tracker"],
+        "{sc}"
+    );
+    let hop1 = format!("/s/{sc}/gourl/hop1");
+    assert_eq!(r.json()["data"]["go_url"], format!("{base}{hop1}"), "{sc}");
+    (r, hop1)
 }
 
 /// The cookie's `name=value`.

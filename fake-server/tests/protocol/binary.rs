@@ -8,12 +8,15 @@ use crate::common::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_bili-qr-fake-server");
 
+/// The binary with `args`, its three standard streams made by `io` (`Stdio::piped` or `Stdio::null`).
+fn command(args: &[&str], io: fn() -> Stdio) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args).stdin(io()).stdout(io()).stderr(io());
+    cmd
+}
+
 fn spawn(args: &[&str]) -> (Child, String, BufReader<std::process::ChildStdout>) {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+    let mut child = command(args, Stdio::piped)
         .spawn()
         .expect("spawn the binary");
     let mut out = BufReader::new(child.stdout.take().expect("stdout"));
@@ -135,13 +138,7 @@ fn bad_flags_exit_2() {
         &["--port"][..],
         &["--tls-ca-out"][..],
     ] {
-        let st = Command::new(BIN)
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .expect("run");
+        let st = command(args, Stdio::null).status().expect("run");
         assert_eq!(st.code(), Some(2), "{args:?}");
     }
 }

@@ -1,7 +1,6 @@
 //! The `browser=` shapes (the last mile of behaving like a browser), byte by byte with the raw client.
 
 use crate::common::*;
-use bili_qr_fake_server::FakeServer;
 
 /// The confirmed fetch answer of `sc` (flow=c added), raw.
 fn confirmed(base: &str, sc: &str) -> Response {
@@ -22,8 +21,7 @@ fn query_value<'a>(url: &'a str, name: &str) -> &'a str {
 
 #[test]
 fn cookies_at_other_paths_and_hosts() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (_srv, base) = start();
     let r = confirmed(&base, "id=bp,browser=pathdelete");
     let lines = r.set_cookies();
     let sess = lines
@@ -55,8 +53,7 @@ fn cookies_at_other_paths_and_hosts() {
 
 #[test]
 fn credentials_behind_a_cross_domain_url() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (srv, base) = start();
     let sc = "id=bx,browser=crossdomain";
     let r = confirmed(&base, sc);
     assert!(r.set_cookies().is_empty());
@@ -98,8 +95,7 @@ fn credentials_behind_a_cross_domain_url() {
 
 #[test]
 fn json_a_browser_reads() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (_srv, base) = start();
     let r = confirmed(&base, "id=bb,browser=bom");
     assert!(r.body.starts_with(b"\xEF\xBB\xBF{\"code\":0,"));
     let waiting = fetch(&base, "id=bf,browser=floats,flow=wc", "tk");
@@ -130,8 +126,7 @@ fn json_a_browser_reads() {
 
 #[test]
 fn encoded_answers() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (_srv, base) = start();
     let r = confirmed(&base, "id=bg,browser=gzip");
     assert_eq!(r.header("content-encoding"), Some("gzip"));
     assert_eq!(r.body.get(..4), Some(&[0x1f, 0x8b, 8, 0][..]));

@@ -11,8 +11,7 @@ use bili_qr_fake_server::{FakeServer, RequestRecord, State, LOG_CAPACITY};
 
 #[test]
 fn control_api_log_stats_reset() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (srv, base) = start();
     let mut c = Conn::open(&base);
     c.send_raw(
         format!(
@@ -67,19 +66,9 @@ fn control_api_log_stats_reset() {
 
 #[test]
 fn keep_alive_and_connection_counting() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (srv, base) = start();
     let mut c = Conn::open(&base);
-    let t = {
-        let j = c.get(URL).json();
-        j["data"]["qr_url"]
-            .as_str()
-            .unwrap_or("")
-            .split("ticket=")
-            .nth(1)
-            .unwrap_or("")
-            .to_string()
-    };
+    let t = ticket_of(&c.get(URL));
     let codes: Vec<i64> = (0..4)
         .map(|_| c.get(&format!("{FETCH}?ticket={t}")).code())
         .collect();
@@ -119,8 +108,7 @@ fn keep_alive_and_connection_counting() {
 
 #[test]
 fn garbage_input_does_not_kill_the_server() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (_srv, base) = start();
     let cases: Vec<Vec<u8>> = vec![
         b"\x00\x01\x02\xff\r\n\r\n".to_vec(),
         b"GET\r\n\r\n".to_vec(),
@@ -155,8 +143,7 @@ fn garbage_input_does_not_kill_the_server() {
 
 #[test]
 fn log_is_bounded_but_counters_keep_counting() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (srv, base) = start();
     let n = LOG_CAPACITY + 50;
     let c = Conn::open(&base);
     let mut w = c.w.try_clone().expect("clone");
@@ -260,8 +247,7 @@ fn tls_serves_https_with_a_test_ca() {
 
 #[test]
 fn drop_shuts_down() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (srv, base) = start();
     let mut idle = Conn::open(&base);
     assert_eq!(idle.get(URL).code(), 0);
     drop(srv);
@@ -275,8 +261,7 @@ fn drop_shuts_down() {
 
 #[test]
 fn percent_encoded_scenario_is_the_same_scenario() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (srv, base) = start();
     assert_eq!(fetch(&base, "flow=wc,id=pe", "tk").code(), 10018101);
     // The same scenario, its separators percent-encoded by an eager client.
     assert_eq!(fetch(&base, "flow%3Dwc%2Cid%3Dpe", "tk").code(), 0);
@@ -286,8 +271,7 @@ fn percent_encoded_scenario_is_the_same_scenario() {
 
 #[test]
 fn drop_interrupts_a_slow_answer() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (srv, base) = start();
     let mut c = Conn::open(&base);
     c.send_raw(
         format!("GET /s/fault=slow,delay=18446744073709551615{URL} HTTP/1.1\r\nHost: x\r\n\r\n")

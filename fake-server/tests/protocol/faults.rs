@@ -4,12 +4,10 @@
 use std::time::{Duration, Instant};
 
 use crate::common::*;
-use bili_qr_fake_server::FakeServer;
 
 #[test]
 fn http_status_faults() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (_srv, base) = start();
     for code in [412u16, 500, 502, 503, 404] {
         for ep in [URL, FETCH] {
             let r = get(&base, &format!("/s/fault={code}{ep}?ticket=abc"));
@@ -31,8 +29,7 @@ fn http_status_faults() {
 
 #[test]
 fn api_code_faults() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (_srv, base) = start();
     for code in [412i64, 352, 400, 799] {
         let r = get(&base, &format!("/s/fault=api-{code}{FETCH}?ticket=abc"));
         assert_eq!(r.status, 200);
@@ -50,8 +47,7 @@ fn api_code_faults() {
 
 #[test]
 fn on_and_times_limit_faults() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (srv, base) = start();
     // `times`: transient.
     let sc = "fault=503,times=2,id=tr";
     let statuses: Vec<u16> = (0..4)
@@ -76,8 +72,7 @@ fn on_and_times_limit_faults() {
 
 #[test]
 fn slow_fault_waits() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (_srv, base) = start();
     let t0 = Instant::now();
     let r = get(
         &base,
@@ -93,8 +88,7 @@ fn slow_fault_waits() {
 
 #[test]
 fn truncated_fault_lies_about_length_and_closes() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (_srv, base) = start();
     for ep in [URL, FETCH] {
         let raw = raw_exchange(&base, &format!("/s/fault=truncated{ep}?ticket=a"));
         let (head, body) = split_head(&raw);
@@ -111,8 +105,7 @@ fn truncated_fault_lies_about_length_and_closes() {
 
 #[test]
 fn huge_faults() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (_srv, base) = start();
     let r = get(&base, &format!("/s/fault=huge{URL}"));
     assert_eq!(r.header("content-length"), Some("2097152"));
     assert_eq!(r.body.len(), 2 * 1024 * 1024);
@@ -129,8 +122,7 @@ fn huge_faults() {
 
 #[test]
 fn body_shape_faults() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (_srv, base) = start();
     for ep in [URL, FETCH] {
         let r = get(&base, &format!("/s/fault=notjson{ep}?ticket=a"));
         assert_eq!(r.status, 200);
@@ -151,9 +143,9 @@ fn body_shape_faults() {
         assert_eq!(r.text(), r#"{"code":0,"message":"0","ttl":1,"data":{}}"#);
     }
     // noticket: only the url endpoint.
-    let j = get(&base, &format!("/s/fault=noticket{URL}")).json();
-    assert_eq!(j["code"], 0);
-    let qr = j["data"]["qr_url"].as_str().expect("qr_url");
+    let r = get(&base, &format!("/s/fault=noticket{URL}"));
+    assert_eq!(r.code(), 0);
+    let qr = qr_url_of(&r);
     assert!(
         qr.starts_with("https://www.bilibili.tv/h5/en/qrcode/login") && !qr.contains("ticket=")
     );
@@ -165,8 +157,7 @@ fn body_shape_faults() {
 
 #[test]
 fn cookie_faults() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (_srv, base) = start();
     let r = fetch(&base, "fault=nocookies,flow=c", "a");
     assert_eq!(r.code(), 0);
     assert_eq!(r.json()["data"]["mid"], 1709658507u64);
@@ -186,8 +177,7 @@ fn cookie_faults() {
 
 #[test]
 fn redirect_faults() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (_srv, base) = start();
     let sc = "fault=redirect,flow=wc,id=rd";
     let target = format!("/s/{sc}{FETCH}?ticket=tk&s_locale=en_US");
     let r = get(&base, &target);
@@ -225,8 +215,7 @@ fn redirect_faults() {
 
 #[test]
 fn reset_fault_closes_without_answer() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (srv, base) = start();
     for ep in [URL, FETCH] {
         let raw = raw_exchange(&base, &format!("/s/fault=reset{ep}?ticket=a"));
         assert!(raw.is_empty(), "{:?}", String::from_utf8_lossy(&raw));
@@ -248,20 +237,11 @@ fn reset_fault_closes_without_answer() {
 
 #[test]
 fn gourl_hops() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (srv, base) = start();
     let sc = "gourl=1,flow=c,id=go";
-    let r = fetch(&base, sc, "tk");
-    let j = r.json();
-    assert_eq!(j["code"], 0);
-    let go = j["data"]["go_url"].as_str().expect("go_url").to_string();
-    assert_eq!(go, format!("{base}/s/{sc}/gourl/hop1"));
-    assert_eq!(
-        names(&r.set_cookies()),
-        ["SESSDATA", "buvid3", "old_tracker"]
-    );
+    let (_, hop1) = hop_login(&base, sc);
     let mut c = Conn::open(&base);
-    let r1 = c.get(go.trim_start_matches(&base));
+    let r1 = c.get(&hop1);
     assert_eq!(r1.status, 302);
     assert_eq!(
         r1.header("location"),
@@ -290,8 +270,7 @@ fn gourl_hops() {
 
 #[test]
 fn cookie_info_body() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (srv, base) = start();
     let r = fetch(&base, "cookieinfo=1,flow=c,mid=77", "tk");
     assert_eq!(names(&r.set_cookies()), ["SESSDATA"]);
     let j = r.json();

@@ -3,7 +3,6 @@
 use std::time::{Duration, Instant};
 
 use crate::common::*;
-use bili_qr_fake_server::FakeServer;
 use serde_json::json;
 
 /// One raw request on a fresh connection: the head as bytes (so non-ASCII survives as sent).
@@ -20,8 +19,7 @@ fn raw_head(base: &str, target: &str) -> Vec<u8> {
 
 #[test]
 fn hostile_locations() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (_srv, base) = start();
     for (mode, want) in [
         ("location-nonascii", "/abcdef\u{e9}"),
         ("location-badhost", "http://\u{e9}/"),
@@ -52,8 +50,7 @@ fn hostile_locations() {
 
 #[test]
 fn slow_redirect_chain() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (_srv, base) = start();
     let sc = "fault=slowchain,delay=150,hops=3,on=fetch,flow=c,id=sc";
     let mut c = Conn::open(&base);
     let mut target = format!("/s/{sc}{FETCH}?ticket=tk&s_locale=en_US");
@@ -107,8 +104,7 @@ fn slow_redirect_chain() {
 
 #[test]
 fn hostile_go_urls() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (_srv, base) = start();
     let go = |mode: &str| {
         let r = fetch(&base, &format!("gourl={mode},flow=c,id={mode}"), "tk");
         assert_eq!(
@@ -166,8 +162,7 @@ fn hostile_go_urls() {
 
 #[test]
 fn header_bombs() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (_srv, base) = start();
     let r = get(
         &base,
         &format!("/s/fault=manyheaders,flow=c{FETCH}?ticket=t"),
@@ -200,8 +195,7 @@ fn header_bombs() {
 
 #[test]
 fn hostile_cookie_domains() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (_srv, base) = start();
     let r = fetch(&base, "cookiedomain=hostile,flow=c", "tk");
     let set = r.set_cookies();
     assert_eq!(
@@ -225,8 +219,7 @@ fn hostile_cookie_domains() {
 
 #[test]
 fn hostile_cookie_info() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (srv, base) = start();
     let info = |mode: &str| {
         let r = fetch(&base, &format!("cookieinfo={mode},flow=c,id={mode}"), "tk");
         assert_eq!(names(&r.set_cookies()), ["SESSDATA"], "{mode}");
@@ -263,19 +256,16 @@ fn hostile_cookie_info() {
 
 #[test]
 fn hostile_qr_urls() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
-    for (mode, start) in [
+    let (_srv, base) = start();
+    // Each mode, then how its qr_url begins.
+    for (mode, begins) in [
         ("javascript", "javascript:alert(1)//?ticket="),
         ("foreign", "https://evil.example/phish?ticket="),
     ] {
         let r = get(&base, &format!("/s/qrurl={mode},flow=c{URL}"));
         assert_eq!(r.code(), 0);
-        let qr = r.json()["data"]["qr_url"]
-            .as_str()
-            .expect("qr_url")
-            .to_string();
-        let t = qr.strip_prefix(start).unwrap_or_else(|| panic!("{qr}"));
+        let qr = qr_url_of(&r);
+        let t = qr.strip_prefix(begins).unwrap_or_else(|| panic!("{qr}"));
         assert_eq!(t.len(), 32);
         // The ticket is real.
         assert_eq!(fetch(&base, &format!("qrurl={mode},flow=c"), t).code(), 0);

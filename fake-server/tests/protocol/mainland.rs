@@ -2,7 +2,7 @@
 //! HTTP requests from the raw client, asserting the shapes of PROTOCOL.md's "Mainland" section.
 
 use crate::common::*;
-use bili_qr_fake_server::{refresh_public_key_pem, FakeServer, State};
+use bili_qr_fake_server::{refresh_public_key_pem, State};
 use rsa::pkcs8::DecodePublicKey;
 use rsa::{Oaep, RsaPublicKey};
 use sha2::Sha256;
@@ -69,6 +69,16 @@ fn poll(base: &str, sc: &str, key: &str) -> Response {
     r
 }
 
+/// data.code of a poll answer that is not a confirmation, checking the shape such an answer has: no url, no
+/// refresh_token, timestamp 0.
+fn poll_state(base: &str, sc: &str, key: &str) -> i64 {
+    let j = poll(base, sc, key).json();
+    assert_eq!(j["data"]["url"], "", "{j}");
+    assert_eq!(j["data"]["refresh_token"], "", "{j}");
+    assert_eq!(j["data"]["timestamp"], 0, "{j}");
+    j["data"]["code"].as_i64().expect("data.code")
+}
+
 /// `name=value; …` of the Set-Cookie lines (the values as sent).
 fn cookie_header(set: &[String]) -> String {
     set.iter()
@@ -119,17 +129,9 @@ fn logged_in(base: &str, cookie: &str) -> bool {
 
 #[test]
 fn web_qr_flow_and_both_channels() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (srv, base) = start();
     let key = generate(&base, "id=flow");
-    let mut states = Vec::new();
-    for _ in 0..2 {
-        let j = poll(&base, "id=flow", &key).json();
-        assert_eq!(j["data"]["url"], "");
-        assert_eq!(j["data"]["refresh_token"], "");
-        assert_eq!(j["data"]["timestamp"], 0);
-        states.push(j["data"]["code"].as_i64().expect("data.code"));
-    }
+    let states: Vec<i64> = (0..2).map(|_| poll_state(&base, "id=flow", &key)).collect();
     assert_eq!(states, [86101, 86090]);
     let r = poll(&base, "id=flow", &key);
     let j = r.json();
@@ -148,7 +150,7 @@ fn web_qr_flow_and_both_channels() {
     assert_eq!(attr(&set[0], "HttpOnly"), Some(""));
     assert_eq!(value(&set, "DedeUserID"), "1709658507");
     // The key is spent.
-    assert_eq!(poll(&base, "id=flow", &key).json()["data"]["code"], 86038);
+    assert_eq!(poll_state(&base, "id=flow", &key), 86038);
     // data.url: the crossDomain hop on this server, which sets the same cookies and 302s to the site.
     let url = j["data"]["url"].as_str().expect("url");
     let path = url.strip_prefix(&base).expect("on this server");
@@ -181,8 +183,7 @@ fn web_qr_flow_and_both_channels() {
 
 #[test]
 fn generate_wants_a_user_agent_and_needua_1_a_browser() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (_srv, base) = start();
     let plain = |sc: &str, h: &[(&str, &str)]| {
         Conn::open(&base).request("GET", &format!("{}{GENERATE}", prefix(sc)), h, b"")
     };
@@ -209,8 +210,7 @@ fn generate_wants_a_user_agent_and_needua_1_a_browser() {
 
 #[test]
 fn mcookies_shapes() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (_srv, base) = start();
     let hop_of = |r: &Response| {
         let url = r.json()["data"]["url"].as_str().expect("url").to_string();
         browser(&base, "GET", url.strip_prefix(&base).expect("here"), "", "")
@@ -270,11 +270,10 @@ fn mcookies_shapes() {
 
 #[test]
 fn control_faults_and_demo_timers_apply() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (srv, base) = start();
     let key = generate(&base, "id=ctl");
     srv.set_state("id=ctl", &key, State::Scanned);
-    assert_eq!(poll(&base, "id=ctl", &key).json()["data"]["code"], 86090);
+    assert_eq!(poll_state(&base, "id=ctl", &key), 86090);
     let forced = Conn::open(&base).request(
         "POST",
         &format!("/__state?scenario=id%3Dctl&ticket={key}&state=confirmed"),
@@ -292,10 +291,7 @@ fn control_faults_and_demo_timers_apply() {
         0
     );
     let key = generate(&base, "expire=0,id=ex");
-    assert_eq!(
-        poll(&base, "expire=0,id=ex", &key).json()["data"]["code"],
-        86038
-    );
+    assert_eq!(poll_state(&base, "expire=0,id=ex", &key), 86038);
     // Faults of the intl url/fetch endpoints apply to generate/poll.
     let r = browser(
         &base,
@@ -326,8 +322,7 @@ fn control_faults_and_demo_timers_apply() {
 
 #[test]
 fn nav_needbuvid_and_finger_spi() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (_srv, base) = start();
     let r = login(&base, "id=nb");
     let cookie = cookie_header(&r.set_cookies());
     let j = nav(&base, "needbuvid=1", &cookie);
@@ -400,190 +395,180 @@ fn csrf_of(page: &Response) -> String {
     csrf
 }
 
+/// A web session as a client keeps it, from its login or refresh answer: the Set-Cookie lines, the Cookie
+/// header they make, its csrf (`bili_jct`) and its refresh_token.
+struct Session {
+    set: Vec<String>,
+    cookie: String,
+    jct: String,
+    token: String,
+}
+
+impl Session {
+    fn of(answer: &Response) -> Session {
+        let set = answer.set_cookies();
+        let token = answer.json()["data"]["refresh_token"]
+            .as_str()
+            .expect("refresh_token")
+            .to_string();
+        Session {
+            cookie: cookie_header(&set),
+            jct: value(&set, "bili_jct"),
+            token,
+            set,
+        }
+    }
+}
+
+/// The body of a `cookie/refresh` POST.
+fn refresh_form(jct: &str, refresh_csrf: &str, token: &str) -> String {
+    format!("csrf={jct}&refresh_csrf={refresh_csrf}&source=main_web&refresh_token={token}")
+}
+
+/// The body of a `confirm/refresh` POST: the new session's csrf and the old session's refresh_token.
+fn confirm_form(jct: &str, old_token: &str) -> String {
+    format!("csrf={jct}&refresh_token={old_token}")
+}
+
+/// A whole refresh of `s` as a client makes it: cookie/info's timestamp, the correspond page's
+/// refresh_csrf, then the POST to cookie/refresh.
+fn refresh(base: &str, s: &Session) -> Response {
+    let (ts, _) = cookie_info(base, "", &s.cookie, &s.jct);
+    let csrf = csrf_of(&refresh_csrf(base, "", &s.cookie, ts));
+    browser(
+        base,
+        "POST",
+        REFRESH,
+        &s.cookie,
+        &refresh_form(&s.jct, &csrf, &s.token),
+    )
+}
+
 #[test]
 fn cookie_refresh_then_confirm_retires_the_old_session() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (_srv, base) = start();
     assert!(refresh_public_key_pem().starts_with("-----BEGIN PUBLIC KEY-----"));
-    let r = login(&base, "id=rf");
-    let old_set = r.set_cookies();
-    let old = cookie_header(&old_set);
-    let old_jct = value(&old_set, "bili_jct");
-    let old_token = r.json()["data"]["refresh_token"]
-        .as_str()
-        .expect("rt")
-        .to_string();
+    let old = Session::of(&login(&base, "id=rf"));
 
-    let (ts, need) = cookie_info(&base, "", &old, &old_jct);
+    let (ts, need) = cookie_info(&base, "", &old.cookie, &old.jct);
     assert!(!need);
-    assert!(cookie_info(&base, "refresh=1", &old, &old_jct).1);
+    assert!(cookie_info(&base, "refresh=1", &old.cookie, &old.jct).1);
     let j = browser(&base, "GET", &format!("{INFO}?csrf=x"), "", "").json();
     assert_eq!(j["code"], -101);
 
     // correspond: a timestamp never issued, a bad path, no session, correspond=404 → 404.
-    assert_eq!(refresh_csrf(&base, "", &old, ts - 86_400_000).status, 404);
     assert_eq!(
-        browser(&base, "GET", "/correspond/1/abcd", &old, "").status,
+        refresh_csrf(&base, "", &old.cookie, ts - 86_400_000).status,
+        404
+    );
+    assert_eq!(
+        browser(&base, "GET", "/correspond/1/abcd", &old.cookie, "").status,
         404
     );
     assert_eq!(refresh_csrf(&base, "", "", ts).status, 404);
-    assert_eq!(refresh_csrf(&base, "correspond=404", &old, ts).status, 404);
-    let csrf = csrf_of(&refresh_csrf(&base, "", &old, ts));
+    assert_eq!(
+        refresh_csrf(&base, "correspond=404", &old.cookie, ts).status,
+        404
+    );
+    let csrf = csrf_of(&refresh_csrf(&base, "", &old.cookie, ts));
 
-    let form = |csrf_: &str, rc: &str, tok: &str| {
-        format!("csrf={csrf_}&refresh_csrf={rc}&source=main_web&refresh_token={tok}")
-    };
     let post =
         |target: &str, cookie: &str, body: &str| browser(&base, "POST", target, cookie, body);
+    let good = refresh_form(&old.jct, &csrf, &old.token);
+    assert_eq!(post(REFRESH, "", &good).code(), -101);
     assert_eq!(
-        post(REFRESH, "", &form(&old_jct, &csrf, &old_token)).code(),
-        -101
-    );
-    assert_eq!(
-        post(REFRESH, &old, &form("bad", &csrf, &old_token)).code(),
+        post(
+            REFRESH,
+            &old.cookie,
+            &refresh_form("bad", &csrf, &old.token)
+        )
+        .code(),
         -111
     );
     assert_eq!(
-        post(REFRESH, &old, &form(&old_jct, "bad", &old_token)).code(),
-        86095
-    );
-    assert_eq!(
-        post(REFRESH, &old, &form(&old_jct, &csrf, "bad")).code(),
-        86095
-    );
-    assert_eq!(
         post(
-            &format!("/s/refresh86095=1{REFRESH}"),
-            &old,
-            &form(&old_jct, &csrf, &old_token)
+            REFRESH,
+            &old.cookie,
+            &refresh_form(&old.jct, "bad", &old.token)
         )
         .code(),
         86095
     );
-    assert_eq!(browser(&base, "GET", REFRESH, &old, "").status, 405);
+    assert_eq!(
+        post(REFRESH, &old.cookie, &refresh_form(&old.jct, &csrf, "bad")).code(),
+        86095
+    );
+    assert_eq!(
+        post(&format!("/s/refresh86095=1{REFRESH}"), &old.cookie, &good).code(),
+        86095
+    );
+    assert_eq!(browser(&base, "GET", REFRESH, &old.cookie, "").status, 405);
 
-    let r = post(REFRESH, &old, &form(&old_jct, &csrf, &old_token));
+    let r = post(REFRESH, &old.cookie, &good);
     let j = r.json();
     assert_eq!(j["code"], 0, "{j}");
     assert_eq!(j["data"]["status"], 0);
-    let new_token = j["data"]["refresh_token"]
-        .as_str()
-        .expect("new rt")
-        .to_string();
-    assert_ne!(new_token, old_token);
-    let new_set = r.set_cookies();
-    assert_eq!(names(&new_set), WEB);
-    let new = cookie_header(&new_set);
-    let new_jct = value(&new_set, "bili_jct");
-    assert_ne!(value(&new_set, "SESSDATA"), value(&old_set, "SESSDATA"));
+    let new = Session::of(&r);
+    assert_ne!(new.token, old.token);
+    assert_eq!(names(&new.set), WEB);
+    assert_ne!(value(&new.set, "SESSDATA"), value(&old.set, "SESSDATA"));
     // Before confirm both sessions work (a client that crashed here still has its old one).
-    assert!(logged_in(&base, &old));
-    assert!(logged_in(&base, &new));
+    assert!(logged_in(&base, &old.cookie));
+    assert!(logged_in(&base, &new.cookie));
     // The page's refresh_csrf was good for one refresh.
-    assert_eq!(
-        post(REFRESH, &old, &form(&old_jct, &csrf, &old_token)).code(),
-        86095
-    );
+    assert_eq!(post(REFRESH, &old.cookie, &good).code(), 86095);
 
     // confirm: csrf of the NEW session, the OLD token.
     assert_eq!(
-        post(
-            CONFIRM,
-            &new,
-            &format!("csrf={old_jct}&refresh_token={old_token}")
-        )
-        .code(),
+        post(CONFIRM, &new.cookie, &confirm_form(&old.jct, &old.token)).code(),
         -111
     );
     assert_eq!(
-        post(
-            CONFIRM,
-            &new,
-            &format!("csrf={new_jct}&refresh_token={new_token}")
-        )
-        .code(),
+        post(CONFIRM, &new.cookie, &confirm_form(&new.jct, &new.token)).code(),
         -400
     );
     assert_eq!(
-        post(
-            CONFIRM,
-            "",
-            &format!("csrf={new_jct}&refresh_token={old_token}")
-        )
-        .code(),
+        post(CONFIRM, "", &confirm_form(&new.jct, &old.token)).code(),
         -101
     );
-    assert!(logged_in(&base, &old));
+    assert!(logged_in(&base, &old.cookie));
     assert_eq!(
-        post(
-            CONFIRM,
-            &new,
-            &format!("csrf={new_jct}&refresh_token={old_token}")
-        )
-        .code(),
+        post(CONFIRM, &new.cookie, &confirm_form(&new.jct, &old.token)).code(),
         0
     );
-    assert!(!logged_in(&base, &old));
-    assert!(logged_in(&base, &new));
+    assert!(!logged_in(&base, &old.cookie));
+    assert!(logged_in(&base, &new.cookie));
 
     // The new session refreshes in turn with its own token.
-    let (ts, _) = cookie_info(&base, "", &new, &new_jct);
-    let csrf = csrf_of(&refresh_csrf(&base, "", &new, ts));
-    assert_eq!(
-        post(REFRESH, &new, &form(&new_jct, &csrf, &new_token)).code(),
-        0
-    );
+    assert_eq!(refresh(&base, &new).code(), 0);
 }
 
 #[test]
 fn a_crash_between_refresh_and_confirm_keeps_the_old_session_refreshable() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
-    let r = login(&base, "id=crash");
-    let set = r.set_cookies();
-    let old = cookie_header(&set);
-    let jct = value(&set, "bili_jct");
-    let token = r.json()["data"]["refresh_token"]
-        .as_str()
-        .expect("rt")
-        .to_string();
-    let refresh = || {
-        let (ts, _) = cookie_info(&base, "", &old, &jct);
-        let csrf = csrf_of(&refresh_csrf(&base, "", &old, ts));
-        browser(
-            &base,
-            "POST",
-            REFRESH,
-            &old,
-            &format!("csrf={jct}&refresh_csrf={csrf}&source=main_web&refresh_token={token}"),
-        )
-    };
+    let (_srv, base) = start();
+    let old = Session::of(&login(&base, "id=crash"));
     // The first answer is "lost"; the old session still works and refreshes again.
-    assert_eq!(refresh().code(), 0);
-    assert!(logged_in(&base, &old));
-    let again = refresh();
+    assert_eq!(refresh(&base, &old).code(), 0);
+    assert!(logged_in(&base, &old.cookie));
+    let again = refresh(&base, &old);
     assert_eq!(again.code(), 0);
-    let new = cookie_header(&again.set_cookies());
-    let new_jct = value(&again.set_cookies(), "bili_jct");
+    let new = Session::of(&again);
     let c = browser(
         &base,
         "POST",
         CONFIRM,
-        &new,
-        &format!("csrf={new_jct}&refresh_token={token}"),
+        &new.cookie,
+        &confirm_form(&new.jct, &old.token),
     );
     assert_eq!(c.code(), 0);
-    assert!(!logged_in(&base, &old));
-    assert!(logged_in(&base, &new));
+    assert!(!logged_in(&base, &old.cookie));
+    assert!(logged_in(&base, &new.cookie));
 }
 
 #[test]
 fn logout_v2() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
-    let set = login(&base, "id=lo").set_cookies();
-    let cookie = cookie_header(&set);
-    let jct = value(&set, "bili_jct");
+    let (_srv, base) = start();
+    let Session { cookie, jct, .. } = Session::of(&login(&base, "id=lo"));
     let r = browser(&base, "POST", EXIT, &cookie, "biliCSRF=wrong");
     assert_eq!(r.code(), 2202);
     assert_eq!(r.json()["status"], false);

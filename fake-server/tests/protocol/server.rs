@@ -4,7 +4,7 @@ use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::common::*;
-use bili_qr_fake_server::{FakeServer, RequestRecord, State};
+use bili_qr_fake_server::{RequestRecord, State};
 
 fn assert_hex(s: &str, len: usize) {
     assert_eq!(s.len(), len, "{s}");
@@ -72,8 +72,7 @@ fn check_full_cookie_set(r: &Response, mid: u64) {
 
 #[test]
 fn url_then_fetch_follows_default_flow() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (srv, base) = start();
     let t = issue(&base, "id=flow1");
     let r = fetch(&base, "id=flow1", &t);
     assert_eq!(r.status, 200);
@@ -126,8 +125,7 @@ fn r_cookies_of(log: &[RequestRecord], i: usize) -> Vec<String> {
 
 #[test]
 fn confirmed_cookie_values_match_the_log() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (srv, base) = start();
     let t = issue(&base, "flow=c,id=v,mid=42,name=Zo%C3%AB");
     let r = fetch(&base, "flow=c,id=v,mid=42,name=Zo%C3%AB", &t);
     check_full_cookie_set(&r, 42);
@@ -141,8 +139,7 @@ fn confirmed_cookie_values_match_the_log() {
 
 #[test]
 fn flow_letters_and_first_seen_tickets() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (_srv, base) = start();
     // A ticket never issued is accepted from its first fetch.
     let codes: Vec<i64> = (0..5)
         .map(|_| fetch(&base, "flow=wwsec,id=f", "abc").code())
@@ -162,8 +159,7 @@ fn flow_letters_and_first_seen_tickets() {
 
 #[test]
 fn missing_or_empty_ticket_is_a_request_error() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (_srv, base) = start();
     for target in [
         FETCH.to_string(),
         format!("{FETCH}?ticket="),
@@ -180,29 +176,24 @@ fn missing_or_empty_ticket_is_a_request_error() {
 
 #[test]
 fn locale_picks_the_qr_url_language() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (_srv, base) = start();
     for (loc, lang) in [("th_TH", "th"), ("vi_VN", "vi"), ("en_US", "en")] {
-        let j = get(&base, &format!("{URL}?s_locale={loc}&platform=web")).json();
-        let qr = j["data"]["qr_url"].as_str().expect("qr_url");
+        let r = get(&base, &format!("{URL}?s_locale={loc}&platform=web"));
+        let qr = qr_url_of(&r);
         assert!(
             qr.starts_with(&format!(
                 "https://www.bilibili.tv/h5/{lang}/qrcode/login?ticket="
             )),
             "{qr}"
         );
-        assert_eq!(j["data"]["qr_type"], "qrcode_login");
+        assert_eq!(r.json()["data"]["qr_type"], "qrcode_login");
     }
-    let j = get(&base, URL).json();
-    assert!(j["data"]["qr_url"]
-        .as_str()
-        .is_some_and(|q| q.contains("/h5/en/")));
+    assert!(qr_url_of(&get(&base, URL)).contains("/h5/en/"));
 }
 
 #[test]
 fn forced_state_via_api_and_control_endpoint() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (srv, base) = start();
     let sc = "flow=w,id=st";
     let t = issue(&base, sc);
     assert_eq!(fetch(&base, sc, &t).code(), 10018101);
@@ -246,8 +237,7 @@ fn forced_state_via_api_and_control_endpoint() {
 fn phone_timing() {
     // Robust under load: each answer is checked against the window its request could have been
     // served in (the ticket was born between s0 and s1; the request was served between tb and ta).
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (_srv, base) = start();
     let sc = "phone=300:900,id=ph";
     let s0 = Instant::now();
     let t = issue(&base, sc);
@@ -284,8 +274,7 @@ fn phone_timing() {
 
 #[test]
 fn expire_wins_over_flow() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (_srv, base) = start();
     let sc = "expire=200,flow=w,id=ex";
     // Measured from first fetch for an unknown ticket.
     assert_eq!(fetch(&base, sc, "t1").code(), 10018101);
@@ -298,8 +287,7 @@ fn expire_wins_over_flow() {
 
 #[test]
 fn bad_scenario_and_unknown_path() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (srv, base) = start();
     let r = get(&base, &format!("/s/flow=xyz{URL}"));
     assert_eq!(r.status, 400);
     assert!(r.text().contains("flow"), "{}", r.text());

@@ -4,7 +4,6 @@
 use std::time::{Duration, SystemTime};
 
 use crate::common::*;
-use bili_qr_fake_server::FakeServer;
 use serde_json::json;
 
 const USER: &str = "/intl/gateway/web/v2/user?s_locale=en_US&platform=web";
@@ -33,6 +32,16 @@ fn user(base: &str, prefix: &str, cookie: &str) -> Response {
     get_with_cookie(base, &format!("{prefix}{USER}"), cookie)
 }
 
+/// A logout with `csrf` in the query, on a fresh connection.
+fn logout(base: &str, csrf: &str, cookie: &str) -> Response {
+    Conn::open(base).request(
+        "POST",
+        &format!("{EXIT}?csrf={csrf}"),
+        &[("Cookie", cookie)],
+        b"",
+    )
+}
+
 fn is_login(r: &Response) -> bool {
     let j = r.json();
     assert_eq!(j["code"], 0, "{j}");
@@ -41,8 +50,7 @@ fn is_login(r: &Response) -> bool {
 
 #[test]
 fn confirm_shapes_keep_the_cookies() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (_srv, base) = start();
     for (shape, data) in [
         ("sparse", json!({"mid": 42})),
         (
@@ -69,14 +77,11 @@ fn confirm_shapes_keep_the_cookies() {
 
 #[test]
 fn string_codes_on_both_endpoints() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (_srv, base) = start();
     let sc = "codestr=1,flow=wsce,id=cs";
     let r = get(&base, &format!("/s/{sc}{URL}"));
-    let j = r.json();
-    assert_eq!(j["code"], json!("0"));
-    let qr = j["data"]["qr_url"].as_str().expect("qr_url");
-    let t = qr.split("ticket=").nth(1).expect("ticket").to_string();
+    assert_eq!(r.json()["code"], json!("0"));
+    let t = ticket_of(&r);
     let mut codes = Vec::new();
     for _ in 0..4 {
         let r = fetch(&base, sc, &t);
@@ -99,8 +104,7 @@ fn string_codes_on_both_endpoints() {
 
 #[test]
 fn folded_set_cookie_is_one_line() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (srv, base) = start();
     let r = login(&base, "folded=1,id=f");
     let lines = r.headers_named("set-cookie");
     assert_eq!(lines.len(), 1, "{lines:?}");
@@ -118,8 +122,7 @@ fn folded_set_cookie_is_one_line() {
 
 #[test]
 fn long_sessdata_has_the_real_shape() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (_srv, base) = start();
     let r = login(&base, "longsess=1,id=l");
     let sess = value_of(&r.set_cookies(), "SESSDATA");
     assert_eq!(sess.len(), 170, "{sess}");
@@ -139,8 +142,7 @@ fn long_sessdata_has_the_real_shape() {
 
 #[test]
 fn credentials_in_the_go_url_query() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (srv, base) = start();
     let sc = "gourl=query,mid=555,flow=c,id=q";
     let r = fetch(&base, sc, "tk");
     assert_eq!(
@@ -186,30 +188,16 @@ fn credentials_in_the_go_url_query() {
     // The query's SESSDATA is the session; its bili_jct the csrf.
     let cookie = format!("SESSDATA={}", get_q("SESSDATA"));
     assert!(is_login(&user(&base, "", &cookie)));
-    let mut c = Conn::open(&base);
-    let out = c.request(
-        "POST",
-        &format!("{EXIT}?csrf={}", get_q("bili_jct")),
-        &[("Cookie", &cookie)],
-        b"",
-    );
-    assert_eq!(out.code(), 0);
+    assert_eq!(logout(&base, &get_q("bili_jct"), &cookie).code(), 0);
 }
 
 #[test]
 fn hops_then_404_or_foreign() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (_srv, base) = start();
     let sc = "gourl=hop404,flow=c,id=h4";
-    let r = fetch(&base, sc, "tk");
-    assert_eq!(
-        names(&r.set_cookies()),
-        ["SESSDATA", "buvid3", "old_tracker"]
-    );
+    let (r, hop1) = hop_login(&base, sc);
     let sess = value_of(&r.set_cookies(), "SESSDATA");
-    let go = r.json()["data"]["go_url"].as_str().expect("go").to_string();
-    assert_eq!(go, format!("{base}/s/{sc}/gourl/hop1"));
-    let h1 = get(&base, go.trim_start_matches(&base));
+    let h1 = get(&base, &hop1);
     assert_eq!(h1.status, 302);
     assert_eq!(names(&h1.set_cookies()), ["bili_jct", "DedeUserID"]);
     assert_eq!(value_of(&h1.set_cookies(), "DedeUserID"), "1709658507");
@@ -218,22 +206,11 @@ fn hops_then_404_or_foreign() {
     assert_eq!(get(&base, &loc).status, 404);
     // The hop's bili_jct belongs to that login's session.
     let jct = value_of(&h1.set_cookies(), "bili_jct");
-    let mut c = Conn::open(&base);
-    let out = c.request(
-        "POST",
-        &format!("{EXIT}?csrf={jct}"),
-        &[("Cookie", &format!("SESSDATA={sess}"))],
-        b"",
-    );
-    assert_eq!(out.code(), 0);
+    assert_eq!(logout(&base, &jct, &format!("SESSDATA={sess}")).code(), 0);
 
     let sc = "gourl=hopforeign,flow=c,id=hf";
-    let r = fetch(&base, sc, "tk");
-    assert_eq!(
-        names(&r.set_cookies()),
-        ["SESSDATA", "buvid3", "old_tracker"]
-    );
-    let h1 = get(&base, &format!("/s/{sc}/gourl/hop1"));
+    let (_, hop1) = hop_login(&base, sc);
+    let h1 = get(&base, &hop1);
     assert_eq!(h1.status, 302);
     assert_eq!(
         names(&h1.set_cookies()),
@@ -247,8 +224,7 @@ fn hops_then_404_or_foreign() {
 
 #[test]
 fn sso_list_and_its_pages() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (srv, base) = start();
     // Default: always answers, empty list.
     let r = get(&base, SSO);
     assert_eq!(
@@ -302,8 +278,7 @@ fn sso_list_and_its_pages() {
 
 #[test]
 fn gate_cookie_must_come_back() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (srv, base) = start();
     let sc = "gate=1,flow=c,id=g";
     let r = get(&base, &format!("/s/{sc}{URL}"));
     let sc_lines = r.set_cookies();
@@ -313,8 +288,7 @@ fn gate_cookie_must_come_back() {
     assert_eq!(gate.len(), 16);
     assert_eq!(attr(&sc_lines[0], "Domain"), None, "host-only");
     assert!(attr(&sc_lines[0], "HttpOnly").is_some());
-    let qr = r.json()["data"]["qr_url"].as_str().expect("qr").to_string();
-    let t = qr.split("ticket=").nth(1).expect("ticket").to_string();
+    let t = ticket_of(&r);
     let target = format!("/s/{sc}{FETCH}?ticket={t}");
     // Without the cookie (or with another value) the ticket stays waiting, however often it is asked.
     for cookie in ["", "pp_gate=0000000000000000", "other=1"] {
@@ -348,8 +322,7 @@ fn gate_cookie_must_come_back() {
 
 #[test]
 fn rate_limits_with_retry_after() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (_srv, base) = start();
     let r = get(&base, &format!("/s/fault=429,retry=3{URL}"));
     assert_eq!(r.status, 429);
     assert_eq!(r.header("retry-after"), Some("3"));
@@ -377,8 +350,7 @@ fn rate_limits_with_retry_after() {
 
 #[test]
 fn captcha_demand() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (_srv, base) = start();
     for target in [URL.to_string(), format!("{FETCH}?ticket=t")] {
         let r = get(&base, &format!("/s/fault=captcha{target}"));
         assert_eq!(r.status, 200);
@@ -396,8 +368,7 @@ fn captcha_demand() {
 
 #[test]
 fn session_check_and_logout() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (srv, base) = start();
     let r = login(&base, "mid=99,name=Zoe,id=sess");
     let set = r.set_cookies();
     let sess = value_of(&set, "SESSDATA");
@@ -436,14 +407,8 @@ fn session_check_and_logout() {
     // Logout: GET is refused, a wrong csrf is -111 (session kept), the right one (form body) ends it.
     let r = get_with_cookie(&base, &format!("{EXIT}?csrf={jct}"), &cookie);
     assert_eq!(r.status, 405);
+    assert_eq!(logout(&base, "bad", &cookie).code(), -111);
     let mut c = Conn::open(&base);
-    let r = c.request(
-        "POST",
-        &format!("{EXIT}?csrf=bad"),
-        &[("Cookie", &cookie)],
-        b"",
-    );
-    assert_eq!(r.code(), -111);
     let r = c.request("POST", EXIT, &[("Cookie", &cookie)], b"");
     assert_eq!(r.code(), -111, "no csrf at all");
     assert!(is_login(&user(&base, "", &cookie)));
@@ -467,13 +432,7 @@ fn session_check_and_logout() {
     assert!(rec.cookies.contains(&format!("SESSDATA={sess}")));
     // Ended: logged out, and a second logout is -101.
     assert!(!is_login(&user(&base, "", &cookie)));
-    let r = c.request(
-        "POST",
-        &format!("{EXIT}?csrf={jct}"),
-        &[("Cookie", &cookie)],
-        b"",
-    );
-    assert_eq!(r.code(), -101);
+    assert_eq!(logout(&base, &jct, &cookie).code(), -101);
     assert_eq!(srv.sessions(), 0);
 
     // end_sessions ends every session; reset keeps them.
@@ -487,8 +446,7 @@ fn session_check_and_logout() {
 
 #[test]
 fn renewal_replaces_sessdata() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (_srv, base) = start();
     let r = login(&base, "id=ren");
     let old = value_of(&r.set_cookies(), "SESSDATA");
     let jct = value_of(&r.set_cookies(), "bili_jct");
@@ -504,20 +462,12 @@ fn renewal_replaces_sessdata() {
     assert!(!is_login(&user(&base, "", &format!("SESSDATA={old}"))));
     assert!(is_login(&user(&base, "", &format!("SESSDATA={new}"))));
     // bili_jct unchanged: logout with the new SESSDATA and the old csrf.
-    let mut c = Conn::open(&base);
-    let r = c.request(
-        "POST",
-        &format!("{EXIT}?csrf={jct}"),
-        &[("Cookie", &format!("SESSDATA={new}"))],
-        b"",
-    );
-    assert_eq!(r.code(), 0);
+    assert_eq!(logout(&base, &jct, &format!("SESSDATA={new}")).code(), 0);
 }
 
 #[test]
 fn nocookies_makes_no_session_and_the_log_records_cookies() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (srv, base) = start();
     let r = login(&base, "fault=nocookies,id=nc");
     assert!(r.set_cookies().is_empty());
     assert_eq!(srv.sessions(), 0);

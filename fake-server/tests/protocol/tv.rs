@@ -3,7 +3,7 @@
 
 use crate::common::*;
 use bili_qr_fake_server::appsign::{sign, ANDROID_APPKEY, ANDROID_APPSEC, TV_APPKEY, TV_APPSEC};
-use bili_qr_fake_server::{FakeServer, State};
+use bili_qr_fake_server::State;
 use serde_json::Value;
 
 const AUTH_CODE: &str = "/x/passport-tv-login/qrcode/auth_code";
@@ -102,8 +102,7 @@ fn s<'a>(v: &'a Value, k: &str) -> &'a str {
 
 #[test]
 fn signature_checks() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (_srv, base) = start();
     let good = signed(TV, &[("local_id", "0")]);
     assert_eq!(form_post(&base, AUTH_CODE, &good).code(), 0);
     assert_eq!(
@@ -150,8 +149,7 @@ fn md5_hex(s: &str) -> String {
 
 #[test]
 fn tv_qr_states_and_confirmed_shape() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (srv, base) = start();
     let code = auth_code(&base, "id=tv,flow=wsc");
     let mut codes = Vec::new();
     for _ in 0..2 {
@@ -236,8 +234,7 @@ fn tv_qr_states_and_confirmed_shape() {
 
 #[test]
 fn info_checks_the_token_and_its_pair() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (srv, base) = start();
     let d = login(&base, "id=info", TV);
     let access = s(&d, "access_token");
     let j = info(&base, "", access, TV);
@@ -271,8 +268,7 @@ fn info_checks_the_token_and_its_pair() {
 
 #[test]
 fn renewal_retires_the_old_token_at_the_new_ones_first_use() {
-    let srv = FakeServer::start();
-    let base = srv.base_url();
+    let (_srv, base) = start();
     for path in [REFRESH, REFRESH_V2] {
         let d = login(&base, &format!("id=rn{}", path.len()), TV);
         let (old_a, old_r) = (
