@@ -2,7 +2,7 @@
  * socket client (the floor), against the fake passport server on loopback. See BENCHMARKS.md.
  *
  *   pollbench lib|curl|raw BASE_URL [--polls N] [--warmup N] [--threads T] [--mem]
- *   pollbench cold PROGRAM [ARGS...] --runs N     (fork/exec PROGRAM N times, wall time of each)
+ *   pollbench cold PROGRAM [ARGS...] --runs N     (spawn PROGRAM N times, wall time of each)
  *   pollbench stats ORIGIN                       (print the fake server's /__stats body)
  *
  * Prints one JSON line of results on stdout. BASE_URL is what the library gets as base_url, e.g.
@@ -16,6 +16,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,10 +28,30 @@
 
 #include "bili_qr.h"
 
+extern char **environ;
+
 #define TICKET "4478b3e64d05ce26638f4d715ebe0a91"
-#define USER_AGENT                                                                                        \
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "                    \
-    "Chrome/131.0.0.0 Safari/537.36"
+/* The request every client sends: the headers the library sends for a poll with default options (its browser
+ * identity, src/transport/identity.rs), so that the server does the same work for each row and the rows differ
+ * by the client alone. The anchors send them as any client of the real service presenting the same browser
+ * would; curl adds Host and decodes what Accept-Encoding allows. */
+static const char *const IDENTITY[] = {
+    "User-Agent: Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/144.0.0.0 Safari/537.36",
+    "sec-ch-ua: \"Not(A:Brand\";v=\"8\", \"Chromium\";v=\"144\", \"Google Chrome\";v=\"144\"",
+    "sec-ch-ua-mobile: ?0",
+    "sec-ch-ua-platform: \"Windows\"",
+    "Accept: application/json, text/plain, */*",
+    "Accept-Language: en-US,en;q=0.9",
+    "Referer: https://www.bilibili.tv/",
+    "Origin: https://www.bilibili.tv",
+    "sec-fetch-site: same-site",
+    "sec-fetch-mode: cors",
+    "sec-fetch-dest: empty",
+    "Accept-Encoding: gzip, deflate",
+    "priority: u=1, i",
+};
+#define N_IDENTITY (sizeof IDENTITY / sizeof IDENTITY[0])
 #define FETCH_PATH "/x/intl/passport-login/qrcode/auth/fetch?s_locale=en_US&platform=web&ticket=" TICKET
 
 static void die(const char *what) {
@@ -123,11 +144,11 @@ static size_t on_body(char *data, size_t size, size_t n, void *user) {
 static void curl_setup(client *c) {
     c->curl = curl_easy_init();
     if (!c->curl) die("curl_easy_init failed");
-    c->headers = curl_slist_append(NULL, "Referer: https://www.bilibili.tv/");
-    c->headers = curl_slist_append(c->headers, "Origin: https://www.bilibili.tv");
-    c->headers = curl_slist_append(c->headers, "Accept: application/json");
+    c->headers = NULL;
+    for (size_t i = 0; i < N_IDENTITY; i++) c->headers = curl_slist_append(c->headers, IDENTITY[i]);
     curl_easy_setopt(c->curl, CURLOPT_URL, g_fetch_url);
-    curl_easy_setopt(c->curl, CURLOPT_USERAGENT, USER_AGENT);
+    /* "": curl decodes every coding it supports; the Accept-Encoding line above is what it sends. */
+    curl_easy_setopt(c->curl, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, c->headers);
     curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, c);
@@ -170,13 +191,17 @@ static int tcp_connect(void) {
 
 static void raw_setup(client *c) {
     c->fd = tcp_connect();
-    int n = snprintf(c->req, sizeof c->req,
-                     "GET %s" FETCH_PATH " HTTP/1.1\r\nHost: %s:%d\r\nUser-Agent: " USER_AGENT
-                     "\r\nReferer: https://www.bilibili.tv/\r\nOrigin: https://www.bilibili.tv\r\n"
-                     "Accept: application/json\r\n\r\n",
-                     g_prefix, g_host, g_port);
+    int n = snprintf(c->req, sizeof c->req, "GET %s" FETCH_PATH " HTTP/1.1\r\nHost: %s:%d\r\n", g_prefix,
+                     g_host, g_port);
     if (n <= 0 || (size_t)n >= sizeof c->req) die("request too long");
-    c->req_len = (size_t)n;
+    size_t len = (size_t)n;
+    for (size_t i = 0; i <= N_IDENTITY; i++) {
+        const char *line = i < N_IDENTITY ? IDENTITY[i] : "";
+        n = snprintf(c->req + len, sizeof c->req - len, "%s\r\n", line);
+        if (n <= 0 || (size_t)n >= sizeof c->req - len) die("request too long");
+        len += (size_t)n;
+    }
+    c->req_len = len;
 }
 
 /* Sends the request, reads the head, then Content-Length bytes of body. Keep-alive, one connection. */
@@ -329,12 +354,10 @@ static int cold(char **argv, long runs) {
     if (!t) die("out of memory");
     for (long i = 0; i < runs; i++) {
         uint64_t t0 = now_ns();
-        pid_t pid = fork();
-        if (pid < 0) die("fork failed");
-        if (pid == 0) {
-            execv(argv[0], argv);
-            _exit(127);
-        }
+        /* posix_spawn, not fork: the child does not copy this process's page tables (it has libcurl and its
+         * many libraries mapped), which is the harness's cost, not the program's. */
+        pid_t pid;
+        if (posix_spawn(&pid, argv[0], NULL, NULL, argv, environ) != 0) die("posix_spawn failed");
         int st = 0;
         if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
             fprintf(stderr, "pollbench: cold: %s failed (status %d)\n", argv[0], st);

@@ -19,15 +19,24 @@ import urllib.request
 from urllib.parse import urlsplit
 
 TICKET = "4478b3e64d05ce26638f4d715ebe0a91"
-USER_AGENT = (
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/131.0.0.0 Safari/537.36"
-)
+# The request every row sends: the headers the library sends for a poll with default options (its browser
+# identity, src/transport/identity.rs; bench/pollbench.c sends the same), so that the server does the same work
+# for each row and the rows differ by the client alone.
 HEADERS = {
-    "User-Agent": USER_AGENT,
+    "User-Agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/144.0.0.0 Safari/537.36",
+    "sec-ch-ua": '"Not(A:Brand";v="8", "Chromium";v="144", "Google Chrome";v="144"',
+    "sec-ch-ua-mobile": "?0",
+    "sec-ch-ua-platform": '"Windows"',
+    "Accept": "application/json, text/plain, */*",
+    "Accept-Language": "en-US,en;q=0.9",
     "Referer": "https://www.bilibili.tv/",
     "Origin": "https://www.bilibili.tv",
-    "Accept": "application/json",
+    "sec-fetch-site": "same-site",
+    "sec-fetch-mode": "cors",
+    "sec-fetch-dest": "empty",
+    "Accept-Encoding": "gzip, deflate",
+    "priority": "u=1, i",
 }
 FETCH = "/x/intl/passport-login/qrcode/auth/fetch?s_locale=en_US&platform=web&ticket=" + TICKET
 

@@ -81,7 +81,8 @@ def main(path: str) -> int:
     print()
     for key, label in (("cold-lib", "cold start: exec + load libbili_qr + one bili_qr_start"),
                        ("cold-lib-tls", "  the same over HTTPS (system roots + ca_file, handshake)"),
-                       ("cold-curl", "cold start: exec + load libcurl/jansson + one GET + parse")):
+                       ("cold-curl", "cold start: exec + load libcurl/jansson + one GET + parse"),
+                       ("cold-floor", "  floor: spawn + exec of /bin/true (the machine's part)")):
         if key in runs:
             print(f"{label:<60} {med(key, 'median_ns') / 1e6:7.2f} ms (median; best {min(r['min_ns'] for r in runs[key]) / 1e6:.2f} ms)")
     mem_key = "lib/mem"

@@ -148,6 +148,8 @@ for r in $(seq "$rounds"); do
   done
   "${pb[@]}" cold "$out/cold_lib" "$base" --runs "$cold_runs" | sed 's/"mode":"cold"/"mode":"cold-lib"/' >>"$results"
   "${pb[@]}" cold "$out/cold_curl" "$base" --runs "$cold_runs" | sed 's/"mode":"cold"/"mode":"cold-curl"/' >>"$results"
+  # The floor of a cold start on this machine: spawning a program that only exits (no library of ours).
+  "${pb[@]}" cold /bin/true --runs "$cold_runs" | sed 's/"mode":"cold"/"mode":"cold-floor"/' >>"$results"
   "${pb[@]}" cold "$out/cold_lib" "$tls_origin/s/flow=w,id=bench-tls" "$tmp/ca.pem" --runs "$cold_runs" |
     sed 's/"mode":"cold"/"mode":"cold-lib-tls"/' >>"$results"
 done

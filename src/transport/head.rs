@@ -14,15 +14,16 @@
 //! The guard wraps the connection that carries requests (direct, through a SOCKS proxy, or TLS inside an
 //! HTTP CONNECT tunnel), never the hop to the CONNECT proxy itself: see [`HeadGuardConnector`].
 //!
-//! Requests are written straight into the inner transport's output buffer; only the input has a buffer of
-//! its own (64 KiB), so a pooled connection costs 64 KiB more than a bare ureq one.
+//! This transport has buffers of its own, allocated zeroed in one piece on first use: the input (64 KiB,
+//! [`InputBuf`]), which ureq parses, and the output (64 KiB, [`OutputBuf`]), which ureq writes requests into
+//! and which goes to the layer below in pieces of that layer's small output buffer.
 //!
 //! Bodies pass through untouched. A new head is expected after each request sent on the connection; a
 //! `1xx` head is followed by another head.
 
 use std::fmt;
 use ureq::unversioned::transport::{
-    Buffers, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout, Transport,
+    Buffers, ConnectionDetails, Connector, Either, NextTimeout, Transport,
 };
 
 /// The longest header line (or status line) accepted, in bytes.
@@ -135,7 +136,8 @@ impl Connector<Box<dyn Transport>> for HeadGuardConnector {
             Either::A(HeadGuard {
                 inner,
                 // Input only: requests are written straight into the inner transport's output buffer.
-                buffers: LazyBuffers::new(INPUT_BUFFER, 1),
+                buffers: InputBuf::default(),
+                output: OutputBuf::default(),
                 state: Filter::default(),
                 io_since_check: false,
             })
@@ -161,11 +163,106 @@ fn coarse(mut timeout: NextTimeout) -> NextTimeout {
     timeout
 }
 
+/// This transport's input buffer: bytes appended at the end, consumed from the front, kept unconsumed bytes
+/// moved to the front when more room is wanted (as ureq's own buffers do). It is allocated zeroed, in one
+/// piece, the first time room is asked for: the allocator hands out zeroed memory (`calloc`) without the
+/// byte-by-byte fill that growing a `Vec` by `resize` costs, which was a third of a cold start's
+/// instructions.
+#[derive(Default)]
+struct InputBuf {
+    buf: Vec<u8>,
+    /// `buf[consumed..filled]` is the unconsumed input.
+    consumed: usize,
+    filled: usize,
+    /// The last `input_consume` took something (ureq's "can use input" rule).
+    progress: bool,
+}
+
+/// Sizes only: the bytes are requests and answers, which carry cookies.
+impl fmt::Debug for InputBuf {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InputBuf")
+            .field("capacity", &self.buf.len())
+            .field("unconsumed", &self.unconsumed().len())
+            .finish()
+    }
+}
+
+/// ureq's request buffer: ureq writes a whole request head (and body parts) here, and `transmit_output`
+/// hands it to the layer below in pieces of that layer's own output buffer (`pool::LAYER_OUTPUT_BUFFER`,
+/// small: a request is one piece). Allocated zeroed in one piece on first use, as [`InputBuf`] is. The
+/// largest request head is this size: a large `Cookie` header fits.
+#[derive(Default)]
+struct OutputBuf(Vec<u8>);
+
+/// The largest request head (or part of a body) ureq can write at once.
+pub(crate) const OUTPUT_BUFFER: usize = 64 * 1024;
+
+impl OutputBuf {
+    fn get(&mut self) -> &mut [u8] {
+        if self.0.is_empty() {
+            self.0 = vec![0; OUTPUT_BUFFER];
+        }
+        &mut self.0
+    }
+}
+
+/// Size only (see `InputBuf`'s).
+impl fmt::Debug for OutputBuf {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OutputBuf")
+            .field("capacity", &self.0.len())
+            .finish()
+    }
+}
+
+impl InputBuf {
+    fn unconsumed(&self) -> &[u8] {
+        self.buf.get(self.consumed..self.filled).unwrap_or(&[])
+    }
+
+    /// The free room after the unconsumed bytes; allocates on first use, and moves the unconsumed bytes to
+    /// the front when all are consumed or when they sit in the second half.
+    fn free_mut(&mut self) -> &mut [u8] {
+        if self.buf.is_empty() {
+            self.buf = vec![0; INPUT_BUFFER];
+        }
+        if self.consumed == self.filled {
+            (self.consumed, self.filled) = (0, 0);
+        } else if self.consumed > 0 && self.filled > self.buf.len() / 2 {
+            self.buf.copy_within(self.consumed..self.filled, 0);
+            self.filled -= self.consumed;
+            self.consumed = 0;
+        }
+        self.buf.get_mut(self.filled..).unwrap_or(&mut [])
+    }
+
+    /// `free_mut` with at least `min` bytes of room: grows the buffer in the rare case that unconsumed input
+    /// leaves less (ureq wants room to read a request body through, as its own buffers guarantee).
+    fn free_at_least(&mut self, min: usize) -> &mut [u8] {
+        let room = self.free_mut().len();
+        if room < min {
+            self.buf.resize(self.buf.len() + (min - room), 0);
+        }
+        self.free_mut()
+    }
+
+    fn appended(&mut self, amount: usize) {
+        self.filled = self.filled.saturating_add(amount).min(self.buf.len());
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.progress = amount > 0;
+        self.consumed = self.consumed.saturating_add(amount).min(self.filled);
+    }
+}
+
 /// A transport that checks and filters response heads; see the module documentation.
 #[derive(Debug)]
 pub struct HeadGuard {
     inner: Box<dyn Transport>,
-    buffers: LazyBuffers,
+    buffers: InputBuf,
+    output: OutputBuf,
     state: Filter,
     /// Bytes went out or came in since the last liveness check (see `is_open`).
     io_since_check: bool,
@@ -277,7 +374,7 @@ impl HeadGuard {
         if input.is_empty() {
             return Ok(false);
         }
-        let free = self.buffers.input_append_buf();
+        let free = self.buffers.free_mut();
         // Bytes taken from `input`, and written to `free`.
         let (mut read, mut written) = (0usize, 0usize);
         let result = loop {
@@ -336,7 +433,7 @@ impl HeadGuard {
             self.state = probe;
             read += len;
         };
-        self.buffers.input_appended(written);
+        self.buffers.appended(written);
         self.inner.buffers().input_consume(read);
         result.map(|()| read > 0)
     }
@@ -345,35 +442,34 @@ impl HeadGuard {
 /// Output is the inner transport's buffer (requests pass unchanged); input is this transport's own.
 impl Buffers for HeadGuard {
     fn output(&mut self) -> &mut [u8] {
-        self.inner.buffers().output()
+        self.output.get()
     }
 
     fn input(&self) -> &[u8] {
-        self.buffers.input()
+        self.buffers.unconsumed()
     }
 
     fn input_append_buf(&mut self) -> &mut [u8] {
-        self.buffers.input_append_buf()
+        self.buffers.free_mut()
     }
 
     fn input_appended(&mut self, amount: usize) {
-        self.buffers.input_appended(amount)
+        self.buffers.appended(amount)
     }
 
     fn input_consume(&mut self, amount: usize) {
-        self.buffers.input_consume(amount)
+        self.buffers.consume(amount)
     }
 
     fn tmp_and_output(&mut self) -> (&mut [u8], &mut [u8]) {
-        // ureq's scratch space for a request body, as LazyBuffers gives it: the free input space.
-        (
-            self.buffers.input_append_buf(),
-            self.inner.buffers().output(),
-        )
+        // ureq's scratch space for a request body, as its own buffers give it: the free input space, at
+        // least 10 KiB of it.
+        const MIN_TMP: usize = 10 * 1024;
+        (self.buffers.free_at_least(MIN_TMP), self.output.get())
     }
 
     fn can_use_input(&self) -> bool {
-        self.buffers.can_use_input()
+        !self.buffers.unconsumed().is_empty() && self.buffers.progress
     }
 }
 
@@ -386,7 +482,25 @@ impl Transport for HeadGuard {
         // A request (or a part of one) goes out: the next bytes in are a new response head.
         self.state.start();
         self.io_since_check = true;
-        self.inner.transmit_output(amount, coarse(timeout))
+        let timeout = coarse(timeout);
+        // In pieces of the inner layer's output buffer (one piece for any ordinary request).
+        let mut sent = 0;
+        while sent < amount {
+            let rest = self.output.get().get(sent..amount).unwrap_or(&[]);
+            let room = self.inner.buffers().output();
+            let n = rest.len().min(room.len());
+            match (room.get_mut(..n), rest.get(..n)) {
+                (Some(dst), Some(src)) if n > 0 => dst.copy_from_slice(src),
+                _ => {
+                    return Err(ureq::Error::Io(std::io::Error::other(
+                        "the connection has no output buffer",
+                    )))
+                }
+            }
+            self.inner.transmit_output(n, timeout)?;
+            sent += n;
+        }
+        Ok(())
     }
 
     fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
@@ -425,6 +539,131 @@ impl Transport for HeadGuard {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_input_buffer_appends_consumes_and_moves_what_is_left_to_the_front() {
+        let mut b = InputBuf::default();
+        assert!(b.unconsumed().is_empty());
+        assert!(b.buf.is_empty(), "nothing is allocated before room is asked for");
+        let room = b.free_mut();
+        assert_eq!(room.len(), INPUT_BUFFER);
+        room[..5].copy_from_slice(b"hello");
+        b.appended(5);
+        assert_eq!(b.unconsumed(), b"hello");
+        b.consume(2);
+        assert!(b.progress);
+        assert_eq!(b.unconsumed(), b"llo");
+        // Unconsumed bytes in the first half stay where they are.
+        assert_eq!(b.free_mut().len(), INPUT_BUFFER - 5);
+        assert_eq!(b.unconsumed(), b"llo");
+        // All consumed: the next room starts at the front again.
+        b.consume(3);
+        assert_eq!(b.free_mut().len(), INPUT_BUFFER);
+        // Unconsumed bytes reaching into the second half are moved to the front.
+        let half = INPUT_BUFFER / 2 + 10;
+        b.free_mut()[..half].fill(b'x');
+        b.appended(half);
+        b.consume(half - 4);
+        assert_eq!(b.free_mut().len(), INPUT_BUFFER - 4);
+        assert_eq!(b.unconsumed(), b"xxxx");
+        b.consume(0);
+        assert!(!b.progress, "a consume of nothing is no progress");
+        // More than there is is clamped, never a panic.
+        b.appended(usize::MAX);
+        assert_eq!(b.unconsumed().len(), INPUT_BUFFER);
+        b.consume(usize::MAX);
+        assert!(b.unconsumed().is_empty());
+    }
+
+    #[test]
+    fn the_input_buffer_grows_when_unconsumed_input_leaves_too_little_room() {
+        let mut b = InputBuf::default();
+        let full = b.free_mut().len();
+        b.appended(full);
+        assert!(b.free_mut().is_empty());
+        assert_eq!(b.free_at_least(10 * 1024).len(), 10 * 1024);
+        assert_eq!(b.unconsumed().len(), full, "the unconsumed input is kept");
+    }
+
+    /// A layer below the guard with a tiny output buffer, recording what it is given to send.
+    #[derive(Debug)]
+    struct Recorder {
+        out: [u8; 7],
+        sent: Vec<u8>,
+        pieces: usize,
+    }
+
+    impl Buffers for Recorder {
+        fn output(&mut self) -> &mut [u8] {
+            &mut self.out
+        }
+        fn input(&self) -> &[u8] {
+            &[]
+        }
+        fn input_append_buf(&mut self) -> &mut [u8] {
+            &mut []
+        }
+        fn input_appended(&mut self, _: usize) {}
+        fn input_consume(&mut self, _: usize) {}
+        fn tmp_and_output(&mut self) -> (&mut [u8], &mut [u8]) {
+            (&mut [], &mut self.out)
+        }
+        fn can_use_input(&self) -> bool {
+            false
+        }
+    }
+
+    impl Transport for Recorder {
+        fn buffers(&mut self) -> &mut dyn Buffers {
+            self
+        }
+        fn transmit_output(&mut self, amount: usize, _: NextTimeout) -> Result<(), ureq::Error> {
+            self.sent.extend_from_slice(&self.out[..amount]);
+            self.pieces += 1;
+            Ok(())
+        }
+        fn await_input(&mut self, _: NextTimeout) -> Result<bool, ureq::Error> {
+            Ok(false)
+        }
+        fn is_open(&mut self) -> bool {
+            true
+        }
+    }
+
+    #[test]
+    fn a_request_goes_to_the_layer_below_whole_in_pieces_of_its_buffer() {
+        let recorder = Recorder {
+            out: [0; 7],
+            sent: Vec::new(),
+            pieces: 0,
+        };
+        let mut guard = HeadGuard {
+            inner: Box::new(recorder),
+            buffers: InputBuf::default(),
+            output: OutputBuf::default(),
+            state: Filter::default(),
+            io_since_check: false,
+        };
+        let request = b"GET / HTTP/1.1\r\nCookie: a=1; b=2\r\n\r\n";
+        assert_eq!(guard.buffers().output().len(), OUTPUT_BUFFER);
+        guard.buffers().output()[..request.len()].copy_from_slice(request);
+        let timeout = NextTimeout {
+            after: ureq::unversioned::transport::time::Duration::NotHappening,
+            reason: ureq::Timeout::Global,
+            per_read: None,
+            per_write: None,
+        };
+        guard.transmit_output(request.len(), timeout).unwrap();
+        // Whole, in order, in pieces of at most the 7 bytes below.
+        let debug = format!("{:?}", guard.inner);
+        assert!(debug.contains(&format!("pieces: {}", request.len().div_ceil(7))), "{debug}");
+        let expected: Vec<String> = request.iter().map(|b| b.to_string()).collect();
+        assert!(debug.contains(&format!("sent: [{}]", expected.join(", "))), "{debug}");
+        // The guard's own buffers show their sizes, never the bytes of a request.
+        let shown = format!("{guard:?}");
+        assert!(shown.contains("output: OutputBuf { capacity: 65536 }"), "{shown}");
+        assert_eq!(shown.matches("97, 61, 49").count(), 1, "only the recorder's copy: {shown}");
+    }
 
     #[test]
     fn socket_timeouts_are_rounded_down_to_10_ms_and_never_to_nothing() {

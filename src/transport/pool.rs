@@ -228,9 +228,14 @@ pub(super) fn request_config<B>(
 /// The response head ureq parses may not exceed this. It holds only the header lines the library reads
 /// (`head::HeadGuard` drops the others first, and bounds the head as sent to `head::MAX_RAW_HEAD`).
 pub(super) const MAX_HEAD_BYTES: usize = 60 * 1024;
-/// Input and output buffer of each layer of a connection.
+/// Input buffer of each layer of a connection (TCP, TLS): more than a header line may hold
+/// (`head::MAX_LINE`), so that the head guard above always sees a whole line.
 const INPUT_BUFFER: usize = 32 * 1024;
-const OUTPUT_BUFFER: usize = 64 * 1024;
+/// Output buffer of each layer below the head guard (TCP, TLS, and the hop to a CONNECT proxy, whose
+/// `CONNECT` request is written here): requests are written into the head guard's own 64 KiB buffer
+/// (`head::OUTPUT_BUFFER`, the largest request head), which hands them down in pieces of this size, so a
+/// connection does not fill 64 KiB per layer with zeros.
+pub(super) const LAYER_OUTPUT_BUFFER: usize = 8 * 1024;
 
 pub(super) fn agent_for(options: &Options) -> Result<Pool> {
     const DIRECT: &ProxySetting = &ProxySetting::Direct;
@@ -293,10 +298,10 @@ fn build_agent(key: &PoolKey, proxy: Option<&ureq::Proxy>, tls: TlsConfig) -> Ag
         .max_response_header_size(MAX_HEAD_BYTES)
         // Each layer of a connection (TCP, TLS) has buffers of these sizes (ureq's default is 128 KiB each):
         // answers are small, and a head is read line by line out of the input (`head::HeadGuard`, whose
-        // own input buffer holds the parsed head), so 32 KiB in and 64 KiB out (a large Cookie header)
-        // are enough; a pooled https connection keeps 256 KiB less.
+        // own input buffer holds the parsed head), so 32 KiB in is enough; requests are written into the
+        // head guard's own buffer, so 8 KiB out.
         .input_buffer_size(INPUT_BUFFER)
-        .output_buffer_size(OUTPUT_BUFFER)
+        .output_buffer_size(LAYER_OUTPUT_BUFFER)
         .max_idle_connections(256)
         .max_idle_connections_per_host(64)
         .tls_config(tls)
