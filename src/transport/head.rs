@@ -544,7 +544,10 @@ mod tests {
     fn the_input_buffer_appends_consumes_and_moves_what_is_left_to_the_front() {
         let mut b = InputBuf::default();
         assert!(b.unconsumed().is_empty());
-        assert!(b.buf.is_empty(), "nothing is allocated before room is asked for");
+        assert!(
+            b.buf.is_empty(),
+            "nothing is allocated before room is asked for"
+        );
         let room = b.free_mut();
         assert_eq!(room.len(), INPUT_BUFFER);
         room[..5].copy_from_slice(b"hello");
@@ -656,13 +659,26 @@ mod tests {
         guard.transmit_output(request.len(), timeout).unwrap();
         // Whole, in order, in pieces of at most the 7 bytes below.
         let debug = format!("{:?}", guard.inner);
-        assert!(debug.contains(&format!("pieces: {}", request.len().div_ceil(7))), "{debug}");
+        assert!(
+            debug.contains(&format!("pieces: {}", request.len().div_ceil(7))),
+            "{debug}"
+        );
         let expected: Vec<String> = request.iter().map(|b| b.to_string()).collect();
-        assert!(debug.contains(&format!("sent: [{}]", expected.join(", "))), "{debug}");
+        assert!(
+            debug.contains(&format!("sent: [{}]", expected.join(", "))),
+            "{debug}"
+        );
         // The guard's own buffers show their sizes, never the bytes of a request.
         let shown = format!("{guard:?}");
-        assert!(shown.contains("output: OutputBuf { capacity: 65536 }"), "{shown}");
-        assert_eq!(shown.matches("97, 61, 49").count(), 1, "only the recorder's copy: {shown}");
+        assert!(
+            shown.contains("output: OutputBuf { capacity: 65536 }"),
+            "{shown}"
+        );
+        assert_eq!(
+            shown.matches("97, 61, 49").count(),
+            1,
+            "only the recorder's copy: {shown}"
+        );
     }
 
     #[test]
