@@ -5,6 +5,12 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 
+/// The root crate's scratch-directory helpers; `entries` lists what a run left in a directory.
+#[path = "../../../tests/common/dir.rs"]
+mod dir;
+#[allow(unused_imports)] // not every test binary that includes this module lists a directory
+pub use dir::entries;
+
 pub struct Run {
     pub code: i32,
     pub stdout: String,
@@ -76,14 +82,4 @@ pub fn one_line_reason(r: &Run, what: &str, want: Option<&str>) {
             r.stderr
         );
     }
-}
-
-/// The names in `dir`, sorted (no temporary file may be left).
-pub fn entries(dir: &std::path::Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .expect("read_dir")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .collect();
-    v.sort();
-    v
 }
