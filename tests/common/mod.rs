@@ -22,7 +22,7 @@ use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::ffi::{c_char, c_int, c_void, CStr, CString};
 use std::sync::Mutex;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// A non-NULL pointer that is never dereferenced: out-parameters are pre-filled with it to prove that the
 /// library sets them to NULL first.
@@ -470,6 +470,13 @@ pub fn progress_fn() -> bili_qr_progress_fn {
     Some(record_progress)
 }
 
+/// Runs `f`: what it returned and how long it took.
+pub fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+    let t = Instant::now();
+    let r = f();
+    (r, t.elapsed())
+}
+
 pub fn now_unix() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -505,6 +512,31 @@ impl Env {
 
     pub fn default_opts(&self) -> String {
         self.opts(json!({}))
+    }
+
+    /// Options for the mainland on this scenario: every base URL on the fake server, its RSA test key, plus
+    /// `extra`.
+    pub fn main_opts(&self, extra: Value) -> String {
+        let o = json!({
+            "site": "main",
+            "api_base_url": self.base(),
+            "www_base_url": self.base(),
+            "refresh_public_key": bili_qr_fake_server::refresh_public_key_pem(),
+        });
+        self.opts(merged(o, extra))
+    }
+
+    /// Options for the TV/app token login on this scenario, plus `extra`.
+    pub fn tv_opts(&self, extra: Value) -> String {
+        let o = json!({"site": "main", "flow": "tv", "api_base_url": self.base(), "www_base_url": self.base()});
+        self.opts(merged(o, extra))
+    }
+
+    /// Options for a session call on a token session: the base URLs only (the session says its site), plus
+    /// `extra`.
+    pub fn session_opts(&self, extra: Value) -> String {
+        let o = json!({"api_base_url": self.base(), "www_base_url": self.base()});
+        self.opts(merged(o, extra))
     }
 
     pub fn log(&self) -> Vec<RequestRecord> {
