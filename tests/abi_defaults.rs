@@ -13,7 +13,7 @@ use common::*;
 #[test]
 fn null_empty_and_empty_object_options_use_the_defaults_through_the_environment_proxy() {
     let proxy = FakeProxy::start();
-    for var in PROXY_VARIABLES {
+    for var in proxy_variables() {
         std::env::remove_var(var);
     }
     std::env::set_var("ALL_PROXY", format!("http://127.0.0.1:{}", proxy.port));

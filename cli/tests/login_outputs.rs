@@ -363,42 +363,31 @@ fn network_failures_and_the_wait_timeout_are_exit_3() {
     let srv = FakeServer::start();
     let (dir, file) = kept_file("net");
     let closed = format!("http://127.0.0.1:{}", closed_port());
-    let r = cli(&[
-        "login",
-        "--base-url",
+    login_exits_3(
+        "closed port",
         &closed,
-        "--max-retries",
-        "0",
-        "--timeout",
-        "2s",
-    ]);
-    assert_eq!(r.code, 3, "closed port: {}", r.all());
-    one_line_reason(&r, "closed port", None);
+        &["--max-retries", "0", "--timeout", "2s"],
+    );
     // The server would answer after a minute: only --timeout ends the request (the harness waits for the exit).
-    let r = cli(&[
-        "login",
-        "--base-url",
-        &srv.url("fault=slow,delay=60000,id=slow"),
-        "--timeout",
-        "300ms",
-        "--max-retries",
-        "0",
-    ]);
-    assert_eq!(r.code, 3, "slow server: {}", r.all());
-    one_line_reason(&r, "slow server", None);
-    let r = cli(&[
-        "login",
-        "--base-url",
+    let slow = srv.url("fault=slow,delay=60000,id=slow");
+    login_exits_3(
+        "slow server",
+        &slow,
+        &["--timeout", "300ms", "--max-retries", "0"],
+    );
+    let cookies = path_arg(&file);
+    let r = login_exits_3(
+        "wait timeout",
         &srv.url("flow=w,id=wt"),
-        "--poll-interval",
-        "200ms",
-        "--wait-timeout",
-        "1s",
-        "--cookies",
-        &path_arg(&file),
-    ]);
-    assert_eq!(r.code, 3, "wait timeout: {}", r.all());
-    one_line_reason(&r, "wait timeout", None);
+        &[
+            "--poll-interval",
+            "200ms",
+            "--wait-timeout",
+            "1s",
+            "--cookies",
+            &cookies,
+        ],
+    );
     assert!(
         r.stderr.contains("wait_timeout") || r.stderr.contains("not confirmed"),
         "{}",
@@ -406,6 +395,14 @@ fn network_failures_and_the_wait_timeout_are_exit_3() {
     );
     assert_kept(&dir, &file, "wait timeout");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `bili-qr login --base-url URL ARGS…` (`what`): exit 3, one line of reason.
+fn login_exits_3(what: &str, url: &str, args: &[&str]) -> Run {
+    let r = cli(&[&["login", "--base-url", url], args].concat());
+    assert_eq!(r.code, 3, "{what}: {}", r.all());
+    one_line_reason(&r, what, None);
+    r
 }
 
 /// Starts a login that never completes, sends SIGINT once it waits (between polls, or with a slow poll

@@ -71,6 +71,14 @@ impl Site {
         self.run("login", flag, file, &m)
     }
 
+    /// Logs in (`flag`: `--cookies` or `--session`) to the file `name` in the site's directory, which must
+    /// succeed: the file's path.
+    fn logged_in(&self, flag: &str, name: &str) -> PathBuf {
+        let file = self.path(name);
+        assert_ok(&self.login(flag, &file, &[]), &format!("login {flag}"));
+        file
+    }
+
     fn check(&self, file: &Path) -> Run {
         self.run("check", "--cookies", file, &[])
     }
@@ -219,8 +227,7 @@ fn mainland_round_trip_on_the_command_line() {
 #[test]
 fn session_json_round_trip_keeps_its_format() {
     let site = Site::new("json", "flow=wsc");
-    let file = site.path("session.json");
-    assert_ok(&site.login("--session", &file, &[]), "login --session");
+    let file = site.logged_in("--session", "session.json");
     assert_private(&file);
     let text = std::fs::read_to_string(&file).expect("read");
     let v: serde_json::Value = serde_json::from_str(&text).expect("JSON session object");
@@ -244,8 +251,7 @@ fn session_json_round_trip_keeps_its_format() {
 #[test]
 fn check_says_when_a_refresh_is_due_and_if_needed_follows_it() {
     let due = Site::new("due", "flow=wsc,refresh=1");
-    let file = due.path("c.txt");
-    assert_ok(&due.login("--cookies", &file, &[]), "login");
+    let file = due.logged_in("--cookies", "c.txt");
     let r = due.check(&file);
     assert_ok(&r, "check");
     assert!(r.stdout.contains("refresh due"), "{}", r.all());
@@ -255,8 +261,7 @@ fn check_says_when_a_refresh_is_due_and_if_needed_follows_it() {
     assert_ne!(sessdata(&read_session(&file)), before, "{}", r.all());
 
     let fresh = Site::new("notdue", "flow=wsc");
-    let file = fresh.path("c.txt");
-    assert_ok(&fresh.login("--cookies", &file, &[]), "login");
+    let file = fresh.logged_in("--cookies", "c.txt");
     let text = std::fs::read_to_string(&file).expect("read");
     let r = fresh.refresh(&file, &["--if-needed"]);
     assert_ok(&r, "refresh --if-needed (not due)");
@@ -269,8 +274,7 @@ fn check_says_when_a_refresh_is_due_and_if_needed_follows_it() {
 #[test]
 fn a_refresh_stopped_before_its_confirmation_is_finished_by_the_next() {
     let site = Site::new("crash", "flow=wsc");
-    let file = site.path("cookies.txt");
-    assert_ok(&site.login("--cookies", &file, &[]), "login");
+    let file = site.logged_in("--cookies", "cookies.txt");
     let old = site.path("old.txt");
     std::fs::copy(&file, &old).expect("copy");
 
@@ -310,8 +314,7 @@ fn a_refresh_stopped_before_its_confirmation_is_finished_by_the_next() {
 #[test]
 fn a_refresh_confirmed_but_not_saved_is_not_stuck() {
     let site = Site::new("stuck", "flow=wsc");
-    let file = site.path("session.json");
-    assert_ok(&site.login("--session", &file, &[]), "login");
+    let file = site.logged_in("--session", "session.json");
     let opts = site.options();
     let refreshed = bili_qr::refresh(&read_session(&file), &opts).expect("library refresh");
     std::fs::write(&file, refreshed.session.write(SessionFormat::Json)).expect("save");
@@ -329,8 +332,7 @@ fn a_refresh_confirmed_but_not_saved_is_not_stuck() {
 #[test]
 fn refresh_refuses_what_it_cannot_save_or_use() {
     let site = Site::new("refuse", "flow=wsc");
-    let file = site.path("c.txt");
-    assert_ok(&site.login("--cookies", &file, &[]), "login");
+    let file = site.logged_in("--cookies", "c.txt");
     let session = read_session(&file);
 
     // A Cookie header cannot keep the new refresh token: refused before anything is sent.

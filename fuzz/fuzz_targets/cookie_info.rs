@@ -21,13 +21,12 @@ const HEADERS: [&str; 3] = [
 ];
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&selector, rest)) = data.split_first() else {
+    let Some((&base_host, rest)) = common::pick(data, &HOSTS) else {
         return;
     };
     let Ok(info) = serde_json::from_slice::<Value>(rest) else {
         return;
     };
-    let base_host = HOSTS[selector as usize % HOSTS.len()];
     let mut jar = CookieJar::default();
     for h in HEADERS {
         jar.apply_set_cookie(h, base_host, common::NOW);

@@ -16,7 +16,7 @@ use libfuzzer_sys::fuzz_target;
 use std::ffi::{CStr, CString};
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&selector, rest)) = data.split_first() else {
+    let Some((&name, rest)) = common::pick(data, &["matrix", "utf8", "svg"]) else {
         return;
     };
     let Ok(text) = std::str::from_utf8(rest) else {
@@ -71,8 +71,7 @@ fuzz_target!(|data: &[u8]| {
     }
 
     // One other format per input (each drawing encodes the text again, and large texts are slow under
-    // ASan): the first byte picks it, and it is drawn through the C ABI, then checked against the Rust API.
-    let name = ["matrix", "utf8", "svg"][selector as usize % 3];
+    // ASan): `name`, which the first byte picked, drawn through the C ABI, then checked against the Rust API.
     let Ok(c_text) = CString::new(text) else {
         // A text with a NUL cannot be passed in C: check the Rust API alone.
         check_utf8(
@@ -116,13 +115,8 @@ fn check_utf8(utf8: &str, n: usize, dark: &dyn Fn(usize, usize) -> bool) {
         let cells: Vec<char> = line.chars().collect();
         assert_eq!(cells.len(), size, "utf8 line {i} has {} cells", cells.len());
         for (x, ch) in cells.iter().enumerate() {
-            let (top, bottom) = match ch {
-                '█' => (true, true),
-                '▀' => (true, false),
-                '▄' => (false, true),
-                ' ' => (false, false),
-                other => panic!("unexpected character {other:?} in the utf8 drawing"),
-            };
+            let (top, bottom) = common::half_block(*ch)
+                .unwrap_or_else(|| panic!("unexpected character {ch:?} in the utf8 drawing"));
             let module = |y: usize| -> bool {
                 y >= q && y < q + n && x >= q && x < q + n && dark(x - q, y - q)
             };

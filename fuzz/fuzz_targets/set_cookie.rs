@@ -21,10 +21,9 @@ const HOSTS: [&str; 5] = [
 ];
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&selector, rest)) = data.split_first() else {
+    let Some((&base_host, rest)) = common::pick(data, &HOSTS) else {
         return;
     };
-    let base_host = HOSTS[selector as usize % HOSTS.len()];
     let text = String::from_utf8_lossy(rest);
     let mut jar = CookieJar::default();
     let mut before: Vec<Cookie> = Vec::new();

@@ -29,11 +29,18 @@ fn spawn_wait(
     })
 }
 
-#[test]
-fn cancel_from_another_thread_ends_a_sleeping_wait_promptly() {
-    let env = Env::new("id=cancel1,flow=w");
+/// A login that stays waiting, with options of a 60 s poll interval: a wait on it sleeps after its first
+/// poll. The environment (scenario `id=ID,flow=w`), the ticket and the options.
+fn sleepy_login(id: &str) -> (Env, String, String) {
+    let env = Env::new(&format!("id={id},flow=w"));
     let ticket = env.new_ticket();
     let opts = env.opts(json!({"poll_interval_ms": 60000}));
+    (env, ticket, opts)
+}
+
+#[test]
+fn cancel_from_another_thread_ends_a_sleeping_wait_promptly() {
+    let (env, ticket, opts) = sleepy_login("cancel1");
     let (tx, rx) = mpsc::channel();
     let h = spawn_wait(&env, &ticket, &opts, tx);
     rx.recv_timeout(Duration::from_secs(10))
@@ -53,9 +60,7 @@ fn cancel_from_another_thread_ends_a_sleeping_wait_promptly() {
 
 #[test]
 fn cancel_signals_every_wait_on_the_ticket_and_zero_when_idle() {
-    let env = Env::new("id=cancel2,flow=w");
-    let ticket = env.new_ticket();
-    let opts = env.opts(json!({"poll_interval_ms": 60000}));
+    let (env, ticket, opts) = sleepy_login("cancel2");
     let (tx, rx) = mpsc::channel();
     // One wait on the bare ticket, one on its qr_url: the same ticket.
     let qr_url = format!("https://www.bilibili.tv/h5/en/qrcode/login?ticket={ticket}");

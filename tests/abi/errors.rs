@@ -106,28 +106,27 @@ fn success_leaves_out_error_null() {
     r.outcome.expect(BILI_QR_OK);
 }
 
+/// `bili_qr_poll_ex` on a fresh ticket of a login under `scenario`, with the default options.
+fn poll_ex_under(scenario: &str) -> Outcome {
+    let env = Env::new(scenario);
+    let ticket = env.new_ticket();
+    poll_ex(&ticket, Some(&env.default_opts())).outcome
+}
+
 #[test]
 fn server_faults_come_with_the_librarys_message_and_advice() {
     let env = Env::new("id=ex-412,fault=412");
     let r = start_ex(Some(&env.default_opts()));
     r.outcome
         .expect_err(BILI_QR_ERR_HTTP, &["412", "risk control", "slow down"]);
-    let env = Env::new("id=ex-404,fault=404,on=fetch");
-    let ticket = env.new_ticket();
-    let r = poll_ex(&ticket, Some(&env.default_opts()));
-    r.outcome.expect_err(BILI_QR_ERR_HTTP, &["404"]);
+    poll_ex_under("id=ex-404,fault=404,on=fetch").expect_err(BILI_QR_ERR_HTTP, &["404"]);
     let env = Env::new("id=ex-503,fault=503,on=fetch");
     let ticket = env.new_ticket();
     let r = wait_ex(&ticket, Some(&env.opts(json!({"max_retries": 0}))));
     r.outcome.expect_err(BILI_QR_ERR_HTTP, &["503", "gave up"]);
-    let env = Env::new("id=ex-api,fault=api-412,on=fetch");
-    let ticket = env.new_ticket();
-    let r = poll_ex(&ticket, Some(&env.default_opts()));
-    r.outcome.expect_err(BILI_QR_ERR_API, &["-412"]);
-    let env = Env::new("id=ex-nocookies,flow=c,fault=nocookies");
-    let ticket = env.new_ticket();
-    let r = poll_ex(&ticket, Some(&env.default_opts()));
-    r.outcome.expect_err(BILI_QR_ERR_PROTOCOL, &["SESSDATA"]);
+    poll_ex_under("id=ex-api,fault=api-412,on=fetch").expect_err(BILI_QR_ERR_API, &["-412"]);
+    poll_ex_under("id=ex-nocookies,flow=c,fault=nocookies")
+        .expect_err(BILI_QR_ERR_PROTOCOL, &["SESSDATA"]);
     let closed = format!("http://127.0.0.1:{}", closed_port());
     let r = start_ex(Some(
         &json!({"base_url": closed, "timeout_ms": 2000}).to_string(),

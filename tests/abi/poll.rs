@@ -71,15 +71,21 @@ fn poll_reports_every_state_of_the_flow() {
     poll("expiredticket", Some(&env2.default_opts())).expect(BILI_QR_EXPIRED);
 }
 
+/// Polls `ticket` once with `env`'s default options, which confirms: the poll object, and the clock (unix
+/// seconds) just before and just after the call, which bound the cookies' expiry times.
+fn confirmed_poll(env: &Env, ticket: &str) -> (Value, i64, i64) {
+    let t0 = now_unix();
+    let v = poll(ticket, Some(&env.default_opts()))
+        .expect(BILI_QR_OK)
+        .json();
+    (v, t0, now_unix())
+}
+
 #[test]
 fn poll_confirmed_object_is_exact() {
     let env = Env::new("id=confirm,flow=c,mid=424242,name=Alice,foreign=1");
-    let opts = env.default_opts();
     let ticket = env.new_ticket();
-    let t0 = now_unix();
-    let r = poll(&ticket, Some(&opts)).expect(BILI_QR_OK);
-    let t1 = now_unix();
-    let v = r.json();
+    let (v, t0, t1) = confirmed_poll(&env, &ticket);
     assert_eq!(
         keys(&v),
         [
@@ -173,10 +179,7 @@ fn poll_confirmed_object_is_exact() {
 #[test]
 fn poll_merges_cookies_across_go_url_hops() {
     let env = Env::new("id=gourl,flow=c,gourl=1");
-    let opts = env.default_opts();
-    let t0 = now_unix();
-    let v = poll("gourlticket01", Some(&opts)).expect(BILI_QR_OK).json();
-    let t1 = now_unix();
+    let (v, t0, t1) = confirmed_poll(&env, "gourlticket01");
     assert_eq!(v["go_url"], format!("{}/gourl/hop1", env.base()));
     let log = env.log();
     let paths: Vec<String> = log.iter().map(|r| r.path.clone()).collect();
@@ -234,11 +237,7 @@ fn assert_cookies_are(v: &Value, kept: &[SetCookie], t0: i64, t1: i64) {
 #[test]
 fn poll_does_not_follow_a_foreign_go_url() {
     let env = Env::new("id=gourlforeign,flow=c,gourl=foreign");
-    let t0 = now_unix();
-    let v = poll("foreignticket", Some(&env.default_opts()))
-        .expect(BILI_QR_OK)
-        .json();
-    let t1 = now_unix();
+    let (v, t0, t1) = confirmed_poll(&env, "foreignticket");
     assert_eq!(v["go_url"], "https://evil.example.com/steal");
     let log = env.log();
     // The fetch and the sso step's sso/list; never evil.example.com.
@@ -256,10 +255,7 @@ fn poll_does_not_follow_a_foreign_go_url() {
 #[test]
 fn poll_takes_cookies_from_cookie_info() {
     let env = Env::new("id=cookieinfo,flow=c,cookieinfo=1");
-    let t1 = now_unix();
-    let v = poll("cookieinfoticket", Some(&env.default_opts()))
-        .expect(BILI_QR_OK)
-        .json();
+    let (v, t0, _) = confirmed_poll(&env, "cookieinfoticket");
     let rec = env.fetches().pop().unwrap();
     assert_eq!(rec.set_cookies.len(), 1);
     let sess = SetCookie::parse(&rec.set_cookies[0]);
@@ -268,7 +264,7 @@ fn poll_takes_cookies_from_cookie_info() {
         cookie_names(&v),
         ["SESSDATA", "bili_jct", "DedeUserID", "DedeUserID__ckMd5"]
     );
-    assert_cookie_matches(&cookies[0], &sess, t1, now_unix());
+    assert_cookie_matches(&cookies[0], &sess, t0, now_unix());
     let mut pairs = vec![format!("SESSDATA={}", sess.value)];
     for (obj, pair) in cookies[1..].iter().zip(&rec.cookie_info) {
         let (name, value) = pair.split_once('=').unwrap();
@@ -282,7 +278,7 @@ fn poll_takes_cookies_from_cookie_info() {
         assert_eq!(obj["secure"], false);
         assert_eq!(obj["http_only"], false);
         let e = obj["expires"].as_i64().expect("expires from cookie_info");
-        assert!((t1 + 179 * 86400..t1 + 181 * 86400).contains(&e), "{e}");
+        assert!((t0 + 179 * 86400..t0 + 181 * 86400).contains(&e), "{e}");
         pairs.push(pair.clone());
     }
     assert_eq!(rec.cookie_info.len(), 3);

@@ -1,6 +1,7 @@
 //! bili_qr_render: matrix, utf8 and svg are the QR code of the text (finders, EC level M or better, quiet
 //! zones); bad text and formats are argument errors.
 
+use crate::common::drawing::half_block;
 use crate::common::*;
 use bili_qr::ffi::*;
 
@@ -128,13 +129,8 @@ fn render_utf8_matches_the_matrix_with_a_quiet_zone() {
         let chars: Vec<char> = line.chars().collect();
         assert_eq!(chars.len(), size, "line {i} width");
         for (x, ch) in chars.iter().enumerate() {
-            let (top, bottom) = match ch {
-                ' ' => (false, false),
-                '▀' => (true, false),
-                '▄' => (false, true),
-                '█' => (true, true),
-                other => panic!("utf8 drawing has {other:?}"),
-            };
+            let (top, bottom) =
+                half_block(*ch).unwrap_or_else(|| panic!("utf8 drawing has {ch:?}"));
             assert_eq!(top, dark(x, 2 * i), "line {i} col {x} top");
             assert_eq!(bottom, dark(x, 2 * i + 1), "line {i} col {x} bottom");
         }

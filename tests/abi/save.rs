@@ -9,23 +9,7 @@ use bili_qr::ffi::*;
 use serde_json::json;
 use std::ffi::{c_char, CStr, CString};
 use std::fs;
-use std::path::{Path, PathBuf};
-
-fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("bili-qr-abi-save-{name}-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&d);
-    fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn entries(d: &Path) -> Vec<String> {
-    let mut v: Vec<String> = fs::read_dir(d)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    v.sort();
-    v
-}
+use std::path::Path;
 
 #[cfg(unix)]
 fn mode(p: &Path) -> u32 {
@@ -65,7 +49,7 @@ fn converted(session: &str, format: &str) -> String {
 fn saves_every_form_atomically_with_mode_0600() {
     let env = Env::new("id=save1,flow=c");
     let confirmed = login(&env);
-    let d = scratch("forms");
+    let d = TempDir::new("abi-save-forms");
     let file = d.join("session.json");
     let path = file.to_str().unwrap();
     // An existing file, readable by others, is replaced by a 0600 one.
@@ -103,7 +87,6 @@ fn saves_every_form_atomically_with_mode_0600() {
     #[cfg(unix)]
     assert_eq!(mode(Path::new(&rel)), 0o600);
     fs::remove_file(&rel).unwrap();
-    fs::remove_dir_all(&d).unwrap();
     env.check_secrets();
 }
 
@@ -122,7 +105,7 @@ fn not_a_session_and_bad_paths_touch_nothing() {
             .unwrap()
             .to_owned()
     };
-    let d = scratch("bad");
+    let d = TempDir::new("abi-save-bad");
     let file = d.join("keep.txt");
     fs::write(&file, "keep").unwrap();
     let path = file.to_str().unwrap();
@@ -181,13 +164,12 @@ fn not_a_session_and_bad_paths_touch_nothing() {
         fs::set_permissions(&locked, fs::Permissions::from_mode(0o700)).unwrap();
     }
     assert_eq!(entries(&d), ["keep.txt", "locked"]);
-    fs::remove_dir_all(&d).unwrap();
     env.check_secrets();
 }
 
 #[test]
 fn null_and_non_utf8_arguments_and_out_error() {
-    let d = scratch("null");
+    let d = TempDir::new("abi-save-null");
     let file = d.join("s.txt");
     let p = CString::new(file.to_str().unwrap()).unwrap();
     let s = c("SESSDATA=a; bili_jct=b; DedeUserID=1");
@@ -216,12 +198,11 @@ fn null_and_non_utf8_arguments_and_out_error() {
     let (st, err) = save_ex(p.as_ptr(), s.as_ptr());
     assert_eq!((st, err), (BILI_QR_OK, None));
     assert_eq!(entries(&d), ["s.txt"]);
-    fs::remove_dir_all(&d).unwrap();
 }
 
 #[test]
 fn concurrent_saves_to_one_path_each_write_a_whole_file() {
-    let d = scratch("threads");
+    let d = TempDir::new("abi-save-threads");
     let file = d.join("s.txt");
     let path = file.to_str().unwrap().to_owned();
     let texts: Vec<String> = (0..8)
@@ -245,5 +226,4 @@ fn concurrent_saves_to_one_path_each_write_a_whole_file() {
     let last = fs::read_to_string(&file).unwrap();
     assert!(texts.contains(&last), "a whole file: {last}");
     assert_eq!(entries(&d), ["s.txt"]);
-    fs::remove_dir_all(&d).unwrap();
 }

@@ -108,16 +108,24 @@ fn expired_by_code_101() {
     assert_eq!(r.json()["renewed"], false);
 }
 
+/// Checks `session`, the login `confirmed` in some form, under a scenario that renews SESSDATA: the outcome
+/// (`renewed` true), and SESSDATA's old and new values, which differ.
+fn check_renewed(env: &Env, confirmed: &str, session: &str) -> (Outcome, String, String) {
+    let old = cookie_value(&serde_json::from_str(confirmed).unwrap(), "SESSDATA");
+    let r = check(session, Some(&opts(env))).expect(BILI_QR_OK);
+    let v = r.json();
+    assert_eq!(v["renewed"], true);
+    let new = cookie_value(&v, "SESSDATA");
+    assert_ne!(new, old);
+    (r, old, new)
+}
+
 #[test]
 fn a_renewed_sessdata_is_merged_and_is_the_session_from_now_on() {
     let env = Env::new("id=sess-renew,flow=c,renew=1");
     let confirmed = login(&env);
-    let old = cookie_value(&serde_json::from_str(&confirmed).unwrap(), "SESSDATA");
-    let r = check(&confirmed, Some(&opts(&env))).expect(BILI_QR_OK);
+    let (r, old, new) = check_renewed(&env, &confirmed, &confirmed);
     let renewed = r.json();
-    assert_eq!(renewed["renewed"], true);
-    let new = cookie_value(&renewed, "SESSDATA");
-    assert_ne!(new, old);
     assert!(renewed["cookie_header"]
         .as_str()
         .is_some_and(|h| h.contains(&format!("SESSDATA={new}")) && !h.contains(&old)));
@@ -299,12 +307,8 @@ fn a_session_read_from_a_cookie_header_is_renewed_in_place() {
         .expect(BILI_QR_OK)
         .out
         .unwrap();
-    let old = cookie_value(&serde_json::from_str(&confirmed).unwrap(), "SESSDATA");
-    let r = check(&header, Some(&opts(&env))).expect(BILI_QR_OK);
+    let (r, _, new) = check_renewed(&env, &confirmed, &header);
     let v = r.json();
-    assert_eq!(v["renewed"], true);
-    let new = cookie_value(&v, "SESSDATA");
-    assert_ne!(new, old);
     // One SESSDATA, where it was (first), with the new value; every other cookie kept.
     let h = v["cookie_header"].as_str().unwrap();
     assert!(h.starts_with(&format!("SESSDATA={new}; ")), "{h}");

@@ -59,12 +59,7 @@ fn one_thread_polling_reuses_one_connection() {
     for _ in 0..20 {
         poll(&ticket, Some(&opts)).expect(BILI_QR_WAITING);
     }
-    assert_eq!(env.srv.requests(), 21);
-    assert_eq!(
-        env.srv.connections(),
-        1,
-        "start and 20 polls on one keep-alive connection"
-    );
+    assert_one_connection(&env, 21, "start and 20 polls");
 }
 
 #[test]
@@ -72,11 +67,21 @@ fn a_wait_polls_over_one_connection() {
     let env = Env::new("id=reusewait,flow=wwwwsc");
     let ticket = env.new_ticket();
     wait(&ticket, Some(&env.default_opts())).expect(BILI_QR_OK);
-    assert_eq!(env.srv.requests(), 8);
+    assert_one_connection(
+        &env,
+        8,
+        "start, the wait's 6 polls and the sso step's sso/list",
+    );
+}
+
+/// The server saw `requests` requests (`what`), all on one keep-alive connection.
+#[track_caller]
+fn assert_one_connection(env: &Env, requests: u64, what: &str) {
+    assert_eq!(env.srv.requests(), requests, "{what}");
     assert_eq!(
         env.srv.connections(),
         1,
-        "start, the wait's 6 polls and the sso step's sso/list on one connection"
+        "{what} on one keep-alive connection"
     );
 }
 

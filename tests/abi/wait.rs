@@ -134,31 +134,33 @@ fn progress_runs_on_the_waiting_thread_and_any_non_zero_return_cancels() {
     assert_eq!(env.fetches().len(), 2);
 }
 
-/// A wait on `ticket` with the options `extra` and `wait_timeout_ms` 1000 ends with ERR_TIMEOUT, near that
-/// second (the bounds are loose: they only tell "ended by wait_timeout_ms" from "ran on").
+/// A wait on `ticket` under `scenario` with the options `extra` and `wait_timeout_ms` 1000 ends with
+/// ERR_TIMEOUT, near that second (the bounds are loose: they only tell "ended by wait_timeout_ms" from "ran
+/// on"). The environment and the wait's outcome.
 #[track_caller]
-fn wait_ends_at_wait_timeout_ms(env: &Env, ticket: &str, extra: Value) -> Outcome {
+fn wait_ends_at_wait_timeout_ms(scenario: &str, ticket: &str, extra: Value) -> (Env, Outcome) {
+    let env = Env::new(scenario);
     let opts = env.opts(merged(json!({"wait_timeout_ms": 1000}), extra));
-    let t = Instant::now();
-    let r = wait(ticket, Some(&opts)).expect(BILI_QR_ERR_TIMEOUT);
-    let took = t.elapsed();
+    let (r, took) = timed(|| wait(ticket, Some(&opts)).expect(BILI_QR_ERR_TIMEOUT));
     assert!(
         took >= Duration::from_millis(950) && took < Duration::from_secs(6),
         "{took:?}"
     );
-    r
+    (env, r)
 }
 
 #[test]
 fn wait_timeout_ms_also_bounds_a_request_in_flight() {
-    let env = Env::new("id=waittimeout2,fault=slow,delay=9000,flow=w");
-    wait_ends_at_wait_timeout_ms(&env, "c0ffee77aa02", json!({"timeout_ms": 10000}));
+    wait_ends_at_wait_timeout_ms(
+        "id=waittimeout2,fault=slow,delay=9000,flow=w",
+        "c0ffee77aa02",
+        json!({"timeout_ms": 10000}),
+    );
 }
 
 #[test]
 fn wait_times_out_after_wait_timeout_ms() {
-    let env = Env::new("id=waittimeout,flow=w");
-    let r = wait_ends_at_wait_timeout_ms(&env, "c0ffee77aa01", json!({}));
+    let (env, r) = wait_ends_at_wait_timeout_ms("id=waittimeout,flow=w", "c0ffee77aa01", json!({}));
     assert!(r.error.contains("wait_timeout_ms"), "{}", r.error);
     assert!(env.fetches().len() >= 3, "it kept polling every 100 ms");
 }
@@ -191,9 +193,7 @@ fn wait_backs_off_with_growing_pauses_between_retries() {
     // poll_interval_ms 100 and 3 retries: growing pauses take well over 3 x 100 ms.
     let env = Env::new("id=backoff,fault=500,on=fetch,flow=c");
     let opts = env.opts(json!({"max_retries": 3}));
-    let t = Instant::now();
-    wait("backoffticket", Some(&opts)).expect(BILI_QR_ERR_HTTP);
-    let took = t.elapsed();
+    let (_, took) = timed(|| wait("backoffticket", Some(&opts)).expect(BILI_QR_ERR_HTTP));
     assert_eq!(env.fetches().len(), 4);
     assert!(
         took >= Duration::from_millis(600),
@@ -204,8 +204,11 @@ fn wait_backs_off_with_growing_pauses_between_retries() {
 
 #[test]
 fn wait_timeout_ms_ends_a_retrying_wait() {
-    let env = Env::new("id=retrydeadline,fault=503,on=fetch,flow=c");
-    wait_ends_at_wait_timeout_ms(&env, "retrydeadline1", json!({"max_retries": 100}));
+    wait_ends_at_wait_timeout_ms(
+        "id=retrydeadline,fault=503,on=fetch,flow=c",
+        "retrydeadline1",
+        json!({"max_retries": 100}),
+    );
 }
 
 #[test]

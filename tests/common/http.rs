@@ -218,17 +218,13 @@ pub fn read_head(stream: &mut impl std::io::Read, limit: usize) -> Vec<u8> {
     head
 }
 
-/// The proxy environment variables a client reads (lower and upper case).
-pub const PROXY_VARIABLES: [&str; 8] = [
-    "https_proxy",
-    "HTTPS_PROXY",
-    "all_proxy",
-    "ALL_PROXY",
-    "http_proxy",
-    "HTTP_PROXY",
-    "no_proxy",
-    "NO_PROXY",
-];
+/// The proxy environment variables a client reads, each in lower and in upper case: this list is the tests'
+/// own, not the library's, so that a test clearing them checks the library against an independent one.
+pub fn proxy_variables() -> impl Iterator<Item = String> {
+    ["https_proxy", "all_proxy", "http_proxy", "no_proxy"]
+        .into_iter()
+        .flat_map(|name| [name.to_owned(), name.to_ascii_uppercase()])
+}
 
 impl FakeProxy {
     pub fn start() -> FakeProxy {

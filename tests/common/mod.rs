@@ -5,10 +5,14 @@
 #![allow(dead_code)]
 
 pub mod canned;
+pub mod dir;
+pub mod drawing;
 pub mod http;
 pub mod login;
 pub mod service;
 
+#[allow(unused_imports)]
+pub use dir::*;
 #[allow(unused_imports)]
 pub use http::*;
 
@@ -18,7 +22,7 @@ use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::ffi::{c_char, c_int, c_void, CStr, CString};
 use std::sync::Mutex;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// A non-NULL pointer that is never dereferenced: out-parameters are pre-filled with it to prove that the
 /// library sets them to NULL first.
@@ -225,11 +229,30 @@ pub fn remember_object(obj: &Value) {
     }
 }
 
+/// An export of the form `f(text, second, out)`: poll, check, logout, refresh and refresh_confirm (a ticket
+/// or session, then options), render and session_convert (a text, then a format).
+type TextCall = unsafe extern "C" fn(*const c_char, *const c_char, *mut *mut c_char) -> c_int;
+/// The `_ex` twin of a [`TextCall`]: `f(text, second, out, out_error)`.
+type TextCallEx =
+    unsafe extern "C" fn(*const c_char, *const c_char, *mut *mut c_char, *mut *mut c_char) -> c_int;
+
+/// Calls `f(text, second, out)` (`second` NULL when `None`) through [`call_out`].
+fn call_text(f: TextCall, text: &str, second: Option<&str>) -> Outcome {
+    let t = c(text);
+    let s = c_opt(second);
+    call_out(|out| unsafe { f(t.as_ptr(), ptr(&s), out) })
+}
+
+/// Calls `f(text, second, out, out_error)` (`second` NULL when `None`) through [`call_out_ex`].
+fn call_text_ex(f: TextCallEx, text: &str, second: Option<&str>) -> OutcomeEx {
+    let t = c(text);
+    let s = c_opt(second);
+    call_out_ex(|out, err| unsafe { f(t.as_ptr(), ptr(&s), out, err) })
+}
+
 pub fn poll(ticket: &str, opts: Option<&str>) -> Outcome {
     remember_ticket(ticket);
-    let t = c(ticket);
-    let o = c_opt(opts);
-    let r = call_out(|out| unsafe { bili_qr_poll(t.as_ptr(), ptr(&o), out) });
+    let r = call_text(bili_qr_poll, ticket, opts);
     remember_cookies(&r);
     r
 }
@@ -261,9 +284,7 @@ pub fn cancel(ticket: &str) -> Outcome {
 }
 
 pub fn render(text: &str, format: &str) -> Outcome {
-    let t = c(text);
-    let f = c(format);
-    call_out(|out| unsafe { bili_qr_render(t.as_ptr(), f.as_ptr(), out) })
+    call_text(bili_qr_render, text, Some(format))
 }
 
 /// What an `_ex` call returned: the outcome (checked as [`finish`] does) and the `out_error` string.
@@ -311,9 +332,7 @@ pub fn start_ex(opts: Option<&str>) -> OutcomeEx {
 
 pub fn poll_ex(ticket: &str, opts: Option<&str>) -> OutcomeEx {
     remember_ticket(ticket);
-    let t = c(ticket);
-    let o = c_opt(opts);
-    let r = call_out_ex(|out, err| unsafe { bili_qr_poll_ex(t.as_ptr(), ptr(&o), out, err) });
+    let r = call_text_ex(bili_qr_poll_ex, ticket, opts);
     remember_cookies(&r.outcome);
     r
 }
@@ -330,9 +349,7 @@ pub fn wait_ex(ticket: &str, opts: Option<&str>) -> OutcomeEx {
 }
 
 pub fn render_ex(text: &str, format: &str) -> OutcomeEx {
-    let t = c(text);
-    let f = c(format);
-    call_out_ex(|out, err| unsafe { bili_qr_render_ex(t.as_ptr(), f.as_ptr(), out, err) })
+    call_text_ex(bili_qr_render_ex, text, Some(format))
 }
 
 /// Remembers the secrets of a session text given as JSON (see [`remember_object`]); other forms are
@@ -345,49 +362,37 @@ pub fn remember_session(text: &str) {
 
 pub fn check(session: &str, opts: Option<&str>) -> Outcome {
     remember_session(session);
-    let s = c(session);
-    let o = c_opt(opts);
-    let r = call_out(|out| unsafe { bili_qr_check(s.as_ptr(), ptr(&o), out) });
+    let r = call_text(bili_qr_check, session, opts);
     remember_cookies(&r);
     r
 }
 
 pub fn check_ex(session: &str, opts: Option<&str>) -> OutcomeEx {
     remember_session(session);
-    let s = c(session);
-    let o = c_opt(opts);
-    call_out_ex(|out, err| unsafe { bili_qr_check_ex(s.as_ptr(), ptr(&o), out, err) })
+    call_text_ex(bili_qr_check_ex, session, opts)
 }
 
 pub fn logout(session: &str, opts: Option<&str>) -> Outcome {
     remember_session(session);
-    let s = c(session);
-    let o = c_opt(opts);
-    call_out(|out| unsafe { bili_qr_logout(s.as_ptr(), ptr(&o), out) })
+    call_text(bili_qr_logout, session, opts)
 }
 
 pub fn logout_ex(session: &str, opts: Option<&str>) -> OutcomeEx {
     remember_session(session);
-    let s = c(session);
-    let o = c_opt(opts);
-    call_out_ex(|out, err| unsafe { bili_qr_logout_ex(s.as_ptr(), ptr(&o), out, err) })
+    call_text_ex(bili_qr_logout_ex, session, opts)
 }
 
 /// `bili_qr_refresh`; the new session's secrets are remembered.
 pub fn refresh(session: &str, opts: &str) -> Outcome {
     remember_session(session);
-    let s = c(session);
-    let o = c(opts);
-    let r = call_out(|out| unsafe { bili_qr_refresh(s.as_ptr(), o.as_ptr(), out) });
+    let r = call_text(bili_qr_refresh, session, Some(opts));
     remember_cookies(&r);
     r
 }
 
 pub fn refresh_confirm(session: &str, opts: &str) -> Outcome {
     remember_session(session);
-    let s = c(session);
-    let o = c(opts);
-    call_out(|out| unsafe { bili_qr_refresh_confirm(s.as_ptr(), o.as_ptr(), out) })
+    call_text(bili_qr_refresh_confirm, session, Some(opts))
 }
 
 /// The value of cookie `name` in a poll or session object.
@@ -419,16 +424,12 @@ pub fn merged(mut base: Value, extra: Value) -> Value {
 
 pub fn convert(session: &str, format: &str) -> Outcome {
     remember_session(session);
-    let s = c(session);
-    let f = c(format);
-    call_out(|out| unsafe { bili_qr_session_convert(s.as_ptr(), f.as_ptr(), out) })
+    call_text(bili_qr_session_convert, session, Some(format))
 }
 
 pub fn convert_ex(session: &str, format: &str) -> OutcomeEx {
     remember_session(session);
-    let s = c(session);
-    let f = c(format);
-    call_out_ex(|out, err| unsafe { bili_qr_session_convert_ex(s.as_ptr(), f.as_ptr(), out, err) })
+    call_text_ex(bili_qr_session_convert_ex, session, Some(format))
 }
 
 /// Progress events seen by [`record_progress`]: (status, event JSON, user_data pointer).
@@ -469,6 +470,13 @@ pub fn progress_fn() -> bili_qr_progress_fn {
     Some(record_progress)
 }
 
+/// Runs `f`: what it returned and how long it took.
+pub fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+    let t = Instant::now();
+    let r = f();
+    (r, t.elapsed())
+}
+
 pub fn now_unix() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -504,6 +512,31 @@ impl Env {
 
     pub fn default_opts(&self) -> String {
         self.opts(json!({}))
+    }
+
+    /// Options for the mainland on this scenario: every base URL on the fake server, its RSA test key, plus
+    /// `extra`.
+    pub fn main_opts(&self, extra: Value) -> String {
+        let o = json!({
+            "site": "main",
+            "api_base_url": self.base(),
+            "www_base_url": self.base(),
+            "refresh_public_key": bili_qr_fake_server::refresh_public_key_pem(),
+        });
+        self.opts(merged(o, extra))
+    }
+
+    /// Options for the TV/app token login on this scenario, plus `extra`.
+    pub fn tv_opts(&self, extra: Value) -> String {
+        let o = json!({"site": "main", "flow": "tv", "api_base_url": self.base(), "www_base_url": self.base()});
+        self.opts(merged(o, extra))
+    }
+
+    /// Options for a session call on a token session: the base URLs only (the session says its site), plus
+    /// `extra`.
+    pub fn session_opts(&self, extra: Value) -> String {
+        let o = json!({"api_base_url": self.base(), "www_base_url": self.base()});
+        self.opts(merged(o, extra))
     }
 
     pub fn log(&self) -> Vec<RequestRecord> {

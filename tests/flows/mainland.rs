@@ -8,17 +8,6 @@ use crate::common::*;
 use bili_qr::ffi::*;
 use serde_json::{json, Value};
 
-/// Options for the mainland on this scenario: every base URL on the fake server, its RSA test key.
-fn main_opts(env: &Env, extra: Value) -> String {
-    let o = json!({
-        "site": "main",
-        "api_base_url": env.base(),
-        "www_base_url": env.base(),
-        "refresh_public_key": bili_qr_fake_server::refresh_public_key_pem(),
-    });
-    env.opts(merged(o, extra))
-}
-
 /// Starts a mainland login and polls it once (scenarios with `flow=c`): the confirmed poll object.
 fn login(env: &Env, opts: &str) -> Value {
     let qr = start(Some(opts)).expect(BILI_QR_OK).json();
@@ -59,7 +48,7 @@ fn assert_session(v: &Value) {
 #[test]
 fn the_whole_session_life() {
     let env = Env::new("id=main-life,flow=c");
-    let opts = main_opts(&env, json!({}));
+    let opts = env.main_opts(json!({}));
     let confirmed = login(&env, &opts);
     assert_session(&confirmed);
     for key in [
@@ -223,7 +212,7 @@ fn the_whole_session_life() {
 fn every_confirmed_shape_keeps_the_login() {
     for shape in ["both", "setcookie", "crossdomain", "query"] {
         let env = Env::new(&format!("id=main-shape-{shape},flow=c,mcookies={shape}"));
-        let opts = main_opts(&env, json!({}));
+        let opts = env.main_opts(json!({}));
         let v = login(&env, &opts);
         assert_session(&v);
         assert!(v["warnings"].as_array().unwrap().is_empty(), "{shape}: {v}");
@@ -244,7 +233,7 @@ fn every_confirmed_shape_keeps_the_login() {
 #[test]
 fn wait_confirms_after_the_scan_with_progress() {
     let env = Env::new("id=main-wait,flow=wsc");
-    let opts = main_opts(&env, json!({}));
+    let opts = env.main_opts(json!({}));
     let key = ticket_of(&opts);
     let p = poll(&key, Some(&opts)).expect(BILI_QR_WAITING).json();
     assert_eq!(p["status"], "waiting");
@@ -255,7 +244,7 @@ fn wait_confirms_after_the_scan_with_progress() {
     assert_session(&v);
     // The QR URL works as the ticket argument too (its qrcode_key= parameter).
     let env2 = Env::new("id=main-url,flow=s");
-    let opts2 = main_opts(&env2, json!({}));
+    let opts2 = env2.main_opts(json!({}));
     let qr = start(Some(&opts2)).expect(BILI_QR_OK).json();
     remember_secret(qr["ticket"].as_str().unwrap());
     let p = poll(qr["qr_url"].as_str().unwrap(), Some(&opts2))
@@ -267,7 +256,7 @@ fn wait_confirms_after_the_scan_with_progress() {
 #[test]
 fn verify_login_asks_nav_and_fills_the_profile() {
     let env = Env::new("id=main-verify,flow=c,needbuvid=1");
-    let opts = main_opts(&env, json!({"verify_login": true}));
+    let opts = env.main_opts(json!({"verify_login": true}));
     let v = login(&env, &opts);
     assert_eq!(v["verified"], true, "{v}");
     assert!(v["user_profile"]["name"].is_string());
@@ -280,7 +269,7 @@ fn verify_login_asks_nav_and_fills_the_profile() {
 #[test]
 fn device_cookies_are_fetched_when_risk_control_asks() {
     let env = Env::new("id=main-buvid,flow=c,needbuvid=1");
-    let opts = main_opts(&env, json!({}));
+    let opts = env.main_opts(json!({}));
     let v = login(&env, &opts);
     // A session saved without its device cookies (copied from elsewhere): check fetches them on -352.
     let mut bare = v.clone();
@@ -309,14 +298,14 @@ fn device_cookies_are_fetched_when_risk_control_asks() {
 #[test]
 fn browser_headers_avoid_the_412() {
     let env = Env::new("id=main-412,flow=c,needua=1");
-    let opts = main_opts(&env, json!({}));
+    let opts = env.main_opts(json!({}));
     start(Some(&opts)).expect(BILI_QR_OK);
     let gen = &env.requests_to("/x/passport-login/web/qrcode/generate")[0];
     assert_eq!(
         gen.query.get("source").map(String::as_str),
         Some("main-fe-header")
     );
-    let e = start(Some(&main_opts(&env, json!({"user_agent": "curl/8.5"}))))
+    let e = start(Some(&env.main_opts(json!({"user_agent": "curl/8.5"}))))
         .expect_err(BILI_QR_ERR_HTTP, &["412"]);
     assert!(!e.error.contains("<html"));
 }
@@ -324,7 +313,7 @@ fn browser_headers_avoid_the_412() {
 #[test]
 fn a_stale_correspond_path_keeps_the_old_session() {
     let env = Env::new("id=main-404,flow=c,correspond=404");
-    let opts = main_opts(&env, json!({}));
+    let opts = env.main_opts(json!({}));
     let v = login(&env, &opts).to_string();
     refresh(&v, &opts).expect_err(BILI_QR_ERR_HTTP, &["404", "correspondPath", "still works"]);
     check(&v, Some(&opts)).expect(BILI_QR_OK);
@@ -333,7 +322,7 @@ fn a_stale_correspond_path_keeps_the_old_session() {
         .is_empty());
     // The published key is not the fake server's: its path does not decrypt there (404 too).
     let env = Env::new("id=main-key,flow=c");
-    let mut o: Value = serde_json::from_str(&main_opts(&env, json!({}))).unwrap();
+    let mut o: Value = serde_json::from_str(&env.main_opts(json!({}))).unwrap();
     o.as_object_mut().unwrap().remove("refresh_public_key");
     let o = o.to_string();
     let v = login(&env, &o).to_string();
@@ -345,7 +334,7 @@ fn a_stale_correspond_path_keeps_the_old_session() {
 #[test]
 fn code_86095_is_an_error_that_keeps_the_old_session() {
     let env = Env::new("id=main-86095,flow=c,refresh86095=1,refresh=1");
-    let opts = main_opts(&env, json!({}));
+    let opts = env.main_opts(json!({}));
     let v = login(&env, &opts).to_string();
     let checked = check(&v, Some(&opts)).expect(BILI_QR_OK).json();
     assert_eq!(checked["refresh_needed"], true);
@@ -356,7 +345,7 @@ fn code_86095_is_an_error_that_keeps_the_old_session() {
 #[test]
 fn a_crash_between_refresh_and_confirm_loses_nothing() {
     let env = Env::new("id=main-crash,flow=c");
-    let opts = main_opts(&env, json!({}));
+    let opts = env.main_opts(json!({}));
     let v = login(&env, &opts).to_string();
     // The refreshed session is lost (the program died before saving it): the old one still works, and can
     // be refreshed again.
@@ -374,7 +363,7 @@ fn a_crash_between_refresh_and_confirm_loses_nothing() {
 #[test]
 fn sessions_say_their_site() {
     let env = Env::new("id=main-site,flow=c");
-    let opts = main_opts(&env, json!({}));
+    let opts = env.main_opts(json!({}));
     let v = login(&env, &opts);
     // A Cookie header says nothing of its site: the options do.
     let header = v["cookie_header"].as_str().unwrap();
@@ -407,7 +396,7 @@ fn sessions_say_their_site() {
 #[test]
 fn messages_hold_no_secret() {
     let env = Env::new("id=main-secrets,flow=c,refresh86095=1");
-    let opts = main_opts(&env, json!({}));
+    let opts = env.main_opts(json!({}));
     let v = login(&env, &opts);
     let text = v.to_string();
     let token = v["refresh_token"].as_str().unwrap().to_owned();
@@ -425,7 +414,7 @@ fn messages_hold_no_secret() {
 #[test]
 fn a_wait_is_cancelled_by_its_qr_url() {
     let env = Env::new("id=main-cancel,flow=w");
-    let opts = main_opts(&env, json!({"poll_interval_ms": 200}));
+    let opts = env.main_opts(json!({"poll_interval_ms": 200}));
     let qr = start(Some(&opts)).expect(BILI_QR_OK).json();
     let key = qr["ticket"].as_str().unwrap().to_owned();
     remember_secret(&key);

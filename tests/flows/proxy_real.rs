@@ -16,7 +16,6 @@ use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 // ---------------------------------------------------------------------------------------------------------
@@ -48,28 +47,6 @@ fn require(name: &str) -> Option<PathBuf> {
     found
 }
 
-/// A directory of its own under the system's temporary directory, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> TempDir {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "bili-qr-proxy-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// A free TCP port on 127.0.0.1 (closed again, for a daemon to listen on).
 fn free_port() -> u16 {
     closed_port()
@@ -84,6 +61,30 @@ struct Daemon {
 }
 
 impl Daemon {
+    /// Starts `cmd`, the daemon `name` that listens on `port`, without standard streams, and waits until it
+    /// is ready. `dir` (which holds its files) lives as long as the daemon.
+    fn spawn(
+        name: &str,
+        mut cmd: Command,
+        port: u16,
+        log: Option<PathBuf>,
+        dir: TempDir,
+    ) -> Daemon {
+        let child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {name}: {e}"));
+        Daemon {
+            child,
+            port,
+            log,
+            _dir: dir,
+        }
+        .ready(name)
+    }
+
     /// Waits (a bounded number of tries) until the daemon accepts connections.
     fn ready(mut self, name: &str) -> Daemon {
         for _ in 0..200 {
@@ -125,64 +126,35 @@ impl Drop for Daemon {
 /// `BasicAuth user password` when `auth` is given. It logs each request line.
 fn tinyproxy(connect_port: u16, auth: Option<(&str, &str)>) -> Option<Daemon> {
     let bin = require("tinyproxy")?;
-    let dir = TempDir::new();
+    let dir = TempDir::new("proxy");
     let port = free_port();
-    let log = dir.0.join("tinyproxy.log");
+    let log = dir.join("tinyproxy.log");
     let mut conf = format!(
         "Port {port}\nListen 127.0.0.1\nAllow 127.0.0.1\nConnectPort {connect_port}\nTimeout 30\nMaxClients 64\nLogLevel Info\nLogFile \"{}\"\nPidFile \"{}\"\n",
         log.display(),
-        dir.0.join("tinyproxy.pid").display()
+        dir.join("tinyproxy.pid").display()
     );
     if let Some((user, password)) = auth {
         conf.push_str(&format!("BasicAuth {user} {password}\n"));
     }
-    let conf_path = dir.0.join("tinyproxy.conf");
+    let conf_path = dir.join("tinyproxy.conf");
     std::fs::write(&conf_path, conf).expect("write tinyproxy.conf");
-    let child = Command::new(bin)
-        .arg("-d")
-        .arg("-c")
-        .arg(&conf_path)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start tinyproxy");
-    Some(
-        Daemon {
-            child,
-            port,
-            log: Some(log),
-            _dir: dir,
-        }
-        .ready("tinyproxy"),
-    )
+    let mut cmd = Command::new(bin);
+    cmd.arg("-d").arg("-c").arg(&conf_path);
+    Some(Daemon::spawn("tinyproxy", cmd, port, Some(log), dir))
 }
 
 /// microsocks on a free port on 127.0.0.1, with `-u user -P password` when `auth` is given.
 fn microsocks(auth: Option<(&str, &str)>) -> Option<Daemon> {
     let bin = require("microsocks")?;
-    let dir = TempDir::new();
+    let dir = TempDir::new("proxy");
     let port = free_port();
     let mut cmd = Command::new(bin);
     cmd.args(["-i", "127.0.0.1", "-p", &port.to_string()]);
     if let Some((user, password)) = auth {
         cmd.args(["-u", user, "-P", password]);
     }
-    let child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start microsocks");
-    Some(
-        Daemon {
-            child,
-            port,
-            log: None,
-            _dir: dir,
-        }
-        .ready("microsocks"),
-    )
+    Some(Daemon::spawn("microsocks", cmd, port, None, dir))
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -201,8 +173,8 @@ impl Tls {
             srv: FakeServer::start_tls(),
             scenario: scenario.to_owned(),
         };
-        let dir = TempDir::new();
-        let ca = dir.0.join("ca.pem");
+        let dir = TempDir::new("proxy");
+        let ca = dir.join("ca.pem");
         std::fs::write(&ca, env.srv.ca_pem().expect("the TLS server's CA")).expect("write ca.pem");
         Tls { env, ca, _dir: dir }
     }
@@ -421,7 +393,7 @@ fn run_child(opts: &str, vars: &[(&str, &str)]) -> (i32, String) {
         "--test-threads=1",
     ])
     .env("BILI_QR_PROXY_CHILD_OPTS", opts);
-    for name in PROXY_VARIABLES {
+    for name in proxy_variables() {
         cmd.env_remove(name);
     }
     for (k, v) in vars {

@@ -8,13 +8,6 @@ use crate::common::*;
 use bili_qr::ffi::*;
 use bili_qr_fake_server::FakeServer;
 use serde_json::json;
-use std::path::PathBuf;
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("bili-qr-tls-roots-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 fn ca_file_of(srv: &FakeServer, dir: &std::path::Path) -> String {
     let path = dir.join("ca.pem");
@@ -34,7 +27,7 @@ fn opts(base: &str, ca_file: Option<&str>) -> String {
 #[test]
 fn refused_by_default_and_a_whole_login_with_ca_file() {
     let srv = FakeServer::start_tls();
-    let dir = scratch("login");
+    let dir = TempDir::new("tls-roots-login");
     let ca = ca_file_of(&srv, &dir);
     let base = srv.url("id=tls-ca,flow=wsc");
     assert!(base.starts_with("https://127.0.0.1:"), "{base}");
@@ -58,14 +51,13 @@ fn refused_by_default_and_a_whole_login_with_ca_file() {
     // localhost is in the certificate too.
     let o = opts(&base.replace("127.0.0.1", "localhost"), Some(&ca));
     start(Some(&o)).expect(BILI_QR_OK);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn ca_file_adds_a_root_and_never_disables_verification() {
     let a = FakeServer::start_tls();
     let b = FakeServer::start_tls();
-    let dir = scratch("other");
+    let dir = TempDir::new("tls-roots-other");
     let ca_a = ca_file_of(&a, &dir);
 
     // A's CA does not make B (another CA) trusted.
@@ -97,20 +89,19 @@ fn ca_file_adds_a_root_and_never_disables_verification() {
     let leaf = leaf.to_string_lossy().into_owned();
     start(Some(&opts(&a.base_url(), Some(&leaf))))
         .expect_err(BILI_QR_ERR_NETWORK, &["certificate"]);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn a_bad_ca_file_is_an_argument_error_and_nothing_is_sent() {
     let srv = FakeServer::start_tls();
-    let dir = scratch("bad");
+    let dir = TempDir::new("tls-roots-bad");
     let empty = dir.join("empty.pem");
     std::fs::write(&empty, "").unwrap();
     let text = dir.join("text.pem");
     std::fs::write(&text, "hello\n").unwrap();
     for (path, needle) in [
         (dir.join("missing.pem"), "cannot read"),
-        (dir.clone(), "directory"),
+        (dir.to_path_buf(), "directory"),
         (empty, "no PEM certificate"),
         (text, "no PEM certificate"),
     ] {
@@ -121,7 +112,6 @@ fn a_bad_ca_file_is_an_argument_error_and_nothing_is_sent() {
             .expect_err(BILI_QR_ERR_ARGUMENT, &["ca_file"]);
     }
     assert_eq!(srv.requests(), 0);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 fn pem(label: &str, der: &[u8]) -> String {

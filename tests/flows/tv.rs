@@ -11,17 +11,6 @@ use std::io::{Read, Write};
 const ANDROID_KEY: &str = "783bbb7264451d82";
 const ANDROID_SECRET: &str = "2653583c8873dea268ab9386918b1d65";
 
-fn tv_opts(env: &Env, extra: Value) -> String {
-    let o = json!({"site": "main", "flow": "tv", "api_base_url": env.base(), "www_base_url": env.base()});
-    env.opts(merged(o, extra))
-}
-
-/// Options for a session call on a token session: the base URL only (the session says its site).
-fn session_opts(env: &Env, extra: Value) -> String {
-    let o = json!({"api_base_url": env.base(), "www_base_url": env.base()});
-    env.opts(merged(o, extra))
-}
-
 /// A TV login confirmed at its first poll (`flow=c` scenarios): the poll object.
 fn login(env: &Env, opts: &str) -> Value {
     let want_key = serde_json::from_str::<Value>(opts).unwrap()["app_key"]
@@ -60,7 +49,7 @@ fn login(env: &Env, opts: &str) -> Value {
 #[test]
 fn the_whole_token_life() {
     let env = Env::new("id=tv-life,flow=c");
-    let opts = tv_opts(&env, json!({}));
+    let opts = env.tv_opts(json!({}));
     let t0 = now_unix();
     let confirmed = login(&env, &opts);
     assert_eq!(confirmed["site"], "main");
@@ -107,7 +96,7 @@ fn the_whole_token_life() {
     let saved = saved.to_string();
 
     // Check: oauth2/info, signed, with the access token.
-    let sopts = session_opts(&env, json!({}));
+    let sopts = env.session_opts(json!({}));
     let checked = check(&saved, Some(&sopts)).expect(BILI_QR_OK).json();
     assert_eq!(checked["status"], "valid");
     assert_eq!(checked["refresh_needed"], false);
@@ -171,7 +160,7 @@ fn the_whole_token_life() {
 #[test]
 fn refresh_needed_and_waiting_states() {
     let env = Env::new("id=tv-states,flow=wsc,tokenrefresh=1");
-    let opts = tv_opts(&env, json!({}));
+    let opts = env.tv_opts(json!({}));
     let qr = start(Some(&opts)).expect(BILI_QR_OK).json();
     let code = qr["ticket"].as_str().unwrap().to_owned();
     remember_secret(&code);
@@ -185,7 +174,7 @@ fn refresh_needed_and_waiting_states() {
     let v = wait(&code, Some(&opts)).expect(BILI_QR_OK).json();
     remember_object(&v);
     assert_eq!(v["flow"], "tv");
-    let checked = check(&v.to_string(), Some(&session_opts(&env, json!({}))))
+    let checked = check(&v.to_string(), Some(&env.session_opts(json!({}))))
         .expect(BILI_QR_OK)
         .json();
     assert_eq!(checked["refresh_needed"], true);
@@ -194,7 +183,7 @@ fn refresh_needed_and_waiting_states() {
 #[test]
 fn expired_code() {
     let env = Env::new("id=tv-exp,flow=we");
-    let opts = tv_opts(&env, json!({}));
+    let opts = env.tv_opts(json!({}));
     let code = ticket_of(&opts);
     let v = wait(&code, Some(&opts)).expect(BILI_QR_EXPIRED).json();
     assert_eq!(v["code"], 86038);
@@ -205,20 +194,17 @@ fn key_pairs() {
     let env = Env::new("id=tv-pairs,flow=c");
     // A token issued to the Android pair is refused with the TV pair (-663) and works with its own.
     let android = json!({"app_key": ANDROID_KEY, "app_secret": ANDROID_SECRET});
-    let v = login(&env, &tv_opts(&env, android.clone()));
-    let e = check(&v.to_string(), Some(&session_opts(&env, json!({}))))
+    let v = login(&env, &env.tv_opts(android.clone()));
+    let e = check(&v.to_string(), Some(&env.session_opts(json!({}))))
         .expect_err(BILI_QR_ERR_API, &["-663", "app_key"]);
     drop(e);
-    check(&v.to_string(), Some(&session_opts(&env, android.clone()))).expect(BILI_QR_OK);
-    let r = refresh(&v.to_string(), &session_opts(&env, android)).expect(BILI_QR_OK);
+    check(&v.to_string(), Some(&env.session_opts(android.clone()))).expect(BILI_QR_OK);
+    let r = refresh(&v.to_string(), &env.session_opts(android)).expect(BILI_QR_OK);
     assert_eq!(r.json()["status"], "refreshed");
     // A pair the service does not know: every request is refused (-3), and the secret is in no message.
     let bad_secret = "0123456789abcdef0123456789abcdef";
     remember_secret(bad_secret);
-    let bad = tv_opts(
-        &env,
-        json!({"app_key": ANDROID_KEY, "app_secret": bad_secret}),
-    );
+    let bad = env.tv_opts(json!({"app_key": ANDROID_KEY, "app_secret": bad_secret}));
     start(Some(&bad)).expect_err(BILI_QR_ERR_API, &["-3", "signature"]);
     // Options rules.
     for o in [
@@ -289,7 +275,7 @@ fn the_server_checks_the_signers_order() {
 fn hostile_and_partial_answers() {
     // A confirmed login without web cookies still hands out its token (the login is spent).
     let env = Env::new("id=tv-nocookies,flow=c,fault=nocookies");
-    let v = login(&env, &tv_opts(&env, json!({})));
+    let v = login(&env, &env.tv_opts(json!({})));
     assert!(v["cookies"].as_array().unwrap().is_empty());
     assert!(!v["warnings"].as_array().unwrap().is_empty());
     assert_eq!(v["token"]["access_token"].as_str().unwrap().len(), 32);
@@ -298,14 +284,14 @@ fn hostile_and_partial_answers() {
     assert_eq!(saved["token"], v["token"]);
     // An API error of the poll.
     let env = Env::new("id=tv-api,fault=api-412,on=fetch");
-    let opts = tv_opts(&env, json!({}));
+    let opts = env.tv_opts(json!({}));
     let code = ticket_of(&opts);
     poll(&code, Some(&opts)).expect_err(BILI_QR_ERR_API, &["-412"]);
     // A token session whose token object is broken: an argument error, nothing sent.
     let before = env.log().len();
     check(
         r#"{"site":"main","token":{"access_token":"x"}}"#,
-        Some(&session_opts(&env, json!({}))),
+        Some(&env.session_opts(json!({}))),
     )
     .expect_err(BILI_QR_ERR_ARGUMENT, &["token"]);
     assert_eq!(env.log().len(), before);

@@ -3,7 +3,12 @@
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
+
+/// The root crate's scratch directories (`scratch` makes one) and `entries`, what a run left in one.
+#[path = "../../../tests/common/dir.rs"]
+mod dir;
+#[allow(unused_imports)] // not every test binary that includes this module lists a directory
+pub use dir::entries;
 
 pub struct Run {
     pub code: i32,
@@ -37,17 +42,9 @@ pub fn cli(args: &[&str]) -> Run {
     }
 }
 
-/// A fresh directory for one test.
+/// A fresh directory for one test (the test removes it).
 pub fn scratch(name: &str) -> PathBuf {
-    static N: AtomicU32 = AtomicU32::new(0);
-    let d = std::env::temp_dir().join(format!(
-        "bili-qr-cli-it-{name}-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("scratch dir");
-    d
+    dir::fresh_dir(&format!("cli-it-{name}"))
 }
 
 /// The stderr of a failure: exactly one line `bili-qr: ...`, without a whole ticket (32 hex) or a cookie,
@@ -76,14 +73,4 @@ pub fn one_line_reason(r: &Run, what: &str, want: Option<&str>) {
             r.stderr
         );
     }
-}
-
-/// The names in `dir`, sorted (no temporary file may be left).
-pub fn entries(dir: &std::path::Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .expect("read_dir")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .collect();
-    v.sort();
-    v
 }

@@ -1,11 +1,24 @@
 //! Invariants shared by the fuzz targets.
 #![allow(dead_code)]
 
+/// How the root crate's tests read the terminal drawing back (`half_block`).
+#[path = "../../../tests/common/drawing.rs"]
+mod drawing;
+#[allow(unused_imports)] // only the render target reads a drawing
+pub use drawing::half_block;
+
 use bili_qr::internals::{is_trusted, valid_domain, valid_name, valid_value, Cookie};
 use bili_qr::Error;
 
 /// The clock every cookie target uses (deletions and Max-Age are relative to it).
 pub const NOW: i64 = 1_700_000_000;
+
+/// Splits an input at its first byte, which picks one of `choices` (modulo their number): the choice and the
+/// rest of the input; `None` for an empty input.
+pub fn pick<'a, 'c, T>(data: &'a [u8], choices: &'c [T]) -> Option<(&'c T, &'a [u8])> {
+    let (&selector, rest) = data.split_first()?;
+    Some((&choices[usize::from(selector) % choices.len()], rest))
+}
 
 /// An error message is one non-empty line of bounded length without control characters, so a server or a
 /// caller cannot smuggle text (or a whole body) into it.

@@ -68,14 +68,7 @@ fn fake_server_go_url_shapes_keep_the_login() {
     let login = fake_login(&srv, "id=fid-gfor,flow=c,gourl=hopforeign", json!({})).unwrap();
     assert_usable(&login, "gourl=hopforeign");
     assert!(names(&login).contains(&"joy_jct"));
-    assert!(
-        login
-            .warnings
-            .iter()
-            .any(|w| w.contains("following go_url failed")),
-        "{:?}",
-        login.warnings
-    );
+    assert_warns(&login, "following go_url failed", "gourl=hopforeign");
     // A go_url host made of the SESSDATA value: not requested, never in a warning.
     let login = fake_login(&srv, "id=fid-gsec,flow=c,gourl=secrethost", json!({})).unwrap();
     let sess = login
@@ -108,14 +101,7 @@ fn fake_server_sso_step() {
         "sso/list carries the new cookies"
     );
     assert!(log.iter().any(|r| r.path.ends_with("/sso/set")));
-    assert!(
-        login
-            .warnings
-            .iter()
-            .any(|w| w.contains("evil.example.com")),
-        "{:?}",
-        login.warnings
-    );
+    assert_warns(&login, "evil.example.com", "sso=1");
     for (mode, needle) in [("fail", "code -101"), ("500", "HTTP 500")] {
         let login = fake_login(
             &srv,
