@@ -351,20 +351,23 @@ mod tests {
         assert!(parse(&["check", "--cookies", "c", "--app-key", "k"]).is_err());
     }
 
+    /// The options of `check --cookies c --refresh-public-key FILE`, or the message of a bad FILE.
+    fn options_with_key_file(file: &std::path::Path) -> Result<bili_qr::Options, String> {
+        let file = file.to_string_lossy().into_owned();
+        let args = ["check", "--cookies", "c", "--refresh-public-key", &file];
+        let Command::Check(c) = parse(&args).unwrap().command else {
+            panic!("check")
+        };
+        c.net.to_options()
+    }
+
     #[test]
     fn the_refresh_key_is_read_from_its_file() {
         let dir = std::env::temp_dir().join(format!("bili-qr-cli-pem-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let pem = dir.join("key.pem");
         std::fs::write(&pem, bili_qr_fake_server::refresh_public_key_pem()).unwrap();
-        let p = pem.to_string_lossy().into_owned();
-        let Command::Check(c) = parse(&["check", "--cookies", "c", "--refresh-public-key", &p])
-            .unwrap()
-            .command
-        else {
-            panic!("check")
-        };
-        let o = c.net.to_options().unwrap();
+        let o = options_with_key_file(&pem).unwrap();
         assert_eq!(
             o.refresh_public_key.as_deref(),
             Some(bili_qr_fake_server::refresh_public_key_pem())
@@ -372,14 +375,7 @@ mod tests {
         // A missing file and a file that is not a key both name the flag.
         for bad in [dir.join("none.pem"), dir.join("bad.pem")] {
             let _ = std::fs::write(dir.join("bad.pem"), "junk");
-            let b = bad.to_string_lossy().into_owned();
-            let Command::Check(c) = parse(&["check", "--cookies", "c", "--refresh-public-key", &b])
-                .unwrap()
-                .command
-            else {
-                panic!("check")
-            };
-            let e = c.net.to_options().unwrap_err();
+            let e = options_with_key_file(&bad).unwrap_err();
             assert!(e.contains("--refresh-public-key"), "{e}");
         }
         std::fs::remove_dir_all(&dir).unwrap();

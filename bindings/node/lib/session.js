@@ -179,46 +179,6 @@ class Session {
     saveText(file, text);
   }
 
-  /** check(this, options, hooks) */
-  check(options, hooks) {
-    return check(this, options, hooks);
-  }
-
-  /** checkSync(this, options) */
-  checkSync(options) {
-    return checkSync(this, options);
-  }
-
-  /** logout(this, options, hooks) */
-  logout(options, hooks) {
-    return logout(this, options, hooks);
-  }
-
-  /** logoutSync(this, options) */
-  logoutSync(options) {
-    return logoutSync(this, options);
-  }
-
-  /** refresh(this, options, hooks) */
-  refresh(options, hooks) {
-    return refresh(this, options, hooks);
-  }
-
-  /** refreshSync(this, options) */
-  refreshSync(options) {
-    return refreshSync(this, options);
-  }
-
-  /** refreshConfirm(this, options, hooks) */
-  refreshConfirm(options, hooks) {
-    return refreshConfirm(this, options, hooks);
-  }
-
-  /** refreshConfirmSync(this, options) */
-  refreshConfirmSync(options) {
-    return refreshConfirmSync(this, options);
-  }
-
   /** console.log and util.inspect show the cookie names, never their values. */
   [util.inspect.custom]() {
     const d = this.#data;
@@ -333,6 +293,19 @@ function refreshConfirm(session, options, hooks = {}) {
 function refreshConfirmSync(session, options) {
   const fn = refreshFn(native.refreshConfirm, 'refreshConfirmSync');
   return asSession(JSON.parse(callSync(fn, ...sessionArgs(session, options)).text));
+}
+
+// The session calls as methods too: session.check(options, hooks) is check(session, options, hooks), and so on
+// for checkSync, logout, logoutSync, refresh, refreshSync, refreshConfirm and refreshConfirmSync (non-enumerable,
+// like the class's own methods).
+for (const fn of [check, checkSync, logout, logoutSync, refresh, refreshSync, refreshConfirm, refreshConfirmSync]) {
+  Object.defineProperty(Session.prototype, fn.name, {
+    value(...args) {
+      return fn(this, ...args);
+    },
+    writable: true,
+    configurable: true,
+  });
 }
 
 /** Converts a session between the library's formats without a Session: convertSession(text, 'netscape'). */

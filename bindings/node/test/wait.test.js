@@ -151,43 +151,43 @@ test('an already aborted signal rejects without sending anything', async () => {
   assert.equal((await server.fetches(qr.ticket, sc)).length, 0);
 });
 
-test('onProgress returning false cancels: BiliQrError ERR_CANCELLED, no poll after', async () => {
+/**
+ * A wait on a never-scanned ticket whose onProgress is `onCall(n)` (n: 1 for the first call): what the wait
+ * rejected with, how many times onProgress ran, and how many polls the fake server saw a while after.
+ */
+async function waitRejectedByProgress(onCall) {
   const { sc, options } = opts('flow=w');
   const qr = biliQr.startSync(options);
   let calls = 0;
-  const e = await rejection(
+  const error = await rejection(
     biliQr.wait(qr.ticket, options, {
       onProgress: () => {
         calls += 1;
-        return calls < 3;
+        return onCall(calls);
       },
     }),
   );
+  await sleep(400);
+  return { error, calls, polls: (await server.fetches(qr.ticket, sc)).length };
+}
+
+test('onProgress returning false cancels: BiliQrError ERR_CANCELLED, no poll after', async () => {
+  const { error: e, calls, polls } = await waitRejectedByProgress((n) => n < 3);
   assert.ok(e instanceof BiliQrError, `got ${e}`);
   assert.equal(e.status, STATUS.ERR_CANCELLED);
   assert.equal(e.code, 'ERR_CANCELLED');
   assert.equal(calls, 3);
-  await sleep(400);
-  assert.equal((await server.fetches(qr.ticket, sc)).length, 3, 'one poll per progress call, none after');
+  assert.equal(polls, 3, 'one poll per progress call, none after');
 });
 
 test('onProgress throwing cancels and rejects with that exception', async () => {
-  const { sc, options } = opts('flow=w');
-  const qr = biliQr.startSync(options);
   const boom = new TypeError('boom in onProgress');
-  let calls = 0;
-  const e = await rejection(
-    biliQr.wait(qr.ticket, options, {
-      onProgress: () => {
-        calls += 1;
-        throw boom;
-      },
-    }),
-  );
-  assert.equal(e, boom);
+  const { error, calls, polls } = await waitRejectedByProgress(() => {
+    throw boom;
+  });
+  assert.equal(error, boom);
   assert.equal(calls, 1);
-  await sleep(400);
-  assert.equal((await server.fetches(qr.ticket, sc)).length, 1);
+  assert.equal(polls, 1);
 });
 
 test('onProgress may call back into the library (poll, render, cancel, abort) without deadlock', async () => {
