@@ -546,51 +546,29 @@ def cpp_results(d: dict) -> list[str]:
 # ---------------------------------------------------------------------------------------------------- cli
 def cli(d: dict) -> str:
     out = [f"//! The flags of the library's options. {GEN}", "",
-           "use crate::args::parse_duration_ms;", "use clap::Args;", "",
-           "/// The library's options (ABI `options_json`), one flag each. Unset flags keep the library's defaults.",
-           "#[derive(Args, Debug, Default, Clone, PartialEq, Eq)]", "pub struct NetArgs {"]
-    fields = []
+           "use crate::args::{FlagValue, OptionFlag};", "",
+           "/// The library's options that have a flag, in the data file's order: `crate::args::NetArgs` makes a flag of",
+           "/// each (under the heading \"Connection\") and reads the set ones into `options_json`.",
+           f"pub const OPTION_FLAGS: [OptionFlag; {sum(1 for o in d['option'] if o.get('cli'))}] = ["]
     for o in d["option"]:
         c = o.get("cli")
         if not c:
             continue
-        field = c["flag"].lstrip("-").replace("-", "_")
-        fields.append((o, c, field))
-        out.append(f"    /// {c['help']}")
-        attrs = ["long"]
-        if o["type"] == "bool":
-            ty = "bool"
-        else:
-            attrs.append(f"value_name = \"{c['value_name']}\"")
-            if c.get("duration"):
-                attrs.append("value_parser = parse_duration_ms")
-            if c.get("choices"):
-                attrs.append("value_parser = [" + ", ".join(f'"{v}"' for v in c["choices"]) + "]")
-            ty = "Option<u64>" if o["type"] == "integer" else "Option<String>"
-        if c.get("requires"):
-            attrs.append(f'requires = "{c["requires"]}"')
-        if c["flag"] != "--" + field.replace("_", "-"):
+        if not re.fullmatch(r"--[a-z][a-z0-9-]*", c["flag"]):
             raise SystemExit(f"option {o['key']}: cli flag {c['flag']} is not a plain --name")
-        # One attribute while it is short (rustfmt breaks one of over 70 columns into a column), else two.
-        one = ", ".join(attrs) + ', help_heading = "Connection"'
-        out += [f"    #[arg({one})]"] if len(one) <= 70 else [f"    #[arg({', '.join(attrs)})]", '    #[arg(help_heading = "Connection")]']
-        out.append(f"    pub {field}: {ty},")
-        out.append("")
-    out += ["    /// The CLI's own connection flags, which are not options of the library as they are (a PEM file",
-            "    /// read into `refresh_public_key`, say): `crate::args::NetExtra`.",
-            "    #[command(flatten)]", "    pub extra: crate::args::NetExtra,"]
-    out += ["}", "", "/// (JSON key, flag) pairs, to name the flag in the library's messages about a key.",
-            f"pub const KEY_FLAGS: [(&str, &str); {len(fields)}] = ["]
-    out += [f'    ("{o["key"]}", "{c["flag"]}"),' for o, c, _ in fields]
-    values = {"bool": "self.{}.then(|| true.into())", "integer": "self.{}.map(Into::into)",
-              "string": "self.{}.clone().map(Into::into)"}
-    out += ["];", "", "impl NetArgs {", "    /// The `options_json` members of the set flags of this table (not of `extra`).",
-            "    pub fn to_options_map(&self) -> serde_json::Map<String, serde_json::Value> {",
-            "        // The flags' values in the order of KEY_FLAGS, None for an unset one.",
-            f"        let values: [Option<serde_json::Value>; {len(fields)}] = ["]
-    out += [f"            {values[o['type']].format(field)}," for o, _, field in fields]
-    out += ["        ];", "        KEY_FLAGS", "            .iter()", "            .zip(values)",
-            "            .filter_map(|(&(key, _), v)| Some((key.to_owned(), v?)))", "            .collect()", "    }", "}", ""]
+        if o["type"] == "bool":
+            value = "FlagValue::Switch"
+        elif c.get("choices"):
+            value = f"FlagValue::Choice({json.dumps(c['value_name'])}, &[{', '.join(json.dumps(v) for v in c['choices'])}])"
+        elif o["type"] == "integer":
+            value = f"FlagValue::{'Duration' if c.get('duration') else 'Count'}({json.dumps(c['value_name'])})"
+        else:
+            value = f"FlagValue::Text({json.dumps(c['value_name'])})"
+        requires = f"Some({json.dumps(c['requires'])})" if c.get("requires") else "None"
+        out += ["    OptionFlag {", f"        key: {json.dumps(o['key'])},", f"        flag: {json.dumps(c['flag'])},",
+                f"        value: {value},", f"        requires: {requires},", f"        help: {json.dumps(c['help'])},",
+                "    },"]
+    out += ["];", ""]
     return "\n".join(out)
 
 

@@ -258,19 +258,12 @@ function logoutSync(session, options) {
  * network errors: the old session then still works) or `signal.reason`.
  */
 function refresh(session, options, hooks = {}) {
-  let fn;
-  try {
-    fn = refreshFn(native.refresh, 'refresh');
-  } catch (e) {
-    return Promise.reject(e);
-  }
-  return sessionAsync(fn, session, options, hooks, asSession);
+  return refreshCall(native.refresh, 'refresh', session, options, hooks);
 }
 
 /** refresh() on the calling thread; throws what refresh() rejects with. */
 function refreshSync(session, options) {
-  const fn = refreshFn(native.refresh, 'refreshSync');
-  return asSession(JSON.parse(callSync(fn, ...sessionArgs(session, options)).text));
+  return refreshCallSync(native.refresh, 'refreshSync', session, options);
 }
 
 /**
@@ -280,19 +273,28 @@ function refreshSync(session, options) {
  * ERR_API for a csrf mismatch) or `signal.reason`.
  */
 function refreshConfirm(session, options, hooks = {}) {
-  let fn;
-  try {
-    fn = refreshFn(native.refreshConfirm, 'refreshConfirm');
-  } catch (e) {
-    return Promise.reject(e);
-  }
-  return sessionAsync(fn, session, options, hooks, asSession);
+  return refreshCall(native.refreshConfirm, 'refreshConfirm', session, options, hooks);
 }
 
 /** refreshConfirm() on the calling thread; throws what refreshConfirm() rejects with. */
 function refreshConfirmSync(session, options) {
-  const fn = refreshFn(native.refreshConfirm, 'refreshConfirmSync');
-  return asSession(JSON.parse(callSync(fn, ...sessionArgs(session, options)).text));
+  return refreshCallSync(native.refreshConfirm, 'refreshConfirmSync', session, options);
+}
+
+/** refresh() or refreshConfirm() (`name`) through the library's `fn`: a rejection when it predates ABI 3. */
+function refreshCall(fn, name, session, options, hooks) {
+  let checked;
+  try {
+    checked = refreshFn(fn, name);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  return sessionAsync(checked, session, options, hooks, asSession);
+}
+
+/** refreshSync() or refreshConfirmSync() (`name`) through the library's `fn`. */
+function refreshCallSync(fn, name, session, options) {
+  return asSession(JSON.parse(callSync(refreshFn(fn, name), ...sessionArgs(session, options)).text));
 }
 
 // The session calls as methods too: session.check(options, hooks) is check(session, options, hooks), and so on

@@ -152,8 +152,9 @@ test('an already aborted signal rejects without sending anything', async () => {
 });
 
 /**
- * A wait on a never-scanned ticket whose onProgress is `onCall(n)` (n: 1 for the first call): what the wait
- * rejected with, how many times onProgress ran, and how many polls the fake server saw a while after.
+ * A wait on a never-scanned ticket whose onProgress is `onCall(n, qr, options)` (n: 1 for the first call): what
+ * the wait rejected with, how many times onProgress ran, how many polls the fake server saw a while after, and
+ * the options (of that scenario).
  */
 async function waitRejectedByProgress(onCall) {
   const { sc, options } = opts('flow=w');
@@ -163,12 +164,12 @@ async function waitRejectedByProgress(onCall) {
     biliQr.wait(qr.ticket, options, {
       onProgress: () => {
         calls += 1;
-        return onCall(calls);
+        return onCall(calls, qr, options);
       },
     }),
   );
   await sleep(400);
-  return { error, calls, polls: (await server.fetches(qr.ticket, sc)).length };
+  return { error, calls, polls: (await server.fetches(qr.ticket, sc)).length, options };
 }
 
 test('onProgress returning false cancels: BiliQrError ERR_CANCELLED, no poll after', async () => {
@@ -192,19 +193,15 @@ test('onProgress throwing cancels and rejects with that exception', async () => 
 
 test('onProgress may call back into the library (poll, render, cancel, abort) without deadlock', async () => {
   // the worker thread is blocked inside bili_qr_wait while onProgress runs on the main thread
-  const { options } = opts('flow=w');
-  const qr = biliQr.startSync(options);
-  let calls = 0;
-  const e1 = await rejection(
-    biliQr.wait(qr.ticket, options, {
-      onProgress: () => {
-        calls += 1;
-        assert.equal(biliQr.pollSync(qr.ticket, options).status, 'waiting');
-        assert.ok(biliQr.render('x', 'matrix').length > 0);
-        if (calls === 2) assert.equal(biliQr.cancel(qr.ticket), 1);
-      },
-    }),
-  );
+  const {
+    error: e1,
+    calls,
+    options,
+  } = await waitRejectedByProgress((n, qr, o) => {
+    assert.equal(biliQr.pollSync(qr.ticket, o).status, 'waiting');
+    assert.ok(biliQr.render('x', 'matrix').length > 0);
+    if (n === 2) assert.equal(biliQr.cancel(qr.ticket), 1);
+  });
   assert.equal(e1.status, STATUS.ERR_CANCELLED);
   assert.equal(calls, 2);
 
