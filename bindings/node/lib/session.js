@@ -201,10 +201,15 @@ function refreshFn(fn, name) {
   return fn;
 }
 
-/** Promise form of a session call: the native call on a libuv worker thread, abortable by `hooks.signal`. */
-function sessionAsync(fn, session, options, hooks, wrap) {
+/**
+ * Promise form of a session call: the native call (the `_ex` function `fnOf()` returns) on a libuv worker
+ * thread, abortable by `hooks.signal`. What `fnOf` or the arguments throw rejects the promise.
+ */
+function sessionAsync(fnOf, session, options, hooks, wrap) {
+  let fn;
   let args;
   try {
+    fn = fnOf();
     args = sessionArgs(session, options);
   } catch (e) {
     return Promise.reject(e);
@@ -225,7 +230,7 @@ const asObject = (obj) => obj;
  * is released).
  */
 function check(session, options, hooks = {}) {
-  return sessionAsync(native.check, session, options, hooks, asSession);
+  return sessionAsync(() => native.check, session, options, hooks, asSession);
 }
 
 /** check() on the calling thread (blocks it for the request); throws what check() rejects with. */
@@ -240,7 +245,7 @@ function checkSync(session, options) {
  * ERR_API when the csrf token did not match, network/HTTP errors; or `signal.reason` when `signal` aborts.
  */
 function logout(session, options, hooks = {}) {
-  return sessionAsync(native.logout, session, options, hooks, asObject);
+  return sessionAsync(() => native.logout, session, options, hooks, asObject);
 }
 
 /** logout() on the calling thread; throws what logout() rejects with. */
@@ -283,13 +288,7 @@ function refreshConfirmSync(session, options) {
 
 /** refresh() or refreshConfirm() (`name`) through the library's `fn`: a rejection when it predates ABI 3. */
 function refreshCall(fn, name, session, options, hooks) {
-  let checked;
-  try {
-    checked = refreshFn(fn, name);
-  } catch (e) {
-    return Promise.reject(e);
-  }
-  return sessionAsync(checked, session, options, hooks, asSession);
+  return sessionAsync(() => refreshFn(fn, name), session, options, hooks, asSession);
 }
 
 /** refreshSync() or refreshConfirmSync() (`name`) through the library's `fn`. */
