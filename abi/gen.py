@@ -384,11 +384,18 @@ def csharp(d: dict) -> str:
 
 
 def bound_fields(d: dict, lang: str):
-    """(object, its class in `lang`, [(field, member name)]) of each object a binding has a type for."""
+    """(object, a class in `lang`, [(field, member name)]) of each class a binding has for an object's fields: the
+    object's `cs` / `cpp` class, and the classes its fields name with `cs_class` / `cpp_class` (an object a
+    binding splits, as the poll object into the poll result and the login), in the order of their first field."""
     name_of = camel if lang == "cs" else (lambda n: n)
     for obj in d["object"].values():
-        if obj.get(lang):
-            yield obj, obj[lang], [(f, f.get(lang) or name_of(f["name"])) for f in obj["fields"] if f.get(lang, True) != ""]
+        classes: dict[str, list] = {}
+        for f in obj["fields"]:
+            cls = f.get(f"{lang}_class") or obj.get(lang)
+            if cls and f.get(lang, True) != "":
+                classes.setdefault(cls, []).append((f, f.get(lang) or name_of(f["name"])))
+        for cls, fields in classes.items():
+            yield obj, cls, fields
 
 
 def cs_member(d: dict, f: dict) -> tuple[str, str]:
@@ -439,9 +446,10 @@ def cpp(d: dict) -> str:
              "bool": "std::optional<bool>"}
     out = [f"// bili_qr_abi.hpp -- {GEN}", "//",
            "// The contract's status codes, options and plain result types for bili_qr.hpp, which includes this file",
-           "// after bili_qr::Error and the detail helpers (OptionsWriter, wipe, opt_string, opt_int, opt_bool).",
+           "// after bili_qr::Error and the detail helpers (OptionsWriter, wipe, BILI_QR_WIPE_ON_DESTROY, opt_string, opt_int,",
+           "// opt_bool, string_list, object_list, opt_object, enum_value).",
            "#ifndef BILI_QR_ABI_HPP", "#define BILI_QR_ABI_HPP", "", "#include <cstdint>", "#include <optional>",
-           "#include <string>", "", "#include <nlohmann/json.hpp>", "", "namespace bili_qr {", "",
+           "#include <string>", "#include <vector>", "", "#include <nlohmann/json.hpp>", "", "namespace bili_qr {", "",
            f"// The contract version this wrapper needs; any library whose bili_qr_abi_version() is >= it serves it.",
            f"inline constexpr int kAbiVersion = {d['abi_version']};", "",
            "// The release of the library this wrapper ships with ([workspace.package] version of Cargo.toml).",
@@ -470,21 +478,39 @@ def cpp(d: dict) -> str:
     return "\n".join(out)
 
 
-def cpp_member(f: dict) -> tuple[str, str]:
-    """The C++ declaration of a field (type, name and default) and the expression that reads it from `j`
-    (the detail::opt_* helpers of bili_qr.hpp; `j.at` for a required string or integer, which throws)."""
+def cpp_member(d: dict, f: dict) -> tuple[str, str]:
+    """The C++ declaration of a field (type, name and default) and the expression that reads it from `j` (the
+    detail helpers of bili_qr.hpp: opt_* for a scalar, string_list, object_list and opt_object for the arrays and
+    objects (a std::vector, empty when the key is absent; a std::optional), enum_value for a `cpp_enum`; `j.at`
+    for a required string or integer, which throws)."""
     loose = f.get("null") or f.get("optional")
     key = json.dumps(f["name"])
+    inner = f["type"].removesuffix("[]")
+    if inner in d["object"]:
+        cls = d["object"][inner].get("cpp")
+        if not cls:
+            raise SystemExit(f"field {f['name']}: the object {inner} has no C++ type (give it cpp, or the field cpp = \"\")")
+        if f["type"].endswith("[]"):
+            return f"std::vector<{cls}> {{}};", f"detail::object_list<{cls}>(j, {key}, read_object)"
+        return f"std::optional<{cls}> {{}};", f"detail::opt_object<{cls}>(j, {key}, read_object)"
+    if f["type"] == "string[]":
+        return "std::vector<std::string> {};", f"detail::string_list(j, {key})"
+    if "cpp_enum" in f:
+        e = f["cpp_enum"]
+        return f"{e} {{}} = {e}::{f['enum'][0]};", f"detail::enum_value<{e}>(j, {key}, k{e}Names)"
     ty, opt = {"string": ("std::string", "opt_string"), "integer": ("std::int64_t", "opt_int"),
                "boolean": ("bool", "opt_bool")}.get(f["type"], (None, None))
     if ty is None:
-        raise SystemExit(f"field {f['name']}: the C++ result types read strings, integers and booleans only")
-    if loose:
+        raise SystemExit(f"field {f['name']}: the C++ result types read strings, integers, booleans, their "
+                         "arrays and objects only")
+    if loose and "default" not in f:
         return f"std::optional<{ty}> {{}};", f"detail::{opt}(j, {key})"
     if "default" in f or f["type"] == "boolean":
         dv = json.dumps(f.get("default", False))
-        return f"{ty} {{}} = {dv};", f"detail::{opt}(j, {key}).value_or({dv})"
-    return f"{ty} {{}};", f"j.at({key}).get<{ty}>()"
+        init = "" if f.get("default") == "" else f" = {dv}"
+        return f"{ty} {{}}{init};", f"detail::{opt}(j, {key}).value_or({dv})"
+    init = " = 0" if f["type"] == "integer" else ""
+    return f"{ty} {{}}{init};", f"j.at({key}).get<{ty}>()"
 
 
 def cpp_results(d: dict) -> list[str]:
@@ -500,19 +526,18 @@ def cpp_results(d: dict) -> list[str]:
                     f"inline constexpr const char* k{e}Names[] = {{{', '.join(json.dumps(v) for v in f['enum'])}}};"]
     for obj, name, fields in bound_fields(d, "cpp"):
         wipe = [m for f, m in fields if f.get("wipe")]
-        out += ["", *wrap(obj["doc"] + (" The secrets are overwritten when it is destroyed." if wipe else ""), "// "),
+        part = f" The members that are its JSON keys ({name.removesuffix('Fields')} of bili_qr.hpp adds the rest)." \
+            if name.endswith("Fields") else ""
+        out += ["", *wrap(obj["doc"] + part + (" The secrets are overwritten when it is destroyed." if wipe else ""), "// "),
                 f"struct {name} {{"]
         reads = []
         for f, m in fields:
-            decl, expr = cpp_member(f)
+            decl, expr = cpp_member(d, f)
             out += wrap(f["doc"], "  // ") if "doc" in f else []
             out.append(f"  {decl.format(m)}")
             reads.append(f"  out.{m} = {expr};")
         if wipe:
-            out += ["", f"  {name}() = default;", f"  {name}(const {name}&) = default;",
-                    f"  {name}({name}&&) noexcept = default;", f"  {name}& operator=(const {name}&) = default;",
-                    f"  {name}& operator=({name}&&) noexcept = default;",
-                    f"  ~{name}() {{ " + " ".join(f"detail::wipe({m});" for m in wipe) + " }"]
+            out += ["", f"  {name}() = default;", f"  BILI_QR_WIPE_ON_DESTROY({name}, {', '.join(wipe)})"]
         out += ["};", "", "namespace detail {", f"inline void read_object(const nlohmann::json& j, {name}& out) {{",
                 *reads, "}", "}  // namespace detail"]
     return out
@@ -521,51 +546,29 @@ def cpp_results(d: dict) -> list[str]:
 # ---------------------------------------------------------------------------------------------------- cli
 def cli(d: dict) -> str:
     out = [f"//! The flags of the library's options. {GEN}", "",
-           "use crate::args::parse_duration_ms;", "use clap::Args;", "",
-           "/// The library's options (ABI `options_json`), one flag each. Unset flags keep the library's defaults.",
-           "#[derive(Args, Debug, Default, Clone, PartialEq, Eq)]", "pub struct NetArgs {"]
-    fields = []
+           "use crate::args::{FlagValue, OptionFlag};", "",
+           "/// The library's options that have a flag, in the data file's order: `crate::args::NetArgs` makes a flag of",
+           "/// each (under the heading \"Connection\") and reads the set ones into `options_json`.",
+           f"pub const OPTION_FLAGS: [OptionFlag; {sum(1 for o in d['option'] if o.get('cli'))}] = ["]
     for o in d["option"]:
         c = o.get("cli")
         if not c:
             continue
-        field = c["flag"].lstrip("-").replace("-", "_")
-        fields.append((o, c, field))
-        out.append(f"    /// {c['help']}")
-        attrs = ["long"]
-        if o["type"] == "bool":
-            ty = "bool"
-        else:
-            attrs.append(f"value_name = \"{c['value_name']}\"")
-            if c.get("duration"):
-                attrs.append("value_parser = parse_duration_ms")
-            if c.get("choices"):
-                attrs.append("value_parser = [" + ", ".join(f'"{v}"' for v in c["choices"]) + "]")
-            ty = "Option<u64>" if o["type"] == "integer" else "Option<String>"
-        if c.get("requires"):
-            attrs.append(f'requires = "{c["requires"]}"')
-        if c["flag"] != "--" + field.replace("_", "-"):
+        if not re.fullmatch(r"--[a-z][a-z0-9-]*", c["flag"]):
             raise SystemExit(f"option {o['key']}: cli flag {c['flag']} is not a plain --name")
-        # One attribute while it is short (rustfmt breaks one of over 70 columns into a column), else two.
-        one = ", ".join(attrs) + ', help_heading = "Connection"'
-        out += [f"    #[arg({one})]"] if len(one) <= 70 else [f"    #[arg({', '.join(attrs)})]", '    #[arg(help_heading = "Connection")]']
-        out.append(f"    pub {field}: {ty},")
-        out.append("")
-    out += ["    /// The CLI's own connection flags, which are not options of the library as they are (a PEM file",
-            "    /// read into `refresh_public_key`, say): `crate::args::NetExtra`.",
-            "    #[command(flatten)]", "    pub extra: crate::args::NetExtra,"]
-    out += ["}", "", "/// (JSON key, flag) pairs, to name the flag in the library's messages about a key.",
-            f"pub const KEY_FLAGS: [(&str, &str); {len(fields)}] = ["]
-    out += [f'    ("{o["key"]}", "{c["flag"]}"),' for o, c, _ in fields]
-    values = {"bool": "self.{}.then(|| true.into())", "integer": "self.{}.map(Into::into)",
-              "string": "self.{}.clone().map(Into::into)"}
-    out += ["];", "", "impl NetArgs {", "    /// The `options_json` members of the set flags of this table (not of `extra`).",
-            "    pub fn to_options_map(&self) -> serde_json::Map<String, serde_json::Value> {",
-            "        // The flags' values in the order of KEY_FLAGS, None for an unset one.",
-            f"        let values: [Option<serde_json::Value>; {len(fields)}] = ["]
-    out += [f"            {values[o['type']].format(field)}," for o, _, field in fields]
-    out += ["        ];", "        KEY_FLAGS", "            .iter()", "            .zip(values)",
-            "            .filter_map(|(&(key, _), v)| Some((key.to_owned(), v?)))", "            .collect()", "    }", "}", ""]
+        if o["type"] == "bool":
+            value = "FlagValue::Switch"
+        elif c.get("choices"):
+            value = f"FlagValue::Choice({json.dumps(c['value_name'])}, &[{', '.join(json.dumps(v) for v in c['choices'])}])"
+        elif o["type"] == "integer":
+            value = f"FlagValue::{'Duration' if c.get('duration') else 'Count'}({json.dumps(c['value_name'])})"
+        else:
+            value = f"FlagValue::Text({json.dumps(c['value_name'])})"
+        requires = f"Some({json.dumps(c['requires'])})" if c.get("requires") else "None"
+        out += ["    OptionFlag {", f"        key: {json.dumps(o['key'])},", f"        flag: {json.dumps(c['flag'])},",
+                f"        value: {value},", f"        requires: {requires},", f"        help: {json.dumps(c['help'])},",
+                "    },"]
+    out += ["];", ""]
     return "\n".join(out)
 
 

@@ -112,15 +112,21 @@ pack() { # pack DIR-IN-WORK ARCHIVE
   tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$mtime" -C "$work" -czf "$2" "$1"
 }
 licenses() { install -m 0644 "$root/LICENSE-MIT" "$root/LICENSE-APACHE" "$1/"; }
+# sdk_tarball PLATFORM: the C/C++ SDK of PLATFORM (install.sh's tree, the licenses, the SDK README) packed into
+# $out/bili_qr-VERSION-PLATFORM.tar.gz, its directory left in $work. install.sh builds nothing and takes what
+# the caller's environment names (CARGO_TARGET_DIR, STRIP).
+sdk_tarball() {
+  local dir="bili_qr-$version-$1"
+  bash "$root/scripts/install.sh" --no-build --prefix "$work/$dir" >"$work/install-$1.log" ||
+    { cat "$work/install-$1.log"; exit 1; }
+  licenses "$work/$dir"
+  sed -e "s/@VERSION@/$version/g" -e "s/@MAJOR@/$major/g" -e "s/@MINOR@/$minor/g" -e "s/@PLATFORM@/$1/g" \
+    "$root/scripts/sdk/README.md" >"$work/$dir/README.md"
+  pack "$dir" "$out/$dir.tar.gz"
+}
 
 echo "== C/C++ SDK"
-sdk="bili_qr-$version-linux-x86_64"
-bash "$root/scripts/install.sh" --no-build --prefix "$work/$sdk" >"$work/install.log" ||
-  { cat "$work/install.log"; exit 1; }
-licenses "$work/$sdk"
-sed -e "s/@VERSION@/$version/g" -e "s/@MAJOR@/$major/g" -e "s/@MINOR@/$minor/g" -e "s/@PLATFORM@/linux-x86_64/g" \
-  "$root/scripts/sdk/README.md" >"$work/$sdk/README.md"
-pack "$sdk" "$out/$sdk.tar.gz"
+sdk_tarball linux-x86_64
 
 echo "== CLI"
 clidir="bili-qr-$version-linux-x86_64"
@@ -147,13 +153,7 @@ if [[ $platforms == 1 ]]; then
   mkdir -p "$work/arm64-target" "$work/stripped/x64-glibc217" "$work/stripped/arm64" "$work/stripped/x64-musl"
   ln -s "$arm64" "$work/arm64-target/release"
   asdk="bili_qr-$version-linux-aarch64"
-  CARGO_TARGET_DIR="$work/arm64-target" STRIP=aarch64-linux-gnu-strip \
-    bash "$root/scripts/install.sh" --no-build --prefix "$work/$asdk" >"$work/install-arm64.log" ||
-    { cat "$work/install-arm64.log"; exit 1; }
-  licenses "$work/$asdk"
-  sed -e "s/@VERSION@/$version/g" -e "s/@MAJOR@/$major/g" -e "s/@MINOR@/$minor/g" -e "s/@PLATFORM@/linux-aarch64/g" \
-    "$root/scripts/sdk/README.md" >"$work/$asdk/README.md"
-  pack "$asdk" "$out/$asdk.tar.gz"
+  CARGO_TARGET_DIR="$work/arm64-target" STRIP=aarch64-linux-gnu-strip sdk_tarball linux-aarch64
   acli="bili-qr-$version-linux-aarch64"
   mkdir -p "$work/$acli"
   aarch64-linux-gnu-strip --strip-unneeded -o "$work/$acli/bili-qr" "$arm64/bili-qr"

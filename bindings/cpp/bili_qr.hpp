@@ -125,13 +125,77 @@ inline std::optional<bool> opt_bool(const nlohmann::json& j, const char* key) {
   return it->get<bool>();
 }
 
-inline std::string get_string(const nlohmann::json& j, const char* key) {
-  return opt_string(j, key).value_or(std::string());
+// Overwrites each of the strings (std::string or std::optional<std::string>).
+template <typename... S>
+void wipe_all(S&... secrets) noexcept {
+  (wipe(secrets), ...);
+}
+
+// The strings of j[key] (an array); other elements are skipped, and an absent key is an empty list.
+inline std::vector<std::string> string_list(const nlohmann::json& j, const char* key) {
+  std::vector<std::string> out;
+  auto w = j.find(key);
+  if (w != j.end() && w->is_array()) {
+    for (const auto& x : *w) {
+      if (x.is_string()) out.push_back(x.get<std::string>());
+    }
+  }
+  return out;
+}
+
+// The objects of j[key] (an array), each read by `read` (a detail::read_object of the generated header); other
+// elements are skipped, and an absent key is an empty list.
+template <typename T>
+std::vector<T> object_list(const nlohmann::json& j, const char* key, void (*read)(const nlohmann::json&, T&)) {
+  std::vector<T> out;
+  auto arr = j.find(key);
+  if (arr == j.end() || !arr->is_array()) return out;
+  for (const auto& x : *arr) {
+    if (!x.is_object()) continue;
+    T item;
+    read(x, item);
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
+// The object j[key] read by `read`; empty when the key is absent, not an object, or not of the documented shape.
+template <typename T>
+std::optional<T> opt_object(const nlohmann::json& j, const char* key, void (*read)(const nlohmann::json&, T&)) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_object()) return std::nullopt;
+  T item;  // an item read in part is destroyed here (a secret in it wiped by its destructor)
+  try {
+    read(*it, item);
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;
+  }
+  return item;
+}
+
+// The value of the enum E whose JSON string (names[value]) the string j[key] is; Error(BILI_QR_ERR_INTERNAL) for
+// any other string.
+template <typename E, std::size_t N>
+E enum_value(const nlohmann::json& j, const char* key, const char* const (&names)[N]) {
+  const std::string s = j.at(key).get<std::string>();
+  for (std::size_t i = 0; i < N; ++i) {
+    if (s == names[i]) return static_cast<E>(i);
+  }
+  throw Error(BILI_QR_ERR_INTERNAL, std::string("bili_qr: the library returned an unknown \"") + key + "\" value");
 }
 
 }  // namespace detail
 
 }  // namespace bili_qr
+
+// In a struct that holds secrets (the members named after T): the copies and moves of its members, which a
+// declared destructor would otherwise take away, and that destructor, which overwrites the secrets first.
+#define BILI_QR_WIPE_ON_DESTROY(T, ...)  \
+  T(const T&) = default;                 \
+  T(T&&) noexcept = default;             \
+  T& operator=(const T&) = default;      \
+  T& operator=(T&&) noexcept = default;  \
+  ~T() { ::bili_qr::detail::wipe_all(__VA_ARGS__); }
 
 // bili_qr::Options, bili_qr::Status, kAbiVersion and the plain result types (QrCode, Cookie, Token, each with
 // its detail::read_object): generated from abi/bili_qr.toml.
@@ -253,53 +317,14 @@ inline std::string status_str(int status) { return detail::status_name(status); 
 
 namespace detail {
 
-// The "token" object of a TV/app session (access_token and refresh_token strings), else empty.
-inline std::optional<Token> opt_token(const nlohmann::json& j) {
-  auto it = j.find("token");
-  if (it == j.end() || !it->is_object()) return std::nullopt;
-  Token t;  // a token read in part is wiped by its destructor
-  try {
-    read_object(*it, t);
-  } catch (const nlohmann::json::exception&) {
-    return std::nullopt;
-  }
-  return t;
-}
-
-inline std::vector<std::string> string_list(const nlohmann::json& j, const char* key) {
-  std::vector<std::string> out;
-  auto w = j.find(key);
-  if (w != j.end() && w->is_array()) {
-    for (const auto& x : *w) {
-      if (x.is_string()) out.push_back(x.get<std::string>());
-    }
-  }
-  return out;
-}
-
-inline std::vector<Cookie> parse_cookies(const nlohmann::json& j) {
-  std::vector<Cookie> out;
-  auto arr = j.find("cookies");
-  if (arr == j.end() || !arr->is_array()) return out;
-  for (const auto& c : *arr) {
-    if (!c.is_object()) continue;
-    Cookie k;
-    read_object(c, k);
-    out.push_back(std::move(k));
-  }
-  return out;
-}
-
 }  // namespace detail
 
 class Session;
 
-// What a login and a session share: the cookies and the library's JSON of them.
-struct CookieSet {
-  std::vector<Cookie> cookies;  // in the order received
-  std::string cookie_header;    // "SESSDATA=...; bili_jct=...; ..." ready for a Cookie header
-  std::string host = "passport.bilibili.tv";  // the host of the host-only cookies (domain empty)
-
+// What a login and a session share: the cookies (in the order received), cookie_header ("SESSDATA=...;
+// bili_jct=...; ..." ready for a Cookie header) and host (the host of the host-only cookies, whose domain is
+// empty): the members of CookieSetFields (bili_qr_abi.hpp).
+struct CookieSet : CookieSetFields {
   // The cookie of that name (the last one, as a Cookie header would send it), or nullptr.
   const Cookie* cookie(std::string_view cookie_name) const noexcept {
     const Cookie* found = nullptr;
@@ -310,43 +335,28 @@ struct CookieSet {
   }
 };
 
-// A confirmed login. The service's optional fields are empty when it did not send them with the documented type:
-// mid (taken from the DedeUserID cookie when data.mid is missing), is_new, go_url, name and face (of
-// user_profile). warnings lists what was odd or failed on the way (never a secret).
-struct Login : CookieSet {
-  std::optional<std::int64_t> mid;
-  std::optional<bool> is_new;
-  std::optional<std::string> go_url;
+// A confirmed login: the cookies (CookieSet) and the poll object's other members (LoginFields, bili_qr_abi.hpp:
+// mid, taken from the DedeUserID cookie when data.mid is missing, is_new, go_url, warnings, verified, site,
+// flow, refresh_token, token, cookie_domains), the user_profile's name and face, and the JSON. The service's
+// optional fields are empty when it did not send them with the documented type. warnings lists what was odd or
+// failed on the way (never a secret).
+struct Login : CookieSet, LoginFields {
   bool has_user_profile = false;       // user_profile was an object
   std::optional<std::string> name;     // user_profile.name
   std::optional<std::string> face;     // user_profile.face
-  std::vector<std::string> warnings;   // empty when all went well
-  std::optional<bool> verified;        // only with Options::verify_login
-  std::optional<std::string> site;     // "main" for a bilibili.com login; empty for bilibili.tv
-  std::optional<std::string> flow;     // "tv" for the TV/app token login
-  std::optional<std::string> refresh_token;  // the mainland web login's (a secret): what refresh() renews with
-  std::optional<Token> token;          // the TV/app login's tokens
   std::string json;                    // the library's poll object (holds the cookies: keep it secret)
 
   Login() = default;
-  Login(const Login&) = default;
-  Login(Login&&) noexcept = default;
-  Login& operator=(const Login&) = default;
-  Login& operator=(Login&&) noexcept = default;
-  ~Login() {
-    detail::wipe(json);
-    detail::wipe(refresh_token);
-  }
+  BILI_QR_WIPE_ON_DESTROY(Login, json)
 
   // The session to save and to pass to check() / logout() later.
   inline Session session() const;
 };
 
-struct PollResult {
+// A poll's answer: the poll object's state, code and message (PollResultFields, bili_qr_abi.hpp), the status
+// and the login.
+struct PollResult : PollResultFields {
   int status = BILI_QR_WAITING;  // BILI_QR_OK (confirmed), BILI_QR_WAITING, BILI_QR_SCANNED or BILI_QR_EXPIRED
-  State state = State::waiting;
-  std::int64_t code = 0;         // the API's code (0, 10018101, 10018102, 10018100)
-  std::string message;           // the API's message
   std::optional<Login> login;    // set when state == State::confirmed
 
   bool confirmed() const noexcept { return state == State::confirmed; }
@@ -356,40 +366,22 @@ namespace detail {
 
 inline Login parse_login(const nlohmann::json& j, std::string json_text) {
   Login l;
-  l.mid = opt_int(j, "mid");
-  l.is_new = opt_bool(j, "is_new");
-  l.go_url = opt_string(j, "go_url");
+  read_object(j, static_cast<CookieSetFields&>(l));
+  read_object(j, static_cast<LoginFields&>(l));
   auto prof = j.find("user_profile");
   if (prof != j.end() && prof->is_object()) {
     l.has_user_profile = true;
     l.name = opt_string(*prof, "name");
     l.face = opt_string(*prof, "face");
   }
-  l.cookies = parse_cookies(j);
-  l.cookie_header = get_string(j, "cookie_header");
-  l.host = opt_string(j, "host").value_or("passport.bilibili.tv");
-  l.warnings = string_list(j, "warnings");
-  l.verified = opt_bool(j, "verified");
-  l.site = opt_string(j, "site");
-  l.flow = opt_string(j, "flow");
-  l.refresh_token = opt_string(j, "refresh_token");
-  l.token = opt_token(j);
   l.json = std::move(json_text);
   return l;
 }
 
 inline PollResult parse_poll(int status, const nlohmann::json& j, const char* json_text) {
   PollResult r;
+  read_object(j, static_cast<PollResultFields&>(r));
   r.status = status;
-  const std::string s = j.at("status").get<std::string>();
-  const auto* names = std::begin(kStateNames);
-  const auto* found = std::find(names, std::end(kStateNames), std::string_view(s));
-  if (found == std::end(kStateNames)) {
-    throw Error(BILI_QR_ERR_INTERNAL, "bili_qr: the library returned an unknown poll status");
-  }
-  r.state = static_cast<State>(found - names);
-  r.code = opt_int(j, "code").value_or(0);
-  r.message = get_string(j, "message");
   if (r.state == State::confirmed) r.login = parse_login(j, json_text ? std::string(json_text) : j.dump());
   return r;
 }

@@ -64,15 +64,7 @@ class Session : public CookieSet {
     return s;
   }
 
-  Session(const Session&) = default;
-  Session(Session&&) noexcept = default;
-  Session& operator=(const Session&) = default;
-  Session& operator=(Session&&) noexcept = default;
-  ~Session() {
-    detail::wipe(json_);
-    detail::wipe(refresh_token_);
-    detail::wipe(previous_refresh_token_);
-  }
+  BILI_QR_WIPE_ON_DESTROY(Session, json_, refresh_token_, previous_refresh_token_)
 
   // Writes the session to path, atomically, with mode 0600, through the library's bili_qr_session_save: a
   // temporary file in the same directory created 0600, written and flushed to disk, then renamed over path. format: "netscape" (cookies.txt, for yt-dlp and curl),
@@ -127,9 +119,7 @@ class Session : public CookieSet {
   explicit Session(std::string json_text) : json_(std::move(json_text)) {
     detail::guarded("bili_qr::Session", [&] {
       const nlohmann::json j = nlohmann::json::parse(json_);
-      cookies = detail::parse_cookies(j);
-      cookie_header = detail::get_string(j, "cookie_header");
-      host = detail::opt_string(j, "host").value_or("passport.bilibili.tv");
+      detail::read_object(j, static_cast<CookieSetFields&>(*this));
       mid_ = detail::opt_int(j, "mid");
       status_ = detail::opt_string(j, "status");
       name_ = detail::opt_string(j, "name");
@@ -140,7 +130,7 @@ class Session : public CookieSet {
       refresh_token_ = detail::opt_string(j, "refresh_token");
       previous_refresh_token_ = detail::opt_string(j, "previous_refresh_token");
       refresh_needed_ = detail::opt_bool(j, "refresh_needed");
-      token_ = detail::opt_token(j);
+      token_ = detail::opt_object<Token>(j, "token", detail::read_object);
       warnings_ = detail::string_list(j, "warnings");
       return 0;
     });

@@ -20,10 +20,10 @@ build-wheel.sh) repairs it with auditwheel to a manylinux tag.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shutil
-import sys
 from pathlib import Path
 
 from setuptools import setup
@@ -59,11 +59,13 @@ def _rel(path: Path) -> str:
 
 
 def _lib_name() -> str:
-    if sys.platform == "win32":
-        return "bili_qr.dll"
-    if sys.platform == "darwin":
-        return "libbili_qr.dylib"
-    return "libbili_qr.so"
+    """The library's file name on this platform: bili_qr/_platform.py's, loaded alone (importing the package
+    would load the library, which is what this build makes)."""
+    spec = importlib.util.spec_from_file_location("_bili_qr_platform", HERE / "src" / "bili_qr" / "_platform.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.library_file_name()
 
 
 def _workspace_version() -> str:
@@ -146,22 +148,21 @@ class sdist(_sdist):
             )
 
 
+def _rust(target: str, crate_dir: str, binding: Binding) -> RustExtension:
+    """One Rust artifact of the wheel: the workspace member `crate_dir`, built --locked in release."""
+    return RustExtension(
+        target,
+        path=_rel(ROOT / crate_dir / "Cargo.toml"),
+        binding=binding,
+        cargo_manifest_args=["--locked"],
+        debug=False,
+    )
+
+
 setup(
     rust_extensions=[
-        RustExtension(
-            "bili_qr.libbili_qr",
-            path=_rel(ROOT / "capi" / "Cargo.toml"),
-            binding=Binding.NoBinding,
-            cargo_manifest_args=["--locked"],
-            debug=False,
-        ),
-        RustExtension(
-            "bili_qr.bin.bili-qr",
-            path=_rel(ROOT / "cli" / "Cargo.toml"),
-            binding=Binding.Exec,
-            cargo_manifest_args=["--locked"],
-            debug=False,
-        ),
+        _rust("bili_qr.libbili_qr", "capi", Binding.NoBinding),
+        _rust("bili_qr.bin.bili-qr", "cli", Binding.Exec),
     ],
     cmdclass={"build_rust": build_rust, "bdist_wheel": bdist_wheel, "sdist": sdist},
     zip_safe=False,

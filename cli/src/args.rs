@@ -1,13 +1,128 @@
 //! The command line: clap definitions, duration values, and the mapping of flags to the library's options.
 
+use crate::generated::OPTION_FLAGS;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use serde_json::Value;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-pub use crate::generated::{NetArgs, KEY_FLAGS};
-
-/// (JSON key, flag) pairs of the CLI's own flags that stand for an option ([`NetExtra`]), beside
-/// [`KEY_FLAGS`].
+/// (JSON key, flag) pairs of the CLI's own flags that stand for an option ([`NetExtra`]), beside the table's.
 pub const EXTRA_KEY_FLAGS: [(&str, &str); 1] = [("refresh_public_key", "--refresh-public-key")];
+
+/// (JSON key, flag) of every flag that stands for an option: the table's (`crate::generated::OPTION_FLAGS`)
+/// and the CLI's own, to name the flag in the library's messages about a key.
+pub fn key_flags() -> impl Iterator<Item = (&'static str, &'static str)> {
+    OPTION_FLAGS
+        .iter()
+        .map(|f| (f.key, f.flag))
+        .chain(EXTRA_KEY_FLAGS)
+}
+
+/// One flag of a library option (a row of `crate::generated::OPTION_FLAGS`, written from abi/bili_qr.toml).
+#[derive(Debug, Clone, Copy)]
+pub struct OptionFlag {
+    /// The option's JSON key; also the flag's clap id.
+    pub key: &'static str,
+    /// The flag, `--name`.
+    pub flag: &'static str,
+    /// What the flag takes.
+    pub value: FlagValue,
+    /// The key of the option whose flag must be given with this one.
+    pub requires: Option<&'static str>,
+    /// The flag's line of --help.
+    pub help: &'static str,
+}
+
+/// What an option flag takes (with its value's name in --help), and so the option's JSON value.
+#[derive(Debug, Clone, Copy)]
+pub enum FlagValue {
+    /// Nothing: `true` when given.
+    Switch,
+    /// A string.
+    Text(&'static str),
+    /// One of the strings.
+    Choice(&'static str, &'static [&'static str]),
+    /// A whole number.
+    Count(&'static str),
+    /// A duration (`10s`, `500ms`: [`parse_duration_ms`]), sent in milliseconds.
+    Duration(&'static str),
+}
+
+impl OptionFlag {
+    /// The clap argument of the flag.
+    fn arg(&self) -> clap::Arg {
+        let arg = clap::Arg::new(self.key)
+            .long(self.flag.trim_start_matches('-'))
+            .help(self.help)
+            .help_heading("Connection");
+        let arg = match self.value {
+            FlagValue::Switch => arg.action(clap::ArgAction::SetTrue),
+            FlagValue::Text(name) => arg
+                .value_name(name)
+                .value_parser(clap::value_parser!(String)),
+            FlagValue::Choice(name, values) => arg
+                .value_name(name)
+                .value_parser(clap::builder::PossibleValuesParser::new(values)),
+            FlagValue::Count(name) => arg.value_name(name).value_parser(clap::value_parser!(u64)),
+            FlagValue::Duration(name) => arg.value_name(name).value_parser(parse_duration_ms),
+        };
+        match self.requires {
+            Some(other) => arg.requires(other),
+            None => arg,
+        }
+    }
+
+    /// The option's JSON value when the command line gave the flag.
+    fn value(&self, m: &clap::ArgMatches) -> Option<Value> {
+        match self.value {
+            FlagValue::Switch => m.get_flag(self.key).then_some(Value::Bool(true)),
+            FlagValue::Text(_) | FlagValue::Choice(..) => {
+                m.get_one::<String>(self.key).map(|s| s.clone().into())
+            }
+            FlagValue::Count(_) | FlagValue::Duration(_) => {
+                m.get_one::<u64>(self.key).map(|&n| n.into())
+            }
+        }
+    }
+}
+
+/// The library's options (ABI `options_json`), a flag each (`crate::generated::OPTION_FLAGS`), and the CLI's
+/// own connection flags (`extra`). Unset flags keep the library's defaults.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct NetArgs {
+    /// The options set by their flags (or by the program: `login --demo`, `--tv`), by JSON key.
+    values: BTreeMap<&'static str, Value>,
+    /// The CLI's own connection flags, which are not options of the library as they are (a PEM file read
+    /// into `refresh_public_key`, say).
+    pub extra: NetExtra,
+}
+
+impl Args for NetArgs {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        NetExtra::augment_args(OPTION_FLAGS.iter().fold(cmd, |cmd, f| cmd.arg(f.arg())))
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
+    }
+}
+
+impl clap::FromArgMatches for NetArgs {
+    fn from_arg_matches(m: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        let mut net = NetArgs::default();
+        net.update_from_arg_matches(m)?;
+        Ok(net)
+    }
+
+    fn update_from_arg_matches(&mut self, m: &clap::ArgMatches) -> Result<(), clap::Error> {
+        for f in &OPTION_FLAGS {
+            if let Some(v) = f.value(m) {
+                self.values.insert(f.key, v);
+            }
+        }
+        self.extra.update_from_arg_matches(m)
+    }
+}
 
 pub const LONG_VERSION: &str = concat!(
     env!("CARGO_PKG_VERSION"),
@@ -145,8 +260,8 @@ pub struct LoginArgs {
     pub net: NetArgs,
 }
 
-/// The CLI's own connection flags, beside the generated table of the library's options
-/// (`crate::generated::NetArgs`, which flattens this in as `extra`).
+/// The CLI's own connection flags, beside the generated table of the library's options ([`NetArgs`], which
+/// holds this as `extra`).
 #[derive(Args, Debug, Default, Clone, PartialEq, Eq)]
 pub struct NetExtra {
     /// PEM file of the public key the cookie refresh encrypts with [default: the service's published key]
@@ -243,6 +358,29 @@ pub fn parse_duration_ms(s: &str) -> Result<u64, String> {
 }
 
 impl NetArgs {
+    /// The string the option `key` was set to (by its flag or the program), if any.
+    pub fn get_str(&self, key: &str) -> Option<&str> {
+        self.values.get(key).and_then(Value::as_str)
+    }
+
+    /// Sets the option `key` as its flag would.
+    pub fn set(&mut self, key: &'static str, value: impl Into<Value>) {
+        self.values.insert(key, value.into());
+    }
+
+    /// Sets the option `key` to `value()` unless its flag (or the program) set it already.
+    pub fn set_default<V: Into<Value>>(&mut self, key: &'static str, value: impl FnOnce() -> V) {
+        self.values.entry(key).or_insert_with(|| value().into());
+    }
+
+    /// The `options_json` members of the set flags of the table (not of `extra`).
+    pub fn to_options_map(&self) -> serde_json::Map<String, Value> {
+        self.values
+            .iter()
+            .map(|(&key, v)| (key.to_owned(), v.clone()))
+            .collect()
+    }
+
     /// The `options_json` members of the set flags, the CLI's own ones included (without the PEM text of
     /// --refresh-public-key, which [`NetArgs::to_options`] reads from its file).
     fn options_map(&self) -> serde_json::Map<String, serde_json::Value> {
@@ -276,11 +414,7 @@ impl NetArgs {
         bili_qr::Options::from_json(Some(&json)).map_err(|e| {
             let msg = e.message();
             // "option timeout_ms must be ...": name the flag, with milliseconds where the key says so.
-            match KEY_FLAGS
-                .iter()
-                .chain(EXTRA_KEY_FLAGS.iter())
-                .find(|(key, _)| msg.contains(&format!("option {key} ")))
-            {
+            match key_flags().find(|(key, _)| msg.contains(&format!("option {key} "))) {
                 Some((key, flag)) => {
                     let unit = if key.ends_with("_ms") {
                         " (in milliseconds)"

@@ -243,16 +243,14 @@ pub fn run(args: LoginArgs) -> Result<(), Failure> {
                     ),
                 }
             })?;
-        net.base_url = Some(server.url(DEMO_SCENARIO));
-        net.poll_interval.get_or_insert(500);
+        net.set("base_url", server.url(DEMO_SCENARIO));
+        net.set_default("poll_interval_ms", || 500);
         // The demo server answers the session check too (login --demo --cookies FILE, a second time).
-        net.api_base_url
-            .get_or_insert_with(|| server.url(DEMO_SCENARIO));
-        if net.site.as_deref() == Some("main") {
+        net.set_default("api_base_url", || server.url(DEMO_SCENARIO));
+        if net.get_str("site") == Some("main") {
             // The mainland refresh asks the correspond page there too, encrypted with the demo server's
             // test key (the real service's key would not decrypt there).
-            net.www_base_url
-                .get_or_insert_with(|| server.url(DEMO_SCENARIO));
+            net.set_default("www_base_url", || server.url(DEMO_SCENARIO));
             if net.extra.refresh_public_key.is_none() {
                 net.extra.refresh_key_text =
                     Some(bili_qr_fake_server::refresh_public_key_pem().to_owned());
@@ -517,7 +515,7 @@ pub fn run(args: LoginArgs) -> Result<(), Failure> {
 /// `--tv`: the TV login is a bilibili.com flow (`site` main, `flow` tv), and its token is kept only by the
 /// JSON outputs.
 fn tv_options(args: &LoginArgs, net: &mut crate::args::NetArgs) -> Result<(), Failure> {
-    if net.site.as_deref() == Some("intl") {
+    if net.get_str("site") == Some("intl") {
         return Err(usage(
             "--tv is the bilibili.com TV login: not with --site intl".to_owned(),
         ));
@@ -527,7 +525,7 @@ fn tv_options(args: &LoginArgs, net: &mut crate::args::NetArgs) -> Result<(), Fa
             "--tv: a cookies.txt cannot hold the TV token; add --session FILE (the JSON session that check and refresh read)".to_owned(),
         ));
     }
-    net.site = Some("main".to_owned());
+    net.set("site", "main");
     net.extra.flow = Some("tv".to_owned());
     Ok(())
 }

@@ -90,10 +90,7 @@ pub(crate) fn flagify(msg: &str) -> String {
     let flush = |word: &mut String, out: &mut String| {
         // The keys with an underscore (a plain word such as "proxy" or "locale" stays a word);
         // refresh_public_key is the CLI's own --refresh-public-key FILE.
-        let flag = args::KEY_FLAGS
-            .iter()
-            .chain(args::EXTRA_KEY_FLAGS.iter())
-            .find(|(key, _)| key.contains('_') && *key == word.as_str());
+        let flag = args::key_flags().find(|(key, _)| key.contains('_') && *key == word.as_str());
         out.push_str(flag.map_or(word.as_str(), |(_, flag)| flag));
         word.clear();
     };

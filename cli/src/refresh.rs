@@ -43,7 +43,7 @@ pub fn for_session(
     let Some(site) = session.site.filter(|s| *s != opts.site) else {
         return Ok(opts);
     };
-    if net.site.is_some() {
+    if net.get_str("site").is_some() {
         return Err(usage(format!(
             "the saved session is a {} session, but --site is {}: drop --site",
             site.as_str(),
@@ -51,7 +51,7 @@ pub fn for_session(
         )));
     }
     let mut net = net.clone();
-    net.site = Some(site.as_str().to_owned());
+    net.set("site", site.as_str());
     net.to_options().map_err(usage)
 }
 
@@ -170,20 +170,30 @@ fn warn_all(warnings: &[String]) {
     }
 }
 
+/// `Ok` when a refresh call (`want`: Refreshed) or a confirmation (Confirmed) answered as it should; the
+/// expired session of `path`; or, for the other call's status, an internal error.
+fn expect_status(got: RefreshStatus, want: RefreshStatus, path: &Path) -> Result<(), Failure> {
+    match got {
+        _ if got == want => Ok(()),
+        RefreshStatus::Expired => Err(expired(path)),
+        RefreshStatus::Confirmed => Err(internal("the refresh answered as a confirmation")),
+        RefreshStatus::Refreshed => Err(internal("the confirmation answered as a refresh")),
+    }
+}
+
+/// An internal error (exit code EXIT_LOCAL) saying `what`.
+fn internal(what: &str) -> Failure {
+    Failure {
+        code: EXIT_LOCAL,
+        message: format!("{what} (internal error)"),
+    }
+}
+
 /// Step 1 and 2 (module documentation).
 fn renew(session: Session, opts: &bili_qr::Options, target: &Target<'_>) -> Result<(), Failure> {
     let had_web_token = session.refresh_token.is_some();
     let r = bili_qr::refresh(&session, opts).map_err(|e| Failure::from_error(&e))?;
-    match r.status {
-        RefreshStatus::Refreshed => {}
-        RefreshStatus::Expired => return Err(expired(target.path)),
-        RefreshStatus::Confirmed => {
-            return Err(Failure {
-                code: EXIT_LOCAL,
-                message: "the refresh answered as a confirmation (internal error)".to_owned(),
-            })
-        }
-    }
+    expect_status(r.status, RefreshStatus::Refreshed, target.path)?;
     let warnings: Vec<String> = r.warnings.iter().cloned().collect();
     target.save(&r.session).map_err(|message| Failure {
         code: EXIT_LOCAL,
@@ -249,16 +259,7 @@ fn confirm(
             });
         }
     };
-    match c.status {
-        RefreshStatus::Confirmed => {}
-        RefreshStatus::Expired => return Err(expired(target.path)),
-        RefreshStatus::Refreshed => {
-            return Err(Failure {
-                code: EXIT_LOCAL,
-                message: "the confirmation answered as a refresh (internal error)".to_owned(),
-            })
-        }
-    }
+    expect_status(c.status, RefreshStatus::Confirmed, target.path)?;
     target.save(&c.session).map_err(|message| Failure {
         code: EXIT_LOCAL,
         message: format!(
@@ -351,20 +352,23 @@ mod tests {
         assert!(parse(&["check", "--cookies", "c", "--app-key", "k"]).is_err());
     }
 
+    /// The options of `check --cookies c --refresh-public-key FILE`, or the message of a bad FILE.
+    fn options_with_key_file(file: &std::path::Path) -> Result<bili_qr::Options, String> {
+        let file = file.to_string_lossy().into_owned();
+        let args = ["check", "--cookies", "c", "--refresh-public-key", &file];
+        let Command::Check(c) = parse(&args).unwrap().command else {
+            panic!("check")
+        };
+        c.net.to_options()
+    }
+
     #[test]
     fn the_refresh_key_is_read_from_its_file() {
         let dir = std::env::temp_dir().join(format!("bili-qr-cli-pem-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let pem = dir.join("key.pem");
         std::fs::write(&pem, bili_qr_fake_server::refresh_public_key_pem()).unwrap();
-        let p = pem.to_string_lossy().into_owned();
-        let Command::Check(c) = parse(&["check", "--cookies", "c", "--refresh-public-key", &p])
-            .unwrap()
-            .command
-        else {
-            panic!("check")
-        };
-        let o = c.net.to_options().unwrap();
+        let o = options_with_key_file(&pem).unwrap();
         assert_eq!(
             o.refresh_public_key.as_deref(),
             Some(bili_qr_fake_server::refresh_public_key_pem())
@@ -372,14 +376,7 @@ mod tests {
         // A missing file and a file that is not a key both name the flag.
         for bad in [dir.join("none.pem"), dir.join("bad.pem")] {
             let _ = std::fs::write(dir.join("bad.pem"), "junk");
-            let b = bad.to_string_lossy().into_owned();
-            let Command::Check(c) = parse(&["check", "--cookies", "c", "--refresh-public-key", &b])
-                .unwrap()
-                .command
-            else {
-                panic!("check")
-            };
-            let e = c.net.to_options().unwrap_err();
+            let e = options_with_key_file(&bad).unwrap_err();
             assert!(e.contains("--refresh-public-key"), "{e}");
         }
         std::fs::remove_dir_all(&dir).unwrap();

@@ -560,6 +560,17 @@ void test_render() {
 
 // ---------------------------------------------------------------------------------------------- ABI 2
 
+// bili_qr_start_ex called through the C ABI itself: its status and its out_error message ("" when none).
+std::pair<int, std::string> c_start(const std::string& options_json) {
+  char* out = nullptr;
+  char* err = nullptr;
+  const int st = bili_qr_start_ex(options_json.c_str(), &out, &err);
+  const std::string message = err ? err : "";
+  bili_qr_free(out);
+  bili_qr_free(err);
+  return {st, message};
+}
+
 // The generated statuses and options (bili_qr_abi.hpp, from abi/bili_qr.toml) against the library loaded: every
 // status has its phrase, every option key is one the library checks (a value of no option's type, an array, is
 // refused naming the key, not as an unknown key). No network.
@@ -569,13 +580,7 @@ void test_statuses_and_options_reach_the_library() {
   std::set<std::string> keys;
   for (const char* key : bili_qr::kOptionKeys) {
     keys.insert(key);
-    const std::string json = std::string("{\"") + key + "\":[]}";
-    char* out = nullptr;
-    char* err = nullptr;
-    const int rc = bili_qr_start_ex(json.c_str(), &out, &err);
-    const std::string message = err ? err : "";
-    bili_qr_free(out);
-    bili_qr_free(err);
+    const auto [rc, message] = c_start(std::string("{\"") + key + "\":[]}");
     CHECK(rc == BILI_QR_ERR_ARGUMENT);
     CHECK(message.find(key) != std::string::npos && message.find("unknown option") == std::string::npos);
   }
@@ -939,12 +944,7 @@ void test_tv_round_trip() {
   auto o = mainland("id=cpp-tv,flow=c");
   const std::string tv_json = with_tv_flow(o);
   {
-    char* out = nullptr;
-    char* err = nullptr;
-    const int st = bili_qr_start_ex(tv_json.c_str(), &out, &err);
-    const std::string message = err ? err : "";
-    bili_qr_free(out);
-    bili_qr_free(err);
+    const auto [st, message] = c_start(tv_json);
     if (st == BILI_QR_ERR_ARGUMENT && message.find("flow") != std::string::npos) {
       g_skip_reason = "the library does not know the option \"flow\" (" + message + ")";
       return;

@@ -199,6 +199,27 @@ namespace Bilibili.QrLogin
     }
 
     // What bili_qr_poll and bili_qr_wait hand out (and the progress callback receives): the fields after `code` and `message` are present when status is confirmed. The members that are its JSON keys; the type's others are in Models.cs.
+    public sealed partial class PollResult
+    {
+        /// <summary>the state of the QR code: waiting, scanned, expired or confirmed</summary>
+        public string StatusName { get; internal set; }
+        /// <summary>the API code (0 confirmed, 10018101 waiting, 10018102 scanned, 10018100 expired)</summary>
+        public long Code { get; internal set; }
+        /// <summary>the API message</summary>
+        public string Message { get; internal set; }
+
+        /// <summary>Reads the members above from the library's JSON object.</summary>
+        internal static PollResult Read(Dictionary<string, object> o)
+        {
+            var r = new PollResult();
+            r.StatusName = ModelReader.GetString(o, "status", false);
+            r.Code = ModelReader.GetLong(o, "code");
+            r.Message = ModelReader.GetString(o, "message", false);
+            return r;
+        }
+    }
+
+    // What bili_qr_poll and bili_qr_wait hand out (and the progress callback receives): the fields after `code` and `message` are present when status is confirmed. The members that are its JSON keys; the type's others are in Models.cs.
     public sealed partial class Login
     {
         /// <summary>the account id: data.mid, else the number in DedeUserID; null when neither is known</summary>
@@ -237,9 +258,9 @@ namespace Bilibili.QrLogin
             r.GoUrl = ModelReader.GetString(o, "go_url", true);
             r.UserProfile = ModelReader.GetObject(o, "user_profile", UserProfile.Read);
             r.Cookies = ModelReader.GetList(o, "cookies", SessionCookie.Read);
-            r.CookieHeader = ModelReader.GetString(o, "cookie_header", true);
+            r.CookieHeader = ModelReader.GetString(o, "cookie_header", true) ?? "";
             r.Warnings = ModelReader.GetStrings(o, "warnings");
-            r.Host = ModelReader.GetString(o, "host", true);
+            r.Host = ModelReader.GetString(o, "host", true) ?? "passport.bilibili.tv";
             r.Verified = ModelReader.GetNullableBool(o, "verified");
             r.Site = ModelReader.GetString(o, "site", true);
             r.Flow = ModelReader.GetString(o, "flow", true);

@@ -27,13 +27,8 @@ namespace Bilibili.QrLogin
         internal static PollResult ToPollResult(int status, string json)
         {
             var obj = ParseObject(json);
-            var r = new PollResult
-            {
-                Status = (BiliQrStatus)status,
-                StatusName = GetString(obj, "status", false),
-                Code = GetLong(obj, "code"),
-                Message = GetString(obj, "message", true),
-            };
+            var r = PollResult.Read(obj);
+            r.Status = (BiliQrStatus)status;
             if (r.StatusName == "confirmed")
             {
                 r.Login = Login.Read(obj);

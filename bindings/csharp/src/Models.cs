@@ -134,16 +134,10 @@ namespace Bilibili.QrLogin
     }
 
     /// <summary>The poll object: the state of a ticket after one poll.</summary>
-    public sealed class PollResult
+    public sealed partial class PollResult
     {
         /// <summary>Ok (confirmed), Waiting, Scanned or Expired.</summary>
         public BiliQrStatus Status { get; internal set; }
-        /// <summary>"waiting", "scanned", "expired" or "confirmed".</summary>
-        public string StatusName { get; internal set; }
-        /// <summary>The API code (0, 10018100, 10018101, 10018102).</summary>
-        public long Code { get; internal set; }
-        /// <summary>The API message.</summary>
-        public string Message { get; internal set; }
         /// <summary>The login when Status is Ok, else null.</summary>
         public Login Login { get; internal set; }
 

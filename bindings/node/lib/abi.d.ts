@@ -130,9 +130,11 @@ export interface UserProfileObject {
 
 /** What bili_qr_poll and bili_qr_wait hand out (and the progress callback receives): the fields after `code` and `message` are present when status is confirmed. */
 export interface PollObject {
+  /** the state of the QR code: waiting, scanned, expired or confirmed */
   status: 'waiting' | 'scanned' | 'expired' | 'confirmed';
   /** the API code (0 confirmed, 10018101 waiting, 10018102 scanned, 10018100 expired) */
   code: number;
+  /** the API message */
   message: string;
   /** the account id: data.mid, else the number in DedeUserID; null when neither is known */
   mid?: number | null;

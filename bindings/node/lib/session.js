@@ -179,46 +179,6 @@ class Session {
     saveText(file, text);
   }
 
-  /** check(this, options, hooks) */
-  check(options, hooks) {
-    return check(this, options, hooks);
-  }
-
-  /** checkSync(this, options) */
-  checkSync(options) {
-    return checkSync(this, options);
-  }
-
-  /** logout(this, options, hooks) */
-  logout(options, hooks) {
-    return logout(this, options, hooks);
-  }
-
-  /** logoutSync(this, options) */
-  logoutSync(options) {
-    return logoutSync(this, options);
-  }
-
-  /** refresh(this, options, hooks) */
-  refresh(options, hooks) {
-    return refresh(this, options, hooks);
-  }
-
-  /** refreshSync(this, options) */
-  refreshSync(options) {
-    return refreshSync(this, options);
-  }
-
-  /** refreshConfirm(this, options, hooks) */
-  refreshConfirm(options, hooks) {
-    return refreshConfirm(this, options, hooks);
-  }
-
-  /** refreshConfirmSync(this, options) */
-  refreshConfirmSync(options) {
-    return refreshConfirmSync(this, options);
-  }
-
   /** console.log and util.inspect show the cookie names, never their values. */
   [util.inspect.custom]() {
     const d = this.#data;
@@ -241,10 +201,15 @@ function refreshFn(fn, name) {
   return fn;
 }
 
-/** Promise form of a session call: the native call on a libuv worker thread, abortable by `hooks.signal`. */
-function sessionAsync(fn, session, options, hooks, wrap) {
+/**
+ * Promise form of a session call: the native call (the `_ex` function `fnOf()` returns) on a libuv worker
+ * thread, abortable by `hooks.signal`. What `fnOf` or the arguments throw rejects the promise.
+ */
+function sessionAsync(fnOf, session, options, hooks, wrap) {
+  let fn;
   let args;
   try {
+    fn = fnOf();
     args = sessionArgs(session, options);
   } catch (e) {
     return Promise.reject(e);
@@ -265,7 +230,7 @@ const asObject = (obj) => obj;
  * is released).
  */
 function check(session, options, hooks = {}) {
-  return sessionAsync(native.check, session, options, hooks, asSession);
+  return sessionAsync(() => native.check, session, options, hooks, asSession);
 }
 
 /** check() on the calling thread (blocks it for the request); throws what check() rejects with. */
@@ -280,7 +245,7 @@ function checkSync(session, options) {
  * ERR_API when the csrf token did not match, network/HTTP errors; or `signal.reason` when `signal` aborts.
  */
 function logout(session, options, hooks = {}) {
-  return sessionAsync(native.logout, session, options, hooks, asObject);
+  return sessionAsync(() => native.logout, session, options, hooks, asObject);
 }
 
 /** logout() on the calling thread; throws what logout() rejects with. */
@@ -298,19 +263,12 @@ function logoutSync(session, options) {
  * network errors: the old session then still works) or `signal.reason`.
  */
 function refresh(session, options, hooks = {}) {
-  let fn;
-  try {
-    fn = refreshFn(native.refresh, 'refresh');
-  } catch (e) {
-    return Promise.reject(e);
-  }
-  return sessionAsync(fn, session, options, hooks, asSession);
+  return refreshCall(native.refresh, 'refresh', session, options, hooks);
 }
 
 /** refresh() on the calling thread; throws what refresh() rejects with. */
 function refreshSync(session, options) {
-  const fn = refreshFn(native.refresh, 'refreshSync');
-  return asSession(JSON.parse(callSync(fn, ...sessionArgs(session, options)).text));
+  return refreshCallSync(native.refresh, 'refreshSync', session, options);
 }
 
 /**
@@ -320,19 +278,35 @@ function refreshSync(session, options) {
  * ERR_API for a csrf mismatch) or `signal.reason`.
  */
 function refreshConfirm(session, options, hooks = {}) {
-  let fn;
-  try {
-    fn = refreshFn(native.refreshConfirm, 'refreshConfirm');
-  } catch (e) {
-    return Promise.reject(e);
-  }
-  return sessionAsync(fn, session, options, hooks, asSession);
+  return refreshCall(native.refreshConfirm, 'refreshConfirm', session, options, hooks);
 }
 
 /** refreshConfirm() on the calling thread; throws what refreshConfirm() rejects with. */
 function refreshConfirmSync(session, options) {
-  const fn = refreshFn(native.refreshConfirm, 'refreshConfirmSync');
-  return asSession(JSON.parse(callSync(fn, ...sessionArgs(session, options)).text));
+  return refreshCallSync(native.refreshConfirm, 'refreshConfirmSync', session, options);
+}
+
+/** refresh() or refreshConfirm() (`name`) through the library's `fn`: a rejection when it predates ABI 3. */
+function refreshCall(fn, name, session, options, hooks) {
+  return sessionAsync(() => refreshFn(fn, name), session, options, hooks, asSession);
+}
+
+/** refreshSync() or refreshConfirmSync() (`name`) through the library's `fn`. */
+function refreshCallSync(fn, name, session, options) {
+  return asSession(JSON.parse(callSync(refreshFn(fn, name), ...sessionArgs(session, options)).text));
+}
+
+// The session calls as methods too: session.check(options, hooks) is check(session, options, hooks), and so on
+// for checkSync, logout, logoutSync, refresh, refreshSync, refreshConfirm and refreshConfirmSync (non-enumerable,
+// like the class's own methods).
+for (const fn of [check, checkSync, logout, logoutSync, refresh, refreshSync, refreshConfirm, refreshConfirmSync]) {
+  Object.defineProperty(Session.prototype, fn.name, {
+    value(...args) {
+      return fn(this, ...args);
+    },
+    writable: true,
+    configurable: true,
+  });
 }
 
 /** Converts a session between the library's formats without a Session: convertSession(text, 'netscape'). */

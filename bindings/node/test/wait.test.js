@@ -151,60 +151,57 @@ test('an already aborted signal rejects without sending anything', async () => {
   assert.equal((await server.fetches(qr.ticket, sc)).length, 0);
 });
 
-test('onProgress returning false cancels: BiliQrError ERR_CANCELLED, no poll after', async () => {
+/**
+ * A wait on a never-scanned ticket whose onProgress is `onCall(n, qr, options)` (n: 1 for the first call): what
+ * the wait rejected with, how many times onProgress ran, how many polls the fake server saw a while after, and
+ * the options (of that scenario).
+ */
+async function waitRejectedByProgress(onCall) {
   const { sc, options } = opts('flow=w');
   const qr = biliQr.startSync(options);
   let calls = 0;
-  const e = await rejection(
+  const error = await rejection(
     biliQr.wait(qr.ticket, options, {
       onProgress: () => {
         calls += 1;
-        return calls < 3;
+        return onCall(calls, qr, options);
       },
     }),
   );
+  await sleep(400);
+  return { error, calls, polls: (await server.fetches(qr.ticket, sc)).length, options };
+}
+
+test('onProgress returning false cancels: BiliQrError ERR_CANCELLED, no poll after', async () => {
+  const { error: e, calls, polls } = await waitRejectedByProgress((n) => n < 3);
   assert.ok(e instanceof BiliQrError, `got ${e}`);
   assert.equal(e.status, STATUS.ERR_CANCELLED);
   assert.equal(e.code, 'ERR_CANCELLED');
   assert.equal(calls, 3);
-  await sleep(400);
-  assert.equal((await server.fetches(qr.ticket, sc)).length, 3, 'one poll per progress call, none after');
+  assert.equal(polls, 3, 'one poll per progress call, none after');
 });
 
 test('onProgress throwing cancels and rejects with that exception', async () => {
-  const { sc, options } = opts('flow=w');
-  const qr = biliQr.startSync(options);
   const boom = new TypeError('boom in onProgress');
-  let calls = 0;
-  const e = await rejection(
-    biliQr.wait(qr.ticket, options, {
-      onProgress: () => {
-        calls += 1;
-        throw boom;
-      },
-    }),
-  );
-  assert.equal(e, boom);
+  const { error, calls, polls } = await waitRejectedByProgress(() => {
+    throw boom;
+  });
+  assert.equal(error, boom);
   assert.equal(calls, 1);
-  await sleep(400);
-  assert.equal((await server.fetches(qr.ticket, sc)).length, 1);
+  assert.equal(polls, 1);
 });
 
 test('onProgress may call back into the library (poll, render, cancel, abort) without deadlock', async () => {
   // the worker thread is blocked inside bili_qr_wait while onProgress runs on the main thread
-  const { options } = opts('flow=w');
-  const qr = biliQr.startSync(options);
-  let calls = 0;
-  const e1 = await rejection(
-    biliQr.wait(qr.ticket, options, {
-      onProgress: () => {
-        calls += 1;
-        assert.equal(biliQr.pollSync(qr.ticket, options).status, 'waiting');
-        assert.ok(biliQr.render('x', 'matrix').length > 0);
-        if (calls === 2) assert.equal(biliQr.cancel(qr.ticket), 1);
-      },
-    }),
-  );
+  const {
+    error: e1,
+    calls,
+    options,
+  } = await waitRejectedByProgress((n, qr, o) => {
+    assert.equal(biliQr.pollSync(qr.ticket, o).status, 'waiting');
+    assert.ok(biliQr.render('x', 'matrix').length > 0);
+    if (n === 2) assert.equal(biliQr.cancel(qr.ticket), 1);
+  });
   assert.equal(e1.status, STATUS.ERR_CANCELLED);
   assert.equal(calls, 2);
 

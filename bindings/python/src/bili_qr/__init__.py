@@ -38,7 +38,7 @@ import signal
 import threading
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, Iterator, List, Optional, Tuple, TypeVar, Union
 
-from . import _lib
+from . import _errors, _lib
 from ._errors import (
     EXPIRED,
     ApiError,
@@ -91,16 +91,7 @@ __all__ = [
     "Session",
     "Cookie",
     "Token",
-    "Error",
-    "ArgumentError",
-    "NetworkError",
-    "TimeoutError",
-    "HttpError",
-    "ProtocolError",
-    "ApiError",
-    "CancelledError",
-    "InternalError",
-    "ExpiredError",
+    *_errors.EXCEPTION_NAMES,
     "__version__",
 ]
 

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Dict, Optional, Type
 if TYPE_CHECKING:  # pragma: no cover
     from ._types import PollResult
 
-__all__ = [
+#: The exception classes' names (the package's __all__ lists them too, from here).
+EXCEPTION_NAMES = [
     "Error",
     "ArgumentError",
     "NetworkError",
@@ -19,8 +20,9 @@ __all__ = [
     "CancelledError",
     "InternalError",
     "ExpiredError",
-    "error_for_status",
 ]
+
+__all__ = [*EXCEPTION_NAMES, "error_for_status"]
 
 # Status codes of the C ABI (generated from abi/bili_qr.toml into _abi.py).
 from ._abi import (  # noqa: E402

@@ -19,22 +19,14 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import os
-import sys
 from pathlib import Path
 from typing import Any, Optional, Tuple
+
+from ._platform import library_file_name
 
 #: The contract version this package needs (docs/ABI.md); any library with a version >= this one serves it.
 ABI_VERSION = 2
 ENV_VAR = "BILI_QR_LIBRARY"
-
-
-def library_file_name() -> str:
-    """The file name of the shared library on this platform."""
-    if sys.platform == "win32":
-        return "bili_qr.dll"
-    if sys.platform == "darwin":
-        return "libbili_qr.dylib"
-    return "libbili_qr.so"
 
 
 #: ``int (*bili_qr_progress_fn)(int status, const char *event_json, void *user_data)``.
