@@ -135,12 +135,20 @@ static void test_wait(void) {
 struct waiter {
     const char *ticket, *options;
     int rc;
+    int polled; /* set by the wait's first progress event: from then on it is running */
 };
+
+static int on_first_poll(int status, const char *event_json, void *user_data) {
+    (void)status;
+    (void)event_json;
+    __atomic_store_n(&((struct waiter *)user_data)->polled, 1, __ATOMIC_RELEASE);
+    return 0;
+}
 
 static void *wait_thread(void *arg) {
     struct waiter *w = (struct waiter *)arg;
     char *json = NULL;
-    w->rc = bili_qr_wait(w->ticket, w->options, NULL, NULL, &json);
+    w->rc = bili_qr_wait(w->ticket, w->options, on_first_poll, w, &json);
     bili_qr_free(json);
     return NULL;
 }
@@ -154,11 +162,14 @@ static void test_cancel(void) {
     w.ticket = "c0ffee00c0ffee00";
     w.options = options;
     w.rc = 99;
+    w.polled = 0;
     CHECK(pthread_create(&thread, NULL, wait_thread, &w) == 0);
-    for (tries = 0; tries < 100 && signalled == 0; tries++) {
-        sleep_ms(20);
-        signalled = bili_qr_cancel("c0ffee00c0ffee00");
-    }
+    /* Once its first poll has answered, the wait is running and sleeps 60 s until the next: one cancel
+     * signals it. (A cancel before the wait starts would be kept for it and signal nothing, so the cancel
+     * waits for the first poll; bounded: 30 s.) */
+    for (tries = 0; tries < 1500 && !__atomic_load_n(&w.polled, __ATOMIC_ACQUIRE); tries++) sleep_ms(20);
+    CHECK(__atomic_load_n(&w.polled, __ATOMIC_ACQUIRE) == 1);
+    signalled = bili_qr_cancel("c0ffee00c0ffee00");
     pthread_join(thread, NULL);
     CHECK(signalled == 1);
     CHECK(w.rc == BILI_QR_ERR_CANCELLED);
