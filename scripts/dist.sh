@@ -31,7 +31,8 @@
 # musl CLI with musl's default static C runtime. The profile is BILI_QR_PLATFORM_PROFILE (default `platform`:
 # release without fat LTO, for CI's time; `release` for LTO). Built by scripts/build-platforms.sh. Needs .ci/deps/platforms.{apt,sh} (rustup targets, ziglang, cargo-zigbuild).
 #
-# --no-build    use the existing target/ artifacts (after `cargo build --release --workspace` and
+# --no-build    use the existing target/ artifacts (after `cargo build --release --workspace`,
+#               `bash scripts/build-lib.sh` and
 #               `cargo build --release --target x86_64-pc-windows-gnu -p bili-qr-capi -p bili-qr-cli`)
 # --no-windows  leave the Windows artifacts out (the Windows target needs mingw-w64: .ci/deps/windows.*)
 # --no-platforms  leave the other Linux targets out (aarch64, glibc 2.17, musl)
@@ -69,8 +70,9 @@ done
 
 cd "$root"
 if [[ $build == 1 ]]; then
-  echo "== cargo build --release (C library, CLI)"
-  cargo build --release --locked -p bili-qr-capi -p bili-qr-cli
+  echo "== cargo build --release (CLI) and scripts/build-lib.sh (the C library)"
+  cargo build --release --locked -p bili-qr-cli
+  bash "$root/scripts/build-lib.sh" >/dev/null
   if [[ $windows == 1 ]]; then
     echo "== cargo build --release --target x86_64-pc-windows-gnu (bili_qr.dll, bili-qr.exe)"
     cargo build --release --locked --target x86_64-pc-windows-gnu -p bili-qr-capi -p bili-qr-cli
@@ -89,7 +91,10 @@ musl_so="$musl_so_dir/x86_64-unknown-linux-musl/$profile"
 if [[ $platforms == 1 && $build == 1 ]]; then
   bash "$root/scripts/build-platforms.sh"
 fi
-lib="$target_dir/release/libbili_qr.so"
+# The x86_64 Linux C library (the SDK, and the copy the packages take without the other targets):
+# scripts/build-lib.sh's, the release profile with std rebuilt for size.
+shipped="$target_dir/lib/x86_64-unknown-linux-gnu/release"
+lib="$shipped/libbili_qr.so"
 cli="$target_dir/release/bili-qr"
 win="$target_dir/x86_64-pc-windows-gnu/release"
 need=("$lib" "$cli")
@@ -97,7 +102,7 @@ need=("$lib" "$cli")
 [[ $platforms == 0 ]] || need+=("$x64_217/libbili_qr.so" "$x64_217/bili-qr" "$arm64/libbili_qr.so" "$arm64/libbili_qr.a"
   "$arm64/bili-qr" "$musl_cli/bili-qr" "$musl_so/libbili_qr.so")
 for f in "${need[@]}"; do
-  [[ -f $f ]] || { echo "dist.sh: missing $f (drop --no-build; --no-windows / --no-platforms leave targets out)" >&2; exit 1; }
+  [[ -f $f ]] || { echo "dist.sh: missing $f (drop --no-build, or run what --no-build names; --no-windows / --no-platforms leave targets out)" >&2; exit 1; }
 done
 
 case "$out" in /*) ;; *) out="$PWD/$out" ;; esac
@@ -126,7 +131,10 @@ sdk_tarball() {
 }
 
 echo "== C/C++ SDK"
-sdk_tarball linux-x86_64
+# install.sh reads CARGO_TARGET_DIR/release/: a directory whose release/ is build-lib.sh's output.
+mkdir -p "$work/x64-target"
+ln -s "$shipped" "$work/x64-target/release"
+CARGO_TARGET_DIR="$work/x64-target" sdk_tarball linux-x86_64
 
 echo "== CLI"
 clidir="bili-qr-$version-linux-x86_64"

@@ -21,7 +21,7 @@
 # when `unshare -rn` (or `unshare -n` as root) works: poll_path's stub server is the only host there, and a name
 # the library tries to resolve fails at once instead of depending on the machine's resolver and its timing.
 # Exit status: 0 no finding, 1 a finding or a broken setup, 77 skipped (no nightly toolchain or no cargo-fuzz,
-# outside CI; with CI=true their absence is a failure: .ci/deps/fuzz.sh installs both).
+# outside CI; with CI=true their absence is a failure: .ci/deps/nightly.sh and fuzz.sh install them).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -43,10 +43,10 @@ fi
 
 missing() {
   if [[ ${CI:-} == true ]]; then
-    echo "FAIL: $1 (CI=true: .ci/deps/fuzz.sh must have installed it)"
+    echo "FAIL: $1 (CI=true: .ci/deps/nightly.sh and fuzz.sh must have installed it)"
     exit 1
   fi
-  echo "SKIPPED: $1 (bash .ci/deps/fuzz.sh installs it)"
+  echo "SKIPPED: $1 (bash .ci/deps/nightly.sh and .ci/deps/fuzz.sh install it)"
   exit 77
 }
 rustup run nightly rustc --version >/dev/null 2>&1 || missing "no nightly toolchain (cargo-fuzz needs it)"

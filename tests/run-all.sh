@@ -2,7 +2,8 @@
 # Runs every test in every language: each tests/suites/*.sh in name order (00-rust is the Rust suite).
 # Usage: bash tests/run-all.sh [--install] [--no-build] [SUITE-NAME-SUBSTRING...]
 #   --install   first install what the suites need (tests/install-deps.sh: apt, pip, npm, cargo; needs root)
-#   --no-build  do not run the release build first: the suites use what target/release/ already holds
+#   --no-build  do not run the release build first: the suites use what target/release/ (and target/lib/, the
+#               C libraries of scripts/build-lib.sh) already hold
 #   SUITE-NAME-SUBSTRING  run only the suites whose file name contains one of them (`bash tests/run-all.sh fuzz`)
 # The release build of the workspace (`cargo build --release --workspace`, LTO: minutes from nothing) runs only
 # when a selected suite needs it; a suite that builds what it tests itself says so with a line
@@ -42,15 +43,19 @@ if [[ $build == 0 ]]; then
 elif [[ $need_build == 0 ]]; then
   echo "== not building: the selected suites build what they test"
 else
-  echo "== building (cargo build --release --workspace)"
+  echo "== building (cargo build --release --workspace, then the C library as it ships: scripts/build-lib.sh)"
   cargo build --release --workspace --locked 2>&1 | tail -n 3 || { echo "build failed"; exit 1; }
+  bash scripts/build-lib.sh 2>&1 | grep -E '^==|build-lib.sh|Finished|error' || { echo "build-lib.sh failed"; exit 1; }
 fi
 export BILI_QR_ROOT="$root"
 export BILI_QR_INCLUDE="$root/include"
 # The release artifacts, each exported when it exists (after --no-build or with only suites that build their
-# own, a test must not be pointed at a file that is not there).
+# own, a test must not be pointed at a file that is not there). The C libraries are scripts/build-lib.sh's (the
+# ones that ship: the suites test them) when it has built them no earlier than cargo's target/release ones.
+shipped="${CARGO_TARGET_DIR:-$root/target}/lib/$(rustc -vV | sed -n 's/^host: //p')/release"
 for pair in LIBRARY:libbili_qr.so STATIC_LIBRARY:libbili_qr.a FAKE_SERVER:bili-qr-fake-server CLI:bili-qr; do
   file="$root/target/release/${pair#*:}"
+  [[ $pair == *LIBRARY:* && -e $shipped/${pair#*:} && ! $file -nt $shipped/${pair#*:} ]] && file="$shipped/${pair#*:}"
   [[ -e $file ]] && export "BILI_QR_${pair%%:*}=$file"
 done
 passed=0; failed=0; skipped=0; failed_names=(); skipped_names=()

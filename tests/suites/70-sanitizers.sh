@@ -11,8 +11,8 @@ root=${BILI_QR_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$root"
 # run-all: no-release-build
 if ! rustup run nightly rustc --version >/dev/null 2>&1; then
-  # .ci/deps/fuzz.sh installs nightly: in CI its absence is a failure, elsewhere the suite is skipped (77).
-  [[ ${CI:-} == true ]] && { echo "FAIL: no nightly toolchain (CI=true: .ci/deps/fuzz.sh installs it)"; exit 1; }
+  # .ci/deps/nightly.sh installs nightly: in CI its absence is a failure, elsewhere the suite is skipped (77).
+  [[ ${CI:-} == true ]] && { echo "FAIL: no nightly toolchain (CI=true: .ci/deps/nightly.sh installs it)"; exit 1; }
   echo "SKIPPED: no nightly toolchain (rustup toolchain install nightly): the ASan run needs -Zsanitizer"
   exit 77
 fi

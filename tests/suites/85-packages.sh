@@ -62,6 +62,14 @@ else
   bash "$root/scripts/build-platforms.sh" >"$t/platforms-build.log" 2>&1 || { cat "$t/platforms-build.log"; fail "build-platforms.sh failed"; }
   grep -E '^   .*: [0-9]+ s$|all targets' "$t/platforms-build.log" | sed 's/^ */   /'
 fi
+# The x86_64 Linux library every package takes is the one scripts/build-lib.sh builds (std rebuilt for size, with
+# the nightly toolchain's rust-src, which .ci/deps/nightly.sh installs): the packages are tested with it.
+step "scripts/build-lib.sh (the C library as it ships)"
+bash "$root/scripts/build-lib.sh" >"$t/build-lib.log" 2>&1 || { cat "$t/build-lib.log"; fail "build-lib.sh failed"; }
+if grep -q 'no nightly toolchain with rust-src' "$t/build-lib.log"; then
+  [[ ${CI:-} != true ]] || fail "scripts/build-lib.sh found no nightly toolchain with rust-src (.ci/deps/nightly.sh)"
+  echo "   built with the stable std: no nightly toolchain with rust-src (.ci/deps/nightly.sh)"
+fi
 step "scripts/dist.sh --no-build ${dist_flags[*]+${dist_flags[*]} }--out $t/dist"
 bash "$root/scripts/dist.sh" --no-build ${dist_flags[@]+"${dist_flags[@]}"} --out "$t/dist" >"$t/dist.log" 2>&1 || { cat "$t/dist.log"; fail "dist.sh failed"; }
 dist="$t/dist"
