@@ -171,13 +171,17 @@ static partial class Tests
 
     public static void TestWaitTimeout()
     {
-        string sc = Fake.Scenario("flow=w");
+        // The ticket stays waiting for 30 s and then expires: a wait that ignored wait_timeout_ms would end
+        // EXPIRED after 30 s, so both the status and the 10 s bound (far from the 1 s expected) tell.
+        string sc = Fake.Scenario("flow=w,expire=30000");
         var opt = Fake.Opt(sc);
         opt.WaitTimeoutMs = 1000;
         var qr = BiliQr.Start(opt);
         var sw = Stopwatch.StartNew();
         A.Status(BiliQrStatus.ErrTimeout, () => BiliQr.Wait(qr.Ticket, opt), "wait past wait_timeout_ms");
-        A.True(sw.ElapsedMilliseconds >= 900 && sw.ElapsedMilliseconds < 5000, "timed out after about 1 s: " + sw.ElapsedMilliseconds + " ms");
+        // The lower bound cannot fail on a slow machine (that only makes the wait end later).
+        A.True(sw.ElapsedMilliseconds >= 900, "not before wait_timeout_ms: " + sw.ElapsedMilliseconds + " ms");
+        A.True(sw.ElapsedMilliseconds < 10000, "ended on wait_timeout_ms, not on the expiry 30 s later: " + sw.ElapsedMilliseconds + " ms");
     }
 
     public static void TestWaitAsyncConfirmedWithProgress()
@@ -203,16 +207,18 @@ static partial class Tests
         var qr = BiliQr.Start(opt);
         var cts = new CancellationTokenSource();
         var task = BiliQr.WaitAsync(qr.Ticket, opt, null, cts.Token);
-        // Let it make its first poll and go to sleep until the next one.
-        for (int i = 0; i < 100 && Fake.Fetches(sc).Count == 0; i++) Thread.Sleep(20);
-        Thread.Sleep(200);
+        // Once the server has answered its first poll the wait is running: it sleeps 30 s until the next
+        // one (and a token that fired before that would end it all the same: a cancel is kept for the wait).
+        for (int i = 0; i < 500 && Fake.Fetches(sc).Count == 0; i++) Thread.Sleep(20);
         A.True(!task.IsCompleted, "still waiting before the token fires");
         var sw = Stopwatch.StartNew();
         cts.Cancel();
         bool done = false;
-        try { done = task.Wait(5000); } catch (AggregateException ae) { done = true; A.True(ae.InnerException is OperationCanceledException, "cancelled with OperationCanceledException: " + ae.InnerException); }
+        try { done = task.Wait(15000); } catch (AggregateException ae) { done = true; A.True(ae.InnerException is OperationCanceledException, "cancelled with OperationCanceledException: " + ae.InnerException); }
         A.True(done, "task ended after the token fired");
-        A.True(sw.ElapsedMilliseconds < 3000, "WaitAsync ended quickly after cancellation: " + sw.ElapsedMilliseconds + " ms");
+        // A token not seen during the 30 s sleep would end the wait 30 s later at the soonest: the 10 s bound
+        // is far from that and from the ~0.1 s expected.
+        A.True(sw.ElapsedMilliseconds < 10000, "WaitAsync ended during its sleep, not at the next poll: " + sw.ElapsedMilliseconds + " ms");
         A.True(task.IsCanceled, "task state is Canceled (was " + task.Status + ")");
         int fetches = Fake.Fetches(sc).Count;
         Thread.Sleep(1300);
@@ -298,6 +304,9 @@ static partial class Tests
         var sw = Stopwatch.StartNew();
         var canceller = new Thread(() =>
         {
+            // The first progress event means the wait is running (so the cancel finds it: 1); 100 ms later it
+            // is most likely asleep until the next poll. A slow machine that cancels during the callback
+            // instead gets the same outcome: the wait checks the signal before it sleeps.
             firstEvent.Wait(10000);
             Thread.Sleep(100);
             cancelledAt = sw.ElapsedMilliseconds;
@@ -308,7 +317,9 @@ static partial class Tests
         long endedAt = sw.ElapsedMilliseconds;
         canceller.Join(5000);
         A.Eq(1, signalled, "Cancel signalled one wait");
-        A.True(endedAt - cancelledAt < 3000, "the wait ended soon after Cancel: " + (endedAt - cancelledAt) + " ms");
+        // The wait sleeps 30 s between polls; a cancel not seen during the sleep would end it 30 s later at
+        // the soonest (or never: the ticket stays waiting). The 10 s bound is far from both.
+        A.True(endedAt - cancelledAt < 10000, "the wait ended during its sleep after Cancel: " + (endedAt - cancelledAt) + " ms");
         A.Status(BiliQrStatus.ErrArgument, () => BiliQr.Cancel("not a ticket!"), "Cancel with a malformed ticket");
     }
 
@@ -320,19 +331,20 @@ static partial class Tests
         A.True(eApi.Message.Contains("-412"), "the message carries the API code: " + eApi.Message);
         A.Status(BiliQrStatus.ErrProtocol, () => BiliQr.Start(Fake.Opt(Fake.Scenario("fault=notjson"))), "not JSON");
         A.Status(BiliQrStatus.ErrNetwork, () => BiliQr.Start(new Options { BaseUrl = "http://127.0.0.1:1", TimeoutMs = 3000 }), "connection refused");
-        var slow = Fake.Opt(Fake.Scenario("fault=slow,delay=3000"));
+        // The server answers after 30 s: a call not bounded by timeout_ms (300 ms) would take 30 s; the 10 s
+        // bound is far from both.
+        var slow = Fake.Opt(Fake.Scenario("fault=slow,delay=30000"));
         slow.TimeoutMs = 300;
         var sw = Stopwatch.StartNew();
         A.Status(BiliQrStatus.ErrTimeout, () => BiliQr.Start(slow), "request past timeout_ms");
-        A.True(sw.ElapsedMilliseconds < 2500, "the request timeout bounds the call: " + sw.ElapsedMilliseconds + " ms");
+        A.True(sw.ElapsedMilliseconds < 10000, "the request timeout bounds the call: " + sw.ElapsedMilliseconds + " ms");
 
         // A 4xx while waiting ends the wait at once, and no message shows more than 6 ticket characters.
         string sc = Fake.Scenario("fault=412,on=fetch");
         var opt = Fake.Opt(sc);
         var qr = BiliQr.Start(opt);
-        sw = Stopwatch.StartNew();
         var ew = A.Status(BiliQrStatus.ErrHttp, () => BiliQr.Wait(qr.Ticket, opt), "wait on a 412");
-        A.True(sw.ElapsedMilliseconds < 2000, "4xx is not retried: " + sw.ElapsedMilliseconds + " ms");
+        // Not retried: every retry would have reached the server before the wait returned.
         A.Eq(1, Fake.Fetches(sc).Count, "one fetch for a 4xx");
         var ep = A.Status(BiliQrStatus.ErrHttp, () => BiliQr.Poll(qr.Ticket, opt), "poll on a 412");
         A.True(!ew.Message.Contains(qr.Ticket.Substring(0, 7)) && !ep.Message.Contains(qr.Ticket.Substring(0, 7)), "messages hide the ticket");
