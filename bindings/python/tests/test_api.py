@@ -180,21 +180,26 @@ def test_cancel_ends_a_wait(server, scenario):
 
     def run():
         try:
-            bili_qr.wait(qr.ticket, base_url=url, poll_interval_ms=200)
+            bili_qr.wait(qr.ticket, base_url=url, poll_interval_ms=30000, wait_timeout_ms=60000)
         except BaseException as e:  # noqa: B902
             outcome.append(e)
 
-    t = threading.Thread(target=run)
+    t = threading.Thread(target=run, daemon=True)
     t.start()
+    # once the server has seen its first poll the wait is running (it registers before polling)
     deadline = time.monotonic() + 10
     while not server.requests_for(sc, "fetch") and time.monotonic() < deadline:
         time.sleep(0.02)
+    assert server.requests_for(sc, "fetch"), "the wait polled"
     signalled = bili_qr.cancel(qr.qr_url)  # a URL names the ticket too
     started = time.monotonic()
-    t.join(5)
+    t.join(20)
+    took = time.monotonic() - started
     assert not t.is_alive()
     assert signalled == 1
-    assert time.monotonic() - started < 1.0
+    # the wait sleeps 30 s between polls: a cancel not seen during the sleep would end it 30 s later at the
+    # soonest; 10 s is far from that and from the ~0.1 s expected
+    assert took < 10
     assert len(outcome) == 1 and isinstance(outcome[0], bili_qr.CancelledError)
     assert outcome[0].status == -7 and outcome[0].message
 
