@@ -80,7 +80,8 @@ fn cancel_signals_every_wait_on_the_ticket_and_zero_when_idle() {
     for h in [a, b] {
         let (r, ended) = h.join().unwrap();
         r.expect(BILI_QR_ERR_CANCELLED);
-        assert!(ended.duration_since(asked) < Duration::from_secs(2));
+        // Far from the 60 s poll interval a wait would sleep if the cancel did not reach it.
+        assert!(ended.duration_since(asked) < Duration::from_secs(10));
     }
     assert_eq!(cancel(&ticket).status, 0);
 }
@@ -100,9 +101,12 @@ fn cancel_ends_a_wait_as_soon_as_its_request_in_flight_ends() {
     assert_eq!(cancel("inflightticket").status, 1);
     let (r, ended) = h.join().unwrap();
     r.expect(BILI_QR_ERR_CANCELLED);
+    // A cancel not seen when the request in flight ends would leave the wait polling a ticket that never
+    // confirms until its wait_timeout_ms (300 s by default): the 10 s bound is far from that and from the
+    // 800 ms of one request.
     assert!(
-        ended.duration_since(asked) < Duration::from_secs(2),
-        "not the 60 s poll interval: {:?}",
+        ended.duration_since(asked) < Duration::from_secs(10),
+        "{:?}",
         ended.duration_since(asked)
     );
 }
@@ -116,16 +120,20 @@ fn cancel_ends_a_wait_sleeping_in_backoff() {
         let r = wait("cancelbackoff1", Some(&opts));
         (r, Instant::now())
     });
-    let deadline = Instant::now() + Duration::from_secs(5);
+    // Once the server has answered the first poll the wait is running (it registers before polling);
+    // 100 ms later it most likely sleeps in its backoff, and a cancel before that is seen all the same.
+    let deadline = Instant::now() + Duration::from_secs(10);
     while env.fetches().is_empty() && Instant::now() < deadline {
         thread::sleep(Duration::from_millis(20));
     }
+    assert_eq!(env.fetches().len(), 1, "the wait polled");
     thread::sleep(Duration::from_millis(100));
     let asked = Instant::now();
     assert_eq!(cancel("cancelbackoff1").status, 1);
     let (r, ended) = h.join().unwrap();
     r.expect(BILI_QR_ERR_CANCELLED);
-    assert!(ended.duration_since(asked) < Duration::from_secs(2));
+    // Far from the 60 s backoff a cancel not seen during it would leave.
+    assert!(ended.duration_since(asked) < Duration::from_secs(10));
     assert_eq!(env.fetches().len(), 1);
 }
 
@@ -157,7 +165,7 @@ fn cancel_from_inside_the_progress_callback_ends_the_wait() {
     )
     .expect(BILI_QR_ERR_CANCELLED);
     assert!(
-        t.elapsed() < Duration::from_secs(5),
+        t.elapsed() < Duration::from_secs(10),
         "no 60 s sleep, no deadlock"
     );
     assert_eq!(

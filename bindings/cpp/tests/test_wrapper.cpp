@@ -366,7 +366,8 @@ void test_progress_exception_rethrown() {
 
 void test_cancel_from_other_thread() {
   auto o = scenario("id=cpp-cancel,flow=w");
-  o.poll_interval_ms = 1000;
+  o.poll_interval_ms = 30000;  // a cancel not seen during the sleep would end the wait 30 s later at the soonest
+  o.wait_timeout_ms = 60000;
   auto q = bili_qr::start(o);
   std::atomic<int> status{1000};
   std::atomic<long long> ended_ms{0};
@@ -394,7 +395,7 @@ void test_cancel_from_other_thread() {
   th.join();
   CHECK(signalled == 1);
   CHECK(status == BILI_QR_ERR_CANCELLED);
-  CHECK(ended_ms - cancelled_at < 600);  // the wait slept 1000 ms between polls; cancel wakes it
+  CHECK(ended_ms - cancelled_at < 10000);  // far from the 30 s sleep a cancel that did not wake it would leave
   CHECK(bili_qr::cancel(q.ticket) == 0);  // nothing waits any more
   // A cancel before the wait starts is kept for it: the next wait on that ticket ends at once, without polling.
   auto early = bili_qr::start(o);
@@ -474,12 +475,14 @@ void test_errors() {
     CHECK_THROWS_STATUS(bili_qr::Error, BILI_QR_ERR_PROTOCOL, bili_qr::wait(q.ticket, o));
   }
   {  // the wait times out
-    auto o = scenario("id=cpp-ewt,flow=w");
+    // The ticket expires after 30 s: a wait that ignored wait_timeout_ms would end EXPIRED then.
+    auto o = scenario("id=cpp-ewt,flow=w,expire=30000");
     o.wait_timeout_ms = 1000;
     auto q = bili_qr::start(o);
     auto t0 = Clock::now();
     CHECK_THROWS_STATUS(bili_qr::Error, BILI_QR_ERR_TIMEOUT, bili_qr::wait(q.ticket, o));
-    CHECK(ms_since(t0) >= 900 && ms_since(t0) < 5000);
+    CHECK(ms_since(t0) >= 900);    // not before the deadline (a slow machine only makes it later)
+    CHECK(ms_since(t0) < 10000);   // far from the 30 s of the expiry
   }
   {  // max_retries: two HTTP 503 answers are retried with 3 retries, and end the wait with none
     auto o = scenario("id=cpp-retry3,flow=c,fault=503,on=fetch,times=2");

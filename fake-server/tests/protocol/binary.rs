@@ -149,12 +149,12 @@ fn unread_stderr_pipe_never_stalls_the_server() {
     // requests are still answered.
     let (mut child, line, _out) = spawn(&["--watch-stdin"]);
     let base = line.trim_end().trim_start_matches("listening ").to_string();
+    // A server stalled on the full pipe would leave a request unanswered: Conn's 10 s read timeout fails
+    // the test then (no bound on how long the 5000 take: speed is for the benchmarks).
     let mut c = Conn::open(&base);
-    let t0 = Instant::now();
     for _ in 0..5000 {
         assert_eq!(c.get(&format!("{FETCH}?ticket=abcdef0123")).status, 200);
     }
-    assert!(t0.elapsed() < Duration::from_secs(20));
     drop(child.stdin.take());
     assert!(wait_exit(&mut child, Duration::from_secs(5)).is_some_and(|s| s.success()));
 }

@@ -273,13 +273,19 @@ fn percent_encoded_scenario_is_the_same_scenario() {
 fn drop_interrupts_a_slow_answer() {
     let (srv, base) = start();
     let mut c = Conn::open(&base);
+    // An answer that never comes: were the slow answer not interrupted, this read would give up only
+    // after its 60 s timeout. The 10 s bound is far from that and from the moment the drop takes.
+    c.r.get_ref()
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
     c.send_raw(
         format!("GET /s/fault=slow,delay=18446744073709551615{URL} HTTP/1.1\r\nHost: x\r\n\r\n")
             .as_bytes(),
     );
+    // Whether the server has read the request yet or not, the drop ends the connection without an answer.
     thread::sleep(Duration::from_millis(100));
     let t0 = Instant::now();
     drop(srv);
     assert!(c.read_to_end().is_empty());
-    assert!(t0.elapsed() < Duration::from_secs(3), "{:?}", t0.elapsed());
+    assert!(t0.elapsed() < Duration::from_secs(10), "{:?}", t0.elapsed());
 }
