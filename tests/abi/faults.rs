@@ -139,14 +139,14 @@ fn redirects_are_followed_up_to_5_and_not_to_plain_http_elsewhere() {
 
 #[test]
 fn a_slow_answer_past_timeout_ms_is_a_timeout() {
-    // The server answers after 8000 ms; each call must end near timeout_ms 300 instead (the bounds are loose:
-    // the machine may be busy; they only tell "ended by timeout_ms" from "waited for the answer").
-    let env = Env::new("id=slow,fault=slow,delay=8000");
+    // The server answers after 30 s; each call must end near timeout_ms 300 instead. The 10 s bound is far
+    // from both: it tells "ended by timeout_ms" from "waited for the answer" however busy the machine.
+    let env = Env::new("id=slow,fault=slow,delay=30000");
     let opts = env.opts(json!({"timeout_ms": 300}));
     let (_, took) = timed(|| start(Some(&opts)).expect(BILI_QR_ERR_TIMEOUT));
-    assert!(took < Duration::from_millis(5000), "start: {took:?}");
+    assert!(took < Duration::from_secs(10), "start: {took:?}");
     let (_, took) = timed(|| poll("slowticket01", Some(&opts)).expect(BILI_QR_ERR_TIMEOUT));
-    assert!(took < Duration::from_millis(5000), "poll: {took:?}");
+    assert!(took < Duration::from_secs(10), "poll: {took:?}");
 }
 
 #[test]
