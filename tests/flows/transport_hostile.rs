@@ -120,6 +120,15 @@ fn a_wait_ends_on_its_deadline_inside_a_slow_redirect_chain() {
     assert!(took < Duration::from_secs(10), "{took:?}");
 }
 
+/// Copies `client` to `upstream` and back until either side closes (the test relays' second half).
+fn splice(client: std::net::TcpStream, upstream: std::net::TcpStream) -> std::io::Result<()> {
+    let (mut c2, mut u2) = (client.try_clone()?, upstream.try_clone()?);
+    let (mut c1, mut u1) = (client, upstream);
+    std::thread::spawn(move || std::io::copy(&mut u2, &mut c2));
+    std::io::copy(&mut c1, &mut u1)?;
+    Ok(())
+}
+
 /// A TCP relay to `upstream` on 127.0.0.1: sends on the channel when a connection has sent its first
 /// bytes (a request is on its way to the server), then copies both ways.
 fn signalling_relay(upstream: u16) -> (u16, std::sync::mpsc::Receiver<()>) {
@@ -138,10 +147,7 @@ fn signalling_relay(upstream: u16) -> (u16, std::sync::mpsc::Receiver<()>) {
                 let n = client.read(&mut first)?;
                 upstream.write_all(&first[..n])?;
                 let _ = tx.send(());
-                let (mut c2, mut u2) = (client.try_clone()?, upstream.try_clone()?);
-                std::thread::spawn(move || std::io::copy(&mut u2, &mut c2));
-                std::io::copy(&mut client, &mut upstream)?;
-                Ok(())
+                splice(client, upstream)
             });
         }
     });
@@ -277,11 +283,7 @@ fn socks5_proxy() -> (u16, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
                 let upstream = TcpStream::connect(("127.0.0.1", u16::from_be_bytes(p)))?;
                 client.write_all(&[5, 0, 0, 1, 127, 0, 0, 1, 0, 0])?;
                 client.set_read_timeout(None)?;
-                let (mut c2, mut u2) = (client.try_clone()?, upstream.try_clone()?);
-                let (mut c1, mut u1) = (client, upstream);
-                std::thread::spawn(move || std::io::copy(&mut u2, &mut c2));
-                std::io::copy(&mut c1, &mut u1)?;
-                Ok(())
+                splice(client, upstream)
             });
         }
     });

@@ -93,11 +93,32 @@ def test_wait_async_raises_expired_and_callback_errors(base_url):
         run(bili_qr.wait_async("0123456789abcdef", base_url=base_url(fault="404"), **FAST))
 
 
-def test_task_cancel_cancels_the_native_wait(server, scenario):
+def waiting_ticket(server, scenario):
+    """A scenario whose ticket only ever waits, its URL, the started ticket, and the threads before a wait."""
     sc = scenario(flow="w")
     url = server.url(sc)
-    qr = bili_qr.start(base_url=url)
-    threads_before = threading.active_count()
+    return sc, url, bili_qr.start(base_url=url), threading.active_count()
+
+
+async def cancel_and_time(task):
+    """Cancels `task`, checks that it ends cancelled, and returns how long that took (seconds)."""
+    started = time.monotonic()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    return time.monotonic() - started
+
+
+def assert_wait_ended(server, sc, threads_before, pause):
+    """The native wait's thread has ended, and no poll of `sc` comes in the next `pause` seconds."""
+    assert wait_threads_end(threads_before), "the waiting thread has ended"
+    polls = len(server.requests_for(sc, "fetch"))
+    time.sleep(pause)
+    assert len(server.requests_for(sc, "fetch")) == polls
+
+
+def test_task_cancel_cancels_the_native_wait(server, scenario):
+    sc, url, qr, threads_before = waiting_ticket(server, scenario)
 
     async def main():
         # 30 s between polls: a native wait not cancelled would sleep on for 30 s and then poll again
@@ -108,50 +129,29 @@ def test_task_cancel_cancels_the_native_wait(server, scenario):
         while not server.requests_for(sc, "fetch") and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         assert server.requests_for(sc, "fetch"), "the wait polled"
-        started = time.monotonic()
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-        return time.monotonic() - started
+        return await cancel_and_time(task)
 
     took = run(main())
     assert took < 10  # far from the 30 s of a wait that only ends at its next poll
-    assert wait_threads_end(threads_before), "the waiting thread has ended"
-    polls = len(server.requests_for(sc, "fetch"))
-    time.sleep(0.3)
-    assert len(server.requests_for(sc, "fetch")) == polls
+    assert_wait_ended(server, sc, threads_before, pause=0.3)
 
 
 def test_task_cancel_right_away(server, scenario):
     """Cancelled before the native wait even started: it must not run on for 300 s."""
-    sc = scenario(flow="w")
-    url = server.url(sc)
-    qr = bili_qr.start(base_url=url)
-    threads_before = threading.active_count()
+    sc, url, qr, threads_before = waiting_ticket(server, scenario)
 
     async def main():
         task = asyncio.ensure_future(bili_qr.wait_async(qr.ticket, base_url=url, poll_interval_ms=100))
         await asyncio.sleep(0)
-        started = time.monotonic()
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-        return time.monotonic() - started
+        return await cancel_and_time(task)
 
     # a native wait left running (its ticket never confirms) would not end for 300 s: 10 s is far from that
     assert run(main()) < 10
-    assert wait_threads_end(threads_before), "the waiting thread has ended"
-    polls = len(server.requests_for(sc, "fetch"))
-    time.sleep(0.4)
-    assert len(server.requests_for(sc, "fetch")) == polls
+    assert_wait_ended(server, sc, threads_before, pause=0.4)
 
 
 def test_wait_for_timeout_cancels_too(server, scenario):
-    sc = scenario(flow="w")
-    url = server.url(sc)
-    qr = bili_qr.start(base_url=url)
-
-    threads_before = threading.active_count()
+    sc, url, qr, threads_before = waiting_ticket(server, scenario)
 
     async def main():
         with pytest.raises(asyncio.TimeoutError):
@@ -160,10 +160,7 @@ def test_wait_for_timeout_cancels_too(server, scenario):
     asyncio.run(main())
     # The 0.5 s may run out before or after the native wait's first poll (on a slow machine): either way the
     # native wait must end, for its ticket never confirms (a cancel before the wait starts is kept for it).
-    assert wait_threads_end(threads_before), "the waiting thread has ended"
-    polls = len(server.requests_for(sc, "fetch"))
-    time.sleep(0.4)
-    assert len(server.requests_for(sc, "fetch")) == polls
+    assert_wait_ended(server, sc, threads_before, pause=0.4)
 
 
 def test_many_async_waits_at_once(server, scenario):
