@@ -38,17 +38,13 @@ out=${BENCH_OUT:-$root/target/bench}
 mkdir -p "$out"
 
 # The library measured is the one that ships (scripts/build-lib.sh: the release profile with std rebuilt for
-# size); with BENCH_NO_BUILD=1, that one when it was built, else cargo's target/release/libbili_qr.so.
+# size); with BENCH_NO_BUILD=1, the one `scripts/build-lib.sh --dir` names (that one, or target/release's).
 if [[ ${BENCH_NO_BUILD:-0} != 1 ]]; then
   echo "== cargo build --release (fake server) and scripts/build-lib.sh (the library as it ships)" >&2
   cargo build --release -q -p bili-qr-fake-server >&2
-  shipped=$(bash scripts/build-lib.sh | tail -n 1)
-else
-  shipped="${CARGO_TARGET_DIR:-$root/target}/lib/$(rustc -vV | sed -n 's/^host: //p')/release"
+  bash scripts/build-lib.sh >/dev/null
 fi
-default_lib=$root/target/release/libbili_qr.so
-[[ -f $shipped/libbili_qr.so ]] && default_lib=$shipped/libbili_qr.so
-lib=${BILI_QR_LIBRARY:-$default_lib}
+lib=${BILI_QR_LIBRARY:-$(bash scripts/build-lib.sh --dir)/libbili_qr.so}
 [[ -f $lib ]] || { echo "no library at $lib" >&2; exit 1; }
 [[ -x $server_bin ]] || { echo "no fake server at $server_bin" >&2; exit 1; }
 

@@ -3,7 +3,12 @@
 # triple, x86_64-unknown-linux-gnu on the release machines): the release profile, plus the standard library rebuilt
 # for size. Prints the directory that holds them (CARGO_TARGET_DIR/lib/TRIPLE/release) as its last line.
 #
-#   bash scripts/build-lib.sh
+#   bash scripts/build-lib.sh         # build; the last line printed is the directory
+#   bash scripts/build-lib.sh --dir   # no build: the directory of the C libraries the other scripts use
+#
+# `--dir` names this script's output directory when it holds libbili_qr.so no older than cargo's
+# target/release/libbili_qr.so, else target/release (after a plain `cargo build --release`, or without
+# nightly). tests/run-all.sh, bench/run.sh and scripts/install.sh take the libraries from there.
 #
 # What the rebuilt std changes, and why (BENCHMARKS.md, "Third wave: the size"):
 # - `-Zbuild-std` with only the `panic-unwind` and `optimize_for_size` features of std: the prebuilt std carries
@@ -24,6 +29,13 @@ triple=$(rustc -vV | sed -n 's/^host: //p')
 [[ -n $triple ]] || { echo "build-lib.sh: cannot read the host triple from rustc -vV" >&2; exit 1; }
 target_dir=${CARGO_TARGET_DIR:-$root/target}
 out_root="$target_dir/lib"
+dir="$out_root/$triple/release"
+if [[ ${1:-} == --dir ]]; then
+  plain="$target_dir/release"
+  if [[ -f $dir/libbili_qr.so && ! $plain/libbili_qr.so -nt $dir/libbili_qr.so ]]; then echo "$dir"; else echo "$plain"; fi
+  exit 0
+fi
+[[ $# == 0 ]] || { echo "usage: bash scripts/build-lib.sh [--dir]" >&2; exit 2; }
 locked=()
 [[ -f Cargo.lock ]] && locked=(--locked)
 
@@ -47,7 +59,6 @@ else
     "building with the stable std, about 220 KB larger" >&2
   CARGO_TARGET_DIR="$out_root" cargo build --release -p bili-qr-capi "${locked[@]}" --target "$triple" >&2
 fi
-dir="$out_root/$triple/release"
 for f in libbili_qr.so libbili_qr.a; do
   [[ -f $dir/$f ]] || { echo "build-lib.sh: the build left no $dir/$f" >&2; exit 1; }
 done

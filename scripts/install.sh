@@ -20,9 +20,9 @@
 # After an install into a directory the loader searches (/usr/local/lib, /usr/lib, ...), ldconfig is run (as
 # root; otherwise the script says it must be run). On failure, what the run created is removed again.
 #
-# --no-build   use the existing target/release artifacts (after `cargo build --release`)
+# --no-build   use the existing C libraries (`scripts/build-lib.sh --dir` names them: its build, or target/release)
 # --destdir D  stage into D/PREFIX (for packagers); the .pc and CMake files are relocatable, ldconfig is not run
-# Environment: CARGO (default cargo), STRIP (default strip), BILI_QR_NATIVE_STATIC_LIBS (override the static link's system libraries).
+# Environment: CARGO_TARGET_DIR, STRIP (default strip), BILI_QR_NATIVE_STATIC_LIBS (override the static link's system libraries).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -94,20 +94,19 @@ soname="libbili_qr.so.$major"
 realname="libbili_qr.so.$version"
 
 if [[ $build == 1 ]]; then
-  locked=()
-  [[ -f $root/Cargo.lock ]] && locked=(--locked)
-  (cd "$root" && "${CARGO:-cargo}" build --release -p bili-qr-capi "${locked[@]}")
+  bash "$root/scripts/build-lib.sh" >/dev/null
 fi
-# cargo's target directory (honours CARGO_TARGET_DIR / .cargo/config like cargo itself would).
-target_dir=${CARGO_TARGET_DIR:-$root/target}
-so="$target_dir/release/libbili_qr.so"
-ar="$target_dir/release/libbili_qr.a"
+# The C libraries as scripts/build-lib.sh builds them (std rebuilt for size) when they are there and current,
+# else cargo's target/release ones (honours CARGO_TARGET_DIR like cargo itself would).
+libdir_built=$(bash "$root/scripts/build-lib.sh" --dir)
+so="$libdir_built/libbili_qr.so"
+ar="$libdir_built/libbili_qr.a"
 hdr="$root/include/bili_qr.h"
 hpp="$root/bindings/cpp/bili_qr.hpp"
 hpp_session="$root/bindings/cpp/bili_qr_session.hpp"
 hpp_abi="$root/bindings/cpp/bili_qr_abi.hpp"
 for f in "$so" "$ar" "$hdr" "$hpp" "$hpp_session" "$hpp_abi"; do
-  [[ -f $f ]] || { echo "install.sh: missing $f (run cargo build --release, or drop --no-build)" >&2; exit 1; }
+  [[ -f $f ]] || { echo "install.sh: missing $f (run bash scripts/build-lib.sh or cargo build --release, or drop --no-build)" >&2; exit 1; }
 done
 
 # The system libraries a Rust static library needs on Linux/glibc; this is what

@@ -51,11 +51,12 @@ export BILI_QR_ROOT="$root"
 export BILI_QR_INCLUDE="$root/include"
 # The release artifacts, each exported when it exists (after --no-build or with only suites that build their
 # own, a test must not be pointed at a file that is not there). The C libraries are scripts/build-lib.sh's (the
-# ones that ship: the suites test them) when it has built them no earlier than cargo's target/release ones.
-shipped="${CARGO_TARGET_DIR:-$root/target}/lib/$(rustc -vV | sed -n 's/^host: //p')/release"
+# ones that ship: the suites test them) when it has built them no earlier than cargo's target/release ones
+# (`scripts/build-lib.sh --dir` says which).
+libdir=$(bash scripts/build-lib.sh --dir)
 for pair in LIBRARY:libbili_qr.so STATIC_LIBRARY:libbili_qr.a FAKE_SERVER:bili-qr-fake-server CLI:bili-qr; do
   file="$root/target/release/${pair#*:}"
-  [[ $pair == *LIBRARY:* && -e $shipped/${pair#*:} && ! $file -nt $shipped/${pair#*:} ]] && file="$shipped/${pair#*:}"
+  [[ $pair == *LIBRARY:* ]] && file="$libdir/${pair#*:}"
   [[ -e $file ]] && export "BILI_QR_${pair%%:*}=$file"
 done
 passed=0; failed=0; skipped=0; failed_names=(); skipped_names=()
