@@ -62,4 +62,7 @@ fi
 for f in libbili_qr.so libbili_qr.a; do
   [[ -f $dir/$f ]] || { echo "build-lib.sh: the build left no $dir/$f" >&2; exit 1; }
 done
+# Newer than any target/release build before this run, also when cargo found nothing to rebuild: `--dir`
+# names this directory until the next `cargo build --release` that links a new library.
+touch "$dir/libbili_qr.so" "$dir/libbili_qr.a"
 echo "$dir"
