@@ -14,13 +14,14 @@
 //! The guard wraps the connection that carries requests (direct, through a SOCKS proxy, or TLS inside an
 //! HTTP CONNECT tunnel), never the hop to the CONNECT proxy itself: see [`HeadGuardConnector`].
 //!
-//! This transport has buffers of its own, allocated zeroed in one piece on first use: the input (64 KiB,
-//! [`InputBuf`]), which ureq parses, and the output (64 KiB, [`OutputBuf`]), which ureq writes requests into
-//! and which goes to the layer below in pieces of that layer's small output buffer.
+//! This transport has buffers of its own (`super::buf`, allocated zeroed in one piece on first use): the
+//! input (64 KiB), which ureq parses, and the output ([`OUTPUT_BUFFER`]), which ureq writes requests into and
+//! which goes to the layer below in pieces of that layer's small output buffer.
 //!
 //! Bodies pass through untouched. A new head is expected after each request sent on the connection; a
 //! `1xx` head is followed by another head.
 
+use super::buf::{InputBuf, OutputBuf};
 use std::fmt;
 use ureq::unversioned::transport::{
     Buffers, ConnectionDetails, Connector, Either, NextTimeout, Transport,
@@ -136,8 +137,8 @@ impl Connector<Box<dyn Transport>> for HeadGuardConnector {
             Either::A(HeadGuard {
                 inner,
                 // Input only: requests are written straight into the inner transport's output buffer.
-                buffers: InputBuf::default(),
-                output: OutputBuf::default(),
+                buffers: InputBuf::new(INPUT_BUFFER),
+                output: OutputBuf::new(OUTPUT_BUFFER),
                 state: Filter::default(),
                 io_since_check: false,
             })
@@ -163,99 +164,10 @@ fn coarse(mut timeout: NextTimeout) -> NextTimeout {
     timeout
 }
 
-/// This transport's input buffer: bytes appended at the end, consumed from the front, kept unconsumed bytes
-/// moved to the front when more room is wanted (as ureq's own buffers do). It is allocated zeroed, in one
-/// piece, the first time room is asked for: the allocator hands out zeroed memory (`calloc`) without the
-/// byte-by-byte fill that growing a `Vec` by `resize` costs, which was a third of a cold start's
-/// instructions.
-#[derive(Default)]
-struct InputBuf {
-    buf: Vec<u8>,
-    /// `buf[consumed..filled]` is the unconsumed input.
-    consumed: usize,
-    filled: usize,
-    /// The last `input_consume` took something (ureq's "can use input" rule).
-    progress: bool,
-}
-
-/// Sizes only: the bytes are requests and answers, which carry cookies.
-impl fmt::Debug for InputBuf {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("InputBuf")
-            .field("capacity", &self.buf.len())
-            .field("unconsumed", &self.unconsumed().len())
-            .finish()
-    }
-}
-
-/// ureq's request buffer: ureq writes a whole request head (and body parts) here, and `transmit_output`
-/// hands it to the layer below in pieces of that layer's own output buffer (`pool::LAYER_OUTPUT_BUFFER`,
-/// small: a request is one piece). Allocated zeroed in one piece on first use, as [`InputBuf`] is. The
-/// largest request head is this size: a large `Cookie` header fits.
-#[derive(Default)]
-struct OutputBuf(Vec<u8>);
-
-/// The largest request head (or part of a body) ureq can write at once.
+/// The largest request head (or part of a body) ureq can write at once: the head guard's output buffer,
+/// which it hands to the layer below in pieces of that layer's own output buffer (`pool::LAYER_OUTPUT_BUFFER`,
+/// small: a request is one piece). A large `Cookie` header fits.
 pub(crate) const OUTPUT_BUFFER: usize = 64 * 1024;
-
-impl OutputBuf {
-    fn get(&mut self) -> &mut [u8] {
-        if self.0.is_empty() {
-            self.0 = vec![0; OUTPUT_BUFFER];
-        }
-        &mut self.0
-    }
-}
-
-/// Size only (see `InputBuf`'s).
-impl fmt::Debug for OutputBuf {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OutputBuf")
-            .field("capacity", &self.0.len())
-            .finish()
-    }
-}
-
-impl InputBuf {
-    fn unconsumed(&self) -> &[u8] {
-        self.buf.get(self.consumed..self.filled).unwrap_or(&[])
-    }
-
-    /// The free room after the unconsumed bytes; allocates on first use, and moves the unconsumed bytes to
-    /// the front when all are consumed or when they sit in the second half.
-    fn free_mut(&mut self) -> &mut [u8] {
-        if self.buf.is_empty() {
-            self.buf = vec![0; INPUT_BUFFER];
-        }
-        if self.consumed == self.filled {
-            (self.consumed, self.filled) = (0, 0);
-        } else if self.consumed > 0 && self.filled > self.buf.len() / 2 {
-            self.buf.copy_within(self.consumed..self.filled, 0);
-            self.filled -= self.consumed;
-            self.consumed = 0;
-        }
-        self.buf.get_mut(self.filled..).unwrap_or(&mut [])
-    }
-
-    /// `free_mut` with at least `min` bytes of room: grows the buffer in the rare case that unconsumed input
-    /// leaves less (ureq wants room to read a request body through, as its own buffers guarantee).
-    fn free_at_least(&mut self, min: usize) -> &mut [u8] {
-        let room = self.free_mut().len();
-        if room < min {
-            self.buf.resize(self.buf.len() + (min - room), 0);
-        }
-        self.free_mut()
-    }
-
-    fn appended(&mut self, amount: usize) {
-        self.filled = self.filled.saturating_add(amount).min(self.buf.len());
-    }
-
-    fn consume(&mut self, amount: usize) {
-        self.progress = amount > 0;
-        self.consumed = self.consumed.saturating_add(amount).min(self.filled);
-    }
-}
 
 /// A transport that checks and filters response heads; see the module documentation.
 #[derive(Debug)]
@@ -469,7 +381,7 @@ impl Buffers for HeadGuard {
     }
 
     fn can_use_input(&self) -> bool {
-        !self.buffers.unconsumed().is_empty() && self.buffers.progress
+        self.buffers.can_use()
     }
 }
 
@@ -540,54 +452,6 @@ impl Transport for HeadGuard {
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_input_buffer_appends_consumes_and_moves_what_is_left_to_the_front() {
-        let mut b = InputBuf::default();
-        assert!(b.unconsumed().is_empty());
-        assert!(
-            b.buf.is_empty(),
-            "nothing is allocated before room is asked for"
-        );
-        let room = b.free_mut();
-        assert_eq!(room.len(), INPUT_BUFFER);
-        room[..5].copy_from_slice(b"hello");
-        b.appended(5);
-        assert_eq!(b.unconsumed(), b"hello");
-        b.consume(2);
-        assert!(b.progress);
-        assert_eq!(b.unconsumed(), b"llo");
-        // Unconsumed bytes in the first half stay where they are.
-        assert_eq!(b.free_mut().len(), INPUT_BUFFER - 5);
-        assert_eq!(b.unconsumed(), b"llo");
-        // All consumed: the next room starts at the front again.
-        b.consume(3);
-        assert_eq!(b.free_mut().len(), INPUT_BUFFER);
-        // Unconsumed bytes reaching into the second half are moved to the front.
-        let half = INPUT_BUFFER / 2 + 10;
-        b.free_mut()[..half].fill(b'x');
-        b.appended(half);
-        b.consume(half - 4);
-        assert_eq!(b.free_mut().len(), INPUT_BUFFER - 4);
-        assert_eq!(b.unconsumed(), b"xxxx");
-        b.consume(0);
-        assert!(!b.progress, "a consume of nothing is no progress");
-        // More than there is is clamped, never a panic.
-        b.appended(usize::MAX);
-        assert_eq!(b.unconsumed().len(), INPUT_BUFFER);
-        b.consume(usize::MAX);
-        assert!(b.unconsumed().is_empty());
-    }
-
-    #[test]
-    fn the_input_buffer_grows_when_unconsumed_input_leaves_too_little_room() {
-        let mut b = InputBuf::default();
-        let full = b.free_mut().len();
-        b.appended(full);
-        assert!(b.free_mut().is_empty());
-        assert_eq!(b.free_at_least(10 * 1024).len(), 10 * 1024);
-        assert_eq!(b.unconsumed().len(), full, "the unconsumed input is kept");
-    }
-
     /// A layer below the guard with a tiny output buffer, recording what it is given to send.
     #[derive(Debug)]
     struct Recorder {
@@ -642,8 +506,8 @@ mod tests {
         };
         let mut guard = HeadGuard {
             inner: Box::new(recorder),
-            buffers: InputBuf::default(),
-            output: OutputBuf::default(),
+            buffers: InputBuf::new(INPUT_BUFFER),
+            output: OutputBuf::new(OUTPUT_BUFFER),
             state: Filter::default(),
             io_since_check: false,
         };

@@ -39,12 +39,14 @@
 //!   target", since a server-chosen host name can carry a secret (`https://<SESSDATA>.bilibili.tv/`).
 //!   Never a URL, path or query.
 
+mod buf;
 mod decode;
 mod errors;
 mod head;
 pub mod identity;
 mod pool;
 mod proxy;
+mod tcp;
 
 pub use errors::parse_retry_after;
 

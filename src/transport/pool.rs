@@ -11,7 +11,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use ureq::tls::{Certificate, TlsConfig};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
-use ureq::unversioned::transport::{Connector, DefaultConnector, NextTimeout};
+use ureq::unversioned::transport::{
+    ConnectProxyConnector, ConnectionDetails, Connector, NextTimeout, RustlsConnector, SocksConnector,
+    Transport,
+};
 use ureq::Agent;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -308,9 +311,33 @@ fn build_agent(key: &PoolKey, proxy: Option<&ureq::Proxy>, tls: TlsConfig) -> Ag
         .build();
     Agent::with_parts(
         config,
-        DefaultConnector::default().chain(super::head::HeadGuardConnector::new(proxy)),
+        // ureq's default chain (SOCKS, CONNECT proxy, TCP, TLS), with the library's TCP layer in place of
+        // ureq's (`super::tcp`), then the head guard outermost.
+        ()
+            .chain(SocksConnector::default())
+            .chain(ConnectProxyConnector::default())
+            .chain(super::tcp::TcpConnector)
+            .chain(RustlsConnector::default())
+            .chain(Boxed)
+            .chain(super::head::HeadGuardConnector::new(proxy)),
         LiteralFirstResolver::default(),
     )
+}
+
+/// Erases the chain's transport type: the head guard takes any transport.
+#[derive(Debug)]
+struct Boxed;
+
+impl<In: Transport> Connector<In> for Boxed {
+    type Out = Box<dyn Transport>;
+
+    fn connect(
+        &self,
+        _: &ConnectionDetails,
+        chained: Option<In>,
+    ) -> std::result::Result<Option<Self::Out>, ureq::Error> {
+        Ok(chained.map(|t| Box::new(t) as Box<dyn Transport>))
+    }
 }
 
 /// The User-Agent of a call: the `user_agent` option, else the browser identity's.
