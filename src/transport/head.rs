@@ -434,9 +434,9 @@ impl Transport for HeadGuard {
             return false;
         }
         // ureq asks twice per request: when it puts the connection back in the pool, right after the
-        // answer was read, and when it takes it out for the next request. The socket probe (a non-blocking
-        // read between two ioctl calls: 3 syscalls) is made at the second only, just before the connection
-        // is used; bytes the server sent after the answer, or its close, are still found there.
+        // answer was read, and when it takes it out for the next request. The socket probe (`super::tcp`:
+        // one non-blocking peek on Unix) is made at the second only, just before the connection is used;
+        // bytes the server sent after the answer, or its close, are still found there.
         if std::mem::take(&mut self.io_since_check) {
             return true;
         }

@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use ureq::tls::{Certificate, TlsConfig};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{
-    ConnectProxyConnector, ConnectionDetails, Connector, NextTimeout, RustlsConnector, SocksConnector,
-    Transport,
+    ConnectProxyConnector, ConnectionDetails, Connector, NextTimeout, RustlsConnector,
+    SocksConnector, Transport,
 };
 use ureq::Agent;
 
@@ -313,8 +313,7 @@ fn build_agent(key: &PoolKey, proxy: Option<&ureq::Proxy>, tls: TlsConfig) -> Ag
         config,
         // ureq's default chain (SOCKS, CONNECT proxy, TCP, TLS), with the library's TCP layer in place of
         // ureq's (`super::tcp`), then the head guard outermost.
-        ()
-            .chain(SocksConnector::default())
+        ().chain(SocksConnector::default())
             .chain(ConnectProxyConnector::default())
             .chain(super::tcp::TcpConnector)
             .chain(RustlsConnector::default())
