@@ -3,12 +3,22 @@
 //! piece (`vec![0; n]`, a `calloc`) the first time it is used. ureq grows its buffers with `Vec::resize`,
 //! which in this build fills them a byte at a time: for a new connection's buffers that was two thirds of a
 //! cold start's instructions.
+//!
+//! An input buffer starts at [`FIRST_INPUT`] bytes and doubles, up to its size, only when an answer needs the
+//! room (a long head, a body arriving faster than it is read): a new connection zeroes, and so touches, 8 KiB
+//! per layer instead of the whole size. Each page first touched is a page fault, which on the VMs measured in
+//! BENCHMARKS.md costs more than the zeroing.
 
 use std::fmt;
 
+/// The first allocation of an input buffer: an ordinary answer, head and body, fits.
+pub(super) const FIRST_INPUT: usize = 8 * 1024;
+
 /// Input: bytes appended at the end, consumed from the front; the unconsumed bytes are moved to the front
-/// when all are consumed or when they reach into the second half.
+/// when all are consumed or when they reach into the second half, and the buffer grows (up to `size`) when
+/// what is left free is less than asked for.
 pub(super) struct InputBuf {
+    /// The most this buffer grows to (`free_at_least` alone may go past it).
     size: usize,
     buf: Vec<u8>,
     /// `buf[consumed..filled]` is the unconsumed input.
@@ -29,7 +39,7 @@ impl fmt::Debug for InputBuf {
 }
 
 impl InputBuf {
-    /// A buffer of `size` bytes (at least 1), allocated when first used.
+    /// A buffer that grows to `size` bytes (at least 1), allocated when first used.
     pub(super) fn new(size: usize) -> InputBuf {
         InputBuf {
             size: size.max(1),
@@ -44,10 +54,30 @@ impl InputBuf {
         self.buf.get(self.consumed..self.filled).unwrap_or(&[])
     }
 
-    /// The free room after the unconsumed bytes.
+    /// The free room after the unconsumed bytes, for a read of any length: the buffer grows (up to its size)
+    /// when less than a quarter of it is free, so that a read always has room while the unconsumed bytes (a
+    /// head line not yet whole, a TLS record) are short of the size.
     pub(super) fn free_mut(&mut self) -> &mut [u8] {
+        let want = self.buf.len().max(FIRST_INPUT.min(self.size)) / 4;
+        self.room(want, self.size)
+    }
+
+    /// The free room after the unconsumed bytes, grown (up to the buffer's size) to `want` bytes when less is
+    /// free: for a copy of `want` bytes.
+    pub(super) fn free_for(&mut self, want: usize) -> &mut [u8] {
+        self.room(want, self.size)
+    }
+
+    /// `free_mut` with at least `min` bytes of room, past the buffer's size if need be (ureq wants room to
+    /// read a request body through, as its own buffers guarantee).
+    pub(super) fn free_at_least(&mut self, min: usize) -> &mut [u8] {
+        self.room(min, usize::MAX)
+    }
+
+    /// The free room, at least `want` bytes when the buffer may grow to that within `cap`.
+    fn room(&mut self, want: usize, cap: usize) -> &mut [u8] {
         if self.buf.is_empty() {
-            self.buf = vec![0; self.size];
+            self.buf = vec![0; FIRST_INPUT.min(self.size)];
         }
         if self.consumed == self.filled {
             (self.consumed, self.filled) = (0, 0);
@@ -56,17 +86,31 @@ impl InputBuf {
             self.filled -= self.consumed;
             self.consumed = 0;
         }
-        self.buf.get_mut(self.filled..).unwrap_or(&mut [])
-    }
-
-    /// `free_mut` with at least `min` bytes of room: grows the buffer in the rare case that unconsumed input
-    /// leaves less (ureq wants room to read a request body through, as its own buffers guarantee).
-    pub(super) fn free_at_least(&mut self, min: usize) -> &mut [u8] {
-        let room = self.free_mut().len();
-        if room < min {
-            self.buf.resize(self.buf.len() + (min - room), 0);
+        let free = self.buf.len().saturating_sub(self.filled);
+        if free < want && self.buf.len() < cap {
+            // A new zeroed buffer (a `calloc`), the unconsumed bytes copied to its front: growing in place
+            // would zero the new part a byte at a time (see the module documentation).
+            let used = self.filled.saturating_sub(self.consumed);
+            // Doubled up to the size, or just what is asked for where that is more (past the size only
+            // for `free_at_least`).
+            let len = self
+                .buf
+                .len()
+                .saturating_mul(2)
+                .min(self.size)
+                .max(used.saturating_add(want))
+                .min(cap);
+            let mut grown = vec![0; len];
+            if let (Some(dst), Some(src)) = (
+                grown.get_mut(..used),
+                self.buf.get(self.consumed..self.filled),
+            ) {
+                dst.copy_from_slice(src);
+            }
+            self.buf = grown;
+            (self.consumed, self.filled) = (0, used);
         }
-        self.free_mut()
+        self.buf.get_mut(self.filled..).unwrap_or(&mut [])
     }
 
     pub(super) fn appended(&mut self, amount: usize) {
@@ -131,7 +175,7 @@ mod tests {
             "nothing is allocated before room is asked for"
         );
         let room = b.free_mut();
-        assert_eq!(room.len(), INPUT_BUFFER);
+        assert_eq!(room.len(), FIRST_INPUT, "the first allocation is small");
         room[..5].copy_from_slice(b"hello");
         b.appended(5);
         assert_eq!(b.unconsumed(), b"hello");
@@ -139,34 +183,80 @@ mod tests {
         assert!(b.progress);
         assert_eq!(b.unconsumed(), b"llo");
         // Unconsumed bytes in the first half stay where they are.
-        assert_eq!(b.free_mut().len(), INPUT_BUFFER - 5);
+        assert_eq!(b.free_mut().len(), FIRST_INPUT - 5);
         assert_eq!(b.unconsumed(), b"llo");
         // All consumed: the next room starts at the front again.
         b.consume(3);
-        assert_eq!(b.free_mut().len(), INPUT_BUFFER);
+        assert_eq!(b.free_mut().len(), FIRST_INPUT);
         // Unconsumed bytes reaching into the second half are moved to the front.
-        let half = INPUT_BUFFER / 2 + 10;
+        let half = FIRST_INPUT / 2 + 10;
         b.free_mut()[..half].fill(b'x');
         b.appended(half);
         b.consume(half - 4);
-        assert_eq!(b.free_mut().len(), INPUT_BUFFER - 4);
+        assert_eq!(b.free_mut().len(), FIRST_INPUT - 4);
         assert_eq!(b.unconsumed(), b"xxxx");
         b.consume(0);
         assert!(!b.progress, "a consume of nothing is no progress");
         // More than there is is clamped, never a panic.
         b.appended(usize::MAX);
-        assert_eq!(b.unconsumed().len(), INPUT_BUFFER);
+        assert_eq!(b.unconsumed().len(), FIRST_INPUT);
         b.consume(usize::MAX);
         assert!(b.unconsumed().is_empty());
     }
 
     #[test]
-    fn the_input_buffer_grows_when_unconsumed_input_leaves_too_little_room() {
+    fn the_input_buffer_grows_to_its_size_when_little_is_free_and_keeps_what_is_unconsumed() {
         let mut b = InputBuf::new(INPUT_BUFFER);
+        // Fill all but a few bytes with a known pattern, one byte consumed: less than a quarter free.
+        let fill = FIRST_INPUT - 100;
+        for (i, byte) in b.free_mut()[..fill].iter_mut().enumerate() {
+            *byte = (i % 251) as u8;
+        }
+        b.appended(fill);
+        b.consume(1);
+        let want: Vec<u8> = (1..fill).map(|i| (i % 251) as u8).collect();
+        let room = b.free_mut().len();
+        assert_eq!(
+            room,
+            2 * FIRST_INPUT - (fill - 1),
+            "doubled, the unconsumed bytes at the front"
+        );
+        assert_eq!(
+            b.unconsumed(),
+            &want[..],
+            "the unconsumed input is kept, in order"
+        );
+        // Room asked for a copy of more than is free: grown to fit it.
+        // (16 KiB with 8,091 bytes in it: grown to those bytes plus the 30 KiB, more than double.)
+        assert_eq!(b.free_for(30 * 1024).len(), 30 * 1024);
+        assert_eq!(b.unconsumed(), &want[..]);
+        // Never past its size, however much is asked for.
+        assert_eq!(b.free_for(1 << 20).len(), INPUT_BUFFER - (fill - 1));
+        let full = b.free_mut().len();
+        b.appended(full);
+        assert!(
+            b.free_mut().is_empty(),
+            "full at its size: no room, no growth"
+        );
+        assert!(b.free_for(1).is_empty());
+        assert_eq!(b.unconsumed().len(), INPUT_BUFFER);
+    }
+
+    #[test]
+    fn the_input_buffer_grows_past_its_size_only_for_ureqs_body_room() {
+        let mut b = InputBuf::new(INPUT_BUFFER);
+        let _ = b.free_for(INPUT_BUFFER);
         let full = b.free_mut().len();
         b.appended(full);
         assert!(b.free_mut().is_empty());
         assert_eq!(b.free_at_least(10 * 1024).len(), 10 * 1024);
         assert_eq!(b.unconsumed().len(), full, "the unconsumed input is kept");
+    }
+
+    #[test]
+    fn a_small_input_buffer_starts_at_its_size() {
+        let mut b = InputBuf::new(100);
+        assert_eq!(b.free_mut().len(), 100);
+        assert_eq!(b.free_for(1000).len(), 100);
     }
 }

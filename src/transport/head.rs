@@ -14,9 +14,10 @@
 //! The guard wraps the connection that carries requests (direct, through a SOCKS proxy, or TLS inside an
 //! HTTP CONNECT tunnel), never the hop to the CONNECT proxy itself: see [`HeadGuardConnector`].
 //!
-//! This transport has buffers of its own (`super::buf`, allocated zeroed in one piece on first use): the
-//! input (64 KiB), which ureq parses, and the output ([`OUTPUT_BUFFER`]), which ureq writes requests into and
-//! which goes to the layer below in pieces of that layer's small output buffer.
+//! This transport has buffers of its own (`super::buf`, allocated zeroed on first use): the input (8 KiB,
+//! grown up to 64 KiB when a head or body needs it), which ureq parses, and the output ([`OUTPUT_BUFFER`]),
+//! which ureq writes requests into and which goes to the layer below in pieces of that layer's small output
+//! buffer.
 //!
 //! Bodies pass through untouched. A new head is expected after each request sent on the connection; a
 //! `1xx` head is followed by another head.
@@ -286,7 +287,9 @@ impl HeadGuard {
         if input.is_empty() {
             return Ok(false);
         }
-        let free = self.buffers.free_mut();
+        // Room for all of it (the buffer grows up to its size): a head line that does not fit then means
+        // the kept head is over the size, and body bytes go up in one copy.
+        let free = self.buffers.free_for(input.len());
         // Bytes taken from `input`, and written to `free`.
         let (mut read, mut written) = (0usize, 0usize);
         let result = loop {

@@ -232,7 +232,8 @@ pub(super) fn request_config<B>(
 /// (`head::HeadGuard` drops the others first, and bounds the head as sent to `head::MAX_RAW_HEAD`).
 pub(super) const MAX_HEAD_BYTES: usize = 60 * 1024;
 /// Input buffer of each layer of a connection (TCP, TLS): more than a header line may hold
-/// (`head::MAX_LINE`), so that the head guard above always sees a whole line.
+/// (`head::MAX_LINE`), so that the head guard above always sees a whole line. The TCP layer's starts at
+/// `buf::FIRST_INPUT` and grows to this size when a line or record needs it (`tcp::TcpTransport`).
 const INPUT_BUFFER: usize = 32 * 1024;
 /// Output buffer of each layer below the head guard (TCP, TLS, and the hop to a CONNECT proxy, whose
 /// `CONNECT` request is written here): requests are written into the head guard's own 64 KiB buffer
