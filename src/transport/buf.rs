@@ -131,6 +131,8 @@ impl InputBuf {
 /// Output: where ureq writes a request (or the layer above writes what it sends).
 pub(super) struct OutputBuf {
     size: usize,
+    /// The first allocation (`size` unless made with `starting_at`).
+    first: usize,
     buf: Vec<u8>,
 }
 
@@ -146,17 +148,31 @@ impl fmt::Debug for OutputBuf {
 impl OutputBuf {
     /// A buffer of `size` bytes (at least 1), allocated when first used.
     pub(super) fn new(size: usize) -> OutputBuf {
+        OutputBuf::starting_at(size, size)
+    }
+
+    /// A buffer of `first` bytes when first used, `size` after `grow_to_full_size` (each at least 1).
+    pub(super) fn starting_at(first: usize, size: usize) -> OutputBuf {
+        let size = size.max(1);
         OutputBuf {
-            size: size.max(1),
+            size,
+            first: first.clamp(1, size),
             buf: Vec::new(),
         }
     }
 
     pub(super) fn get(&mut self) -> &mut [u8] {
         if self.buf.is_empty() {
-            self.buf = vec![0; self.size];
+            self.buf = vec![0; self.first];
         }
         &mut self.buf
+    }
+
+    /// From now on the buffer has its full size. What it held is dropped: call it between two writes.
+    pub(super) fn grow_to_full_size(&mut self) {
+        if self.buf.len() < self.size {
+            self.buf = vec![0; self.size];
+        }
     }
 }
 
@@ -258,5 +274,22 @@ mod tests {
         let mut b = InputBuf::new(100);
         assert_eq!(b.free_mut().len(), 100);
         assert_eq!(b.free_for(1000).len(), 100);
+    }
+
+    #[test]
+    fn an_output_buffer_starts_at_its_first_size_and_goes_to_its_full_size_once() {
+        let mut b = OutputBuf::starting_at(20, 100);
+        assert!(b.buf.is_empty(), "nothing is allocated before it is used");
+        assert_eq!(b.get().len(), 20);
+        b.grow_to_full_size();
+        assert_eq!(b.get().len(), 100);
+        b.grow_to_full_size();
+        assert_eq!(b.get().len(), 100);
+        assert_eq!(OutputBuf::new(64).get().len(), 64);
+        assert_eq!(
+            OutputBuf::starting_at(500, 64).get().len(),
+            64,
+            "never past its size"
+        );
     }
 }

@@ -15,9 +15,9 @@
 //! HTTP CONNECT tunnel), never the hop to the CONNECT proxy itself: see [`HeadGuardConnector`].
 //!
 //! This transport has buffers of its own (`super::buf`, allocated zeroed on first use): the input (8 KiB,
-//! grown up to 64 KiB when a head or body needs it), which ureq parses, and the output ([`OUTPUT_BUFFER`]),
-//! which ureq writes requests into and which goes to the layer below in pieces of that layer's small output
-//! buffer.
+//! grown up to 64 KiB when a head or body needs it), which ureq parses, and the output ([`FIRST_OUTPUT`], then
+//! [`OUTPUT_BUFFER`] once a request head takes more than one write), which ureq writes requests into and which
+//! goes to the layer below in pieces of that layer's small output buffer.
 //!
 //! Bodies pass through untouched. A new head is expected after each request sent on the connection; a
 //! `1xx` head is followed by another head.
@@ -139,7 +139,7 @@ impl Connector<Box<dyn Transport>> for HeadGuardConnector {
                 inner,
                 // Input only: requests are written straight into the inner transport's output buffer.
                 buffers: InputBuf::new(INPUT_BUFFER),
-                output: OutputBuf::new(OUTPUT_BUFFER),
+                output: OutputBuf::starting_at(FIRST_OUTPUT, OUTPUT_BUFFER),
                 state: Filter::default(),
                 io_since_check: false,
             })
@@ -169,6 +169,11 @@ fn coarse(mut timeout: NextTimeout) -> NextTimeout {
 /// which it hands to the layer below in pieces of that layer's own output buffer (`pool::LAYER_OUTPUT_BUFFER`,
 /// small: a request is one piece). A large `Cookie` header fits.
 pub(crate) const OUTPUT_BUFFER: usize = 64 * 1024;
+/// The output buffer's first size: the longest request line (a URL is at most `url::MAX_URL_LEN`) and room to
+/// spare. ureq-proto writes a request head a whole line at a time and fails only a write into which not even
+/// one line fits; a head that did not end in its first write (a line longer than what was left) makes the
+/// buffer [`OUTPUT_BUFFER`] before the next write. A poll's head is one write: only these pages are touched.
+const FIRST_OUTPUT: usize = crate::url::MAX_URL_LEN + 1024;
 
 /// A transport that checks and filters response heads; see the module documentation.
 #[derive(Debug)]
@@ -415,6 +420,16 @@ impl Transport for HeadGuard {
             self.inner.transmit_output(n, timeout)?;
             sent += n;
         }
+        // A head not ended by this write goes on in the next one, whose first line may be longer than this
+        // buffer's first size (a body part that is not a head's end also lands here: harmless).
+        let ended = self
+            .output
+            .get()
+            .get(..amount)
+            .is_some_and(|sent| sent.ends_with(b"\r\n\r\n"));
+        if !ended {
+            self.output.grow_to_full_size();
+        }
         Ok(())
     }
 
@@ -510,12 +525,12 @@ mod tests {
         let mut guard = HeadGuard {
             inner: Box::new(recorder),
             buffers: InputBuf::new(INPUT_BUFFER),
-            output: OutputBuf::new(OUTPUT_BUFFER),
+            output: OutputBuf::starting_at(FIRST_OUTPUT, OUTPUT_BUFFER),
             state: Filter::default(),
             io_since_check: false,
         };
         let request = b"GET / HTTP/1.1\r\nCookie: a=1; b=2\r\n\r\n";
-        assert_eq!(guard.buffers().output().len(), OUTPUT_BUFFER);
+        assert_eq!(guard.buffers().output().len(), FIRST_OUTPUT);
         guard.buffers().output()[..request.len()].copy_from_slice(request);
         let timeout = NextTimeout {
             after: ureq::unversioned::transport::time::Duration::NotHappening,
@@ -538,14 +553,19 @@ mod tests {
         // The guard's own buffers show their sizes, never the bytes of a request.
         let shown = format!("{guard:?}");
         assert!(
-            shown.contains("output: OutputBuf { capacity: 65536 }"),
-            "{shown}"
+            shown.contains(&format!("output: OutputBuf {{ capacity: {FIRST_OUTPUT} }}")),
+            "a whole head in one write leaves the output at its first size: {shown}"
         );
         assert_eq!(
             shown.matches("97, 61, 49").count(),
             1,
             "only the recorder's copy: {shown}"
         );
+        // A head that goes on past a write (its next line did not fit): the next write has the full size.
+        let part = b"GET / HTTP/1.1\r\n";
+        guard.buffers().output()[..part.len()].copy_from_slice(part);
+        guard.transmit_output(part.len(), timeout).unwrap();
+        assert_eq!(guard.buffers().output().len(), OUTPUT_BUFFER);
     }
 
     #[test]

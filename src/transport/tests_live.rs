@@ -103,6 +103,43 @@ fn a_deadline_bounds_a_slow_redirect_chain_and_a_cancel_is_seen_between_hops() {
 }
 
 #[test]
+fn a_long_request_line_and_a_long_cookie_line_are_sent_whole() {
+    // The head guard's output starts smaller than the longest header line it must carry, and its first
+    // size holds the longest request line (a URL of url::MAX_URL_LEN): both go out whole, GET and POST.
+    let srv = FakeServer::start();
+    let base = srv.url("id=long");
+    let o = options(&base, "");
+    let long_value = "v".repeat(40 * 1024);
+    let cookie = format!("SESSDATA=s1; big={long_value}; bili_jct=abc");
+    let path = "/x/intl/passport-login/web/login/exit?csrf=abc&pad=";
+    let pad = "p".repeat(crate::url::MAX_URL_LEN - base.len() - path.len());
+    let url = format!("{base}{path}{pad}");
+    assert_eq!(url.len(), crate::url::MAX_URL_LEN);
+    for post in [false, true] {
+        let request = if post {
+            Request::post_form(&url, "csrf=abc")
+        } else {
+            Request::get(&url)
+        };
+        let _ = request.cookie(Some(&cookie)).send(&o, &Call::default());
+        let rec = srv.log().pop().unwrap();
+        assert_eq!(rec.method, if post { "POST" } else { "GET" });
+        assert_eq!(rec.query.get("pad"), Some(&pad), "the whole URL arrived");
+        assert_eq!(
+            rec.cookies,
+            ["SESSDATA=s1", &format!("big={long_value}"), "bili_jct=abc"]
+        );
+    }
+    // Then an ordinary request on the same connection.
+    let _ = Request::get(&format!("{base}{FETCH}")).send(&o, &Call::default());
+    let rec = srv.log().pop().unwrap();
+    assert_eq!(
+        rec.query.get("ticket").map(String::as_str),
+        Some("T0123456789")
+    );
+}
+
+#[test]
 fn cookie_header_and_form_post_are_sent_and_retry_after_is_read() {
     let srv = FakeServer::start();
     let base = srv.url("id=post");
