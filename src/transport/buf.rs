@@ -10,6 +10,7 @@
 //! BENCHMARKS.md costs more than the zeroing.
 
 use std::fmt;
+use ureq::unversioned::transport::Buffers;
 
 /// The first allocation of an input buffer: an ordinary answer, head and body, fits.
 pub(super) const FIRST_INPUT: usize = 8 * 1024;
@@ -136,11 +137,12 @@ pub(super) struct OutputBuf {
     buf: Vec<u8>,
 }
 
-/// Size only (see `InputBuf`'s).
+/// Sizes only (see `InputBuf`'s): what is allocated now, and what it goes to.
 impl fmt::Debug for OutputBuf {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OutputBuf")
             .field("capacity", &self.buf.len())
+            .field("size", &self.size)
             .finish()
     }
 }
@@ -173,6 +175,47 @@ impl OutputBuf {
         if self.buf.len() < self.size {
             self.buf = vec![0; self.size];
         }
+    }
+}
+
+/// A layer's input and output: ureq's `Buffers` over `InputBuf` and `OutputBuf`, for every transport the
+/// library adds (the head guard, the TCP layer).
+#[derive(Debug)]
+pub(super) struct LayerBuffers {
+    pub(super) input: InputBuf,
+    pub(super) output: OutputBuf,
+}
+
+impl Buffers for LayerBuffers {
+    fn output(&mut self) -> &mut [u8] {
+        self.output.get()
+    }
+
+    fn input(&self) -> &[u8] {
+        self.input.unconsumed()
+    }
+
+    fn input_append_buf(&mut self) -> &mut [u8] {
+        self.input.free_mut()
+    }
+
+    fn input_appended(&mut self, amount: usize) {
+        self.input.appended(amount)
+    }
+
+    fn input_consume(&mut self, amount: usize) {
+        self.input.consume(amount)
+    }
+
+    fn tmp_and_output(&mut self) -> (&mut [u8], &mut [u8]) {
+        // ureq's scratch space for a request body, as its own buffers give it: the free input room, at
+        // least 10 KiB of it.
+        const MIN_TMP: usize = 10 * 1024;
+        (self.input.free_at_least(MIN_TMP), self.output.get())
+    }
+
+    fn can_use_input(&self) -> bool {
+        self.input.can_use()
     }
 }
 

@@ -22,7 +22,7 @@
 //! Bodies pass through untouched. A new head is expected after each request sent on the connection; a
 //! `1xx` head is followed by another head.
 
-use super::buf::{InputBuf, OutputBuf};
+use super::buf::{InputBuf, LayerBuffers, OutputBuf};
 use std::fmt;
 use ureq::unversioned::transport::{
     Buffers, ConnectionDetails, Connector, Either, NextTimeout, Transport,
@@ -138,8 +138,10 @@ impl Connector<Box<dyn Transport>> for HeadGuardConnector {
             Either::A(HeadGuard {
                 inner,
                 // Input only: requests are written straight into the inner transport's output buffer.
-                buffers: InputBuf::new(INPUT_BUFFER),
-                output: OutputBuf::starting_at(FIRST_OUTPUT, OUTPUT_BUFFER),
+                buffers: LayerBuffers {
+                    input: InputBuf::new(INPUT_BUFFER),
+                    output: OutputBuf::starting_at(FIRST_OUTPUT, OUTPUT_BUFFER),
+                },
                 state: Filter::default(),
                 io_since_check: false,
             })
@@ -179,8 +181,8 @@ const FIRST_OUTPUT: usize = crate::url::MAX_URL_LEN + 1024;
 #[derive(Debug)]
 pub struct HeadGuard {
     inner: Box<dyn Transport>,
-    buffers: InputBuf,
-    output: OutputBuf,
+    /// This transport's own input (what ureq parses) and output (what ureq writes requests into).
+    buffers: LayerBuffers,
     state: Filter,
     /// Bytes went out or came in since the last liveness check (see `is_open`).
     io_since_check: bool,
@@ -294,7 +296,7 @@ impl HeadGuard {
         }
         // Room for all of it (the buffer grows up to its size): a head line that does not fit then means
         // the kept head is over the size, and body bytes go up in one copy.
-        let free = self.buffers.free_for(input.len());
+        let free = self.buffers.input.free_for(input.len());
         // Bytes taken from `input`, and written to `free`.
         let (mut read, mut written) = (0usize, 0usize);
         let result = loop {
@@ -353,49 +355,15 @@ impl HeadGuard {
             self.state = probe;
             read += len;
         };
-        self.buffers.appended(written);
+        self.buffers.input.appended(written);
         self.inner.buffers().input_consume(read);
         result.map(|()| read > 0)
     }
 }
 
-/// Output is the inner transport's buffer (requests pass unchanged); input is this transport's own.
-impl Buffers for HeadGuard {
-    fn output(&mut self) -> &mut [u8] {
-        self.output.get()
-    }
-
-    fn input(&self) -> &[u8] {
-        self.buffers.unconsumed()
-    }
-
-    fn input_append_buf(&mut self) -> &mut [u8] {
-        self.buffers.free_mut()
-    }
-
-    fn input_appended(&mut self, amount: usize) {
-        self.buffers.appended(amount)
-    }
-
-    fn input_consume(&mut self, amount: usize) {
-        self.buffers.consume(amount)
-    }
-
-    fn tmp_and_output(&mut self) -> (&mut [u8], &mut [u8]) {
-        // ureq's scratch space for a request body, as its own buffers give it: the free input space, at
-        // least 10 KiB of it.
-        const MIN_TMP: usize = 10 * 1024;
-        (self.buffers.free_at_least(MIN_TMP), self.output.get())
-    }
-
-    fn can_use_input(&self) -> bool {
-        self.buffers.can_use()
-    }
-}
-
 impl Transport for HeadGuard {
     fn buffers(&mut self) -> &mut dyn Buffers {
-        self
+        &mut self.buffers
     }
 
     fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
@@ -406,7 +374,7 @@ impl Transport for HeadGuard {
         // In pieces of the inner layer's output buffer (one piece for any ordinary request).
         let mut sent = 0;
         while sent < amount {
-            let rest = self.output.get().get(sent..amount).unwrap_or(&[]);
+            let rest = self.buffers.output.get().get(sent..amount).unwrap_or(&[]);
             let room = self.inner.buffers().output();
             let n = rest.len().min(room.len());
             match (room.get_mut(..n), rest.get(..n)) {
@@ -423,12 +391,13 @@ impl Transport for HeadGuard {
         // A head not ended by this write goes on in the next one, whose first line may be longer than this
         // buffer's first size (a body part that is not a head's end also lands here: harmless).
         let ended = self
+            .buffers
             .output
             .get()
             .get(..amount)
             .is_some_and(|sent| sent.ends_with(b"\r\n\r\n"));
         if !ended {
-            self.output.grow_to_full_size();
+            self.buffers.output.grow_to_full_size();
         }
         Ok(())
     }
@@ -524,8 +493,10 @@ mod tests {
         };
         let mut guard = HeadGuard {
             inner: Box::new(recorder),
-            buffers: InputBuf::new(INPUT_BUFFER),
-            output: OutputBuf::starting_at(FIRST_OUTPUT, OUTPUT_BUFFER),
+            buffers: LayerBuffers {
+                input: InputBuf::new(INPUT_BUFFER),
+                output: OutputBuf::starting_at(FIRST_OUTPUT, OUTPUT_BUFFER),
+            },
             state: Filter::default(),
             io_since_check: false,
         };
@@ -553,7 +524,9 @@ mod tests {
         // The guard's own buffers show their sizes, never the bytes of a request.
         let shown = format!("{guard:?}");
         assert!(
-            shown.contains(&format!("output: OutputBuf {{ capacity: {FIRST_OUTPUT} }}")),
+            shown.contains(&format!(
+                "output: OutputBuf {{ capacity: {FIRST_OUTPUT}, size: {OUTPUT_BUFFER} }}"
+            )),
             "a whole head in one write leaves the output at its first size: {shown}"
         );
         assert_eq!(

@@ -13,7 +13,7 @@
 //! read and write timeouts are set only when they change; a read interrupted by a signal is retried within the
 //! time left; the socket is registered with the agent, so that `Agent::shutdown` interrupts blocked I/O.
 
-use super::buf::{InputBuf, OutputBuf};
+use super::buf::{InputBuf, LayerBuffers, OutputBuf};
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::{Arc, Weak};
@@ -42,7 +42,7 @@ impl<In: Transport> Connector<In> for TcpConnector {
         let stream = connect_any(details)?;
         let transport = TcpTransport {
             stream: Arc::new(stream),
-            buffers: TcpBuffers {
+            buffers: LayerBuffers {
                 input: InputBuf::new(details.config.input_buffer_size()),
                 output: OutputBuf::new(details.config.output_buffer_size()),
             },
@@ -138,7 +138,7 @@ fn address_specific(e: &io::Error) -> bool {
 pub struct TcpTransport {
     /// Shared (weakly) with the agent's shutdown handle; all I/O goes through `&TcpStream`.
     stream: Arc<TcpStream>,
-    buffers: TcpBuffers,
+    buffers: LayerBuffers,
     /// The socket's read and write timeouts as last set (`None`: none), so each is set only when it changes.
     timeout_read: Option<time::Duration>,
     timeout_write: Option<time::Duration>,
@@ -153,18 +153,35 @@ impl fmt::Debug for TcpTransport {
     }
 }
 
-/// Sets the socket timeout `set` when `wanted` differs from what was set last.
-fn update_timeout(
-    stream: &TcpStream,
-    last: &mut Option<time::Duration>,
-    wanted: Option<time::Duration>,
-    set: fn(&TcpStream, Option<time::Duration>) -> io::Result<()>,
-) -> io::Result<()> {
-    if *last != wanted {
-        set(stream, wanted)?;
-        *last = wanted;
+/// Which way a socket call goes: its share of the timeout, and the socket timeout that bounds it.
+#[derive(Clone, Copy)]
+enum Way {
+    Read,
+    Write,
+}
+
+impl TcpTransport {
+    /// The timeout of a call going `way`, and the time it may block, set as the socket's timeout of that way
+    /// when it differs from what was set last (or a timeout error when no time is left).
+    fn arm(
+        &mut self,
+        timeout: NextTimeout,
+        way: Way,
+    ) -> Result<(NextTimeout, Option<time::Duration>), ureq::Error> {
+        let (timeout, last) = match way {
+            Way::Read => (timeout.for_read(), &mut self.timeout_read),
+            Way::Write => (timeout.for_write(), &mut self.timeout_write),
+        };
+        let left = time_left(timeout)?;
+        if *last != left {
+            match way {
+                Way::Read => self.stream.set_read_timeout(left)?,
+                Way::Write => self.stream.set_write_timeout(left)?,
+            }
+            *last = left;
+        }
+        Ok((timeout, left))
     }
-    Ok(())
 }
 
 /// The time a socket call may block, or a timeout error when none is left.
@@ -190,14 +207,7 @@ impl Transport for TcpTransport {
     }
 
     fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
-        let timeout = timeout.for_write();
-        let left = time_left(timeout)?;
-        update_timeout(
-            &self.stream,
-            &mut self.timeout_write,
-            left,
-            TcpStream::set_write_timeout,
-        )?;
+        let (timeout, _) = self.arm(timeout, Way::Write)?;
         let output = self.buffers.output.get().get(..amount).unwrap_or(&[]);
         (&*self.stream)
             .write_all(output)
@@ -205,14 +215,7 @@ impl Transport for TcpTransport {
     }
 
     fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
-        let timeout = timeout.for_read();
-        let left = time_left(timeout)?;
-        update_timeout(
-            &self.stream,
-            &mut self.timeout_read,
-            left,
-            TcpStream::set_read_timeout,
-        )?;
+        let (timeout, left) = self.arm(timeout, Way::Read)?;
         let started = time::Instant::now();
         let input = self.buffers.input.free_mut();
         let amount = loop {
@@ -263,45 +266,6 @@ fn probe(stream: &TcpStream) -> bool {
     let idle =
         matches!(stream.peek(&mut [0u8; 1]), Err(e) if e.kind() == io::ErrorKind::WouldBlock);
     stream.set_nonblocking(false).is_ok() && idle
-}
-
-/// The socket's input and output buffers (`super::buf`).
-#[derive(Debug)]
-struct TcpBuffers {
-    input: InputBuf,
-    output: OutputBuf,
-}
-
-impl Buffers for TcpBuffers {
-    fn output(&mut self) -> &mut [u8] {
-        self.output.get()
-    }
-
-    fn input(&self) -> &[u8] {
-        self.input.unconsumed()
-    }
-
-    fn input_append_buf(&mut self) -> &mut [u8] {
-        self.input.free_mut()
-    }
-
-    fn input_appended(&mut self, amount: usize) {
-        self.input.appended(amount)
-    }
-
-    fn input_consume(&mut self, amount: usize) {
-        self.input.consume(amount)
-    }
-
-    fn tmp_and_output(&mut self) -> (&mut [u8], &mut [u8]) {
-        // ureq's scratch space for a request body: the free input room, at least 10 KiB of it.
-        const MIN_TMP: usize = 10 * 1024;
-        (self.input.free_at_least(MIN_TMP), self.output.get())
-    }
-
-    fn can_use_input(&self) -> bool {
-        self.input.can_use()
-    }
 }
 
 #[cfg(test)]
