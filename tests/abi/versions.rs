@@ -24,6 +24,27 @@ fn abi_version_is_3_and_version_is_cargos() {
     assert_eq!(bili_qr::VERSION, VERSION);
 }
 
+/// docs/ABI.md names the header's macro with the version the library implements.
+#[test]
+fn the_contract_names_the_abi_version_macro_with_its_value() {
+    let doc = read("docs/ABI.md");
+    let named: Vec<&str> = doc
+        .match_indices("`BILI_QR_ABI_VERSION ")
+        .filter_map(|(i, m)| doc[i + m.len()..].split('`').next())
+        .collect();
+    assert!(
+        !named.is_empty(),
+        "docs/ABI.md names the BILI_QR_ABI_VERSION macro"
+    );
+    for value in named {
+        assert_eq!(
+            value,
+            BILI_QR_ABI_VERSION.to_string(),
+            "docs/ABI.md: `BILI_QR_ABI_VERSION {value}`"
+        );
+    }
+}
+
 /// The release number as the root Cargo.toml writes it: `version = "…"` in `[workspace.package]`.
 fn manifest_version() -> String {
     let root = read("Cargo.toml");
