@@ -109,7 +109,7 @@ fn refresh_inner(session: &Session, options: &Options) -> Result<RefreshResult> 
     };
     let call = Call::default();
     let mut current = session.clone();
-    current.site = Some(Site::Main);
+    current.mark_main();
 
     // 1. The server's timestamp (a local clock running fast broke other clients' refresh).
     let Some((_, timestamp)) = cookie_info(&current, options, &call)? else {
@@ -265,7 +265,7 @@ fn confirm_inner(session: &Session, options: &Options) -> Result<RefreshResult> 
         .send(options, &Call::default())?;
     let envelope = parse_envelope("confirm/refresh", &answer.body)?;
     let mut done = session.clone();
-    done.site = Some(Site::Main);
+    done.mark_main();
     let refusal = (
         CODE_CSRF,
         "the confirmation was refused with code -111: the csrf token (the new bili_jct) did not match; pass the session bili_qr_refresh handed out",

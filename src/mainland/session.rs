@@ -9,7 +9,6 @@ use crate::passport::UserInfo;
 use crate::session::{
     check_result, redact, service_header, CheckResult, LogoutResult, LogoutStatus, Session,
 };
-use crate::site::Site;
 use crate::transport::{Call, Request};
 use serde_json::Value;
 
@@ -115,7 +114,7 @@ pub fn check(session: &Session, options: &Options) -> Result<CheckResult> {
 fn check_inner(session: &Session, options: &Options) -> Result<CheckResult> {
     let call = Call::default();
     let mut merged = session.clone();
-    merged.site = Some(Site::Main);
+    merged.mark_main();
     let header = service_header(&merged, options);
     let info = match nav(&header, options, &call) {
         Err(e) if is_risk(&e) && merged.get("buvid3").is_none() => {
@@ -187,6 +186,7 @@ fn logout_inner(session: &Session, csrf: &str, options: &Options) -> Result<Logo
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::site::Site;
 
     #[test]
     fn nav_answers() {

@@ -65,6 +65,17 @@ impl Session {
     pub fn site_or(&self, options: &crate::options::Options) -> crate::site::Site {
         self.site.unwrap_or(options.site)
     }
+
+    /// Marks the session as the mainland site's (its site came from the options): a host still at the
+    /// default, bilibili.tv's, becomes the mainland passport host, as when the session says its site.
+    pub(crate) fn mark_main(&mut self) {
+        self.site = Some(crate::site::Site::Main);
+        if self.host == DEFAULT_HOST {
+            crate::site::MAIN_BASE_URL
+                .trim_start_matches("https://")
+                .clone_into(&mut self.host);
+        }
+    }
 }
 
 impl Session {

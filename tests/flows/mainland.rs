@@ -368,7 +368,16 @@ fn sessions_say_their_site() {
     // A Cookie header says nothing of its site: the options do.
     let header = v["cookie_header"].as_str().unwrap();
     let intl_opts = env.opts(json!({"api_base_url": env.base()}));
-    check(header, Some(&opts)).expect(BILI_QR_OK);
+    let checked = check(header, Some(&opts)).expect(BILI_QR_OK).json();
+    // It is then a mainland session: its object says so, with the mainland passport host.
+    assert_eq!(checked["site"], "main");
+    assert_eq!(checked["host"], "passport.bilibili.com");
+    let with_token = format!(
+        "{header}; ac_time_value={}",
+        v["refresh_token"].as_str().unwrap()
+    );
+    let refreshed = refresh(&with_token, &opts).expect(BILI_QR_OK).json();
+    assert_eq!(refreshed["host"], "passport.bilibili.com");
     // The poll object says "main": the options' missing site follows it (base URLs given explicitly).
     let no_site: Value = serde_json::from_str(&opts).unwrap();
     let mut no_site = no_site.as_object().unwrap().clone();
