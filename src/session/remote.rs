@@ -125,14 +125,18 @@ pub(crate) fn unix_now() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
-/// The `Cookie` header for the service: the session's cookies whose domain is the service's, a loopback
-/// test host, or the `base_url` / `api_base_url` host, and the host-only ones. (A parsed session holds no
-/// other; this is the second fence, in case a `Session` was built by hand.)
+/// The `Cookie` header for the service: the session's cookies whose domain is the service's or the
+/// `base_url` / `api_base_url` host, and the host-only ones. A loopback domain (which a session keeps for
+/// test servers) is sent only when it is one of those two hosts. (A parsed session holds no other; this is
+/// the second fence, in case a `Session` was built by hand.)
 pub(crate) fn service_header(session: &Session, options: &Options) -> String {
     let hosts = [options.base_url.host(), options.api_base_url.host()];
     let sendable = |c: &&Cookie| match c.domain.as_deref() {
         None => true,
-        Some(d) => service_domain(d) || hosts.iter().any(|h| h.eq_ignore_ascii_case(d)),
+        Some(d) => {
+            (service_domain(d) && !crate::options::is_loopback_host(d))
+                || hosts.iter().any(|h| h.eq_ignore_ascii_case(d))
+        }
     };
     crate::cookies::header_of(session.cookies.iter().filter(sendable))
 }

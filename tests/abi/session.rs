@@ -212,13 +212,24 @@ fn only_the_services_cookies_are_sent() {
         "name": "tracker", "value": "foreign-value-1", "domain": "evil.example", "path": "/",
         "expires": null, "secure": false, "http_only": false
     }));
+    // Cookies of loopback hosts other than base_url's and api_base_url's (127.0.0.1 here) are not the
+    // service's stand-ins: not sent either.
+    for (name, domain) in [("lh", "localhost"), ("other", "127.0.0.2"), ("six", "::1")] {
+        v["cookies"].as_array_mut().unwrap().push(json!({
+            "name": name, "value": "1", "domain": domain, "path": "/",
+            "expires": null, "secure": false, "http_only": false
+        }));
+    }
     check(&v.to_string(), Some(&opts(&env))).expect(BILI_QR_OK);
     let sent = env.requests_to("/v2/user");
-    assert!(
-        !sent[0].cookies.iter().any(|c| c.starts_with("tracker=")),
-        "{:?}",
-        sent[0].cookies
-    );
+    for name in ["tracker=", "lh=", "other=", "six="] {
+        assert!(
+            !sent[0].cookies.iter().any(|c| c.starts_with(name)),
+            "{name} {:?}",
+            sent[0].cookies
+        );
+    }
+    assert!(sent[0].cookies.iter().any(|c| c.starts_with("SESSDATA=")));
 }
 
 #[test]
