@@ -206,6 +206,16 @@ fn a_captcha_demand_is_an_api_error_that_says_so() {
     assert!(!e.message().contains("captcha"));
 }
 
+/// Code 0 is a login whatever its `data` holds: a captcha field beside it does not undo it.
+#[test]
+fn a_confirmed_answer_with_a_captcha_field_is_still_confirmed() {
+    let (status, _, data) =
+        parse_fetch(br#"{"code":0,"message":"0","data":{"mid":42,"v_voucher":"voucher_1"}}"#)
+            .unwrap();
+    assert_eq!(status, PollStatus::Confirmed);
+    assert!(data.is_some());
+}
+
 #[test]
 fn sso_list_and_gateway_user() {
     let urls = parse_sso_list(
