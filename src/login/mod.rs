@@ -176,15 +176,19 @@ pub(crate) fn wait_ticket(
             deadline: Some(deadline),
             cancel: Some(signal),
         };
-        let pause = match poll_ticket(ticket, options, &call) {
+        let polled = poll_ticket(ticket, options, &call);
+        // A cancel that arrived while the request was in flight ends the wait (ERR_CANCELLED) whatever the
+        // request answered, except a confirmed login: its ticket is spent, so the login is handed out.
+        let confirmed = matches!(&polled, Ok(r) if r.status == PollStatus::Confirmed);
+        if !confirmed && signal.is_cancelled() {
+            return Err(cancelled("bili_qr_cancel"));
+        }
+        let pause = match polled {
             Ok(result) => {
                 failures = 0;
                 match result.status {
                     PollStatus::Confirmed | PollStatus::Expired => return Ok(result),
                     PollStatus::Waiting | PollStatus::Scanned => {
-                        if signal.is_cancelled() {
-                            return Err(cancelled("bili_qr_cancel"));
-                        }
                         if !on_progress(&result) {
                             return Err(cancelled("the progress callback"));
                         }

@@ -111,6 +111,28 @@ fn cancel_ends_a_wait_as_soon_as_its_request_in_flight_ends() {
     );
 }
 
+/// A cancel that arrives while a request is in flight ends the wait with ERR_CANCELLED whatever that request
+/// answers (here: expired), except a confirmed login, which is still handed out (its ticket is spent).
+#[test]
+fn a_cancel_during_a_request_ends_the_wait_unless_that_request_confirms() {
+    for (flow, expected) in [("we", BILI_QR_ERR_CANCELLED), ("wc", BILI_QR_OK)] {
+        let env = Env::new(&format!(
+            "id=cancelanswer{flow},fault=slow,delay=800,flow={flow}"
+        ));
+        let opts = env.opts(json!({"poll_interval_ms": 100}));
+        let ticket = format!("cancelanswer{flow}");
+        let (tx, rx) = mpsc::channel();
+        let h = spawn_wait(&env, &ticket, &opts, tx);
+        rx.recv_timeout(Duration::from_secs(10))
+            .expect("the first poll answered");
+        // The second poll (expired, or confirmed) is now in flight for 800 ms.
+        thread::sleep(Duration::from_millis(300));
+        assert_eq!(cancel(&ticket).status, 1);
+        let (r, _) = h.join().unwrap();
+        r.expect(expected);
+    }
+}
+
 #[test]
 fn cancel_ends_a_wait_sleeping_in_backoff() {
     let env = Env::new("id=cancelbackoff,fault=503,on=fetch,flow=c");
