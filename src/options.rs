@@ -23,8 +23,8 @@ pub use crate::url::{is_loopback_host, parse_base_url, BaseUrl};
 pub const DEFAULT_BASE_URL: &str = "https://passport.bilibili.tv";
 pub const DEFAULT_API_BASE_URL: &str = "https://api.bilibili.tv";
 
-/// Where requests go through.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// Where requests go through. `Debug` shows a proxy URL without its user info (the proxy's login).
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub enum ProxySetting {
     /// The standard proxy environment variables (`ALL_PROXY`, `HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`).
     /// Never used for a loopback `base_url`.
@@ -33,6 +33,30 @@ pub enum ProxySetting {
     Direct,
     /// This proxy URL (`http://`, `https://` or `socks5://`).
     Url(String),
+}
+
+impl std::fmt::Debug for ProxySetting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ProxySetting::FromEnvironment => f.write_str("FromEnvironment"),
+            ProxySetting::Direct => f.write_str("Direct"),
+            ProxySetting::Url(url) => f.debug_tuple("Url").field(&without_user_info(url)).finish(),
+        }
+    }
+}
+
+/// `url` with the user info of its authority (`user:password@`) replaced by `…@`.
+fn without_user_info(url: &str) -> String {
+    let (scheme, rest) = match url.split_once("://") {
+        Some((_, rest)) => (url.strip_suffix(rest).unwrap_or_default(), rest),
+        None => ("", url),
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let tail = rest.strip_prefix(authority).unwrap_or_default();
+    match authority.rsplit_once('@') {
+        Some((_, host)) => format!("{scheme}…@{host}{tail}"),
+        None => url.to_owned(),
+    }
 }
 
 impl Options {
@@ -234,6 +258,42 @@ mod tests {
         assert_eq!(o, Options::from_json(Some("")).unwrap());
         assert_eq!(o.base_url.as_str(), "https://passport.bilibili.tv");
         assert_eq!(o.max_retries, 3);
+    }
+
+    #[test]
+    fn debug_hides_the_proxy_login() {
+        for (proxy, shown) in [
+            (
+                "http://user:hunter2pass@127.0.0.1:8080",
+                "http://…@127.0.0.1:8080",
+            ),
+            (
+                "socks5h://user:hunter2pass@proxy.example:1080/",
+                "socks5h://…@proxy.example:1080/",
+            ),
+            (
+                "http://user:hunter2@pass@127.0.0.1:8080",
+                "http://…@127.0.0.1:8080",
+            ),
+            ("http://127.0.0.1:8080", "http://127.0.0.1:8080"),
+            ("user:hunter2pass@127.0.0.1:8080", "…@127.0.0.1:8080"),
+        ] {
+            let text = format!("{:?}", ProxySetting::Url(proxy.into()));
+            assert_eq!(text, format!("Url({shown:?})"));
+        }
+        let o = Options::from_json(Some(
+            r#"{"proxy":"http://user:hunter2pass@127.0.0.1:8080"}"#,
+        ))
+        .unwrap();
+        let text = format!("{o:?}");
+        assert!(
+            !text.contains("hunter2") && !text.contains("user:"),
+            "{text}"
+        );
+        assert!(
+            text.contains("proxy: Url(\"http://…@127.0.0.1:8080\")"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -31,8 +31,8 @@ pub(crate) const MAX_NAME: usize = 256;
 /// The longest `name=value` accepted (bytes): what browsers store (RFC 6265 section 6.1's minimum).
 pub(crate) const MAX_PAIR: usize = 4096;
 
-/// One session cookie, as handed to callers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One session cookie, as handed to callers. `Debug` shows every field but the value (a secret).
+#[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct Cookie {
     pub name: String,
     pub value: String,
@@ -43,6 +43,20 @@ pub struct Cookie {
     pub expires: Option<i64>,
     pub secure: bool,
     pub http_only: bool,
+}
+
+impl std::fmt::Debug for Cookie {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cookie")
+            .field("name", &self.name)
+            .field("value", &format_args!("…"))
+            .field("domain", &self.domain)
+            .field("path", &self.path)
+            .field("expires", &self.expires)
+            .field("secure", &self.secure)
+            .field("http_only", &self.http_only)
+            .finish()
+    }
 }
 
 /// Whether `domain` equals `root` or is a subdomain of it (ASCII case-insensitive).

@@ -177,8 +177,9 @@ pub unsafe extern "C" fn bili_qr_poll_ex(
 /// `BILI_QR_ERR_CANCELLED` (callback or `bili_qr_cancel`), or the error that ended it. Network errors,
 /// per-request timeouts, HTTP 5xx and 429 are retried with a growing pause (`poll_interval_ms` x 2, x 4, ...,
 /// at most 60 s; never sooner than a `Retry-After`), up to `max_retries` in a row; other HTTP 4xx, API,
-/// protocol and argument errors end the wait at once. Blocks: call it off any UI thread. Several waits may run at once on different threads. A login
-/// confirmed by the poll that races with a cancel is still returned (its ticket is spent).
+/// protocol and argument errors end the wait at once. Blocks: call it off any UI thread. Several waits may
+/// run at once on different threads. A login confirmed by the poll that races with a cancel is still
+/// returned (its ticket is spent).
 ///
 /// # Safety
 /// String arguments are NULL or NUL-terminated; `out_json` is NULL or writable; `on_progress`, if not NULL,

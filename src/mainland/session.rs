@@ -150,6 +150,8 @@ pub fn logout(session: &Session, options: &Options) -> Result<LogoutResult> {
             "session has no bili_jct cookie, which logout sends as its csrf token: pass the whole session as handed out by the login",
         ));
     };
+    // The scope makes the session's secrets known to the scrub of the answer's `message` too.
+    let _scope = crate::session::session_scope(session);
     logout_inner(session, &jct.value, options).map_err(|e| redact(e, session))
 }
 

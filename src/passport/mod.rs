@@ -58,8 +58,8 @@ impl PollCodes {
     }
 }
 
-/// A new QR code.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// A new QR code. `Debug` shows the ticket by its first 6 characters and not the URL that holds it.
+#[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct QrCode {
     pub ticket: String,
     pub qr_url: String,
@@ -67,6 +67,17 @@ pub struct QrCode {
     /// `"main"` for a mainland QR code (ABI 3); absent for bilibili.tv.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub site: Option<&'static str>,
+}
+
+impl std::fmt::Debug for QrCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QrCode")
+            .field("ticket", &crate::redact::shorten(&self.ticket))
+            .field("qr_url", &format_args!("…"))
+            .field("qr_type", &self.qr_type)
+            .field("site", &self.site)
+            .finish()
+    }
 }
 
 /// The state of a ticket.
@@ -114,14 +125,26 @@ pub struct Login {
     pub tv: Option<crate::token::TvKeys>,
 }
 
-/// The keys a site other than bilibili.tv adds to the confirmed poll object.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// The keys a site other than bilibili.tv adds to the confirmed poll object. `Debug` hides the token.
+#[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct SiteKeys {
     /// `"main"`.
     pub site: &'static str,
     /// The session's refresh token (`data.refresh_token`; `null` when the answer had none): a secret like
     /// SESSDATA, needed by `bili_qr_refresh`.
     pub refresh_token: Option<String>,
+}
+
+impl std::fmt::Debug for SiteKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SiteKeys")
+            .field("site", &self.site)
+            .field(
+                "refresh_token",
+                &self.refresh_token.as_ref().map(|_| format_args!("…")),
+            )
+            .finish()
+    }
 }
 
 /// The poll object of the ABI.

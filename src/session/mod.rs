@@ -29,8 +29,9 @@ pub const MAX_SESSION: usize = 1 << 20;
 /// The host of host-only cookies when the session does not say.
 pub const DEFAULT_HOST: &str = "passport.bilibili.tv";
 
-/// A saved login: its cookies, the account number and the host of its host-only cookies.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A saved login: its cookies, the account number and the host of its host-only cookies. `Debug` shows
+/// no secret: cookie values and tokens are `…`.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Session {
     /// The account (`mid`): from the session object or poll object, else the number in `DedeUserID`.
     pub mid: Option<i64>,
@@ -49,6 +50,24 @@ pub struct Session {
     /// A TV/app login's token (`token` in the session object; `crate::tv`): such a session is checked and
     /// renewed by its token. Carried by the JSON form only, never by a Cookie header or cookies.txt.
     pub token: Option<crate::token::AppToken>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hidden = |t: &Option<String>| t.as_ref().map(|_| format_args!("…"));
+        f.debug_struct("Session")
+            .field("mid", &self.mid)
+            .field("host", &self.host)
+            .field("cookies", &self.cookies)
+            .field("site", &self.site)
+            .field("refresh_token", &hidden(&self.refresh_token))
+            .field(
+                "previous_refresh_token",
+                &hidden(&self.previous_refresh_token),
+            )
+            .field("token", &self.token)
+            .finish()
+    }
 }
 
 /// The names under which a cookies.txt (or a Cookie header) carries the refresh tokens: `ac_time_value`

@@ -118,3 +118,43 @@ fn an_empty_value_on_the_last_cookies_txt_line_is_kept() {
         format!("SESSDATA={SESS}; DedeUserID=")
     );
 }
+
+#[test]
+fn debug_shows_no_secret() {
+    let text = serde_json::json!({
+        "site": "main", "refresh_token": "rtoken9f8e7d6c5b4a3928", "previous_refresh_token": "ptoken1122334455",
+        "token": {"access_token": "atoken5566778899", "refresh_token": "ttoken0011223344", "expires_at": 1},
+        "cookies": [
+            {"name": "SESSDATA", "value": SESS, "domain": "bilibili.com"},
+            {"name": "bili_jct", "value": "0123456789abcdef0123456789abcdef", "domain": "bilibili.com"}
+        ]
+    })
+    .to_string();
+    let session = Session::parse(&text).unwrap();
+    let qr = crate::passport::QrCode {
+        ticket: "0123456789abcdef0123456789abcdef".into(),
+        qr_url:
+            "https://www.bilibili.tv/h5/en/qrcode/login?ticket=0123456789abcdef0123456789abcdef"
+                .into(),
+        qr_type: "qrcode_login".into(),
+        site: None,
+    };
+    let keys = crate::passport::SiteKeys {
+        site: "main",
+        refresh_token: Some("rtoken9f8e7d6c5b4a3928".into()),
+    };
+    let shown = format!("{session:?} {:?} {qr:?} {keys:?}", session.cookies[0]);
+    for secret in [
+        "rtoken9",
+        "ptoken1",
+        "atoken5",
+        "ttoken0",
+        &SESS[..7],
+        "0123456789",
+    ] {
+        assert!(!shown.contains(secret), "{secret} in {shown}");
+    }
+    assert!(
+        shown.contains("SESSDATA") && shown.contains("bilibili.com") && shown.contains("012345…")
+    );
+}

@@ -154,8 +154,11 @@ pub(crate) fn cookies_of(
         .flatten()
         .filter_map(Value::as_str)
     {
+        // A domain that is not a host name (`evil.example/.bilibili.com`, `*.bilibili.com`, a `%`) is not
+        // listed, even when it ends with the site's domain.
         let d = d.trim_start_matches('.').to_ascii_lowercase();
-        if Site::Main.is_site_host(&d) && !domains.contains(&d) {
+        if crate::cookies::valid_domain(&d) && Site::Main.is_site_host(&d) && !domains.contains(&d)
+        {
             domains.push(d);
         }
     }
@@ -333,5 +336,18 @@ mod tests {
                 .unwrap();
         let e = confirmed(&data, &o, "code").unwrap_err();
         assert!(!e.message().contains("aaaaaaa"));
+    }
+
+    #[test]
+    fn cookie_domains_are_host_names_of_the_site() {
+        let data: Value = serde_json::from_str(
+            r#"{"cookie_info":{"cookies":[],"domains":["evil.example/.bilibili.com","*.bilibili.com",
+               "evil.example .bilibili.com","evil.example:1.bilibili.com","a%2C1.bilibili.com",
+               "x..bilibili.com",".bilibili.com","WWW.Bilibili.com",".bilibili.com.evil.com"]}}"#,
+        )
+        .unwrap();
+        let mut warnings = Vec::new();
+        let (_, domains) = cookies_of(data.as_object().unwrap(), &mut warnings);
+        assert_eq!(domains, ["bilibili.com", "www.bilibili.com"]);
     }
 }

@@ -421,6 +421,29 @@ fn messages_hold_no_secret() {
 }
 
 #[test]
+fn a_logout_answer_echoing_the_cookies_keeps_them_out_of_its_message() {
+    use crate::common::canned::{answer, Canned};
+    let sess = "9f3c1a2b%2C1811061062%2C5e7d1%2A51echoedSESSDATA";
+    let jct = "0123456789abcdef0123456789abcdef";
+    let echo = format!("s={sess} j={jct} r=rt9f8e7d6c5b4a39281706f5e4d3c2b1a0");
+    for (code, status) in [(-101, "expired"), (0, "logged_out")] {
+        let body = json!({"code": code, "message": echo, "status": code == 0}).to_string();
+        let server = Canned::start(move |_, _| answer("200 OK", &[], body.as_bytes()));
+        let session = json!({"site": "main", "refresh_token": "rt9f8e7d6c5b4a39281706f5e4d3c2b1a0", "cookies": [
+            {"name": "SESSDATA", "value": sess, "domain": "bilibili.com"},
+            {"name": "bili_jct", "value": jct, "domain": "bilibili.com"},
+            {"name": "DedeUserID", "value": "5", "domain": "bilibili.com"}]})
+        .to_string();
+        let out = logout(&session, Some(&server.opts(""))).json();
+        assert_eq!(out["status"], status, "{out}");
+        let message = out["message"].as_str().unwrap();
+        for secret in [sess, jct, "rt9f8e7d6c5b4a39281706f5e4d3c2b1a0"] {
+            assert!(!message.contains(&secret[..7]), "{message}");
+        }
+    }
+}
+
+#[test]
 fn a_wait_is_cancelled_by_its_qr_url() {
     let env = Env::new("id=main-cancel,flow=w");
     let opts = env.main_opts(json!({"poll_interval_ms": 200}));
