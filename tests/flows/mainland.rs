@@ -423,7 +423,7 @@ fn messages_hold_no_secret() {
 #[test]
 fn a_logout_answer_echoing_the_cookies_keeps_them_out_of_its_message() {
     use crate::common::canned::{answer, Canned};
-    let sess = "9f3c1a2b%2C1811061062%2C5e7d1%2A51echoedSESSDATA";
+    let sess = "9f3c1a2b%2C1811061062%2C5e7d1%2A51e0c4ed77";
     let jct = "0123456789abcdef0123456789abcdef";
     let echo = format!("s={sess} j={jct} r=rt9f8e7d6c5b4a39281706f5e4d3c2b1a0");
     for (code, status) in [(-101, "expired"), (0, "logged_out")] {
