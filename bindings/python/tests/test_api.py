@@ -31,6 +31,9 @@ def test_versions_match_the_loaded_library():
 def test_status_str():
     assert bili_qr.status_str(0) != bili_qr.status_str(-4)
     assert bili_qr.status_str(12345) == "unknown status"
+    # values outside a C int are unknown too, not wrapped onto a known code (2**32 - 7 would wrap to -7)
+    for big in (2**32, 2**40, -(2**32) - 7, 2**31, -(2**31) - 1):
+        assert bili_qr.status_str(big) == "unknown status", big
     for status in range(-8, 4):
         assert bili_qr.status_str(status) and bili_qr.status_str(status) != "unknown status"
 

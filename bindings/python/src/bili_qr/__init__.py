@@ -119,7 +119,10 @@ def library_version() -> str:
 
 def status_str(status: int) -> str:
     """The library's English phrase for a status code (``"unknown status"`` for other values)."""
-    return (_lib.lib.bili_qr_status_str(int(status)) or b"").decode("utf-8", "replace")
+    code = int(status)
+    if not -(2**31) <= code < 2**31:  # ctypes would wrap it to a C int, and a known status could come out
+        return "unknown status"
+    return (_lib.lib.bili_qr_status_str(code) or b"").decode("utf-8", "replace")
 
 
 # --- helpers -------------------------------------------------------------------------------------------------
