@@ -89,6 +89,23 @@ def test_bad_options_are_argument_errors(base_url):
         bili_qr.start(base_url=base_url(), timeout_ms=object())  # not JSON at all: refused before the call
 
 
+def test_an_option_of_the_wrong_type_is_refused_whatever_came_before(base_url):
+    # True == 1 == 1.0 in Python, but only 1 is an integer for the library: an earlier call with one of them must
+    # not decide how a later call with another is sent.
+    url = base_url()
+    for first, then in ((True, 1), (1, True), (1, 1.0), (5000, 5000.0)):
+        for value, good in ((first, type(first) is int), (then, type(then) is int)):
+            if good:
+                bili_qr.start(base_url=url, timeout_ms=value)
+            else:
+                with pytest.raises(bili_qr.ArgumentError, match="timeout_ms"):
+                    bili_qr.start(base_url=url, timeout_ms=value)
+    qr = bili_qr.start(base_url=url)
+    bili_qr.poll(qr.ticket, base_url=url, verify_login=True)
+    with pytest.raises(bili_qr.ArgumentError, match="verify_login"):
+        bili_qr.poll(qr.ticket, base_url=url, verify_login=1)  # type: ignore[arg-type]
+
+
 def test_none_options_are_left_out(base_url):
     qr = bili_qr.start(base_url=base_url(), proxy=None, locale=None)
     assert "/h5/en/" in qr.qr_url

@@ -133,14 +133,15 @@ def _options_json(options: Any) -> Optional[bytes]:
     if not options:
         return None
     try:
-        return _options_json_cached(tuple(options.items()))
+        # Each value's type is part of the key: True == 1 == 1.0 as dict keys, yet they encode differently.
+        return _options_json_cached(tuple((k, type(v), v) for k, v in options.items()))
     except TypeError:  # an unhashable value: encode it afresh (and let json.dumps judge it)
         return _encode_options(options)
 
 
 @functools.lru_cache(maxsize=32)
-def _options_json_cached(items: Tuple[Tuple[str, Any], ...]) -> Optional[bytes]:
-    return _encode_options(dict(items))
+def _options_json_cached(items: Tuple[Tuple[str, type, Any], ...]) -> Optional[bytes]:
+    return _encode_options({k: v for k, _t, v in items})
 
 
 def _encode_options(options: Dict[str, Any]) -> Optional[bytes]:
