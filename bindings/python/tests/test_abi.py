@@ -22,6 +22,14 @@ def test_every_status_has_the_librarys_phrase():
     assert bili_qr.status_str(-99) == "unknown status"
 
 
+def test_the_status_codes_are_the_packages_names():
+    # _abi.py documents them as bili_qr.OK ...: the package exports Status and each code as a plain int
+    for status in _abi.Status:
+        assert getattr(bili_qr, status.name) == status.value and status.name in bili_qr.__all__
+    assert bili_qr.Status is _abi.Status and "Status" in bili_qr.__all__
+    assert bili_qr.CancelledError(bili_qr.ERR_CANCELLED, "x").status == bili_qr.Status.ERR_CANCELLED == -7
+
+
 def test_every_typed_option_is_one_the_library_checks():
     assert set(_abi.OPTION_TYPES) == (
         set(_abi.Options.__annotations__)

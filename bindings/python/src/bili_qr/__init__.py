@@ -40,7 +40,6 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, Iterator, List
 
 from . import _errors, _lib
 from ._errors import (
-    EXPIRED,
     ApiError,
     ArgumentError,
     CancelledError,
@@ -53,7 +52,24 @@ from ._errors import (
     TimeoutError,
     error_for_status,
 )
-from ._abi import Options, PollOptions, WaitOptions
+from ._abi import (
+    ERR_API,
+    ERR_ARGUMENT,
+    ERR_CANCELLED,
+    ERR_HTTP,
+    ERR_INTERNAL,
+    ERR_NETWORK,
+    ERR_PROTOCOL,
+    ERR_TIMEOUT,
+    EXPIRED,
+    OK,
+    SCANNED,
+    WAITING,
+    Options,
+    PollOptions,
+    Status,
+    WaitOptions,
+)
 from ._types import Cookie, Login, PollResult, QrCode, Session, Token, _c_text, session_convert
 from ._version import __version__
 
@@ -82,6 +98,19 @@ __all__ = [
     "library_version",
     "library_path",
     "status_str",
+    "Status",
+    "OK",
+    "WAITING",
+    "SCANNED",
+    "EXPIRED",
+    "ERR_ARGUMENT",
+    "ERR_NETWORK",
+    "ERR_TIMEOUT",
+    "ERR_HTTP",
+    "ERR_PROTOCOL",
+    "ERR_API",
+    "ERR_CANCELLED",
+    "ERR_INTERNAL",
     "Options",
     "PollOptions",
     "WaitOptions",

@@ -20,7 +20,7 @@ import ctypes
 import ctypes.util
 import os
 from pathlib import Path
-from typing import Any, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from ._platform import library_file_name
 
@@ -38,7 +38,7 @@ _S = ctypes.c_char_p
 
 #: name -> argument types (``_OUT`` is a ``char **`` whose string the caller frees). Every one returns ``int``.
 #: The ``_ex`` variants take one more ``char **out_error`` last.
-SIGNATURES = {
+SIGNATURES: Dict[str, List[Any]] = {
     "bili_qr_start": [_S, _OUT],
     "bili_qr_poll": [_S, _S, _OUT],
     "bili_qr_wait": [_S, _S, PROGRESS_FN, ctypes.c_void_p, _OUT],
@@ -50,7 +50,7 @@ SIGNATURES = {
 
 #: The functions of ABI 3 (the mainland refresh), declared when the library's ABI is 3 or newer. A library of
 #: ABI 2 serves everything else; :func:`has` tells whether the loaded one has these.
-SIGNATURES_V3 = {
+SIGNATURES_V3: Dict[str, List[Any]] = {
     "bili_qr_refresh": [_S, _S, _OUT],
     "bili_qr_refresh_confirm": [_S, _S, _OUT],
     "bili_qr_session_save": [_S, _S],
