@@ -172,7 +172,7 @@ export function cancel(ticket: TicketArg): number;
 export function render(text: string, format?: 'utf8' | 'svg' | 'matrix'): string;
 /** Version of the loaded native library, e.g. "0.2.0". */
 export function version(): string;
-/** English phrase for a status code. */
+/** English phrase for a status code (a 32-bit integer; anything else throws ERR_ARGUMENT). */
 export function statusString(status: number): string;
 
 /** The session object of the library (docs/ABI.md, "The session object"), as `Session.toJSON()` gives it. */
@@ -252,7 +252,7 @@ export class Session {
   /** The session as text in one of the library's formats. */
   format(format: SessionFormat): string;
   /** Writes the session atomically (temporary file, fsync, rename), mode 0600; format by default from the name: `.json` → json, else netscape (a TV token session: always json, the only form that keeps the token). */
-  save(path: string, options?: { format?: SessionFormat }): void;
+  save(path: string, options?: { format?: SessionFormat } | null): void;
   check(options?: OptionsArg, hooks?: SignalHooks): Promise<Session>;
   checkSync(options?: OptionsArg): Session;
   logout(options?: OptionsArg, hooks?: SignalHooks): Promise<LogoutResult>;

@@ -18,9 +18,10 @@ function version() {
   return native.version();
 }
 
-/** English phrase for a status code. */
+/** English phrase for a status code (a 32-bit integer; anything else throws BiliQrError ERR_ARGUMENT). */
 function statusString(status) {
-  return native.statusStr(status | 0);
+  if (!Number.isInteger(status) || (status | 0) !== status) throw argumentError(`status must be an integer, got ${typeof status === 'number' ? status : typeof status}`);
+  return native.statusStr(status);
 }
 
 /** Asks for a new QR code on a worker thread. Resolves with {ticket, qr_url, qr_type}; rejects with BiliQrError. */

@@ -286,6 +286,8 @@ namespace Bilibili.QrLogin
         public bool? RefreshNeeded { get; internal set; }
         /// <summary>the session's refresh token (mainland web); a secret (ABI 3)</summary>
         public string RefreshToken { get; internal set; }
+        /// <summary>"tv" for a TV/app token session (ABI 3)</summary>
+        public string Flow { get; internal set; }
         /// <summary>the session's token pair (TV login; expires_at updated by the service's answer) (ABI 3)</summary>
         public SessionToken Token { get; internal set; }
 
@@ -300,6 +302,7 @@ namespace Bilibili.QrLogin
             r.Site = ModelReader.GetString(o, "site", true);
             r.RefreshNeeded = ModelReader.GetNullableBool(o, "refresh_needed");
             r.RefreshToken = ModelReader.GetString(o, "refresh_token", true);
+            r.Flow = ModelReader.GetString(o, "flow", true);
             r.Token = ModelReader.GetObject(o, "token", SessionToken.Read);
             return r;
         }

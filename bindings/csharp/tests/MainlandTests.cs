@@ -88,6 +88,7 @@ static partial class Tests
             var check = BiliQr.Check(saved, opt);
             A.True(check.IsValid, "a fresh mainland session is valid");
             A.Eq("main", check.Site, "check site");
+            A.Eq(null, check.Flow, "a web session's check has no flow");
             A.Eq("Mainlander", check.Name, "check name (nav uname)");
             A.Eq<bool?>(true, check.RefreshNeeded, "refresh=1: cookie/info says a refresh is due");
             A.Eq(oldToken, check.RefreshToken, "check hands the refresh token back");
@@ -338,6 +339,7 @@ static partial class Tests
             A.True(check.IsValid, "the token session is valid");
             A.Eq<bool?>(false, check.RefreshNeeded, "oauth2/info: no refresh due");
             A.Eq(access, check.Token.AccessToken, "check hands the token back");
+            A.Eq("tv", check.Flow, "check flow (the README: Flow on Login, Session and CheckResult)");
             var infos = Requests(sc, "/x/passport-login/oauth2/info");
             A.Eq(1, infos.Count, "one oauth2/info request");
 

@@ -35,7 +35,7 @@ function formatArg(format) {
  */
 function saveText(file, text) {
   if (native.save === null) throw argumentError(`saving a session needs ABI 3; the library loaded has ABI ${abiVersion}`);
-  callStatusSync(native.save, cString(String(file), 'file'), cString(text, 'session'));
+  callStatusSync(native.save, cString(file, 'path'), cString(text, 'session'));
 }
 
 /**
@@ -171,7 +171,12 @@ class Session {
    * by default 'json' for a name ending in `.json` or a TV token session (only JSON carries the token), else
    * 'netscape' (cookies.txt; a mainland session's refresh tokens are kept as two more lines).
    */
-  save(file, { format } = {}) {
+  save(file, options) {
+    cString(file, 'path');
+    if (options !== undefined && options !== null && (typeof options !== 'object' || Array.isArray(options))) {
+      throw argumentError('the options of save must be an object such as {format: "json"}');
+    }
+    const format = options == null ? undefined : options.format;
     const json = String(file).toLowerCase().endsWith('.json') || this.token !== null;
     const fmt = format === undefined ? (json ? 'json' : 'netscape') : format;
     let text = this.format(fmt);

@@ -21,6 +21,12 @@ test('every status code of the binding has its phrase in the library', () => {
   assert.equal(biliQr.STATUS, STATUS);
 });
 
+test('statusString: a status that is not an integer is ERR_ARGUMENT, not the phrase of 0', () => {
+  for (const bad of ['x', '-4', null, undefined, 1.5, NaN, 2 ** 40, {}]) {
+    assert.throws(() => biliQr.statusString(bad), (e) => e instanceof biliQr.BiliQrError && e.status === STATUS.ERR_ARGUMENT, String(bad));
+  }
+});
+
 test('every option of the binding is one the library checks', () => {
   for (const [key, kind] of Object.entries(OPTION_TYPES)) {
     assert.throws(

@@ -128,6 +128,22 @@ test('save is atomic: replaces an existing file (0644 → 0600), leaves no tempo
   );
 });
 
+test('save: a path that is not a string is ERR_ARGUMENT and writes nothing; null options take the default format', () => {
+  const { result } = login();
+  const s = Session.from(result);
+  const cwd = fs.readdirSync(process.cwd());
+  for (const bad of [5, null, undefined, {}, ['a.txt']]) {
+    assert.throws(() => s.save(bad), (e) => e instanceof biliQr.BiliQrError && e.status === STATUS.ERR_ARGUMENT, String(bad));
+  }
+  assert.deepEqual(fs.readdirSync(process.cwd()), cwd, 'no file named after the argument');
+  assert.throws(() => s.save(path.join(dir, 'opts.txt'), 'json'), (e) => e.status === STATUS.ERR_ARGUMENT);
+  const file = path.join(dir, 'null-options.json');
+  s.save(file, null);
+  assert.equal(fileMode(file), 0o600);
+  assert.equal(Session.load(file).cookieHeader, result.cookie_header);
+  assert.equal(JSON.parse(fs.readFileSync(file, 'utf8')).cookie_header, result.cookie_header, '.json name: json');
+});
+
 test('bad sessions are ERR_ARGUMENT and nothing is sent', async () => {
   const api = { api_base_url: server.url(scenario('flow=c')), base_url: server.url(scenario('flow=c')) };
   const before = (await server.stats()).requests;
