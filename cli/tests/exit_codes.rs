@@ -109,7 +109,7 @@ fn usage_errors_are_exit_2_and_ask_nothing() {
         );
     }
     assert!(
-        r.stdout.contains("130"),
+        r.stdout.contains("130") && r.stdout.contains("143"),
         "login --help does not list the exit codes"
     );
     let r = cli(&["refresh", "--help"]);
