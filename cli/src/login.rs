@@ -13,7 +13,7 @@ use crate::{Failure, EXIT_CANCELLED, EXIT_EXPIRED, EXIT_LOCAL, EXIT_USAGE};
 use bili_qr::session::{CheckStatus, Session, SessionFormat};
 use bili_qr::{PollResult, PollStatus, QrCode};
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Mutex};
@@ -208,6 +208,23 @@ fn usage(message: String) -> Failure {
     }
 }
 
+/// The file an output path names, for telling two spellings of one file apart (`a`, `./a`, `dir/../a`, a
+/// symbolic link): the canonical path of an existing file, else its canonical directory joined with its
+/// name, else the path as given.
+fn resolved_target(path: &Path) -> PathBuf {
+    if let Ok(p) = std::fs::canonicalize(path) {
+        return p;
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    match (std::fs::canonicalize(dir), path.file_name()) {
+        (Ok(d), Some(name)) => d.join(name),
+        _ => path.to_path_buf(),
+    }
+}
+
 pub fn run(args: LoginArgs) -> Result<(), Failure> {
     for (flag, path) in [
         ("--cookies", &args.cookies),
@@ -223,8 +240,9 @@ pub fn run(args: LoginArgs) -> Result<(), Failure> {
         .into_iter()
         .flatten()
         .collect();
+    let resolved: Vec<PathBuf> = outputs.iter().map(|p| resolved_target(p)).collect();
     for (i, a) in outputs.iter().enumerate() {
-        if outputs[..i].contains(a) {
+        if resolved[..i].contains(&resolved[i]) {
             return Err(usage(format!("{} is given for two outputs", a.display())));
         }
     }

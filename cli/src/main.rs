@@ -106,15 +106,25 @@ pub(crate) fn flagify(msg: &str) -> String {
     out
 }
 
-/// The one-line reason of a clap error: its first line without the `error: ` prefix.
+/// The one-line reason of a clap error: its first line without the `error: ` prefix. A first line that
+/// ends with `:` (clap's "the following required arguments were not provided:") is followed by the
+/// indented lines under it (the missing flags), joined on the same line.
 fn usage_reason(e: &clap::Error) -> String {
     let text = e.to_string();
-    let first = text
-        .lines()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("invalid arguments");
-    let first = first.strip_prefix("error: ").unwrap_or(first);
-    format!("{first} (see bili-qr --help)")
+    let mut lines = text.lines().skip_while(|l| l.trim().is_empty());
+    let first = lines.next().unwrap_or("invalid arguments");
+    let mut reason = first.strip_prefix("error: ").unwrap_or(first).to_owned();
+    if reason.ends_with(':') {
+        let listed: Vec<&str> = lines
+            .take_while(|l| l.starts_with(' ') && !l.trim().is_empty())
+            .map(str::trim)
+            .collect();
+        if !listed.is_empty() {
+            reason.push(' ');
+            reason.push_str(&listed.join(", "));
+        }
+    }
+    format!("{reason} (see bili-qr --help)")
 }
 
 fn render(args: args::RenderArgs) -> Result<(), Failure> {
@@ -237,5 +247,24 @@ mod tests {
             !r.contains('\n') && r.contains("--bogus") && !r.starts_with("error:"),
             "{r}"
         );
+    }
+
+    #[test]
+    fn usage_reason_names_the_missing_flag() {
+        for (args, flag) in [
+            (&["bili-qr", "check"][..], "--cookies"),
+            (&["bili-qr", "logout"][..], "--cookies"),
+            (
+                &["bili-qr", "login", "--app-secret", "abc"][..],
+                "--app-key",
+            ),
+        ] {
+            let e = Cli::try_parse_from(args).unwrap_err();
+            let r = usage_reason(&e);
+            assert!(
+                !r.contains('\n') && r.contains("not provided: ") && r.contains(flag),
+                "{args:?}: {r}"
+            );
+        }
     }
 }

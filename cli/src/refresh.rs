@@ -72,6 +72,8 @@ fn who(session: &Session) -> String {
 struct Target<'a> {
     path: &'a Path,
     format: SessionFormat,
+    /// The `bili-qr login` flags that log in again to this file (`saved::Place::login_flags`).
+    login_flags: String,
 }
 
 impl Target<'_> {
@@ -101,7 +103,12 @@ pub fn run(args: RefreshArgs) -> Result<(), Failure> {
         )));
     }
     let opts = for_session(&args.net, &session, opts)?;
-    let target = Target { path, format };
+    let login_flags = saved::Place::File(path.to_path_buf()).login_flags(&session, format);
+    let target = Target {
+        path,
+        format,
+        login_flags,
+    };
     if session.previous_refresh_token.is_some() {
         return finish_pending(session, &opts, &target);
     }
@@ -124,7 +131,7 @@ fn wanted(
 ) -> Result<Option<Session>, Failure> {
     let checked = bili_qr::check(&session, opts).map_err(|e| Failure::from_error(&e))?;
     if checked.status == CheckStatus::Expired {
-        return Err(expired(target.path));
+        return Err(expired(target));
     }
     if checked.renewed {
         target.save(&checked.session).map_err(|message| Failure {
@@ -150,13 +157,13 @@ fn wanted(
     }
 }
 
-fn expired(path: &Path) -> Failure {
+fn expired(target: &Target<'_>) -> Failure {
     Failure {
         code: EXIT_EXPIRED,
         message: format!(
-            "not logged in: the session saved in {} has expired or was logged out; log in again: bili-qr login --site main --cookies {}",
-            path.display(),
-            path.display()
+            "not logged in: the session saved in {} has expired or was logged out; log in again: bili-qr login {}",
+            target.path.display(),
+            target.login_flags
         ),
     }
 }
@@ -171,11 +178,15 @@ fn warn_all(warnings: &[String]) {
 }
 
 /// `Ok` when a refresh call (`want`: Refreshed) or a confirmation (Confirmed) answered as it should; the
-/// expired session of `path`; or, for the other call's status, an internal error.
-fn expect_status(got: RefreshStatus, want: RefreshStatus, path: &Path) -> Result<(), Failure> {
+/// expired session of `target`; or, for the other call's status, an internal error.
+fn expect_status(
+    got: RefreshStatus,
+    want: RefreshStatus,
+    target: &Target<'_>,
+) -> Result<(), Failure> {
     match got {
         _ if got == want => Ok(()),
-        RefreshStatus::Expired => Err(expired(path)),
+        RefreshStatus::Expired => Err(expired(target)),
         RefreshStatus::Confirmed => Err(internal("the refresh answered as a confirmation")),
         RefreshStatus::Refreshed => Err(internal("the confirmation answered as a refresh")),
     }
@@ -193,7 +204,7 @@ fn internal(what: &str) -> Failure {
 fn renew(session: Session, opts: &bili_qr::Options, target: &Target<'_>) -> Result<(), Failure> {
     let had_web_token = session.refresh_token.is_some();
     let r = bili_qr::refresh(&session, opts).map_err(|e| Failure::from_error(&e))?;
-    expect_status(r.status, RefreshStatus::Refreshed, target.path)?;
+    expect_status(r.status, RefreshStatus::Refreshed, target)?;
     let warnings: Vec<String> = r.warnings.iter().cloned().collect();
     target.save(&r.session).map_err(|message| Failure {
         code: EXIT_LOCAL,
@@ -259,7 +270,7 @@ fn confirm(
             });
         }
     };
-    expect_status(c.status, RefreshStatus::Confirmed, target.path)?;
+    expect_status(c.status, RefreshStatus::Confirmed, target)?;
     target.save(&c.session).map_err(|message| Failure {
         code: EXIT_LOCAL,
         message: format!(
@@ -290,7 +301,7 @@ fn confirmed_before(
 ) -> Result<(), Failure> {
     let checked = bili_qr::check(&session, opts).map_err(|e| Failure::from_error(&e))?;
     if checked.status == CheckStatus::Expired {
-        return Err(expired(target.path));
+        return Err(expired(target));
     }
     let line = saved::account(&checked);
     let mut done = checked.session;

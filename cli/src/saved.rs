@@ -49,6 +49,23 @@ impl Place {
         }
     }
 
+    /// The `bili-qr login` flags that log in again to this place, for a session like `session` read in
+    /// `format`: `--tv` for a TV token, `--site main` for a mainland session, and `--session FILE` for a JSON
+    /// file (`--cookies FILE` would replace it by a cookies.txt).
+    pub fn login_flags(&self, session: &Session, format: SessionFormat) -> String {
+        let place = match self {
+            Place::File(p) if format == SessionFormat::Json => format!("--session {}", p.display()),
+            _ => self.flag(),
+        };
+        if session.token.is_some() {
+            format!("--tv {place}")
+        } else if session.site == Some(bili_qr::Site::Main) {
+            format!("--site main {place}")
+        } else {
+            place
+        }
+    }
+
     /// Reads the session saved here. A keyring that cannot be reached is `Unusable` with a reason that says what
     /// to install (or to use a file).
     pub fn read(&self) -> Result<Saved, ReadError> {
@@ -258,7 +275,7 @@ pub fn check(args: SessionArgs) -> Result<(), Failure> {
             message: format!(
                 "not logged in: the session saved in {} has expired or was logged out; log in again: bili-qr login {}",
                 place,
-                place.flag()
+                place.login_flags(&saved.session, saved.format)
             ),
         }),
     }
@@ -323,6 +340,29 @@ mod tests {
         let _ = std::fs::remove_dir_all(&d);
         std::fs::create_dir_all(&d).unwrap();
         d
+    }
+
+    #[test]
+    fn login_flags_keep_the_site_and_the_format() {
+        let place = Place::File(PathBuf::from("s.json"));
+        let mut session = Session::parse("SESSDATA=a; bili_jct=b; DedeUserID=1").unwrap();
+        assert_eq!(
+            place.login_flags(&session, SessionFormat::Json),
+            "--session s.json"
+        );
+        assert_eq!(
+            place.login_flags(&session, SessionFormat::Netscape),
+            "--cookies s.json"
+        );
+        session.site = Some(bili_qr::Site::Main);
+        assert_eq!(
+            place.login_flags(&session, SessionFormat::Netscape),
+            "--site main --cookies s.json"
+        );
+        assert_eq!(
+            place.login_flags(&session, SessionFormat::Json),
+            "--site main --session s.json"
+        );
     }
 
     #[test]

@@ -18,6 +18,10 @@ fn usage_errors_are_exit_2_and_ask_nothing() {
     let dir = scratch("usage");
     let ub = srv.url("id=usage");
     let d = dir.display().to_string();
+    let n = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let cases: Vec<Vec<String>> = [
         "login --bogus --base-url {ub}",
         "login --timeout soon --base-url {ub}",
@@ -30,6 +34,8 @@ fn usage_errors_are_exit_2_and_ask_nothing() {
         "login --base-url {ub} --json {d}",
         "login --base-url {ub} --cookies {d}/a --json {d}/a",
         "login --base-url {ub} --session {d}/a --cookies {d}/a",
+        "login --base-url {ub} --cookies {d}/a --json {d}/./a",
+        "login --base-url {ub} --cookies {d}/a --session {d}/../{n}/a",
         "login --base-url {ub} --site cn",
         "login --base-url {ub} --tv --site intl --session {d}/s.json",
         "login --base-url {ub} --refresh-public-key {d}/none.pem",
@@ -42,6 +48,7 @@ fn usage_errors_are_exit_2_and_ask_nothing() {
     .map(|line| {
         line.replace("{ub}", &ub)
             .replace("{d}", &d)
+            .replace("{n}", &n)
             .split(' ')
             .map(str::to_owned)
             .collect()
@@ -102,7 +109,7 @@ fn usage_errors_are_exit_2_and_ask_nothing() {
         );
     }
     assert!(
-        r.stdout.contains("130"),
+        r.stdout.contains("130") && r.stdout.contains("143"),
         "login --help does not list the exit codes"
     );
     let r = cli(&["refresh", "--help"]);

@@ -205,6 +205,15 @@ fn mainland_round_trip_on_the_command_line() {
     assert_ok(&site.check(&file), "check after the refresh");
     let r = site.check(&old);
     assert_eq!(r.code, 1, "the old session is retired: {}", r.all());
+    // The hint logs in again to the mainland, in the file's own format.
+    assert!(
+        r.stderr.contains(&format!(
+            "bili-qr login --site main --cookies {}",
+            old.display()
+        )),
+        "{}",
+        r.all()
+    );
 
     // A second refresh of the refreshed file works (it holds the new refresh token).
     let r = site.refresh(&file, &[]);
@@ -246,6 +255,14 @@ fn session_json_round_trip_keeps_its_format() {
     assert_ne!(after["refresh_token"], v["refresh_token"]);
     assert!(after.get("previous_refresh_token").is_none(), "{after}");
     assert_ok(&site.check(&file), "check");
+
+    // Once logged out, the hints of check and refresh name --session (--cookies would write a cookies.txt).
+    assert_ok(&site.run("logout", "--cookies", &file, &[]), "logout");
+    let hint = format!("bili-qr login --site main --session {}", file.display());
+    for r in [site.check(&file), site.refresh(&file, &[])] {
+        assert_eq!(r.code, 1, "{}", r.all());
+        assert!(r.stderr.contains(&hint), "{}", r.all());
+    }
 }
 
 #[test]
@@ -443,5 +460,8 @@ fn tv_round_trip() {
     assert_ne!(v2["token"]["access_token"], v["token"]["access_token"]);
     // Using the new token retires the old one.
     assert_ok(&site.check(&file), "check with the new token");
-    assert_eq!(site.check(&old).code, 1, "the old token is retired");
+    let r = site.check(&old);
+    assert_eq!(r.code, 1, "the old token is retired: {}", r.all());
+    let hint = format!("bili-qr login --tv --session {}", old.display());
+    assert!(r.stderr.contains(&hint), "{}", r.all());
 }
