@@ -65,7 +65,7 @@ step "test venv $venv: the wheel, pytest, yt-dlp, mypy"
 env PATH="$nocargo" "$python" -m venv "$venv" || fail "python3 -m venv failed (Debian: apt-get install python3-venv)"
 py=$venv/bin/python
 export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
-"$py" -m pip install -q "$wheel" "pytest>=7,<10" "yt-dlp==2026.10.26" "mypy>=1.11" || fail "pip install failed"
+"$py" -m pip install -q "$wheel" "pytest>=7,<10" "yt-dlp==2026.10.26" "mypy==2.4.1" || fail "pip install failed"
 
 step "python -m bili_qr has the flags of the repository's bili-qr ($cli)"
 for args in "--help" "login --help" "render --help"; do
