@@ -68,13 +68,15 @@ class Session : public CookieSet {
 
   // Writes the session to path, atomically, with mode 0600, through the library's bili_qr_session_save: a
   // temporary file in the same directory created 0600, written and flushed to disk, then renamed over path. format: "netscape" (cookies.txt, for yt-dlp and curl),
-  // "json" (the session object) or "header"; by default JSON for a name ending in ".json", else cookies.txt.
-  // A mainland cookies.txt keeps the refresh tokens (as lines only their refresh endpoints would be sent); a
-  // TV/app token is kept by the JSON form alone: save a session with a token() to a ".json" file.
+  // "json" (the session object) or "header"; by default JSON for a name ending in ".json" or a session with a
+  // token(), else cookies.txt. A mainland cookies.txt keeps the refresh tokens (as lines only their refresh
+  // endpoints would be sent); a TV/app token is kept by the JSON form alone, so an explicit "netscape" or
+  // "header" drops it.
   void save(const std::string& path, std::string_view format = {}) const {
     std::string f(format);
     if (f.empty()) {
-      f = path.size() >= 5 && path.compare(path.size() - 5, 5, ".json") == 0 ? "json" : "netscape";
+      const bool json_name = path.size() >= 5 && path.compare(path.size() - 5, 5, ".json") == 0;
+      f = json_name || token_.has_value() ? "json" : "netscape";
     }
     std::string text = to(f);
     if (!text.empty() && text.back() != '\n') text += '\n';

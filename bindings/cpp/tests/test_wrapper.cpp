@@ -995,6 +995,15 @@ void test_tv_round_trip() {
   CHECK(saved.token() && saved.token()->access_token == token0.access_token &&
         saved.token()->refresh_token == token0.refresh_token);
 
+  // Saved without a format under another name, a token session is JSON too: cookies.txt cannot hold the token.
+  const std::string txt = std::string(dir) + "/tv.txt";
+  login.session().save(txt);
+  CHECK(file_mode(txt) == 0600);
+  auto from_txt = bili_qr::Session::load(txt);
+  CHECK(from_txt.token() && from_txt.token()->access_token == token0.access_token &&
+        from_txt.token()->refresh_token == token0.refresh_token);
+  std::remove(txt.c_str());
+
   auto checked = bili_qr::check(saved, o);
   CHECK(checked.valid() && checked.refresh_needed() == std::optional<bool>(false) && checked.mid() == login.mid);
 
