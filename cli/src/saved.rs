@@ -346,23 +346,20 @@ mod tests {
     fn login_flags_keep_the_site_and_the_format() {
         let place = Place::File(PathBuf::from("s.json"));
         let mut session = Session::parse("SESSDATA=a; bili_jct=b; DedeUserID=1").unwrap();
-        assert_eq!(
-            place.login_flags(&session, SessionFormat::Json),
-            "--session s.json"
-        );
-        assert_eq!(
-            place.login_flags(&session, SessionFormat::Netscape),
-            "--cookies s.json"
-        );
-        session.site = Some(bili_qr::Site::Main);
-        assert_eq!(
-            place.login_flags(&session, SessionFormat::Netscape),
-            "--site main --cookies s.json"
-        );
-        assert_eq!(
-            place.login_flags(&session, SessionFormat::Json),
-            "--site main --session s.json"
-        );
+        let main = Some(bili_qr::Site::Main);
+        for (site, format, flags) in [
+            (None, SessionFormat::Json, "--session s.json"),
+            (None, SessionFormat::Netscape, "--cookies s.json"),
+            (
+                main,
+                SessionFormat::Netscape,
+                "--site main --cookies s.json",
+            ),
+            (main, SessionFormat::Json, "--site main --session s.json"),
+        ] {
+            session.site = site;
+            assert_eq!(place.login_flags(&session, format), flags);
+        }
     }
 
     #[test]

@@ -25,20 +25,7 @@ EXCEPTION_NAMES = [
 __all__ = [*EXCEPTION_NAMES, "error_for_status"]
 
 # Status codes of the C ABI (generated from abi/bili_qr.toml into _abi.py).
-from ._abi import (  # noqa: E402
-    ERR_API,
-    ERR_ARGUMENT,
-    ERR_CANCELLED,
-    ERR_HTTP,
-    ERR_INTERNAL,
-    ERR_NETWORK,
-    ERR_PROTOCOL,
-    ERR_TIMEOUT,
-    EXPIRED,
-    OK,
-    SCANNED,
-    WAITING,
-)
+from ._abi import Status  # noqa: E402
 
 
 class Error(Exception):
@@ -109,7 +96,7 @@ class ExpiredError(Error):
 
     result: Optional["PollResult"]
 
-    def __init__(self, status: int = EXPIRED, message: str = "", result: Optional["PollResult"] = None) -> None:
+    def __init__(self, status: int = Status.EXPIRED, message: str = "", result: Optional["PollResult"] = None) -> None:
         super().__init__(status, message or "the QR code expired before the login was confirmed; start a new one")
         self.result = result
 
@@ -118,15 +105,15 @@ class ExpiredError(Error):
 
 
 _BY_STATUS: Dict[int, Type[Error]] = {
-    ERR_ARGUMENT: ArgumentError,
-    ERR_NETWORK: NetworkError,
-    ERR_TIMEOUT: TimeoutError,
-    ERR_HTTP: HttpError,
-    ERR_PROTOCOL: ProtocolError,
-    ERR_API: ApiError,
-    ERR_CANCELLED: CancelledError,
-    ERR_INTERNAL: InternalError,
-    EXPIRED: ExpiredError,
+    Status.ERR_ARGUMENT: ArgumentError,
+    Status.ERR_NETWORK: NetworkError,
+    Status.ERR_TIMEOUT: TimeoutError,
+    Status.ERR_HTTP: HttpError,
+    Status.ERR_PROTOCOL: ProtocolError,
+    Status.ERR_API: ApiError,
+    Status.ERR_CANCELLED: CancelledError,
+    Status.ERR_INTERNAL: InternalError,
+    Status.EXPIRED: ExpiredError,
 }
 
 
