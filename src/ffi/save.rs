@@ -10,7 +10,8 @@ use std::path::Path;
 /// Saves a session to a file, atomically and readable by its owner only (ABI 3). No network.
 ///
 /// - `path`: the file to write (UTF-8; relative to the current directory, or absolute); its directory must
-///   exist. An existing file is replaced; a directory is not. Borrowed.
+///   exist. An existing file (or a link, which is replaced, not followed) is replaced; a directory, a device
+///   such as `/dev/null`, a pipe or a socket (or a link to one) is not. Borrowed.
 /// - `session`: a session in any form `bili_qr_session_convert` reads (the session object or confirmed poll
 ///   object in JSON, a Netscape cookies.txt, a `Cookie` header), at most 1 MiB. It is checked first: a
 ///   text that is not a session the library reads (empty, broken JSON, no `SESSDATA`, ...) is
@@ -25,9 +26,9 @@ use std::path::Path;
 /// or the new one, never a mix; on any error the old file is untouched and no temporary file is left.
 ///
 /// Returns `BILI_QR_OK`, or `BILI_QR_ERR_ARGUMENT`: NULL or non-UTF-8 arguments, a text that is not a
-/// session, an empty path, a path that is a directory, a missing directory, or a file that cannot be written
-/// (permission denied, disk full, ...); the message names the path and the system's reason, never the
-/// session. Thread-safe (two saves to the same path at once: the last rename wins, each file whole).
+/// session, an empty path, a path that is a directory, a device, pipe or socket, a missing directory, or a
+/// file that cannot be written (permission denied, disk full, ...); the message names the path and the
+/// system's reason, never the session. Thread-safe (two saves to the same path at once: the last rename wins, each file whole).
 ///
 /// # Safety
 /// `path` and `session` are NULL or NUL-terminated.

@@ -26,7 +26,7 @@ static COUNTER: AtomicU32 = AtomicU32::new(0);
 pub const MAX_PATH: usize = 4096;
 
 /// Checks, before anything else is done, that `path` can be written as a file: not empty, not a directory,
-/// and its directory exists. The message names the path (never a file's content).
+/// not a device, pipe or socket (nor a link to one), and its directory exists. The message names the path (never a file's content).
 pub fn check_target(path: &Path) -> Result<()> {
     if path.as_os_str().is_empty() {
         return Err(Error::argument("the file name is empty"));
@@ -48,6 +48,9 @@ pub fn check_target(path: &Path) -> Result<()> {
             path.display()
         )));
     }
+    if is_special(path) {
+        return Err(Error::argument(format!("{} {NOT_A_FILE}", path.display())));
+    }
     let dir = parent(path);
     if !dir.is_dir() {
         return Err(Error::argument(format!(
@@ -56,6 +59,17 @@ pub fn check_target(path: &Path) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// Why a device, pipe or socket is refused as a target.
+const NOT_A_FILE: &str =
+    "is a device, pipe or socket, not a file: a session file is written by replacing its target";
+
+/// Whether `path` is (or links to) something other than a regular file or a directory: a device such as
+/// /dev/null, a pipe or a socket. The rename that replaces a target would put a regular file in its place,
+/// so such a target is refused, and a link to one is left alone.
+fn is_special(path: &Path) -> bool {
+    fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
 }
 
 fn parent(path: &Path) -> PathBuf {
@@ -95,6 +109,9 @@ impl Staged {
 }
 
 fn stage(target: &Path, content: &[u8]) -> io::Result<Staged> {
+    if is_special(target) {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, NOT_A_FILE));
+    }
     let dir = parent(target);
     let name = target
         .file_name()
@@ -289,6 +306,33 @@ mod tests {
         assert!(check_target(Path::new("")).is_err());
         check_target(&d.join("x.svg")).unwrap();
         check_target(Path::new("relative.svg")).unwrap();
+    }
+
+    /// A socket (as a device or a pipe would be) is refused, directly and through a link, before anything is
+    /// written, and is still there afterwards: replacing it would leave a regular file in its place.
+    #[cfg(unix)]
+    #[test]
+    fn a_device_pipe_or_socket_is_never_replaced() {
+        use std::os::unix::fs::FileTypeExt;
+        let d = scratch("special");
+        let sock = d.join("s.sock");
+        let _listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+        let link = d.join("link.txt");
+        std::os::unix::fs::symlink(&sock, &link).unwrap();
+        for target in [&sock, &link] {
+            let e = check_target(target).unwrap_err();
+            assert!(e.message().contains("not a file"), "{}", e.message());
+            let e = write_private(target, b"x").unwrap_err();
+            assert!(e.message().contains("not a file"), "{}", e.message());
+            let e = save(target, "SESSDATA=a; bili_jct=b; DedeUserID=1").unwrap_err();
+            assert_eq!(e.kind(), crate::ErrorKind::Argument);
+        }
+        assert!(fs::symlink_metadata(&sock).unwrap().file_type().is_socket());
+        assert!(fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(entries(&d), ["link.txt", "s.sock"]);
     }
 
     #[test]
