@@ -40,22 +40,11 @@ impl std::fmt::Debug for ProxySetting {
         match self {
             ProxySetting::FromEnvironment => f.write_str("FromEnvironment"),
             ProxySetting::Direct => f.write_str("Direct"),
-            ProxySetting::Url(url) => f.debug_tuple("Url").field(&without_user_info(url)).finish(),
+            ProxySetting::Url(url) => f
+                .debug_tuple("Url")
+                .field(&crate::url::without_user_info(url))
+                .finish(),
         }
-    }
-}
-
-/// `url` with the user info of its authority (`user:password@`) replaced by `…@`.
-fn without_user_info(url: &str) -> String {
-    let (scheme, rest) = match url.split_once("://") {
-        Some((_, rest)) => (url.strip_suffix(rest).unwrap_or_default(), rest),
-        None => ("", url),
-    };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let tail = rest.strip_prefix(authority).unwrap_or_default();
-    match authority.rsplit_once('@') {
-        Some((_, host)) => format!("{scheme}…@{host}{tail}"),
-        None => url.to_owned(),
     }
 }
 

@@ -247,6 +247,20 @@ impl Url {
     }
 }
 
+/// `url` with the user info of its authority (`user:password@`) replaced by `…@`.
+pub fn without_user_info(url: &str) -> String {
+    let (scheme, rest) = match url.split_once("://") {
+        Some((_, rest)) => (url.strip_suffix(rest).unwrap_or_default(), rest),
+        None => ("", url),
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let tail = rest.strip_prefix(authority).unwrap_or_default();
+    match authority.rsplit_once('@') {
+        Some((_, host)) => format!("{scheme}…@{host}{tail}"),
+        None => url.to_owned(),
+    }
+}
+
 /// Checks the authority of a proxy URL (`scheme://[user[:password]@]host[:port][/]`): the host as for
 /// [`Url::parse`], and a port, when present, from 1 to 65535 (ureq would take `:99999` for its default).
 /// Returns the host and the port if one was written.

@@ -85,8 +85,8 @@ impl Session {
         self.site.unwrap_or(options.site)
     }
 
-    /// Marks the session as the mainland site's (its site came from the options): a host still at the
-    /// default, bilibili.tv's, becomes the mainland passport host, as when the session says its site.
+    /// Marks the session as the mainland site's (it says so, holds a TV/app token, or its site came from the
+    /// options): a host still at the default, bilibili.tv's, becomes the mainland passport host.
     pub(crate) fn mark_main(&mut self) {
         self.site = Some(crate::site::Site::Main);
         if self.host == DEFAULT_HOST {

@@ -70,10 +70,8 @@ impl Reader {
             })
         });
         self.dropped += before - self.session.cookies.len();
-        if self.session.site == Some(Site::Main) && self.session.host == DEFAULT_HOST {
-            self.session.host = crate::site::MAIN_BASE_URL
-                .trim_start_matches("https://")
-                .to_owned();
+        if self.session.site == Some(Site::Main) {
+            self.session.mark_main();
         }
         // A TV/app token session is mainland's and is used by its token: it needs no cookie.
         if self.session.token.is_some() {
@@ -83,12 +81,7 @@ impl Reader {
                         "session has a token but says site \"intl\": TV/app tokens are of the mainland site (\"main\")",
                     ))
                 }
-                _ => self.session.site = Some(Site::Main),
-            }
-            if self.session.host == DEFAULT_HOST {
-                self.session.host = crate::site::MAIN_BASE_URL
-                    .trim_start_matches("https://")
-                    .to_owned();
+                _ => self.session.mark_main(),
             }
         }
         if self.session.token.is_none()
