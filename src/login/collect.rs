@@ -6,13 +6,16 @@ use super::unix_now;
 use crate::cookies::{Cookie, CookieJar};
 use crate::error::{Error, Result};
 use crate::options::Options;
-use crate::passport::{self, Collected, ConfirmedData, Login};
+use crate::passport::{self, Collected, ConfirmedData, Login, UserInfo};
 use crate::redact::Warnings;
+use crate::site::Site;
 use crate::transport::{Answer, Call, Hop, Mode, Request};
-use crate::url::{is_service_host, Url, UrlError};
+use crate::url::{Url, UrlError};
 
-/// The credentials a cross-domain `go_url` may carry in its query (the mainland crossDomain shape).
-const QUERY_CREDENTIALS: [&str; 4] = ["DedeUserID", "DedeUserID__ckMd5", "SESSDATA", "bili_jct"];
+/// The credentials a cross-domain URL may carry in its query: bilibili.tv's `go_url`, a redirect's
+/// `Location`, the mainland's `data.url` (its crossDomain shape).
+pub(crate) const QUERY_CREDENTIALS: [&str; 4] =
+    ["DedeUserID", "DedeUserID__ckMd5", "SESSDATA", "bili_jct"];
 
 /// The cookie domain for credentials found in the query of a URL of `host`: host-only (`None`) for the
 /// `base_url` host, else the trusted root `host` is under. Reading a query sends nothing, so a URL on any
@@ -112,11 +115,12 @@ fn shown_host(host: &str) -> String {
     }
 }
 
-/// Whether an optional step may request `url`: https on a host under bilibili.tv / biliintl.com, or the
-/// host and port of `base_url` / `api_base_url` (loopback http in tests). The transport checks the same
-/// rule on every hop; this one lets the step name the refused host.
-fn followable(url: &Url, options: &Options) -> bool {
-    if url.is_https() && is_service_host(url.host()) {
+/// Whether an optional step may request `url`: https on a host of the login's site (under bilibili.tv /
+/// biliintl.com, or bilibili.com / biligame.com), or the host and port of `base_url` / `api_base_url`
+/// (loopback http in tests). The transport checks the same rule on every hop; this one lets the step name
+/// the refused host.
+fn followable(url: &Url, options: &Options, site: Site) -> bool {
+    if url.is_https() && site.is_site_host(url.host()) {
         return true;
     }
     [options.base_url.as_str(), options.api_base_url.as_str()]
@@ -125,16 +129,37 @@ fn followable(url: &Url, options: &Options) -> bool {
         .any(|b| b.same_host_port(url))
 }
 
+/// What a step does with a redirect: follows it and reads the credentials in its `Location` query (the
+/// bilibili.tv login's go_url and sso URLs), or stops there, the redirect being the final answer (the
+/// mainland crossDomain page, which then sends the browser to the site's home page; its `Location` is
+/// not read).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Redirects {
+    Follow,
+    Stop,
+}
+
 /// The cookies of every response of a chain, host-only ones attributed to the host that set them (the
-/// `base_url` host's stay host-only), and the credentials in each redirect's `Location` query (read also
-/// when that host was not requested). Returns how many credentials the `Location`s carried.
-fn apply_hops(jar: &mut CookieJar, hops: &[Hop], base_host: &str, now: i64) -> usize {
+/// `base_url` host's stay host-only), and with [`Redirects::Follow`] the credentials in each redirect's
+/// `Location` query (read also when that host was not requested). Returns how many credentials the
+/// `Location`s carried.
+fn apply_hops(
+    jar: &mut CookieJar,
+    hops: &[Hop],
+    redirects: Redirects,
+    base_host: &str,
+    now: i64,
+) -> usize {
     let mut found = 0;
     for hop in hops {
         for header in &hop.set_cookies {
             jar.apply_set_cookie_from(header, &hop.host, base_host, now);
         }
-        if let Some(location) = &hop.location {
+        let location = hop
+            .location
+            .as_deref()
+            .filter(|_| redirects == Redirects::Follow);
+        if let Some(location) = location {
             let to = location_host(location, &hop.host, hop.port);
             let domain = domain_for_host(to.as_deref(), base_host);
             found += apply_query_credentials(
@@ -151,15 +176,19 @@ fn apply_hops(jar: &mut CookieJar, hops: &[Hop], base_host: &str, now: i64) -> u
     found
 }
 
-/// One collection under way: the jar being filled, the optional steps' warnings, and what was tried.
-struct Collector<'a, 'c> {
+/// One collection under way, for either site: the jar being filled, the optional steps' warnings, and what
+/// was tried. The steps of each site's login drive it (here for bilibili.tv, `crate::mainland::login` for
+/// bilibili.com); following a URL, merging cookies and verifying the new session are done here, once.
+pub(crate) struct Collector<'a, 'c> {
     options: &'a Options,
     call: &'a Call<'c>,
+    /// Whose hosts a step may request.
+    site: Site,
     /// The `base_url` host (host-only cookies are its own).
-    base_host: &'a str,
-    now: i64,
-    jar: CookieJar,
-    warnings: Warnings,
+    pub(crate) base_host: &'a str,
+    pub(crate) now: i64,
+    pub(crate) jar: CookieJar,
+    pub(crate) warnings: Warnings,
     collected: Collected,
 }
 
@@ -175,23 +204,13 @@ pub(super) fn collect_login(
     data: ConfirmedData,
     call: &Call<'_>,
 ) -> Result<Login> {
-    let base_host = options.base_url.host();
-    let mut c = Collector {
-        options,
-        call,
-        base_host,
-        now: unix_now(),
-        jar: CookieJar::for_service(base_host, options.api_base_url.host()),
-        warnings: Warnings::default(),
-        collected: Collected::default(),
-    };
-    c.collected
-        .tried
-        .push("the fetch answer's Set-Cookie".to_owned());
-    c.apply_hops(&answer.hops);
+    let jar = CookieJar::for_service(options.base_url.host(), options.api_base_url.host());
+    let mut c = Collector::new(options, call, Site::Intl, jar);
+    c.tried("the fetch answer's Set-Cookie");
+    c.apply_hops(&answer.hops, Redirects::Follow);
     if let Some(info) = &data.cookie_info {
-        c.collected.tried.push("data.cookie_info".to_owned());
-        c.jar.apply_cookie_info(info, base_host, c.now);
+        c.tried("data.cookie_info");
+        c.jar.apply_cookie_info(info, c.base_host, c.now);
     }
     if let Some(raw) = data.go_url.as_deref().filter(|g| !g.trim().is_empty()) {
         c.go_url_step(fetch_url, raw);
@@ -200,39 +219,74 @@ pub(super) fn collect_login(
 
     let mut verified = None;
     if options.verify_login && c.jar.missing_required().is_empty() {
-        verified = Some(c.verify()?);
+        let path = path_of(&passport::gateway_user_endpoint(options));
+        let user = c.verify("v2/user", &path, passport::gateway_user)?;
+        verified = Some(user.is_some());
     }
-    let Collector {
-        jar,
-        warnings,
-        collected,
-        ..
-    } = c;
-    let mut login = passport::finish_login(data, jar, base_host, warnings, &collected)?;
+    let mut login = c.finish(data)?;
     login.verified = verified;
     Ok(login)
 }
 
 /// The path (without the query) of a URL the library built, for matching cookie paths.
-fn path_of(url: &str) -> String {
+pub(crate) fn path_of(url: &str) -> String {
     Url::parse(url).map_or_else(|_| "/".to_owned(), |u| u.uri().path().to_owned())
 }
 
-impl Collector<'_, '_> {
+impl<'a, 'c> Collector<'a, 'c> {
+    /// A collection into `jar` (empty, made for the site's domains and the options' hosts).
+    pub(crate) fn new(
+        options: &'a Options,
+        call: &'a Call<'c>,
+        site: Site,
+        jar: CookieJar,
+    ) -> Self {
+        Collector {
+            options,
+            call,
+            site,
+            base_host: options.base_url.host(),
+            now: unix_now(),
+            jar,
+            warnings: Warnings::default(),
+            collected: Collected::default(),
+        }
+    }
+
+    /// Notes a source among those tried (named in the error when the session cookies are still missing).
+    pub(crate) fn tried(&mut self, source: &str) {
+        self.collected.tried.push(source.to_owned());
+    }
+
     /// [`apply_hops`], noting the `Location` credentials among the sources tried.
-    fn apply_hops(&mut self, hops: &[Hop]) {
-        if apply_hops(&mut self.jar, hops, self.base_host, self.now) > 0 {
+    pub(crate) fn apply_hops(&mut self, hops: &[Hop], redirects: Redirects) {
+        if apply_hops(&mut self.jar, hops, redirects, self.base_host, self.now) > 0 {
             let note = "the credentials in a redirect's Location";
             if !self.collected.tried.iter().any(|t| t == note) {
-                self.collected.tried.push(note.to_owned());
+                self.tried(note);
             }
         }
+    }
+
+    /// The login from its data and the collected cookies ([`passport::finish_login`]).
+    pub(crate) fn finish(self, data: ConfirmedData) -> Result<Login> {
+        passport::finish_login(
+            data,
+            self.jar,
+            self.base_host,
+            self.warnings,
+            &self.collected,
+        )
     }
 
     /// A URL the service handed out (`what`: "go_url", "an sso URL"), resolved, if it may be requested:
     /// `None` with a warning when it does not resolve or its host is not trusted (that host also goes into
     /// `collected.refused`).
-    fn target(&mut self, what: &str, joined: std::result::Result<Url, UrlError>) -> Option<Url> {
+    pub(crate) fn target(
+        &mut self,
+        what: &str,
+        joined: std::result::Result<Url, UrlError>,
+    ) -> Option<Url> {
         let url = match joined {
             Ok(u) => u,
             Err(why) => {
@@ -241,7 +295,7 @@ impl Collector<'_, '_> {
                 return None;
             }
         };
-        if !followable(&url, self.options) {
+        if !followable(&url, self.options, self.site) {
             let shown = shown_host(url.host());
             self.warnings.push(format!(
                 "{what} points to the untrusted host {shown}; it was not requested"
@@ -252,27 +306,31 @@ impl Collector<'_, '_> {
         Some(url)
     }
 
-    /// Follows an optional step's URL (go_url or an sso URL) with the cookies a browser would send there.
-    /// Every response's cookies are merged, also when a later hop fails; a failure becomes a warning.
-    fn follow(&mut self, what: &str, url: &Url) {
+    /// Follows an optional step's URL (go_url, an sso URL, the mainland's data.url) with the cookies a
+    /// browser would send there; `redirects` says what a redirect is. Every response's cookies are merged,
+    /// also when a later hop fails; a failure becomes a warning.
+    pub(crate) fn follow(&mut self, what: &str, url: &Url, redirects: Redirects) {
         let cookie = self
             .jar
             .header_for(url.host(), url.uri().path(), self.base_host);
-        let sent = Request::get(url.as_str())
+        let request = Request::get(url.as_str())
             .mode(Mode::Follow)
             .label(what)
-            .cookie(Some(cookie.as_str()).filter(|c| !c.is_empty()))
-            .send(self.options, self.call);
-        match sent {
+            .cookie(Some(cookie.as_str()).filter(|c| !c.is_empty()));
+        let request = match redirects {
+            Redirects::Follow => request,
+            Redirects::Stop => request.stop_at_redirect(),
+        };
+        match request.send(self.options, self.call) {
             Ok(answer) => {
-                self.apply_hops(&answer.hops);
+                self.apply_hops(&answer.hops, redirects);
                 if answer.status >= 400 {
                     self.warnings
                         .push(format!("{what} answered HTTP {}", answer.status));
                 }
             }
             Err(failure) => {
-                self.apply_hops(&failure.hops);
+                self.apply_hops(&failure.hops, redirects);
                 let message = failure.error.message();
                 if message.starts_with("refused to request") {
                     self.collected
@@ -299,8 +357,8 @@ impl Collector<'_, '_> {
         let joined = Url::parse(fetch_url).and_then(|f| f.join(raw));
         let host = joined.as_ref().ok().map(|u| u.host().to_owned());
         if let Some(go_url) = self.target("go_url", joined) {
-            self.collected.tried.push("go_url".to_owned());
-            self.follow("go_url", &go_url);
+            self.tried("go_url");
+            self.follow("go_url", &go_url, Redirects::Follow);
         }
         let domain = domain_for_host(host.as_deref(), self.base_host);
         if apply_query_credentials(
@@ -313,9 +371,7 @@ impl Collector<'_, '_> {
             self.now,
         ) > 0
         {
-            self.collected
-                .tried
-                .push("the credentials in go_url's query".to_owned());
+            self.tried("the credentials in go_url's query");
         }
     }
 
@@ -327,20 +383,20 @@ impl Collector<'_, '_> {
         let cookie = self
             .jar
             .header_for(base_host, &path_of(&list_url), base_host);
-        self.collected.tried.push("sso/list".to_owned());
+        self.tried("sso/list");
         let sent = Request::get(&list_url)
             .cookie(Some(cookie.as_str()).filter(|c| !c.is_empty()))
             .send(self.options, self.call);
         let answer = match sent {
             Ok(answer) => answer,
             Err(failure) => {
-                self.apply_hops(&failure.hops);
+                self.apply_hops(&failure.hops, Redirects::Follow);
                 self.warnings
                     .push(format!("sso/list failed: {}", failure.error.message()));
                 return;
             }
         };
-        self.apply_hops(&answer.hops);
+        self.apply_hops(&answer.hops, Redirects::Follow);
         let urls = match passport::parse_sso_list(&answer.body) {
             Ok(urls) => urls,
             Err(e) => {
@@ -357,30 +413,35 @@ impl Collector<'_, '_> {
                 continue;
             };
             followed += 1;
-            self.follow("an sso URL", &url);
+            self.follow("an sso URL", &url, Redirects::Follow);
         }
         if followed > 0 {
-            self.collected.tried.push(format!("{followed} sso URL(s)"));
+            self.tried(&format!("{followed} sso URL(s)"));
         }
     }
 
-    /// With `verify_login`: asks `v2/user` whether the service accepts the new session. `Ok(true)`: it does
-    /// (renewed cookies merged); `Ok(false)`: it could not be asked (network, HTTP, another code, a cancel or the
+    /// With `verify_login`: asks `what` (`ask`: `v2/user`, or the mainland's `nav`) with the cookies for the
+    /// `api_base_url` host and `path` whether the service accepts the new session. `Some`: it does (its
+    /// renewed cookies merged); `None`: it could not be asked (network, HTTP, another code, a cancel or the
     /// wait's deadline; a warning says why); an error: it refused the session.
-    fn verify(&mut self) -> Result<bool> {
+    pub(crate) fn verify(
+        &mut self,
+        what: &str,
+        path: &str,
+        ask: fn(&str, &Options, &Call<'_>) -> Result<UserInfo>,
+    ) -> Result<Option<UserInfo>> {
         let api_host = self.options.api_base_url.host();
-        let base_host = self.base_host;
-        let path = path_of(&passport::gateway_user_endpoint(self.options));
-        let cookie = self.jar.header_for(api_host, &path, base_host);
-        match passport::gateway_user(&cookie, self.options, self.call) {
+        let cookie = self.jar.header_for(api_host, path, self.base_host);
+        match ask(&cookie, self.options, self.call) {
             Ok(user) if user.is_login => {
                 for header in &user.set_cookies {
-                    self.jar.apply_set_cookie_from(header, api_host, base_host, self.now);
+                    self.jar
+                        .apply_set_cookie_from(header, api_host, self.base_host, self.now);
                 }
-                Ok(true)
+                Ok(Some(user))
             }
             Ok(user) => Err(Error::protocol(format!(
-                "the login was confirmed, but the service does not accept the new session (v2/user answered {}); start a new login",
+                "the login was confirmed, but the service does not accept the new session ({what} answered {}); start a new login",
                 if user.code == -101 {
                     "code -101, not logged in"
                 } else {
@@ -393,7 +454,7 @@ impl Collector<'_, '_> {
                     "verify_login: the session could not be checked: {}",
                     e.message()
                 ));
-                Ok(false)
+                Ok(None)
             }
         }
     }
@@ -411,15 +472,7 @@ mod tests {
         let options = Options::default();
         let call = Call::default();
         let _scope = crate::redact::Scope::enter();
-        let mut c = Collector {
-            options: &options,
-            call: &call,
-            base_host: "passport.bilibili.tv",
-            now: 0,
-            jar: CookieJar::default(),
-            warnings: Warnings::default(),
-            collected: Collected::default(),
-        };
+        let mut c = Collector::new(&options, &call, Site::Intl, CookieJar::default());
         // The value arrives in a Set-Cookie the jar refuses (foreign domain).
         c.jar.apply_set_cookie(
             &format!("SESSDATA={secret}; Domain=evil.example"),

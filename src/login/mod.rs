@@ -1,10 +1,13 @@
 //! The login machinery the sites share: the wait loop (poll until the login ends, with retries and
 //! cancellation), the ticket's browser session (`ticket_cookies`), and bilibili.tv's start and poll with (in
 //! `collect`) the steps that gather a confirmed login's cookies from every source (docs/COOKIES.md). The
-//! public `start`, `poll`, `wait` and `cancel` choose the site's flow in `crate::api`.
+//! public `start`, `poll`, `wait` and `cancel` choose the site's flow in `crate::api`. The mainland web login
+//! drives the same `Collector`.
 
 mod collect;
-pub(crate) use collect::apply_query_credentials;
+pub(crate) use collect::{
+    apply_query_credentials, path_of, Collector, Redirects, QUERY_CREDENTIALS,
+};
 pub(crate) mod ticket_cookies;
 
 use crate::cancellation;

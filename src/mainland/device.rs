@@ -50,7 +50,7 @@ pub(crate) fn ensure(
     jar: &mut CookieJar,
     options: &Options,
     call: &Call<'_>,
-    warnings: &mut Vec<String>,
+    warnings: &mut crate::redact::Warnings,
 ) {
     if jar.get("buvid3").is_some() {
         return;

@@ -8,18 +8,16 @@ use super::{device, POLL_CODES};
 use crate::cookies::CookieJar;
 use crate::error::{Error, ErrorKind, Result};
 use crate::login::ticket_cookies as sessions;
+use crate::login::{path_of, Collector, Redirects, QUERY_CREDENTIALS};
 use crate::options::Options;
 use crate::passport::envelope::{api_error, not_documented, parse_envelope, parse_ok};
 use crate::passport::envelope::{qr_url_refused, Envelope};
-use crate::passport::{finish_login, Collected, ConfirmedData, Login, PollResult, PollStatus};
+use crate::passport::{ConfirmedData, Login, PollResult, PollStatus};
 use crate::passport::{QrCode, SiteKeys};
 use crate::site::Site;
-use crate::transport::{Answer, Call, Hop, Mode, Request};
+use crate::transport::{Answer, Call, Request};
 use crate::url::Url;
 use serde_json::Value;
-
-/// The credentials the old form of `data.url` carries in its query.
-const QUERY_CREDENTIALS: [&str; 4] = ["DedeUserID", "DedeUserID__ckMd5", "SESSDATA", "bili_jct"];
 
 /// Whether a QR URL may be handed out: https on a host under bilibili.com or biligame.com, or (tests) a URL
 /// on the loopback `base_url` host. (The TV login's QR URLs too.)
@@ -238,21 +236,16 @@ fn apply_query_credentials(jar: &mut CookieJar, raw: &str, base_host: &str, now:
     )
 }
 
-fn apply_hops(jar: &mut CookieJar, hops: &[Hop], base_host: &str, now: i64) {
-    for hop in hops {
-        for header in &hop.set_cookies {
-            jar.apply_set_cookie_from(header, &hop.host, base_host, now);
-        }
-    }
-}
-
 /// Whether the cookies in hand make a session (the three required ones, not empty).
 fn complete(jar: &CookieJar) -> bool {
     jar.missing_required().is_empty()
 }
 
-/// A confirmed login's cookies from every source (module documentation). Optional steps that fail become
-/// warnings; only a login still lacking SESSDATA, bili_jct or DedeUserID is an error.
+/// A confirmed login's cookies from every source (module documentation), with the [`Collector`] of both
+/// sites. Optional steps that fail become warnings; only a login still lacking SESSDATA, bili_jct or
+/// DedeUserID is an error. `data.url` (resolved against the poll URL) is requested as a browser would when
+/// its host is trusted; its redirect (to `gourl`, the site's home page, which sets none of the session's
+/// cookies) is not followed.
 fn collect(
     options: &Options,
     poll_url: &str,
@@ -260,147 +253,55 @@ fn collect(
     data: PollData,
     call: &Call<'_>,
 ) -> Result<Login> {
-    let base_host = options.base_url.host();
-    let now = super::unix_now();
-    let mut jar = super::jar(options);
-    let mut warnings = Vec::new();
-    let mut collected = Collected::default();
-    collected
-        .tried
-        .push("the poll answer's Set-Cookie".to_owned());
-    apply_hops(&mut jar, &answer.hops, base_host, now);
-
+    let mut c = Collector::new(options, call, Site::Main, super::jar(options));
+    c.tried("the poll answer's Set-Cookie");
+    c.apply_hops(&answer.hops, Redirects::Stop);
     if let Some(raw) = data.url.as_deref() {
-        if apply_query_credentials(&mut jar, raw, base_host, now) > 0 {
-            collected
-                .tried
-                .push("the credentials in data.url's query".to_owned());
+        if apply_query_credentials(&mut c.jar, raw, c.base_host, c.now) > 0 {
+            c.tried("the credentials in data.url's query");
         }
-        follow_url(
-            options,
-            call,
-            poll_url,
-            raw,
-            &mut jar,
-            &mut warnings,
-            &mut collected,
-        );
+        let joined = Url::parse(poll_url).and_then(|p| p.join(raw));
+        if let Some(target) = c.target("data.url", joined) {
+            c.tried("data.url (crossDomain)");
+            c.follow("data.url", &target, Redirects::Stop);
+        }
     } else {
-        warnings.push("data.url is missing: the crossDomain step was skipped".to_owned());
+        c.warnings
+            .push("data.url is missing: the crossDomain step was skipped");
     }
     if data.refresh_token.is_none() {
-        warnings.push(
-            "data.refresh_token is missing: this session cannot be refreshed with bili_qr_refresh"
-                .to_owned(),
+        c.warnings.push(
+            "data.refresh_token is missing: this session cannot be refreshed with bili_qr_refresh",
         );
     }
 
-    if complete(&jar) {
-        device::ensure(&mut jar, options, call, &mut warnings);
+    if complete(&c.jar) {
+        device::ensure(&mut c.jar, options, call, &mut c.warnings);
     }
     let mut verified = None;
     let mut profile = None;
-    if options.verify_login && complete(&jar) {
-        let api_host = options.api_base_url.host();
-        let cookie = jar.header_for(api_host, "/", base_host);
-        match super::session::nav(&cookie, options, call) {
-            Ok(nav) if nav.is_login => {
-                for header in &nav.set_cookies {
-                    jar.apply_set_cookie_from(header, api_host, base_host, now);
-                }
-                profile = Some(crate::passport::UserProfile {
-                    is_user_blank_profile: None,
-                    name: nav.name,
-                    face: nav.face,
-                });
-                verified = Some(true);
-            }
-            Ok(_) => {
-                return Err(Error::protocol(
-                    "the login was confirmed, but the service does not accept the new session (nav answered code -101, not logged in); start a new login",
-                ))
-            }
-            Err(e) => {
-                warnings.push(format!(
-                    "verify_login: the session could not be checked: {}",
-                    e.message()
-                ));
-                verified = Some(false);
-            }
-        }
+    if options.verify_login && complete(&c.jar) {
+        let path = path_of(&super::NAV.url(options, &[]));
+        let nav = c.verify("nav", &path, super::session::nav)?;
+        verified = Some(nav.is_some());
+        profile = nav.map(|nav| crate::passport::UserProfile {
+            is_user_blank_profile: None,
+            name: nav.name,
+            face: nav.face,
+        });
     }
     let confirmed = ConfirmedData {
         go_url: data.url,
         user_profile: profile,
         ..ConfirmedData::default()
     };
-    let mut steps = crate::redact::Warnings::default();
-    for w in &warnings {
-        steps.push(w);
-    }
-    let mut login = finish_login(confirmed, jar, base_host, steps, &collected)?;
+    let mut login = c.finish(confirmed)?;
     login.verified = verified;
     login.site_keys = Some(SiteKeys {
         site: Site::Main.as_str(),
         refresh_token: data.refresh_token,
     });
     Ok(login)
-}
-
-/// Requests `data.url` (resolved against the poll URL) as a browser would, when its host is trusted, with the
-/// cookies a browser would send there, and merges its answer's `Set-Cookie`. Its redirect (to `gourl`, the
-/// site's home page, which sets none of the session's cookies) is not followed.
-fn follow_url(
-    options: &Options,
-    call: &Call<'_>,
-    poll_url: &str,
-    raw: &str,
-    jar: &mut CookieJar,
-    warnings: &mut Vec<String>,
-    collected: &mut Collected,
-) {
-    let base_host = options.base_url.host();
-    let target = match Url::parse(poll_url).and_then(|p| p.join(raw)) {
-        Ok(u) => u,
-        Err(why) => {
-            warnings.push(format!("data.url was not followed: {}", why.reason()));
-            return;
-        }
-    };
-    let trusted = (target.is_https() && Site::Main.is_site_host(target.host()))
-        || [options.base_url.as_str(), options.api_base_url.as_str()]
-            .iter()
-            .filter_map(|b| Url::parse(b).ok())
-            .any(|b| b.same_host_port(&target));
-    if !trusted {
-        warnings.push("data.url points to an untrusted host; it was not requested".to_owned());
-        collected.refused.push("the host of data.url".to_owned());
-        return;
-    }
-    collected.tried.push("data.url (crossDomain)".to_owned());
-    let cookie = jar.header_for(target.host(), target.uri().path(), base_host);
-    let sent = Request::get(target.as_str())
-        .mode(Mode::Follow)
-        .label("the data.url host")
-        .stop_at_redirect()
-        .cookie(Some(cookie.as_str()).filter(|c| !c.is_empty()))
-        .send(options, call);
-    let now = super::unix_now();
-    match sent {
-        Ok(answer) => {
-            apply_hops(jar, &answer.hops, base_host, now);
-            if answer.status >= 400 {
-                warnings.push(format!("data.url answered HTTP {}", answer.status));
-            }
-        }
-        Err(failure) => {
-            apply_hops(jar, &failure.hops, base_host, now);
-            warnings.push(format!(
-                "following data.url failed: {}",
-                failure.error.message()
-            ));
-        }
-    }
 }
 
 #[cfg(test)]
