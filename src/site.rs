@@ -147,6 +147,11 @@ mod tests {
         assert!(!Site::Main.is_site_host("www.bilibili.tv"));
         assert!(Site::Intl.is_site_host("www.bilibili.tv"));
         assert!(!Site::Intl.is_site_host("www.bilibili.com"));
+        assert!(Site::Intl.is_site_host("bilibili.tv"));
+        assert!(Site::Intl.is_site_host("a.b.biliintl.com"));
+        assert!(!Site::Intl.is_site_host("notbilibili.tv"));
+        assert!(!Site::Intl.is_site_host(".bilibili.tv"));
+        assert!(!Site::Intl.is_site_host("bilibili.tv.evil.com"));
         assert_eq!(Site::of_domain(".bilibili.com"), Some(Site::Main));
         assert_eq!(Site::of_domain("BILIBILI.TV"), Some(Site::Intl));
         assert_eq!(Site::of_domain("example.com"), None);

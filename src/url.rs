@@ -291,16 +291,6 @@ fn itoa_u16(mut n: u16, buf: &mut [u8; 5]) -> &str {
     std::str::from_utf8(buf.get(i..).unwrap_or(&[])).unwrap_or("")
 }
 
-/// Whether `host` (lowercase, no brackets) is bilibili.tv, biliintl.com or under one of them.
-pub fn is_service_host(host: &str) -> bool {
-    ["bilibili.tv", "biliintl.com"].iter().any(|root| {
-        host == *root
-            || host
-                .strip_suffix(root)
-                .is_some_and(|head| head.ends_with('.') && head.len() > 1)
-    })
-}
-
 /// Trims, refuses control characters, drops the fragment and percent-encodes what a browser encodes.
 fn normalize(input: &str) -> Result<Cow<'_, str>, UrlError> {
     let trimmed = input.trim_matches([' ', '\t']);
@@ -713,15 +703,5 @@ mod tests {
             Err(UrlError::BadPort)
         );
         assert_eq!(check_proxy_authority("http://é:1"), Err(UrlError::BadHost));
-    }
-
-    #[test]
-    fn service_hosts() {
-        assert!(is_service_host("bilibili.tv"));
-        assert!(is_service_host("www.bilibili.tv"));
-        assert!(is_service_host("a.b.biliintl.com"));
-        assert!(!is_service_host("notbilibili.tv"));
-        assert!(!is_service_host(".bilibili.tv"));
-        assert!(!is_service_host("bilibili.tv.evil.com"));
     }
 }

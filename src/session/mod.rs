@@ -164,7 +164,7 @@ pub(crate) fn valid_cookie(name: &str, value: &str) -> bool {
 /// Whether cookies of `domain` (no leading dot, lowercase) belong in a session: the service's domains, or
 /// a loopback host (a test server standing in for them).
 pub(crate) fn service_domain(domain: &str) -> bool {
-    crate::url::is_service_host(domain)
+    crate::site::Site::Intl.is_site_host(domain)
         || crate::site::Site::Main.is_site_host(domain)
         || crate::options::is_loopback_host(domain)
 }
