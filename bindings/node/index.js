@@ -9,6 +9,7 @@ const { STATUS, BiliQrError, ExpiredError, argumentError } = require('./lib/erro
 const { koffi, abiVersion, libraryPath, native, ProgressFn, takeString, callSync, callAsync, libraryError } = require('./lib/native');
 const { cString, optionsJson, ticketString, shortTicket, abortReason, checkHooks } = require('./lib/args');
 const util = require('node:util');
+const { resultObject } = require('./lib/result');
 const session = require('./lib/session');
 
 const { Session, convertSession } = session;
@@ -27,7 +28,7 @@ function statusString(status) {
 /** Asks for a new QR code on a worker thread. Resolves with {ticket, qr_url, qr_type}; rejects with BiliQrError. */
 function start(options) {
   try {
-    return callAsync(native.start, optionsJson(options)).then(({ text }) => JSON.parse(text));
+    return callAsync(native.start, optionsJson(options)).then(({ text }) => resultObject(text));
   } catch (e) {
     return Promise.reject(e);
   }
@@ -35,7 +36,7 @@ function start(options) {
 
 /** start() on the calling thread (blocks it for one HTTP request); throws the same BiliQrError (and message). */
 function startSync(options) {
-  return JSON.parse(callSync(native.start, optionsJson(options)).text);
+  return resultObject(callSync(native.start, optionsJson(options)).text);
 }
 
 /**
@@ -44,7 +45,7 @@ function startSync(options) {
  */
 function poll(ticket, options) {
   try {
-    return callAsync(native.poll, ticketString(ticket), optionsJson(options)).then(({ text }) => JSON.parse(text));
+    return callAsync(native.poll, ticketString(ticket), optionsJson(options)).then(({ text }) => resultObject(text));
   } catch (e) {
     return Promise.reject(e);
   }
@@ -52,7 +53,7 @@ function poll(ticket, options) {
 
 /** poll() on the calling thread (blocks it for one HTTP request); throws the same BiliQrError (and message). */
 function pollSync(ticket, options) {
-  return JSON.parse(callSync(native.poll, ticketString(ticket), optionsJson(options)).text);
+  return resultObject(callSync(native.poll, ticketString(ticket), optionsJson(options)).text);
 }
 
 /** Draws text as a QR code: format 'utf8' (default), 'svg' or 'matrix'. Returns a string. */
@@ -115,7 +116,7 @@ function wait(ticket, options, hooks = {}) {
       if (aborted || hasCallbackError) return 1;
       if (!onProgress) return 0;
       try {
-        const event = JSON.parse(eventJson);
+        const event = resultObject(eventJson);
         return onProgress(event) === false ? 1 : 0;
       } catch (e) {
         callbackError = e;
@@ -159,9 +160,9 @@ function wait(ticket, options, hooks = {}) {
       if (hasCallbackError) return settle(reject, callbackError);
       if (aborted) return settle(reject, abortReason(signal));
       try {
-        if (status === STATUS.OK) return settle(resolve, JSON.parse(text));
+        if (status === STATUS.OK) return settle(resolve, resultObject(text));
         if (status === STATUS.EXPIRED) {
-          const result = text ? JSON.parse(text) : null;
+          const result = text ? resultObject(text) : null;
           return settle(reject, new ExpiredError(`the QR code for ticket ${shortTicket(t)} expired; start a new one`, result));
         }
         return settle(reject, libraryError(status, message));
@@ -197,7 +198,7 @@ function waitSync(ticket, options, hooks = {}) {
     if (hasCallbackError) return 1;
     if (!onProgress) return 0;
     try {
-      return onProgress(JSON.parse(eventJson)) === false ? 1 : 0;
+      return onProgress(resultObject(eventJson)) === false ? 1 : 0;
     } catch (e) {
       callbackError = e;
       hasCallbackError = true;
@@ -221,9 +222,9 @@ function waitSync(ticket, options, hooks = {}) {
     message = takeString(err[0]);
   }
   if (hasCallbackError) throw callbackError;
-  if (status === STATUS.OK) return JSON.parse(text);
+  if (status === STATUS.OK) return resultObject(text);
   if (status === STATUS.EXPIRED) {
-    throw new ExpiredError(`the QR code for ticket ${shortTicket(t)} expired; start a new one`, text ? JSON.parse(text) : null);
+    throw new ExpiredError(`the QR code for ticket ${shortTicket(t)} expired; start a new one`, text ? resultObject(text) : null);
   }
   throw libraryError(status, message);
 }

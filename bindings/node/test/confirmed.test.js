@@ -39,6 +39,24 @@ test('a normal login: every field typed, no verified key without verify_login, a
   for (const c of login.cookies) assert.ok(!login.warnings[0].includes(c.value), 'no cookie value in a warning');
 });
 
+test('console.log of a QR code and a confirmed login shows cookie names, never a value, token or whole ticket', () => {
+  const util = require('node:util');
+  const { login, qr } = confirm('id=plain');
+  const printed = util.inspect(login, { depth: null }) + util.inspect(qr);
+  assert.match(printed, /SESSDATA/);
+  assert.match(printed, new RegExp(qr.ticket.slice(0, 6)));
+  assert.ok(!printed.includes(qr.ticket), 'the ticket is shown by its start only');
+  assert.ok(!printed.includes(login.cookie_header), 'no cookie header');
+  for (const c of login.cookies) {
+    // DedeUserID's value is the account number, shown as `mid`
+    if (c.value.length >= 6 && c.value !== String(login.mid)) assert.ok(!printed.includes(c.value), `no value of ${c.name}`);
+  }
+  assert.ok(login.cookies.some((c) => c.name === 'SESSDATA' && c.value.length >= 6));
+  // the plain object is unchanged for the program: its fields and its JSON
+  assert.equal(JSON.parse(JSON.stringify(login)).cookie_header, login.cookie_header);
+  assert.deepEqual(Object.keys(JSON.parse(JSON.stringify(login))), Object.keys(login));
+});
+
 test('confirm=nulls: mid from DedeUserID, is_new/go_url/user_profile null', () => {
   const { login } = confirm('confirm=nulls');
   assertSession(login);

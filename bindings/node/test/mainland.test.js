@@ -187,6 +187,10 @@ test('TV round trip: token login, save, check, refresh (no confirmation), check 
   assert.equal(login.flow, 'tv');
   assert.match(login.token.access_token, /^[0-9a-f]{32}$/);
   assert.match(login.token.refresh_token, /^[0-9a-f]{32}$/);
+  const printed = require('node:util').inspect(login, { depth: null });
+  for (const secret of [login.token.access_token, login.token.refresh_token, login.cookie_header]) {
+    assert.ok(!printed.includes(secret), 'console.log of a TV login shows no token and no cookie header');
+  }
 
   const session = Session.from(login);
   assert.equal(session.flow, 'tv');
