@@ -585,9 +585,10 @@ int bili_qr_logout_ex(const char *session, const char *options_json, char **out_
  * - `session`: a confirmed poll object or a session object (JSON; its `cookies` are read, and `mid`
  *   and `host` when present), the text of a Netscape cookies.txt (`#HttpOnly_` understood; comments,
  *   blank and malformed lines skipped), or a `Cookie` header value (`SESSDATA=...; bili_jct=...`, a
- *   leading `Cookie:` allowed). At most 1 MiB. Empty, not UTF-8, too long, broken JSON, garbage, or no
- *   `SESSDATA`: `BILI_QR_ERR_ARGUMENT`. Cookies whose name or value a Cookie header cannot carry, or
- *   whose domain is not the service's, are dropped. Messages never quote a cookie value.
+ *   leading `Cookie:` allowed); a leading UTF-8 byte order mark is ignored. At most 1 MiB. Empty, not
+ *   UTF-8, too long, broken JSON, garbage, or no `SESSDATA`: `BILI_QR_ERR_ARGUMENT`. Cookies whose name
+ *   or value a Cookie header cannot carry, or whose domain is not the service's, are dropped. Messages
+ *   never quote a cookie value.
  * - `format`: `"json"` (the session object `{"mid":...,"host":"...","cookies":[...],"cookie_header":"..."}`),
  *   `"header"` (the Cookie header value alone) or `"netscape"` (cookies.txt: `.domain TRUE` for a cookie
  *   with a domain, `host FALSE` for a host-only one, `#HttpOnly_` before an http-only one's domain,

@@ -110,6 +110,8 @@ pub(super) fn parse(text: &str) -> Result<Session> {
             MAX_SESSION
         )));
     }
+    // A byte order mark before the text (a file saved by an editor on Windows) is not part of it.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let trimmed = text.trim();
     if trimmed.is_empty() {
         return Err(Error::argument(

@@ -47,6 +47,21 @@ fn the_three_formats_round_trip() {
     assert_eq!(back.cookie_header(), s.cookie_header());
 }
 
+/// A file saved with a UTF-8 byte order mark (Notepad's "UTF-8 with BOM") reads as the same session, in each
+/// format; the mark is not taken for part of a cookie name.
+#[test]
+fn a_byte_order_mark_before_a_session_is_ignored() {
+    let s = Session::parse(&poll_object()).unwrap();
+    for format in [SessionFormat::Json, SessionFormat::Netscape] {
+        let text = format!("\u{feff}{}", s.write(format));
+        assert_eq!(Session::parse(&text).unwrap(), s, "{format:?}");
+    }
+    let header = format!("\u{feff}{}", s.write(SessionFormat::Header));
+    let back = Session::parse(&header).unwrap();
+    assert_eq!(back.cookie_header(), s.cookie_header());
+    assert!(Session::parse("\u{feff}").is_err());
+}
+
 #[test]
 fn netscape_lines() {
     let s = Session::parse(&poll_object()).unwrap();
