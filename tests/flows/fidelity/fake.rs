@@ -290,17 +290,11 @@ fn a_cancel_after_the_confirmation_keeps_the_login() {
 /// A step's message that echoes the ticket reaches a warning with at most 6 characters of it.
 #[test]
 fn warnings_hold_at_most_six_characters_of_the_ticket() {
-    let srv = Canned::start(|target, _| {
-        if target.contains("/web/sso/list") {
-            answer(
-                "200 OK",
-                &[],
-                br#"{"code":-101,"message":"ticket 7d3e5f0a9b8c7d6e5f4a3b2c1d0e9f8a is not logged in"}"#,
-            )
-        } else {
-            answer("200 OK", &THREE, PLAIN.as_bytes())
-        }
-    });
+    let srv = fetch_server_with_sso(
+        br#"{"code":-101,"message":"ticket 7d3e5f0a9b8c7d6e5f4a3b2c1d0e9f8a is not logged in"}"#,
+        PLAIN,
+        &THREE,
+    );
     let login = srv.login("7d3e5f0a9b8c7d6e5f4a3b2c1d0e9f8a");
     let w = login.warnings.join(" | ");
     assert!(w.contains("7d3e5f…"), "{w}");

@@ -32,9 +32,18 @@ const NO_SSO: &[u8] = br#"{"code":0,"message":"0","ttl":1,"data":{"sso":[]}}"#;
 /// A server whose fetch answers `body` with `headers`, sso/list an empty list, and 404 JSON on any other
 /// path.
 fn fetch_server(body: &'static str, headers: &'static [&'static str]) -> Canned {
+    fetch_server_with_sso(NO_SSO, body, headers)
+}
+
+/// [`fetch_server`] whose sso/list answers `sso` (with no header).
+fn fetch_server_with_sso(
+    sso: &'static [u8],
+    body: &'static str,
+    headers: &'static [&'static str],
+) -> Canned {
     Canned::start(move |target, _| {
         if target.contains("/web/sso/list") {
-            answer("200 OK", &[], NO_SSO)
+            answer("200 OK", &[], sso)
         } else if target.contains("/qrcode/auth/fetch") {
             answer("200 OK", headers, body.as_bytes())
         } else {

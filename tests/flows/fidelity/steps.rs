@@ -95,17 +95,11 @@ fn failing_optional_steps_are_warnings_or_a_precise_error() {
     assert!(!srv.hits().iter().any(|h| h.target.contains("next")));
 
     // Only SESSDATA anywhere, go_url foreign: the error says what was tried and which host was refused.
-    let srv = Canned::start(|target, _| {
-        if target.contains("/web/sso/list") {
-            answer("200 OK", &[], br#"{"code":-101,"message":"not logged in"}"#)
-        } else {
-            answer(
-                "200 OK",
-                &SESS,
-                br#"{"code":0,"message":"0","data":{"mid":7,"go_url":"https://evil.example.com/steal"}}"#,
-            )
-        }
-    });
+    let srv = fetch_server_with_sso(
+        br#"{"code":-101,"message":"not logged in"}"#,
+        r#"{"code":0,"message":"0","data":{"mid":7,"go_url":"https://evil.example.com/steal"}}"#,
+        &SESS,
+    );
     let e = bili_qr::poll("optsteps0002", &srv.options()).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Protocol);
     let m = e.message();
@@ -128,17 +122,10 @@ fn failing_optional_steps_are_warnings_or_a_precise_error() {
 /// The login side: a go_url host made of the SESSDATA value never reaches a warning.
 #[test]
 fn a_secret_in_a_go_url_host_never_reaches_a_warning() {
-    let srv = Canned::start(|target, _| {
-        if target.contains("/web/sso/list") {
-            answer("200 OK", &[], NO_SSO)
-        } else {
-            answer(
-                "200 OK",
-                &THREE,
-                br#"{"code":0,"message":"0","data":{"mid":7,"go_url":"https://5e55dafa%2C1811061062%2C5e7d1%2A51.bilibili.tv/"}}"#,
-            )
-        }
-    });
+    let srv = fetch_server(
+        r#"{"code":0,"message":"0","data":{"mid":7,"go_url":"https://5e55dafa%2C1811061062%2C5e7d1%2A51.bilibili.tv/"}}"#,
+        &THREE,
+    );
     let login = bili_qr::poll(
         "secrethost01",
         &srv.options_with(json!({"timeout_ms": 1000})),
