@@ -7,24 +7,31 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// The longest `Retry-After` taken as given (a wait's deadline caps it further).
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
 
-/// Where a failed request went: the host label (see `transport` on which hosts are named) and the proxy.
+/// Where a failed request went: the host label (see `transport` on which hosts are named), the option that
+/// configures it, and the proxy.
 pub(super) struct Target<'a> {
     pub host: &'a str,
+    /// The option whose URL the request went to (`base_url`, `api_base_url`, `www_base_url`): the one a
+    /// message tells the caller to check.
+    pub option: &'a str,
     /// `host:port` of the proxy the request goes through.
     pub proxy: Option<&'a str>,
     /// The proxy is `socks5://` (or socks4): names are resolved on this machine, not by the proxy.
     pub local_dns: bool,
 }
 
-pub(super) fn http_error(status: u16, host: &str, retry_after: Option<Duration>) -> Error {
+pub(super) fn http_error(status: u16, target: &Target<'_>, retry_after: Option<Duration>) -> Error {
+    let (host, option) = (target.host, target.option);
+    let check_options = format!("the service refused the request; check {option} and the options");
+    let check_url = format!("an unexpected status; check {option}");
     let advice = match status {
         412 => "the request was refused by risk control; slow down or change network",
         429 => "too many requests; slow down and try again later",
         403 => "access was refused; the service may not be available in this region",
-        400..=499 => "the service refused the request; check base_url and the options",
+        400..=499 => check_options.as_str(),
         503 => "the service is unavailable for now; try again later",
         500..=599 => "the service failed; try again later",
-        _ => "an unexpected status; check base_url",
+        _ => check_url.as_str(),
     };
     let wait = match retry_after {
         Some(d) => format!(" (the service asks to wait {} s: Retry-After)", d.as_secs()),
@@ -110,7 +117,8 @@ pub(super) fn map_error(error: ureq::Error, target: &Target<'_>) -> Error {
             ""
         };
         return Error::network(format!(
-            "could not resolve host {host}{hint}; check the network or base_url"
+            "could not resolve host {host}{hint}; check the network or {}",
+            target.option
         ));
     }
     // With a proxy, the connection is to the proxy: a refused or unreachable one is named.
@@ -142,6 +150,7 @@ pub(super) fn map_error(error: ureq::Error, target: &Target<'_>) -> Error {
             error,
             &Target {
                 host: &via,
+                option: target.option,
                 proxy: None,
                 local_dns: false,
             },
@@ -177,22 +186,22 @@ fn connect_refused(proxy: &str, host: &str, reason: &str) -> Error {
 /// label).
 fn map_direct(error: ureq::Error, target: &Target<'_>) -> Error {
     use ureq::Error as E;
-    let host = target.host;
+    let (host, option) = (target.host, target.option);
     match error {
         E::Timeout(what) => timeout(host, &format!(" ({what})")),
         E::BodyExceedsLimit(_) => Error::protocol(format!(
             "the answer from {host} is larger than 1 MiB: not the documented JSON"
         )),
         E::HostNotFound => Error::network(format!(
-            "could not resolve host {host}; check the network or base_url"
+            "could not resolve host {host}; check the network or {option}"
         )),
         E::ConnectionFailed => Error::network(format!(
-            "could not connect to {host}; check the network, proxy or base_url"
+            "could not connect to {host}; check the network, proxy or {option}"
         )),
         E::Io(io) => match io.kind() {
             std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => timeout(host, ""),
             std::io::ErrorKind::ConnectionRefused => Error::network(format!(
-                "connection to {host} refused; check base_url and that the service is reachable"
+                "connection to {host} refused; check {option} and that the service is reachable"
             )),
             std::io::ErrorKind::UnexpectedEof => Error::network(format!(
                 "the connection to {host} closed before the whole answer arrived; try again"
@@ -245,10 +254,10 @@ fn map_direct(error: ureq::Error, target: &Target<'_>) -> Error {
             ))
         }
         E::Protocol(_) => Error::network(format!(
-            "{host} answered something that is not valid HTTP/1.1; check base_url and the proxy"
+            "{host} answered something that is not valid HTTP/1.1; check {option} and the proxy"
         )),
-        E::BadUri(_) => Error::argument("the request URL is not valid; check base_url"),
-        E::StatusCode(status) => http_error(status, host, None),
+        E::BadUri(_) => Error::argument(format!("the request URL is not valid; check {option}")),
+        E::StatusCode(status) => http_error(status, target, None),
         _ => Error::network(format!(
             "request to {host} failed; check the network and try again"
         )),
@@ -317,6 +326,7 @@ mod tests {
             ureq::Error::ConnectProxyFailed("proxy server responded 403/Forbidden".into()),
             &Target {
                 host: "localhost",
+                option: "base_url",
                 proxy: Some("127.0.0.1:3128"),
                 local_dns: false,
             },
@@ -327,6 +337,7 @@ mod tests {
             ureq::Error::Timeout(ureq::Timeout::Global),
             &Target {
                 host: "localhost",
+                option: "base_url",
                 proxy: Some("127.0.0.1:3128"),
                 local_dns: false,
             },
@@ -340,12 +351,43 @@ mod tests {
         );
     }
 
+    fn target<'a>(host: &'a str, option: &'a str) -> Target<'a> {
+        Target {
+            host,
+            option,
+            proxy: None,
+            local_dns: false,
+        }
+    }
+
     #[test]
     fn http_errors_carry_retry_after() {
-        let e = http_error(429, "passport.bilibili.tv", Some(Duration::from_secs(7)));
+        let e = http_error(
+            429,
+            &target("passport.bilibili.tv", "base_url"),
+            Some(Duration::from_secs(7)),
+        );
         assert_eq!(e.http_status(), Some(429));
         assert_eq!(e.retry_after(), Some(Duration::from_secs(7)));
         assert!(e.message().contains("Retry-After"), "{}", e.message());
+    }
+
+    /// The advice names the option whose URL the request went to, not always base_url.
+    #[test]
+    fn messages_name_the_option_of_the_host() {
+        let t = target("api.bilibili.tv", "api_base_url");
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        for e in [
+            http_error(404, &t, None),
+            http_error(302, &t, None),
+            map_error(ureq::Error::HostNotFound, &t),
+            map_error(ureq::Error::ConnectionFailed, &t),
+            map_error(ureq::Error::Io(refused), &t),
+        ] {
+            let m = e.message();
+            assert!(m.contains("check") && m.contains("api_base_url"), "{m}");
+            assert!(!m.contains(" base_url"), "{m}");
+        }
     }
 
     /// Every message this module builds names a host or a proxy a server may have chosen (a redirect's
@@ -389,6 +431,7 @@ mod tests {
                 for error in errors() {
                     let target = Target {
                         host: &host,
+                        option: "base_url",
                         proxy,
                         local_dns,
                     };
@@ -397,7 +440,8 @@ mod tests {
             }
         }
         for status in [400, 412, 429, 503, 302] {
-            clean(http_error(status, &host, Some(Duration::from_secs(1))).message());
+            let target = target(&host, "base_url");
+            clean(http_error(status, &target, Some(Duration::from_secs(1))).message());
         }
         clean(timeout(&host, &format!(" ({secret})")).message());
     }

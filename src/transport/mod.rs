@@ -305,6 +305,7 @@ impl<'a> Request<'a> {
             let proxy = pool.proxy_for(url.uri());
             let target = Target {
                 host: &label,
+                option: option_of(first, options),
                 proxy: proxy.as_ref().map(|(p, _)| p.as_str()),
                 local_dns: proxy.as_ref().is_some_and(|(_, local)| *local),
             };
@@ -395,7 +396,7 @@ impl<'a> Request<'a> {
                 });
             }
             if !(200..300).contains(&status) {
-                return Err(http_error(status, &label, retry_after));
+                return Err(http_error(status, &target, retry_after));
             }
             let body = read_body(response.body_mut()).map_err(|e| map_error(e, &target))?;
             let body = decode::decode(encoding.as_deref(), body, MAX_BODY).map_err(|why| {
@@ -496,6 +497,22 @@ fn name_host(url: &Url, options: &Options, otherwise: &str) -> String {
     }
 }
 
+/// The option whose URL a request starts at, for a message to name: `api_base_url` or `www_base_url` when
+/// `url` is on that host and port and `base_url` is not, else `base_url` (also for a URL the service handed
+/// out: a go_url, an sso URL).
+fn option_of(url: &Url, options: &Options) -> &'static str {
+    let on = |base: &str| Url::parse(base).is_ok_and(|b| b.same_host_port(url));
+    if on(options.base_url.as_str()) {
+        "base_url"
+    } else if on(options.api_base_url.as_str()) {
+        "api_base_url"
+    } else if on(options.www_base_url.as_str()) {
+        "www_base_url"
+    } else {
+        "base_url"
+    }
+}
+
 /// Whether `url` may be requested in `mode`; the error names the host only by `label`.
 fn check_hop(url: &Url, mode: Mode, bases: &Bases, label: &str) -> Result<(), Error> {
     if !url.is_https() && !url.is_loopback() {
@@ -519,6 +536,29 @@ fn check_hop(url: &Url, mode: Mode, bases: &Bases, label: &str) -> Result<(), Er
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_option_named_is_the_one_of_the_host_and_port() {
+        let o = Options::from_json(Some(
+            r#"{"base_url":"http://127.0.0.1:1","api_base_url":"http://127.0.0.1:2","www_base_url":"http://127.0.0.1:3/w"}"#,
+        ))
+        .unwrap();
+        for (url, option) in [
+            ("http://127.0.0.1:1/x", "base_url"),
+            ("http://127.0.0.1:2/x/web-interface/nav", "api_base_url"),
+            ("http://127.0.0.1:3/correspond/1/a", "www_base_url"),
+            ("https://www.bilibili.tv/sso", "base_url"),
+        ] {
+            assert_eq!(option_of(&Url::parse(url).unwrap(), &o), option, "{url}");
+        }
+        // The same host and port for two options: base_url.
+        let o = Options::from_json(Some(
+            r#"{"base_url":"http://127.0.0.1:1","api_base_url":"http://127.0.0.1:1/api"}"#,
+        ))
+        .unwrap();
+        let url = Url::parse("http://127.0.0.1:1/api/x").unwrap();
+        assert_eq!(option_of(&url, &o), "base_url");
+    }
 
     #[test]
     fn hop_rules() {
