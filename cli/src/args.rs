@@ -135,8 +135,8 @@ const AFTER_HELP: &str = "\
 Exit codes: 0 logged in (or rendered, or logged out), 1 the QR code expired after every refresh
 (check: the saved session has expired; logout: it was already logged out), 2 usage error (also: a cookies
 file that is missing or holds no session), 3 network error or timeout, 4 refused by the server (HTTP error,
-API error, unexpected answer), 5 a local failure (an output file could not be written, or an internal
-error), 130 cancelled (Ctrl-C), 143 terminated (SIGTERM; nothing is written).
+API error, unexpected answer), 5 a local failure (an output file could not be written, the OS keyring
+could not be used, or an internal error), 130 cancelled (Ctrl-C), 143 terminated (SIGTERM; nothing is written).
 
 Try it offline:  bili-qr login --demo --cookies cookies.txt
 bilibili.com:    bili-qr login --site main --cookies cookies.txt; bili-qr refresh --cookies cookies.txt";

@@ -29,7 +29,7 @@ pub const EXIT_USAGE: i32 = 2;
 pub const EXIT_NETWORK: i32 = 3;
 /// Refused by the server: an HTTP error status, an API error code, or an answer that is not the documented one.
 pub const EXIT_REFUSED: i32 = 4;
-/// A local failure: an output file could not be written, or an internal error.
+/// A local failure: an output file could not be written, the OS keyring could not be used, or an internal error.
 pub const EXIT_LOCAL: i32 = 5;
 /// Cancelled by Ctrl-C (SIGINT).
 pub const EXIT_CANCELLED: i32 = 130;

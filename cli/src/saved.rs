@@ -222,9 +222,14 @@ pub fn save_renewed(
     })
 }
 
+/// The saved session, or the failure: a missing or unusable one is a usage error (exit 2); a secret store that
+/// cannot be reached is a local failure (exit 5), as in `login --store`.
 fn load(place: &Place) -> Result<Saved, Failure> {
     place.read().map_err(|e| Failure {
-        code: EXIT_USAGE,
+        code: match e {
+            ReadError::Unavailable(_) => EXIT_LOCAL,
+            _ => EXIT_USAGE,
+        },
         message: match e {
             ReadError::Missing => format!(
                 "{}; log in first: bili-qr login {}",

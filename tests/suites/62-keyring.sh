@@ -39,6 +39,16 @@ grep -q 'gnome-keyring' "$t/err" && grep -q -- '--cookies FILE' "$t/err" ||
 if grep -qE 'waiting|▀|▄|█' "$t/out"; then fail "a QR code was shown although the login could not be saved"; fi
 [[ -z $(ls -A "$t/work") ]] || fail "files were written: $(ls -A "$t/work")"
 echo "   $(cat "$t/err")"
+for cmd in check logout; do
+  set +e
+  (cd "$t/work" && env -u DBUS_SESSION_BUS_ADDRESS HOME="$t/home" XDG_RUNTIME_DIR="$t/run" \
+    timeout 60 "$cli" $cmd --store keyring </dev/null >"$t/out" 2>"$t/err")
+  rc=$?
+  set -e
+  [[ $rc == 5 ]] || { cat "$t/out" "$t/err"; fail "$cmd --store keyring without a secret service exited $rc, want 5"; }
+  grep -q 'gnome-keyring' "$t/err" || fail "$cmd: the error does not say what to install: $(cat "$t/err")"
+done
+echo "   check, logout --store keyring without a secret service: exit 5 (a local failure), as login"
 
 # The rest runs inside a private session bus with gnome-keyring-daemon providing org.freedesktop.secrets.
 cat >"$t/inside.sh" <<'INSIDE'
