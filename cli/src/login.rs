@@ -122,8 +122,8 @@ fn watch_signals(_tx: Sender<Event>) -> Result<(), Failure> {
 }
 
 /// `login --cookies FILE` when FILE exists: asks the service about the session in it. Valid → says "already
-/// logged in" (saving renewed cookies, printing the header / writing --json as a login would) and returns
-/// true: nothing else happens. Otherwise says why it logs in again and returns false.
+/// logged in" (saving renewed cookies, printing the header / writing --json and --session as a login would)
+/// and returns true: nothing else happens. Otherwise says why it logs in again and returns false.
 fn already_logged_in(
     path: &Place,
     opts: &bili_qr::Options,
@@ -174,6 +174,22 @@ fn already_logged_in(
     if checked.renewed {
         let note = saved::save_renewed(path, &saved, &checked)?;
         ui.line(&note);
+    }
+    // --session beside --cookies/--store: the session that is already there, as a JSON session object (when
+    // --session is itself the saved session, it is not rewritten: renewed cookies were saved above).
+    let session_file = args
+        .session
+        .as_ref()
+        .filter(|p| !matches!(path, Place::File(f) if f == *p));
+    if let Some(file) = session_file {
+        saved::write(file, &checked.session, SessionFormat::Json).map_err(|message| Failure {
+            code: EXIT_LOCAL,
+            message,
+        })?;
+        ui.line(&format!(
+            "saved the session (JSON session object) to {}",
+            file.display()
+        ));
     }
     if let Some(json) = &args.json {
         output::write_all(vec![(

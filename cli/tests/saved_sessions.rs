@@ -308,6 +308,32 @@ fn a_saved_session_from_login_to_logout() {
         saved,
         "--print-header over a valid session logged in"
     );
+    // --session beside a valid --cookies file gets that session as a JSON session object (mode 0600).
+    let sj = dir.join("session.json");
+    let r = s.login("id=s2", &["--cookies", &p(&c), "--session", &p(&sj)]);
+    expect(&r, 0, "login --session over a valid session");
+    assert_eq!(s.codes_issued("id=s2"), 0);
+    let written: serde_json::Value =
+        serde_json::from_str(&read(&sj)).expect("--session holds JSON");
+    assert_eq!(
+        written["cookie_header"]
+            .as_str()
+            .and_then(|h| h.split("; ").find(|c| c.starts_with("SESSDATA=")))
+            .map(|c| c.trim_start_matches("SESSDATA=")),
+        Some(sess.as_str()),
+        "--session does not hold the saved session"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&sj)
+            .expect("session.json")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "--session is not private");
+    }
+    assert_eq!(read(&c), saved, "--session changed the cookies file");
+    std::fs::remove_file(&sj).expect("remove session.json");
     let r = s.login("id=s3", &["--cookies", &p(&c), "--force"]);
     expect(&r, 0, "login --force");
     assert_eq!(s.codes_issued("id=s3"), 1, "--force did not log in");
