@@ -54,7 +54,8 @@ class Session : public CookieSet {
   // A session from the library's own session object (what check() and session_convert(…, "json") hand out).
   static Session from_library_json(std::string json_text) { return Session(std::move(json_text)); }
 
-  // Reads a session file: a cookies.txt, or a JSON session / login object.
+  // Reads a session file: a cookies.txt, or a JSON session / login object. Throws Error(BILI_QR_ERR_ARGUMENT)
+  // when the file cannot be opened (missing, unreadable) or holds no session; the message names the path.
   static Session load(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw Error(BILI_QR_ERR_ARGUMENT, "bili_qr::Session::load: cannot open " + path);

@@ -83,6 +83,8 @@ namespace Bilibili.QrLogin
         }
 
         /// <summary>Reads a session file: cookies.txt or JSON (what Save writes, or the CLI's files).</summary>
+        /// <exception cref="System.IO.IOException">The file cannot be read (FileNotFoundException, ...), as File.ReadAllText.</exception>
+        /// <exception cref="BiliQrException">Status ERR_ARGUMENT: the file holds no session.</exception>
         public static Session Load(string path)
         {
             if (path == null) throw new ArgumentNullException("path");

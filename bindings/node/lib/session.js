@@ -67,7 +67,11 @@ class Session {
     return new Session(JSON.parse(text));
   }
 
-  /** Reads a session file: a cookies.txt (Netscape) or a JSON session/login object. */
+  /**
+   * Reads a session file: a cookies.txt (Netscape) or a JSON session/login object. Throws the fs error (ENOENT,
+   * EACCES) when the file cannot be read, as fs.readFileSync does, and BiliQrError ERR_ARGUMENT when it is over
+   * 1 MiB or holds no session.
+   */
   static load(file) {
     const size = fs.statSync(file).size;
     if (size > MAX_SESSION_BYTES) {

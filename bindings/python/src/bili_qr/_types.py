@@ -390,7 +390,10 @@ class Session(_Cookies):
 
     @classmethod
     def load(cls, path: PathLike) -> "Session":
-        """Read a session file: a cookies.txt (Netscape format) or a JSON session / login object."""
+        """Read a session file: a cookies.txt (Netscape format) or a JSON session / login object.
+
+        Raises :class:`OSError` (``FileNotFoundError``, ``PermissionError``) when the file cannot be read, as
+        :func:`open` does, and :class:`ArgumentError` when it holds no session."""
         with open(os.fspath(path), "r", encoding="utf-8", errors="replace") as f:
             text = f.read()
         return cls.parse(text)
