@@ -12,8 +12,9 @@ pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
 pub(super) struct Target<'a> {
     pub host: &'a str,
     /// The option whose URL the request went to (`base_url`, `api_base_url`, `www_base_url`): the one a
-    /// message tells the caller to check.
-    pub option: &'a str,
+    /// message tells the caller to check. Worked out only when a message is built (a request that succeeds
+    /// does not pay for it).
+    pub option: &'a dyn Fn() -> &'static str,
     /// `host:port` of the proxy the request goes through.
     pub proxy: Option<&'a str>,
     /// The proxy is `socks5://` (or socks4): names are resolved on this machine, not by the proxy.
@@ -21,7 +22,7 @@ pub(super) struct Target<'a> {
 }
 
 pub(super) fn http_error(status: u16, target: &Target<'_>, retry_after: Option<Duration>) -> Error {
-    let (host, option) = (target.host, target.option);
+    let (host, option) = (target.host, (target.option)());
     let check_options = format!("the service refused the request; check {option} and the options");
     let check_url = format!("an unexpected status; check {option}");
     let advice = match status {
@@ -118,7 +119,7 @@ pub(super) fn map_error(error: ureq::Error, target: &Target<'_>) -> Error {
         };
         return Error::network(format!(
             "could not resolve host {host}{hint}; check the network or {}",
-            target.option
+            (target.option)()
         ));
     }
     // With a proxy, the connection is to the proxy: a refused or unreachable one is named.
@@ -186,7 +187,7 @@ fn connect_refused(proxy: &str, host: &str, reason: &str) -> Error {
 /// label).
 fn map_direct(error: ureq::Error, target: &Target<'_>) -> Error {
     use ureq::Error as E;
-    let (host, option) = (target.host, target.option);
+    let (host, option) = (target.host, (target.option)());
     match error {
         E::Timeout(what) => timeout(host, &format!(" ({what})")),
         E::BodyExceedsLimit(_) => Error::protocol(format!(
@@ -326,7 +327,7 @@ mod tests {
             ureq::Error::ConnectProxyFailed("proxy server responded 403/Forbidden".into()),
             &Target {
                 host: "localhost",
-                option: "base_url",
+                option: &|| "base_url",
                 proxy: Some("127.0.0.1:3128"),
                 local_dns: false,
             },
@@ -337,7 +338,7 @@ mod tests {
             ureq::Error::Timeout(ureq::Timeout::Global),
             &Target {
                 host: "localhost",
-                option: "base_url",
+                option: &|| "base_url",
                 proxy: Some("127.0.0.1:3128"),
                 local_dns: false,
             },
@@ -351,7 +352,7 @@ mod tests {
         );
     }
 
-    fn target<'a>(host: &'a str, option: &'a str) -> Target<'a> {
+    fn target<'a>(host: &'a str, option: &'a dyn Fn() -> &'static str) -> Target<'a> {
         Target {
             host,
             option,
@@ -364,7 +365,7 @@ mod tests {
     fn http_errors_carry_retry_after() {
         let e = http_error(
             429,
-            &target("passport.bilibili.tv", "base_url"),
+            &target("passport.bilibili.tv", &|| "base_url"),
             Some(Duration::from_secs(7)),
         );
         assert_eq!(e.http_status(), Some(429));
@@ -375,7 +376,7 @@ mod tests {
     /// The advice names the option whose URL the request went to, not always base_url.
     #[test]
     fn messages_name_the_option_of_the_host() {
-        let t = target("api.bilibili.tv", "api_base_url");
+        let t = target("api.bilibili.tv", &|| "api_base_url");
         let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
         for e in [
             http_error(404, &t, None),
@@ -431,7 +432,7 @@ mod tests {
                 for error in errors() {
                     let target = Target {
                         host: &host,
-                        option: "base_url",
+                        option: &|| "base_url",
                         proxy,
                         local_dns,
                     };
@@ -440,7 +441,7 @@ mod tests {
             }
         }
         for status in [400, 412, 429, 503, 302] {
-            let target = target(&host, "base_url");
+            let target = target(&host, &|| "base_url");
             clean(http_error(status, &target, Some(Duration::from_secs(1))).message());
         }
         clean(timeout(&host, &format!(" ({secret})")).message());

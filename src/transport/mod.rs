@@ -303,9 +303,10 @@ impl<'a> Request<'a> {
             let url = redirected.as_ref().unwrap_or(first);
             let timeout = call.hop_timeout(options.timeout, &label)?;
             let proxy = pool.proxy_for(url.uri());
+            let option = || option_of(first, options);
             let target = Target {
                 host: &label,
-                option: option_of(first, options),
+                option: &option,
                 proxy: proxy.as_ref().map(|(p, _)| p.as_str()),
                 local_dns: proxy.as_ref().is_some_and(|(_, local)| *local),
             };
