@@ -478,6 +478,8 @@ fn remove_dot_segments(path: &str) -> String {
 pub struct BaseUrl {
     url: String,
     host: String,
+    /// The port, explicit or the scheme's default.
+    port: u16,
     loopback: bool,
 }
 
@@ -491,6 +493,10 @@ impl BaseUrl {
     }
     pub fn is_loopback(&self) -> bool {
         self.loopback
+    }
+    /// Whether `url` is on this URL's host and port (scheme aside): a request to this option's server.
+    pub fn same_host_port(&self, url: &Url) -> bool {
+        self.host == url.host() && self.port == url.port()
     }
 }
 
@@ -543,7 +549,9 @@ pub fn parse_url_option(key: &str, s: &str) -> crate::error::Result<BaseUrl> {
     }
     let uri: ureq::http::Uri = s.parse().map_err(|_| bad("is not a valid URL"))?;
     // Host and port as every request URL is checked (a port out of 1..65535 is refused, not defaulted).
-    Url::parse(s).map_err(|e| bad(&format!("is refused ({})", e.reason())))?;
+    let port = Url::parse(s)
+        .map_err(|e| bad(&format!("is refused ({})", e.reason())))?
+        .port();
     let host = uri
         .host()
         .ok_or_else(|| bad("has no host"))?
@@ -563,6 +571,7 @@ pub fn parse_url_option(key: &str, s: &str) -> crate::error::Result<BaseUrl> {
     Ok(BaseUrl {
         url: format!("{scheme}://{}{slash}{path}", authority.to_ascii_lowercase()),
         host,
+        port,
         loopback,
     })
 }

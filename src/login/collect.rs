@@ -123,10 +123,7 @@ fn followable(url: &Url, options: &Options, site: Site) -> bool {
     if url.is_https() && site.is_site_host(url.host()) {
         return true;
     }
-    [options.base_url.as_str(), options.api_base_url.as_str()]
-        .iter()
-        .filter_map(|b| Url::parse(b).ok())
-        .any(|b| b.same_host_port(url))
+    options.base_url.same_host_port(url) || options.api_base_url.same_host_port(url)
 }
 
 /// What a step does with a redirect: follows it and reads the credentials in its `Location` query (the

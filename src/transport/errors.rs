@@ -22,17 +22,19 @@ pub(super) struct Target<'a> {
 }
 
 pub(super) fn http_error(status: u16, target: &Target<'_>, retry_after: Option<Duration>) -> Error {
-    let (host, option) = (target.host, (target.option)());
-    let check_options = format!("the service refused the request; check {option} and the options");
-    let check_url = format!("an unexpected status; check {option}");
-    let advice = match status {
-        412 => "the request was refused by risk control; slow down or change network",
-        429 => "too many requests; slow down and try again later",
-        403 => "access was refused; the service may not be available in this region",
-        400..=499 => check_options.as_str(),
-        503 => "the service is unavailable for now; try again later",
-        500..=599 => "the service failed; try again later",
-        _ => check_url.as_str(),
+    let host = target.host;
+    let advice: std::borrow::Cow<'_, str> = match status {
+        412 => "the request was refused by risk control; slow down or change network".into(),
+        429 => "too many requests; slow down and try again later".into(),
+        403 => "access was refused; the service may not be available in this region".into(),
+        400..=499 => format!(
+            "the service refused the request; check {} and the options",
+            (target.option)()
+        )
+        .into(),
+        503 => "the service is unavailable for now; try again later".into(),
+        500..=599 => "the service failed; try again later".into(),
+        _ => format!("an unexpected status; check {}", (target.option)()).into(),
     };
     let wait = match retry_after {
         Some(d) => format!(" (the service asks to wait {} s: Retry-After)", d.as_secs()),

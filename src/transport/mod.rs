@@ -53,7 +53,7 @@ pub use errors::parse_retry_after;
 use crate::cancellation::Signal;
 use crate::error::{Error, ErrorKind};
 use crate::options::Options;
-use crate::url::Url;
+use crate::url::{BaseUrl, Url};
 use errors::{http_error, map_error, Target};
 use std::time::{Duration, Instant, SystemTime};
 use ureq::http::header::{self, HeaderMap, HeaderValue};
@@ -455,26 +455,19 @@ fn read_body(body: &mut ureq::Body) -> Result<Vec<u8>, ureq::Error> {
 }
 
 /// The configured origins a `Mode::Follow` chain may also go to.
-struct Bases {
-    urls: Vec<Url>,
+struct Bases<'o> {
+    urls: Vec<&'o BaseUrl>,
     /// Whose domains a `Mode::Follow` chain may go to (`crate::site`).
     site: crate::site::Site,
 }
 
-impl Bases {
-    fn new(options: &Options, mode: Mode) -> Bases {
+impl<'o> Bases<'o> {
+    fn new(options: &'o Options, mode: Mode) -> Bases<'o> {
         let urls = match mode {
             Mode::Api => Vec::new(),
-            Mode::Follow => [options.base_url.as_str(), options.api_base_url.as_str()]
-                .iter()
-                .chain(
-                    options
-                        .site
-                        .follows_www()
-                        .then(|| options.www_base_url.as_str())
-                        .iter(),
-                )
-                .filter_map(|u| Url::parse(u).ok())
+            Mode::Follow => [&options.base_url, &options.api_base_url]
+                .into_iter()
+                .chain(options.site.follows_www().then_some(&options.www_base_url))
                 .collect(),
         };
         Bases {
@@ -502,12 +495,11 @@ fn name_host(url: &Url, options: &Options, otherwise: &str) -> String {
 /// `url` is on that host and port and `base_url` is not, else `base_url` (also for a URL the service handed
 /// out: a go_url, an sso URL).
 fn option_of(url: &Url, options: &Options) -> &'static str {
-    let on = |base: &str| Url::parse(base).is_ok_and(|b| b.same_host_port(url));
-    if on(options.base_url.as_str()) {
+    if options.base_url.same_host_port(url) {
         "base_url"
-    } else if on(options.api_base_url.as_str()) {
+    } else if options.api_base_url.same_host_port(url) {
         "api_base_url"
-    } else if on(options.www_base_url.as_str()) {
+    } else if options.www_base_url.same_host_port(url) {
         "www_base_url"
     } else {
         "base_url"
@@ -515,7 +507,7 @@ fn option_of(url: &Url, options: &Options) -> &'static str {
 }
 
 /// Whether `url` may be requested in `mode`; the error names the host only by `label`.
-fn check_hop(url: &Url, mode: Mode, bases: &Bases, label: &str) -> Result<(), Error> {
+fn check_hop(url: &Url, mode: Mode, bases: &Bases<'_>, label: &str) -> Result<(), Error> {
     if !url.is_https() && !url.is_loopback() {
         return Err(Error::network(format!(
             "refused to request {label} over plain http://: only https, or http to a loopback host, is allowed"
